@@ -32,6 +32,7 @@ export const forbidden = (diagnostics: string): FhirError => one(403, 'forbidden
 export const notFound = (diagnostics: string): FhirError => one(404, 'not-found', diagnostics);
 export const methodNotAllowed = (diagnostics: string, allow: string[]): FhirError =>
   new FhirError(405, [{ severity: 'error', code: 'not-supported', diagnostics }], { allow: allow.join(', ') });
+export const notAcceptable = (diagnostics: string): FhirError => one(406, 'not-supported', diagnostics);
 export const conflict = (diagnostics: string): FhirError => one(409, 'conflict', diagnostics);
 export const gone = (diagnostics: string, headers: Record<string, string> = {}): FhirError =>
   new FhirError(410, [{ severity: 'error', code: 'deleted', diagnostics }], headers);

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { registerContentTypes } from './http/content-type';
+import { registerErrorHandling } from './http/error-handler';
+import { registerFhirRest } from './http/routes/fhir-rest';
+import { registerHealth } from './http/routes/health';
+import type { Services } from './services';
+
+export interface AppDeps {
+  services: Services;
+  /** pino options (see http/logger.ts), an existing pino logger, or false for silence. */
+  logger: FastifyServerOptions['logger'] | FastifyBaseLogger;
+  maxBodyBytes: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Build the Fastify application. Never listens: main.ts does, tests use inject(). */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const loggerIsInstance = typeof deps.logger === 'object' && deps.logger !== null && 'child' in deps.logger;
+  const app = Fastify({
+    ...(loggerIsInstance
+      ? { loggerInstance: deps.logger as FastifyBaseLogger }
+      : { logger: deps.logger as FastifyServerOptions['logger'] }),
+    bodyLimit: deps.maxBodyBytes,
+    // Honour a caller's X-Request-Id (for tracing across systems) when it is sane; else make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // FHIR ids and search values may be long; the default 100-char param limit is too tight.
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerContentTypes(app);
+  registerErrorHandling(app);
+  registerHealth(app, deps.services.readiness);
+  registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });
+  return app;
+}

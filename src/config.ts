@@ -1,0 +1,91 @@
+/**
+ * Configuration from the environment, parsed and checked once at start-up. The result is frozen
+ * and passed down as a dependency; nothing else reads process.env.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** PostgreSQL URL; undefined → an embedded PostgreSQL under dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Public base URL of the FHIR endpoint, e.g. https://kolibri.example.dk/fhir. */
+  baseUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  maxBodyBytes: number;
+  /** PUT to an id that does not exist creates the resource (https://hl7.org/fhir/R4/http.html#upsert). */
+  updateCreate: boolean;
+  /** Folders with the project's conformance resources. */
+  profileDirs: string[];
+  /** Database pool size. */
+  poolSize: number;
+  /** Port of the embedded PostgreSQL (only when databaseUrl is unset). */
+  embeddedPostgresPort: number;
+  /** Apply pending migrations at start-up. */
+  migrateOnStart: boolean;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Read a Config from an environment (process.env in main, a literal in tests). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got '${env[name]}'`);
+    return fallback;
+  };
+
+  const port = int('PORT', 8080, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must start with postgres:// or postgresql://`);
+  }
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+  const maxBodyBytes = int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
+  const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const baseUrl = (env.BASE_URL || `http://${displayHost}:${port}/fhir`).replace(/\/+$/, '');
+  try {
+    const u = new URL(baseUrl);
+    if (!['http:', 'https:'].includes(u.protocol)) problems.push(`BASE_URL must be an http(s) URL, got '${baseUrl}'`);
+  } catch {
+    problems.push(`BASE_URL must be an absolute URL, got '${baseUrl}'`);
+  }
+  const config: Config = {
+    port,
+    host,
+    databaseUrl,
+    dataDir: env.KOLIBRI_DATA_DIR || './.kolibri',
+    baseUrl,
+    logLevel,
+    maxBodyBytes,
+    updateCreate: bool('KOLIBRI_UPDATE_CREATE', true),
+    profileDirs: (env.KOLIBRI_PROFILE_DIRS || 'fhir-profiles').split(',').map((s) => s.trim()).filter(Boolean),
+    poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
+    embeddedPostgresPort: int('KOLIBRI_EMBEDDED_PG_PORT', 5488, 1, 65535),
+    migrateOnStart: bool('KOLIBRI_MIGRATE', true),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

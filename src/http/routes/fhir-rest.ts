@@ -1,0 +1,59 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { methodNotAllowed } from '../../fhir/outcome';
+import { capabilities } from '../../interactions/capabilities';
+import { create } from '../../interactions/create';
+import { remove } from '../../interactions/delete';
+import { history, type Query } from '../../interactions/history';
+import { read } from '../../interactions/read';
+import type { InteractionDeps, InteractionResult } from '../../interactions/types';
+import { update } from '../../interactions/update';
+import { vread } from '../../interactions/vread';
+import type { CapabilityStatement } from '@medplum/fhirtypes';
+import { sendResult } from '../reply';
+
+interface Params {
+  type: string;
+  id: string;
+  vid: string;
+}
+
+export interface FhirRestOptions {
+  deps: InteractionDeps;
+  capabilityStatement: () => CapabilityStatement;
+}
+
+/**
+ * The FHIR REST route table: one route per interaction, each a thin adapter from HTTP to a
+ * framework-free interaction. https://hl7.org/fhir/R4/http.html
+ */
+export function registerFhirRest(app: FastifyInstance, { deps, capabilityStatement }: FhirRestOptions): void {
+  const route =
+    (run: (p: Params, req: FastifyRequest) => Promise<InteractionResult> | InteractionResult) =>
+    async (req: FastifyRequest, reply: FastifyReply) =>
+      sendResult(req, reply, await run(req.params as Params, req));
+  const ifMatch = (req: FastifyRequest) => header(req, 'if-match');
+
+  app.get('/fhir/metadata', route(() => capabilities(capabilityStatement())));
+  app.get('/fhir/_history', route((_p, req) => history(deps, {}, req.query as Query)));
+  app.get('/fhir/:type/_history', route((p, req) => history(deps, { type: p.type }, req.query as Query)));
+  app.get('/fhir/:type/:id/_history', route((p, req) => history(deps, { type: p.type, id: p.id }, req.query as Query)));
+  app.get('/fhir/:type/:id/_history/:vid', route((p) => vread(deps, p.type, p.id, p.vid)));
+  app.get('/fhir/:type/:id', route((p) => read(deps, p.type, p.id)));
+  app.post('/fhir/:type', route((p, req) => create(deps, p.type, req.body)));
+  app.put('/fhir/:type/:id', route((p, req) => update(deps, p.type, p.id, req.body, { ifMatch: ifMatch(req) })));
+  app.delete('/fhir/:type/:id', route((p, req) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
+
+  // Methods the spec defines no interaction for at these URLs answer 405 with Allow.
+  const notAllowed = (allow: string[]) => async () => {
+    throw methodNotAllowed(`Method not allowed here; allowed: ${allow.join(', ')}`, allow);
+  };
+  app.route({ method: ['POST', 'PATCH'], url: '/fhir/:type/:id', handler: notAllowed(['GET', 'PUT', 'DELETE']) });
+  app.route({ method: ['PUT', 'DELETE', 'PATCH'], url: '/fhir/:type', handler: notAllowed(['POST']) });
+  app.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH'], url: '/fhir/:type/:id/_history/:vid', handler: notAllowed(['GET']) });
+  app.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH'], url: '/fhir/metadata', handler: notAllowed(['GET']) });
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

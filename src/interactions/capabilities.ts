@@ -1,0 +1,78 @@
+// https://hl7.org/fhir/R4/http.html#capabilities
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestResourceSearchParam,
+} from '@medplum/fhirtypes';
+import type { InteractionDeps, InteractionResult } from './types';
+
+export interface CapabilityOptions {
+  softwareVersion: string;
+  /** When the statement was generated (server start). */
+  date: string;
+  /** Search parameters that really work, per type; absent until the search engine is wired. */
+  searchParams?: (type: string) => CapabilityStatementRestResourceSearchParam[];
+  /** Extra system-level interactions and operations (transaction, batch...) as they are added. */
+  systemInteractions?: Array<'transaction' | 'batch' | 'search-system' | 'history-system'>;
+  /** Per-type additions (operations, conditional support) contributed by later features. */
+  decorateResource?: (r: CapabilityStatementRestResource) => CapabilityStatementRestResource;
+}
+
+/**
+ * The CapabilityStatement is generated from what the server serves (the registry's types and
+ * the interactions implemented), never hand-maintained, so it cannot drift from behaviour.
+ */
+export function buildCapabilityStatement(
+  deps: Pick<InteractionDeps, 'registry' | 'baseUrl' | 'updateCreate'>,
+  options: CapabilityOptions,
+): CapabilityStatement {
+  const resource: CapabilityStatementRestResource[] = deps.registry.resourceTypes().map((type) => {
+    const searchParam = options.searchParams?.(type) ?? [];
+    const base: CapabilityStatementRestResource = {
+      type: type as CapabilityStatementRestResource['type'],
+      profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+      interaction: [
+        { code: 'read' },
+        { code: 'vread' },
+        { code: 'update' },
+        { code: 'delete' },
+        { code: 'history-instance' },
+        { code: 'history-type' },
+        { code: 'create' },
+        ...(options.searchParams ? [{ code: 'search-type' as const }] : []),
+      ],
+      versioning: 'versioned-update',
+      readHistory: true,
+      updateCreate: deps.updateCreate,
+      conditionalCreate: false,
+      conditionalRead: 'not-supported',
+      conditionalUpdate: false,
+      conditionalDelete: 'not-supported',
+      ...(searchParam.length ? { searchParam } : {}),
+    };
+    return options.decorateResource ? options.decorateResource(base) : base;
+  });
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: options.date,
+    publisher: 'Kolibri',
+    kind: 'instance',
+    software: { name: 'Kolibri', version: options.softwareVersion },
+    implementation: { description: 'Kolibri FHIR R4 telemedicine infrastructure', url: deps.baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [
+      {
+        mode: 'server',
+        documentation: 'FHIR R4 REST API for telemedical home monitoring (COPD, heart failure).',
+        resource,
+        interaction: (options.systemInteractions ?? ['history-system']).map((code) => ({ code })),
+      },
+    ],
+  };
+}
+
+export function capabilities(statement: CapabilityStatement): InteractionResult {
+  return { status: 200, body: statement };
+}

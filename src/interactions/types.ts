@@ -1,0 +1,28 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { DefinitionRegistry } from '../fhir/definitions/registry';
+import type { ResourceValidator } from '../fhir/validation/validator';
+import type { ResourceStore } from '../store/resources';
+
+/** What every interaction may use. Passed in; interactions never reach for globals. */
+export interface InteractionDeps {
+  store: ResourceStore;
+  registry: DefinitionRegistry;
+  validator: ResourceValidator;
+  /** Public FHIR base URL, no trailing slash (Location, fullUrl, links). */
+  baseUrl: string;
+  /** PUT to a new id creates the resource. */
+  updateCreate: boolean;
+}
+
+/** Framework-free result of an interaction; the HTTP layer serializes it. */
+export interface InteractionResult {
+  status: number;
+  /** A resource object, or its exact JSON text (stored content is served without re-parsing). */
+  body?: Resource | string;
+  headers?: Record<string, string>;
+  /**
+   * For writes: the resource the `Prefer: return=` header chooses between (body is then that
+   * resource and may be replaced by nothing or an OperationOutcome).
+   */
+  preferable?: boolean;
+}

@@ -1,0 +1,74 @@
+import pino from 'pino';
+import { buildApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { loadDefinitions } from './fhir/definitions/load';
+import { loggerOptions } from './http/logger';
+import { createServices } from './services';
+import { openDatabase } from './store/database';
+import { migrate, readMigrations } from './store/migrate';
+import { migrationsDir, softwareVersion } from './version';
+
+/** Start Kolibri: config, database (embedded when DATABASE_URL is unset), migrations, listen. */
+async function main(): Promise<void> {
+  const started = Date.now();
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`kolibri: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions);
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    embeddedPort: config.embeddedPostgresPort,
+    poolSize: config.poolSize,
+    log: (m) => log.info(m),
+  });
+  let app: ReturnType<typeof buildApp> | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    try {
+      await app?.close();
+    } finally {
+      await db.close();
+      log.info('stopped');
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  try {
+    const migrations = readMigrations(migrationsDir);
+    if (config.migrateOnStart) {
+      const applied = await migrate(db.pool, migrations);
+      if (applied.length) log.info({ applied }, 'migrations applied');
+    }
+    const registry = loadDefinitions({ profileDirs: config.profileDirs });
+    const services = createServices({
+      pool: db.pool,
+      registry,
+      migrations,
+      config,
+      softwareVersion,
+      onListenerError: (err) => log.error({ err }, 'post-commit listener failed'),
+    });
+    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes });
+    await app.listen({ port: config.port, host: config.host });
+    log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
+  } catch (err) {
+    log.fatal({ err: err instanceof Error ? { message: err.message } : err }, 'start-up failed');
+    await db.close().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+void main();

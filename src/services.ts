@@ -1,0 +1,68 @@
+import type { CapabilityStatement } from '@medplum/fhirtypes';
+import type { Pool } from 'pg';
+import { systemClock, type Clock } from './clock';
+import type { Config } from './config';
+import type { DefinitionRegistry } from './fhir/definitions/registry';
+import { createValidator } from './fhir/validation/validator';
+import { buildCapabilityStatement } from './interactions/capabilities';
+import type { InteractionDeps } from './interactions/types';
+import type { Readiness } from './http/routes/health';
+import { noIndex, type IndexWriter } from './store/index-writer';
+import { pendingMigrations, type Migration } from './store/migrate';
+import { ResourceStore } from './store/resources';
+import type { CommitListener } from './store/versions';
+
+export interface ServiceOptions {
+  pool: Pool;
+  registry: DefinitionRegistry;
+  migrations: Migration[];
+  config: Pick<Config, 'baseUrl' | 'updateCreate'>;
+  softwareVersion: string;
+  clock?: Clock;
+  indexWriter?: IndexWriter;
+  onCommit?: CommitListener;
+  onListenerError?: (err: unknown) => void;
+}
+
+/** Everything the HTTP layer needs, composed once from its parts. */
+export interface Services {
+  registry: DefinitionRegistry;
+  store: ResourceStore;
+  interactions: InteractionDeps;
+  capabilityStatement: () => CapabilityStatement;
+  readiness: Readiness;
+}
+
+/** Compose the dependency graph: definitions → validator, store → interactions. */
+export function createServices(options: ServiceOptions): Services {
+  const clock = options.clock ?? systemClock;
+  const store = new ResourceStore({
+    pool: options.pool,
+    clock,
+    indexWriter: options.indexWriter ?? noIndex,
+    onCommit: options.onCommit,
+    onListenerError: options.onListenerError,
+  });
+  const interactions: InteractionDeps = {
+    store,
+    registry: options.registry,
+    validator: createValidator(options.registry),
+    baseUrl: options.config.baseUrl,
+    updateCreate: options.config.updateCreate,
+  };
+  const startedAt = clock.now().toISOString();
+  let statement: CapabilityStatement | undefined;
+  return {
+    registry: options.registry,
+    store,
+    interactions,
+    capabilityStatement: () =>
+      (statement ??= buildCapabilityStatement(interactions, { softwareVersion: options.softwareVersion, date: startedAt })),
+    readiness: {
+      async check() {
+        const pending = await pendingMigrations(options.pool, options.migrations);
+        return pending.length ? [`migrations not applied: ${pending.join(', ')}`] : [];
+      },
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { Pool } from 'pg';
+import { rowToVersion, type StoredVersion } from './versions';
+
+export interface HistoryQuery {
+  resourceType?: string;
+  id?: string;
+  /** Only versions written at or after this instant (`_since`). */
+  since?: string;
+  /** Page size. */
+  count: number;
+  /** Opaque keyset cursor from a previous page's `next`. */
+  cursor?: HistoryCursor;
+}
+
+export interface HistoryCursor {
+  lastUpdated: string;
+  seq: string;
+}
+
+export interface HistoryPage {
+  entries: StoredVersion[];
+  /** Cursor of the next (older) page, when there is one. */
+  next?: HistoryCursor;
+  /** Number of versions matching, for instance-level history (cheap there). */
+  total?: number;
+}
+
+/**
+ * History newest first (https://hl7.org/fhir/R4/http.html#history), keyset-paged on
+ * (last_updated, seq) so pages neither skip nor repeat while new versions are written.
+ */
+export async function history(pool: Pool, q: HistoryQuery): Promise<HistoryPage> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    values.push(value);
+    where.push(sql(`$${values.length}`));
+  };
+  if (q.resourceType) add((p) => `resource_type = ${p}`, q.resourceType);
+  if (q.id) add((p) => `id = ${p}`, q.id);
+  if (q.since) add((p) => `last_updated >= ${p}`, q.since);
+  const filter = [...where];
+  if (q.cursor) {
+    values.push(q.cursor.lastUpdated, q.cursor.seq);
+    where.push(`(last_updated, seq) < ($${values.length - 1}, $${values.length})`);
+  }
+  values.push(q.count + 1);
+  const { rows } = await pool.query(
+    `SELECT seq, resource_type, id, version_id, last_updated, method, content FROM resource_version
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY last_updated DESC, seq DESC LIMIT $${values.length}`,
+    values,
+  );
+  const more = rows.length > q.count;
+  const page = more ? rows.slice(0, q.count) : rows;
+  const last = page[page.length - 1];
+  const result: HistoryPage = {
+    entries: page.map(rowToVersion),
+    ...(more && last ? { next: { lastUpdated: last.last_updated, seq: last.seq } } : {}),
+  };
+  if (q.id) {
+    const { rows: c } = await pool.query(
+      `SELECT count(*)::int AS n FROM resource_version WHERE ${filter.join(' AND ')}`,
+      values.slice(0, filter.length),
+    );
+    result.total = c[0].n;
+  }
+  return result;
+}
+
+export function encodeCursor(c: HistoryCursor): string {
+  return Buffer.from(`${c.lastUpdated}|${c.seq}`).toString('base64url');
+}
+
+/** Undefined when the token is not one of ours. */
+export function decodeCursor(token: string): HistoryCursor | undefined {
+  const text = Buffer.from(token, 'base64url').toString('utf8');
+  const m = /^(\d{4}-\d\d-\d\d[ T][\d:.]+(?:Z|[+-]\d\d(?::?\d\d)?)?)\|(\d+)$/.exec(text);
+  return m ? { lastUpdated: m[1], seq: m[2] } : undefined;
+}

@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Pool, PoolClient } from 'pg';
+import type { Clock } from '../clock';
+import { FhirError, preconditionFailed } from '../fhir/outcome';
+import type { IndexEntry, IndexWriter } from './index-writer';
+import { isRetryable, normalizeDatabaseError } from './pg-errors';
+import { rowToVersion, type Change, type CommitListener, type StoredVersion } from './versions';
+import { history, type HistoryPage, type HistoryQuery } from './history';
+
+export interface StoreDeps {
+  pool: Pool;
+  indexWriter: IndexWriter;
+  clock: Clock;
+  /** The post-commit seam: every committed change passes here exactly once. */
+  onCommit?: CommitListener;
+  /** Where a failing commit listener is reported (it never fails the request). */
+  onListenerError?: (err: unknown) => void;
+  newId?: () => string;
+}
+
+const SELECT_VERSION = `SELECT resource_type, id, version_id, last_updated, method, content FROM resource_version`;
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Versioned resource storage on PostgreSQL. Every write runs in a transaction that writes the
+ * current row, the history row and the search-index rows together; reads never block writes.
+ * The store neither validates nor authorizes: the interactions compose those.
+ */
+export class ResourceStore {
+  constructor(private readonly deps: StoreDeps) {}
+
+  /** Current version (or the deletion tombstone) of a resource. */
+  async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const { rows } = await this.query(
+      `SELECT resource_type, id, version_id, last_updated, content,
+              CASE WHEN deleted THEN 'DELETE' ELSE 'PUT' END AS method
+         FROM resource WHERE resource_type = $1 AND id = $2`,
+      [resourceType, id],
+    );
+    return rows[0] ? rowToVersion(rows[0]) : undefined;
+  }
+
+  async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const { rows } = await this.query(`${SELECT_VERSION} WHERE resource_type = $1 AND id = $2 AND version_id = $3`, [
+      resourceType,
+      id,
+      versionId,
+    ]);
+    return rows[0] ? rowToVersion(rows[0]) : undefined;
+  }
+
+  history(query: HistoryQuery): Promise<HistoryPage> {
+    return history(this.deps.pool, query).catch((err) => {
+      throw normalizeDatabaseError(err);
+    });
+  }
+
+  /**
+   * Run `work` in one database transaction with one clock reading. Retries the whole unit on
+   * serialization failures and deadlocks; calls the commit listener after COMMIT.
+   */
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.deps.pool.connect();
+      const tx = new StoreTransaction(client, this.deps, this.deps.clock.now());
+      let result: T;
+      try {
+        await client.query('BEGIN');
+        result = await work(tx);
+        await tx.flushIndex();
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release();
+        if (isRetryable(err) && attempt < MAX_ATTEMPTS) continue;
+        throw normalizeDatabaseError(err);
+      }
+      client.release();
+      this.notify(tx.changes);
+      return result;
+    }
+  }
+
+  private notify(changes: Change[]): void {
+    if (!changes.length || !this.deps.onCommit) return;
+    try {
+      Promise.resolve(this.deps.onCommit(changes)).catch((err) => this.deps.onListenerError?.(err));
+    } catch (err) {
+      this.deps.onListenerError?.(err);
+    }
+  }
+
+  private async query(sql: string, values: unknown[]) {
+    try {
+      return await this.deps.pool.query(sql, values);
+    } catch (err) {
+      throw normalizeDatabaseError(err);
+    }
+  }
+}
+
+export interface UpdateOptions {
+  /** Expected current versionId (If-Match); mismatch → 412. */
+  ifMatch?: number;
+  /** Allow PUT to a new id (update-as-create). */
+  allowCreate: boolean;
+  method?: 'PUT' | 'PATCH';
+}
+
+export interface WriteResult {
+  version: StoredVersion;
+  created: boolean;
+}
+
+/** The writes of one transaction. Obtain through ResourceStore.transaction. */
+export class StoreTransaction {
+  readonly changes: Change[] = [];
+  private readonly pendingIndex: IndexEntry[] = [];
+  private readonly nowIso: string;
+
+  constructor(
+    readonly client: PoolClient,
+    private readonly deps: StoreDeps,
+    now: Date,
+  ) {
+    this.nowIso = now.toISOString();
+  }
+
+  /** The transaction's instant: meta.lastUpdated of everything it writes. */
+  get now(): string {
+    return this.nowIso;
+  }
+
+  /** Current state, locked for the rest of the transaction. */
+  async lock(resourceType: string, id: string): Promise<CurrentRow | undefined> {
+    const { rows } = await this.client.query(
+      `SELECT rid, version_id, last_updated, deleted FROM resource WHERE resource_type = $1 AND id = $2 FOR UPDATE`,
+      [resourceType, id],
+    );
+    return rows[0];
+  }
+
+  /** Create with a new server-assigned id (POST). */
+  async create(resource: Resource): Promise<StoredVersion> {
+    const id = (this.deps.newId ?? randomUUID)();
+    const stamped = withMeta(resource, id, 1, this.nowIso);
+    const { rows } = await this.client.query(
+      `WITH r AS (
+         INSERT INTO resource (resource_type, id, version_id, last_updated, content)
+         VALUES ($1, $2, 1, $3, $4) RETURNING rid),
+       v AS (
+         INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
+         VALUES ($1, $2, 1, $3, 'POST', $4))
+       SELECT rid FROM r`,
+      [resource.resourceType, id, this.nowIso, stamped.json],
+    );
+    return this.record('create', rows[0].rid, resource.resourceType, id, 1, 'POST', stamped);
+  }
+
+  /** Update (or create at a client-chosen id when allowed). `resource.id` must be set. */
+  async update(resource: Resource, options: UpdateOptions): Promise<WriteResult> {
+    const type = resource.resourceType;
+    const id = resource.id as string;
+    const method = options.method ?? 'PUT';
+    let current = await this.lock(type, id);
+    if (!current) {
+      if (options.ifMatch !== undefined) throw preconditionFailed(`${type}/${id} does not exist (If-Match: W/"${options.ifMatch}")`);
+      if (!options.allowCreate) throw new FhirError(405, [{ severity: 'error', code: 'not-supported', diagnostics: `${type}/${id} does not exist and this server does not allow update-as-create` }]);
+      const stamped = withMeta(resource, id, 1, this.nowIso);
+      const { rows } = await this.client.query(
+        `INSERT INTO resource (resource_type, id, version_id, last_updated, content)
+         VALUES ($1, $2, 1, $3, $4) ON CONFLICT (resource_type, id) DO NOTHING RETURNING rid`,
+        [type, id, this.nowIso, stamped.json],
+      );
+      if (rows[0]) {
+        await this.insertVersion(type, id, 1, method, stamped.json);
+        return { version: this.record('create', rows[0].rid, type, id, 1, method, stamped), created: true };
+      }
+      // Someone created it between our SELECT and INSERT: continue as an update of theirs.
+      current = (await this.lock(type, id)) as CurrentRow;
+    }
+    if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
+      throw preconditionFailed(`Version conflict on ${type}/${id}: If-Match W/"${options.ifMatch}" but the current version is W/"${current.version_id}"`);
+    }
+    const versionId = current.version_id + 1;
+    const stamped = withMeta(resource, id, versionId, this.nowIso);
+    await this.client.query(
+      `WITH r AS (
+         UPDATE resource SET version_id = $3, last_updated = $4, deleted = false, content = $5 WHERE rid = $6)
+       INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
+       VALUES ($1, $2, $3, $4, $7, $5)`,
+      [type, id, versionId, this.nowIso, stamped.json, current.rid, method],
+    );
+    // A resource re-created after deletion counts as created (201), per update-as-create.
+    const created = current.deleted;
+    return { version: this.record(created ? 'create' : 'update', current.rid, type, id, versionId, method, stamped), created };
+  }
+
+  /** Logical delete: a new version marks it deleted. Returns undefined when absent or already deleted. */
+  async delete(resourceType: string, id: string, options: { ifMatch?: number } = {}): Promise<StoredVersion | undefined> {
+    const current = await this.lock(resourceType, id);
+    if (options.ifMatch !== undefined && (!current || options.ifMatch !== current.version_id)) {
+      throw preconditionFailed(`Version conflict on ${resourceType}/${id}: If-Match W/"${options.ifMatch}" but the current version is ${current ? `W/"${current.version_id}"` : 'absent'}`);
+    }
+    if (!current || current.deleted) return undefined;
+    const versionId = current.version_id + 1;
+    await this.client.query(
+      `WITH r AS (
+         UPDATE resource SET version_id = $3, last_updated = $4, deleted = true, content = NULL WHERE rid = $5)
+       INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
+       VALUES ($1, $2, $3, $4, 'DELETE', NULL)`,
+      [resourceType, id, versionId, this.nowIso, current.rid],
+    );
+    return this.record('delete', current.rid, resourceType, id, versionId, 'DELETE', null);
+  }
+
+  /** Write the search-index rows of everything this transaction touched, in one batch. */
+  async flushIndex(): Promise<void> {
+    if (!this.pendingIndex.length) return;
+    const entries = this.pendingIndex.splice(0);
+    await this.deps.indexWriter.write(this.client, entries);
+  }
+
+  private async insertVersion(type: string, id: string, versionId: number, method: string, json: string): Promise<void> {
+    await this.client.query(
+      `INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [type, id, versionId, this.nowIso, method, json],
+    );
+  }
+
+  private record(
+    action: Change['action'],
+    rid: string,
+    resourceType: string,
+    id: string,
+    versionId: number,
+    method: StoredVersion['method'],
+    stamped: Stamped | null,
+  ): StoredVersion {
+    // A later write to the same resource in this transaction supersedes the pending index entry.
+    const pending = this.pendingIndex.findIndex((e) => e.rid === rid);
+    if (pending >= 0) this.pendingIndex.splice(pending, 1);
+    this.pendingIndex.push({ rid, resourceType, resource: stamped?.resource ?? null });
+    const json = stamped?.json ?? null;
+    this.changes.push({ action, resourceType, id, versionId, lastUpdated: this.nowIso, json });
+    return { resourceType, id, versionId, lastUpdated: this.nowIso, deleted: json === null, method, json };
+  }
+}
+
+interface CurrentRow {
+  rid: string;
+  version_id: number;
+  last_updated: string;
+  deleted: boolean;
+}
+
+/** Serialize with id and meta set by the server; resourceType, id and meta lead for readability. */
+function withMeta(resource: Resource, id: string, versionId: number, lastUpdated: string): Stamped {
+  const { resourceType, id: _ignored, meta, ...rest } = resource as Resource & Record<string, unknown>;
+  const stamped = {
+    resourceType,
+    id,
+    meta: { ...(meta ?? {}), versionId: String(versionId), lastUpdated },
+    ...rest,
+  } as Resource;
+  return { resource: stamped, json: JSON.stringify(stamped) };
+}
+
+interface Stamped {
+  resource: Resource;
+  json: string;
+}
