@@ -1,0 +1,161 @@
+import type { Resource, SearchParameter } from '@medplum/fhirtypes';
+import type { DefinitionRegistry } from '../definitions/registry';
+import { compilePath, expressionFor, type CompiledPath } from './expression';
+import { emptyRows, type IndexRows } from './index-rows';
+import { Facet, paramKey } from './param-key';
+import { addDate, addNumber, addQuantity, addReference, addString, addToken, addUri, typedValue, type RowSink, type TypedValue } from './values';
+
+/**
+ * Write-time extraction of search-index values for every SearchParameter of a resource's type,
+ * evaluated with fhirpath.js over the R4 model (https://hl7.org/fhir/R4/searchparameter.html).
+ * Expressions are cut to the type and compiled once per (type, code), on first use.
+ */
+
+/** Parameters served from resource columns, not index rows. */
+const COLUMN_PARAMS = new Set(['_id', '_lastUpdated']);
+
+type ValueType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri';
+const ADDERS: Record<ValueType, (v: TypedValue, sink: RowSink) => void> = {
+  string: addString,
+  token: addToken,
+  reference: addReference,
+  date: addDate,
+  number: addNumber,
+  quantity: addQuantity,
+  uri: addUri,
+};
+
+/** One SearchParameter ready to evaluate for one resource type. */
+export interface PreparedParam {
+  code: string;
+  type: SearchParameter['type'];
+  evaluate: CompiledPath;
+  /** composite: each component's value type and expression relative to the base nodes */
+  components?: { type: ValueType; evaluate: CompiledPath }[];
+}
+
+export interface ExtractorOptions {
+  /** Our own FHIR base URL: absolute references to it are indexed as local references. */
+  baseUrl?: string;
+}
+
+export class IndexExtractor {
+  private readonly prepared = new Map<string, PreparedParam[]>();
+  private byUrl: Map<string, SearchParameter> | undefined;
+
+  constructor(
+    private readonly registry: DefinitionRegistry,
+    private readonly options: ExtractorOptions = {},
+  ) {
+    checkKeyCollisions(registry);
+  }
+
+  /** Every index row of `resource`, including its Patient-compartment membership. */
+  extract(resource: Resource): IndexRows {
+    const rows = emptyRows();
+    const type = resource.resourceType;
+    for (const p of this.parametersOf(type)) {
+      const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: (facet = '') => paramKey(type, p.code, facet) };
+      const nodes = safeEvaluate(p.evaluate, resource);
+      if (p.components) {
+        nodes.forEach((node, i) => {
+          p.components!.forEach((c, ci) => {
+            const componentSink: RowSink = { ...sink, grp: i + 1, key: (facet = '') => paramKey(type, p.code, Facet.component(ci) + facet) };
+            for (const v of safeEvaluate(c.evaluate, node)) ADDERS[c.type](typedValue(v), componentSink);
+          });
+        });
+      } else if (isValueType(p.type)) {
+        for (const v of nodes) ADDERS[p.type](typedValue(v), sink);
+      }
+    }
+    rows.compartment = this.compartmentsOf(resource, rows);
+    return rows;
+  }
+
+  /** The parameters indexed for a type (compiled on first use). */
+  parametersOf(resourceType: string): PreparedParam[] {
+    let list = this.prepared.get(resourceType);
+    if (!list) {
+      list = [];
+      for (const sp of this.registry.searchParameters(resourceType)) {
+        const p = this.prepare(sp, resourceType);
+        if (p) list.push(p);
+      }
+      this.prepared.set(resourceType, list);
+    }
+    return list;
+  }
+
+  private prepare(sp: SearchParameter, resourceType: string): PreparedParam | undefined {
+    const code = sp.code as string;
+    if (COLUMN_PARAMS.has(code) || !sp.expression) return undefined;
+    const expression = expressionFor(sp.expression, resourceType);
+    if (!expression) return undefined;
+    if (sp.type === 'composite') {
+      const components = (sp.component ?? []).map((c) => {
+        const def = this.definitionByUrl(c.definition as string);
+        if (!def || !isValueType(def.type) || !c.expression) return undefined;
+        return { type: def.type, evaluate: compilePath(c.expression) };
+      });
+      if (components.length === 0 || components.some((c) => !c)) return undefined;
+      return { code, type: sp.type, evaluate: compilePath(expression), components: components as PreparedParam['components'] };
+    }
+    if (!isValueType(sp.type)) return undefined;
+    return { code, type: sp.type, evaluate: compilePath(expression) };
+  }
+
+  /** https://hl7.org/fhir/R4/compartmentdefinition-patient.html; a Patient is in its own compartment. */
+  private compartmentsOf(resource: Resource, rows: IndexRows): IndexRows['compartment'] {
+    const ids = new Set<string>();
+    if (resource.resourceType === 'Patient' && resource.id) ids.add(resource.id);
+    const entry = this.registry
+      .compartmentDefinition('Patient')
+      ?.resource?.find((r) => r.code === resource.resourceType);
+    const keys = new Set((entry?.param ?? []).map((code) => paramKey(resource.resourceType, code)));
+    for (const r of rows.reference) {
+      if (keys.has(r.param) && r.targetType === 'Patient' && r.targetId) ids.add(r.targetId);
+    }
+    return [...ids].map((id) => ({ type: 'Patient', id }));
+  }
+
+  private definitionByUrl(url: string): SearchParameter | undefined {
+    if (!this.byUrl) {
+      this.byUrl = new Map();
+      for (const type of ['Resource', 'DomainResource', ...this.registry.resourceTypes()]) {
+        for (const sp of this.registry.searchParameters(type)) if (sp.url) this.byUrl.set(sp.url, sp);
+      }
+    }
+    return this.byUrl.get(url);
+  }
+}
+
+function isValueType(type: string | undefined): type is ValueType {
+  return type !== undefined && type in ADDERS;
+}
+
+/** A value the model cannot evaluate (e.g. malformed data under a custom expression) indexes nothing rather than failing the write. */
+function safeEvaluate(fn: CompiledPath, input: unknown): unknown[] {
+  try {
+    return fn(input);
+  } catch {
+    return [];
+  }
+}
+
+const FACETS = ['', Facet.text, Facet.identifier, Facet.ofType, Facet.component(0), Facet.component(1), Facet.component(2)];
+
+/** Param keys are 32-bit hashes; refuse to start if two different names collide. */
+function checkKeyCollisions(registry: DefinitionRegistry): void {
+  const seen = new Map<number, string>();
+  for (const type of registry.resourceTypes()) {
+    for (const sp of registry.searchParameters(type)) {
+      for (const facet of FACETS) {
+        const name = `${type}.${sp.code}${facet}`;
+        const key = paramKey(type, sp.code as string, facet);
+        const other = seen.get(key);
+        if (other !== undefined && other !== name) throw new Error(`search parameter key collision: ${name} and ${other}`);
+        seen.set(key, name);
+      }
+    }
+  }
+}

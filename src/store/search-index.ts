@@ -1,0 +1,104 @@
+import type { PoolClient } from 'pg';
+import type { DefinitionRegistry } from '../fhir/definitions/registry';
+import { IndexExtractor, type ExtractorOptions } from '../fhir/search/extract';
+import type { IndexRows } from '../fhir/search/index-rows';
+import type { IndexEntry, IndexWriter } from './index-writer';
+
+/**
+ * Writes search-index rows (migrations/002_search_index.sql) for a batch of resources in ONE
+ * statement: a data-modifying CTE per table deletes the old rows of every rid in the batch and
+ * another inserts the new rows from parallel arrays (`unnest`), so a write costs one round trip
+ * whatever the number of values. The CTEs share one snapshot, so the DELETEs cannot see (and
+ * remove) the rows inserted beside them.
+ * https://www.postgresql.org/docs/current/queries-with.html#QUERIES-WITH-MODIFYING
+ */
+
+/** Column name and PostgreSQL array type, in insert order, per table. */
+const TABLES: Record<Exclude<keyof IndexRows, 'compartment'> | 'compartment', { table: string; columns: [string, string][] }> = {
+  string: { table: 'search_string', columns: [['norm', 'text'], ['value', 'text']] },
+  token: { table: 'search_token', columns: [['system', 'text'], ['value', 'text']] },
+  reference: { table: 'search_reference', columns: [['target_type', 'text'], ['target_id', 'text'], ['url', 'text']] },
+  date: { table: 'search_date', columns: [['low', 'timestamptz'], ['high', 'timestamptz']] },
+  number: { table: 'search_number', columns: [['low', 'numeric'], ['high', 'numeric']] },
+  quantity: {
+    table: 'search_quantity',
+    columns: [['system', 'text'], ['code', 'text'], ['unit', 'text'], ['low', 'numeric'], ['high', 'numeric']],
+  },
+  uri: { table: 'search_uri', columns: [['value', 'text']] },
+  compartment: { table: 'resource_compartment', columns: [['compartment_type', 'text'], ['compartment_id', 'text']] },
+};
+
+/** Row field for each column (camelCase in IndexRows). */
+const FIELD: Record<string, string> = {
+  norm: 'norm',
+  value: 'value',
+  system: 'system',
+  target_type: 'targetType',
+  target_id: 'targetId',
+  url: 'url',
+  low: 'low',
+  high: 'high',
+  code: 'code',
+  unit: 'unit',
+  compartment_type: 'type',
+  compartment_id: 'id',
+};
+
+export interface SearchIndexWriter extends IndexWriter {
+  /** The extractor, shared with reindex and tests. */
+  readonly extractor: IndexExtractor;
+}
+
+/** An IndexWriter that keeps every R4 search parameter (and Patient compartments) indexed. */
+export function createIndexWriter(registry: DefinitionRegistry, options: ExtractorOptions = {}): SearchIndexWriter {
+  const extractor = new IndexExtractor(registry, options);
+  return {
+    extractor,
+    async write(client: PoolClient, entries: readonly IndexEntry[]): Promise<void> {
+      if (entries.length === 0) return;
+      // one resource written twice in a batch: its last version wins
+      const latest = new Map(entries.map((e) => [e.rid, e]));
+      const { text, values } = buildIndexStatement(
+        [...latest.values()].map((e) => ({ rid: e.rid, rows: e.resource ? extractor.extract(e.resource) : undefined })),
+      );
+      await client.query(text, values);
+    },
+  };
+}
+
+/** The one statement replacing the index rows of the given rids (rows undefined = delete only). */
+export function buildIndexStatement(batch: readonly { rid: string; rows: IndexRows | undefined }[]): {
+  text: string;
+  values: unknown[];
+} {
+  const values: unknown[] = [batch.map((b) => b.rid)];
+  const ctes: string[] = [];
+  for (const [kind, spec] of Object.entries(TABLES) as [keyof IndexRows, (typeof TABLES)[keyof IndexRows]][]) {
+    ctes.push(`del_${kind} AS (DELETE FROM ${spec.table} WHERE rid = ANY($1::bigint[]))`);
+    const rids: string[] = [];
+    const columns: unknown[][] = spec.columns.map(() => []);
+    const params: number[] = [];
+    const grps: number[] = [];
+    for (const b of batch) {
+      for (const row of (b.rows?.[kind] ?? []) as unknown as Record<string, unknown>[]) {
+        rids.push(b.rid);
+        if (kind !== 'compartment') {
+          params.push(row.param as number);
+          grps.push(row.grp as number);
+        }
+        spec.columns.forEach(([column], i) => columns[i].push(row[FIELD[column]] ?? null));
+      }
+    }
+    if (rids.length === 0) continue;
+    const arrays: [string, string, unknown[]][] = [['rid', 'bigint', rids]];
+    if (kind !== 'compartment') arrays.push(['param', 'integer', params], ['grp', 'smallint', grps]);
+    spec.columns.forEach(([column, type], i) => arrays.push([column, type, columns[i]]));
+    const placeholders = arrays.map(([, type, data]) => {
+      values.push(data);
+      return `$${values.length}::${type}[]`;
+    });
+    const insert = `INSERT INTO ${spec.table} (${arrays.map(([c]) => c).join(', ')}) SELECT * FROM unnest(${placeholders.join(', ')})`;
+    ctes.push(`ins_${kind} AS (${insert})`);
+  }
+  return { text: `WITH ${ctes.join(',\n')}\nSELECT 1`, values };
+}
