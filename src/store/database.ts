@@ -25,13 +25,13 @@ export interface DatabaseOptions {
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize });
+    const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize, onIdleError: (e) => options.log(`idle database connection failed: ${e.message}`) });
     return { pool, embedded: false, close: () => pool.end() };
   }
   const dataDir = join(options.dataDir, 'pg');
   options.log(`DATABASE_URL not set: starting embedded PostgreSQL in ${dataDir} on port ${options.embeddedPort}`);
   const db = await startEmbeddedPostgres({ dataDir, port: options.embeddedPort, persistent: true });
-  const pool = createPool({ connectionString: db.url, max: options.poolSize });
+  const pool = createPool({ connectionString: db.url, max: options.poolSize, onIdleError: (e) => options.log(`idle database connection failed: ${e.message}`) });
   return {
     pool,
     embedded: true,

@@ -13,11 +13,13 @@ export interface PoolOptions {
   /** Per-statement timeout protecting the database from runaway queries (ms). */
   statementTimeoutMs?: number;
   applicationName?: string;
+  /** Errors of idle connections (database restart, network): reported, never fatal. */
+  onIdleError?: (err: Error) => void;
 }
 
 /** A pg Pool with Kolibri's session settings. */
 export function createPool(options: PoolOptions): Pool {
-  return new Pool({
+  const pool = new Pool({
     connectionString: options.connectionString,
     max: options.max,
     application_name: options.applicationName ?? 'kolibri',
@@ -26,4 +28,7 @@ export function createPool(options: PoolOptions): Pool {
     // timestamps leave the database in UTC, so row text converts to ISO instants without zone games
     options: '-c timezone=UTC',
   });
+  // Without a listener, an idle client's error (e.g. the server restarting) crashes the process.
+  pool.on('error', (err) => options.onIdleError?.(err));
+  return pool;
 }

@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { createPool } from '../../src/store/pool';
 import { migrate, readMigrations } from '../../src/store/migrate';
 import { startEmbeddedPostgres } from '../../src/store/embedded';
+import { freePort } from './free-port';
 
 /**
  * One real PostgreSQL for the whole integration run, chosen in this order:
@@ -29,6 +29,8 @@ export default async function globalSetup(): Promise<void> {
   }
   if (!url) {
     const dir = mkdtempSync(join(tmpdir(), 'kolibri-test-pg-'));
+    // initdb runs as the unprivileged postgres user when we are root: it must reach the folder
+    chmodSync(dir, 0o755);
     const db = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), port: await freePort(), persistent: false });
     url = db.url;
     g.__kolibriDbStop = async () => {
@@ -51,13 +53,3 @@ function dockerLikely(): boolean {
   return Boolean(process.env.DOCKER_HOST) || existsSync('/var/run/docker.sock');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}

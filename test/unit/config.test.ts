@@ -1,0 +1,35 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: './.kolibri',
+      baseUrl: 'http://127.0.0.1:8080/fhir',
+      logLevel: 'info',
+      maxBodyBytes: 5 * 1024 * 1024,
+      updateCreate: true,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('derives BASE_URL from PORT and trims a trailing slash from an explicit one', () => {
+    expect(loadConfig({ PORT: '9000' }).baseUrl).toBe('http://127.0.0.1:9000/fhir');
+    expect(loadConfig({ HOST: '0.0.0.0' }).baseUrl).toBe('http://localhost:8080/fhir');
+    expect(loadConfig({ BASE_URL: 'https://kolibri.example.dk/fhir/' }).baseUrl).toBe('https://kolibri.example.dk/fhir');
+  });
+
+  it('reports every problem at once with the variable names', () => {
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', MAX_BODY_BYTES: '-1', KOLIBRI_UPDATE_CREATE: 'maybe' });
+      throw new Error('expected ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const text = (err as ConfigError).problems.join('\n');
+      for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'MAX_BODY_BYTES', 'KOLIBRI_UPDATE_CREATE']) expect(text).toContain(name);
+    }
+  });
+});
