@@ -15,7 +15,7 @@ describe('fhir-kit-client against a listening server', () => {
   afterAll(() => t.close());
 
   it('reads the CapabilityStatement', async () => {
-    const cs = (await client.capabilityStatement()) as { resourceType: string; fhirVersion: string };
+    const cs = (await client.capabilityStatement()) as unknown as { resourceType: string; fhirVersion: string };
     expect(cs.resourceType).toBe('CapabilityStatement');
     expect(cs.fhirVersion).toBe('4.0.1');
   });
@@ -24,10 +24,10 @@ describe('fhir-kit-client against a listening server', () => {
     const created = (await client.create({
       resourceType: 'Patient',
       body: { resourceType: 'Patient', gender: 'male', name: [{ family: 'Østergaard', given: ['Søren'] }] },
-    })) as { id: string; meta: { versionId: string } };
+    })) as unknown as { id: string; meta: { versionId: string } };
     expect(created.meta.versionId).toBe('1');
 
-    const read = (await client.read({ resourceType: 'Patient', id: created.id })) as { name: Array<{ family: string }> };
+    const read = (await client.read({ resourceType: 'Patient', id: created.id })) as unknown as { name: Array<{ family: string }> };
     expect(read.name[0].family).toBe('Østergaard');
 
     const updated = (await client.update({
@@ -35,14 +35,14 @@ describe('fhir-kit-client against a listening server', () => {
       id: created.id,
       body: { resourceType: 'Patient', id: created.id, gender: 'male', active: true },
       options: { headers: { 'If-Match': 'W/"1"' } },
-    })) as { active: boolean; meta: { versionId: string } };
+    })) as unknown as { active: boolean; meta: { versionId: string } };
     expect(updated.meta.versionId).toBe('2');
     expect(updated.active).toBe(true);
 
-    const v1 = (await client.vread({ resourceType: 'Patient', id: created.id, version: '1' })) as { active?: boolean };
+    const v1 = (await client.vread({ resourceType: 'Patient', id: created.id, version: '1' })) as unknown as { active?: boolean };
     expect(v1.active).toBeUndefined();
 
-    const history = (await client.resourceHistory({ resourceType: 'Patient', id: created.id })) as {
+    const history = (await client.resourceHistory({ resourceType: 'Patient', id: created.id })) as unknown as {
       type: string;
       entry: Array<{ resource: { meta: { versionId: string } } }>;
     };
@@ -56,7 +56,7 @@ describe('fhir-kit-client against a listening server', () => {
   });
 
   it('surfaces a 412 for a stale If-Match', async () => {
-    const created = (await client.create({ resourceType: 'Patient', body: { resourceType: 'Patient' } })) as { id: string };
+    const created = (await client.create({ resourceType: 'Patient', body: { resourceType: 'Patient' } })) as unknown as { id: string };
     await client.update({ resourceType: 'Patient', id: created.id, body: { resourceType: 'Patient', id: created.id, active: true } });
     await expect(
       client.update({

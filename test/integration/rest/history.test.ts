@@ -23,13 +23,13 @@ describe('history paging at type and system level', () => {
     let url: string | undefined = `/fhir/Basic/_history?_count=3&_since=${encodeURIComponent(since)}`;
     let pages = 0;
     while (url) {
-      const res = await t.app.inject({ method: 'GET', url });
+      const res = await t.app.inject({ method: 'GET', url: url as string });
       expect(res.statusCode).toBe(200);
-      const bundle = res.json();
+      const bundle: { entry: Array<{ resource: { id: string; code?: { text?: string } } }>; link: Array<{ relation: string; url: string }> } = res.json();
       for (const e of bundle.entry) if (e.resource.code?.text === tag) seen.push(e.resource.id);
       // a write between pages lands before the cursor and must not appear on later pages
       if (pages === 0) await t.app.inject({ method: 'POST', url: '/fhir/Basic', headers: JSON_HEADERS, payload: { resourceType: 'Basic', code: { text: tag } } });
-      const next = bundle.link.find((l: { relation: string }) => l.relation === 'next');
+      const next = bundle.link.find((l) => l.relation === 'next');
       url = next ? next.url.replace('http://kolibri.test', '') : undefined;
       pages++;
     }
