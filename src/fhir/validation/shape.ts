@@ -92,9 +92,12 @@ export class ShapeCompiler {
       if (child.isChoice) shape.choices.set(child.name, child);
       const target = child.contentReference ? tree.byPath.get(child.contentReference) : child;
       if (!target) throw new Error(`${tree.url}: ${child.path} refers to unknown ${child.contentReference}`);
-      // Profiles may also unfold a choice's children; checking those is issue 4's slicing work.
-      if (target.children.size > 0 && !child.isChoice) {
-        this.addField(shape, child, child.name, 'BackboneElement', this.inlineShape(target, tree, inline));
+      // Backbone elements, and datatypes a profile unfolds, carry their members inline. A profile
+      // may also unfold a choice or a primitive (its children then describe `_name`): those
+      // constraints are issue 4's, so such elements are checked by their types here.
+      if (target.children.size > 0 && !child.isChoice && !child.types.some((t) => this.primitives.has(t.code))) {
+        const type = target.types[0]?.code ?? 'BackboneElement';
+        this.addField(shape, child, child.name, type, this.inlineShape(target, tree, inline));
         continue;
       }
       for (const t of child.types) {

@@ -75,4 +75,22 @@ describe('a profile snapshot through the same compiler and walker', () => {
     walk.object({ resourceType: 'Patient', name: [{ family: 'A' }, { family: 'B' }] }, shape);
     expect(walk.issues.map((i) => i.diagnostics)).toEqual(['Patient.name: 2 items, at most 1 allowed']);
   });
+
+  it('still treats a primitive as a primitive when a profile unfolds its children', () => {
+    const sd = structuredClone(registry.structureDefinition('Patient')) as StructureDefinition;
+    sd.url = 'http://example.org/fhir/StructureDefinition/birthdate-unfolded';
+    const elements = sd.snapshot!.element!;
+    const at = elements.findIndex((e) => e.path === 'Patient.birthDate');
+    const unfolded = (registry.structureDefinition('date') as StructureDefinition).snapshot!.element!.slice(1).map((e) => ({
+      ...e,
+      id: e.id!.replace(/^date/, 'Patient.birthDate'),
+      path: e.path!.replace(/^date/, 'Patient.birthDate'),
+    }));
+    elements.splice(at + 1, 0, ...unfolded);
+    const compiler = new ShapeCompiler(registry, compilePrimitiveTypes(registry));
+    const walk = new Walk((type) => compiler.type(type), 'Patient');
+    walk.object({ resourceType: 'Patient', birthDate: '1952-01-01' }, compiler.structure(sd));
+    walk.object({ resourceType: 'Patient', birthDate: '1952-02-30' }, compiler.structure(sd));
+    expect(walk.issues.map((i) => `${i.code} ${i.expression?.[0]}`)).toEqual(['value Patient.birthDate']);
+  });
 });
