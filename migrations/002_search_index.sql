@@ -14,8 +14,9 @@
 --   grp    0, or for a composite parameter the ordinal of the node the components were
 --          taken from: components of one composite value share (rid, grp).
 --
--- Text columns compared by equality or prefix use COLLATE "C" so that plain btree indexes
--- serve `LIKE 'prefix%'` and comparisons don't depend on the database locale.
+-- Text columns compared with search values use COLLATE "C" so that plain btree indexes serve
+-- `LIKE 'prefix%'` and comparisons don't depend on the database locale; columns joined to
+-- resource.resource_type / resource.id keep the database collation so those joins use indexes.
 -- Every table has (rid, param) for replacing a resource's rows, _include and _sort look-ups.
 
 -- string: `norm` is the folded form (case, accents, Danish letters; see
@@ -49,8 +50,9 @@ CREATE TABLE search_reference (
   rid         bigint   NOT NULL,
   param       integer  NOT NULL,
   grp         smallint NOT NULL DEFAULT 0,
-  target_type text COLLATE "C",
-  target_id   text COLLATE "C",
+  -- database collation like resource.resource_type/id, which they are joined to by equality
+  target_type text,
+  target_id   text,
   url         text COLLATE "C"
 );
 -- subject=Patient/x, _revinclude, _has and chains all look up by target
@@ -111,8 +113,8 @@ CREATE INDEX search_uri_rid_ix ON search_uri (rid, param);
 -- own compartment. Used for compartment search and by authorization filters inside SQL.
 CREATE TABLE resource_compartment (
   rid              bigint NOT NULL,
-  compartment_type text COLLATE "C" NOT NULL,
-  compartment_id   text COLLATE "C" NOT NULL
+  compartment_type text NOT NULL,
+  compartment_id   text NOT NULL
 );
 -- not unique on purpose: the index writer deletes old and inserts new rows in one statement
 -- (sibling CTEs), where a unique key would see the old row and reject the new one

@@ -3,6 +3,7 @@ import type { DefinitionRegistry } from '../definitions/registry';
 import { compilePath, expressionFor, type CompiledPath } from './expression';
 import { emptyRows, type IndexRows } from './index-rows';
 import { Facet, paramKey } from './param-key';
+import { COLUMN_PARAMS, definitionsByUrl } from './supported';
 import { addDate, addNumber, addQuantity, addReference, addString, addToken, addUri, typedValue, type RowSink, type TypedValue } from './values';
 
 /**
@@ -11,8 +12,6 @@ import { addDate, addNumber, addQuantity, addReference, addString, addToken, add
  * Expressions are cut to the type and compiled once per (type, code), on first use.
  */
 
-/** Parameters served from resource columns, not index rows. */
-const COLUMN_PARAMS = new Set(['_id', '_lastUpdated']);
 
 type ValueType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri';
 const ADDERS: Record<ValueType, (v: TypedValue, sink: RowSink) => void> = {
@@ -41,7 +40,6 @@ export interface ExtractorOptions {
 
 export class IndexExtractor {
   private readonly prepared = new Map<string, PreparedParam[]>();
-  private byUrl: Map<string, SearchParameter> | undefined;
 
   constructor(
     private readonly registry: DefinitionRegistry,
@@ -119,14 +117,9 @@ export class IndexExtractor {
   }
 
   private definitionByUrl(url: string): SearchParameter | undefined {
-    if (!this.byUrl) {
-      this.byUrl = new Map();
-      for (const type of ['Resource', 'DomainResource', ...this.registry.resourceTypes()]) {
-        for (const sp of this.registry.searchParameters(type)) if (sp.url) this.byUrl.set(sp.url, sp);
-      }
-    }
-    return this.byUrl.get(url);
+    return definitionsByUrl(this.registry).get(url);
   }
+
 }
 
 function isValueType(type: string | undefined): type is ValueType {

@@ -1,0 +1,61 @@
+import type { DateValue } from './params/date';
+
+/**
+ * A parsed search: what the parser produces and the compiler consumes. Pure data.
+ * https://hl7.org/fhir/R4/search.html
+ */
+
+/** One search parameter occurrence; repeated parameters are ANDed, comma values ORed. */
+export type Criterion =
+  | {
+      kind: 'param';
+      code: string;
+      /** SearchParameter.type */
+      type: string;
+      /** Resource types the parameter is evaluated on (keys are per type). */
+      types: string[];
+      modifier?: string;
+      values: unknown[];
+    }
+  | { kind: 'missing'; code: string; type: string; types: string[]; missing: boolean }
+  | { kind: 'id'; ids: string[]; not?: boolean }
+  | { kind: 'lastUpdated'; values: DateValue[] }
+  /** `subject:Patient.name=x`: some reference of `code` points at a resource matching `next`. */
+  | { kind: 'chain'; code: string; types: string[]; targetTypes: string[]; next: Criterion }
+  /** `_has:Observation:patient:code=x`: some `sourceType` referring to us via `code` matches `next`. */
+  | { kind: 'has'; sourceType: string; code: string; next: Criterion };
+
+/** A `_sort` key. `_id` and `_lastUpdated` sort on resource columns. */
+export type SortKey =
+  | { kind: 'param'; code: string; type: string; types: string[]; descending: boolean }
+  | { kind: 'column'; column: 'id' | 'last_updated'; descending: boolean };
+
+/** `_include=Source:param[:Target]` or `_revinclude=…`, with `:iterate`; code `*` means all. */
+export interface IncludeSpec {
+  sourceType: string;
+  code: string;
+  targetType?: string;
+  iterate: boolean;
+  /** Param keys of the reference parameters followed (several for `*`), resolved by the parser. */
+  keys: number[];
+}
+
+export type Total = 'none' | 'estimate' | 'accurate';
+export type Summary = 'true' | 'false' | 'count' | 'data' | 'text';
+
+export interface SearchRequest {
+  /** Types searched: one for type search, the `_type` list (or all) for system search. */
+  types: string[];
+  criteria: Criterion[];
+  /** Compartment search: `GET /fhir/Patient/{id}/{type}`. */
+  compartment?: { type: string; id: string };
+  sort: SortKey[];
+  count: number;
+  total: Total;
+  summary?: Summary;
+  elements?: string[];
+  include: IncludeSpec[];
+  revinclude: IncludeSpec[];
+  /** The `_page` token of a next/previous link, still encoded (see paging.ts). */
+  page?: string;
+}

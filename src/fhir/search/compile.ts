@@ -1,0 +1,142 @@
+import type { SearchRequest, SortKey } from './ast';
+import { criterionSql } from './criteria-sql';
+import { compileIncludes, type IncludeQuery } from './include-sql';
+import { handlerFor } from './params/handlers';
+import { decodeCursor, type Cursor } from './paging';
+import { SqlBuilder, type AccessFilter, type SqlQuery } from './sql-builder';
+
+/**
+ * SearchRequest → parameterised SQL: ONE statement for the page of matches, one for the count,
+ * and one per `_include` / `_revinclude` (run by the store on the rids of the page).
+ * Values reach PostgreSQL only as bind parameters. The optional access filter is ANDed into
+ * every statement (see {@link AccessFilter}).
+ *
+ * The match statement selects `rid, resource_type, id, content` and the sort keys `k0…kn`
+ * (for next/previous tokens), ordered by the sort keys then rid, limited to `_count + 1` rows
+ * (the extra row tells whether another page exists).
+ */
+
+export interface CompileOptions {
+  accessFilter?: AccessFilter;
+}
+
+export interface CompiledSearch {
+  /** The page (absent for `_summary=count` and `_count=0`). */
+  match?: SqlQuery;
+  /** `SELECT count(*)` over all matches (when `_total=accurate` or `_summary=count`). */
+  count?: SqlQuery;
+  /** `EXPLAIN (FORMAT JSON)` of the matches, for `_total=estimate`. */
+  estimate?: SqlQuery;
+  includes: IncludeQuery[];
+  pageSize: number;
+  /** The decoded `_page` cursor, when the request had one. */
+  cursor?: Cursor;
+  /** Number of sort-key columns (k0…) in match rows. */
+  sortKeys: number;
+}
+
+interface SortColumn {
+  expr: string;
+  cast: string;
+  descending: boolean;
+}
+
+export function compileSearch(request: SearchRequest, options: CompileOptions = {}): CompiledSearch {
+  const cursor = request.page ? decodeCursor(request.page, request.sort) : undefined;
+  const summaryCount = request.summary === 'count';
+  const wantsPage = !summaryCount && request.count > 0;
+  const result: CompiledSearch = { includes: [], pageSize: request.count, cursor, sortKeys: request.sort.length };
+
+  if (wantsPage) {
+    const b = new SqlBuilder();
+    const filters = filterSql(request, 'r', b, options.accessFilter);
+    const sort = request.sort.map((k) => sortColumn(k, b));
+    const backwards = cursor?.direction === 'previous';
+    if (cursor) filters.push(keysetSql(sort, cursor, backwards, b));
+    const lateral = sort.length ? ` CROSS JOIN LATERAL (SELECT ${sort.map((s, i) => `${s.expr} AS k${i}`).join(', ')}) sk` : '';
+    const keyColumns = sort.map((_s, i) => `, sk.k${i}`).join('');
+    // backwards pages are read in reverse order; the store flips them back
+    const order = [
+      ...sort.map((s, i) => `sk.k${i} ${s.descending !== backwards ? 'DESC' : 'ASC'} NULLS ${backwards ? 'FIRST' : 'LAST'}`),
+      `r.rid ${backwards ? 'DESC' : 'ASC'}`,
+    ];
+    result.match = b.query(
+      `SELECT r.rid, r.resource_type, r.id, r.content${keyColumns} FROM resource r${lateral} WHERE ${filters.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${b.bind(request.count + 1, 'integer')}`,
+    );
+    result.includes = compileIncludes(request, options.accessFilter);
+  }
+  if (summaryCount || request.total === 'accurate') {
+    const b = new SqlBuilder();
+    result.count = b.query(`SELECT count(*) AS total FROM resource r WHERE ${filterSql(request, 'r', b, options.accessFilter).join(' AND ')}`);
+  } else if (request.total === 'estimate') {
+    const b = new SqlBuilder();
+    result.estimate = b.query(`EXPLAIN (FORMAT JSON) SELECT r.rid FROM resource r WHERE ${filterSql(request, 'r', b, options.accessFilter).join(' AND ')}`);
+  }
+  return result;
+}
+
+/** Type, liveness, compartment, criteria and access conditions on the match row. */
+function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, access?: AccessFilter): string[] {
+  const filters = [
+    request.types.length === 1
+      ? `${alias}.resource_type = ${b.bind(request.types[0])}`
+      : `${alias}.resource_type = ANY(${b.bind(request.types, 'text[]')})`,
+    `NOT ${alias}.deleted`,
+  ];
+  if (request.compartment) {
+    filters.push(
+      `EXISTS (SELECT 1 FROM resource_compartment rc WHERE rc.rid = ${alias}.rid AND rc.compartment_type = ${b.bind(request.compartment.type)} AND rc.compartment_id = ${b.bind(request.compartment.id)})`,
+    );
+  }
+  for (const c of request.criteria) filters.push(criterionSql(c, alias, b, access));
+  if (access) filters.push(`(${access(alias, b.bind)})`);
+  return filters;
+}
+
+/**
+ * A sort key's expression: the lowest value ascending, the highest descending
+ * (https://hl7.org/fhir/R4/search.html#sort), from the parameter's index rows.
+ */
+function sortColumn(key: SortKey, b: SqlBuilder): SortColumn {
+  if (key.kind === 'column') {
+    return key.column === 'id'
+      ? { expr: 'r.id COLLATE "C"', cast: 'text', descending: key.descending }
+      : { expr: 'r.last_updated', cast: 'timestamptz', descending: key.descending };
+  }
+  const handler = handlerFor(key.type)!;
+  const sort = handler.sort!;
+  const ctx = b.context('r', key.types, key.code);
+  const s = b.nextAlias('s');
+  const aggregate = (key.descending ? sort.desc : sort.asc)(s);
+  return {
+    expr: `(SELECT ${aggregate} FROM ${handler.table} ${s} WHERE ${s}.rid = r.rid AND ${s}.param ${ctx.keyIn()})`,
+    cast: sort.cast,
+    descending: key.descending,
+  };
+}
+
+/**
+ * Rows strictly after the cursor in scan order: for keys k1..kn and rid,
+ * `k1 beyond v1 OR (k1 = v1 AND (k2 beyond v2 OR (… OR rid beyond r)))`, with NULLs (no value)
+ * last in forward order and first when scanning backwards, matching ORDER BY.
+ */
+function keysetSql(sort: SortColumn[], cursor: Cursor, backwards: boolean, b: SqlBuilder): string {
+  let condition = `r.rid ${backwards ? '<' : '>'} ${b.bind(cursor.rid, 'bigint')}`;
+  for (let i = sort.length - 1; i >= 0; i--) {
+    const column = `sk.k${i}`;
+    const value = cursor.keys[i];
+    const ascending = sort[i].descending === backwards;
+    let beyond: string;
+    let equal: string;
+    if (value === null) {
+      beyond = backwards ? `${column} IS NOT NULL` : 'false';
+      equal = `${column} IS NULL`;
+    } else {
+      const v = b.bind(value, sort[i].cast);
+      beyond = `(${column} ${ascending ? '>' : '<'} ${v}${backwards ? '' : ` OR ${column} IS NULL`})`;
+      equal = `${column} = ${v}`;
+    }
+    condition = `(${beyond} OR (${equal} AND ${condition}))`;
+  }
+  return condition;
+}

@@ -1,0 +1,35 @@
+import { escapeLike, foldQuery } from '../normalize';
+import { existsRow, unescapeValue, type ParamHandler } from './types';
+
+/**
+ * string: starts-with on the folded form by default, `:exact` on the original text, `:contains`
+ * anywhere in the folded form (https://hl7.org/fhir/R4/search.html#string; folding in
+ * ../normalize.ts). Prefix patterns are served by the C-collated (param, norm) index.
+ */
+export interface StringValue {
+  text: string;
+}
+
+export const stringParam: ParamHandler<StringValue> = {
+  table: 'search_string',
+  modifiers: ['exact', 'contains'],
+  parseValue(text) {
+    const value = unescapeValue(text);
+    return value.length === 0 ? { error: 'empty string value' } : { text: value };
+  },
+  toSql(values, modifier, ctx) {
+    return existsRow(this.table, ctx, (x) => values.map((v) => stringCondition(v, modifier, x, ctx)).join(' OR '));
+  },
+  rowCondition(value, x, ctx) {
+    return stringCondition(value, undefined, x, ctx);
+  },
+  sort: { asc: (x) => `min(${x}.norm)`, desc: (x) => `max(${x}.norm)`, cast: 'text' },
+};
+
+/** Condition on a search_string row (also used for token `:text`). */
+export function stringCondition(v: StringValue, modifier: string | undefined, x: string, ctx: { bind(v: unknown): string }): string {
+  const folded = foldQuery(v.text);
+  if (modifier === 'exact') return `(${x}.norm = ${ctx.bind(folded)} AND ${x}.value = ${ctx.bind(v.text)})`;
+  if (modifier === 'contains') return `${x}.norm LIKE ${ctx.bind(`%${escapeLike(folded)}%`)}`;
+  return `${x}.norm LIKE ${ctx.bind(`${escapeLike(folded)}%`)}`;
+}

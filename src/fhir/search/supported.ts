@@ -1,0 +1,45 @@
+import type { SearchParameter } from '@medplum/fhirtypes';
+import type { DefinitionRegistry } from '../definitions/registry';
+import { expressionFor } from './expression';
+import { handlerFor } from './params/handlers';
+
+/**
+ * Which SearchParameters this server really answers, per type: the single source for the
+ * parser (unknown vs unsupported) and the CapabilityStatement ("lists exactly the parameters
+ * that work"). Not supported: `special` parameters (Location `near`) and the expression-less
+ * `_text`, `_content`, `_query` (full-text search and named queries).
+ */
+
+/** Served from resource columns rather than index rows. */
+export const COLUMN_PARAMS: ReadonlySet<string> = new Set(['_id', '_lastUpdated']);
+
+const byUrlCache = new WeakMap<DefinitionRegistry, Map<string, SearchParameter>>();
+
+/** Every SearchParameter of the registry by canonical URL (composite components refer by URL). */
+export function definitionsByUrl(registry: DefinitionRegistry): Map<string, SearchParameter> {
+  let byUrl = byUrlCache.get(registry);
+  if (!byUrl) {
+    byUrl = new Map();
+    for (const t of ['Resource', 'DomainResource', ...registry.resourceTypes()]) {
+      for (const p of registry.searchParameters(t)) if (p.url) byUrl.set(p.url, p);
+    }
+    byUrlCache.set(registry, byUrl);
+  }
+  return byUrl;
+}
+
+/** Whether `code` on `resourceType` is indexed and searchable. */
+export function isIndexed(registry: DefinitionRegistry, resourceType: string, code: string): boolean {
+  if (COLUMN_PARAMS.has(code)) return true;
+  const sp = registry.searchParameter(resourceType, code);
+  if (!sp?.expression || !handlerFor(sp.type) || !expressionFor(sp.expression, resourceType)) return false;
+  if (sp.type !== 'composite') return true;
+  const byUrl = definitionsByUrl(registry);
+  const components = sp.component ?? [];
+  return components.length > 0 && components.every((c) => handlerFor(byUrl.get(c.definition as string)?.type) !== undefined);
+}
+
+/** The SearchParameters of a type that search answers (for the CapabilityStatement). */
+export function supportedSearchParameters(registry: DefinitionRegistry, resourceType: string): SearchParameter[] {
+  return registry.searchParameters(resourceType).filter((sp) => isIndexed(registry, resourceType, sp.code as string));
+}

@@ -1,0 +1,124 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Issue } from '../fhir/issue';
+import type { SearchRequest } from '../fhir/search/ast';
+import type { CompiledSearch } from '../fhir/search/compile';
+import { MAX_INCLUDE_ROWS, MAX_ITERATE_DEPTH, type IncludeQuery } from '../fhir/search/include-sql';
+import { encodeCursor } from '../fhir/search/paging';
+import { normalizeDatabaseError } from './pg-errors';
+
+/**
+ * Runs a compiled search (src/fhir/search/compile.ts) on PostgreSQL: the page of matches,
+ * the total, and `_include` / `_revinclude` (with `:iterate`) over the page. When more than one
+ * statement runs they share one REPEATABLE READ snapshot, so includes and total agree with the
+ * page. Returns rows with the stored JSON text; the interaction builds the Bundle.
+ */
+
+export interface SearchRow {
+  rid: string;
+  resourceType: string;
+  id: string;
+  /** the stored JSON of the current version, as served */
+  content: string;
+}
+
+export interface SearchResult {
+  /** Page of matches in sort order (`search.mode = match`). */
+  matches: SearchRow[];
+  /** Included resources, each once, none of them also a match (`search.mode = include`). */
+  included: SearchRow[];
+  /** `_total=accurate` or `_summary=count`: exact; `_total=estimate`: the planner's estimate. */
+  total?: number;
+  /** `_page` tokens for the next/previous links (see src/fhir/search/paging.ts). */
+  next?: string;
+  previous?: string;
+  /** Limits applied (e.g. includes capped), for an OperationOutcome entry. */
+  issues: Issue[];
+}
+
+type Queryable = Pool | PoolClient;
+
+/** Execute `compiled` (compiled from `request`) on a pool or client. */
+export async function runSearch(db: Queryable, request: SearchRequest, compiled: CompiledSearch): Promise<SearchResult> {
+  const many = [compiled.count, compiled.estimate].filter(Boolean).length + (compiled.includes.length ? 1 : 0) > 0;
+  const isPool = 'totalCount' in db;
+  const client = many && isPool ? await (db as Pool).connect() : undefined;
+  const q = client ?? db;
+  try {
+    if (client) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const result: SearchResult = { matches: [], included: [], issues: [] };
+    if (compiled.match) await page(q, request, compiled, result);
+    if (compiled.count) {
+      const { rows } = await q.query(compiled.count.text, compiled.count.values);
+      result.total = Number(rows[0].total);
+    } else if (compiled.estimate) {
+      const { rows } = await q.query(compiled.estimate.text, compiled.estimate.values);
+      result.total = Math.round(Number(rows[0]['QUERY PLAN'][0].Plan['Plan Rows']));
+    }
+    if (result.matches.length && compiled.includes.length) await includes(q, compiled.includes, result);
+    if (client) await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    if (client) await client.query('ROLLBACK').catch(() => undefined);
+    throw normalizeDatabaseError(err);
+  } finally {
+    client?.release();
+  }
+}
+
+async function page(q: Queryable, request: SearchRequest, compiled: CompiledSearch, result: SearchResult): Promise<void> {
+  const { rows } = await q.query(compiled.match!.text, compiled.match!.values);
+  const size = compiled.pageSize;
+  const more = rows.length > size;
+  const taken = rows.slice(0, size);
+  const backwards = compiled.cursor?.direction === 'previous';
+  if (backwards) taken.reverse();
+  result.matches = taken.map(toRow);
+  if (taken.length === 0) return;
+  const cursorOf = (row: Record<string, unknown>, direction: 'next' | 'previous'): string =>
+    encodeCursor(
+      { direction, rid: String(row.rid), keys: Array.from({ length: compiled.sortKeys }, (_v, i) => (row[`k${i}`] ?? null) as string | null) },
+      request.sort,
+    );
+  // forward: more rows after → next; came from a cursor → there is a page before.
+  // backwards: more rows before → previous; we came from the page after → next.
+  const hasNext = backwards ? true : more;
+  const hasPrevious = backwards ? more : compiled.cursor !== undefined;
+  if (hasNext) result.next = cursorOf(taken[taken.length - 1], 'next');
+  if (hasPrevious) result.previous = cursorOf(taken[0], 'previous');
+}
+
+async function includes(q: Queryable, queries: IncludeQuery[], result: SearchResult): Promise<void> {
+  const seen = new Set(result.matches.map((r) => r.rid));
+  const pageRids = result.matches.map((r) => r.rid);
+  let frontier = pageRids;
+  for (let depth = 0; depth <= MAX_ITERATE_DEPTH && frontier.length; depth++) {
+    const added: string[] = [];
+    // the first round follows every spec from the page; later rounds only :iterate specs
+    for (const inc of queries.filter((i) => depth === 0 || i.spec.iterate)) {
+      const values = [...inc.query.values];
+      values[0] = frontier;
+      const { rows } = await q.query(inc.query.text, values);
+      if (rows.length > MAX_INCLUDE_ROWS) {
+        result.issues.push({
+          severity: 'warning',
+          code: 'too-costly',
+          diagnostics: `${inc.reverse ? '_revinclude' : '_include'}=${inc.spec.sourceType}:${inc.spec.code}: more than ${MAX_INCLUDE_ROWS} resources; only the first ${MAX_INCLUDE_ROWS} are included`,
+        });
+      }
+      for (const row of rows.slice(0, MAX_INCLUDE_ROWS)) {
+        if (seen.has(String(row.rid))) continue;
+        seen.add(String(row.rid));
+        result.included.push(toRow(row));
+        added.push(String(row.rid));
+      }
+    }
+    frontier = added;
+    if (depth === MAX_ITERATE_DEPTH && added.length && queries.some((i) => i.spec.iterate)) {
+      result.issues.push({ severity: 'information', code: 'too-costly', diagnostics: `_include:iterate stopped after ${MAX_ITERATE_DEPTH + 1} rounds` });
+    }
+  }
+}
+
+function toRow(row: Record<string, unknown>): SearchRow {
+  return { rid: String(row.rid), resourceType: row.resource_type as string, id: row.id as string, content: row.content as string };
+}
