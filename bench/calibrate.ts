@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { CREATE_SQL } from '../src/store/resources';
 import { summarize, type Measurement } from './report';
 
 /**
@@ -66,19 +67,13 @@ async function closedLoop(clients: Client[], workload: RawWorkload, durationMs: 
 
 /**
  * Insert one resource the way the store's create does: one transaction holding the current
- * row and the history row (one statement, as in ResourceStore), with JSON of the same size the
+ * row and the history row (ResourceStore's own CREATE_SQL), with JSON of the same size the
  * server stores for the scenario's resource. `content(id, lastUpdated)` yields that JSON.
  */
 export function rawInsert(content: (id: string, lastUpdated: string) => string, resourceType: string): RawWorkload {
   const statement = {
     name: 'kolibri-bench-insert',
-    text: `WITH r AS (
-             INSERT INTO resource (resource_type, id, version_id, last_updated, content)
-             VALUES ($1, $2, 1, $3, $4) RETURNING rid),
-           v AS (
-             INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
-             VALUES ($1, $2, 1, $3, 'POST', $4))
-           SELECT rid FROM r`,
+    text: CREATE_SQL,
   };
   return {
     name: 'raw-insert',

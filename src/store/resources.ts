@@ -19,6 +19,18 @@ export interface StoreDeps {
   newId?: () => string;
 }
 
+/**
+ * A create in one statement: the current row and the first history row. Parameters: type, id,
+ * lastUpdated, JSON. Exported so the benchmark's raw-insert calibration measures the same work.
+ */
+export const CREATE_SQL = `WITH r AS (
+    INSERT INTO resource (resource_type, id, version_id, last_updated, content)
+    VALUES ($1, $2, 1, $3, $4) RETURNING rid),
+  v AS (
+    INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
+    VALUES ($1, $2, 1, $3, 'POST', $4))
+  SELECT rid FROM r`;
+
 const SELECT_VERSION = `SELECT resource_type, id, version_id, last_updated, method, content FROM resource_version`;
 const MAX_ATTEMPTS = 3;
 
@@ -141,21 +153,41 @@ export class StoreTransaction {
     return rows[0];
   }
 
-  /** Create with a new server-assigned id (POST). */
-  async create(resource: Resource): Promise<StoredVersion> {
-    const id = (this.deps.newId ?? randomUUID)();
+  /**
+   * Create with a new server-assigned id (POST). `options.id` is an id the server assigned
+   * earlier (a transaction assigns all ids first so entries can reference each other).
+   */
+  async create(resource: Resource, options: { id?: string } = {}): Promise<StoredVersion> {
+    const id = options.id ?? this.newId();
     const stamped = withMeta(resource, id, 1, this.nowIso);
-    const { rows } = await this.client.query(
-      `WITH r AS (
-         INSERT INTO resource (resource_type, id, version_id, last_updated, content)
-         VALUES ($1, $2, 1, $3, $4) RETURNING rid),
-       v AS (
-         INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
-         VALUES ($1, $2, 1, $3, 'POST', $4))
-       SELECT rid FROM r`,
-      [resource.resourceType, id, this.nowIso, stamped.json],
-    );
+    const { rows } = await this.client.query(CREATE_SQL, [resource.resourceType, id, this.nowIso, stamped.json]);
     return this.record('create', rows[0].rid, resource.resourceType, id, 1, 'POST', stamped);
+  }
+
+  /** A fresh server-assigned id, as `create` would choose. */
+  newId(): string {
+    return (this.deps.newId ?? randomUUID)();
+  }
+
+  /** Current version (or tombstone) as this transaction sees it: its own writes included. */
+  async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const { rows } = await this.client.query(
+      `SELECT resource_type, id, version_id, last_updated, content,
+              CASE WHEN deleted THEN 'DELETE' ELSE 'PUT' END AS method
+         FROM resource WHERE resource_type = $1 AND id = $2`,
+      [resourceType, id],
+    );
+    return rows[0] ? rowToVersion(rows[0]) : undefined;
+  }
+
+  /** One version as this transaction sees it. */
+  async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const { rows } = await this.client.query(`${SELECT_VERSION} WHERE resource_type = $1 AND id = $2 AND version_id = $3`, [
+      resourceType,
+      id,
+      versionId,
+    ]);
+    return rows[0] ? rowToVersion(rows[0]) : undefined;
   }
 
   /** Update (or create at a client-chosen id when allowed). `resource.id` must be set. */
