@@ -1,0 +1,90 @@
+import { loadDefinitions } from '../../../../src/fhir/definitions/load';
+import type { DefinitionRegistry } from '../../../../src/fhir/definitions/registry';
+import { compileSearch } from '../../../../src/fhir/search/compile';
+import { encodeCursor } from '../../../../src/fhir/search/paging';
+import { paramKey } from '../../../../src/fhir/search/param-key';
+import { parseSearch } from '../../../../src/fhir/search/parse';
+
+let registry: DefinitionRegistry;
+beforeAll(() => {
+  registry = loadDefinitions();
+});
+
+const request = (resourceType: string, query: string) =>
+  parseSearch({ resourceType, params: [...new URLSearchParams(query).entries()] }, { registry }).request;
+
+describe('compileSearch', () => {
+  it('compiles the vitals-graph query to one parameterised statement', () => {
+    const compiled = compileSearch(request('Observation', 'subject=Patient/p1&code=urn:oid:1.2.208.176.2.1|NPU03011&_sort=-date&_count=20'));
+    expect(compiled.match!.text).toBe(
+      'SELECT r.rid, r.resource_type, r.id, r.content, sk.k0 FROM resource r' +
+        ' CROSS JOIN LATERAL (SELECT (SELECT max(s3.high) FROM search_date s3 WHERE s3.rid = r.rid AND s3.param = $8::integer) AS k0) sk' +
+        ' WHERE r.resource_type = $1 AND NOT r.deleted' +
+        ' AND EXISTS (SELECT 1 FROM search_reference x1 WHERE x1.rid = r.rid AND x1.param = $2::integer AND ((x1.target_id = $3 AND x1.target_type = $4)))' +
+        ' AND EXISTS (SELECT 1 FROM search_token x2 WHERE x2.rid = r.rid AND x2.param = $5::integer AND (x2.value = $6 AND x2.system = $7))' +
+        ' ORDER BY sk.k0 DESC NULLS LAST, r.rid ASC LIMIT $9::integer',
+    );
+    expect(compiled.match!.values).toEqual([
+      'Observation',
+      paramKey('Observation', 'subject'),
+      'p1',
+      'Patient',
+      paramKey('Observation', 'code'),
+      'NPU03011',
+      'urn:oid:1.2.208.176.2.1',
+      paramKey('Observation', 'date'),
+      21,
+    ]);
+    expect(compiled.count).toBeUndefined();
+  });
+
+  it('never puts values into the SQL text', () => {
+    const evil = "x'; DROP TABLE resource; --";
+    const compiled = compileSearch(request('Patient', `name=${encodeURIComponent(evil)}&identifier=${encodeURIComponent(evil)}&_id=abc`));
+    expect(compiled.match!.text).not.toContain('DROP');
+    expect(compiled.match!.values).toContain("x'; drop table resource; --%");
+  });
+
+  it('ANDs the access filter into match, count, chains, _has and includes', () => {
+    const accessFilter = (alias: string, bind: (v: unknown) => string) => `${alias}.id <> ${bind('hidden')}`;
+    const compiled = compileSearch(
+      request('Observation', 'subject.name=x&_has:Provenance:target:agent=Practitioner/1&_total=accurate&_include=Observation:subject&_revinclude=Provenance:target'),
+      { accessFilter },
+    );
+    // the match row, the chained Patient, the _has source
+    expect(compiled.match!.text.match(/\.id <> \$/g)).toHaveLength(3);
+    expect(compiled.match!.text).toContain('(r.id <> $');
+    expect(compiled.count!.text.match(/\.id <> \$/g)).toHaveLength(3);
+    expect(compiled.includes).toHaveLength(2);
+    for (const inc of compiled.includes) expect(inc.query.text).toContain('(t.id <> $');
+  });
+
+  it('continues after a next token with a keyset condition, NULLs last', () => {
+    const sortOnly = request('Observation', '_sort=-date');
+    const token = encodeCursor({ direction: 'next', keys: ['2026-05-15 08:00:00+00'], rid: '42' }, sortOnly.sort);
+    const compiled = compileSearch({ ...sortOnly, page: token });
+    expect(compiled.match!.text).toContain('((sk.k0 < $4::timestamptz OR sk.k0 IS NULL) OR (sk.k0 = $4::timestamptz AND r.rid > $3::bigint))');
+    expect(compiled.match!.values.slice(2, 4)).toEqual(['42', '2026-05-15 08:00:00+00']);
+  });
+
+  it('reads a previous page backwards', () => {
+    const sortOnly = request('Observation', '_sort=date');
+    const token = encodeCursor({ direction: 'previous', keys: [null], rid: '7' }, sortOnly.sort);
+    const compiled = compileSearch({ ...sortOnly, page: token });
+    expect(compiled.match!.text).toContain('(sk.k0 IS NOT NULL OR (sk.k0 IS NULL AND r.rid < $3::bigint))');
+    expect(compiled.match!.text).toContain('ORDER BY sk.k0 DESC NULLS FIRST, r.rid DESC');
+  });
+
+  it('compiles _summary=count to a count only', () => {
+    const compiled = compileSearch(request('Patient', 'gender=female&_summary=count'));
+    expect(compiled.match).toBeUndefined();
+    expect(compiled.count!.text).toMatch(/^SELECT count\(\*\) AS total FROM resource r WHERE r.resource_type = \$1 AND NOT r.deleted AND EXISTS/);
+  });
+
+  it('joins composite components on the same element', () => {
+    const compiled = compileSearch(request('Observation', 'component-code-value-quantity=http://loinc.org|8480-6$gt140'));
+    expect(compiled.match!.text).toContain('FROM search_token c1 JOIN search_quantity c2 ON c2.rid = c1.rid AND c2.grp = c1.grp');
+    expect(compiled.match!.values).toContain(paramKey('Observation', 'component-code-value-quantity', '$0'));
+    expect(compiled.match!.values).toContain(paramKey('Observation', 'component-code-value-quantity', '$1'));
+  });
+});
