@@ -9,7 +9,7 @@ import { migrate, readMigrations } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
 
 /** Start Kolibri: config, database (embedded when DATABASE_URL is unset), migrations, listen. */
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const started = Date.now();
   let config;
   try {
@@ -71,4 +71,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (require.main === module) void main();

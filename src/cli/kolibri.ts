@@ -1,0 +1,39 @@
+/**
+ * `kolibri <command>`: one entry point for operators. Each command lives in its own module
+ * exporting `run(argv)`; modules load lazily so `kolibri --help` stays instant.
+ */
+export interface Command {
+  summary: string;
+  /** Resolves with the process exit code. */
+  load: () => Promise<{ run(argv: string[]): Promise<number> }>;
+}
+
+export const commands: Record<string, Command> = {
+  serve: { summary: 'start the server (same as npm start)', load: async () => require('./serve') as typeof import('./serve') },
+  migrate: { summary: 'apply pending database migrations and exit', load: async () => require('./migrate') as typeof import('./migrate') },
+};
+
+/** Register a command contributed by a feature (reindex, clients, seed, bench...). */
+export function addCommand(name: string, command: Command): void {
+  commands[name] = command;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: kolibri <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nkolibri <command> --help for a command's options.\n`;
+}
+
+export async function cli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`kolibri: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load()).run(rest);
+}
