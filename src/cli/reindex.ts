@@ -1,0 +1,60 @@
+import { loadConfig } from '../config';
+import { loadDefinitions } from '../fhir/definitions/load';
+import { openDatabase } from '../store/database';
+import { reindex } from '../store/reindex';
+import { createIndexWriter } from '../store/search-index';
+
+export const help = `Usage: kolibri reindex [--type Type[,Type…]] [--batch N]
+
+Rebuild the search index of every stored resource (or of the given types) from the R4
+SearchParameters plus those in the profile folders, in batches, printing progress. Safe while
+servers run against the same DATABASE_URL. (With the embedded database, point DATABASE_URL at the
+running server's embedded PostgreSQL, or stop the server first: one data folder, one server.)
+`;
+
+/** `npm run reindex` / `kolibri reindex`. */
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const option = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const types = option('--type')?.split(',').filter(Boolean);
+  const batchSize = Number(option('--batch') ?? 500);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    process.stderr.write('kolibri reindex: --batch must be a positive integer\n');
+    return 1;
+  }
+  try {
+    const config = loadConfig(process.env);
+    const registry = loadDefinitions({ profileDirs: config.profileDirs });
+    for (const t of types ?? []) if (!registry.isResourceType(t)) throw new Error(`unknown resource type ${t}`);
+    const db = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      embeddedPort: config.embeddedPostgresPort,
+      poolSize: 2,
+      log: (m) => process.stderr.write(`${m}\n`),
+    });
+    try {
+      const writer = createIndexWriter(registry, { baseUrl: config.baseUrl });
+      const result = await reindex(db.pool, writer, {
+        types,
+        batchSize,
+        onProgress: (p) => process.stdout.write(`reindexed ${p.done}/${p.total} (${p.rate}/s)\n`),
+      });
+      process.stdout.write(`reindex complete: ${result.done} resources\n`);
+    } finally {
+      await db.close();
+    }
+    return 0;
+  } catch (err) {
+    process.stderr.write(`kolibri reindex: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) void run(process.argv.slice(2)).then((code) => process.exit(code));
