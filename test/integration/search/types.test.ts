@@ -1,6 +1,6 @@
 import { createIndexWriter } from '../../../src/store/search-index';
 import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
-import { create, ids, uniqueTag } from './search-helpers';
+import { create, ids, search, uniqueTag } from './search-helpers';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -97,5 +97,19 @@ describe('quantity and number search', () => {
     expect(await q(`value-quantity=gt50|${ucum}|/min`)).toEqual([pulse]);
     expect(await q('value-quantity=gt50||%')).toEqual([spo2, low].sort());
     expect(await q('value-quantity=ap125')).toEqual([pulse]);
+  });
+});
+
+describe('system search and counts', () => {
+  it('searches several types with _type and counts with _summary=count', async () => {
+    const tag = uniqueTag();
+    const meta = { tag: [{ system: tag.system, code: tag.code }] };
+    const patient = await create(t, { resourceType: 'Patient', meta });
+    const org = await create(t, { resourceType: 'Organization', meta, name: 'Region Nordjylland' });
+    await create(t, { resourceType: 'Practitioner', meta });
+    expect((await ids(t, undefined, `_type=Patient,Organization&${tag.query}`)).sort()).toEqual([patient, org].sort());
+    const counted = await search(t, undefined, `_type=Patient,Organization,Practitioner&${tag.query}&_summary=count`);
+    expect(counted.matches).toEqual([]);
+    expect(counted.total).toBe(3);
   });
 });
