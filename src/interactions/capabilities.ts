@@ -35,6 +35,7 @@ export function buildCapabilityStatement(
         { code: 'read' },
         { code: 'vread' },
         { code: 'update' },
+        { code: 'patch' },
         { code: 'delete' },
         { code: 'history-instance' },
         { code: 'history-type' },

@@ -1,17 +1,29 @@
 // https://hl7.org/fhir/R4/http.html#create
+import type { Resource } from '@medplum/fhirtypes';
+import type { StoredVersion } from '../store/versions';
 import { checkResourceBody, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { versionHeaders, versionLocation } from './version-headers';
 
-export async function create(deps: InteractionDeps, type: string, body: unknown): Promise<InteractionResult> {
+/** Every check a create makes before it writes: shared by POST and transaction/batch entries. */
+export function prepareCreate(deps: Pick<InteractionDeps, 'registry' | 'validator'>, type: string, body: unknown): Resource {
   checkType(deps, type);
-  const resource = checkResourceBody(deps, type, body);
-  // "If an id is provided, the server SHALL ignore it": the store assigns a new one.
-  const version = await deps.store.transaction((tx) => tx.create(resource));
+  return checkResourceBody(deps, type, body);
+}
+
+/** The 201 answer to a create. */
+export function createdResult(deps: Pick<InteractionDeps, 'baseUrl'>, version: StoredVersion): InteractionResult {
   return {
     status: 201,
     body: version.json as string,
     preferable: true,
     headers: { ...versionHeaders(version), location: versionLocation(deps.baseUrl, version) },
   };
+}
+
+export async function create(deps: InteractionDeps, type: string, body: unknown): Promise<InteractionResult> {
+  const resource = prepareCreate(deps, type, body);
+  // "If an id is provided, the server SHALL ignore it": the store assigns a new one.
+  const version = await deps.store.transaction((tx) => tx.create(resource));
+  return createdResult(deps, version);
 }

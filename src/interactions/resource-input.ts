@@ -36,3 +36,12 @@ export function checkResourceBody(deps: Pick<InteractionDeps, 'validator'>, type
   if (hasErrors(issues)) throw unprocessable(issues);
   return body as Resource;
 }
+
+/**
+ * An update's body names the resource it updates.
+ * "If no id element is provided, or the id disagrees with the id in the URL, the server SHALL respond with 400"
+ */
+export function checkUpdateId(resource: Resource, type: string, id: string): void {
+  if (resource.id === undefined) throw badRequest(`The body must carry id '${id}' to update ${type}/${id}`, [`${type}.id`]);
+  if (resource.id !== id) throw badRequest(`The body's id '${resource.id}' does not match the URL's id '${id}'`, [`${type}.id`]);
+}

@@ -1,26 +1,39 @@
 // https://hl7.org/fhir/R4/http.html#update
-import { badRequest } from '../fhir/outcome';
-import { checkId, checkResourceBody, checkType } from './resource-input';
+import type { Resource } from '@medplum/fhirtypes';
+import type { StoreTransaction, WriteResult } from '../store/resources';
+import { checkId, checkResourceBody, checkType, checkUpdateId } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { parseIfMatch, versionHeaders, versionLocation } from './version-headers';
 
-export async function update(
-  deps: InteractionDeps,
+export interface PreparedUpdate {
+  resource: Resource;
+  /** Expected current version (If-Match), if any. */
+  ifMatch?: number;
+}
+
+/** Every check an update makes before it writes: shared by PUT and transaction/batch entries. */
+export function prepareUpdate(
+  deps: Pick<InteractionDeps, 'registry' | 'validator'>,
   type: string,
   id: string,
   body: unknown,
-  headers: { ifMatch?: string },
-): Promise<InteractionResult> {
+  ifMatchHeader: string | undefined,
+): PreparedUpdate {
   checkType(deps, type);
   checkId(id);
-  const ifMatch = parseIfMatch(headers.ifMatch);
+  const ifMatch = parseIfMatch(ifMatchHeader);
   const resource = checkResourceBody(deps, type, body);
-  // "If no id element is provided, or the id disagrees with the id in the URL, the server SHALL respond with 400"
-  if (resource.id === undefined) throw badRequest(`The body must carry id '${id}' to update ${type}/${id}`, [`${type}.id`]);
-  if (resource.id !== id) throw badRequest(`The body's id '${resource.id}' does not match the URL's id '${id}'`, [`${type}.id`]);
-  const { version, created } = await deps.store.transaction((tx) =>
-    tx.update(resource, { ifMatch, allowCreate: deps.updateCreate }),
-  );
+  checkUpdateId(resource, type, id);
+  return { resource, ifMatch };
+}
+
+/** The write of an update, inside the caller's transaction. */
+export function writeUpdate(tx: StoreTransaction, deps: Pick<InteractionDeps, 'updateCreate'>, prepared: PreparedUpdate): Promise<WriteResult> {
+  return tx.update(prepared.resource, { ifMatch: prepared.ifMatch, allowCreate: deps.updateCreate });
+}
+
+/** 200 for an update, 201 when it created the resource. Also the answer to a patch. */
+export function updatedResult(deps: Pick<InteractionDeps, 'baseUrl'>, { version, created }: WriteResult): InteractionResult {
   return {
     status: created ? 201 : 200,
     body: version.json as string,
@@ -30,4 +43,16 @@ export async function update(
       ...(created ? { location: versionLocation(deps.baseUrl, version) } : { 'content-location': versionLocation(deps.baseUrl, version) }),
     },
   };
+}
+
+export async function update(
+  deps: InteractionDeps,
+  type: string,
+  id: string,
+  body: unknown,
+  headers: { ifMatch?: string },
+): Promise<InteractionResult> {
+  const prepared = prepareUpdate(deps, type, id, body, headers.ifMatch);
+  const written = await deps.store.transaction((tx) => writeUpdate(tx, deps, prepared));
+  return updatedResult(deps, written);
 }

@@ -4,6 +4,7 @@ import { capabilities } from '../../interactions/capabilities';
 import { create } from '../../interactions/create';
 import { remove } from '../../interactions/delete';
 import { history, type Query } from '../../interactions/history';
+import { patch } from '../../interactions/patch';
 import { read } from '../../interactions/read';
 import type { InteractionDeps, InteractionResult } from '../../interactions/types';
 import { update } from '../../interactions/update';
@@ -42,12 +43,13 @@ export function registerFhirRest(app: FastifyInstance, { deps, capabilityStateme
   app.post('/fhir/:type', route((p, req) => create(deps, p.type, req.body)));
   app.put('/fhir/:type/:id', route((p, req) => update(deps, p.type, p.id, req.body, { ifMatch: ifMatch(req) })));
   app.delete('/fhir/:type/:id', route((p, req) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
+  app.patch('/fhir/:type/:id', route((p, req) => patch(deps, p.type, p.id, { contentType: header(req, 'content-type'), content: req.body }, { ifMatch: ifMatch(req) })));
 
   // Methods the spec defines no interaction for at these URLs answer 405 with Allow.
   const notAllowed = (allow: string[]) => async () => {
     throw methodNotAllowed(`Method not allowed here; allowed: ${allow.join(', ')}`, allow);
   };
-  app.route({ method: ['POST', 'PATCH'], url: '/fhir/:type/:id', handler: notAllowed(['GET', 'PUT', 'DELETE']) });
+  app.route({ method: ['POST'], url: '/fhir/:type/:id', handler: notAllowed(['GET', 'PUT', 'PATCH', 'DELETE']) });
   app.route({ method: ['PUT', 'DELETE', 'PATCH'], url: '/fhir/:type', handler: notAllowed(['POST']) });
   app.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH'], url: '/fhir/:type/:id/_history/:vid', handler: notAllowed(['GET']) });
   app.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH'], url: '/fhir/metadata', handler: notAllowed(['GET']) });

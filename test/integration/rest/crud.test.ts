@@ -155,7 +155,7 @@ describe('FHIR REST lifecycle (https://hl7.org/fhir/R4/http.html)', () => {
   it('answers 405 with Allow for methods without an interaction', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/fhir/Patient/123', headers: JSON_HEADERS, payload: { resourceType: 'Patient' } });
     expect(res.statusCode).toBe(405);
-    expect(res.headers.allow).toBe('GET, PUT, DELETE');
+    expect(res.headers.allow).toBe('GET, PUT, PATCH, DELETE');
     expect(res.json().resourceType).toBe('OperationOutcome');
   });
 

@@ -1,0 +1,67 @@
+// https://hl7.org/fhir/R4/http.html#patch
+import type { Resource } from '@medplum/fhirtypes';
+import { gone, notFound, preconditionFailed, unprocessable } from '../fhir/outcome';
+import { applyPatch, parsePatchBody, type PatchDocument } from '../fhir/patch/patch-document';
+import type { StoreTransaction, WriteResult } from '../store/resources';
+import { checkId, checkResourceBody, checkType } from './resource-input';
+import type { InteractionDeps, InteractionResult } from './types';
+import { updatedResult } from './update';
+import { parseIfMatch, versionHeaders } from './version-headers';
+
+export interface PreparedPatch {
+  type: string;
+  id: string;
+  patch: PatchDocument;
+  ifMatch?: number;
+}
+
+/** Every check a patch makes before it reads: shared by PATCH and transaction/batch entries. */
+export function preparePatch(
+  deps: Pick<InteractionDeps, 'registry'>,
+  type: string,
+  id: string,
+  patch: PatchDocument,
+  ifMatchHeader: string | undefined,
+): PreparedPatch {
+  checkType(deps, type);
+  checkId(id);
+  return { type, id, patch, ifMatch: parseIfMatch(ifMatchHeader) };
+}
+
+/**
+ * Read the current version (locked), apply the patch, validate the result exactly as an update
+ * would and write it as a PATCH version, all inside the caller's transaction: a patch that
+ * fails anywhere leaves the resource untouched.
+ */
+export async function writePatch(
+  tx: StoreTransaction,
+  deps: Pick<InteractionDeps, 'validator'>,
+  { type, id, patch, ifMatch }: PreparedPatch,
+): Promise<WriteResult> {
+  const locked = await tx.lock(type, id);
+  if (!locked) throw notFound(`${type}/${id} is not known`);
+  const current = await tx.read(type, id);
+  if (!current || current.deleted) throw gone(`${type}/${id} was deleted`, current ? versionHeaders(current) : {});
+  if (ifMatch !== undefined && ifMatch !== current.versionId) {
+    throw preconditionFailed(`Version conflict on ${type}/${id}: If-Match W/"${ifMatch}" but the current version is W/"${current.versionId}"`);
+  }
+  const patched = applyPatch(JSON.parse(current.json as string), patch);
+  if (patched.resourceType !== type || patched.id !== id) {
+    throw unprocessable([{ severity: 'error', code: 'processing', diagnostics: `A patch may not change the resource's type or id (${type}/${id})`, expression: [`${type}.id`] }]);
+  }
+  const resource: Resource = checkResourceBody(deps, type, patched);
+  return tx.update(resource, { ifMatch: current.versionId, allowCreate: false, method: 'PATCH' });
+}
+
+export async function patch(
+  deps: InteractionDeps,
+  type: string,
+  id: string,
+  body: { contentType: string | undefined; content: unknown },
+  headers: { ifMatch?: string },
+): Promise<InteractionResult> {
+  checkType(deps, type);
+  const prepared = preparePatch(deps, type, id, parsePatchBody(body.contentType, body.content), headers.ifMatch);
+  const written = await deps.store.transaction((tx) => writePatch(tx, deps, prepared));
+  return updatedResult(deps, written);
+}
