@@ -4,6 +4,7 @@ import { registerContentTypes } from './http/content-type';
 import { registerErrorHandling } from './http/error-handler';
 import { registerFhirRest } from './http/routes/fhir-rest';
 import { registerHealth } from './http/routes/health';
+import { registerSearch } from './http/routes/search';
 import type { Services } from './services';
 
 export interface AppDeps {
@@ -38,5 +39,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerErrorHandling(app);
   registerHealth(app, deps.services.readiness);
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });
+  registerSearch(app, deps.services.interactions);
   return app;
 }

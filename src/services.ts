@@ -1,4 +1,4 @@
-import type { CapabilityStatement } from '@medplum/fhirtypes';
+import type { CapabilityStatement, CapabilityStatementRestResourceSearchParam } from '@medplum/fhirtypes';
 import type { Pool } from 'pg';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -7,7 +7,11 @@ import { createValidator } from './fhir/validation/validator';
 import { buildCapabilityStatement } from './interactions/capabilities';
 import type { InteractionDeps } from './interactions/types';
 import type { Readiness } from './http/routes/health';
-import { noIndex, type IndexWriter } from './store/index-writer';
+import type { IndexWriter } from './store/index-writer';
+import { runSearch } from './store/search';
+import { createIndexWriter } from './store/search-index';
+import { Subsetter } from './fhir/subset';
+import { supportedSearchParameters } from './fhir/search/supported';
 import { pendingMigrations, type Migration } from './store/migrate';
 import { ResourceStore } from './store/resources';
 import type { CommitListener } from './store/versions';
@@ -39,7 +43,8 @@ export function createServices(options: ServiceOptions): Services {
   const store = new ResourceStore({
     pool: options.pool,
     clock,
-    indexWriter: options.indexWriter ?? noIndex,
+    // The search index is written with every resource unless a caller supplies its own writer.
+    indexWriter: options.indexWriter ?? createIndexWriter(options.registry, { baseUrl: options.config.baseUrl }),
     onCommit: options.onCommit,
     onListenerError: options.onListenerError,
   });
@@ -49,6 +54,9 @@ export function createServices(options: ServiceOptions): Services {
     validator: createValidator(options.registry),
     baseUrl: options.config.baseUrl,
     updateCreate: options.config.updateCreate,
+    clock,
+    runSearch: (request, compiled) => runSearch(options.pool, request, compiled),
+    subsetter: new Subsetter(options.registry),
   };
   const startedAt = clock.now().toISOString();
   let statement: CapabilityStatement | undefined;
@@ -57,7 +65,12 @@ export function createServices(options: ServiceOptions): Services {
     store,
     interactions,
     capabilityStatement: () =>
-      (statement ??= buildCapabilityStatement(interactions, { softwareVersion: options.softwareVersion, date: startedAt })),
+      (statement ??= buildCapabilityStatement(interactions, {
+        softwareVersion: options.softwareVersion,
+        date: startedAt,
+        searchParams: (type) => capabilitySearchParams(options.registry, type),
+        systemInteractions: ['history-system', 'search-system'],
+      })),
     readiness: {
       async check() {
         const pending = await pendingMigrations(options.pool, options.migrations);
@@ -65,4 +78,13 @@ export function createServices(options: ServiceOptions): Services {
       },
     },
   };
+}
+
+/** The search parameters that work for a type, as CapabilityStatement.rest.resource.searchParam. */
+function capabilitySearchParams(registry: DefinitionRegistry, type: string): CapabilityStatementRestResourceSearchParam[] {
+  return supportedSearchParameters(registry, type).map((sp) => ({
+    name: sp.code as string,
+    ...(sp.url ? { definition: sp.url } : {}),
+    type: sp.type as CapabilityStatementRestResourceSearchParam['type'],
+  }));
 }

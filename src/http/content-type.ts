@@ -4,6 +4,8 @@ import { badRequest, notAcceptable, unsupportedMediaType } from '../fhir/outcome
 /** Media types a FHIR JSON body may come as. https://hl7.org/fhir/R4/http.html#mime-type */
 export const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+/** Where a parsed form body keeps its [name, value] pairs in order, repeats included. */
+export const FORM_PAIRS = Symbol('formPairs');
 
 /**
  * Parse JSON bodies ourselves so malformed JSON is a FHIR 400 (not Fastify's generic error) and
@@ -21,7 +23,11 @@ export function registerContentTypes(app: FastifyInstance): void {
     }
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    const pairs = [...new URLSearchParams(body as string)];
+    const form = Object.fromEntries(pairs);
+    // OAuth endpoints read the object; POST _search needs every pair in order, repeats kept.
+    Object.defineProperty(form, FORM_PAIRS, { value: pairs, enumerable: false });
+    done(null, form);
   });
   app.addContentTypeParser('*', (req, _payload, done) => {
     done(unsupportedMediaType(`Unsupported Content-Type '${req.headers['content-type']}'; send application/fhir+json`), undefined);

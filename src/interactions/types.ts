@@ -1,7 +1,12 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { DefinitionRegistry } from '../fhir/definitions/registry';
+import type { Clock } from '../clock';
+import type { SearchRequest } from '../fhir/search/ast';
+import type { CompiledSearch } from '../fhir/search/compile';
+import type { Subsetter } from '../fhir/subset';
 import type { ResourceValidator } from '../fhir/validation/validator';
 import type { ResourceStore } from '../store/resources';
+import type { SearchResult } from '../store/search';
 
 /** What every interaction may use. Passed in; interactions never reach for globals. */
 export interface InteractionDeps {
@@ -12,6 +17,11 @@ export interface InteractionDeps {
   baseUrl: string;
   /** PUT to a new id creates the resource. */
   updateCreate: boolean;
+  clock: Clock;
+  /** Runs a compiled search on the database. */
+  runSearch: (request: SearchRequest, compiled: CompiledSearch) => Promise<SearchResult>;
+  /** `_summary` / `_elements` trimming, per-type element facts cached. */
+  subsetter: Subsetter;
 }
 
 /** Framework-free result of an interaction; the HTTP layer serializes it. */
