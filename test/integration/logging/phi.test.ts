@@ -1,0 +1,56 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { buildApp } from '../../../src/app';
+import { loggerOptions } from '../../../src/http/logger';
+import { createTestApp, type TestApp } from '../../support/app';
+
+/**
+ * Logs never carry PHI: no resource bodies, no CPR numbers (in bodies or query strings), no
+ * bearer tokens; every line of a request carries its request id.
+ */
+describe('request logging', () => {
+  let t: TestApp;
+  let lines: Array<Record<string, unknown>>;
+  let app: ReturnType<typeof buildApp>;
+  beforeAll(async () => {
+    t = await createTestApp();
+    lines = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logger = pino(loggerOptions('debug') as pino.LoggerOptions, sink);
+    app = buildApp({ services: t.services, logger, maxBodyBytes: 1024 * 1024 });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+    await t.close();
+  });
+
+  it('logs method, path, status and request id, and no body, CPR number, query string or token', async () => {
+    const cpr = '0101504321';
+    const created = await app.inject({
+      method: 'POST',
+      url: '/fhir/Patient',
+      headers: { 'content-type': 'application/fhir+json', authorization: 'Bearer secret-token-value', 'x-request-id': 'req-phi-1' },
+      payload: { resourceType: 'Patient', identifier: [{ system: 'urn:oid:1.2.208.176.1.2', value: cpr }], name: [{ family: 'Nørgaard' }] },
+    });
+    expect(created.statusCode).toBe(201);
+    await app.inject({ method: 'GET', url: `/fhir/Patient?identifier=urn:oid:1.2.208.176.1.2|${cpr}`, headers: { 'x-request-id': 'req-phi-2' } });
+    await app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': 'application/fhir+json', 'x-request-id': 'req-phi-3' }, payload: { resourceType: 'Patient', gender: 5, name: [{ family: cpr }] } });
+
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(cpr);
+    expect(text).not.toContain('Nørgaard');
+    expect(text).not.toContain('secret-token-value');
+    const mine = lines.filter((l) => ['req-phi-1', 'req-phi-2', 'req-phi-3'].includes(l.reqId as string));
+    expect(mine.length).toBeGreaterThanOrEqual(6);
+    const completed = mine.filter((l) => l.msg === 'request completed');
+    expect(completed.map((l) => (l.res as { statusCode: number }).statusCode)).toEqual([201, 200, 422]);
+    const incoming = mine.filter((l) => l.msg === 'incoming request');
+    expect(incoming.map((l) => (l.req as { path: string }).path)).toEqual(['/fhir/Patient', '/fhir/Patient', '/fhir/Patient']);
+  });
+});
