@@ -4,13 +4,13 @@
  * @type {import('jest').Config}
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
-// fhir-kit-client 2 ships ESM only; jest on Node 20 cannot require ESM, so that one package is
-// transpiled to CommonJS for the tests (its own dependencies are CommonJS already).
+// fhir-kit-client 2 and jose 6 ship ESM only; jest on Node 20 cannot require ESM, so those
+// packages are transpiled to CommonJS for the tests (their own dependencies are CommonJS already).
 const esmToCjs = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', moduleResolution: 'node10', isolatedModules: true } }];
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': tsJest, 'node_modules/fhir-kit-client/.+\\.js$': esmToCjs },
-  transformIgnorePatterns: ['/node_modules/(?!fhir-kit-client/)'],
+  transform: { '^.+\\.ts$': tsJest, 'node_modules/(fhir-kit-client|jose)/.+\\.js$': esmToCjs },
+  transformIgnorePatterns: ['/node_modules/(?!(fhir-kit-client|jose)/)'],
   moduleNameMapper: { '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
 };
 module.exports = {

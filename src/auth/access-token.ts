@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { Clock } from '../clock';
+import type { Client } from './client-registration';
+import { CONTEXT_CLAIMS, type AuthContext, type ClientKind, type ContextField } from './context';
+import type { KeyRing } from './key-ring';
+import { formatScopes, parseScopes, type Scope } from './scopes';
+import type { TokenContext } from './token-context';
+
+/** RFC 9068 JWT access token type. */
+const TYP = 'at+jwt';
+const SKEW_S = 30;
+
+/** A bearer token that cannot be used; `description` is safe to show (never the token). */
+export class InvalidTokenError extends Error {
+  constructor(readonly description: string) {
+    super(description);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+export interface AccessTokenDeps {
+  keys: KeyRing;
+  clock: Clock;
+  /** `iss` of our tokens: the server's root URL. */
+  issuer: string;
+  /** `aud` of our tokens: the FHIR base URL. */
+  audience: string;
+  ttlSeconds: number;
+}
+
+export interface IssuedToken {
+  token: string;
+  jti: string;
+  expiresIn: number;
+}
+
+/**
+ * Sign an access token (RFC 9068 shape) with the current server key. Claims: `client_id`,
+ * `client_kind`, `organization`, `scope`, and the context (`practitioner`, `care_team`,
+ * `episode_of_care`, `patient`) as 'Type/id' references.
+ */
+export async function signAccessToken(deps: AccessTokenDeps, client: Client, scopes: Scope[], context: TokenContext): Promise<IssuedToken> {
+  const { kid, alg, key } = await deps.keys.signingKey();
+  const now = Math.floor(deps.clock.now().getTime() / 1000);
+  const jti = randomUUID();
+  const claims: JWTPayload = { client_id: client.clientId, client_kind: client.kind, organization: client.organization, scope: formatScopes(scopes) };
+  for (const [field, claim] of Object.entries(CONTEXT_CLAIMS) as Array<[ContextField, string]>) {
+    if (context[field]) claims[claim] = context[field];
+  }
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg, kid, typ: TYP })
+    .setIssuer(deps.issuer)
+    .setSubject(client.clientId)
+    .setAudience(deps.audience)
+    .setIssuedAt(now)
+    .setExpirationTime(now + deps.ttlSeconds)
+    .setJti(jti)
+    .sign(key);
+  return { token, jti, expiresIn: deps.ttlSeconds };
+}
+
+/** Verify one of our own access tokens and turn it into an AuthContext. */
+export async function verifyAccessToken(deps: AccessTokenDeps, token: string): Promise<{ auth: AuthContext; claims: JWTPayload }> {
+  let claims: JWTPayload;
+  try {
+    ({ payload: claims } = await jwtVerify(
+      token,
+      async (header) => {
+        const found = header.kid ? await deps.keys.verificationKey(header.kid) : undefined;
+        if (!found || found.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
+        return found.key;
+      },
+      {
+        algorithms: ['ES384', 'RS384'],
+        issuer: deps.issuer,
+        audience: deps.audience,
+        typ: TYP,
+        requiredClaims: ['exp', 'jti', 'client_id', 'scope'],
+        currentDate: deps.clock.now(),
+        clockTolerance: SKEW_S,
+      },
+    ));
+  } catch (err) {
+    throw new InvalidTokenError(describeTokenError(err));
+  }
+  return { auth: contextFromClaims(claims, deps.issuer), claims };
+}
+
+/** Map our token's claims onto an AuthContext. */
+function contextFromClaims(claims: JWTPayload, issuer: string): AuthContext {
+  const auth: AuthContext = {
+    clientId: String(claims.client_id),
+    kind: claims.client_kind as ClientKind,
+    scopes: parseScopes(String(claims.scope)).scopes,
+    tokenId: claims.jti,
+    issuer,
+  };
+  if (typeof claims.organization === 'string') auth.organization = claims.organization;
+  for (const [field, claim] of Object.entries(CONTEXT_CLAIMS) as Array<[ContextField, string]>) {
+    if (typeof claims[claim] === 'string') auth[field] = claims[claim] as string;
+  }
+  return auth;
+}
+
+/** A safe description of why a token was refused. */
+export function describeTokenError(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'The access token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `The access token's ${err.claim} claim is not acceptable`;
+  if (err instanceof errors.JWKSNoMatchingKey) return 'The access token was not signed by a key this server trusts';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'The access token signature does not verify';
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'The access token algorithm is not allowed';
+  return 'The access token is not valid';
+}

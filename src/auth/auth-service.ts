@@ -1,0 +1,161 @@
+import { decodeJwt, type JSONWebKeySet } from 'jose';
+import type { Pool } from 'pg';
+import type { Clock } from '../clock';
+import { InvalidTokenError, verifyAccessToken, type AccessTokenDeps } from './access-token';
+import { AdminCredential } from './admin-credential';
+import { ClientKeySets } from './client-keys';
+import { ClientStore } from './client-store';
+import type { AuthSettings } from './config';
+import { CONTEXT_CLAIMS, type AuthContext, type ContextField } from './context';
+import { ExternalIssuer } from './external-issuer';
+import { JtiStore } from './jti-store';
+import { KeyRing } from './key-ring';
+import { KeyStore } from './key-store';
+import { RateLimiter } from './rate-limit-store';
+import { formatScopes } from './scopes';
+import { authUrls, smartConfiguration, type AuthUrls } from './smart-configuration';
+import { issueToken, type GrantSummary, type TokenResponse, type TokenEndpointDeps } from './token-endpoint';
+import type { ResourceLookup } from './token-context';
+
+export interface AuthServiceOptions {
+  pool: Pool;
+  settings: AuthSettings;
+  /** Public FHIR base URL (token `aud`; the OAuth URLs derive from it). */
+  baseUrl: string;
+  clock: Clock;
+  /** Reads context resources (CareTeam, EpisodeOfCare, …) when a client asserts a context. */
+  lookup: ResourceLookup;
+}
+
+/** How long the guard trusts a client's status before re-reading it (revocation delay). */
+const STATUS_TTL_MS = 10_000;
+
+/**
+ * The authorization server and the token checks of the resource server, composed from their
+ * parts: client registry, server keys, replay store, rate limiter, external issuer.
+ */
+export class AuthService {
+  readonly urls: AuthUrls;
+  readonly clients: ClientStore;
+  readonly keys: KeyRing;
+  readonly rateLimiter: RateLimiter;
+  readonly admin: AdminCredential | undefined;
+  private readonly external: ExternalIssuer | undefined;
+  private readonly tokenDeps: TokenEndpointDeps;
+  private readonly statuses = new Map<string, { active: boolean | undefined; at: number }>();
+
+  constructor(private readonly options: AuthServiceOptions) {
+    const { pool, settings, clock } = options;
+    this.urls = authUrls(options.baseUrl);
+    this.clients = new ClientStore(pool);
+    this.keys = new KeyRing(new KeyStore(pool), {
+      alg: settings.signingAlg,
+      rotationDays: settings.signingKeyRotationDays,
+      tokenTtlSeconds: settings.accessTokenTtlSeconds,
+      clock,
+    });
+    this.rateLimiter = new RateLimiter(pool, settings.rateLimitPerMinute);
+    this.admin = settings.adminToken ? new AdminCredential(settings.adminToken) : undefined;
+    this.external = settings.externalIssuer ? new ExternalIssuer(settings.externalIssuer, clock) : undefined;
+    const accessToken: AccessTokenDeps = {
+      keys: this.keys,
+      clock,
+      issuer: this.urls.issuer,
+      audience: this.urls.audience,
+      ttlSeconds: settings.accessTokenTtlSeconds,
+    };
+    this.tokenDeps = {
+      accessToken,
+      lookup: options.lookup,
+      assertion: {
+        findClient: (id) => this.clients.get(id),
+        keySets: new ClientKeySets(),
+        jtis: new JtiStore(pool),
+        tokenUrl: this.urls.tokenUrl,
+        clock,
+      },
+    };
+  }
+
+  /** `POST /auth/token`. Throws OAuthError. */
+  async token(form: Record<string, string | undefined>): Promise<{ response: TokenResponse; summary: GrantSummary }> {
+    const result = await issueToken(this.tokenDeps, form);
+    this.statuses.set(result.summary.clientId, { active: true, at: performance.now() });
+    return result;
+  }
+
+  /**
+   * Check a bearer token — ours, or the external issuer's when its `iss` says so — and the
+   * client's status. Throws InvalidTokenError.
+   */
+  async authenticate(token: string): Promise<AuthContext> {
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      throw new InvalidTokenError('The access token is not a JWT');
+    }
+    if (this.external && iss === this.external.issuer) {
+      const auth = await this.external.verify(token);
+      // a registered client id that was revoked is refused whoever issued the token
+      if ((await this.clientActive(auth.clientId)) === false) throw new InvalidTokenError('The client is revoked');
+      return auth;
+    }
+    const { auth } = await verifyAccessToken(this.tokenDeps.accessToken, token);
+    if ((await this.clientActive(auth.clientId)) !== true) throw new InvalidTokenError('The client is revoked');
+    return auth;
+  }
+
+  /** RFC 7662 introspection response for `token` (inactive for anything unusable). */
+  async introspect(token: string): Promise<Record<string, unknown>> {
+    try {
+      const auth = await this.authenticate(token);
+      const claims = decodeJwt(token);
+      const response: Record<string, unknown> = {
+        active: true,
+        scope: formatScopes(auth.scopes),
+        client_id: auth.clientId,
+        client_kind: auth.kind,
+        token_type: 'Bearer',
+        exp: claims.exp,
+        iat: claims.iat,
+        sub: claims.sub,
+        aud: claims.aud,
+        iss: claims.iss,
+        jti: claims.jti,
+        organization: auth.organization,
+      };
+      for (const [field, claim] of Object.entries(CONTEXT_CLAIMS) as Array<[ContextField, string]>) response[claim] = auth[field];
+      return JSON.parse(JSON.stringify(response)) as Record<string, unknown>;
+    } catch (err) {
+      if (err instanceof InvalidTokenError) return { active: false };
+      throw err;
+    }
+  }
+
+  /** Revoke a client: no new tokens; its live tokens fail here at once, on other instances within STATUS_TTL_MS. */
+  async revoke(clientId: string) {
+    const client = await this.clients.revoke(clientId);
+    this.statuses.delete(clientId);
+    return client;
+  }
+
+  jwks(): Promise<JSONWebKeySet> {
+    return this.keys.jwks();
+  }
+
+  smartConfiguration(): Record<string, unknown> {
+    return smartConfiguration(this.urls);
+  }
+
+  /** True/false for a registered active/revoked client, undefined when not registered (cached briefly). */
+  private async clientActive(clientId: string): Promise<boolean | undefined> {
+    const now = performance.now();
+    const cached = this.statuses.get(clientId);
+    if (cached && now - cached.at < STATUS_TTL_MS) return cached.active;
+    const client = await this.clients.get(clientId);
+    const active = client ? client.status === 'active' : undefined;
+    this.statuses.set(clientId, { active, at: now });
+    return active;
+  }
+}

@@ -1,0 +1,88 @@
+import type { JWTPayload } from 'jose';
+import type { Client } from './client-registration';
+import { CONTEXT_CLAIMS, CONTEXT_TYPES, isReferenceTo, referenceId, type ContextField } from './context';
+import { OAuthError } from './oauth-error';
+
+/** Read the current, not deleted, version of a resource (undefined when absent or deleted). */
+export type ResourceLookup = (resourceType: string, id: string) => Promise<Record<string, unknown> | undefined>;
+
+export type TokenContext = Partial<Record<ContextField, string>>;
+
+/** Which context each kind must, may and must not assert. */
+const RULES: Record<Client['kind'], { required: ContextField[]; allowed: ContextField[] }> = {
+  system: { required: [], allowed: [] },
+  clinician: { required: ['practitioner', 'careTeam'], allowed: ['practitioner', 'careTeam', 'episodeOfCare', 'patient'] },
+  citizen: { required: ['patient'], allowed: ['patient', 'episodeOfCare'] },
+};
+
+const refs = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : value ? [value] : []).map((r) => (r as { reference?: string })?.reference).filter((r): r is string => !!r);
+
+/**
+ * The context a client asserts in its (signed) client assertion — claims `practitioner`,
+ * `care_team`, `episode_of_care`, `patient`, each a 'Type/id' reference — checked against the
+ * client's kind and the data: the care team must exist, be managed by the client's
+ * organization and have the practitioner as a participant; an episode must be the patient's
+ * and (for clinicians) have the care team in its team. Failures are `invalid_grant`.
+ */
+export async function resolveContext(client: Client, claims: JWTPayload, lookup: ResourceLookup): Promise<TokenContext> {
+  const context: TokenContext = {};
+  const rule = RULES[client.kind];
+  for (const [field, claim] of Object.entries(CONTEXT_CLAIMS) as Array<[ContextField, string]>) {
+    const value = claims[claim];
+    if (value === undefined) continue;
+    if (!isReferenceTo(value, CONTEXT_TYPES[field])) {
+      throw new OAuthError('invalid_request', `${claim} must be a reference ${CONTEXT_TYPES[field]}/<id>`);
+    }
+    if (!rule.allowed.includes(field)) throw new OAuthError('invalid_grant', `a ${client.kind} client cannot assert ${claim}`);
+    context[field] = value;
+  }
+  const missing = rule.required.filter((f) => !context[f]);
+  if (missing.length) {
+    throw new OAuthError('invalid_grant', `a ${client.kind} client must assert ${missing.map((f) => CONTEXT_CLAIMS[f]).join(' and ')}`);
+  }
+  await checkAgainstData(client, context, lookup);
+  return context;
+}
+
+async function checkAgainstData(client: Client, context: TokenContext, lookup: ResourceLookup): Promise<void> {
+  const read = async (reference: string) => {
+    const found = await lookup(reference.slice(0, reference.indexOf('/')), referenceId(reference));
+    if (!found) throw new OAuthError('invalid_grant', `${reference} does not exist`);
+    return found;
+  };
+  if (context.practitioner) await read(context.practitioner);
+  if (context.patient) await read(context.patient);
+  if (context.careTeam) {
+    const team = await read(context.careTeam);
+    if (['inactive', 'entered-in-error'].includes(team.status as string)) throw new OAuthError('invalid_grant', `${context.careTeam} is not active`);
+    if (!refs(team.managingOrganization).includes(client.organization)) {
+      throw new OAuthError('invalid_grant', `${context.careTeam} is not managed by the client's organization`);
+    }
+    const members = Array.isArray(team.participant) ? team.participant.flatMap((p: { member?: unknown }) => refs(p.member)) : [];
+    if (context.practitioner && !members.includes(context.practitioner)) {
+      throw new OAuthError('invalid_grant', `${context.practitioner} is not a participant of ${context.careTeam}`);
+    }
+  }
+  if (context.episodeOfCare) {
+    const episode = await read(context.episodeOfCare);
+    const patient = refs(episode.patient)[0];
+    if (context.patient && patient !== context.patient) {
+      throw new OAuthError('invalid_grant', `${context.episodeOfCare} is not an episode of ${context.patient}`);
+    }
+    if (context.careTeam && !refs(episode.team).includes(context.careTeam)) {
+      throw new OAuthError('invalid_grant', `${context.careTeam} is not in the team of ${context.episodeOfCare}`);
+    }
+    if (!context.patient && isReferenceTo(patient, 'Patient')) context.patient = patient;
+  }
+}
+
+/** A ResourceLookup over anything with the resource store's `read` (current version or tombstone). */
+export function lookupFrom(store: {
+  read(resourceType: string, id: string): Promise<{ deleted: boolean; json: string | null } | undefined>;
+}): ResourceLookup {
+  return async (resourceType, id) => {
+    const found = await store.read(resourceType, id);
+    return found && !found.deleted && found.json ? (JSON.parse(found.json) as Record<string, unknown>) : undefined;
+  };
+}

@@ -1,0 +1,63 @@
+import { isLoopback } from '../../../src/auth/config';
+import { ConfigError, loadConfig } from '../../../src/config';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+};
+
+describe('auth configuration', () => {
+  it('has auth on by default, 5-minute tokens, ES384 keys and no admin API', () => {
+    const c = loadConfig({});
+    expect(c.auth).toBe('on');
+    expect(c.authSettings).toMatchObject({ accessTokenTtlSeconds: 300, signingAlg: 'ES384', adminToken: undefined, externalIssuer: undefined });
+  });
+
+  it('refuses KOLIBRI_AUTH=off on a non-loopback HOST', () => {
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'kolibri.example.dk']) {
+      expect(problemsOf({ KOLIBRI_AUTH: 'off', HOST: host }).join('\n')).toMatch(/KOLIBRI_AUTH=off .* loopback HOST/);
+    }
+  });
+
+  it('accepts KOLIBRI_AUTH=off on loopback hosts', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', '[::1]']) {
+      // BASE_URL given: the derived one does not bracket IPv6 literals
+      expect(loadConfig({ KOLIBRI_AUTH: 'off', HOST: host, BASE_URL: 'http://localhost:8080/fhir' }).auth).toBe('off');
+    }
+    expect(isLoopback('128.0.0.1')).toBe(false);
+  });
+
+  it('reports bad auth variables by name', () => {
+    const text = problemsOf({
+      KOLIBRI_AUTH: 'maybe',
+      KOLIBRI_ACCESS_TOKEN_TTL: '5',
+      KOLIBRI_SIGNING_ALG: 'HS256',
+      KOLIBRI_ADMIN_TOKEN: 'short',
+      KOLIBRI_RATE_LIMIT_PER_MINUTE: '-1',
+      KOLIBRI_EXTERNAL_ISSUER: 'https://idp.regionh.dk',
+      KOLIBRI_EXTERNAL_CLAIMS: '{"nonsense": 1}',
+    }).join('\n');
+    for (const name of ['KOLIBRI_AUTH', 'KOLIBRI_ACCESS_TOKEN_TTL', 'KOLIBRI_SIGNING_ALG', 'KOLIBRI_ADMIN_TOKEN', 'KOLIBRI_RATE_LIMIT_PER_MINUTE', 'KOLIBRI_EXTERNAL_JWKS_URL', 'KOLIBRI_EXTERNAL_CLAIMS']) {
+      expect(text).toContain(name);
+    }
+  });
+
+  it('reads an external issuer with a claim mapping and the FHIR base as default audience', () => {
+    const c = loadConfig({
+      KOLIBRI_EXTERNAL_ISSUER: 'https://idp.regionh.dk',
+      KOLIBRI_EXTERNAL_JWKS_URL: 'https://idp.regionh.dk/jwks',
+      KOLIBRI_EXTERNAL_CLAIMS: '{"clientId":"azp","organization":"ext.org"}',
+    });
+    expect(c.authSettings.externalIssuer).toMatchObject({
+      issuer: 'https://idp.regionh.dk',
+      audience: 'http://127.0.0.1:8080/fhir',
+      defaultKind: 'clinician',
+      claims: { clientId: 'azp', organization: 'ext.org', scope: 'scope' },
+    });
+  });
+});
