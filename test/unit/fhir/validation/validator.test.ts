@@ -40,8 +40,16 @@ describe('the resource envelope', () => {
   });
 });
 
-it('leaves bindings to profile validation (issue 4): a well-formed code outside its ValueSet passes', () => {
-  expect(validator.validate({ resourceType: 'Medication', status: 'not a status' })).toEqual([]);
+it('checks required bindings of the base definitions: a well-formed code outside its ValueSet is an error', () => {
+  expect(validator.validate({ resourceType: 'Medication', status: 'not a status' })).toEqual([
+    {
+      severity: 'error',
+      code: 'code-invalid',
+      diagnostics: "Medication.status: 'not a status' is not in the required value set http://hl7.org/fhir/ValueSet/medication-status|4.0.1",
+      expression: ['Medication.status'],
+    },
+  ]);
+  expect(validator.validate({ resourceType: 'Medication', status: 'active' })).toEqual([]);
 });
 
 describe('diagnostics a vendor developer can act on', () => {

@@ -1,0 +1,218 @@
+import type { Issue } from '../issue';
+import type { ValueSetExpander } from '../terminology/expand';
+import { checkBinding } from './bindings';
+import type { Invariant, InvariantCompiler, InvariantEnv } from './invariants';
+import { equalsFixed, matchesPattern, show } from './pattern';
+import type { PElement, ProfileTree } from './profile-tree';
+import { checkTargetType, referencedType, targetTypes, type TargetTypes } from './references';
+import { assignSlices } from './slicing';
+
+/**
+ * The conformance walk: checks a structurally valid resource against a compiled
+ * StructureDefinition (a base type or a profile): cardinality a profile narrowed, choice types
+ * a profile removed, fixed[x] / pattern[x], bindings, maxLength, slicing, invariants,
+ * extensions by their definitions, reference target types, nested resources.
+ * It runs after the base walk (walker.ts) has found no errors, so JSON shapes are trusted.
+ */
+
+export interface ConformanceContext {
+  tree(urlOrType: string): ProfileTree | undefined;
+  isPrimitive(code: string): boolean;
+  isResourceType(code: string): boolean;
+  typeOfProfile(url: string): string | undefined;
+  readonly expander: ValueSetExpander;
+  readonly invariants: InvariantCompiler;
+  /** Validate a nested resource (contained, Bundle entry) with the trees that apply to it. */
+  nestedResource(walk: ConformanceWalk, resource: Record<string, unknown>, expression: string): void;
+}
+
+const NON_DATATYPES = new Set(['BackboneElement', 'Element', 'Resource']);
+const invariantCache = new WeakMap<PElement, Map<string, Invariant[]>>();
+const targetCache = new WeakMap<PElement, TargetTypes>();
+
+export class ConformanceWalk {
+  private env: InvariantEnv;
+
+  constructor(
+    private readonly ctx: ConformanceContext,
+    readonly issues: Issue[],
+    rootResource: Record<string, unknown>,
+  ) {
+    this.env = { resource: rootResource, rootResource };
+  }
+
+  /** Check a resource (the root, or a nested one) against one tree. */
+  resource(obj: Record<string, unknown>, tree: ProfileTree, expression: string): void {
+    const saved = this.env;
+    this.env = { resource: obj, rootResource: saved.rootResource };
+    this.object(obj, tree.root, tree.type, expression);
+    this.env = saved;
+  }
+
+  /** Check a datatype value against a tree's root (e.g. a value conforming to an extension profile). */
+  value(value: unknown, tree: ProfileTree, expression: string): void {
+    this.item(value, tree.root, tree.type, expression);
+  }
+
+  private object(obj: Record<string, unknown>, el: PElement, type: string, expression: string): void {
+    const container = el.children.length ? el : this.typeRoot(el, type);
+    const keys = Object.keys(obj);
+    for (const inv of this.invariantsOf(el, type, container)) {
+      const ok = inv.check(obj, keys, this.env);
+      if (ok === false) {
+        this.report(inv.severity, 'invariant', expression, `${expression}: constraint ${inv.key} failed: ${inv.human} (${inv.expression})`);
+      }
+    }
+    if (!container) return;
+    for (const child of container.children) {
+      if (child.checkCardinality) this.cardinality(obj, child, container, expression);
+    }
+    for (const key of keys) {
+      const entry = container.byKey.get(key);
+      if (entry === undefined) {
+        this.removedChoice(key, container, expression);
+        continue;
+      }
+      const value = obj[key];
+      const name = `${expression}.${entry.el.name}`;
+      if (Array.isArray(value)) this.items(value, entry.el, entry.type, name);
+      else this.item(value, entry.el, entry.type, name);
+    }
+  }
+
+  private items(items: unknown[], el: PElement, type: string, expression: string): void {
+    const assigned = el.slicing && el.slices.length ? assignSlices(items, el, this.sliceEnv, expression, this.issues) : undefined;
+    for (let i = 0; i < items.length; i++) {
+      const s = assigned ? assigned[i] : -1;
+      this.item(items[i], s >= 0 ? el.slices[s] : el, type, `${expression}[${i}]`);
+    }
+  }
+
+  private item(value: unknown, el: PElement, type: string, expression: string): void {
+    if (value === null || value === undefined) return;
+    if (el.fixed && !equalsFixed(value, el.fixed.value)) {
+      this.report('error', 'value', expression, `${expression}: must be exactly ${show(el.fixed.value)} (fixed value), got ${show(value)}`);
+    }
+    if (el.pattern && !matchesPattern(value, el.pattern.value)) {
+      this.report('error', 'value', expression, `${expression}: must match the pattern ${show(el.pattern.value)}, got ${show(value)}`);
+    }
+    if (el.binding) {
+      const issue = checkBinding(value, type, el.binding, this.ctx.expander, expression);
+      if (issue) this.issues.push(issue);
+    }
+    if (typeof value !== 'object') {
+      if (el.maxLength !== undefined && typeof value === 'string' && value.length > el.maxLength) {
+        this.report('error', 'too-long', expression, `${expression}: ${value.length} characters, at most ${el.maxLength} allowed`);
+      }
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    if (type === 'Resource' || this.ctx.isResourceType(type)) {
+      this.ctx.nestedResource(this, obj, expression);
+      return;
+    }
+    if (type === 'Reference') this.reference(obj, el, expression);
+    if (type === 'Extension' && !el.children.length && !el.types[0]?.profile.length && typeof obj.url === 'string') {
+      // an extension is checked against its definition, found by URL
+      const def = this.ctx.tree(obj.url);
+      if (def && def.type === 'Extension') {
+        this.object(obj, def.root, 'Extension', expression);
+        return;
+      }
+    }
+    this.object(obj, el, type, expression);
+  }
+
+  private reference(ref: Record<string, unknown>, el: PElement, expression: string): void {
+    let targets = targetCache.get(el);
+    if (!targets) {
+      const t = el.types.find((x) => x.code === 'Reference');
+      targets = t ? targetTypes(t, (url) => this.ctx.typeOfProfile(url)) : { types: undefined, profiles: [], plain: new Set() };
+      targetCache.set(el, targets);
+    }
+    if (!targets.types) return;
+    let type = referencedType(ref);
+    let contained: Record<string, unknown> | undefined;
+    if (type === '#') {
+      const id = (ref.reference as string).slice(1);
+      const list = (this.env.resource as { contained?: Record<string, unknown>[] }).contained ?? [];
+      contained = list.find((r) => r && r.id === id);
+      type = typeof contained?.resourceType === 'string' ? contained.resourceType : undefined;
+    }
+    if (type === undefined) return;
+    const issue = checkTargetType(type, targets, `${expression}`);
+    if (issue) {
+      this.issues.push(issue);
+      return;
+    }
+    // only a contained target can be checked against a target profile without the database
+    const profiles = targets.profiles.filter((p) => this.ctx.typeOfProfile(p) === type);
+    if (contained && profiles.length && !targets.plain.has(type) && !profiles.some((p) => this.sliceEnv.conforms(contained, p))) {
+      this.report('error', 'structure', expression, `${expression}: the contained ${type} does not conform to ${profiles.join(' or ')}`);
+    }
+  }
+
+  private cardinality(obj: Record<string, unknown>, child: PElement, container: PElement, expression: string): void {
+    let count = 0;
+    for (const [key, entry] of container.byKey) {
+      if (entry.el !== child) continue;
+      // a primitive given only by its `_key` partner (id/extensions, no value) is present too
+      const v = obj[key] ?? obj[`_${key}`];
+      if (v !== undefined && v !== null) count += Array.isArray(v) ? v.length : 1;
+    }
+    const name = `${expression}.${child.isChoice ? `${child.name}[x]` : child.name}`;
+    if (count < child.min) {
+      this.report('error', 'required', name, `${name}: ${count === 0 ? 'is required but missing' : `has ${count} items`} (minimum cardinality ${child.min} in this profile)`);
+    } else if (count > child.max) {
+      this.report('error', 'structure', name, `${name}: ${count} items, at most ${child.max} allowed in this profile`);
+    }
+  }
+
+  /** `valueString` where the profile narrowed `value[x]` to Quantity. */
+  private removedChoice(key: string, container: PElement, expression: string): void {
+    const choice = container.children.find((c) => c.isChoice && key.startsWith(c.name) && /^[A-Z]/.test(key.charAt(c.name.length)));
+    if (!choice) return;
+    const allowed = choice.types.map((t) => t.code).join(', ');
+    const expr = `${expression}.${key}`;
+    this.report('error', 'structure', expr, `${expr}: this profile allows ${choice.name}[x] only as ${allowed}`);
+  }
+
+  private typeRoot(el: PElement, type: string): PElement | undefined {
+    if (this.ctx.isPrimitive(type)) return undefined;
+    const profile = el.types.find((t) => t.code === type)?.profile[0];
+    return ((profile && this.ctx.tree(profile)) || this.ctx.tree(type))?.root;
+  }
+
+  private invariantsOf(el: PElement, type: string, container: PElement | undefined): Invariant[] {
+    let byType = invariantCache.get(el);
+    if (!byType) invariantCache.set(el, (byType = new Map()));
+    let list = byType.get(type);
+    if (!list) {
+      const datatype = !NON_DATATYPES.has(type) && !this.ctx.isResourceType(type) && !this.ctx.isPrimitive(type);
+      const base = datatype ? type : (el.definition.base?.path ?? el.path).replace(/\[x\]$/, '');
+      list = this.ctx.invariants.forElement(el.definition, base);
+      if (container && container !== el) {
+        const keys = new Set(list.map((i) => i.key));
+        list = [...list, ...this.ctx.invariants.forElement(container.definition, type).filter((i) => !keys.has(i.key))];
+      }
+      byType.set(type, list);
+    }
+    return list;
+  }
+
+  private readonly sliceEnv = {
+    tree: (urlOrType: string) => this.ctx.tree(urlOrType),
+    conforms: (value: unknown, url: string): boolean => {
+      const tree = this.ctx.tree(url);
+      if (!tree || value === null || typeof value !== 'object') return false;
+      const probe = new ConformanceWalk(this.ctx, [], this.env.rootResource as Record<string, unknown>);
+      if (tree.kind === 'resource') probe.resource(value as Record<string, unknown>, tree, tree.type);
+      else probe.value(value, tree, tree.type);
+      return !probe.issues.some((i) => i.severity === 'error');
+    },
+  };
+
+  private report(severity: Issue['severity'], code: Issue['code'], expression: string, diagnostics: string): void {
+    this.issues.push({ severity, code, diagnostics, expression: [expression] });
+  }
+}
