@@ -134,14 +134,28 @@ export function intersectScope(a: Scope, b: Scope): Scope | undefined {
   };
 }
 
-/** Granted scopes: every requested scope narrowed by every allowed one it overlaps, deduplicated. */
+/** True when `a` allows everything `b` allows. */
+export function subsumes(a: Scope, b: Scope): boolean {
+  if (a.context !== b.context || (a.resourceType !== '*' && a.resourceType !== b.resourceType)) return false;
+  if (![...b.permissions].every((p) => a.permissions.includes(p))) return false;
+  const narrower = new Set((b.restriction ?? []).map((pair) => pair.join('=')));
+  return (a.restriction ?? []).every((pair) => narrower.has(pair.join('=')));
+}
+
+/**
+ * Granted scopes: every requested scope narrowed by every allowed one it overlaps, without
+ * those another granted scope already covers.
+ */
 export function grantScopes(requested: readonly Scope[], allowed: readonly Scope[]): Scope[] {
-  const granted = new Map<string, Scope>();
+  const granted: Scope[] = [];
   for (const r of requested) {
     for (const a of allowed) {
       const s = intersectScope(r, a);
-      if (s) granted.set(formatScope(s), s);
+      if (s && !granted.some((g) => subsumes(g, s))) {
+        for (let i = granted.length - 1; i >= 0; i--) if (subsumes(s, granted[i])) granted.splice(i, 1);
+        granted.push(s);
+      }
     }
   }
-  return [...granted.values()];
+  return granted;
 }

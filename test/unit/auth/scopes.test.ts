@@ -64,8 +64,9 @@ describe('SMART scope parsing', () => {
 describe('granting scopes (requested ∩ allowed)', () => {
   it('narrows the resource type, the letters and adds restrictions', () => {
     const allowed = scopes('system/*.rs system/Observation.cruds?category=vital-signs');
-    expect(formatScopes(grantScopes(scopes('system/Observation.read'), allowed))).toBe(
-      'system/Observation.read system/Observation.rs?category=vital-signs',
+    expect(formatScopes(grantScopes(scopes('system/Observation.read'), allowed))).toBe('system/Observation.read');
+    expect(formatScopes(grantScopes(scopes('system/Observation.cruds'), allowed))).toBe(
+      'system/Observation.rs system/Observation.cruds?category=vital-signs',
     );
     expect(formatScopes(grantScopes(scopes('system/*.cruds'), scopes('system/Patient.rs')))).toBe('system/Patient.rs');
     expect(formatScopes(grantScopes(scopes('system/Observation.c'), scopes('system/Observation.rs')))).toBe('');
@@ -115,5 +116,15 @@ describe('allows / restrictionsFor / requireScope', () => {
 
   it('gives the development context every interaction on every type', () => {
     for (const i of ['create', 'read', 'update', 'delete', 'search'] as const) expect(allows(DEVELOPMENT_CONTEXT.scopes, i, 'Observation')).toBe(true);
+  });
+});
+
+describe('granted scopes without redundancy', () => {
+  it('drops a granted scope another one covers', () => {
+    expect(formatScopes(grantScopes(scopes('patient/Observation.cruds'), scopes('patient/*.rs patient/Observation.cruds')))).toBe('patient/Observation.cruds');
+    expect(formatScopes(grantScopes(scopes('system/Observation.rs system/*.rs'), scopes('system/*.cruds')))).toBe('system/*.rs');
+    expect(formatScopes(grantScopes(scopes('system/Observation.rs?category=vital-signs system/Observation.rs'), scopes('system/*.rs')))).toBe(
+      'system/Observation.rs',
+    );
   });
 });
