@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerContentTypes } from './http/content-type';
 import { registerErrorHandling } from './http/error-handler';
+import type { AuthService } from './auth/auth-service';
+import type { Clock } from './clock';
+import { registerAuthGuard } from './http/auth-guard';
+import { registerAdminRoutes } from './http/routes/admin';
 import { registerFhirRest } from './http/routes/fhir-rest';
+import { registerSmartRoutes } from './http/routes/smart';
 import { registerHealth } from './http/routes/health';
 import { registerSearch } from './http/routes/search';
 import type { Services } from './services';
@@ -12,6 +17,12 @@ export interface AppDeps {
   /** pino options (see http/logger.ts), an existing pino logger, or false for silence. */
   logger: FastifyServerOptions['logger'] | FastifyBaseLogger;
   maxBodyBytes: number;
+  /**
+   * Authentication (token endpoint, discovery, admin API, the /fhir guard). main.ts always
+   * passes it. Omitted, no auth routes exist and /fhir requests run as the development context,
+   * exactly like KOLIBRI_AUTH=off: only for tests of routing that build the app by hand.
+   */
+  auth?: { mode: 'on' | 'off'; service: AuthService; clock: Clock };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -38,6 +49,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerContentTypes(app);
   registerErrorHandling(app);
   registerHealth(app, deps.services.readiness);
+  // Authentication first, so the guard sees every /fhir route registered after it.
+  registerAuthGuard(app, deps.auth?.mode === 'on' ? deps.auth : { mode: 'off' });
+  if (deps.auth) {
+    registerSmartRoutes(app, deps.auth.service);
+    registerAdminRoutes(app, deps.auth.service);
+  }
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });
   registerSearch(app, deps.services.interactions);
   return app;

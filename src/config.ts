@@ -1,3 +1,5 @@
+import { loadAuthConfig, type AuthSettings } from './auth/config';
+
 /**
  * Configuration from the environment, parsed and checked once at start-up. The result is frozen
  * and passed down as a dependency; nothing else reads process.env.
@@ -22,6 +24,12 @@ export interface Config {
   embeddedPostgresPort: number;
   /** Apply pending migrations at start-up. */
   migrateOnStart: boolean;
+  /** Most entries a transaction or batch Bundle may have (more → 413); bytes are capped by maxBodyBytes. */
+  maxBundleEntries: number;
+  /** KOLIBRI_AUTH: 'off' gives every request full development access (loopback HOST only). */
+  auth: 'on' | 'off';
+  /** Token lifetime, signing keys, admin credential, rate limit, external issuer (src/auth/config.ts). */
+  authSettings: AuthSettings;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -85,6 +93,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
     embeddedPostgresPort: int('KOLIBRI_EMBEDDED_PG_PORT', 5488, 1, 65535),
     migrateOnStart: bool('KOLIBRI_MIGRATE', true),
+    maxBundleEntries: int('KOLIBRI_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
+    ...loadAuthConfig(env, { host, baseUrl }, problems),
   };
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -1,5 +1,8 @@
 import pino from 'pino';
 import { buildApp } from './app';
+import { AuthService } from './auth/auth-service';
+import { lookupFrom } from './auth/token-context';
+import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { loadDefinitions } from './fhir/definitions/load';
 import { loggerOptions } from './http/logger';
@@ -61,7 +64,17 @@ export async function main(): Promise<void> {
       softwareVersion,
       onListenerError: (err) => log.error({ err }, 'post-commit listener failed'),
     });
-    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes });
+    const auth = new AuthService({
+      pool: db.pool,
+      settings: config.authSettings,
+      baseUrl: config.baseUrl,
+      clock: systemClock,
+      lookup: lookupFrom(services.store),
+    });
+    if (config.auth === 'off') {
+      log.warn({ host: config.host }, 'KOLIBRI_AUTH=off: every request has full access without a token; for local development only');
+    }
+    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
     await app.listen({ port: config.port, host: config.host });
     log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
   } catch (err) {

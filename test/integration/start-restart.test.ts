@@ -39,7 +39,7 @@ describe('npm start with the embedded database', () => {
     delete env.DATABASE_URL;
     const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
       cwd: ROOT,
-      env: { ...env, PORT: String(port), KOLIBRI_DATA_DIR: dataDir, KOLIBRI_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn' },
+      env: { ...env, PORT: String(port), KOLIBRI_DATA_DIR: dataDir, KOLIBRI_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', KOLIBRI_AUTH: 'off' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const elapsed = await waitFor(`http://127.0.0.1:${port}/fhir/metadata`, 20_000);

@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { buildApp } from '../../src/app';
-import type { Clock } from '../../src/clock';
+import { AuthService } from '../../src/auth/auth-service';
+import type { AuthSettings } from '../../src/auth/config';
+import { lookupFrom } from '../../src/auth/token-context';
+import { systemClock, type Clock } from '../../src/clock';
 import { loadDefinitions } from '../../src/fhir/definitions/load';
 import type { DefinitionRegistry } from '../../src/fhir/definitions/registry';
 import { createServices, type ServiceOptions, type Services } from '../../src/services';
@@ -29,12 +32,28 @@ export interface TestApp {
   app: FastifyInstance;
   pool: Pool;
   services: Services;
+  auth: AuthService;
   close(): Promise<void>;
 }
 
-/** A real app on the real test database, driven with app.inject(). */
+/** Auth settings of test apps (override per test through createTestApp's `authSettings`). */
+export const TEST_AUTH_SETTINGS: AuthSettings = {
+  accessTokenTtlSeconds: 300,
+  signingAlg: 'ES384',
+  signingKeyRotationDays: 0,
+  adminToken: undefined,
+  rateLimitPerMinute: 0,
+  externalIssuer: undefined,
+};
+
+/**
+ * A real app on the real test database, driven with app.inject(). Authentication is off (every
+ * /fhir request runs as the development context) unless `auth: 'on'`.
+ */
 export async function createTestApp(
-  options: { clock?: Clock; updateCreate?: boolean } & Partial<Pick<ServiceOptions, 'onCommit' | 'indexWriter'>> = {},
+  options: { clock?: Clock; updateCreate?: boolean; auth?: 'on' | 'off'; authSettings?: Partial<AuthSettings> } & Partial<
+    Pick<ServiceOptions, 'onCommit' | 'indexWriter'>
+  > = {},
 ): Promise<TestApp> {
   const pool = createPool({ connectionString: testDatabaseUrl(), max: 40 });
   const services = createServices({
@@ -47,12 +66,21 @@ export async function createTestApp(
     indexWriter: options.indexWriter,
     onCommit: options.onCommit,
   });
-  const app = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024 });
+  const clock = options.clock ?? systemClock;
+  const auth = new AuthService({
+    pool,
+    settings: { ...TEST_AUTH_SETTINGS, ...options.authSettings },
+    baseUrl: TEST_BASE_URL,
+    clock,
+    lookup: lookupFrom(services.store),
+  });
+  const app = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: options.auth ?? 'off', service: auth, clock } });
   await app.ready();
   return {
     app,
     pool,
     services,
+    auth,
     close: async () => {
       await app.close();
       await pool.end();

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { checkRegistration } from '../auth/client-registration';
+import { ClientStore } from '../auth/client-store';
+import { KeyRing } from '../auth/key-ring';
+import { KeyStore } from '../auth/key-store';
+import { systemClock } from '../clock';
+import { ConfigError, loadConfig } from '../config';
+import { FhirError } from '../fhir/outcome';
+import { openDatabase } from '../store/database';
+import { migrate, readMigrations } from '../store/migrate';
+import { migrationsDir } from '../version';
+
+const USAGE = `usage: kolibri clients <command>
+  add --id <client_id> --kind system|clinician|citizen --organization Organization/<id>
+      --scopes "<scope> <scope>…" (--jwks <file.json> | --jwks-uri <url>) [--name <text>]
+  list [--json]
+  revoke <client_id>
+  rotate-key            new server signing key (old keys verify until their tokens expire)
+Uses DATABASE_URL (or the embedded database under KOLIBRI_DATA_DIR: stop the server first,
+or use the admin API /admin/clients of the running server).`;
+
+/** `kolibri clients add|list|revoke|rotate-key`: the client registry from the command line. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    return await clients(argv);
+  } catch (err) {
+    const message = err instanceof ConfigError || err instanceof FhirError ? err.message : (err as Error).message;
+    process.stderr.write(`kolibri clients: ${message}\n`);
+    return 1;
+  }
+}
+
+async function clients(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      id: { type: 'string' },
+      kind: { type: 'string' },
+      organization: { type: 'string' },
+      scopes: { type: 'string' },
+      jwks: { type: 'string' },
+      'jwks-uri': { type: 'string' },
+      name: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, arg] = positionals;
+  if (values.help || !command || !['add', 'list', 'revoke', 'rotate-key'].includes(command)) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  let registration;
+  if (command === 'add') {
+    const { client, problems } = checkRegistration({
+      clientId: values.id,
+      kind: values.kind,
+      organization: values.organization,
+      scopes: values.scopes,
+      jwks: values.jwks ? JSON.parse(readFileSync(values.jwks, 'utf8')) : undefined,
+      jwksUri: values['jwks-uri'],
+      name: values.name,
+    });
+    if (!client) {
+      process.stderr.write(`kolibri clients add:\n  - ${problems.join('\n  - ')}\n`);
+      return 2;
+    }
+    registration = client;
+  }
+  if (command === 'revoke' && !arg) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+
+  const config = loadConfig(process.env);
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    embeddedPort: config.embeddedPostgresPort,
+    poolSize: 2,
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
+  try {
+    if (config.migrateOnStart) await migrate(db.pool, readMigrations(migrationsDir));
+    const clients = new ClientStore(db.pool);
+    if (registration) {
+      const added = await clients.add(registration);
+      process.stdout.write(`registered ${added.clientId} (${added.kind}, ${added.organization})\n`);
+    } else if (command === 'list') {
+      const all = await clients.list();
+      if (values.json) process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+      else for (const c of all) process.stdout.write(`${c.clientId}\t${c.status}\t${c.kind}\t${c.organization}\t${c.scopes.join(' ')}\n`);
+    } else if (command === 'revoke') {
+      const revoked = await clients.revoke(arg);
+      if (!revoked) {
+        process.stderr.write(`kolibri clients revoke: no client '${arg}'\n`);
+        return 1;
+      }
+      process.stdout.write(`revoked ${revoked.clientId}\n`);
+    } else {
+      const s = config.authSettings;
+      const ring = new KeyRing(new KeyStore(db.pool), {
+        alg: s.signingAlg,
+        rotationDays: s.signingKeyRotationDays,
+        tokenTtlSeconds: s.accessTokenTtlSeconds,
+        clock: systemClock,
+      });
+      process.stdout.write(`new signing key ${await ring.rotate()}\n`);
+    }
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+if (require.main === module) void run(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,118 @@
+import { createTestApp, FixedClock, type TestApp } from '../../support/app';
+import { accessToken, registerVendorApp } from './vendor-app';
+import { generateKeyPair, SignJWT } from 'jose';
+
+/** The resource-server guard on /fhir: https://www.rfc-editor.org/rfc/rfc6750 */
+describe('the /fhir auth guard', () => {
+  let t: TestApp;
+  const clock = new FixedClock(new Date());
+
+  beforeAll(async () => {
+    t = await createTestApp({ auth: 'on', clock });
+  });
+  afterAll(() => t.close());
+
+  const get = (url: string, token?: string) =>
+    t.app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  it('answers 401 with WWW-Authenticate and an OperationOutcome without a token', async () => {
+    for (const [method, url] of [
+      ['GET', '/fhir/Patient/x'],
+      ['GET', '/fhir/Patient/x/_history/1'],
+      ['GET', '/fhir/_history'],
+      ['POST', '/fhir/Observation'],
+      ['DELETE', '/fhir/Patient/x'],
+      ['PATCH', '/fhir/Patient/x'],
+    ] as const) {
+      const res = await t.app.inject({ method, url, headers: { 'content-type': 'application/fhir+json' }, payload: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+      expect({ url, method, status: res.statusCode }).toEqual({ url, method, status: 401 });
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="kolibri"');
+      expect(res.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+    }
+  });
+
+  it('serves metadata, smart-configuration and the JWKS without a token', async () => {
+    for (const url of ['/fhir/metadata', '/fhir/.well-known/smart-configuration', '/fhir/.well-known/jwks.json', '/.well-known/jwks.json', '/healthz']) {
+      expect({ url, status: (await get(url)).statusCode }).toEqual({ url, status: 200 });
+    }
+  });
+
+  it('answers 401 invalid_token for garbage, foreign and expired tokens', async () => {
+    const garbage = await get('/fhir/Patient/x', 'not.a.jwt');
+    expect(garbage.statusCode).toBe(401);
+    expect(garbage.headers['www-authenticate']).toMatch(/^Bearer realm="kolibri", error="invalid_token", error_description="/);
+
+    const { privateKey } = await generateKeyPair('ES384');
+    const forged = await new SignJWT({ client_id: 'x', scope: 'system/*.cruds' })
+      .setProtectedHeader({ alg: 'ES384', kid: 'forged', typ: 'at+jwt' })
+      .setIssuer('http://kolibri.test')
+      .setAudience('http://kolibri.test/fhir')
+      .setExpirationTime('5m')
+      .setJti('j')
+      .sign(privateKey);
+    expect((await get('/fhir/Patient/x', forged)).statusCode).toBe(401);
+
+    const app = await registerVendorApp(t);
+    const token = await accessToken(t, app, 'system/Patient.rs', { now: clock.now().getTime() });
+    expect((await get('/fhir/Patient/does-not-exist', token)).statusCode).toBe(404);
+    clock.advance(301_000 + 30_000);
+    const expired = await get('/fhir/Patient/does-not-exist', token);
+    expect(expired.statusCode).toBe(401);
+    expect(expired.headers['www-authenticate']).toMatch(/error="invalid_token", error_description="The access token has expired"/);
+  });
+
+  it("refuses a revoked client's live tokens at once", async () => {
+    const app = await registerVendorApp(t);
+    const token = await accessToken(t, app, 'system/Patient.rs', { now: clock.now().getTime() });
+    expect((await get('/fhir/Patient/nobody', token)).statusCode).toBe(404);
+    await t.auth.revoke(app.clientId);
+    expect((await get('/fhir/Patient/nobody', token)).statusCode).toBe(401);
+  });
+});
+
+describe('rate limiting per client', () => {
+  let t: TestApp;
+  // one second into a minute: the whole test stays inside one fixed window
+  const clock = new FixedClock(new Date(Math.floor(Date.now() / 60_000) * 60_000 + 1000));
+
+  beforeAll(async () => {
+    t = await createTestApp({ auth: 'on', clock, authSettings: { rateLimitPerMinute: 3 } });
+  });
+  afterAll(() => t.close());
+
+  it('answers 429 with Retry-After past the limit, and counts per client', async () => {
+    const a = await registerVendorApp(t);
+    const b = await registerVendorApp(t);
+    const [ta, tb] = [await accessToken(t, a, 'system/*.rs', { now: clock.now().getTime() }), await accessToken(t, b, 'system/*.rs', { now: clock.now().getTime() })];
+    const get = (token: string) => t.app.inject({ method: 'GET', url: '/fhir/Patient/nobody', headers: { authorization: `Bearer ${token}` } });
+    for (let i = 0; i < 3; i++) expect((await get(ta)).statusCode).toBe(404);
+    const limited = await get(ta);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe('59');
+    expect(limited.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'throttled' }] });
+    expect((await get(tb)).statusCode).toBe(404);
+    clock.advance(60_000);
+    expect((await get(ta)).statusCode).toBe(404);
+  });
+
+  it('costs one upsert per request (measured)', async () => {
+    const n = 300;
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await t.auth.rateLimiter.hit(`bench-${process.pid}`, clock.now().getTime());
+    const perHit = (performance.now() - started) / n;
+    process.stderr.write(`rate-limit upsert: ${perHit.toFixed(3)} ms per request (sequential, ${n} requests)\n`);
+    expect(perHit).toBeLessThan(20);
+  });
+});
+
+describe('KOLIBRI_AUTH=off', () => {
+  it('gives /fhir requests the development context without a token', async () => {
+    const t = await createTestApp();
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': 'application/fhir+json' }, payload: { resourceType: 'Patient' } });
+      expect(res.statusCode).toBe(201);
+    } finally {
+      await t.close();
+    }
+  });
+});

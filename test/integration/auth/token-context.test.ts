@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { createTestApp, type TestApp } from '../../support/app';
+import { accessToken, decodeParts, registerVendorApp, requestToken, type VendorApp } from './vendor-app';
+
+/**
+ * Context in tokens: clinician apps assert practitioner + care team, citizen apps the patient,
+ * as extra claims of their signed client assertion; the server checks them against the data.
+ */
+describe('token context (care team, episode, patient, practitioner)', () => {
+  let t: TestApp;
+  let system: VendorApp;
+  let token: string;
+  const ids = { practitioner: '', otherPractitioner: '', team: '', foreignTeam: '', patient: '', otherPatient: '', episode: '' };
+
+  const create = async (resource: Record<string, unknown>): Promise<string> => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/fhir/${resource.resourceType}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+      payload: resource,
+    });
+    expect(res.statusCode).toBe(201);
+    return res.json().id as string;
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ auth: 'on' });
+    system = await registerVendorApp(t, { scopes: ['system/*.cruds'] });
+    token = await accessToken(t, system, 'system/*.cruds');
+    ids.practitioner = await create({ resourceType: 'Practitioner', name: [{ family: 'Holm' }] });
+    ids.otherPractitioner = await create({ resourceType: 'Practitioner', name: [{ family: 'Berg' }] });
+    ids.patient = await create({ resourceType: 'Patient', gender: 'male' });
+    ids.otherPatient = await create({ resourceType: 'Patient', gender: 'female' });
+    const participant = [{ member: { reference: `Practitioner/${ids.practitioner}` } }];
+    ids.team = await create({ resourceType: 'CareTeam', status: 'active', managingOrganization: [{ reference: 'Organization/0851' }], participant });
+    ids.foreignTeam = await create({ resourceType: 'CareTeam', status: 'active', managingOrganization: [{ reference: 'Organization/0101' }], participant });
+    ids.episode = await create({
+      resourceType: 'EpisodeOfCare',
+      status: 'active',
+      patient: { reference: `Patient/${ids.patient}` },
+      team: [{ reference: `CareTeam/${ids.team}` }],
+    });
+  });
+  afterAll(() => t.close());
+
+  it('gives a clinician app a token with practitioner, care team and episode (and its patient)', async () => {
+    const clinician = await registerVendorApp(t, { kind: 'clinician', scopes: ['user/*.rs', 'patient/Observation.rs'] });
+    const res = await requestToken(t, clinician, 'user/*.rs', {
+      claims: { practitioner: `Practitioner/${ids.practitioner}`, care_team: `CareTeam/${ids.team}`, episode_of_care: `EpisodeOfCare/${ids.episode}` },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.patient).toBe(ids.patient);
+    expect(body.fhirContext).toEqual([
+      { reference: `Practitioner/${ids.practitioner}` },
+      { reference: `CareTeam/${ids.team}` },
+      { reference: `EpisodeOfCare/${ids.episode}` },
+    ]);
+    expect(decodeParts(body.access_token).payload).toMatchObject({
+      client_kind: 'clinician',
+      practitioner: `Practitioner/${ids.practitioner}`,
+      care_team: `CareTeam/${ids.team}`,
+      episode_of_care: `EpisodeOfCare/${ids.episode}`,
+      patient: `Patient/${ids.patient}`,
+    });
+  });
+
+  it('refuses clinician contexts the client may not have (invalid_grant)', async () => {
+    const clinician = await registerVendorApp(t, { kind: 'clinician', scopes: ['user/*.rs'] });
+    const attempt = async (claims: Record<string, string>) => {
+      const res = await requestToken(t, clinician, 'user/*.rs', { claims });
+      return `${res.statusCode} ${res.json().error}`;
+    };
+    const practitioner = `Practitioner/${ids.practitioner}`;
+    expect(await attempt({ practitioner })).toBe('400 invalid_grant'); // no care team
+    expect(await attempt({ practitioner, care_team: `CareTeam/${ids.foreignTeam}` })).toBe('400 invalid_grant'); // another municipality's team
+    expect(await attempt({ practitioner: `Practitioner/${ids.otherPractitioner}`, care_team: `CareTeam/${ids.team}` })).toBe('400 invalid_grant');
+    expect(await attempt({ practitioner, care_team: `CareTeam/${randomUUID()}` })).toBe('400 invalid_grant'); // no such team
+    expect(
+      await attempt({ practitioner, care_team: `CareTeam/${ids.team}`, episode_of_care: `EpisodeOfCare/${ids.episode}`, patient: `Patient/${ids.otherPatient}` }),
+    ).toBe('400 invalid_grant');
+    expect(await attempt({ practitioner, care_team: `Patient/${ids.patient}` })).toBe('400 invalid_request'); // wrong reference type
+  });
+
+  it('gives a citizen app a token for its patient only', async () => {
+    const citizen = await registerVendorApp(t, { kind: 'citizen', scopes: ['patient/*.rs', 'patient/Observation.cruds'] });
+    const res = await requestToken(t, citizen, 'patient/Observation.cruds', { claims: { patient: `Patient/${ids.patient}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ patient: ids.patient, scope: 'patient/Observation.cruds' });
+    expect(decodeParts(res.json().access_token).payload).toMatchObject({ client_kind: 'citizen', patient: `Patient/${ids.patient}` });
+
+    const noPatient = await requestToken(t, citizen, 'patient/*.rs');
+    expect(noPatient.json().error).toBe('invalid_grant');
+    const asTeam = await requestToken(t, citizen, 'patient/*.rs', { claims: { patient: `Patient/${ids.patient}`, care_team: `CareTeam/${ids.team}` } });
+    expect(asTeam.json().error).toBe('invalid_grant');
+  });
+
+  it('refuses a patient context for a system client', async () => {
+    const res = await requestToken(t, system, 'system/*.rs', { claims: { patient: `Patient/${ids.patient}` } });
+    expect(res.json().error).toBe('invalid_grant');
+  });
+});
