@@ -26,6 +26,8 @@ export interface Config {
   migrateOnStart: boolean;
   /** Most entries a transaction or batch Bundle may have (more → 413); bytes are capped by maxBodyBytes. */
   maxBundleEntries: number;
+  /** Most entries a transaction or batch Bundle may have (more → 413); bytes are capped by maxBodyBytes. */
+  maxBundleEntries: number;
   /** KOLIBRI_AUTH: 'off' gives every request full development access (loopback HOST only). */
   auth: 'on' | 'off';
   /** Token lifetime, signing keys, admin credential, rate limit, external issuer (src/auth/config.ts). */
@@ -93,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
     embeddedPostgresPort: int('KOLIBRI_EMBEDDED_PG_PORT', 5488, 1, 65535),
     migrateOnStart: bool('KOLIBRI_MIGRATE', true),
+    maxBundleEntries: int('KOLIBRI_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
     maxBundleEntries: int('KOLIBRI_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
     ...loadAuthConfig(env, { host, baseUrl }, problems),
   };

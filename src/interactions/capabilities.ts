@@ -68,7 +68,10 @@ export function buildCapabilityStatement(
         mode: 'server',
         documentation: 'FHIR R4 REST API for telemedical home monitoring (COPD, heart failure).',
         resource,
-        interaction: (options.systemInteractions ?? ['history-system']).map((code) => ({ code })),
+        // transaction and batch (POST [base]) are always served; the rest as the caller says.
+        interaction: [...new Set(['transaction', 'batch', ...(options.systemInteractions ?? ['history-system'])])].map((code) => ({
+          code: code as 'transaction',
+        })),
       },
     ],
   };

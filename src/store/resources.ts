@@ -62,6 +62,11 @@ export class ResourceStore {
     return rows[0] ? rowToVersion(rows[0]) : undefined;
   }
 
+  /** A fresh id, as a create would choose: a transaction assigns its creates' ids up front. */
+  newId(): string {
+    return (this.deps.newId ?? randomUUID)();
+  }
+
   history(query: HistoryQuery): Promise<HistoryPage> {
     return history(this.deps.pool, query).catch((err) => {
       throw normalizeDatabaseError(err);

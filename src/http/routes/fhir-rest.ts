@@ -6,6 +6,8 @@ import { remove } from '../../interactions/delete';
 import { history, type Query } from '../../interactions/history';
 import { patch } from '../../interactions/patch';
 import { read } from '../../interactions/read';
+import { processBundle } from '../../interactions/transaction-bundle';
+import type { BundleOptions } from '../../interactions/transaction-hooks';
 import type { InteractionDeps, InteractionResult } from '../../interactions/types';
 import { update } from '../../interactions/update';
 import { vread } from '../../interactions/vread';
@@ -21,13 +23,15 @@ interface Params {
 export interface FhirRestOptions {
   deps: InteractionDeps;
   capabilityStatement: () => CapabilityStatement;
+  /** Transaction/batch limits and hooks (conditional resolver, per-entry authorization). */
+  bundle?: BundleOptions;
 }
 
 /**
  * The FHIR REST route table: one route per interaction, each a thin adapter from HTTP to a
  * framework-free interaction. https://hl7.org/fhir/R4/http.html
  */
-export function registerFhirRest(app: FastifyInstance, { deps, capabilityStatement }: FhirRestOptions): void {
+export function registerFhirRest(app: FastifyInstance, { deps, capabilityStatement, bundle }: FhirRestOptions): void {
   const route =
     (run: (p: Params, req: FastifyRequest) => Promise<InteractionResult> | InteractionResult) =>
     async (req: FastifyRequest, reply: FastifyReply) =>
@@ -43,6 +47,11 @@ export function registerFhirRest(app: FastifyInstance, { deps, capabilityStateme
   app.post('/fhir/:type', route((p, req) => create(deps, p.type, req.body)));
   app.put('/fhir/:type/:id', route((p, req) => update(deps, p.type, p.id, req.body, { ifMatch: ifMatch(req) })));
   app.delete('/fhir/:type/:id', route((p, req) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
+  app.post('/fhir', route((_p, req) => processBundle(deps, req.body, {
+    ...bundle,
+    preferMinimal: /return=("?)minimal\1/.test(header(req, 'prefer') ?? ''),
+    onUnexpectedError: (err, entry) => req.log.error({ err, entry }, 'batch entry failed'),
+  })));
   app.patch('/fhir/:type/:id', route((p, req) => patch(deps, p.type, p.id, { contentType: header(req, 'content-type'), content: req.body }, { ifMatch: ifMatch(req) })));
 
   // Methods the spec defines no interaction for at these URLs answer 405 with Allow.
