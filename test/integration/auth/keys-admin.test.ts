@@ -2,17 +2,17 @@ import { createTestApp, type TestApp } from '../../support/app';
 import { accessToken, ADMIN_TOKEN, decodeParts, registerVendorApp } from './vendor-app';
 import { exportJWK, generateKeyPair } from 'jose';
 
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await createTestApp({ auth: 'on', authSettings: { adminToken: ADMIN_TOKEN } });
+});
+afterAll(() => t.close());
+
+const admin = (method: 'GET' | 'POST', url: string, payload?: object, token = ADMIN_TOKEN) =>
+  t.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
+
 describe('server signing keys', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ auth: 'on', authSettings: { adminToken: ADMIN_TOKEN } });
-  });
-  afterAll(() => t.close());
-
-  const admin = (method: 'GET' | 'POST', url: string, payload?: object, token = ADMIN_TOKEN) =>
-    t.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
-
   it('keeps verifying a token signed by the old key after rotation; the new key signs', async () => {
     const app = await registerVendorApp(t);
     const before = await accessToken(t, app, 'system/Patient.rs');
@@ -37,16 +37,6 @@ describe('server signing keys', () => {
 });
 
 describe('admin API /admin/clients', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ auth: 'on', authSettings: { adminToken: ADMIN_TOKEN } });
-  });
-  afterAll(() => t.close());
-
-  const admin = (method: 'GET' | 'POST', url: string, payload?: object, token = ADMIN_TOKEN) =>
-    t.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
-
   it('refuses requests without the operator credential', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/admin/clients' })).statusCode).toBe(401);
     expect((await admin('GET', '/admin/clients', undefined, `${ADMIN_TOKEN}x`)).statusCode).toBe(401);
