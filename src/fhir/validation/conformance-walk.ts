@@ -74,7 +74,8 @@ export class ConformanceWalk {
         continue;
       }
       const value = obj[key];
-      const name = `${expression}.${entry.el.name}`;
+      // FHIRPath steps are JSON names, as in the base walk: `Observation.valueQuantity.code`
+      const name = `${expression}.${key}`;
       if (Array.isArray(value)) this.items(value, entry.el, entry.type, name);
       else this.item(value, entry.el, entry.type, name);
     }
@@ -164,7 +165,8 @@ export class ConformanceWalk {
     if (count < child.min) {
       this.report('error', 'required', name, `${name}: ${count === 0 ? 'is required but missing' : `has ${count} items`} (minimum cardinality ${child.min} in this profile)`);
     } else if (count > child.max) {
-      this.report('error', 'structure', name, `${name}: ${count} items, at most ${child.max} allowed in this profile`);
+      const detail = child.max === 0 ? 'is not allowed in this profile (maximum cardinality 0)' : `${count} items, at most ${child.max} allowed in this profile`;
+      this.report('error', 'structure', name, `${name}: ${detail}`);
     }
   }
 
