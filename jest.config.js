@@ -14,6 +14,9 @@ const common = {
   moduleNameMapper: { '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },
 };
 module.exports = {
+  // Global, not per project: jest ignores testTimeout inside `projects`. Integration tests
+  // write hundreds of rows on a real database, on a 2-core CI machine.
+  testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], ...common },
@@ -23,7 +26,6 @@ module.exports = {
       ...common,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };
