@@ -9,6 +9,7 @@ import { registerAdminRoutes } from './http/routes/admin';
 import { registerFhirRest } from './http/routes/fhir-rest';
 import { registerSmartRoutes } from './http/routes/smart';
 import { registerHealth } from './http/routes/health';
+import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
 import type { Services } from './services';
 
@@ -57,5 +58,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });
   registerSearch(app, deps.services.interactions);
+  registerOperations(app, { ...deps.services.interactions, findCanonical: deps.services.findCanonical });
   return app;
 }

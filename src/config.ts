@@ -1,4 +1,5 @@
 import { loadAuthConfig, type AuthSettings } from './auth/config';
+import { parseEnforcedProfiles, type EnforcedProfiles } from './fhir/validation/enforced-profiles';
 
 /**
  * Configuration from the environment, parsed and checked once at start-up. The result is frozen
@@ -24,8 +25,8 @@ export interface Config {
   embeddedPostgresPort: number;
   /** Apply pending migrations at start-up. */
   migrateOnStart: boolean;
-  /** Most entries a transaction or batch Bundle may have (more → 413); bytes are capped by maxBodyBytes. */
-  maxBundleEntries: number;
+  /** KOLIBRI_ENFORCE_PROFILES: profiles every resource of a type must conform to (fhir/validation/enforced-profiles.ts). */
+  enforcedProfiles: EnforcedProfiles;
   /** Most entries a transaction or batch Bundle may have (more → 413); bytes are capped by maxBodyBytes. */
   maxBundleEntries: number;
   /** KOLIBRI_AUTH: 'off' gives every request full development access (loopback HOST only). */
@@ -95,7 +96,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
     embeddedPostgresPort: int('KOLIBRI_EMBEDDED_PG_PORT', 5488, 1, 65535),
     migrateOnStart: bool('KOLIBRI_MIGRATE', true),
-    maxBundleEntries: int('KOLIBRI_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
+    enforcedProfiles: parseEnforcedProfiles(env.KOLIBRI_ENFORCE_PROFILES, problems),
     maxBundleEntries: int('KOLIBRI_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
     ...loadAuthConfig(env, { host, baseUrl }, problems),
   };

@@ -4,6 +4,8 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { DefinitionRegistry } from './fhir/definitions/registry';
 import { createValidator } from './fhir/validation/validator';
+import { withOperations } from './http/routes/operations';
+import { findByCanonical, type CanonicalLookup } from './store/canonical';
 import { buildCapabilityStatement } from './interactions/capabilities';
 import type { InteractionDeps } from './interactions/types';
 import type { Readiness } from './http/routes/health';
@@ -20,7 +22,7 @@ export interface ServiceOptions {
   pool: Pool;
   registry: DefinitionRegistry;
   migrations: Migration[];
-  config: Pick<Config, 'baseUrl' | 'updateCreate'>;
+  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles'>>;
   softwareVersion: string;
   clock?: Clock;
   indexWriter?: IndexWriter;
@@ -35,6 +37,8 @@ export interface Services {
   interactions: InteractionDeps;
   capabilityStatement: () => CapabilityStatement;
   readiness: Readiness;
+  /** Conformance resources stored on the server by canonical URL (Questionnaires for $validate). */
+  findCanonical: CanonicalLookup;
 }
 
 /** Compose the dependency graph: definitions → validator, store → interactions. */
@@ -51,7 +55,7 @@ export function createServices(options: ServiceOptions): Services {
   const interactions: InteractionDeps = {
     store,
     registry: options.registry,
-    validator: createValidator(options.registry),
+    validator: createValidator(options.registry, { enforcedProfiles: options.config.enforcedProfiles }),
     baseUrl: options.config.baseUrl,
     updateCreate: options.config.updateCreate,
     clock,
@@ -70,7 +74,9 @@ export function createServices(options: ServiceOptions): Services {
         date: startedAt,
         searchParams: (type) => capabilitySearchParams(options.registry, type),
         systemInteractions: ['history-system', 'search-system'],
+        decorateResource: (r) => withOperations(r),
       })),
+    findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     readiness: {
       async check() {
         const pending = await pendingMigrations(options.pool, options.migrations);

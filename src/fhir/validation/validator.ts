@@ -35,6 +35,8 @@ export interface ValidatorOptions {
 export interface ResourceValidator {
   /** Issues found, errors before warnings, each in document order; empty when the resource is valid. */
   validate(resource: unknown, options?: ValidateOptions): Issue[];
+  /** The ValueSet expansions the validator uses (cached), for checks outside it (QuestionnaireResponse answers). */
+  readonly terminology: ValueSetExpander;
 }
 
 /** Build a validator over the registry's definitions. Throws when an enforced profile is unknown. */
@@ -89,12 +91,13 @@ export function createValidator(registry: DefinitionRegistry, options: Validator
     return out;
   };
 
+  const terminology = new ValueSetExpander(registry);
   const ctx: ConformanceContext = {
     tree,
     isPrimitive: (code) => primitives.has(code),
     isResourceType: (code) => registry.isResourceType(code),
     typeOfProfile: (url) => registry.structureDefinition(url)?.type,
-    expander: new ValueSetExpander(registry),
+    expander: terminology,
     invariants: new InvariantCompiler(),
     nestedResource(walk, obj, expression) {
       const type = obj.resourceType as string;
@@ -103,6 +106,7 @@ export function createValidator(registry: DefinitionRegistry, options: Validator
   };
 
   return {
+    terminology,
     validate(resource: unknown, options: ValidateOptions = {}): Issue[] {
       if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
         return [invalid(`A resource must be a JSON object`, options.type ?? 'Resource')];

@@ -1,0 +1,77 @@
+import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { InteractionDeps, InteractionResult } from '../../interactions/types';
+import { validateOperation } from '../../interactions/validate';
+import type { CanonicalLookup } from '../../store/canonical';
+import { sendResult } from '../reply';
+
+/**
+ * FHIR operations (`$name`), one table: each names its levels, methods and handler, and
+ * the routes and CapabilityStatement entries are generated from it. Later operations
+ * ($everything, $lastn, $submit-measurement, $apply) join the table.
+ * https://hl7.org/fhir/R4/operations.html
+ */
+
+export type OperationLevel = 'system' | 'type' | 'instance';
+
+export interface OperationContext {
+  deps: OperationDeps;
+  type?: string;
+  id?: string;
+  body: unknown;
+  query: Record<string, string | string[] | undefined>;
+}
+
+export interface Operation {
+  /** Without the `$`. */
+  name: string;
+  levels: readonly OperationLevel[];
+  methods: readonly ('GET' | 'POST')[];
+  /** The OperationDefinition's canonical URL (CapabilityStatement.rest.resource.operation.definition). */
+  definition: string;
+  /** Resource types it applies to at type/instance level; undefined = all. */
+  types?: readonly string[];
+  handler: (ctx: OperationContext) => Promise<InteractionResult>;
+}
+
+export interface OperationDeps extends InteractionDeps {
+  findCanonical?: CanonicalLookup;
+}
+
+export const OPERATIONS: readonly Operation[] = [
+  {
+    name: 'validate',
+    levels: ['type', 'instance'],
+    methods: ['POST'],
+    definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate',
+    handler: ({ deps, type, id, body, query }) => validateOperation(deps, { type: type as string, id, body, query }),
+  },
+];
+
+/** Register every operation of the table at its levels. */
+export function registerOperations(app: FastifyInstance, deps: OperationDeps, operations: readonly Operation[] = OPERATIONS): void {
+  for (const op of operations) {
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+      const params = req.params as { type?: string; id?: string };
+      const query = req.query as OperationContext['query'];
+      return sendResult(req, reply, await op.handler({ deps, type: params.type, id: params.id, body: req.body, query }));
+    };
+    const urls: Record<OperationLevel, string> = {
+      system: `/fhir/$${op.name}`,
+      type: `/fhir/:type/$${op.name}`,
+      instance: `/fhir/:type/:id/$${op.name}`,
+    };
+    for (const level of op.levels) app.route({ method: [...op.methods], url: urls[level], handler });
+  }
+}
+
+/** CapabilityStatement: add the type- and instance-level operations to each resource entry. */
+export function withOperations(
+  resource: CapabilityStatementRestResource,
+  operations: readonly Operation[] = OPERATIONS,
+): CapabilityStatementRestResource {
+  const ops = operations
+    .filter((op) => op.levels.some((l) => l !== 'system') && (!op.types || op.types.includes(resource.type as string)))
+    .map((op) => ({ name: op.name, definition: op.definition }));
+  return ops.length ? { ...resource, operation: [...(resource.operation ?? []), ...ops] } : resource;
+}
