@@ -42,7 +42,7 @@ export async function transaction(deps: InteractionDeps, rawEntries: readonly un
   // Ids first, so that entries can reference each other whatever their order.
   const urls = new BundleUrls();
   const createIds = new Map<number, string>();
-  const dynamic: ParsedEntry[] = []; // targets known only after a search (If-None-Exist, conditional update)
+  const dynamic = new Set<number>(); // entries whose target is known only after a search (If-None-Exist, conditional update)
   for (const e of parsed) {
     const a = e.action;
     if (a.kind === 'create' || a.kind === 'conditional-update') createIds.set(e.index, deps.store.newId());
@@ -50,7 +50,7 @@ export async function transaction(deps: InteractionDeps, rawEntries: readonly un
       if (urls.has(e.fullUrl)) guard(e.index, e, () => { throw badRequest(`fullUrl '${e.fullUrl}' is used by more than one entry`); });
       if (a.kind === 'create' && a.ifNoneExist === undefined) urls.set(e.fullUrl, `${a.type}/${createIds.get(e.index)}`);
       else if (a.kind === 'update') urls.set(e.fullUrl, `${a.type}/${a.id}`);
-      else if (a.kind === 'create' || a.kind === 'conditional-update') dynamic.push(e);
+      else if (a.kind === 'create' || a.kind === 'conditional-update') dynamic.add(e.index);
     }
   }
   const conditionalRefs = rewriteReferences(deps.registry, parsed, urls);
@@ -111,7 +111,7 @@ async function resolveDynamic(
   deps: InteractionDeps,
   options: BundleOptions,
   entries: readonly PreparedEntry[],
-  dynamic: readonly ParsedEntry[],
+  dynamic: ReadonlySet<number>,
   conditionalRefs: Map<number, Set<string>>,
   createIds: Map<number, string>,
   matches: Map<number, string[]>,
@@ -127,7 +127,7 @@ async function resolveDynamic(
       const ids = await resolveCondition(ctx, tx, p.type, query, p.kind === 'create' ? 'If-None-Exist' : 'Conditional update');
       matches.set(e.index, ids);
       const own = p.kind === 'conditional-update' ? p.resource.id : undefined;
-      if (e.fullUrl !== undefined && dynamic.includes(e) && ids.length <= 1) urls.set(e.fullUrl, `${p.type}/${ids[0] ?? own ?? createIds.get(e.index)}`);
+      if (e.fullUrl !== undefined && dynamic.has(e.index) && ids.length <= 1) urls.set(e.fullUrl, `${p.type}/${ids[0] ?? own ?? createIds.get(e.index)}`);
     } catch (err) {
       throw named(err, e.index, e);
     }
