@@ -19,11 +19,11 @@ export interface AppDeps {
   logger: FastifyServerOptions['logger'] | FastifyBaseLogger;
   maxBodyBytes: number;
   /**
-   * Authentication (token endpoint, discovery, admin API, the /fhir guard). main.ts always
-   * passes it. Omitted, no auth routes exist and /fhir requests run as the development context,
-   * exactly like KOLIBRI_AUTH=off: only for tests of routing that build the app by hand.
+   * Authentication: the token endpoint, discovery, admin API and the /fhir guard. Required, so
+   * no caller can build an app that silently skips the guard; `mode: 'off'` (KOLIBRI_AUTH=off,
+   * loopback only) gives every /fhir request the development context.
    */
-  auth?: { mode: 'on' | 'off'; service: AuthService; clock: Clock };
+  auth: { mode: 'on' | 'off'; service: AuthService; clock: Clock };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -51,11 +51,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerErrorHandling(app);
   registerHealth(app, deps.services.readiness);
   // Authentication first, so the guard sees every /fhir route registered after it.
-  registerAuthGuard(app, deps.auth?.mode === 'on' ? deps.auth : { mode: 'off' });
-  if (deps.auth) {
-    registerSmartRoutes(app, deps.auth.service);
-    registerAdminRoutes(app, deps.auth.service);
-  }
+  registerAuthGuard(app, deps.auth.mode === 'on' ? deps.auth : { mode: 'off' });
+  registerSmartRoutes(app, deps.auth.service);
+  registerAdminRoutes(app, deps.auth.service);
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });
   registerSearch(app, deps.services.interactions);
   registerOperations(app, { ...deps.services.interactions, findCanonical: deps.services.findCanonical });

@@ -1,4 +1,9 @@
-import type { CapabilityStatement, CapabilityStatementRestResourceSearchParam } from '@medplum/fhirtypes';
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResourceSearchParam,
+  CapabilityStatementRestSecurity,
+} from '@medplum/fhirtypes';
+import { authUrls } from './auth/smart-configuration';
 import type { Pool } from 'pg';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -74,6 +79,7 @@ export function createServices(options: ServiceOptions): Services {
         date: startedAt,
         searchParams: (type) => capabilitySearchParams(options.registry, type),
         systemInteractions: ['history-system', 'search-system'],
+        security: smartSecurity(options.config.baseUrl),
         decorateResource: (r) => withOperations(r),
       })),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
@@ -93,4 +99,32 @@ function capabilitySearchParams(registry: DefinitionRegistry, type: string): Cap
     ...(sp.url ? { definition: sp.url } : {}),
     type: sp.type as CapabilityStatementRestResourceSearchParam['type'],
   }));
+}
+
+/**
+ * rest.security: SMART on FHIR, with the OAuth endpoints as the smart-app-launch IG's
+ * oauth-uris extension and a pointer to the discovery document.
+ * https://hl7.org/fhir/smart-app-launch/conformance.html
+ */
+function smartSecurity(baseUrl: string): CapabilityStatementRestSecurity {
+  const urls = authUrls(baseUrl);
+  return {
+    cors: false,
+    service: [
+      {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }],
+        text: 'OAuth2 bearer tokens (SMART Backend Services, private_key_jwt)',
+      },
+    ],
+    description: `Every request except metadata and .well-known needs a bearer token. Discovery: ${baseUrl}/.well-known/smart-configuration`,
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          { url: 'token', valueUri: urls.tokenUrl },
+          { url: 'introspect', valueUri: urls.introspectionUrl },
+        ],
+      },
+    ],
+  };
 }

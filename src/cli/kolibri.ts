@@ -11,6 +11,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   serve: { summary: 'start the server (same as npm start)', load: async () => require('./serve') as typeof import('./serve') },
   migrate: { summary: 'apply pending database migrations and exit', load: async () => require('./migrate') as typeof import('./migrate') },
+  clients: { summary: 'register, list and revoke API clients; rotate the signing key', load: async () => require('./clients') as typeof import('./clients') },
   reindex: { summary: 'rebuild search-index rows (after adding SearchParameters)', load: async () => require('./reindex') as typeof import('./reindex') },
 };
 

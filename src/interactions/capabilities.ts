@@ -2,6 +2,7 @@
 import type {
   CapabilityStatement,
   CapabilityStatementRestResource,
+  CapabilityStatementRestSecurity,
   CapabilityStatementRestResourceSearchParam,
 } from '@medplum/fhirtypes';
 import type { InteractionDeps, InteractionResult } from './types';
@@ -16,6 +17,8 @@ export interface CapabilityOptions {
   systemInteractions?: Array<'transaction' | 'batch' | 'search-system' | 'history-system'>;
   /** Per-type additions (operations, conditional support) contributed by later features. */
   decorateResource?: (r: CapabilityStatementRestResource) => CapabilityStatementRestResource;
+  /** How clients authenticate (SMART on FHIR), https://hl7.org/fhir/R4/capabilitystatement-definitions.html#CapabilityStatement.rest.security */
+  security?: CapabilityStatementRestSecurity;
 }
 
 /**
@@ -67,6 +70,7 @@ export function buildCapabilityStatement(
       {
         mode: 'server',
         documentation: 'FHIR R4 REST API for telemedical home monitoring (COPD, heart failure).',
+        ...(options.security ? { security: options.security } : {}),
         resource,
         // transaction and batch (POST [base]) are always served; the rest as the caller says.
         interaction: [...new Set(['transaction', 'batch', ...(options.systemInteractions ?? ['history-system'])])].map((code) => ({

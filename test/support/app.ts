@@ -67,13 +67,7 @@ export async function createTestApp(
     onCommit: options.onCommit,
   });
   const clock = options.clock ?? systemClock;
-  const auth = new AuthService({
-    pool,
-    settings: { ...TEST_AUTH_SETTINGS, ...options.authSettings },
-    baseUrl: TEST_BASE_URL,
-    clock,
-    lookup: lookupFrom(services.store),
-  });
+  const auth = testAuthService(pool, services, clock, options.authSettings);
   const app = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: options.auth ?? 'off', service: auth, clock } });
   await app.ready();
   return {
@@ -86,6 +80,17 @@ export async function createTestApp(
       await pool.end();
     },
   };
+}
+
+/** An AuthService on the test database with test settings (no rotation, no rate limit). */
+export function testAuthService(pool: Pool, services: Services, clock: Clock = systemClock, settings: Partial<AuthSettings> = {}): AuthService {
+  return new AuthService({
+    pool,
+    settings: { ...TEST_AUTH_SETTINGS, ...settings },
+    baseUrl: TEST_BASE_URL,
+    clock,
+    lookup: lookupFrom(services.store),
+  });
 }
 
 /** A clock that stands still until moved, for deterministic Last-Modified and ETag. */

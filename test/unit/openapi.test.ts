@@ -6,6 +6,10 @@ import { Pool } from 'pg';
 import { parse } from 'yaml';
 import { buildApp } from '../../src/app';
 import { createServices } from '../../src/services';
+import { AuthService } from '../../src/auth/auth-service';
+import { lookupFrom } from '../../src/auth/token-context';
+import { systemClock } from '../../src/clock';
+import { loadConfig } from '../../src/config';
 import { testRegistry } from '../support/app';
 
 const SPEC_PATH = join(__dirname, '..', '..', 'openapi.yaml');
@@ -101,7 +105,16 @@ describe('openapi.yaml', () => {
         config: { baseUrl: 'http://kolibri.test/fhir', updateCreate: true },
         softwareVersion: 'test',
       });
-      app = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024 });
+      const auth = new AuthService({
+        pool,
+        // with an admin token, so the admin API's routes exist to be compared
+        settings: loadConfig({ KOLIBRI_ADMIN_TOKEN: 'x'.repeat(40) }).authSettings,
+        baseUrl: 'http://kolibri.test/fhir',
+        clock: systemClock,
+        lookup: lookupFrom(services.store),
+      });
+      // mode 'off' so the route knocks below reach the handlers; the auth routes register either way
+      app = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: 'off', service: auth, clock: systemClock } });
       await app.ready();
     });
 

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { buildApp } from '../../../src/app';
 import { loggerOptions } from '../../../src/http/logger';
+import { systemClock } from '../../../src/clock';
 import { createTestApp, type TestApp } from '../../support/app';
 
 /**
@@ -22,7 +23,7 @@ describe('request logging', () => {
       },
     });
     const logger = pino(loggerOptions('debug') as pino.LoggerOptions, sink);
-    app = buildApp({ services: t.services, logger, maxBodyBytes: 1024 * 1024 });
+    app = buildApp({ services: t.services, logger, maxBodyBytes: 1024 * 1024, auth: { mode: 'off', service: t.auth, clock: systemClock } });
     await app.ready();
   });
   afterAll(async () => {

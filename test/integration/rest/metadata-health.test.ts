@@ -23,6 +23,15 @@ describe('metadata and health', () => {
     expect(obs.versioning).toBe('versioned-update');
   });
 
+  it('points rest.security at SMART on FHIR with the token endpoint', async () => {
+    const cs = (await t.app.inject({ method: 'GET', url: '/fhir/metadata' })).json();
+    const security = cs.rest[0].security;
+    expect(security.service[0].coding[0]).toEqual({ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' });
+    const uris = security.extension.find((e: { url: string }) => e.url.endsWith('/oauth-uris'));
+    expect(uris.extension).toContainEqual({ url: 'token', valueUri: 'http://kolibri.test/auth/token' });
+    expect(security.description).toContain('http://kolibri.test/fhir/.well-known/smart-configuration');
+  });
+
   it('/healthz says the process is up and /readyz that the database is reachable and migrated', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await t.app.inject({ method: 'GET', url: '/readyz' });

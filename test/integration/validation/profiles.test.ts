@@ -6,7 +6,8 @@ import { KOLIBRI_PROFILES } from '../../../src/fhir/validation/enforced-profiles
 import { createServices } from '../../../src/services';
 import { readMigrations } from '../../../src/store/migrate';
 import { createPool } from '../../../src/store/pool';
-import { createTestApp, TEST_BASE_URL, testDatabaseUrl, testRegistry, type TestApp } from '../../support/app';
+import { systemClock } from '../../../src/clock';
+import { createTestApp, TEST_BASE_URL, testAuthService, testDatabaseUrl, testRegistry, type TestApp } from '../../support/app';
 
 /**
  * Profile validation over HTTP: writes that fail a profile are 422 with the issues, and
@@ -171,7 +172,7 @@ describe('server-enforced profiles (KOLIBRI_ENFORCE_PROFILES)', () => {
       config: { baseUrl: TEST_BASE_URL, updateCreate: true, enforcedProfiles: { Observation: [KOLIBRI_PROFILES.Observation] } },
       softwareVersion: 'test',
     });
-    const enforcing = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024 });
+    const enforcing = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: 'off', service: testAuthService(pool, services), clock: systemClock } });
     try {
       const plain = { resourceType: 'Observation', status: 'final', code: { text: randomUUID() } };
       expect((await post('/fhir/Observation', plain)).statusCode).toBe(201);
