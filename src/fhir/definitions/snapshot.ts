@@ -43,16 +43,13 @@ class Generator {
   apply(d: ElementDefinition): void {
     const id = d.id ?? (d.sliceName ? `${d.path}:${d.sliceName}` : (d.path as string));
     if (id.includes('/')) throw new Error(`${this.sd.url}: re-slicing (${id}) is not supported`);
-    const { index, narrowTo } = this.resolve(id);
-    const target = this.elements[index];
-    merge(target, d, this.sd.url as string);
-    if (narrowTo && !d.type) target.type = (target.type ?? []).filter((t) => t.code === narrowTo);
+    merge(this.elements[this.resolve(id)], d, this.sd.url as string);
   }
 
   /** Find (creating slices and unfolding datatypes as needed) the element an id addresses. */
-  private resolve(id: string): { index: number; narrowTo?: string } {
+  private resolve(id: string): number {
     const direct = this.indexOf(id);
-    if (direct >= 0) return { index: direct };
+    if (direct >= 0) return direct;
     // Slice names in Kolibri's ids never contain dots, so an id splits on every dot.
     const segments = id.split('.');
     const last = segments[segments.length - 1];
@@ -60,16 +57,16 @@ class Generator {
     const colon = last.indexOf(':');
     if (colon >= 0) {
       const sliced = this.resolve(parentId ? `${parentId}.${last.slice(0, colon)}` : last.slice(0, colon));
-      return { index: this.addSlice(sliced.index, id, last.slice(colon + 1)) };
+      return this.addSlice(sliced, id, last.slice(colon + 1));
     }
     if (!parentId) throw new Error(`${this.sd.url}: element ${id} is not in the base`);
-    const parent = this.resolve(parentId).index;
+    const parent = this.resolve(parentId);
     let child = this.indexOf(`${this.elements[parent].id}.${last}`);
     if (child < 0 && !this.hasChildren(parent)) {
       this.unfold(parent);
       child = this.indexOf(`${this.elements[parent].id}.${last}`);
     }
-    if (child >= 0) return { index: child };
+    if (child >= 0) return child;
     // `valueQuantity` addresses `value[x]` narrowed to Quantity
     for (let i = parent + 1; i < this.elements.length && isBelow(this.elements[i].id, this.elements[parent].id); i++) {
       const cid = this.elements[i].id as string;
@@ -79,7 +76,11 @@ class Generator {
       const type = last.slice(stem.length);
       if (last.startsWith(stem) && /^[A-Z]/.test(type)) {
         const code = (this.elements[i].type ?? []).map((t) => t.code as string).find((c) => c.toLowerCase() === type.toLowerCase());
-        if (code) return { index: i, narrowTo: code };
+        if (code) {
+          // naming one type of a choice narrows the choice to it (also for `valueQuantity.code`)
+          this.elements[i].type = (this.elements[i].type ?? []).filter((t) => t.code === code);
+          return i;
+        }
       }
     }
     throw new Error(`${this.sd.url}: element ${id} is not in the base`);

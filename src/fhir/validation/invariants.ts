@@ -1,6 +1,7 @@
 import type { ElementDefinition } from '@medplum/fhirtypes';
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
+import { shortcutFor } from './invariant-shortcuts';
 
 /**
  * FHIRPath invariants (ElementDefinition.constraint), compiled once each with fhirpath.js and
@@ -88,6 +89,7 @@ function compileInvariant(key: string, severity: 'error' | 'warning', human: str
     return null;
   }
   const guard = guardOf(expression);
+  const shortcut = shortcutFor(key, expression);
   let emptyResult: boolean | Error | undefined;
   const run = (node: unknown, env: InvariantEnv): boolean | Error => {
     try {
@@ -103,6 +105,8 @@ function compileInvariant(key: string, severity: 'error' | 'warning', human: str
     human,
     expression,
     check(node, keys, env) {
+      const known = shortcut?.(node as Record<string, unknown>, keys);
+      if (known !== undefined) return known;
       if (guard && !keys.some(guard)) {
         emptyResult ??= run({}, { resource: {}, rootResource: {} });
         return emptyResult;

@@ -128,7 +128,9 @@ export function valuesAt(item: unknown, path: string): unknown[] | undefined {
       } else if (ofType) {
         if (typeOf(v) === ofType[1] || !typeOf(v)) next.push(v);
       } else {
-        const child = o[seg];
+        // a choice is named by its stem in paths: `author` finds `authorString`
+        const key = seg in o ? seg : Object.keys(o).find((k) => k.startsWith(seg) && /^[A-Z]/.test(k.charAt(seg.length)));
+        const child = key === undefined ? undefined : o[key];
         if (child === undefined || child === null) continue;
         if (Array.isArray(child)) next.push(...child);
         else next.push(child);
