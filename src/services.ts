@@ -12,7 +12,9 @@ import { createValidator } from './fhir/validation/validator';
 import { withOperations } from './http/routes/operations';
 import { findByCanonical, type CanonicalLookup } from './store/canonical';
 import { buildCapabilityStatement } from './interactions/capabilities';
-import type { InteractionDeps } from './interactions/types';
+import type { SharedDeps } from './interactions/types';
+import { IndexExtractor } from './fhir/search/extract';
+import { accessFilter, reachablePatients, teamsOfOrganization } from './store/access-sql';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
 import { runSearch } from './store/search';
@@ -39,7 +41,8 @@ export interface ServiceOptions {
 export interface Services {
   registry: DefinitionRegistry;
   store: ResourceStore;
-  interactions: InteractionDeps;
+  /** Interaction deps shared by all requests; each request adds its Access (forRequest). */
+  interactions: SharedDeps;
   capabilityStatement: () => CapabilityStatement;
   readiness: Readiness;
   /** Conformance resources stored on the server by canonical URL (Questionnaires for $validate). */
@@ -57,7 +60,8 @@ export function createServices(options: ServiceOptions): Services {
     onCommit: options.onCommit,
     onListenerError: options.onListenerError,
   });
-  const interactions: InteractionDeps = {
+  const extractor = new IndexExtractor(options.registry, { baseUrl: options.config.baseUrl });
+  const interactions: SharedDeps = {
     store,
     registry: options.registry,
     validator: createValidator(options.registry, { enforcedProfiles: options.config.enforcedProfiles }),
@@ -66,6 +70,12 @@ export function createServices(options: ServiceOptions): Services {
     clock,
     runSearch: (request, compiled) => runSearch(options.pool, request, compiled),
     subsetter: new Subsetter(options.registry),
+    accessDeps: {
+      reachablePatients: (policy, ids) => reachablePatients(options.pool, policy, ids),
+      teamsOfOrganization: (teams, org) => teamsOfOrganization(options.pool, teams, org),
+      patientCompartments: (resource) => extractor.patientCompartments(resource),
+      searchFilter: accessFilter,
+    },
   };
   const startedAt = clock.now().toISOString();
   let statement: CapabilityStatement | undefined;

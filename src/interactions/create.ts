@@ -4,6 +4,7 @@ import type { StoredVersion } from '../store/versions';
 import { checkResourceBody, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { versionHeaders, versionLocation } from './version-headers';
+import { authorizeWrite } from './authorize';
 
 /** Every check a create makes before it writes: shared by POST and transaction/batch entries. */
 export function prepareCreate(deps: Pick<InteractionDeps, 'registry' | 'validator'>, type: string, body: unknown): Resource {
@@ -23,6 +24,7 @@ export function createdResult(deps: Pick<InteractionDeps, 'baseUrl'>, version: S
 
 export async function create(deps: InteractionDeps, type: string, body: unknown): Promise<InteractionResult> {
   const resource = prepareCreate(deps, type, body);
+  await authorizeWrite(deps, 'create', type, undefined, resource);
   // "If an id is provided, the server SHALL ignore it": the store assigns a new one.
   const version = await deps.store.transaction((tx) => tx.create(resource));
   return createdResult(deps, version);

@@ -4,6 +4,7 @@ import type { StoredVersion } from '../store/versions';
 import { checkId, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { parseIfMatch } from './version-headers';
+import { authorizeWrite } from './authorize';
 
 export interface PreparedDelete {
   type: string;
@@ -40,6 +41,7 @@ export async function remove(
   headers: { ifMatch?: string },
 ): Promise<InteractionResult> {
   const prepared = prepareDelete(deps, type, id, headers.ifMatch);
+  await authorizeWrite(deps, 'delete', type, id, undefined);
   const deleted = await deps.store.transaction((tx) => tx.delete(type, id, { ifMatch: prepared.ifMatch }));
   return deletedResult(prepared, deleted);
 }

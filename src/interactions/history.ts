@@ -1,10 +1,12 @@
 // https://hl7.org/fhir/R4/http.html#history
 import { badRequest } from '../fhir/outcome';
 import { decodeCursor, encodeCursor } from '../store/history';
+import type { Resource } from '@medplum/fhirtypes';
 import type { StoredVersion } from '../store/versions';
 import { bundleJson, type BundleEntryText } from './bundle-json';
 import { checkId, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
+import { ensureVersionVisible } from './read';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -30,7 +32,14 @@ export async function history(
   const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
   if (cursorText !== undefined && !cursor) throw badRequest('_cursor is not a valid paging token', ['_cursor']);
 
+  if (level.type) deps.access.requireScope(level.id ? 'read' : 'search', level.type);
+  if (level.type && level.id) {
+    // Instance history is as visible as the resource itself (404 otherwise, as for read).
+    const current = await deps.store.read(level.type, level.id);
+    if (current) await ensureVersionVisible(deps, current);
+  }
   const page = await deps.store.history({ resourceType: level.type, id: level.id, since, count, cursor });
+  if (!level.id) page.entries = await visibleEntries(deps, page.entries);
   const path = [level.type, level.id, '_history'].filter(Boolean).join('/');
   const link = (c?: string) => {
     const params = new URLSearchParams();
@@ -88,4 +97,17 @@ function parseSince(raw: string | undefined): string | undefined {
     throw badRequest(`_since must be an instant such as 2026-05-01T08:00:00Z, got '${raw}'`, ['_since']);
   }
   return raw;
+}
+
+/**
+ * Type and system history show only versions the caller may see: of types its scopes allow and
+ * of resources the access model lets it see. Deletions carry no content to decide by, so they
+ * are shown only to unrestricted callers. A page may hence hold fewer than `_count` entries.
+ */
+async function visibleEntries(deps: InteractionDeps, entries: StoredVersion[]): Promise<StoredVersion[]> {
+  const allowed = entries.filter((v) => deps.access.mayUse('read', v.resourceType) || deps.access.mayUse('search', v.resourceType));
+  if (deps.access.policy.kind === 'unrestricted') return allowed;
+  const live = allowed.filter((v) => v.json !== null);
+  const visible = await deps.access.visibleAmong(live.map((v) => JSON.parse(v.json as string) as Resource));
+  return live.filter((_v, i) => visible[i]);
 }

@@ -7,6 +7,7 @@ import { checkId, checkResourceBody, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { updatedResult } from './update';
 import { parseIfMatch, versionHeaders } from './version-headers';
+import { authorizeWrite } from './authorize';
 
 export interface PreparedPatch {
   type: string;
@@ -62,6 +63,7 @@ export async function patch(
 ): Promise<InteractionResult> {
   checkType(deps, type);
   const prepared = preparePatch(deps, type, id, parsePatchBody(body.contentType, body.content), headers.ifMatch);
+  await authorizeWrite(deps, 'patch', type, id, undefined);
   const written = await deps.store.transaction((tx) => writePatch(tx, deps, prepared));
   return updatedResult(deps, written);
 }

@@ -1,5 +1,5 @@
 // https://hl7.org/fhir/R4/search.html and https://hl7.org/fhir/R4/http.html#search
-import { operationOutcome } from '../fhir/outcome';
+import { forbidden, operationOutcome } from '../fhir/outcome';
 import type { Issue } from '../fhir/issue';
 import { compileSearch } from '../fhir/search/compile';
 import { parseSearch } from '../fhir/search/parse';
@@ -33,8 +33,13 @@ export async function search(deps: InteractionDeps, scope: SearchScope, input: S
     { resourceType: scope.type, compartment: scope.compartment, params: input.params, strict: input.strict },
     { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() },
   );
-  const compiled = compileSearch(request);
+  authorizeSearch(deps, scope, input, request);
+  const compiled = compileSearch(request, { accessFilter: deps.access.searchFilter() });
   const result = await deps.runSearch(request, compiled);
+  // Included resources of types the token may not read are left out (the SQL filter already
+  // removed those of patients the caller does not reach).
+  result.included = result.included.filter((r) => deps.access.mayUse('read', r.resourceType) || deps.access.mayUse('search', r.resourceType));
+  for (const row of [...result.matches, ...result.included]) deps.access.touchedRids.push(row.rid);
   const allIssues: Issue[] = [...issues, ...result.issues];
 
   const subset = Subsetter.applies(request.summary, request.elements) ? deps.subsetter : undefined;
@@ -68,6 +73,31 @@ function searchUrl(baseUrl: string, path: string, params: Array<[string, string]
   if (page) q.set('_page', page);
   const qs = q.toString();
   return `${baseUrl}${path ? `/${path}` : ''}${qs ? `?${qs}` : ''}`;
+}
+
+/**
+ * Scopes for search: every type searched needs the search permission. A system search without
+ * `_type` narrows itself to the types the token may search; naming a type it may not is a 403.
+ * A SMART v2 scope with a query restriction (`system/Observation.rs?category=vital-signs`)
+ * allows only searches that carry one of its restrictions' parameters verbatim.
+ */
+function authorizeSearch(deps: InteractionDeps, scope: SearchScope, input: SearchInput, request: SearchRequest): void {
+  const explicit = scope.type !== undefined || input.params.some(([name]) => name === '_type');
+  if (!explicit) {
+    request.types = request.types.filter((t) => deps.access.mayUse('search', t));
+    if (request.types.length === 0) throw forbidden('The access token allows searching no resource type');
+  }
+  for (const type of request.types) {
+    deps.access.requireScope('search', type);
+    const restrictions = deps.access.restrictions('search', type);
+    if (restrictions === null) continue;
+    const given = new Set(input.params.map(([name, value]) => `${name}=${value}`));
+    const satisfied = restrictions.some((alternative) => alternative.every(([name, value]) => given.has(`${name}=${value}`)));
+    if (!satisfied) {
+      const wanted = restrictions.map((a) => a.map(([n, v]) => `${n}=${v}`).join('&')).join(' or ');
+      throw forbidden(`The access token allows searching ${type} only with ${wanted}`);
+    }
+  }
 }
 
 export type { SearchRequest };

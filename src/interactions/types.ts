@@ -1,4 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
+import type { AuthContext } from '../auth/context';
+import { Access, type AccessDeps } from './access';
 import type { DefinitionRegistry } from '../fhir/definitions/registry';
 import type { Clock } from '../clock';
 import type { SearchRequest } from '../fhir/search/ast';
@@ -8,8 +10,14 @@ import type { ResourceValidator } from '../fhir/validation/validator';
 import type { ResourceStore } from '../store/resources';
 import type { SearchResult } from '../store/search';
 
-/** What every interaction may use. Passed in; interactions never reach for globals. */
-export interface InteractionDeps {
+/** What every interaction of one request may use. Passed in; interactions never reach for globals. */
+export interface InteractionDeps extends SharedDeps {
+  /** This request's access decisions (scopes, which patients), and what it touched. */
+  access: Access;
+}
+
+/** The request-independent part of InteractionDeps, composed once at start-up. */
+export interface SharedDeps {
   store: ResourceStore;
   registry: DefinitionRegistry;
   validator: ResourceValidator;
@@ -22,6 +30,13 @@ export interface InteractionDeps {
   runSearch: (request: SearchRequest, compiled: CompiledSearch) => Promise<SearchResult>;
   /** `_summary` / `_elements` trimming, per-type element facts cached. */
   subsetter: Subsetter;
+  /** What access checks need from the database and the definitions. */
+  accessDeps: AccessDeps;
+}
+
+/** The deps of one request made by `auth`. */
+export function forRequest(shared: SharedDeps, auth: AuthContext): InteractionDeps {
+  return { ...shared, access: new Access(auth, shared.accessDeps) };
 }
 
 /** Framework-free result of an interaction; the HTTP layer serializes it. */

@@ -4,6 +4,7 @@ import type { StoreTransaction, WriteResult } from '../store/resources';
 import { checkId, checkResourceBody, checkType, checkUpdateId } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { parseIfMatch, versionHeaders, versionLocation } from './version-headers';
+import { authorizeWrite } from './authorize';
 
 export interface PreparedUpdate {
   resource: Resource;
@@ -53,6 +54,7 @@ export async function update(
   headers: { ifMatch?: string },
 ): Promise<InteractionResult> {
   const prepared = prepareUpdate(deps, type, id, body, headers.ifMatch);
+  await authorizeWrite(deps, 'update', type, id, prepared.resource);
   const written = await deps.store.transaction((tx) => writeUpdate(tx, deps, prepared));
   return updatedResult(deps, written);
 }

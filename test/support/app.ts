@@ -11,6 +11,8 @@ import type { DefinitionRegistry } from '../../src/fhir/definitions/registry';
 import { createServices, type ServiceOptions, type Services } from '../../src/services';
 import { readMigrations } from '../../src/store/migrate';
 import { createPool } from '../../src/store/pool';
+import { DEVELOPMENT_CONTEXT } from '../../src/auth/context';
+import { forRequest, type InteractionDeps } from '../../src/interactions/types';
 
 export const TEST_BASE_URL = 'http://kolibri.test/fhir';
 const ROOT = join(__dirname, '..', '..');
@@ -102,4 +104,9 @@ export class FixedClock implements Clock {
   advance(ms: number): void {
     this.current = new Date(this.current.getTime() + ms);
   }
+}
+
+/** Interaction deps as a KOLIBRI_AUTH=off request would get them, for tests calling interactions directly. */
+export function developmentDeps(services: Services): InteractionDeps {
+  return forRequest(services.interactions, DEVELOPMENT_CONTEXT);
 }

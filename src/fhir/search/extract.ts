@@ -70,6 +70,25 @@ export class IndexExtractor {
     return rows;
   }
 
+  /**
+   * The ids of the patients whose compartment `resource` is in, evaluating only the
+   * CompartmentDefinition's parameters (cheaper than `extract` when that is all one needs, e.g.
+   * for access checks).
+   */
+  patientCompartments(resource: Resource): string[] {
+    const type = resource.resourceType;
+    const codes = new Set(this.registry.compartmentDefinition('Patient')?.resource?.find((r) => r.code === type)?.param ?? []);
+    const rows = emptyRows();
+    if (codes.size) {
+      for (const p of this.parametersOf(type)) {
+        if (!codes.has(p.code) || p.type !== 'reference') continue;
+        const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: (facet = '') => paramKey(type, p.code, facet) };
+        for (const v of safeEvaluate(p.evaluate, resource)) ADDERS.reference(typedValue(v), sink);
+      }
+    }
+    return (this.compartmentsOf(resource, rows) ?? []).map((c) => c.id);
+  }
+
   /** The parameters indexed for a type (compiled on first use). */
   parametersOf(resourceType: string): PreparedParam[] {
     let list = this.prepared.get(resourceType);

@@ -8,11 +8,13 @@ import { patch } from '../../interactions/patch';
 import { read } from '../../interactions/read';
 import { processBundle } from '../../interactions/transaction-bundle';
 import type { BundleOptions } from '../../interactions/transaction-hooks';
-import type { InteractionDeps, InteractionResult } from '../../interactions/types';
+import type { InteractionDeps, InteractionResult, SharedDeps } from '../../interactions/types';
+import { requestDeps } from '../request-deps';
 import { update } from '../../interactions/update';
 import { vread } from '../../interactions/vread';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { sendResult } from '../reply';
+import { authorizeEntry } from '../../interactions/authorize';
 
 interface Params {
   type: string;
@@ -21,7 +23,7 @@ interface Params {
 }
 
 export interface FhirRestOptions {
-  deps: InteractionDeps;
+  deps: SharedDeps;
   capabilityStatement: () => CapabilityStatement;
   /** Transaction/batch limits and hooks (conditional resolver, per-entry authorization). */
   bundle?: BundleOptions;
@@ -31,28 +33,31 @@ export interface FhirRestOptions {
  * The FHIR REST route table: one route per interaction, each a thin adapter from HTTP to a
  * framework-free interaction. https://hl7.org/fhir/R4/http.html
  */
-export function registerFhirRest(app: FastifyInstance, { deps, capabilityStatement, bundle }: FhirRestOptions): void {
+export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilityStatement, bundle }: FhirRestOptions): void {
+  // Each handler gets the deps of its own request: the shared parts plus the caller's Access.
   const route =
-    (run: (p: Params, req: FastifyRequest) => Promise<InteractionResult> | InteractionResult) =>
+    (run: (p: Params, req: FastifyRequest, deps: InteractionDeps) => Promise<InteractionResult> | InteractionResult) =>
     async (req: FastifyRequest, reply: FastifyReply) =>
-      sendResult(req, reply, await run(req.params as Params, req));
+      sendResult(req, reply, await run(req.params as Params, req, requestDeps(req, shared)));
   const ifMatch = (req: FastifyRequest) => header(req, 'if-match');
 
-  app.get('/fhir/metadata', route(() => capabilities(capabilityStatement())));
-  app.get('/fhir/_history', route((_p, req) => history(deps, {}, req.query as Query)));
-  app.get('/fhir/:type/_history', route((p, req) => history(deps, { type: p.type }, req.query as Query)));
-  app.get('/fhir/:type/:id/_history', route((p, req) => history(deps, { type: p.type, id: p.id }, req.query as Query)));
-  app.get('/fhir/:type/:id/_history/:vid', route((p) => vread(deps, p.type, p.id, p.vid)));
-  app.get('/fhir/:type/:id', route((p) => read(deps, p.type, p.id)));
-  app.post('/fhir/:type', route((p, req) => create(deps, p.type, req.body)));
-  app.put('/fhir/:type/:id', route((p, req) => update(deps, p.type, p.id, req.body, { ifMatch: ifMatch(req) })));
-  app.delete('/fhir/:type/:id', route((p, req) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
-  app.post('/fhir', route((_p, req) => processBundle(deps, req.body, {
+  // metadata needs no token (and no per-request Access): served directly.
+  app.get('/fhir/metadata', async (req, reply) => sendResult(req, reply, capabilities(capabilityStatement())));
+  app.get('/fhir/_history', route((_p, req, deps) => history(deps, {}, req.query as Query)));
+  app.get('/fhir/:type/_history', route((p, req, deps) => history(deps, { type: p.type }, req.query as Query)));
+  app.get('/fhir/:type/:id/_history', route((p, req, deps) => history(deps, { type: p.type, id: p.id }, req.query as Query)));
+  app.get('/fhir/:type/:id/_history/:vid', route((p, _req, deps) => vread(deps, p.type, p.id, p.vid)));
+  app.get('/fhir/:type/:id', route((p, _req, deps) => read(deps, p.type, p.id)));
+  app.post('/fhir/:type', route((p, req, deps) => create(deps, p.type, req.body)));
+  app.put('/fhir/:type/:id', route((p, req, deps) => update(deps, p.type, p.id, req.body, { ifMatch: ifMatch(req) })));
+  app.delete('/fhir/:type/:id', route((p, req, deps) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
+  app.post('/fhir', route((_p, req, deps) => processBundle(deps, req.body, {
     ...bundle,
+    authorize: authorizeEntry(deps),
     preferMinimal: /return=("?)minimal\1/.test(header(req, 'prefer') ?? ''),
     onUnexpectedError: (err, entry) => req.log.error({ err, entry }, 'batch entry failed'),
   })));
-  app.patch('/fhir/:type/:id', route((p, req) => patch(deps, p.type, p.id, { contentType: header(req, 'content-type'), content: req.body }, { ifMatch: ifMatch(req) })));
+  app.patch('/fhir/:type/:id', route((p, req, deps) => patch(deps, p.type, p.id, { contentType: header(req, 'content-type'), content: req.body }, { ifMatch: ifMatch(req) })));
 
   // Methods the spec defines no interaction for at these URLs answer 405 with Allow.
   const notAllowed = (allow: string[]) => async () => {

@@ -1,6 +1,7 @@
 import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { InteractionDeps, InteractionResult } from '../../interactions/types';
+import type { InteractionDeps, InteractionResult, SharedDeps } from '../../interactions/types';
+import { requestDeps } from '../request-deps';
 import { validateOperation } from '../../interactions/validate';
 import type { CanonicalLookup } from '../../store/canonical';
 import { sendResult } from '../reply';
@@ -38,6 +39,9 @@ export interface OperationDeps extends InteractionDeps {
   findCanonical?: CanonicalLookup;
 }
 
+/** What registerOperations needs: the request-independent deps (each request adds its Access). */
+export type SharedOperationDeps = SharedDeps & { findCanonical?: CanonicalLookup };
+
 export const OPERATIONS: readonly Operation[] = [
   {
     name: 'validate',
@@ -49,9 +53,10 @@ export const OPERATIONS: readonly Operation[] = [
 ];
 
 /** Register every operation of the table at its levels. */
-export function registerOperations(app: FastifyInstance, deps: OperationDeps, operations: readonly Operation[] = OPERATIONS): void {
+export function registerOperations(app: FastifyInstance, shared: SharedOperationDeps, operations: readonly Operation[] = OPERATIONS): void {
   for (const op of operations) {
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+      const deps: OperationDeps = { ...requestDeps(req, shared), findCanonical: shared.findCanonical };
       const params = req.params as { type?: string; id?: string };
       const query = req.query as OperationContext['query'];
       return sendResult(req, reply, await op.handler({ deps, type: params.type, id: params.id, body: req.body, query }));

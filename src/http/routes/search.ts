@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../../fhir/outcome';
 import { search, type SearchScope } from '../../interactions/search';
-import type { InteractionDeps } from '../../interactions/types';
+import type { SharedDeps } from '../../interactions/types';
+import { requestDeps } from '../request-deps';
 import { FORM_PAIRS } from '../content-type';
 import { sendResult } from '../reply';
 
@@ -9,10 +10,10 @@ import { sendResult } from '../reply';
  * Search entry points (https://hl7.org/fhir/R4/http.html#search): type search by GET and by
  * POST `_search` (form body), system search, and compartment search.
  */
-export function registerSearch(app: FastifyInstance, deps: InteractionDeps): void {
+export function registerSearch(app: FastifyInstance, shared: SharedDeps): void {
   const handler =
     (scope: (req: FastifyRequest) => SearchScope, form: boolean) => async (req: FastifyRequest, reply: FastifyReply) =>
-      sendResult(req, reply, await search(deps, scope(req), { params: searchParams(req, form), strict: isStrict(req) }));
+      sendResult(req, reply, await search(requestDeps(req, shared), scope(req), { params: searchParams(req, form), strict: isStrict(req) }));
   const params = (req: FastifyRequest) => req.params as { type: string; compartment: string; id: string };
 
   app.get('/fhir', handler(() => ({}), false));

@@ -43,9 +43,12 @@ describe('external issuer', () => {
 
   it('accepts its tokens and maps the configured claims onto the AuthContext', async () => {
     const jwt = await token({ azp: 'rn-clinic-app', ext: { org: 'DK-81' }, scp: ['user/Observation.rs', 'user/Task.cruds'], team: '42', practitioner: 'Practitioner/7' });
-    // accepted by the guard (404: past authentication, no such patient) …
-    const res = await t.app.inject({ method: 'GET', url: '/fhir/Patient/nobody', headers: { authorization: `Bearer ${jwt}` } });
+    // accepted by the guard (404: past authentication and scopes, no such observation) …
+    const res = await t.app.inject({ method: 'GET', url: '/fhir/Observation/nobody', headers: { authorization: `Bearer ${jwt}` } });
     expect(res.statusCode).toBe(404);
+    // … and its scopes apply: no Patient scope, so 403 whatever the id
+    const patient = await t.app.inject({ method: 'GET', url: '/fhir/Patient/nobody', headers: { authorization: `Bearer ${jwt}` } });
+    expect(patient.statusCode).toBe(403);
     // … as this AuthContext
     const seen = await t.auth.authenticate(jwt);
     expect(seen).toMatchObject({

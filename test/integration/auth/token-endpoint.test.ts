@@ -52,14 +52,20 @@ describe('POST /auth/token (SMART Backend Services)', () => {
     expect(payload).toMatchObject({ client_id: app.clientId, client_kind: 'system', organization: 'Organization/0851', scope: body.scope });
     expect(payload.exp! - payload.iat!).toBe(300);
 
+    // Its scopes are read-only: creating is refused …
     const created = await t.app.inject({
       method: 'POST',
       url: '/fhir/Patient',
       headers: { authorization: `Bearer ${body.access_token}`, 'content-type': 'application/fhir+json' },
       payload: { resourceType: 'Patient', gender: 'female' },
     });
-    expect(created.statusCode).toBe(201);
-    const read = await t.app.inject({ method: 'GET', url: `/fhir/Patient/${created.json().id}`, headers: { authorization: `Bearer ${body.access_token}` } });
+    expect(created.statusCode).toBe(403);
+    // … and it reads a patient of its organization (an episode managed by Organization/0851)
+    const patient = await t.services.store.transaction((tx) => tx.create({ resourceType: 'Patient', gender: 'female' }));
+    await t.services.store.transaction((tx) =>
+      tx.create({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${patient.id}` }, managingOrganization: { reference: 'Organization/0851' } }),
+    );
+    const read = await t.app.inject({ method: 'GET', url: `/fhir/Patient/${patient.id}`, headers: { authorization: `Bearer ${body.access_token}` } });
     expect(read.statusCode).toBe(200);
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, type TestApp } from '../../support/app';
+import { createTestApp, type TestApp, developmentDeps } from '../../support/app';
 import { forbidden } from '../../../src/fhir/outcome';
 import { processBundle } from '../../../src/interactions/transaction-bundle';
 
@@ -64,13 +64,13 @@ describe('batch (https://hl7.org/fhir/R4/http.html#transaction)', () => {
 
   it('answers 413 when a bundle has more entries than allowed', async () => {
     const entry = Array.from({ length: 4 }, () => ({ request: { method: 'GET', url: 'Patient/x' } }));
-    await expect(processBundle(t.services.interactions, { resourceType: 'Bundle', type: 'batch', entry }, { maxEntries: 3 })).rejects.toMatchObject({ status: 413 });
+    await expect(processBundle(developmentDeps(t.services), { resourceType: 'Bundle', type: 'batch', entry }, { maxEntries: 3 })).rejects.toMatchObject({ status: 413 });
   });
 
   it('calls the authorization hook once per entry; a refusal fails only that batch entry', async () => {
     const seen: string[] = [];
     const result = await processBundle(
-      t.services.interactions,
+      developmentDeps(t.services),
       {
         resourceType: 'Bundle',
         type: 'batch',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, type TestApp } from '../../support/app';
+import { createTestApp, type TestApp, developmentDeps } from '../../support/app';
 import { processBundle } from '../../../src/interactions/transaction-bundle';
 import type { ConditionalResolver } from '../../../src/interactions/transaction-hooks';
 
@@ -26,7 +26,7 @@ describe('transactions with a conditional resolver (the hook search will fill)',
   });
   afterAll(() => t.close());
   const run = (entry: unknown[]) =>
-    processBundle(t.services.interactions, { resourceType: 'Bundle', type: 'transaction', entry }, { resolveConditional: identifierResolver(t) });
+    processBundle(developmentDeps(t.services), { resourceType: 'Bundle', type: 'transaction', entry }, { resolveConditional: identifierResolver(t) });
   const body = (r: { body?: unknown }) => JSON.parse(r.body as string);
 
   it('runs a conditional DELETE before a conditional create of the same identifier, whatever the entry order', async () => {

@@ -1,0 +1,39 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { EntryRequest } from './transaction-hooks';
+import type { InteractionDeps } from './types';
+
+export type WriteInteraction = 'create' | 'update' | 'patch' | 'delete';
+
+/**
+ * The one authorization check of every write, single or inside a batch/transaction: the
+ * token's scope for the interaction, then the access model on the resource as written and on
+ * the version it replaces (403 either way). Update-as-create needs the create scope too.
+ */
+export async function authorizeWrite(
+  deps: InteractionDeps,
+  interaction: WriteInteraction,
+  type: string,
+  id: string | undefined,
+  resource: Resource | undefined,
+): Promise<void> {
+  deps.access.requireScope(interaction === 'patch' ? 'update' : interaction, type);
+  let current: Resource | undefined;
+  if (id !== undefined) {
+    const stored = await deps.store.read(type, id);
+    if (stored && !stored.deleted) current = JSON.parse(stored.json as string) as Resource;
+    else if (interaction === 'update') deps.access.requireScope('create', type);
+  }
+  await deps.access.ensureWritable(interaction === 'patch' ? current : resource, current);
+}
+
+/**
+ * The bundle processor's per-entry hook: writes go through `authorizeWrite`; reads, searches
+ * and history entries run the single interactions, which check for themselves.
+ */
+export function authorizeEntry(deps: InteractionDeps): (entry: EntryRequest) => Promise<void> {
+  return async (entry) => {
+    if (entry.interaction === 'create' || entry.interaction === 'update' || entry.interaction === 'patch' || entry.interaction === 'delete') {
+      await authorizeWrite(deps, entry.interaction, entry.type, entry.id, entry.resource);
+    }
+  };
+}

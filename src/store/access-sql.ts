@@ -1,0 +1,91 @@
+import type { Pool, PoolClient } from 'pg';
+import { SHARED_TYPES, seesUnassigned, type AccessPolicy } from '../auth/access-policy';
+import { paramKey } from '../fhir/search/param-key';
+import type { AccessFilter } from '../fhir/search/sql-builder';
+
+type Bind = (value: unknown, cast?: string) => string;
+
+const EPISODE_PATIENT = paramKey('EpisodeOfCare', 'patient');
+const EPISODE_ORGANIZATION = paramKey('EpisodeOfCare', 'organization');
+// Kolibri's own SearchParameters (fhir-profiles/searchparameter-*.json)
+const EPISODE_TEAM = paramKey('EpisodeOfCare', 'team');
+const CARETEAM_ORGANIZATION = paramKey('CareTeam', 'managing-organization');
+const SHARED = [...SHARED_TYPES];
+
+/**
+ * The ids of the patients a policy reaches, as a SELECT of one text column, read from the
+ * search index (current versions only: ending an episode's link ends the access).
+ * Undefined for `unrestricted`; an empty set for `none`.
+ */
+export function allowedPatientsSql(policy: AccessPolicy, bind: Bind): string | undefined {
+  switch (policy.kind) {
+    case 'unrestricted':
+      return undefined;
+    case 'none':
+      return 'SELECT NULL::text WHERE false';
+    case 'patient':
+      return `SELECT ${bind(policy.patientId, 'text')}`;
+    case 'care-team':
+      // drive from the team (index on param, target_id), then the episode's patient by rid
+      return `SELECT ep.target_id FROM search_reference et
+        JOIN search_reference ep ON ep.rid = et.rid AND ep.param = ${EPISODE_PATIENT} AND ep.target_type = 'Patient'
+        WHERE et.param = ${EPISODE_TEAM} AND et.target_id = ${bind(policy.careTeamId, 'text')} AND et.target_type = 'CareTeam'`;
+    case 'organization': {
+      const org = bind(policy.organizationId, 'text');
+      return `SELECT ep.target_id FROM search_reference eo
+          JOIN search_reference ep ON ep.rid = eo.rid AND ep.param = ${EPISODE_PATIENT} AND ep.target_type = 'Patient'
+          WHERE eo.param = ${EPISODE_ORGANIZATION} AND eo.target_id = ${org} AND eo.target_type = 'Organization'
+        UNION ALL
+        SELECT ep.target_id FROM search_reference mo
+          JOIN resource ct ON ct.rid = mo.rid
+          JOIN search_reference et ON et.param = ${EPISODE_TEAM} AND et.target_id = ct.id AND et.target_type = 'CareTeam'
+          JOIN search_reference ep ON ep.rid = et.rid AND ep.param = ${EPISODE_PATIENT} AND ep.target_type = 'Patient'
+          WHERE mo.param = ${CARETEAM_ORGANIZATION} AND mo.target_id = ${org} AND mo.target_type = 'Organization'`;
+    }
+  }
+}
+
+/**
+ * The search engine's security slot (src/fhir/search/compile.ts): ANDed into every match,
+ * count, chain, _has and include query, so paging, totals and includes never leak.
+ * A row is visible when its type is shared, when it is in the compartment of a reachable
+ * patient, or (staff only) when it is in no patient's compartment at all.
+ */
+export function accessFilter(policy: AccessPolicy): AccessFilter | undefined {
+  if (policy.kind === 'unrestricted') return undefined;
+  return (alias, bind) => {
+    const allowed = allowedPatientsSql(policy, bind) as string;
+    const parts = [
+      `${alias}.resource_type = ANY(${bind(SHARED, 'text[]')})`,
+      `EXISTS (SELECT 1 FROM resource_compartment ac WHERE ac.rid = ${alias}.rid AND ac.compartment_type = 'Patient' AND ac.compartment_id IN (${allowed}))`,
+    ];
+    if (seesUnassigned(policy)) parts.push(`NOT EXISTS (SELECT 1 FROM resource_compartment au WHERE au.rid = ${alias}.rid)`);
+    return `(${parts.join(' OR ')})`;
+  };
+}
+
+/** Which of `patientIds` the policy reaches (one query). */
+export async function reachablePatients(db: Pool | PoolClient, policy: AccessPolicy, patientIds: readonly string[]): Promise<Set<string>> {
+  if (policy.kind === 'unrestricted') return new Set(patientIds);
+  if (patientIds.length === 0) return new Set();
+  const values: unknown[] = [[...new Set(patientIds)]];
+  const bind: Bind = (value, cast) => {
+    values.push(value);
+    return `$${values.length}${cast ? `::${cast}` : ''}`;
+  };
+  const allowed = allowedPatientsSql(policy, bind) as string;
+  const { rows } = await db.query(`SELECT id FROM unnest($1::text[]) AS x(id) WHERE id IN (${allowed})`, values);
+  return new Set(rows.map((r: { id: string }) => r.id));
+}
+
+/** Which of the care teams name the organization as managingOrganization (current versions). */
+export async function teamsOfOrganization(db: Pool | PoolClient, teamIds: readonly string[], organizationId: string): Promise<Set<string>> {
+  if (teamIds.length === 0) return new Set();
+  const { rows } = await db.query(
+    `SELECT ct.id FROM resource ct JOIN search_reference mo ON mo.rid = ct.rid
+      WHERE ct.resource_type = 'CareTeam' AND ct.id = ANY($1::text[]) AND NOT ct.deleted
+        AND mo.param = ${CARETEAM_ORGANIZATION} AND mo.target_type = 'Organization' AND mo.target_id = $2`,
+    [[...teamIds], organizationId],
+  );
+  return new Set(rows.map((r: { id: string }) => r.id));
+}
