@@ -12,6 +12,7 @@ import { registerHealth } from './http/routes/health';
 import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
 import type { Services } from './services';
+import { registerAuditHook } from './http/audit-hook';
 
 export interface AppDeps {
   services: Services;
@@ -56,6 +57,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerAdminRoutes(app, deps.auth.service);
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });
   registerSearch(app, deps.services.interactions);
+  registerAuditHook(app, deps.services.audit, deps.auth.clock);
   registerOperations(app, { ...deps.services.interactions, findCanonical: deps.services.findCanonical });
   return app;
 }

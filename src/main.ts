@@ -33,6 +33,7 @@ export async function main(): Promise<void> {
     log: (m) => log.info(m),
   });
   let app: ReturnType<typeof buildApp> | undefined;
+  let services: ReturnType<typeof createServices> | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -40,6 +41,8 @@ export async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     try {
       await app?.close();
+      // after the last request: turn every audit record into AuditEvents before the pool goes
+      await services?.auditDrainer.stop();
     } finally {
       await db.close();
       log.info('stopped');
@@ -56,7 +59,7 @@ export async function main(): Promise<void> {
       if (applied.length) log.info({ applied }, 'migrations applied');
     }
     const registry = loadDefinitions({ profileDirs: config.profileDirs });
-    const services = createServices({
+    services = createServices({
       pool: db.pool,
       registry,
       migrations,
@@ -76,6 +79,7 @@ export async function main(): Promise<void> {
     }
     app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
     await app.listen({ port: config.port, host: config.host });
+    services.auditDrainer.start(1000);
     log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
   } catch (err) {
     log.fatal({ err: err instanceof Error ? { message: err.message } : err }, 'start-up failed');

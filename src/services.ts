@@ -24,6 +24,9 @@ import { supportedSearchParameters } from './fhir/search/supported';
 import { pendingMigrations, type Migration } from './store/migrate';
 import { ResourceStore } from './store/resources';
 import type { CommitListener } from './store/versions';
+import type { AuditSink } from './http/audit-hook';
+import { AuditDrainer } from './audit/drainer';
+import { insertAuditRecord } from './store/audit-outbox';
 
 export interface ServiceOptions {
   pool: Pool;
@@ -41,6 +44,9 @@ export interface ServiceOptions {
 export interface Services {
   registry: DefinitionRegistry;
   store: ResourceStore;
+  /** Where each request's audit record goes (the outbox), and what turns records into AuditEvents. */
+  audit: AuditSink;
+  auditDrainer: AuditDrainer;
   /** Interaction deps shared by all requests; each request adds its Access (forRequest). */
   interactions: SharedDeps;
   capabilityStatement: () => CapabilityStatement;
@@ -80,6 +86,8 @@ export function createServices(options: ServiceOptions): Services {
   const startedAt = clock.now().toISOString();
   let statement: CapabilityStatement | undefined;
   return {
+    audit: { record: (record) => insertAuditRecord(options.pool, record) },
+    auditDrainer: new AuditDrainer({ store, onError: options.onListenerError }),
     registry: options.registry,
     store,
     interactions,

@@ -1,4 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { ensureVersionVisible } from './read';
 import type { EntryRequest } from './transaction-hooks';
 import type { InteractionDeps } from './types';
 
@@ -27,13 +28,19 @@ export async function authorizeWrite(
 }
 
 /**
- * The bundle processor's per-entry hook: writes go through `authorizeWrite`; reads, searches
- * and history entries run the single interactions, which check for themselves.
+ * The bundle processor's per-entry hook: writes go through `authorizeWrite`; read and vread
+ * entries get the single read's rule (scope, then 404 for what the caller may not see);
+ * search and history entries run the single interactions, which check for themselves.
  */
 export function authorizeEntry(deps: InteractionDeps): (entry: EntryRequest) => Promise<void> {
   return async (entry) => {
     if (entry.interaction === 'create' || entry.interaction === 'update' || entry.interaction === 'patch' || entry.interaction === 'delete') {
       await authorizeWrite(deps, entry.interaction, entry.type, entry.id, entry.resource);
+    } else if ((entry.interaction === 'read' || entry.interaction === 'vread') && entry.id !== undefined) {
+      deps.access.requireScope('read', entry.type);
+      const vid = entry.interaction === 'vread' ? Number(/_history\/(\d+)/.exec(entry.url)?.[1]) : undefined;
+      const version = vid ? await deps.store.vread(entry.type, entry.id, vid) : await deps.store.read(entry.type, entry.id);
+      if (version) await ensureVersionVisible(deps, version);
     }
   };
 }

@@ -27,5 +27,7 @@ export async function create(deps: InteractionDeps, type: string, body: unknown)
   await authorizeWrite(deps, 'create', type, undefined, resource);
   // "If an id is provided, the server SHALL ignore it": the store assigns a new one.
   const version = await deps.store.transaction((tx) => tx.create(resource));
+  // A new Patient is its own compartment: known only now that it has an id (for the audit).
+  if (type === 'Patient') deps.access.touched.add(version.id);
   return createdResult(deps, version);
 }

@@ -6,8 +6,9 @@ import type { CanonicalLookup } from '../store/canonical';
 import { questionnaireIssues } from './questionnaire-check';
 import { checkId, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
+import { ensureVersionVisible } from './read';
 
-export interface ValidateDeps extends Pick<InteractionDeps, 'registry' | 'validator' | 'store'> {
+export interface ValidateDeps extends InteractionDeps {
   /** Finds Questionnaires for QuestionnaireResponse checks; without it they are skipped. */
   findCanonical?: CanonicalLookup;
 }
@@ -30,7 +31,13 @@ const MODES = ['create', 'update', 'delete'] as const;
  */
 export async function validateOperation(deps: ValidateDeps, req: ValidateRequest): Promise<InteractionResult> {
   checkType(deps, req.type);
-  if (req.id !== undefined) checkId(req.id);
+  if (req.id !== undefined) {
+    checkId(req.id);
+    // Instance level speaks about a stored resource: as visible as a read of it (404 otherwise).
+    deps.access.requireScope('read', req.type);
+    const current = await deps.store.read(req.type, req.id);
+    if (current) await ensureVersionVisible(deps, current);
+  }
   const { resource, mode, profile } = readInput(req);
   if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
     throw badRequest(`mode must be one of ${MODES.join(', ')}, got '${mode}'`, ['mode']);

@@ -1,0 +1,95 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { createTestApp, type TestApp } from '../../support/app';
+import { accessToken, registerVendorApp } from '../auth/vendor-app';
+
+const CPR_SYSTEM = 'urn:oid:1.2.208.176.1.2';
+
+/**
+ * Every read or search of patient data leaves AuditEvents naming the client and the patient;
+ * the citizen can see who looked; query text keeps no CPR number.
+ */
+describe('AuditEvents', () => {
+  let t: TestApp;
+  let patient: string;
+  let otherPatient: string;
+  let observation: string;
+  const cpr = `0${String(Date.now()).slice(-5, -4)}0${String(Date.now()).slice(-1)}50${String(Date.now()).slice(-4)}`.slice(0, 10);
+  const tokens = { clinic: '', other: '', citizen: '' };
+  let clinicId = '';
+
+  const seed = async (r: Resource) => (await t.services.store.transaction((tx) => tx.create(r))).id;
+  const get = (token: string, url: string) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    t = await createTestApp({ auth: 'on' });
+    patient = await seed({ resourceType: 'Patient', identifier: [{ system: CPR_SYSTEM, value: cpr }] });
+    otherPatient = await seed({ resourceType: 'Patient' });
+    await seed({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${patient}` }, managingOrganization: { reference: 'Organization/0851' } });
+    observation = await seed({ resourceType: 'Observation', status: 'final', code: { text: 'SpO2' }, subject: { reference: `Patient/${patient}` } });
+    const clinic = await registerVendorApp(t, { organization: 'Organization/0851', scopes: ['system/*.rs'] });
+    const other = await registerVendorApp(t, { organization: 'Organization/0101', scopes: ['system/*.rs'] });
+    const citizen = await registerVendorApp(t, { kind: 'citizen', organization: 'Organization/0851', scopes: ['patient/*.rs'] });
+    clinicId = clinic.clientId;
+    tokens.clinic = await accessToken(t, clinic, 'system/*.rs');
+    tokens.other = await accessToken(t, other, 'system/*.rs');
+    tokens.citizen = await accessToken(t, citizen, 'patient/*.rs', { claims: { patient: `Patient/${patient}` } });
+  });
+  afterAll(() => t.close());
+
+  it('records a read and a search, naming client and patient, with CPR numbers masked', async () => {
+    expect((await get(tokens.clinic, `/fhir/Observation/${observation}`)).statusCode).toBe(200);
+    const search = await get(tokens.clinic, `/fhir/Patient?identifier=${encodeURIComponent(`${CPR_SYSTEM}|${cpr}`)}`);
+    expect(search.json().entry).toHaveLength(1);
+    // nothing of patient A was touched by the other municipality: no audit for it
+    expect((await get(tokens.other, `/fhir/Observation/${observation}`)).statusCode).toBe(404);
+    await t.services.auditDrainer.drainAll();
+
+    const events = await t.pool.query(
+      `SELECT content FROM resource WHERE resource_type = 'AuditEvent' AND content LIKE '%' || $1 || '%'`,
+      [`"Patient/${patient}"`],
+    );
+    const mine = events.rows.map((r) => JSON.parse(r.content)).filter((e) => e.agent[0].altId === clinicId);
+    expect(mine.map((e) => e.subtype[0].code).sort()).toEqual(['read', 'search-type']);
+    for (const e of mine) {
+      expect(e.action).toBe('R');
+      expect(e.agent[0].who).toEqual({ reference: 'Organization/0851' });
+    }
+    const query = Buffer.from(mine.find((e) => e.subtype[0].code === 'search-type').entity[1].query, 'base64').toString();
+    expect(query).toBe(`identifier=${CPR_SYSTEM}|xxxxxx-xxxx`);
+    expect(JSON.stringify(events.rows)).not.toContain(cpr);
+  });
+
+  it('lets the citizen see who looked at their data, and nobody else see it', async () => {
+    await get(tokens.clinic, `/fhir/Observation/${observation}`);
+    await t.services.auditDrainer.drainAll();
+    const mine = (await get(tokens.citizen, `/fhir/AuditEvent?patient=Patient/${patient}&altid=${clinicId}&_sort=-date`)).json();
+    expect(mine.entry.length).toBeGreaterThanOrEqual(1);
+    expect(mine.entry[0].resource.agent[0].altId).toBe(clinicId);
+    // the citizen's own look at the audit log is not audited again, and other patients' logs are out of reach
+    const others = (await get(tokens.citizen, `/fhir/AuditEvent?patient=Patient/${otherPatient}`)).json();
+    expect(others.entry ?? []).toHaveLength(0);
+    const foreign = (await get(tokens.other, `/fhir/AuditEvent?patient=Patient/${patient}`)).json();
+    expect(foreign.entry ?? []).toHaveLength(0);
+  });
+
+  it('drains each record exactly once with two drainers at work', async () => {
+    for (let i = 0; i < 20; i++) await get(tokens.clinic, `/fhir/Observation/${observation}`);
+    const before = await t.pool.query(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'AuditEvent'`);
+    const secondInstance = await createTestApp();
+    try {
+      await Promise.all([t.services.auditDrainer.drainAll(), secondInstance.services.auditDrainer.drainAll()]);
+    } finally {
+      await secondInstance.close();
+    }
+    const after = await t.pool.query(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'AuditEvent'`);
+    expect(after.rows[0].n - before.rows[0].n).toBeGreaterThanOrEqual(20);
+    const left = await t.pool.query(`SELECT count(*)::int AS n FROM audit_outbox WHERE client_id = $1`, [clinicId]);
+    expect(left.rows[0].n).toBe(0);
+    const perRequest = await t.pool.query(
+      `SELECT content::jsonb #>> '{entity,1,detail,0,valueString}' AS req, count(*)::int AS n FROM resource
+        WHERE resource_type = 'AuditEvent' AND content LIKE '%' || $1 || '%' GROUP BY 1 HAVING count(*) > 1`,
+      [clinicId],
+    );
+    expect(perRequest.rows).toEqual([]);
+  });
+});

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import { createTestApp, type TestApp } from '../../support/app';
+import { accessToken, registerVendorApp } from '../auth/vendor-app';
+
+const NPU = 'urn:oid:1.2.208.176.2.1';
+const ORG_A = 'Organization/0851'; // Aalborg
+const ORG_B = 'Organization/0101'; // København
+
+/**
+ * Cross-organization probes (issue 5): a vendor app of another municipality reaches nothing of
+ * a patient it has no care relationship with — through every interaction. And the positive
+ * side: the own organization, the care team's clinician and the citizen see what they should.
+ */
+describe('access model across organizations', () => {
+  let t: TestApp;
+  const ids = { teamA: '', teamB: '', patientA: '', patientB: '', episodeA: '', obsA: '', obsB: '', practitioner: '' };
+  const familyA = `Aagaard-${randomUUID().slice(0, 8)}`;
+  const tokens = { sysA: '', sysB: '', clinicianA: '', citizenA: '' };
+
+  const seed = async (resource: Resource): Promise<string> => (await t.services.store.transaction((tx) => tx.create(resource))).id;
+  const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' });
+  const get = (token: string, url: string) => t.app.inject({ method: 'GET', url, headers: as(token) });
+  const ids_ = (bundle: { entry?: Array<{ resource: { resourceType: string; id: string } }> }) =>
+    (bundle.entry ?? []).filter((e) => e.resource.resourceType !== 'OperationOutcome').map((e) => `${e.resource.resourceType}/${e.resource.id}`);
+
+  beforeAll(async () => {
+    t = await createTestApp({ auth: 'on' });
+    ids.practitioner = await seed({ resourceType: 'Practitioner', name: [{ family: 'Lund' }] });
+    ids.teamA = await seed({ resourceType: 'CareTeam', name: 'KOL-team Aalborg', managingOrganization: [{ reference: ORG_A }], participant: [{ member: { reference: `Practitioner/${ids.practitioner}` } }] });
+    ids.teamB = await seed({ resourceType: 'CareTeam', name: 'KOL-team København', managingOrganization: [{ reference: ORG_B }] });
+    ids.patientA = await seed({ resourceType: 'Patient', name: [{ family: familyA }], gender: 'female' });
+    ids.patientB = await seed({ resourceType: 'Patient', name: [{ family: 'Berg' }], gender: 'male' });
+    ids.episodeA = await seed({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${ids.patientA}` }, managingOrganization: { reference: ORG_A }, team: [{ reference: `CareTeam/${ids.teamA}` }] });
+    await seed({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${ids.patientB}` }, managingOrganization: { reference: ORG_B }, team: [{ reference: `CareTeam/${ids.teamB}` }] });
+    const obs = (patient: string, value: number): Resource => ({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: NPU, code: 'NPU03011' }] },
+      subject: { reference: `Patient/${patient}` },
+      effectiveDateTime: '2026-05-01T08:00:00Z',
+      valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+    });
+    ids.obsA = await seed(obs(ids.patientA, 91));
+    ids.obsB = await seed(obs(ids.patientB, 95));
+
+    const sysA = await registerVendorApp(t, { organization: ORG_A, scopes: ['system/*.cruds'] });
+    const sysB = await registerVendorApp(t, { organization: ORG_B, scopes: ['system/*.cruds'] });
+    const clinicianA = await registerVendorApp(t, { kind: 'clinician', organization: ORG_A, scopes: ['user/*.cruds'] });
+    const citizenA = await registerVendorApp(t, { kind: 'citizen', organization: ORG_A, scopes: ['patient/*.rs'] });
+    tokens.sysA = await accessToken(t, sysA, 'system/*.cruds');
+    tokens.sysB = await accessToken(t, sysB, 'system/*.cruds');
+    tokens.clinicianA = await accessToken(t, clinicianA, 'user/*.cruds', {
+      claims: { practitioner: `Practitioner/${ids.practitioner}`, care_team: `CareTeam/${ids.teamA}` },
+    });
+    tokens.citizenA = await accessToken(t, citizenA, 'patient/*.rs', { claims: { patient: `Patient/${ids.patientA}` } });
+  });
+  afterAll(() => t.close());
+
+  describe("another municipality's system app finds nothing of patient A", () => {
+    it('read, vread and instance history answer 404', async () => {
+      for (const url of [`/fhir/Observation/${ids.obsA}`, `/fhir/Observation/${ids.obsA}/_history/1`, `/fhir/Observation/${ids.obsA}/_history`, `/fhir/Patient/${ids.patientA}`]) {
+        expect([url, (await get(tokens.sysB, url)).statusCode]).toEqual([url, 404]);
+      }
+    });
+
+    it('search, totals, chains, _has, includes, compartment and system search return nothing of A', async () => {
+      const probes = [
+        `/fhir/Observation?subject=Patient/${ids.patientA}&_total=accurate`,
+        `/fhir/Observation?subject:Patient.name=${familyA}`,
+        `/fhir/Patient?_has:Observation:subject:_id=${ids.obsA}`,
+        `/fhir/Patient?name=${familyA}`,
+        `/fhir/Patient/${ids.patientA}/Observation`,
+        `/fhir?_type=Observation,Patient&_id=${ids.obsA},${ids.patientA}`,
+        `/fhir/Patient?_id=${ids.patientA},${ids.patientB}&_revinclude=Observation:subject`,
+        `/fhir/Observation?_id=${ids.obsA},${ids.obsB}&_include=Observation:subject`,
+        `/fhir/EpisodeOfCare?_id=${ids.episodeA}`,
+      ];
+      for (const url of probes) {
+        const res = await get(tokens.sysB, url);
+        expect([url, res.statusCode]).toEqual([url, 200]);
+        const found = ids_(res.json());
+        expect([url, found.filter((r) => r.endsWith(ids.obsA) || r.endsWith(ids.patientA) || r.endsWith(ids.episodeA))]).toEqual([url, []]);
+        if (res.json().total !== undefined) expect(res.json().total).toBe(0);
+      }
+      // … while B's own data is there, with its patient included
+      const own = ids_((await get(tokens.sysB, `/fhir/Observation?_id=${ids.obsA},${ids.obsB}&_include=Observation:subject`)).json());
+      expect(own.sort()).toEqual([`Observation/${ids.obsB}`, `Patient/${ids.patientB}`].sort());
+    });
+
+    it('type history leaves out A’s versions', async () => {
+      const res = (await get(tokens.sysB, '/fhir/Observation/_history?_count=1000')).json();
+      const found = (res.entry ?? []).map((e: { fullUrl: string }) => e.fullUrl);
+      expect(found.some((u: string) => u.endsWith(`/Observation/${ids.obsA}`))).toBe(false);
+      expect(found.some((u: string) => u.endsWith(`/Observation/${ids.obsB}`))).toBe(true);
+    });
+
+    it('writes are 403 and change nothing: update, patch, delete, create for A, a transaction entry', async () => {
+      const changed = { resourceType: 'Observation', id: ids.obsA, status: 'entered-in-error', code: { text: 'x' }, subject: { reference: `Patient/${ids.patientA}` } };
+      const attempts = [
+        t.app.inject({ method: 'PUT', url: `/fhir/Observation/${ids.obsA}`, headers: as(tokens.sysB), payload: changed }),
+        t.app.inject({ method: 'PATCH', url: `/fhir/Observation/${ids.obsA}`, headers: { ...as(tokens.sysB), 'content-type': 'application/json-patch+json' }, payload: [{ op: 'replace', path: '/status', value: 'cancelled' }] }),
+        t.app.inject({ method: 'DELETE', url: `/fhir/Observation/${ids.obsA}`, headers: as(tokens.sysB) }),
+        t.app.inject({ method: 'POST', url: '/fhir/Observation', headers: as(tokens.sysB), payload: { ...changed, id: undefined, status: 'final' } }),
+        t.app.inject({
+          method: 'POST',
+          url: '/fhir',
+          headers: as(tokens.sysB),
+          payload: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: changed, request: { method: 'PUT', url: `Observation/${ids.obsA}` } }] },
+        }),
+      ];
+      for (const res of await Promise.all(attempts)) {
+        expect(res.statusCode).toBe(403);
+        expect(res.json().resourceType).toBe('OperationOutcome');
+      }
+      const stored = await t.services.store.read('Observation', ids.obsA);
+      expect(stored?.versionId).toBe(1);
+    });
+
+    it('batch entries and operations find nothing either', async () => {
+      const batch = await t.app.inject({
+        method: 'POST',
+        url: '/fhir',
+        headers: as(tokens.sysB),
+        payload: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Observation/${ids.obsA}` } }, { request: { method: 'GET', url: `Observation?subject=Patient/${ids.patientA}` } }] },
+      });
+      expect(batch.statusCode).toBe(200);
+      const [readEntry, searchEntry] = batch.json().entry;
+      expect(readEntry.response.status).toMatch(/^404/);
+      expect(ids_(searchEntry.resource)).toEqual([]);
+      const validate = await t.app.inject({ method: 'POST', url: `/fhir/Observation/${ids.obsA}/$validate?mode=delete`, headers: as(tokens.sysB), payload: {} });
+      expect(validate.statusCode).toBe(404);
+    });
+  });
+
+  describe('those with a care relationship see it', () => {
+    it("the episode's organization reads and searches patient A's data", async () => {
+      expect((await get(tokens.sysA, `/fhir/Observation/${ids.obsA}`)).statusCode).toBe(200);
+      const found = ids_((await get(tokens.sysA, `/fhir/Observation?subject=Patient/${ids.patientA}&_include=Observation:subject`)).json());
+      expect(found.sort()).toEqual([`Observation/${ids.obsA}`, `Patient/${ids.patientA}`].sort());
+      expect((await get(tokens.sysA, `/fhir/Observation/${ids.obsB}`)).statusCode).toBe(404);
+    });
+
+    it("the clinician of the episode's care team reads it, and may write for the patient", async () => {
+      expect((await get(tokens.clinicianA, `/fhir/Observation/${ids.obsA}`)).statusCode).toBe(200);
+      expect((await get(tokens.clinicianA, `/fhir/Observation/${ids.obsB}`)).statusCode).toBe(404);
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/fhir/Task',
+        headers: as(tokens.clinicianA),
+        payload: { resourceType: 'Task', status: 'requested', intent: 'order', priority: 'routine', for: { reference: `Patient/${ids.patientA}` } },
+      });
+      expect(created.statusCode).toBe(201);
+      const foreign = await t.app.inject({
+        method: 'POST',
+        url: '/fhir/Task',
+        headers: as(tokens.clinicianA),
+        payload: { resourceType: 'Task', status: 'requested', intent: 'order', priority: 'routine', for: { reference: `Patient/${ids.patientB}` } },
+      });
+      expect(foreign.statusCode).toBe(403);
+    });
+
+    it('the citizen reads only their own data, also through _include and _revinclude', async () => {
+      expect(ids_((await get(tokens.citizenA, `/fhir/Observation?_id=${ids.obsA},${ids.obsB}`)).json())).toEqual([`Observation/${ids.obsA}`]);
+      expect((await get(tokens.citizenA, `/fhir/Observation/${ids.obsB}`)).statusCode).toBe(404);
+      const withSubject = ids_((await get(tokens.citizenA, `/fhir/Observation?_id=${ids.obsA},${ids.obsB}&_include=Observation:subject`)).json());
+      expect(withSubject.sort()).toEqual([`Observation/${ids.obsA}`, `Patient/${ids.patientA}`].sort());
+      const rev = ids_((await get(tokens.citizenA, `/fhir/Patient?_id=${ids.patientA},${ids.patientB}&_revinclude=Observation:subject`)).json());
+      expect(rev.sort()).toEqual([`Observation/${ids.obsA}`, `Patient/${ids.patientA}`].sort());
+      // read-only scopes: writing is refused
+      const write = await t.app.inject({ method: 'DELETE', url: `/fhir/Observation/${ids.obsA}`, headers: as(tokens.citizenA) });
+      expect(write.statusCode).toBe(403);
+    });
+  });
+});
