@@ -1,6 +1,8 @@
 // https://hl7.org/fhir/R4/http.html#read
 import type { Resource } from '@medplum/fhirtypes';
 import { gone, notFound } from '../fhir/outcome';
+import { compileSearch } from '../fhir/search/compile';
+import { parseSearch } from '../fhir/search/parse';
 import type { StoredVersion } from '../store/versions';
 import { checkId, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
@@ -13,6 +15,7 @@ export async function read(deps: InteractionDeps, type: string, id: string): Pro
   const current = await deps.store.read(type, id);
   if (!current) throw notFound(`${type}/${id} is not known`);
   await ensureVersionVisible(deps, current);
+  await ensureWithinRestrictions(deps, type, id);
   // A deleted resource answers 410 with the version that deleted it.
   if (current.deleted) throw gone(`${type}/${id} was deleted`, versionHeaders(current));
   return { status: 200, body: current.json as string, headers: versionHeaders(current) };
@@ -28,4 +31,23 @@ export async function ensureVersionVisible(deps: InteractionDeps, version: Store
   if (json === null && version.versionId > 1) json = (await deps.store.vread(version.resourceType, version.id, version.versionId - 1))?.json ?? null;
   if (json === null) throw notFound(`${what} is not known`);
   await deps.access.ensureVisible(JSON.parse(json) as Resource, what);
+}
+
+/**
+ * A SMART v2 scope with a query restriction (`system/Observation.rs?category=vital-signs`)
+ * reaches only resources matching it: checked with the search engine (`_id` + the
+ * restriction's parameters); a resource outside it answers 404 like any invisible one.
+ */
+export async function ensureWithinRestrictions(deps: InteractionDeps, type: string, id: string): Promise<void> {
+  const restrictions = deps.access.restrictions('read', type);
+  if (restrictions === null) return;
+  for (const alternative of restrictions) {
+    const { request } = parseSearch(
+      { resourceType: type, params: [['_id', id], ...alternative.map(([n, v]) => [n, v] as [string, string])] },
+      { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() },
+    );
+    const result = await deps.runSearch(request, compileSearch(request, { accessFilter: deps.access.searchFilter() }));
+    if (result.matches.length > 0) return;
+  }
+  throw notFound(`${type}/${id} is not known`);
 }

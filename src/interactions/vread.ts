@@ -1,6 +1,6 @@
 // https://hl7.org/fhir/R4/http.html#vread
 import { badRequest, gone, notFound } from '../fhir/outcome';
-import { ensureVersionVisible } from './read';
+import { ensureVersionVisible, ensureWithinRestrictions } from './read';
 import { checkId, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { versionHeaders } from './version-headers';
@@ -13,6 +13,7 @@ export async function vread(deps: InteractionDeps, type: string, id: string, vid
   const version = await deps.store.vread(type, id, Number(vid));
   if (!version) throw notFound(`${type}/${id}/_history/${vid} is not known`);
   await ensureVersionVisible(deps, version);
+  await ensureWithinRestrictions(deps, type, id);
   if (version.deleted) throw gone(`${type}/${id} version ${vid} is a deletion`, versionHeaders(version));
   return { status: 200, body: version.json as string, headers: versionHeaders(version) };
 }
