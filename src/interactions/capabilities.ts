@@ -48,10 +48,10 @@ export function buildCapabilityStatement(
       versioning: 'versioned-update',
       readHistory: true,
       updateCreate: deps.updateCreate,
-      conditionalCreate: false,
+      conditionalCreate: true,
       conditionalRead: 'not-supported',
-      conditionalUpdate: false,
-      conditionalDelete: 'not-supported',
+      conditionalUpdate: true,
+      conditionalDelete: 'single',
       ...(searchParam.length ? { searchParam } : {}),
     };
     return options.decorateResource ? options.decorateResource(base) : base;

@@ -15,6 +15,7 @@ import { vread } from '../../interactions/vread';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { sendResult } from '../reply';
 import { authorizeEntry } from '../../interactions/authorize';
+import { conditionalInteraction, conditionalResolver } from '../../interactions/conditional';
 
 interface Params {
   type: string;
@@ -48,12 +49,24 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
   app.get('/fhir/:type/:id/_history', route((p, req, deps) => history(deps, { type: p.type, id: p.id }, req.query as Query)));
   app.get('/fhir/:type/:id/_history/:vid', route((p, _req, deps) => vread(deps, p.type, p.id, p.vid)));
   app.get('/fhir/:type/:id', route((p, _req, deps) => read(deps, p.type, p.id)));
-  app.post('/fhir/:type', route((p, req, deps) => create(deps, p.type, req.body)));
+  app.post(
+    '/fhir/:type',
+    route((p, req, deps) => {
+      const ifNoneExist = header(req, 'if-none-exist');
+      return ifNoneExist
+        ? conditionalInteraction(deps, { method: 'POST', type: p.type, criteria: ifNoneExist.replace(/^[^?]*\?/, ''), body: req.body })
+        : create(deps, p.type, req.body);
+    }),
+  );
+  // Conditional update and delete: the criteria are the query string (https://hl7.org/fhir/R4/http.html#cond-update)
+  app.put('/fhir/:type', route((p, req, deps) => conditionalInteraction(deps, { method: 'PUT', type: p.type, criteria: criteria(req), body: req.body, ifMatch: ifMatch(req) })));
+  app.delete('/fhir/:type', route((p, req, deps) => conditionalInteraction(deps, { method: 'DELETE', type: p.type, criteria: criteria(req) })));
   app.put('/fhir/:type/:id', route((p, req, deps) => update(deps, p.type, p.id, req.body, { ifMatch: ifMatch(req) })));
   app.delete('/fhir/:type/:id', route((p, req, deps) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
   app.post('/fhir', route((_p, req, deps) => processBundle(deps, req.body, {
     ...bundle,
     authorize: authorizeEntry(deps),
+    resolveConditional: conditionalResolver(deps),
     preferMinimal: /return=("?)minimal\1/.test(header(req, 'prefer') ?? ''),
     onUnexpectedError: (err, entry) => req.log.error({ err, entry }, 'batch entry failed'),
   })));
@@ -64,7 +77,7 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
     throw methodNotAllowed(`Method not allowed here; allowed: ${allow.join(', ')}`, allow);
   };
   app.route({ method: ['POST'], url: '/fhir/:type/:id', handler: notAllowed(['GET', 'PUT', 'PATCH', 'DELETE']) });
-  app.route({ method: ['PUT', 'DELETE', 'PATCH'], url: '/fhir/:type', handler: notAllowed(['POST']) });
+  app.route({ method: ['PATCH'], url: '/fhir/:type', handler: notAllowed(['GET', 'POST', 'PUT', 'DELETE']) });
   app.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH'], url: '/fhir/:type/:id/_history/:vid', handler: notAllowed(['GET']) });
   app.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH'], url: '/fhir/metadata', handler: notAllowed(['GET']) });
 }
@@ -72,4 +85,12 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** The criteria of a conditional request: its query string without the transport parameters. */
+function criteria(req: FastifyRequest): string {
+  const q = req.url.indexOf('?');
+  const params = new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1));
+  for (const name of ['_format', '_pretty']) params.delete(name);
+  return params.toString();
 }

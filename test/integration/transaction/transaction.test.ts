@@ -183,12 +183,14 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
     expect(res.json().issue[0].diagnostics).toMatch(/change a resource only once/);
   });
 
-  it('answers 501, naming the entry, for conditional references and If-None-Exist while search is not connected', async () => {
-    const cond = await send(bundle([post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient?identifier=urn:oid:1.2.208.176.1.2|0101701234' } })]));
-    expect(cond.statusCode).toBe(501);
-    expect(cond.json().issue[0].diagnostics).toMatch(/Bundle\.entry\[0\].*Conditional reference Patient\?identifier=/);
-    const ine = await send(bundle([{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient', ifNoneExist: 'identifier=x|1' } }]));
-    expect(ine.statusCode).toBe(501);
+  it('fails the transaction, naming the entry, when a conditional reference matches nothing; If-None-Exist with no match creates', async () => {
+    const unknownCpr = `9${String(Date.now()).slice(-9)}`;
+    const cond = await send(bundle([post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient?identifier=urn:oid:1.2.208.176.1.2|${unknownCpr}` } })]));
+    expect(cond.statusCode).toBe(412);
+    expect(cond.json().issue[0].diagnostics).toMatch(/Bundle\.entry\[0\]/);
+    const ine = await send(bundle([{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=urn:oid:1.2.208.176.1.2|${unknownCpr}` } }]));
+    expect(ine.statusCode).toBe(200);
+    expect(ine.json().entry[0].response.status).toMatch(/^201/);
   });
 
   it('checks entries like the single requests: unknown type 404, bad id 400, PUT id mismatch 400', async () => {
