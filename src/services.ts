@@ -17,7 +17,7 @@ import { IndexExtractor } from './fhir/search/extract';
 import { accessFilter, reachablePatients, teamsOfOrganization } from './store/access-sql';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
-import { runSearch } from './store/search';
+import { runRows, runSearch } from './store/search';
 import { createIndexWriter } from './store/search-index';
 import { Subsetter } from './fhir/subset';
 import { supportedSearchParameters } from './fhir/search/supported';
@@ -75,6 +75,7 @@ export function createServices(options: ServiceOptions): Services {
     updateCreate: options.config.updateCreate,
     clock,
     runSearch: (request, compiled) => runSearch(options.pool, request, compiled),
+    runRows: (query) => runRows(options.pool, query),
     subsetter: new Subsetter(options.registry),
     accessDeps: {
       reachablePatients: (policy, ids) => reachablePatients(options.pool, policy, ids),

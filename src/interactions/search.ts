@@ -14,6 +14,8 @@ export interface SearchScope {
   type?: string;
   /** Compartment search: `GET /fhir/Patient/{id}/{type}`. */
   compartment?: { type: string; id: string };
+  /** Where next/previous links point, when not the search URL itself (operations such as $everything). */
+  linkPath?: string;
 }
 
 export interface SearchInput {
@@ -51,9 +53,8 @@ export async function search(deps: InteractionDeps, scope: SearchScope, input: S
   if (allIssues.length) {
     entries.push({ fields: { search: { mode: 'outcome' } }, resourceJson: JSON.stringify(operationOutcome(allIssues)) });
   }
-  const path = scope.compartment
-    ? `${scope.compartment.type}/${scope.compartment.id}/${scope.type}`
-    : scope.type ?? '';
+  const path =
+    scope.linkPath ?? (scope.compartment ? `${scope.compartment.type}/${scope.compartment.id}/${scope.type}` : scope.type ?? '');
   const link = (page?: string) => searchUrl(deps.baseUrl, path, input.params, page);
   const links = [{ relation: 'self', url: link(request.page) }];
   if (result.next) links.push({ relation: 'next', url: link(result.next) });

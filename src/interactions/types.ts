@@ -8,7 +8,8 @@ import type { CompiledSearch } from '../fhir/search/compile';
 import type { Subsetter } from '../fhir/subset';
 import type { ResourceValidator } from '../fhir/validation/validator';
 import type { ResourceStore } from '../store/resources';
-import type { SearchResult } from '../store/search';
+import type { SearchResult, SearchRow } from '../store/search';
+import type { SqlQuery } from '../fhir/search/sql-builder';
 
 /** What every interaction of one request may use. Passed in; interactions never reach for globals. */
 export interface InteractionDeps extends SharedDeps {
@@ -28,6 +29,8 @@ export interface SharedDeps {
   clock: Clock;
   /** Runs a compiled search on the database. */
   runSearch: (request: SearchRequest, compiled: CompiledSearch) => Promise<SearchResult>;
+  /** Runs a compiled statement selecting search rows (operations such as $lastn). */
+  runRows: (query: SqlQuery) => Promise<SearchRow[]>;
   /** `_summary` / `_elements` trimming, per-type element facts cached. */
   subsetter: Subsetter;
   /** What access checks need from the database and the definitions. */

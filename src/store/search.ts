@@ -122,3 +122,13 @@ async function includes(q: Queryable, queries: IncludeQuery[], result: SearchRes
 function toRow(row: Record<string, unknown>): SearchRow {
   return { rid: String(row.rid), resourceType: row.resource_type as string, id: row.id as string, content: row.content as string };
 }
+
+/** Run a compiled statement that selects search rows (rid, resource_type, id, content), e.g. $lastn. */
+export async function runRows(db: Queryable, query: { text: string; values: unknown[] }): Promise<SearchRow[]> {
+  try {
+    const { rows } = await db.query(query.text, query.values);
+    return rows.map(toRow);
+  } catch (err) {
+    throw normalizeDatabaseError(err);
+  }
+}

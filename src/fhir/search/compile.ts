@@ -75,8 +75,8 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
   return result;
 }
 
-/** Type, liveness, compartment, criteria and access conditions on the match row. */
-function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, access?: AccessFilter): string[] {
+/** Type, liveness, compartment, criteria and access conditions on the match row (also used by operations such as $lastn). */
+export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, access?: AccessFilter): string[] {
   const filters = [
     request.types.length === 1
       ? `${alias}.resource_type = ${b.bind(request.types[0])}`

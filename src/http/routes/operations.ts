@@ -2,6 +2,9 @@ import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionDeps, InteractionResult, SharedDeps } from '../../interactions/types';
 import { requestDeps } from '../request-deps';
+import { notFound } from '../../fhir/outcome';
+import { everything } from '../../interactions/everything';
+import { lastn } from '../../interactions/lastn';
 import { validateOperation } from '../../interactions/validate';
 import type { CanonicalLookup } from '../../store/canonical';
 import { sendResult } from '../reply';
@@ -50,6 +53,22 @@ export const OPERATIONS: readonly Operation[] = [
     definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate',
     handler: ({ deps, type, id, body, query }) => validateOperation(deps, { type: type as string, id, body, query }),
   },
+  {
+    name: 'everything',
+    levels: ['instance'],
+    methods: ['GET'],
+    types: ['Patient'],
+    definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
+    handler: ({ deps, id, query }) => everything(deps, id as string, queryPairs(query)),
+  },
+  {
+    name: 'lastn',
+    levels: ['type'],
+    methods: ['GET'],
+    types: ['Observation'],
+    definition: 'http://hl7.org/fhir/OperationDefinition/Observation-lastn',
+    handler: ({ deps, query }) => lastn(deps, queryPairs(query)),
+  },
 ];
 
 /** Register every operation of the table at its levels. */
@@ -58,6 +77,9 @@ export function registerOperations(app: FastifyInstance, shared: SharedOperation
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const deps: OperationDeps = { ...requestDeps(req, shared), findCanonical: shared.findCanonical };
       const params = req.params as { type?: string; id?: string };
+      if (op.types && params.type !== undefined && !op.types.includes(params.type)) {
+        throw notFound(`$${op.name} is not defined for ${params.type} (only ${op.types.join(', ')})`);
+      }
       const query = req.query as OperationContext['query'];
       return sendResult(req, reply, await op.handler({ deps, type: params.type, id: params.id, body: req.body, query }));
     };
@@ -79,4 +101,9 @@ export function withOperations(
     .filter((op) => op.levels.some((l) => l !== 'system') && (!op.types || op.types.includes(resource.type as string)))
     .map((op) => ({ name: op.name, definition: op.definition }));
   return ops.length ? { ...resource, operation: [...(resource.operation ?? []), ...ops] } : resource;
+}
+
+/** A parsed query object back to [name, value] pairs (repeats kept). */
+function queryPairs(query: OperationContext['query']): Array<[string, string]> {
+  return Object.entries(query).flatMap(([name, v]) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => [name, x] as [string, string])));
 }
