@@ -58,6 +58,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit, deps.auth.clock);
-  registerOperations(app, { ...deps.services.interactions, findCanonical: deps.services.findCanonical });
+  registerOperations(app, deps.services.interactions);
   return app;
 }

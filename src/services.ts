@@ -76,6 +76,7 @@ export function createServices(options: ServiceOptions): Services {
     clock,
     runSearch: (request, compiled) => runSearch(options.pool, request, compiled),
     runRows: (query) => runRows(options.pool, query),
+    findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     subsetter: new Subsetter(options.registry),
     accessDeps: {
       reachablePatients: (policy, ids) => reachablePatients(options.pool, policy, ids),

@@ -1,4 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { hasErrors } from '../fhir/issue';
+import { unprocessable } from '../fhir/outcome';
+import { questionnaireIssues } from './questionnaire-check';
 import { ensureVersionVisible } from './read';
 import type { EntryRequest } from './transaction-hooks';
 import type { InteractionDeps } from './types';
@@ -25,6 +28,18 @@ export async function authorizeWrite(
     else if (interaction === 'update') deps.access.requireScope('create', type);
   }
   await deps.access.ensureWritable(interaction === 'patch' ? current : resource, current);
+  if (resource) await checkAgainstQuestionnaire(deps, resource);
+}
+
+/**
+ * A QuestionnaireResponse is also checked against the Questionnaire it answers, when the server
+ * holds it (linkIds, answer types, required items, enableWhen, options): the asynchronous part
+ * of validation that the database-free validator cannot do. Errors → 422.
+ */
+async function checkAgainstQuestionnaire(deps: InteractionDeps, resource: Resource): Promise<void> {
+  if (resource.resourceType !== 'QuestionnaireResponse') return;
+  const issues = await questionnaireIssues(resource, deps.findCanonical, deps.validator.terminology);
+  if (hasErrors(issues)) throw unprocessable(issues);
 }
 
 /**

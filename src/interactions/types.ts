@@ -10,6 +10,7 @@ import type { ResourceValidator } from '../fhir/validation/validator';
 import type { ResourceStore } from '../store/resources';
 import type { SearchResult, SearchRow } from '../store/search';
 import type { SqlQuery } from '../fhir/search/sql-builder';
+import type { CanonicalLookup } from '../store/canonical';
 
 /** What every interaction of one request may use. Passed in; interactions never reach for globals. */
 export interface InteractionDeps extends SharedDeps {
@@ -35,6 +36,8 @@ export interface SharedDeps {
   subsetter: Subsetter;
   /** What access checks need from the database and the definitions. */
   accessDeps: AccessDeps;
+  /** Canonical look-up (Questionnaires for QuestionnaireResponse checks). */
+  findCanonical: CanonicalLookup;
 }
 
 /** The deps of one request made by `auth`. */

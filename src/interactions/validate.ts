@@ -2,16 +2,13 @@
 import type { Parameters, Resource } from '@medplum/fhirtypes';
 import { hasErrors, type Issue } from '../fhir/issue';
 import { badRequest, gone, notFound, operationOutcome } from '../fhir/outcome';
-import type { CanonicalLookup } from '../store/canonical';
 import { questionnaireIssues } from './questionnaire-check';
 import { checkId, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { ensureVersionVisible } from './read';
 
-export interface ValidateDeps extends InteractionDeps {
-  /** Finds Questionnaires for QuestionnaireResponse checks; without it they are skipped. */
-  findCanonical?: CanonicalLookup;
-}
+/** $validate's deps: the request's interaction deps (canonical look-ups for QuestionnaireResponses). */
+export type ValidateDeps = InteractionDeps;
 
 export interface ValidateRequest {
   type: string;
@@ -51,7 +48,7 @@ export async function validateOperation(deps: ValidateDeps, req: ValidateRequest
     issues.push(error(`${req.type}.id`, `the resource's id '${String(id)}' does not match the URL's id '${req.id}'`));
   }
   issues.push(...deps.validator.validate(resource, { type: req.type, profiles: profile ? [profile] : [] }));
-  if (!hasErrors(issues) && deps.findCanonical) {
+  if (!hasErrors(issues)) {
     issues.push(...(await questionnaireIssues(resource as Resource, deps.findCanonical, deps.validator.terminology)));
   }
   return outcome(issues);

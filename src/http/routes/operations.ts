@@ -6,7 +6,6 @@ import { notFound } from '../../fhir/outcome';
 import { everything } from '../../interactions/everything';
 import { lastn } from '../../interactions/lastn';
 import { validateOperation } from '../../interactions/validate';
-import type { CanonicalLookup } from '../../store/canonical';
 import { sendResult } from '../reply';
 
 /**
@@ -38,12 +37,8 @@ export interface Operation {
   handler: (ctx: OperationContext) => Promise<InteractionResult>;
 }
 
-export interface OperationDeps extends InteractionDeps {
-  findCanonical?: CanonicalLookup;
-}
-
-/** What registerOperations needs: the request-independent deps (each request adds its Access). */
-export type SharedOperationDeps = SharedDeps & { findCanonical?: CanonicalLookup };
+/** An operation's deps: the request's interaction deps (canonical look-ups included). */
+export type OperationDeps = InteractionDeps;
 
 export const OPERATIONS: readonly Operation[] = [
   {
@@ -72,10 +67,10 @@ export const OPERATIONS: readonly Operation[] = [
 ];
 
 /** Register every operation of the table at its levels. */
-export function registerOperations(app: FastifyInstance, shared: SharedOperationDeps, operations: readonly Operation[] = OPERATIONS): void {
+export function registerOperations(app: FastifyInstance, shared: SharedDeps, operations: readonly Operation[] = OPERATIONS): void {
   for (const op of operations) {
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-      const deps: OperationDeps = { ...requestDeps(req, shared), findCanonical: shared.findCanonical };
+      const deps: OperationDeps = requestDeps(req, shared);
       const params = req.params as { type?: string; id?: string };
       if (op.types && params.type !== undefined && !op.types.includes(params.type)) {
         throw notFound(`$${op.name} is not defined for ${params.type} (only ${op.types.join(', ')})`);

@@ -40,7 +40,7 @@ describe('Patient/$everything', () => {
     const seen = new Set(first.entry.map((e: { resource: { id: string } }) => e.resource.id));
     let url: string | undefined = next;
     while (url) {
-      const page = (await t.app.inject({ method: 'GET', url: url.replace('http://kolibri.test', '') })).json();
+      const page: { entry: Array<{ resource: { id: string } }>; link: Array<{ relation: string; url: string }> } = (await t.app.inject({ method: "GET", url: url.replace("http://kolibri.test", "") })).json();
       for (const e of page.entry) seen.add(e.resource.id);
       url = page.link.find((l: { relation: string }) => l.relation === 'next')?.url;
     }
