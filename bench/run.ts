@@ -13,6 +13,7 @@ import { measureRaw, type Timing } from './calibrate';
 import { openBenchDatabase, type BenchDatabase } from './database';
 import { formatTable, p50Ratio, throughputRatio, writeResults, type Measurement, type ReportRow } from './report';
 import { createScenario } from './scenarios/create';
+import { formatValidateTable, runValidateBench } from './validate';
 import type { Scenario } from './scenarios/scenario';
 import { startBenchServer, type BenchServer } from './server';
 
@@ -21,7 +22,7 @@ const SCENARIOS: Scenario[] = [createScenario];
 
 const USAGE = `usage: npm run bench -- [scenario…] [--duration <s>] [--warmup <s>]
 
-scenarios: ${SCENARIOS.map((s) => `${s.name} (${s.description})`).join('; ')}
+scenarios: ${SCENARIOS.map((s) => `${s.name} (${s.description})`).join('; ')}; validate (in process: validation time of a Kolibri Observation and a 50-item QuestionnaireResponse)
   --duration <s>  measured seconds per cell (default 5)
   --warmup <s>    discarded warm-up seconds before each cell (default 2)
 environment: DATABASE_URL (else an embedded PostgreSQL in a temp dir), DATABASE_POOL_SIZE, LOG_LEVEL`;
@@ -39,10 +40,19 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // In-process scenarios need no database or server.
+  if (positionals.includes('validate')) {
+    const figures = runValidateBench();
+    process.stdout.write(`\n${formatValidateTable(figures)}\n\n`);
+    const file = writeResults(join(__dirname, 'results'), { startedAt: new Date().toISOString(), machine: machine(), validate: figures }, new Date());
+    process.stdout.write(`results: ${file}\n`);
+    if (positionals.length === 1) return figures.some((f) => f.errors > 0) ? 1 : 0;
+  }
   const timing: Timing = { durationMs: seconds(values.duration, '--duration', 0.5) * 1000, warmupMs: seconds(values.warmup, '--warmup', 0) * 1000 };
-  const unknown = positionals.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  const unknown = positionals.filter((name) => name !== 'validate' && !SCENARIOS.some((s) => s.name === name));
   if (unknown.length) throw new UsageError(`unknown scenario ${unknown.join(', ')}`);
   const scenarios = positionals.length ? SCENARIOS.filter((s) => positionals.includes(s.name)) : SCENARIOS;
+  if (scenarios.length === 0) return 0;
 
   const started = new Date();
   const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -92,13 +102,7 @@ async function main(): Promise<number> {
       {
         startedAt: started.toISOString(),
         timing,
-        machine: {
-          cpu: cpus()[0]?.model,
-          cpus: cpus().length,
-          memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-          os: `${platform()} ${release()} ${arch()}`,
-          node: process.version,
-        },
+        machine: machine(),
         database: { embedded: db.embedded, version: db.serverVersion },
         server: serverInfo,
         calibration: [...baselines.values()],
@@ -134,3 +138,13 @@ main().then(
     process.exit(err instanceof UsageError ? 2 : 1);
   },
 );
+
+function machine() {
+  return {
+    cpu: cpus()[0]?.model,
+    cpus: cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${platform()} ${release()} ${arch()}`,
+    node: process.version,
+  };
+}
