@@ -1,5 +1,9 @@
 import { gone, notFound, notImplemented, preconditionFailed, badRequest } from '../fhir/outcome';
+import type { SearchRequest } from '../fhir/search/ast';
+import type { CompiledSearch } from '../fhir/search/compile';
 import type { StoreTransaction } from '../store/resources';
+import { runSearch } from '../store/search';
+import { search } from './search';
 import type { StoredVersion } from '../store/versions';
 import { createdResult } from './create';
 import { deletedResult } from './delete';
@@ -87,8 +91,15 @@ export async function executeEntry(tx: StoreTransaction, ctx: ExecuteContext, en
       if (version.deleted) throw gone(`${p.type}/${p.id} version ${p.vid} is a deletion`, versionHeaders(version));
       return { result: { status: 200, body: version.json as string, headers: versionHeaders(version) }, version };
     }
+    case 'search': {
+      // Runs after the writes (processing order) on the transaction's own connection, so it
+      // sees them; the caller's access filter applies as for any search.
+      await tx.flushIndex(); // index rows of this transaction's writes, so the search finds them
+      const inTx = { ...deps, runSearch: (request: SearchRequest, compiled: CompiledSearch) => runSearch(tx.client, request, compiled) };
+      return { result: await search(inTx, { type: p.type }, { params: [...new URLSearchParams(p.query)], strict: false }) };
+    }
     default:
-      throw notImplemented(`${entry.method} ${entry.url}: ${p.kind} is not supported inside a transaction yet`);
+      throw notImplemented(`${entry.method} ${entry.url}: ${p.kind} is not supported inside a transaction yet (use a batch)`);
   }
 }
 
