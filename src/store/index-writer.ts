@@ -6,6 +6,8 @@ export interface IndexEntry {
   rid: string;
   resourceType: string;
   resource: Resource | null;
+  /** The rid was created in this transaction, so it has no index rows yet (nothing to delete). */
+  fresh?: boolean;
 }
 
 /**

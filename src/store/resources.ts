@@ -134,6 +134,8 @@ export interface WriteResult {
 export class StoreTransaction {
   readonly changes: Change[] = [];
   private readonly pendingIndex: IndexEntry[] = [];
+  /** rids inserted by this transaction and not yet indexed: their index writes need no delete. */
+  private readonly freshRids = new Set<string>();
   private readonly nowIso: string;
 
   constructor(
@@ -166,6 +168,7 @@ export class StoreTransaction {
     const id = options.id ?? this.newId();
     const stamped = withMeta(resource, id, 1, this.nowIso);
     const { rows } = await this.client.query(CREATE_SQL, [resource.resourceType, id, this.nowIso, stamped.json]);
+    this.freshRids.add(rows[0].rid);
     return this.record('create', rows[0].rid, resource.resourceType, id, 1, 'POST', stamped);
   }
 
@@ -211,6 +214,7 @@ export class StoreTransaction {
         [type, id, this.nowIso, stamped.json],
       );
       if (rows[0]) {
+        this.freshRids.add(rows[0].rid);
         await this.insertVersion(type, id, 1, method, stamped.json);
         return { version: this.record('create', rows[0].rid, type, id, 1, method, stamped), created: true };
       }
@@ -257,6 +261,8 @@ export class StoreTransaction {
     if (!this.pendingIndex.length) return;
     const entries = this.pendingIndex.splice(0);
     await this.deps.indexWriter.write(this.client, entries);
+    // indexed now: a later write of the same resource in this transaction must replace the rows
+    for (const e of entries) this.freshRids.delete(e.rid);
   }
 
   private async insertVersion(type: string, id: string, versionId: number, method: string, json: string): Promise<void> {
@@ -279,7 +285,7 @@ export class StoreTransaction {
     // A later write to the same resource in this transaction supersedes the pending index entry.
     const pending = this.pendingIndex.findIndex((e) => e.rid === rid);
     if (pending >= 0) this.pendingIndex.splice(pending, 1);
-    this.pendingIndex.push({ rid, resourceType, resource: stamped?.resource ?? null });
+    this.pendingIndex.push({ rid, resourceType, resource: stamped?.resource ?? null, fresh: this.freshRids.has(rid) });
     const json = stamped?.json ?? null;
     this.changes.push({ action, resourceType, id, versionId, lastUpdated: this.nowIso, json });
     return { resourceType, id, versionId, lastUpdated: this.nowIso, deleted: json === null, method, json };

@@ -57,24 +57,35 @@ export function createIndexWriter(registry: DefinitionRegistry, options: Extract
     async write(client: PoolClient, entries: readonly IndexEntry[]): Promise<void> {
       if (entries.length === 0) return;
       // one resource written twice in a batch: its last version wins
-      const latest = new Map(entries.map((e) => [e.rid, e]));
-      const { text, values } = buildIndexStatement(
-        [...latest.values()].map((e) => ({ rid: e.rid, rows: e.resource ? extractor.extract(e.resource) : undefined })),
+      const latest = [...new Map(entries.map((e) => [e.rid, e])).values()];
+      // rids that are new in this transaction have no rows to delete
+      const fresh = latest.every((e) => e.fresh);
+      const { name, text, values } = buildIndexStatement(
+        latest.map((e) => ({ rid: e.rid, rows: e.resource ? extractor.extract(e.resource) : undefined })),
+        { fresh },
       );
-      await client.query(text, values);
+      await client.query({ name, text, values });
     },
   };
 }
 
-/** The one statement replacing the index rows of the given rids (rows undefined = delete only). */
-export function buildIndexStatement(batch: readonly { rid: string; rows: IndexRows | undefined }[]): {
-  text: string;
-  values: unknown[];
-} {
+const KINDS = Object.keys(TABLES) as (keyof IndexRows)[];
+const statements = new Map<string, string>();
+
+/**
+ * The one statement replacing the index rows of the given rids (rows undefined = delete only).
+ * Its text depends only on which tables receive rows and on `fresh` (rids created in this
+ * transaction have no rows to delete), so there are few variants: each is a named prepared
+ * statement PostgreSQL plans once per connection, and no statement carries empty inserts.
+ */
+export function buildIndexStatement(
+  batch: readonly { rid: string; rows: IndexRows | undefined }[],
+  options: { fresh?: boolean } = {},
+): { name: string; text: string; values: unknown[] } {
   const values: unknown[] = [batch.map((b) => b.rid)];
-  const ctes: string[] = [];
-  for (const [kind, spec] of Object.entries(TABLES) as [keyof IndexRows, (typeof TABLES)[keyof IndexRows]][]) {
-    ctes.push(`del_${kind} AS (DELETE FROM ${spec.table} WHERE rid = ANY($1::bigint[]))`);
+  let mask = 0;
+  KINDS.forEach((kind, k) => {
+    const spec = TABLES[kind];
     const rids: string[] = [];
     const columns: unknown[][] = spec.columns.map(() => []);
     const params: number[] = [];
@@ -89,16 +100,32 @@ export function buildIndexStatement(batch: readonly { rid: string; rows: IndexRo
         spec.columns.forEach(([column], i) => columns[i].push(row[FIELD[column]] ?? null));
       }
     }
-    if (rids.length === 0) continue;
-    const arrays: [string, string, unknown[]][] = [['rid', 'bigint', rids]];
-    if (kind !== 'compartment') arrays.push(['param', 'integer', params], ['grp', 'smallint', grps]);
-    spec.columns.forEach(([column, type], i) => arrays.push([column, type, columns[i]]));
-    const placeholders = arrays.map(([, type, data]) => {
-      values.push(data);
-      return `$${values.length}::${type}[]`;
-    });
-    const insert = `INSERT INTO ${spec.table} (${arrays.map(([c]) => c).join(', ')}) SELECT * FROM unnest(${placeholders.join(', ')})`;
-    ctes.push(`ins_${kind} AS (${insert})`);
-  }
-  return { text: `WITH ${ctes.join(',\n')}\nSELECT 1`, values };
+    if (rids.length === 0) return;
+    mask |= 1 << k;
+    values.push(rids);
+    if (kind !== 'compartment') values.push(params, grps);
+    for (const c of columns) values.push(c);
+  });
+  const name = `kolibri-index-${options.fresh ? 'f' : 'r'}${mask.toString(16)}`;
+  let text = statements.get(name);
+  if (text === undefined) statements.set(name, (text = statementText(mask, options.fresh ?? false)));
+  return { name, text, values };
+}
+
+/** The statement for the tables in `mask`, parameters in the order buildIndexStatement pushes values. */
+function statementText(mask: number, fresh: boolean): string {
+  const ctes: string[] = [];
+  let n = 1;
+  KINDS.forEach((kind, k) => {
+    const spec = TABLES[kind];
+    if (!fresh) ctes.push(`del_${kind} AS (DELETE FROM ${spec.table} WHERE rid = ANY($1::bigint[]))`);
+    if (!(mask & (1 << k))) return;
+    const arrays: [string, string][] = [['rid', 'bigint']];
+    if (kind !== 'compartment') arrays.push(['param', 'integer'], ['grp', 'smallint']);
+    arrays.push(...spec.columns);
+    const placeholders = arrays.map(([, type]) => `$${++n}::${type}[]`);
+    ctes.push(`ins_${kind} AS (INSERT INTO ${spec.table} (${arrays.map(([c]) => c).join(', ')}) SELECT * FROM unnest(${placeholders.join(', ')}))`);
+  });
+  // $1 (the batch's rids) is used by the deletes; the select keeps it typed when there are none
+  return ctes.length ? `WITH ${ctes.join(',\n')}\nSELECT cardinality($1::bigint[])` : 'SELECT cardinality($1::bigint[])';
 }
