@@ -13,6 +13,7 @@ import { measureRaw, type Timing } from './calibrate';
 import { openBenchDatabase, type BenchDatabase } from './database';
 import { formatTable, p50Ratio, throughputRatio, writeResults, type Measurement, type ReportRow } from './report';
 import { createScenario } from './scenarios/create';
+import { formatSearchTable, loadCohort, measureQueries, writeCost } from './search';
 import { formatValidateTable, runValidateBench } from './validate';
 import type { Scenario } from './scenarios/scenario';
 import { startBenchServer, type BenchServer } from './server';
@@ -22,7 +23,7 @@ const SCENARIOS: Scenario[] = [createScenario];
 
 const USAGE = `usage: npm run bench -- [scenario…] [--duration <s>] [--warmup <s>]
 
-scenarios: ${SCENARIOS.map((s) => `${s.name} (${s.description})`).join('; ')}; validate (in process: validation time of a Kolibri Observation and a 50-item QuestionnaireResponse)
+scenarios: ${SCENARIOS.map((s) => `${s.name} (${s.description})`).join('; ')}; validate (in process: validation time of a Kolibri Observation and a 50-item QuestionnaireResponse); search (loads --patients × --per-patient Observations, then p50/p95 of the vitals, alarm and CPR-lookup queries over --queries requests each)
   --duration <s>  measured seconds per cell (default 5)
   --warmup <s>    discarded warm-up seconds before each cell (default 2)
 environment: DATABASE_URL (else an embedded PostgreSQL in a temp dir), DATABASE_POOL_SIZE, LOG_LEVEL`;
@@ -33,6 +34,9 @@ async function main(): Promise<number> {
     options: {
       duration: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '2' },
+      patients: { type: 'string', default: '1000' },
+      'per-patient': { type: 'string', default: '100' },
+      queries: { type: 'string', default: '200' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -48,8 +52,16 @@ async function main(): Promise<number> {
     process.stdout.write(`results: ${file}\n`);
     if (positionals.length === 1) return figures.some((f) => f.errors > 0) ? 1 : 0;
   }
+  if (positionals.includes('search')) {
+    const code = await runSearchBench({
+      patients: count(values.patients, '--patients'),
+      perPatient: count(values['per-patient'], '--per-patient'),
+      queries: count(values.queries, '--queries'),
+    });
+    if (positionals.every((p) => p === 'search' || p === 'validate')) return code;
+  }
   const timing: Timing = { durationMs: seconds(values.duration, '--duration', 0.5) * 1000, warmupMs: seconds(values.warmup, '--warmup', 0) * 1000 };
-  const unknown = positionals.filter((name) => name !== 'validate' && !SCENARIOS.some((s) => s.name === name));
+  const unknown = positionals.filter((name) => name !== 'validate' && name !== 'search' && !SCENARIOS.some((s) => s.name === name));
   if (unknown.length) throw new UsageError(`unknown scenario ${unknown.join(', ')}`);
   const scenarios = positionals.length ? SCENARIOS.filter((s) => positionals.includes(s.name)) : SCENARIOS;
   if (scenarios.length === 0) return 0;
@@ -125,6 +137,12 @@ async function main(): Promise<number> {
 
 class UsageError extends Error {}
 
+function count(raw: string | undefined, option: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${option} must be a positive whole number, got '${raw}'`);
+  return n;
+}
+
 function seconds(raw: string | undefined, option: string, min: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min) throw new UsageError(`${option} must be a number of seconds ≥ ${min}, got '${raw}'`);
@@ -147,4 +165,29 @@ function machine() {
     os: `${platform()} ${release()} ${arch()}`,
     node: process.version,
   };
+}
+
+/** The search scenario: its own database, a generated cohort, the server, three queries. */
+async function runSearchBench(o: { patients: number; perPatient: number; queries: number }): Promise<number> {
+  const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+  const started = new Date();
+  const db = await openBenchDatabase(process.env, log);
+  let server: BenchServer | undefined;
+  try {
+    log(`loading ${o.patients} patients × ${o.perPatient} Observations`);
+    const t0 = Date.now();
+    const patients = await loadCohort(db.url, o, log);
+    const loadSeconds = (Date.now() - t0) / 1000;
+    const cost = await writeCost(db.url);
+    server = await startBenchServer(db.url, process.env);
+    const figures = await measureQueries(server.baseUrl, patients, o.queries);
+    const resources = o.patients * (o.perPatient + 1);
+    process.stdout.write(`\n${formatSearchTable(figures)}\n\nloaded ${resources} resources in ${loadSeconds.toFixed(1)} s (${Math.round(resources / loadSeconds)}/s, one transaction per patient, index rows included); per resource: ${cost.indexRowsPerObservation} index rows, ${cost.indexBytesPerObservation} index bytes, ${cost.resourceBytesPerObservation} resource+history bytes\n`);
+    const file = writeResults(join(__dirname, 'results'), { startedAt: started.toISOString(), machine: machine(), search: { options: o, loadSeconds, writeCost: cost, queries: figures } }, started);
+    process.stdout.write(`results: ${file}\n`);
+    return 0;
+  } finally {
+    await server?.stop();
+    await db.close();
+  }
 }
