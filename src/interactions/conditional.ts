@@ -1,10 +1,13 @@
 // https://hl7.org/fhir/R4/http.html#ccreate, #cond-update, #cdelete
-import { badRequest } from '../fhir/outcome';
+import { badRequest, notFound, preconditionFailed } from '../fhir/outcome';
+import { parsePatchBody } from '../fhir/patch/patch-document';
 import { compileSearch } from '../fhir/search/compile';
 import { parseSearch } from '../fhir/search/parse';
 import type { StoreTransaction } from '../store/resources';
 import { runSearch } from '../store/search';
-import { authorizeEntry } from './authorize';
+import { authorizeEntry, authorizeWrite } from './authorize';
+import { preparePatch, writePatch } from './patch';
+import { updatedResult } from './update';
 import { executeEntry } from './transaction-execute';
 import { parseEntry } from './transaction-entry';
 import type { ConditionalResolver } from './transaction-hooks';
@@ -72,4 +75,27 @@ export async function conditionalInteraction(deps: InteractionDeps, req: Conditi
     return executeEntry(tx, { deps, resolve }, entry);
   });
   return outcome.result;
+}
+
+/**
+ * Conditional patch (`PATCH /fhir/{type}?criteria`, https://hl7.org/fhir/R4/http.html#patch):
+ * exactly one match is patched like `PATCH /fhir/{type}/{id}`; none → 404, several → 412.
+ * Resolution and write happen in one transaction under the criteria's lock.
+ */
+export async function conditionalPatch(
+  deps: InteractionDeps,
+  req: { type: string; criteria: string; contentType: string | undefined; content: unknown; ifMatch?: string },
+): Promise<InteractionResult> {
+  const document = parsePatchBody(req.contentType, req.content);
+  const resolve = conditionalResolver(deps);
+  const written = await deps.store.transaction(async (tx) => {
+    await lockCriteria(tx, req.type, req.criteria);
+    const ids = await resolve(req.type, req.criteria, tx);
+    if (ids.length === 0) throw notFound(`No ${req.type} matches ${req.criteria}`);
+    if (ids.length > 1) throw preconditionFailed(`Conditional patch '${req.type}?${req.criteria}' matches more than one resource`);
+    const prepared = preparePatch(deps, req.type, ids[0], document, req.ifMatch);
+    await authorizeWrite(deps, 'patch', req.type, ids[0], undefined);
+    return writePatch(tx, deps, prepared);
+  });
+  return updatedResult(deps, written);
 }

@@ -15,7 +15,7 @@ import { vread } from '../../interactions/vread';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { sendResult } from '../reply';
 import { authorizeEntry } from '../../interactions/authorize';
-import { conditionalInteraction, conditionalResolver } from '../../interactions/conditional';
+import { conditionalInteraction, conditionalPatch, conditionalResolver } from '../../interactions/conditional';
 
 interface Params {
   type: string;
@@ -61,6 +61,12 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
   // Conditional update and delete: the criteria are the query string (https://hl7.org/fhir/R4/http.html#cond-update)
   app.put('/fhir/:type', route((p, req, deps) => conditionalInteraction(deps, { method: 'PUT', type: p.type, criteria: criteria(req), body: req.body, ifMatch: ifMatch(req) })));
   app.delete('/fhir/:type', route((p, req, deps) => conditionalInteraction(deps, { method: 'DELETE', type: p.type, criteria: criteria(req) })));
+  app.patch(
+    '/fhir/:type',
+    route((p, req, deps) =>
+      conditionalPatch(deps, { type: p.type, criteria: criteria(req), contentType: header(req, 'content-type'), content: req.body, ifMatch: ifMatch(req) }),
+    ),
+  );
   app.put('/fhir/:type/:id', route((p, req, deps) => update(deps, p.type, p.id, req.body, { ifMatch: ifMatch(req) })));
   app.delete('/fhir/:type/:id', route((p, req, deps) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
   app.post('/fhir', route((_p, req, deps) => processBundle(deps, req.body, {
@@ -77,7 +83,6 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
     throw methodNotAllowed(`Method not allowed here; allowed: ${allow.join(', ')}`, allow);
   };
   app.route({ method: ['POST'], url: '/fhir/:type/:id', handler: notAllowed(['GET', 'PUT', 'PATCH', 'DELETE']) });
-  app.route({ method: ['PATCH'], url: '/fhir/:type', handler: notAllowed(['GET', 'POST', 'PUT', 'DELETE']) });
   app.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH'], url: '/fhir/:type/:id/_history/:vid', handler: notAllowed(['GET']) });
   app.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH'], url: '/fhir/metadata', handler: notAllowed(['GET']) });
 }

@@ -73,6 +73,20 @@ describe('conditional interactions', () => {
     expect(await count(value)).toBe(2);
   });
 
+  it('conditional patch patches the one match, answers 404 for none and 412 for several', async () => {
+    const value = cpr();
+    const url = `/fhir/Patient?identifier=${encodeURIComponent(`${CPR}|${value}`)}`;
+    const patchHeaders = { 'content-type': 'application/json-patch+json' };
+    const ops = [{ op: 'add', path: '/active', value: true }];
+    expect((await t.app.inject({ method: 'PATCH', url, headers: patchHeaders, payload: ops })).statusCode).toBe(404);
+    const created = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: JSON_HEADERS, payload: patient(value) })).json();
+    const patched = await t.app.inject({ method: 'PATCH', url, headers: patchHeaders, payload: ops });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({ id: created.id, active: true, meta: { versionId: '2' } });
+    await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: JSON_HEADERS, payload: patient(value) });
+    expect((await t.app.inject({ method: 'PATCH', url, headers: patchHeaders, payload: ops })).statusCode).toBe(412);
+  });
+
   it('refuses criteria with an unknown parameter (it would widen the match) and empty criteria', async () => {
     const res = await t.app.inject({ method: 'PUT', url: '/fhir/Patient?shoe-size=42', headers: JSON_HEADERS, payload: patient(cpr()) });
     expect(res.statusCode).toBe(400);
