@@ -13,13 +13,14 @@ import { measureRaw, type Timing } from './calibrate';
 import { openBenchDatabase, type BenchDatabase } from './database';
 import { formatTable, p50Ratio, throughputRatio, writeResults, type Measurement, type ReportRow } from './report';
 import { createScenario } from './scenarios/create';
+import { transactionScenario } from './scenarios/transaction';
 import { formatSearchTable, loadCohort, measureQueries, writeCost } from './search';
 import { formatValidateTable, runValidateBench } from './validate';
 import type { Scenario } from './scenarios/scenario';
 import { startBenchServer, type BenchServer } from './server';
 
 /** Every scenario, by name, in the order a full run measures them. */
-const SCENARIOS: Scenario[] = [createScenario];
+const SCENARIOS: Scenario[] = [createScenario, transactionScenario];
 
 const USAGE = `usage: npm run bench -- [scenario…] [--duration <s>] [--warmup <s>]
 

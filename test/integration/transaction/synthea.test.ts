@@ -1,5 +1,5 @@
 import { createTestApp, type TestApp } from '../../support/app';
-import { referencesIn, syntheaBundle } from './synthea-bundle';
+import { referencesIn, syntheaBundle } from '../../support/synthea-bundle';
 
 describe('a Synthea-style patient bundle', () => {
   let t: TestApp;
