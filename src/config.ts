@@ -29,6 +29,8 @@ export interface Config {
   enforcedProfiles: EnforcedProfiles;
   /** Most entries a transaction or batch Bundle may have (more → 413); bytes are capped by maxBodyBytes. */
   maxBundleEntries: number;
+  /** Conditional delete may delete several matches (https://hl7.org/fhir/R4/http.html#cdelete). */
+  conditionalDeleteMultiple: boolean;
   /** KOLIBRI_AUTH: 'off' gives every request full development access (loopback HOST only). */
   auth: 'on' | 'off';
   /** Token lifetime, signing keys, admin credential, rate limit, external issuer (src/auth/config.ts). */
@@ -98,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     migrateOnStart: bool('KOLIBRI_MIGRATE', true),
     enforcedProfiles: parseEnforcedProfiles(env.KOLIBRI_ENFORCE_PROFILES, problems),
     maxBundleEntries: int('KOLIBRI_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
+    conditionalDeleteMultiple: bool('KOLIBRI_CONDITIONAL_DELETE_MULTIPLE', false),
     ...loadAuthConfig(env, { host, baseUrl }, problems),
   };
   if (problems.length) throw new ConfigError(problems);

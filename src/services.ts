@@ -13,6 +13,7 @@ import { withOperations } from './http/routes/operations';
 import { findByCanonical, type CanonicalLookup } from './store/canonical';
 import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
+import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
 import { IndexExtractor } from './fhir/search/extract';
 import { accessFilter, reachablePatients, teamsOfOrganization } from './store/access-sql';
 import type { Readiness } from './http/routes/health';
@@ -32,7 +33,7 @@ export interface ServiceOptions {
   pool: Pool;
   registry: DefinitionRegistry;
   migrations: Migration[];
-  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles'>>;
+  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple'>>;
   softwareVersion: string;
   clock?: Clock;
   indexWriter?: IndexWriter;
@@ -78,6 +79,10 @@ export function createServices(options: ServiceOptions): Services {
     runRows: (query) => runRows(options.pool, query),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     subsetter: new Subsetter(options.registry),
+    limits: {
+      maxBundleEntries: options.config.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
+      conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
+    },
     accessDeps: {
       reachablePatients: (policy, ids) => reachablePatients(options.pool, policy, ids),
       teamsOfOrganization: (teams, org) => teamsOfOrganization(options.pool, teams, org),

@@ -1,5 +1,5 @@
 // https://hl7.org/fhir/R4/http.html#ccreate, #cond-update, #cdelete
-import { badRequest, notFound, preconditionFailed } from '../fhir/outcome';
+import { badRequest, informational, notFound, preconditionFailed } from '../fhir/outcome';
 import { parsePatchBody } from '../fhir/patch/patch-document';
 import { compileSearch } from '../fhir/search/compile';
 import { parseSearch } from '../fhir/search/parse';
@@ -21,7 +21,7 @@ import type { InteractionDeps, InteractionResult } from './types';
  * at most two ids: one more than needed proves "not unique". Inside a transaction it runs on
  * the transaction's connection, so it sees the transaction's own writes.
  */
-export function conditionalResolver(deps: InteractionDeps): ConditionalResolver {
+export function conditionalResolver(deps: InteractionDeps, max = 1): ConditionalResolver {
   return async (type, query, tx) => {
     const params = [...new URLSearchParams(query)];
     if (params.length === 0) throw badRequest(`A condition on ${type} needs search criteria`);
@@ -29,7 +29,7 @@ export function conditionalResolver(deps: InteractionDeps): ConditionalResolver 
       { resourceType: type, params: params.filter(([name]) => name !== '_count'), strict: true },
       { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() },
     );
-    request.count = 2;
+    request.count = max + 1;
     const compiled = compileSearch(request, { accessFilter: deps.access.searchFilter() });
     const result = tx ? await runSearch(tx.client, request, compiled) : await deps.runSearch(request, compiled);
     return result.matches.map((m) => m.id);
@@ -62,6 +62,7 @@ export interface ConditionalRequest {
  * the equivalent transaction entry, in one database transaction under the criteria's lock.
  */
 export async function conditionalInteraction(deps: InteractionDeps, req: ConditionalRequest): Promise<InteractionResult> {
+  if (req.method === 'DELETE' && deps.limits.conditionalDeleteMultiple) return deleteAllMatching(deps, req.type, req.criteria);
   const request: Record<string, unknown> =
     req.method === 'POST'
       ? { method: 'POST', url: req.type, ifNoneExist: req.criteria }
@@ -98,4 +99,29 @@ export async function conditionalPatch(
     return writePatch(tx, deps, prepared);
   });
   return updatedResult(deps, written);
+}
+
+/** Most matches one conditional delete removes (more → 412: narrow the criteria). */
+const MAX_MULTIPLE_DELETE = 100;
+
+/**
+ * Conditional delete with several matches allowed (KOLIBRI_CONDITIONAL_DELETE_MULTIPLE): every
+ * match the caller may delete goes, in one transaction under the criteria's lock; each is
+ * authorized like a single delete (one refusal → 403, nothing deleted).
+ */
+async function deleteAllMatching(deps: InteractionDeps, type: string, criteria: string): Promise<InteractionResult> {
+  deps.access.requireScope('delete', type);
+  const resolve = conditionalResolver(deps, MAX_MULTIPLE_DELETE);
+  const deleted = await deps.store.transaction(async (tx) => {
+    await lockCriteria(tx, type, criteria);
+    const ids = await resolve(type, criteria, tx);
+    if (ids.length > MAX_MULTIPLE_DELETE) {
+      throw preconditionFailed(`Conditional delete '${type}?${criteria}' matches more than ${MAX_MULTIPLE_DELETE} resources; narrow the criteria`);
+    }
+    for (const id of ids) await authorizeWrite(deps, 'delete', type, id, undefined);
+    let n = 0;
+    for (const id of ids) if (await tx.delete(type, id)) n++;
+    return n;
+  });
+  return { status: 200, body: informational(`Deleted ${deleted} ${type} resource(s) matching ${criteria}`) };
 }

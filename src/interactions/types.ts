@@ -38,6 +38,12 @@ export interface SharedDeps {
   accessDeps: AccessDeps;
   /** Canonical look-up (Questionnaires for QuestionnaireResponse checks). */
   findCanonical: CanonicalLookup;
+  limits: {
+    /** More entries in a batch/transaction → 413. */
+    maxBundleEntries: number;
+    /** Conditional delete of several matches is allowed. */
+    conditionalDeleteMultiple: boolean;
+  };
 }
 
 /** The deps of one request made by `auth`. */

@@ -53,7 +53,7 @@ export const TEST_AUTH_SETTINGS: AuthSettings = {
  * /fhir request runs as the development context) unless `auth: 'on'`.
  */
 export async function createTestApp(
-  options: { clock?: Clock; updateCreate?: boolean; auth?: 'on' | 'off'; authSettings?: Partial<AuthSettings> } & Partial<
+  options: { clock?: Clock; updateCreate?: boolean; conditionalDeleteMultiple?: boolean; maxBundleEntries?: number; auth?: 'on' | 'off'; authSettings?: Partial<AuthSettings> } & Partial<
     Pick<ServiceOptions, 'onCommit' | 'indexWriter'>
   > = {},
 ): Promise<TestApp> {
@@ -62,7 +62,7 @@ export async function createTestApp(
     pool,
     registry: testRegistry(),
     migrations: readMigrations(join(ROOT, 'migrations')),
-    config: { baseUrl: TEST_BASE_URL, updateCreate: options.updateCreate ?? true },
+    config: { baseUrl: TEST_BASE_URL, updateCreate: options.updateCreate ?? true, conditionalDeleteMultiple: options.conditionalDeleteMultiple, maxBundleEntries: options.maxBundleEntries },
     softwareVersion: 'test',
     clock: options.clock,
     indexWriter: options.indexWriter,

@@ -71,6 +71,7 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
   app.delete('/fhir/:type/:id', route((p, req, deps) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
   app.post('/fhir', route((_p, req, deps) => processBundle(deps, req.body, {
     ...bundle,
+    maxEntries: deps.limits.maxBundleEntries,
     authorize: authorizeEntry(deps),
     resolveConditional: conditionalResolver(deps),
     preferMinimal: /return=("?)minimal\1/.test(header(req, 'prefer') ?? ''),

@@ -87,6 +87,20 @@ describe('conditional interactions', () => {
     expect((await t.app.inject({ method: 'PATCH', url, headers: patchHeaders, payload: ops })).statusCode).toBe(412);
   });
 
+  it('deletes every match when multiple conditional deletes are enabled (KOLIBRI_CONDITIONAL_DELETE_MULTIPLE)', async () => {
+    const multiple = await createTestApp({ conditionalDeleteMultiple: true });
+    try {
+      const value = cpr();
+      for (let i = 0; i < 3; i++) await multiple.app.inject({ method: 'POST', url: '/fhir/Patient', headers: JSON_HEADERS, payload: patient(value) });
+      const res = await multiple.app.inject({ method: 'DELETE', url: `/fhir/Patient?identifier=${encodeURIComponent(`${CPR}|${value}`)}` });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().issue[0].diagnostics).toContain('Deleted 3 Patient');
+      expect(await count(value)).toBe(0);
+    } finally {
+      await multiple.close();
+    }
+  });
+
   it('refuses criteria with an unknown parameter (it would widen the match) and empty criteria', async () => {
     const res = await t.app.inject({ method: 'PUT', url: '/fhir/Patient?shoe-size=42', headers: JSON_HEADERS, payload: patient(cpr()) });
     expect(res.statusCode).toBe(400);
