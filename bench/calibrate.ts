@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { CREATE_SQL } from '../src/store/resources';
+import { indexInsertClauses, type IndexTemplate } from './index-template';
 import { summarize, type Measurement } from './report';
 
 /**
@@ -12,6 +13,8 @@ import { summarize, type Measurement } from './report';
 export interface RawWorkload {
   /** Name in the report, e.g. `raw-insert`. */
   name: string;
+  /** Once per connection before the warm-up (e.g. insert the row a read workload reads). */
+  setup?(client: Client): Promise<void>;
   /** One operation; throws on failure. Use named (prepared) statements. */
   run(client: Client): Promise<void>;
 }
@@ -30,6 +33,7 @@ export async function measureRaw(url: string, workload: RawWorkload, concurrency
     Array.from({ length: concurrency }, async () => {
       const client = new Client({ connectionString: url, application_name: 'kolibri-bench-raw', options: '-c timezone=UTC' });
       await client.connect();
+      await workload.setup?.(client);
       return client;
     }),
   );
@@ -67,22 +71,59 @@ async function closedLoop(clients: Client[], workload: RawWorkload, durationMs: 
 
 /**
  * Insert one resource the way the store's create does: one transaction holding the current
- * row and the history row (ResourceStore's own CREATE_SQL), with JSON of the same size the
- * server stores for the scenario's resource. `content(id, lastUpdated)` yields that JSON.
+ * row, the history row (the store's own CREATE_SQL) and, given an `index` template captured
+ * from a resource the server stored, the same search-index rows, all in one statement. JSON of
+ * the same size the server stores comes from `content(id, lastUpdated)`.
  */
-export function rawInsert(content: (id: string, lastUpdated: string) => string, resourceType: string): RawWorkload {
-  const statement = {
-    name: 'kolibri-bench-insert',
-    text: CREATE_SQL,
+export function rawInsert(content: (id: string, lastUpdated: string) => string, resourceType: string, index?: IndexTemplate): RawWorkload {
+  const statement = { name: 'kolibri-bench-insert', text: CREATE_SQL };
+  let memo: { name: string; text: string } | undefined;
+  const indexed = (client: Client) => (memo ??= build(client));
+  const build = (client: Client) => {
+    const clauses = index ? indexInsertClauses(index, (s) => client.escapeIdentifier(s)) : [];
+    if (!clauses.length) return statement;
+    // CREATE_SQL is "WITH r AS (…), v AS (…) SELECT rid FROM r": the index inserts join the WITH list
+    const at = CREATE_SQL.lastIndexOf('SELECT rid FROM r');
+    return { name: 'kolibri-bench-insert-indexed', text: `${CREATE_SQL.slice(0, at).trimEnd()},\n  ${clauses.join(',\n  ')}\n  SELECT rid FROM r` };
   };
   return {
-    name: 'raw-insert',
+    name: index ? `raw-insert+${index.rowCount}-index-rows` : 'raw-insert',
     async run(client) {
       const id = randomUUID();
       const now = new Date().toISOString();
       await client.query('BEGIN');
-      await client.query({ ...statement, values: [resourceType, id, now, content(id, now)] });
+      await client.query({ ...indexed(client), values: [resourceType, id, now, content(id, now)] });
       await client.query('COMMIT');
     },
   };
 }
+
+/**
+ * Read one resource by primary key with the store's own SELECT, as a prepared statement: each
+ * connection first inserts the row it then reads over and over.
+ */
+export function rawRead(content: (id: string, lastUpdated: string) => string, resourceType: string): RawWorkload {
+  const ids = new WeakMap<Client, string>();
+  return {
+    name: 'raw-read',
+    async setup(client) {
+      const id = randomUUID();
+      const now = new Date().toISOString();
+      await client.query(CREATE_SQL, [resourceType, id, now, content(id, now)]);
+      ids.set(client, id);
+    },
+    async run(client) {
+      const { rows } = await client.query({
+        name: 'kolibri-bench-read',
+        text: READ_SQL,
+        values: [resourceType, ids.get(client)],
+      });
+      if (rows.length !== 1) throw new Error('raw read found no row');
+    },
+  };
+}
+
+/** ResourceStore.read's statement. */
+const READ_SQL = `SELECT resource_type, id, version_id, last_updated, content,
+              CASE WHEN deleted THEN 'DELETE' ELSE 'PUT' END AS method
+         FROM resource WHERE resource_type = $1 AND id = $2`;

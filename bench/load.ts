@@ -12,6 +12,16 @@ export interface HttpRequestSpec {
   expectStatus: number;
 }
 
+let runHeaders: Record<string, string> = {};
+
+/**
+ * Headers every request of the run carries (the bench client's Authorization), set once by
+ * run.ts after the token request, so every scenario's load is authenticated like a vendor app's.
+ */
+export function setRunHeaders(headers: Record<string, string>): void {
+  runHeaders = { ...headers };
+}
+
 /**
  * Keep-alive HTTP load with autocannon: `connections` clients, each sending its next request as
  * soon as the last is answered (no pipelining). A warm-up run is discarded; latencies of the
@@ -26,7 +36,7 @@ export async function measureHttp(
   const options: autocannon.Options = {
     url: request.url,
     method: request.method,
-    headers: request.headers,
+    headers: { ...runHeaders, ...request.headers },
     body: request.body,
     connections,
     pipelining: 1,

@@ -1,10 +1,17 @@
 /**
  * The benchmarked server, in its own process so the load generator never shares its event
- * loop: config from the environment (as in src/main.ts), buildApp, listen on a loopback port,
- * report the port to the parent over IPC. Logs go to /dev/null at the configured level, so
- * logging costs what it costs in production without flooding the report.
+ * loop: config from the environment (as in src/main.ts), buildApp with auth as bench/server.ts sets it (on), listen on the
+ * loopback port the parent chose, report readiness over IPC. Logs go to /dev/null at the
+ * configured level, so logging costs what it costs in production without flooding the report.
+ *
+ * IPC requests from the parent (bench/server.ts):
+ * - `{ seed: BenchGrant }` registers the bench client (public key only, as `kolibri clients add`
+ *   does) and writes an Organization, a Patient and an active EpisodeOfCare managed by that
+ *   organization, so the access model lets the client reach the patient's data;
+ * - `{ rss: true }` answers the process's peak resident set size.
  */
 import pino from 'pino';
+import type { Resource } from '@medplum/fhirtypes';
 import { AuthService } from '../src/auth/auth-service';
 import { lookupFrom } from '../src/auth/token-context';
 import { systemClock } from '../src/clock';
@@ -12,15 +19,17 @@ import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { loadDefinitions } from '../src/fhir/definitions/load';
 import { loggerOptions } from '../src/http/logger';
-import { createServices } from '../src/services';
+import { createServices, type Services } from '../src/services';
 import { readMigrations } from '../src/store/migrate';
 import { createPool } from '../src/store/pool';
 import { migrationsDir, softwareVersion } from '../src/version';
+import type { BenchGrant, BenchSeed } from './auth';
 
 export interface ServerReady {
   port: number;
   poolSize: number;
   logLevel: string;
+  /** From the first line of main() to listening: config, pool, definitions, app (what main.ts logs as `ms`). */
   startupMs: number;
 }
 
@@ -38,9 +47,9 @@ async function main(): Promise<void> {
     softwareVersion,
   });
   const auth = new AuthService({ pool, settings: config.authSettings, baseUrl: config.baseUrl, clock: systemClock, lookup: lookupFrom(services.store) });
-  // Loopback only. The performance issue moves the benchmark to auth on with real tokens.
-  const app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: 'off', service: auth, clock: systemClock } });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
+  await app.listen({ port: config.port, host: '127.0.0.1' });
+  services.auditDrainer.start(1000);
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no TCP address');
   const ready: ServerReady = {
@@ -50,12 +59,39 @@ async function main(): Promise<void> {
     startupMs: Math.round(performance.now() - started),
   };
   process.send?.({ ready });
-  // The parent disconnects (or dies): stop.
+  process.on('message', (message: { seed?: BenchGrant; rss?: boolean }) => {
+    if (message.rss) process.send?.({ rss: process.resourceUsage().maxRSS * 1024 });
+    if (message.seed) {
+      seed(services, auth, message.seed).then(
+        (seeded) => process.send?.({ seeded }),
+        (err: Error) => process.send?.({ error: err.message }),
+      );
+    }
+  });
+  // The parent disconnects (or dies): stop as main.ts does.
   process.once('disconnect', () => {
     void app
       .close()
+      .then(() => services.auditDrainer.stop())
       .then(() => pool.end())
       .finally(() => process.exit(0));
+  });
+}
+
+async function seed(services: Services, auth: AuthService, grant: BenchGrant): Promise<BenchSeed> {
+  await auth.clients.add({ clientId: grant.clientId, kind: 'system', organization: grant.organization, scopes: ['system/*.cruds'], jwks: { keys: [grant.publicJwk] } });
+  const organizationId = grant.organization.split('/')[1];
+  return services.store.transaction(async (tx) => {
+    await tx.update({ resourceType: 'Organization', id: organizationId, name: 'Kolibri benchmark kommune', active: true } as Resource, { allowCreate: true });
+    const patient = await tx.create({ resourceType: 'Patient', name: [{ family: 'Benchmark', given: ['Borger'] }], gender: 'female', birthDate: '1950-01-01' } as Resource);
+    const episode = await tx.create({
+      resourceType: 'EpisodeOfCare',
+      status: 'active',
+      patient: { reference: `Patient/${patient.id}` },
+      managingOrganization: { reference: grant.organization },
+      period: { start: '2026-01-01' },
+    } as Resource);
+    return { patientId: patient.id, episodeId: episode.id };
   });
 }
 

@@ -1,23 +1,56 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
+import type { BenchGrant, BenchSeed } from './auth';
+import { freePort } from './database';
 import type { ServerReady } from './server-main';
 
 export interface BenchServer extends ServerReady {
   baseUrl: string;
   pid: number;
+  /** From fork() to the ready message: node, tsx, imports and everything in startupMs. */
+  spawnToReadyMs: number;
+  /** Register the bench client and seed its organization's patient (see server-main.ts). */
+  seed(grant: BenchGrant): Promise<BenchSeed>;
+  /** Peak resident set size of the server process so far, in bytes. */
+  peakRss(): Promise<number>;
   stop(): Promise<void>;
 }
 
 /**
- * Start Kolibri in a child process on `databaseUrl` (see server-main.ts) and wait until it
- * listens. Other settings (DATABASE_POOL_SIZE, LOG_LEVEL, …) come from this environment.
+ * Start Kolibri in a child process on `databaseUrl` (see server-main.ts), auth on unless
+ * `options.auth` is 'off' (the older search mode, whose cohort has no episodes), and wait
+ * until it listens. Other settings (DATABASE_POOL_SIZE, LOG_LEVEL, …) come from `env`; the
+ * per-client rate limit is off (KOLIBRI_RATE_LIMIT_PER_MINUTE=0) unless `env` sets one, since
+ * the load generator is one client sending thousands of requests a second on purpose.
  */
-export function startBenchServer(databaseUrl: string, env: NodeJS.ProcessEnv): Promise<BenchServer> {
+export async function startBenchServer(databaseUrl: string, env: NodeJS.ProcessEnv, options: { auth: 'on' | 'off' } = { auth: 'on' }): Promise<BenchServer> {
+  const port = await freePort();
+  const t0 = performance.now();
   const child = fork(join(__dirname, 'server-main.ts'), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...env, DATABASE_URL: databaseUrl },
+    env: {
+      KOLIBRI_RATE_LIMIT_PER_MINUTE: '0',
+      KOLIBRI_ACCESS_TOKEN_TTL: '3600',
+      ...env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      BASE_URL: `http://127.0.0.1:${port}/fhir`,
+      KOLIBRI_AUTH: options.auth,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const ask = <T>(message: object, key: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (answer: Record<string, unknown>) => {
+        if (!(key in answer) && !('error' in answer)) return;
+        child.off('message', onMessage);
+        if (key in answer) resolve(answer[key] as T);
+        else reject(new Error(`benchmark server: ${String(answer.error)}`));
+      };
+      child.on('message', onMessage);
+      child.send(message);
+    });
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -29,11 +62,20 @@ export function startBenchServer(databaseUrl: string, env: NodeJS.ProcessEnv): P
       if (child.connected) child.disconnect();
       else child.kill('SIGTERM');
     });
-  return new Promise((resolve, reject) => {
+  const ready = await new Promise<ServerReady>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`benchmark server exited with code ${code} before it was ready`)));
     child.once('message', (message: { ready?: ServerReady; error?: string }) => {
       if (!message.ready) return reject(new Error(`benchmark server failed: ${message.error}`));
-      resolve({ ...message.ready, baseUrl: `http://127.0.0.1:${message.ready.port}`, pid: child.pid as number, stop });
+      resolve(message.ready);
     });
   });
+  return {
+    ...ready,
+    baseUrl: `http://127.0.0.1:${ready.port}`,
+    pid: child.pid as number,
+    spawnToReadyMs: Math.round(performance.now() - t0),
+    seed: (grant) => ask<BenchSeed>({ seed: grant }, 'seeded'),
+    peakRss: () => ask<number>({ rss: true }, 'rss'),
+    stop,
+  };
 }

@@ -27,18 +27,26 @@ export const spo2Observation: Observation = {
   device: { display: 'Nonin 3230 Bluetooth pulse oximeter' },
 };
 
+/** The Observation above about `patientId` (the seeded patient the bench client may reach). */
+export function spo2For(patientId: string): Observation {
+  return { ...spo2Observation, subject: { reference: `Patient/${patientId}` } };
+}
+
 /** The JSON the server stores for the Observation above: id and meta first, as the store writes them. */
 export function storedJson(id: string, lastUpdated: string): string {
   const { resourceType, ...rest } = spo2Observation;
   return JSON.stringify({ resourceType, id, meta: { versionId: '1', lastUpdated }, ...rest });
 }
 
-/** POST /fhir/Observation: validation, one transaction (current + history row), 201 with the resource. */
+/**
+ * POST /fhir/Observation with the bench client's token: authentication, access check, validation,
+ * one transaction (current + history + index rows), audit record, 201 with the resource.
+ */
 export const createScenario: Scenario = {
   name: 'create',
   description: 'POST /fhir/Observation of a home SpO2 measurement',
   concurrency: [1, 32],
-  baseline: { key: 'insert-observation', workload: () => rawInsert(storedJson, 'Observation') },
+  baseline: { key: 'insert-observation', workload: (c) => rawInsert(storedJson, 'Observation', c.observationIndex) },
   measure: (context, concurrency) =>
     measureHttp(
       'create',
@@ -46,7 +54,7 @@ export const createScenario: Scenario = {
         method: 'POST',
         url: `${context.serverUrl}/fhir/Observation`,
         headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
-        body: JSON.stringify(spo2Observation),
+        body: JSON.stringify(spo2For(context.patientId)),
         expectStatus: 201,
       },
       concurrency,

@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import { measureRaw, type Timing } from './calibrate';
+import { openBenchDatabase, type BenchDatabase } from './database';
+import { createBenchClient } from './auth';
+import { captureIndexRows } from './index-template';
+import { setRunHeaders } from './load';
+import { machine } from './machine';
+import { Progress } from './progress';
+import { formatTable, p50Ratio, throughputRatio, writeResults, type Measurement, type ReportRow } from './report';
+import { spo2For } from './scenarios/create';
+import type { CalibrationContext, Scenario, ScenarioContext } from './scenarios/scenario';
+import { startBenchServer, type BenchServer } from './server';
+import { checkTargets, formatTargets } from './targets';
+
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+/**
+ * The measured run: database, server (auth on, its start-up timed), the bench client's token
+ * and seeded patient, calibration of each scenario's raw baseline with the server idle, each
+ * scenario at each concurrency, peak RSS; a table, the targets and a JSON file.
+ */
+export async function runSuite(scenarios: Scenario[], notes: string[], timing: Timing): Promise<number> {
+  const started = new Date();
+  let db: BenchDatabase | undefined;
+  let server: BenchServer | undefined;
+  const cleanUp = async () => {
+    await server?.stop();
+    await db?.close();
+  };
+  const interrupted = () => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    db = await openBenchDatabase(process.env, log);
+    server = await startBenchServer(db.url, process.env);
+    log(`server listening at ${server.baseUrl} (pid ${server.pid}, pool ${server.poolSize}, start-up ${server.startupMs} ms in process, ${server.spawnToReadyMs} ms from spawn)`);
+
+    // A vendor app: registered key, seeded organization data, a token from /auth/token.
+    const client = await createBenchClient();
+    const seeded = await server.seed(client.grant);
+    const token = await client.token(`${server.baseUrl}/auth/token`, 'system/*.cruds');
+    const headers = { authorization: `Bearer ${token}` };
+    setRunHeaders(headers);
+    const context: ScenarioContext = { serverUrl: server.baseUrl, timing, headers, patientId: seeded.patientId };
+    const calibration: CalibrationContext = { observationIndex: await observationIndex(context, db.url) };
+    log(`bench client ${client.grant.clientId} (${client.grant.organization}); Observation index rows: ${calibration.observationIndex?.rowCount ?? 0}`);
+
+    const cells = new Set(scenarios.flatMap((s) => s.concurrency.map((c) => `${s.baseline.key}@${c}`))).size + scenarios.reduce((n, s) => n + s.concurrency.length, 0);
+    const progress = new Progress(cells, (timing.durationMs + timing.warmupMs) / 1000);
+    // Calibration first, with the server idle: the machine's raw rate for each baseline.
+    const baselines = new Map<string, Measurement>();
+    for (const scenario of scenarios) {
+      for (const concurrency of scenario.concurrency) {
+        const key = `${scenario.baseline.key}@${concurrency}`;
+        if (baselines.has(key)) continue;
+        const workload = scenario.baseline.workload(calibration);
+        progress.step(`calibrating ${workload.name} at ${concurrency}`);
+        baselines.set(key, await measureRaw(db.url, workload, concurrency, timing));
+      }
+    }
+    const rows: ReportRow[] = [];
+    for (const scenario of scenarios) {
+      for (const concurrency of scenario.concurrency) {
+        progress.step(`${scenario.name} at ${concurrency}`);
+        const measurement = await scenario.measure(context, concurrency);
+        rows.push({ measurement, baseline: baselines.get(`${scenario.baseline.key}@${concurrency}`) });
+      }
+    }
+    progress.finish();
+    const peakRssBytes = await server.peakRss();
+    const serverInfo = { poolSize: server.poolSize, logLevel: server.logLevel, startupMs: server.startupMs, spawnToReadyMs: server.spawnToReadyMs, peakRssBytes, auth: 'on' };
+    await server.stop();
+    server = undefined;
+
+    const targets = checkTargets({ calibration: [...baselines.values()], scenarios: rows.map((r) => r.measurement), peakRssBytes, startupMs: serverInfo.startupMs });
+    const table = formatTable([...[...baselines.values()].map((measurement) => ({ measurement })), ...rows]);
+    const facts = `server: peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB; start-up ${serverInfo.startupMs} ms in process (${serverInfo.spawnToReadyMs} ms from spawn, tsx included)`;
+    process.stdout.write(`\n${table}\n\n${facts}\n\n${formatTargets(targets)}\n${notes.length ? `\n${notes.map((n) => `note: ${n}`).join('\n')}\n` : ''}\n`);
+    const file = writeResults(
+      join(__dirname, 'results'),
+      {
+        startedAt: started.toISOString(),
+        timing,
+        machine: machine(),
+        database: { embedded: db.embedded, version: db.serverVersion },
+        server: serverInfo,
+        calibration: [...baselines.values()],
+        scenarios: rows.map((row) => ({ ...row.measurement, baseline: row.baseline?.name, ratioToRaw: { throughput: throughputRatio(row), p50: p50Ratio(row) } })),
+        targets,
+        notes,
+      },
+      started,
+    );
+    process.stdout.write(`results: ${file}\n`);
+    return rows.some((r) => r.measurement.errors > 0) ? 1 : 0;
+  } finally {
+    await cleanUp();
+    process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
+  }
+}
+
+/** Store one Observation through the server and read back the index rows it wrote. */
+async function observationIndex(context: ScenarioContext, url: string) {
+  const res = await fetch(`${context.serverUrl}/fhir/Observation`, {
+    method: 'POST',
+    headers: { ...context.headers, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(spo2For(context.patientId)),
+  });
+  if (res.status !== 201) throw new Error(`creating the template Observation answered ${res.status}: ${await res.text()}`);
+  const { id } = (await res.json()) as { id: string };
+  return captureIndexRows(url, 'Observation', id);
+}

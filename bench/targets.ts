@@ -1,0 +1,44 @@
+import type { Measurement } from './report';
+
+/** One of the issue's performance targets, checked against a run's figures. */
+export interface TargetCheck {
+  target: string;
+  value: string;
+  met: boolean | undefined;
+}
+
+export interface RunFigures {
+  calibration: Measurement[];
+  scenarios: Measurement[];
+  peakRssBytes: number;
+  startupMs: number;
+}
+
+const find = (list: Measurement[], prefix: string, concurrency: number) =>
+  list.find((m) => m.name.startsWith(prefix) && m.concurrency === concurrency);
+
+/** The targets of issue 8 (benchmarks, not tests): met, missed, or undefined when not measured. */
+export function checkTargets(f: RunFigures): TargetCheck[] {
+  const ratio = (server: string, raw: string, c: number, pick: (m: Measurement) => number) => {
+    const s = find(f.scenarios, server, c);
+    const r = find(f.calibration, raw, c);
+    return s && r && pick(r) > 0 ? pick(s) / pick(r) : undefined;
+  };
+  const create32 = ratio('create', 'raw-insert', 32, (m) => m.opsPerSecond);
+  const create1p50 = ratio('create', 'raw-insert', 1, (m) => m.latencyMs.p50);
+  const read16 = ratio('read', 'raw-read', 16, (m) => m.opsPerSecond);
+  const fmt = (n: number | undefined, unit = '×') => (n === undefined ? 'not measured' : `${n.toFixed(2)}${unit}`);
+  const mb = f.peakRssBytes / 2 ** 20;
+  return [
+    { target: 'create at 32 clients ≥ 0.6 × raw (ops/s)', value: fmt(create32), met: create32 === undefined ? undefined : create32 >= 0.6 },
+    { target: 'sequential create p50 ≤ 2 × raw', value: fmt(create1p50), met: create1p50 === undefined ? undefined : create1p50 <= 2 },
+    { target: 'read by id at 16 clients ≥ 0.4 × raw (ops/s)', value: fmt(read16), met: read16 === undefined ? undefined : read16 >= 0.4 },
+    { target: 'peak RSS under load < 300 MB', value: `${mb.toFixed(0)} MB`, met: mb < 300 },
+    { target: 'start-up < 3 s', value: `${(f.startupMs / 1000).toFixed(2)} s`, met: f.startupMs < 3000 },
+  ];
+}
+
+export function formatTargets(checks: TargetCheck[]): string {
+  const width = Math.max(...checks.map((c) => c.target.length));
+  return checks.map((c) => `${c.target.padEnd(width)}  ${c.value.padStart(12)}  ${c.met === undefined ? '-' : c.met ? 'met' : 'MISSED'}`).join('\n');
+}
