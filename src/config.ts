@@ -33,6 +33,12 @@ export interface Config {
   conditionalDeleteMultiple: boolean;
   /** KOLIBRI_AUTH: 'off' gives every request full development access (loopback HOST only). */
   auth: 'on' | 'off';
+  /** KOLIBRI_SCHEDULER_INTERVAL_SECONDS: how often the missing-measurement scheduler runs; 0 = off. */
+  schedulerIntervalSeconds: number;
+  /** KOLIBRI_SCHEDULER_LOOKBACK_HOURS: closed slots older than this are no longer decided (downtime cover). */
+  schedulerLookbackHours: number;
+  /** KOLIBRI_REPORT_TARGETS: JSON file with the target populations of $rollout-report. */
+  reportTargetsFile: string;
   /** Token lifetime, signing keys, admin credential, rate limit, external issuer (src/auth/config.ts). */
   authSettings: AuthSettings;
 }
@@ -101,6 +107,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     enforcedProfiles: parseEnforcedProfiles(env.KOLIBRI_ENFORCE_PROFILES, problems),
     maxBundleEntries: int('KOLIBRI_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
     conditionalDeleteMultiple: bool('KOLIBRI_CONDITIONAL_DELETE_MULTIPLE', false),
+    schedulerIntervalSeconds: int('KOLIBRI_SCHEDULER_INTERVAL_SECONDS', 60, 0, 86400),
+    schedulerLookbackHours: int('KOLIBRI_SCHEDULER_LOOKBACK_HOURS', 48, 1, 24 * 92),
+    reportTargetsFile: env.KOLIBRI_REPORT_TARGETS || 'config/targets.json',
     ...loadAuthConfig(env, { host, baseUrl }, problems),
   };
   if (problems.length) throw new ConfigError(problems);

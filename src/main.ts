@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from './config';
 import { loadDefinitions } from './fhir/definitions/load';
 import { loggerOptions } from './http/logger';
 import { createServices } from './services';
+import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler';
 import { openDatabase } from './store/database';
 import { migrate, readMigrations } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
@@ -34,6 +35,7 @@ export async function main(): Promise<void> {
   });
   let app: ReturnType<typeof buildApp> | undefined;
   let services: ReturnType<typeof createServices> | undefined;
+  let scheduler: MissingMeasurementScheduler | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -41,6 +43,8 @@ export async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     try {
       await app?.close();
+      // let a scheduler run in progress finish its transaction while the pool is still open
+      await scheduler?.stop();
       // after the last request: turn every audit record into AuditEvents before the pool goes
       await services?.auditDrainer.stop();
     } finally {
@@ -80,6 +84,8 @@ export async function main(): Promise<void> {
     app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
     await app.listen({ port: config.port, host: config.host });
     services.auditDrainer.start(1000);
+    scheduler = new MissingMeasurementScheduler({ pool: db.pool, store: services.store, clock: systemClock, lookbackHours: config.schedulerLookbackHours, log });
+    scheduler.start(config.schedulerIntervalSeconds);
     log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
   } catch (err) {
     log.fatal({ err: err instanceof Error ? { message: err.message } : err }, 'start-up failed');

@@ -7,6 +7,7 @@ import { everything } from '../../interactions/everything';
 import { lastn } from '../../interactions/lastn';
 import { validateOperation } from '../../interactions/validate';
 import { sendResult } from '../reply';
+import { getPatientProceduresOperation } from '../../telemedicine/scheduler/procedures';
 
 /**
  * FHIR operations (`$name`), one table: each names its levels, methods and handler, and
@@ -64,6 +65,7 @@ export const OPERATIONS: readonly Operation[] = [
     definition: 'http://hl7.org/fhir/OperationDefinition/Observation-lastn',
     handler: ({ deps, query }) => lastn(deps, queryPairs(query)),
   },
+  getPatientProceduresOperation,
 ];
 
 /** Register every operation of the table at its levels. */

@@ -1,5 +1,6 @@
 import type { CarePlan, CareTeam, Condition, EpisodeOfCare, Observation, Organization, Patient, ServiceRequest, Task, Timing } from '@medplum/fhirtypes';
 import { EPISODE_EXTENSION, TASK_CATEGORY_SYSTEM } from '../scheduler/missing-task';
+import type { TimingRepeat } from '../scheduler/slots';
 
 /**
  * Builders for the Kolibri-profiled resources of an enrolment (fhir-profiles/profile-*.json):
@@ -118,7 +119,7 @@ export function carePlan(id: string, patientId: string, episodeId: string, diagn
   };
 }
 
-export function serviceRequest(id: string, patientId: string, episodeId: string, m: Measurement, repeat: NonNullable<Timing['repeat']>): ServiceRequest {
+export function serviceRequest(id: string, patientId: string, episodeId: string, m: Measurement, repeat: TimingRepeat): ServiceRequest {
   const quantity = (value: number) => ({ value, unit: m.unit, system: SYSTEMS.ucum, code: m.unit });
   const thresholds = m.thresholds.map((t) => ({
     url: `${BASE}/StructureDefinition/ext-thresholds`,
@@ -137,7 +138,7 @@ export function serviceRequest(id: string, patientId: string, episodeId: string,
     intent: 'order',
     code: { coding: [{ system: SYSTEMS.npu, code: m.code, display: m.display }] },
     subject: { reference: `Patient/${patientId}` },
-    occurrenceTiming: { repeat },
+    occurrenceTiming: { repeat: repeat as Timing['repeat'] },
   };
 }
 
