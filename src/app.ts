@@ -13,11 +13,6 @@ import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
 import type { Services } from './services';
 import { registerAuditHook } from './http/audit-hook';
-import { registerRolloutReport } from './telemedicine/reports/report-route';
-import type { Targets } from './telemedicine/reports/targets';
-import { registerMetrics } from './http/metrics';
-import { registerDocs } from './http/routes/docs';
-import { KolibriMetrics } from './metrics/registry';
 
 export interface AppDeps {
   services: Services;
@@ -30,12 +25,6 @@ export interface AppDeps {
    * loopback only) gives every /fhir request the development context.
    */
   auth: { mode: 'on' | 'off'; service: AuthService; clock: Clock };
-  /** Target populations of $rollout-report (KOLIBRI_REPORT_TARGETS); default config/targets.json. */
-  reportTargets?: Targets;
-  /** Prometheus metrics (main.ts shares one with the pool gauges and jobs); a private one if absent. */
-  metrics?: KolibriMetrics;
-  /** KOLIBRI_METRICS_TOKEN: needed to scrape /metrics from anywhere but loopback. */
-  metricsToken?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -62,12 +51,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerContentTypes(app);
   registerErrorHandling(app);
   registerHealth(app, deps.services.readiness);
-  registerMetrics(app, {
-    metrics: deps.metrics ?? new KolibriMetrics({ defaultMetrics: false }),
-    token: deps.metricsToken,
-    isResourceType: (type) => deps.services.registry.isResourceType(type),
-  });
-  registerDocs(app);
   // Authentication first, so the guard sees every /fhir route registered after it.
   registerAuthGuard(app, deps.auth.mode === 'on' ? deps.auth : { mode: 'off' });
   registerSmartRoutes(app, deps.auth.service);
@@ -76,6 +59,5 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit, deps.auth.clock);
   registerOperations(app, deps.services.interactions);
-  registerRolloutReport(app, deps.services.interactions, deps.reportTargets);
   return app;
 }
