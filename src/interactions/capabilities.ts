@@ -26,7 +26,7 @@ export interface CapabilityOptions {
  * the interactions implemented), never hand-maintained, so it cannot drift from behaviour.
  */
 export function buildCapabilityStatement(
-  deps: Pick<InteractionDeps, 'registry' | 'baseUrl' | 'updateCreate' | 'limits'>,
+  deps: Pick<InteractionDeps, 'registry' | 'baseUrl' | 'updateCreate'>,
   options: CapabilityOptions,
 ): CapabilityStatement {
   const resource: CapabilityStatementRestResource[] = deps.registry.resourceTypes().map((type) => {
@@ -51,8 +51,7 @@ export function buildCapabilityStatement(
       conditionalCreate: true,
       conditionalRead: 'not-supported',
       conditionalUpdate: true,
-      // https://hl7.org/fhir/R4/valueset-conditional-delete-status.html: as configured
-      conditionalDelete: deps.limits.conditionalDeleteMultiple ? 'multiple' : 'single',
+      conditionalDelete: 'single',
       ...(searchParam.length ? { searchParam } : {}),
     };
     return options.decorateResource ? options.decorateResource(base) : base;
