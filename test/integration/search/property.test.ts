@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { evaluate } from 'fhirpath';
+import r4 from 'fhirpath/fhir-context/r4';
 import { createTestApp, type TestApp } from '../../support/app';
 
 /**
  * Property test (issue 3): for generated resources, every generated query's result set equals a
  * brute-force evaluation of the same criteria over the stored resources in memory, written here
- * from the spec's rules (https://hl7.org/fhir/R4/search.html), independently of the engine.
+ * from the spec's rules (https://hl7.org/fhir/R4/search.html), independently of the engine:
+ * values are read with fhirpath.js over the stored JSON, then matched by the rules below.
  */
+
+/** The values of a FHIRPath expression over a stored resource (the brute force's reader). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const fp = (resource: object, path: string): any[] => evaluate(resource, path, undefined, r4) as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 // mulberry32: small, seedable, good enough to spread test data
 function prng(seed: number): () => number {
@@ -33,8 +40,18 @@ const KEYBOARD = { ...TRANSLIT, ø: 'o', å: 'a' };
 
 type Range = [number, number];
 
-/** [low, high) of a date/dateTime at its precision, in ms (UTC). */
+/** The range of a dateTime or a Period (open ends are infinite), https://hl7.org/fhir/R4/search.html#date */
+function effectiveRange(value: string | { start?: string; end?: string }): Range {
+  if (typeof value === 'string') return dateRange(value);
+  return [value.start ? dateRange(value.start)[0] : -Infinity, value.end ? dateRange(value.end)[1] : Infinity];
+}
+
+/** [low, high) of a date/dateTime at its precision, in ms (dates without a time in UTC). */
 function dateRange(text: string): Range {
+  if (/T\d\d:\d\d:\d\d/.test(text)) {
+    const at = Date.parse(text.replace(/\.\d+/, ''));
+    return [at, at + 1000];
+  }
   const m = /^(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d))?)?)?)?/.exec(text)!;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) => (x === undefined ? undefined : Number(x)));
   if (mo === undefined) return [Date.UTC(y!, 0, 1), Date.UTC(y! + 1, 0, 1)];
@@ -90,6 +107,27 @@ describe('search equals brute force (property test)', () => {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const two = (n: number) => String(n).padStart(2, '0');
+  /** A dateTime at year, month, day or second precision (UTC or +02:00). */
+  const dateTime = (): string => {
+    const [month, day] = [two(int(3, 6)), two(int(1, 28))];
+    switch (int(0, 5)) {
+      case 0:
+        return '2026';
+      case 1:
+        return `2026-${month}`;
+      case 2:
+        return `2026-${month}-${day}`;
+      default:
+        return `2026-${month}-${day}T${two(int(0, 23))}:${two(int(0, 59))}:${two(int(0, 59))}${pick(['Z', '+02:00'])}`;
+    }
+  };
+  /** effectiveDateTime, or an effectivePeriod (sometimes open at one end). */
+  const effective = (): Record<string, unknown> => {
+    if (rnd() < 0.7) return { effectiveDateTime: dateTime() };
+    const [a, b] = [dateTime(), dateTime()].sort((x, y) => dateRange(x)[0] - dateRange(y)[0]);
+    const shape = int(0, 3);
+    return { effectivePeriod: shape === 0 ? { start: a } : shape === 1 ? { end: b } : { start: a, end: b } };
+  };
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -114,7 +152,7 @@ describe('search equals brute force (property test)', () => {
           status: 'final',
           code: { coding: [{ system: NPU, code: pick(CODES) }] },
           subject: { reference: `Patient/${pick(patients).id}` },
-          effectiveDateTime: `2026-${two(int(3, 6))}-${two(int(1, 28))}T${two(int(0, 23))}:${two(int(0, 59))}:${two(int(0, 59))}Z`,
+          ...effective(),
           valueQuantity: { value: int(50, 130) + decimals / 10, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
         };
         const v = await tx.create(resource as never);
@@ -136,21 +174,20 @@ describe('search equals brute force (property test)', () => {
           type: 'Patient',
           params: [['name', cased]],
           matches: (r) =>
-            (r.name ?? []).some((n: { family?: string; given?: string[] }) =>
-              [n.family, ...(n.given ?? [])].some((part) => part && (foldWith(part, TRANSLIT).startsWith(q) || foldWith(part, KEYBOARD).startsWith(q)))),
+            fp(r, 'Patient.name.family | Patient.name.given').some((part: string) => foldWith(part, TRANSLIT).startsWith(q) || foldWith(part, KEYBOARD).startsWith(q)),
         };
       }
       case 1: {
         const g = pick(['male', 'female', 'other', 'unknown']);
         const not = rnd() < 0.3;
-        return { type: 'Patient', params: [[not ? 'gender:not' : 'gender', g]], matches: (r) => (r.gender === g) !== not };
+        return { type: 'Patient', params: [[not ? 'gender:not' : 'gender', g]], matches: (r) => fp(r, 'Patient.gender').includes(g) !== not };
       }
       default: {
         const prefix = pick(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb']);
         const precision = int(1, 3);
         const d = `19${int(30, 69)}-${two(int(1, 12))}-${two(int(1, 28))}`;
         const value = precision === 1 ? d.slice(0, 4) : precision === 2 ? d.slice(0, 7) : d;
-        return { type: 'Patient', params: [['birthdate', `${prefix}${value}`]], matches: (r) => dateMatches(prefix, dateRange(r.birthDate), dateRange(value)) };
+        return { type: 'Patient', params: [['birthdate', `${prefix}${value}`]], matches: (r) => fp(r, 'Patient.birthDate').some((b: string) => dateMatches(prefix, dateRange(b), dateRange(value))) };
       }
     }
   }
@@ -159,23 +196,35 @@ describe('search equals brute force (property test)', () => {
     switch (int(0, 3)) {
       case 0: {
         const code = pick(CODES);
-        return { type: 'Observation', params: [['code', `${NPU}|${code}`]], matches: (r) => r.code.coding[0].code === code };
+        return { type: 'Observation', params: [['code', `${NPU}|${code}`]], matches: (r) => fp(r, `Observation.code.coding.where(system = '${NPU}').code`).includes(code) };
       }
       case 1: {
         const p = pick(patients).id;
-        return { type: 'Observation', params: [['subject', `Patient/${p}`]], matches: (r) => r.subject.reference === `Patient/${p}` };
+        return { type: 'Observation', params: [['subject', `Patient/${p}`]], matches: (r) => fp(r, 'Observation.subject.reference').includes(`Patient/${p}`) };
       }
       case 2: {
-        const prefix = pick(['gt', 'lt', 'ge', 'le']);
+        // a whole number: eq/ne mean its implicit precision [q - 0.5, q + 0.5) (search.html#number)
+        const prefix = pick(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb']);
         const q = int(50, 130);
-        const cmp = { gt: (v: number) => v > q, lt: (v: number) => v < q, ge: (v: number) => v >= q, le: (v: number) => v <= q }[prefix]!;
-        return { type: 'Observation', params: [['value-quantity', `${prefix}${q}`]], matches: (r) => cmp(r.valueQuantity.value) };
+        const eq = (v: number) => v >= q - 0.5 && v < q + 0.5;
+        const rules: Record<string, (v: number) => boolean> = {
+          eq,
+          ne: (v) => !eq(v),
+          gt: (v) => v > q,
+          lt: (v) => v < q,
+          ge: (v) => v >= q,
+          le: (v) => v <= q,
+          sa: (v) => v > q,
+          eb: (v) => v < q,
+        };
+        const unit = rnd() < 0.3 ? '|http://unitsofmeasure.org|%' : '';
+        return { type: 'Observation', params: [['value-quantity', `${prefix}${q}${unit}`]], matches: (r) => fp(r, 'Observation.value.ofType(Quantity).value').some(rules[prefix]) };
       }
       default: {
         const prefix = pick(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb']);
         const precision = int(1, 3);
         const value = precision === 1 ? '2026' : precision === 2 ? `2026-${two(int(3, 6))}` : `2026-${two(int(3, 6))}-${two(int(1, 28))}`;
-        return { type: 'Observation', params: [['date', `${prefix}${value}`]], matches: (r) => dateMatches(prefix, dateRange(r.effectiveDateTime), dateRange(value)) };
+        return { type: 'Observation', params: [['date', `${prefix}${value}`]], matches: (r) => fp(r, 'Observation.effective').some((e) => dateMatches(prefix, effectiveRange(e), dateRange(value))) };
       }
     }
   }
