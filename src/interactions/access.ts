@@ -29,6 +29,12 @@ export class Access {
   readonly touched = new Set<string>();
   /** Search results (resource.rid) this request returned; their patients are looked up for the audit. */
   readonly touchedRids: string[] = [];
+  /**
+   * Patients found reachable earlier in this request: a transaction's hundreds of entries about
+   * one patient need one look-up, not one each. Only positives are kept, so an episode a batch
+   * entry creates still grants access to the entries after it.
+   */
+  private readonly reached = new Set<string>();
 
   constructor(
     readonly auth: AuthContext,
@@ -67,7 +73,7 @@ export class Access {
       return true;
     }
     if (patients.length === 0) return seesUnassigned(this.policy);
-    const reachable = await this.deps.reachablePatients(this.policy, patients);
+    const reachable = await this.reachable(patients);
     if (reachable.size === 0) return false;
     for (const p of patients) this.touched.add(p);
     return true;
@@ -80,7 +86,7 @@ export class Access {
   async visibleAmong(resources: readonly Resource[]): Promise<boolean[]> {
     const patientsOf = resources.map((r) => (SHARED_TYPES.has(r.resourceType) ? [] : this.deps.patientCompartments(r)));
     const all = [...new Set(patientsOf.flat())];
-    const reachable = this.policy.kind === 'unrestricted' ? new Set(all) : await this.deps.reachablePatients(this.policy, all);
+    const reachable = this.policy.kind === 'unrestricted' ? new Set(all) : await this.reachable(all);
     return resources.map((r, i) => {
       const patients = patientsOf[i];
       const visible = SHARED_TYPES.has(r.resourceType)
@@ -122,10 +128,17 @@ export class Access {
       if (seesUnassigned(this.policy)) return;
       throw forbidden(`You may not write ${type} resources outside your own records`);
     }
-    const reachable = await this.deps.reachablePatients(this.policy, patients);
+    const reachable = await this.reachable(patients);
     const outside = patients.filter((p) => !reachable.has(p));
     if (outside.length) throw forbidden(`You may not write data of a patient outside your care relationships (${type})`);
     patients.forEach((p) => this.touched.add(p));
+  }
+
+  /** Which of the patients the policy reaches, asking the database only about ones not yet reached. */
+  private async reachable(ids: readonly string[]): Promise<Set<string>> {
+    const unknown = ids.filter((id) => !this.reached.has(id));
+    if (unknown.length) for (const id of await this.deps.reachablePatients(this.policy, unknown)) this.reached.add(id);
+    return new Set(ids.filter((id) => this.reached.has(id)));
   }
 
   /** An episode managed by the caller's organization, or with the caller's care team, gives access to its patient. */
