@@ -10,8 +10,10 @@ const PASSED_ON = new Set(['_count', '_page', '_lastUpdated']);
 /**
  * `Patient/{id}/$everything`: the patient and everything in its compartment (R4 Patient
  * CompartmentDefinition), as a paged `searchset` — a compartment search over every type the
- * token may read. `_type` narrows the types, `_since` keeps what changed since an instant,
- * `_count` sets the page size; follow `next` for the rest. 404 when the patient is not visible.
+ * token may read, with what those reference (`_include=*`: practitioners, organizations,
+ * medications, locations; under the same access rules, as `include` entries of each page).
+ * `_type` narrows the types, `_since` keeps what changed since an instant, `_count` sets the
+ * page size; follow `next` for the rest. 404 when the patient is not visible.
  */
 export async function everything(deps: InteractionDeps, id: string, params: Array<[string, string]>): Promise<InteractionResult> {
   checkId(id);
@@ -29,6 +31,8 @@ export async function everything(deps: InteractionDeps, id: string, params: Arra
   const since = params.find(([n]) => n === '_since')?.[1];
   const searchParams: Array<[string, string]> = [
     ['_type', types.sort().join(',')],
+    // "and any resource referenced from those": practitioners, organizations, medications…
+    ['_include', '*'],
     ...(since ? [['_lastUpdated', `ge${since}`] as [string, string]] : []),
     ...params.filter(([n]) => PASSED_ON.has(n)),
   ];
