@@ -43,9 +43,23 @@ export function conditionalResolver(deps: InteractionDeps, max = 1): Conditional
  * conditional creates make exactly one resource.
  */
 export async function lockCriteria(tx: StoreTransaction, type: string, query: string): Promise<void> {
+  await lockAllCriteria(tx, [{ type, query }]);
+}
+
+/**
+ * The criteria locks of a transaction's conditional entries (If-None-Exist, conditional update
+ * and delete), taken together in one sorted order before its first write, so that two bundles
+ * with the same conditions serialize like two single requests and cannot deadlock on each other.
+ */
+export async function lockAllCriteria(tx: StoreTransaction, criteria: ReadonlyArray<{ type: string; query: string }>): Promise<void> {
+  const keys = [...new Set(criteria.map((c) => criteriaKey(c.type, c.query)))].sort();
+  for (const key of keys) await tx.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+}
+
+/** type + criteria with parameters in a canonical order: the same condition gives the same key. */
+export function criteriaKey(type: string, query: string): string {
   const canonical = [...new URLSearchParams(query)].sort(([a, x], [b, y]) => (a === b ? x.localeCompare(y) : a.localeCompare(b)));
-  const key = `${type}?${new URLSearchParams(canonical).toString()}`;
-  await tx.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+  return `${type}?${new URLSearchParams(canonical).toString()}`;
 }
 
 export interface ConditionalRequest {

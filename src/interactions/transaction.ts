@@ -2,6 +2,7 @@
 import { badRequest, FhirError, preconditionFailed } from '../fhir/outcome';
 import { BundleUrls, parseConditionalReference } from '../fhir/references/bundle-urls';
 import { isRetryable, normalizeDatabaseError } from '../store/pg-errors';
+import { lockAllCriteria } from './conditional';
 import type { StoreTransaction } from '../store/resources';
 import { parseEntry, type ParsedEntry } from './transaction-entry';
 import { executeEntry, resolveCondition, type EntryOutcome } from './transaction-execute';
@@ -88,6 +89,8 @@ export async function transaction(deps: InteractionDeps, rawEntries: readonly un
         throw named(normalizeDatabaseError(err), e.index, e);
       }
     };
+    // Conditions decided in this transaction serialize with every other request deciding them.
+    if (options.resolveConditional) await lockAllCriteria(tx, conditions(prepared));
     const deletes = order.filter((e) => e.method === 'DELETE');
     for (const e of deletes) await run(e);
     if (options.resolveConditional) await resolveDynamic(tx, deps, options, prepared, dynamic, conditionalRefs, createIds, matches, named);
@@ -96,6 +99,16 @@ export async function transaction(deps: InteractionDeps, rawEntries: readonly un
     return results;
   });
   return responseBundle('transaction-response', outcomes.map((o) => responseEntry(o, { minimal: options.preferMinimal ?? false })));
+}
+
+/** The criteria of If-None-Exist, conditional update and conditional delete entries. */
+function conditions(entries: readonly PreparedEntry[]): Array<{ type: string; query: string }> {
+  return entries.flatMap((e) => {
+    const p = e.prepared;
+    if (p.kind === 'create' && p.ifNoneExist !== undefined) return [{ type: p.type, query: p.ifNoneExist }];
+    if (p.kind === 'conditional-update' || p.kind === 'conditional-delete') return [{ type: p.type, query: p.query }];
+    return [];
+  });
 }
 
 function resolveConditionUnavailable(what: string): never {
