@@ -26,7 +26,7 @@ export interface CapabilityOptions {
  * the interactions implemented), never hand-maintained, so it cannot drift from behaviour.
  */
 export function buildCapabilityStatement(
-  deps: Pick<InteractionDeps, 'registry' | 'baseUrl' | 'updateCreate'>,
+  deps: Pick<InteractionDeps, 'registry' | 'baseUrl' | 'updateCreate' | 'limits'>,
   options: CapabilityOptions,
 ): CapabilityStatement {
   const resource: CapabilityStatementRestResource[] = deps.registry.resourceTypes().map((type) => {
@@ -51,7 +51,8 @@ export function buildCapabilityStatement(
       conditionalCreate: true,
       conditionalRead: 'not-supported',
       conditionalUpdate: true,
-      conditionalDelete: 'single',
+      // https://hl7.org/fhir/R4/valueset-conditional-delete-status.html: as configured
+      conditionalDelete: deps.limits.conditionalDeleteMultiple ? 'multiple' : 'single',
       ...(searchParam.length ? { searchParam } : {}),
     };
     return options.decorateResource ? options.decorateResource(base) : base;

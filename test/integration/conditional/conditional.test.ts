@@ -96,9 +96,30 @@ describe('conditional interactions', () => {
       expect(res.statusCode).toBe(200);
       expect(res.json().issue[0].diagnostics).toContain('Deleted 3 Patient');
       expect(await count(value)).toBe(0);
+      const cs = (await multiple.app.inject({ method: 'GET', url: '/fhir/metadata' })).json();
+      expect(cs.rest[0].resource.find((r: { type: string }) => r.type === 'Patient').conditionalDelete).toBe('multiple');
     } finally {
       await multiple.close();
     }
+  });
+
+  it('declares conditional create, update and single delete in the CapabilityStatement', async () => {
+    const cs = (await t.app.inject({ method: 'GET', url: '/fhir/metadata' })).json();
+    expect(cs.rest[0].resource.find((r: { type: string }) => r.type === 'Patient')).toMatchObject({
+      conditionalCreate: true,
+      conditionalUpdate: true,
+      conditionalDelete: 'single',
+    });
+  });
+
+  it('refuses a conditional update whose body names another id than the match (400)', async () => {
+    const value = cpr();
+    const created = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: JSON_HEADERS, payload: patient(value) })).json();
+    const url = `/fhir/Patient?identifier=${encodeURIComponent(`${CPR}|${value}`)}`;
+    const res = await t.app.inject({ method: 'PUT', url, headers: JSON_HEADERS, payload: { ...patient(value), id: 'some-other-id' } });
+    expect(res.statusCode).toBe(400);
+    const same = await t.app.inject({ method: 'PUT', url, headers: JSON_HEADERS, payload: { ...patient(value), id: created.id, active: true } });
+    expect(same.statusCode).toBe(200);
   });
 
   it('refuses criteria with an unknown parameter (it would widen the match) and empty criteria', async () => {
