@@ -2,6 +2,7 @@
 import { badRequest } from '../fhir/outcome';
 import { decodeCursor, encodeCursor } from '../store/history';
 import type { Resource } from '@medplum/fhirtypes';
+import type { ResourceStore } from '../store/resources';
 import type { StoredVersion } from '../store/versions';
 import { bundleJson, type BundleEntryText } from './bundle-json';
 import { checkId, checkType } from './resource-input';
@@ -14,11 +15,15 @@ const DEFAULT_COUNT = 20;
 const MAX_COUNT = 1000;
 const KNOWN = new Set(['_count', '_since', '_cursor', '_format', '_pretty']);
 
+/** Where history reads from: the store, or a transaction that must see its own writes. */
+export type HistorySource = Pick<ResourceStore, 'read' | 'history'>;
+
 /** History at system (no type), type (no id) or instance level, newest first, keyset-paged. */
 export async function history(
   deps: InteractionDeps,
   level: { type?: string; id?: string },
   query: Query,
+  source: HistorySource = deps.store,
 ): Promise<InteractionResult> {
   if (level.type) checkType(deps, level.type);
   if (level.id) checkId(level.id);
@@ -35,10 +40,10 @@ export async function history(
   if (level.type) deps.access.requireScope(level.id ? 'read' : 'search', level.type);
   if (level.type && level.id) {
     // Instance history is as visible as the resource itself (404 otherwise, as for read).
-    const current = await deps.store.read(level.type, level.id);
+    const current = await source.read(level.type, level.id);
     if (current) await ensureVersionVisible(deps, current);
   }
-  const page = await deps.store.history({ resourceType: level.type, id: level.id, since, count, cursor });
+  const page = await source.history({ resourceType: level.type, id: level.id, since, count, cursor });
   if (!level.id) page.entries = await visibleEntries(deps, page.entries);
   const path = [level.type, level.id, '_history'].filter(Boolean).join('/');
   const link = (c?: string) => {

@@ -4,6 +4,7 @@ import type { CompiledSearch } from '../fhir/search/compile';
 import type { StoreTransaction } from '../store/resources';
 import { runSearch } from '../store/search';
 import { search } from './search';
+import { history } from './history';
 import type { StoredVersion } from '../store/versions';
 import { createdResult } from './create';
 import { deletedResult } from './delete';
@@ -98,8 +99,12 @@ export async function executeEntry(tx: StoreTransaction, ctx: ExecuteContext, en
       const inTx = { ...deps, runSearch: (request: SearchRequest, compiled: CompiledSearch) => runSearch(tx.client, request, compiled) };
       return { result: await search(inTx, { type: p.type }, { params: [...new URLSearchParams(p.query)], strict: false }) };
     }
-    default:
-      throw notImplemented(`${entry.method} ${entry.url}: ${p.kind} is not supported inside a transaction yet (use a batch)`);
+    case 'history': {
+      // Like search: after the writes, on the transaction's connection, so it lists them.
+      const query: Record<string, string[]> = {};
+      for (const [k, v] of new URLSearchParams(p.query)) (query[k] ??= []).push(v);
+      return { result: await history(deps, { type: p.type, id: p.id }, query, tx) };
+    }
   }
 }
 

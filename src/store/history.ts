@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { rowToVersion, type StoredVersion } from './versions';
 
 export interface HistoryQuery {
@@ -27,9 +27,10 @@ export interface HistoryPage {
 
 /**
  * History newest first (https://hl7.org/fhir/R4/http.html#history), keyset-paged on
- * (last_updated, seq) so pages neither skip nor repeat while new versions are written.
+ * (last_updated, seq) so pages neither skip nor repeat while new versions are written. On a
+ * transaction's client it sees that transaction's own writes.
  */
-export async function history(pool: Pool, q: HistoryQuery): Promise<HistoryPage> {
+export async function history(pool: Pool | PoolClient, q: HistoryQuery): Promise<HistoryPage> {
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (sql: (p: string) => string, value: unknown) => {

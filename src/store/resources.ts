@@ -198,6 +198,11 @@ export class StoreTransaction {
     return rows[0] ? rowToVersion(rows[0]) : undefined;
   }
 
+  /** History as this transaction sees it (a transaction's GET entries run after its writes). */
+  history(query: HistoryQuery): Promise<HistoryPage> {
+    return history(this.client, query);
+  }
+
   /** Update (or create at a client-chosen id when allowed). `resource.id` must be set. */
   async update(resource: Resource, options: UpdateOptions): Promise<WriteResult> {
     const type = resource.resourceType;
