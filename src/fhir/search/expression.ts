@@ -41,7 +41,18 @@ export function expressionFor(expression: string, resourceType: string): string 
     return head === resourceType || head === 'Resource' || head === 'DomainResource';
   });
   if (parts.length === 0) return undefined;
-  return rewriteResolve(parts.join(' | '));
+  return rewriteAs(rewriteResolve(parts.join(' | ')));
+}
+
+/**
+ * `(X as T)` → `X.ofType(T)`. R4 writes `(Observation.component.value as Quantity)` for
+ * collections, but FHIRPath's `as` takes one item: fhirpath.js returns nothing for two
+ * components, so a blood pressure's component values went unindexed. `ofType` is the filter
+ * the definitions mean (HAPI and Medplum read `as` the same way). Every R4 use of `as` in a
+ * SearchParameter is this parenthesised `(path as Type)` form.
+ */
+export function rewriteAs(expression: string): string {
+  return expression.replace(/\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s+as\s+([A-Za-z_][A-Za-z0-9_.]*)\s*\)/g, '$1.ofType($2)');
 }
 
 /** Rewrite `resolve() is T` (see module comment). */
@@ -78,4 +89,24 @@ export function splitUnion(expression: string): string[] {
 function leadingName(part: string): string {
   const m = /^[\s(]*([A-Za-z_][A-Za-z0-9_]*)/.exec(part);
   return m ? m[1] : '';
+}
+
+/** Index of the parenthesis closing the one `text` opens with. */
+export function groupEnd(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'") {
+      for (i++; i < text.length && text[i] !== "'"; i++) if (text[i] === '\\') i++;
+    } else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return text.length - 1;
+}
+
+/** `(X)` → `X` while one pair of parentheses wraps the whole text. */
+export function unwrap(text: string): string {
+  let s = text.trim();
+  while (s.startsWith('(') && groupEnd(s) === s.length - 1) s = s.slice(1, -1).trim();
+  return s;
 }

@@ -1,15 +1,20 @@
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import type { DefinitionRegistry } from '../definitions/registry';
-import { compilePath, expressionFor, type CompiledPath } from './expression';
+import { compilePath, expressionFor, splitUnion, type CompiledPath } from './expression';
 import { emptyRows, type IndexRows } from './index-rows';
 import { Facet, paramKey } from './param-key';
+import { compileNativePath, rootNode, type NativePath } from './native-path';
+import { presentMembers, rootMembers } from './presence';
 import { COLUMN_PARAMS, definitionsByUrl } from './supported';
 import { addDate, addNumber, addQuantity, addReference, addString, addToken, addUri, typedValue, type RowSink, type TypedValue } from './values';
 
 /**
  * Write-time extraction of search-index values for every SearchParameter of a resource's type,
  * evaluated with fhirpath.js over the R4 model (https://hl7.org/fhir/R4/searchparameter.html).
- * Expressions are cut to the type and compiled once per (type, code), on first use.
+ * Expressions are cut to the type and compiled once per (type, code), on first use. A parameter
+ * whose expression can only read elements the resource lacks is skipped without evaluating it
+ * (./presence.ts), and plain paths run on the JSON directly (./native-path.ts) instead of
+ * through fhirpath.js, which stays the evaluator for everything else.
  */
 
 
@@ -29,6 +34,10 @@ export interface PreparedParam {
   code: string;
   type: SearchParameter['type'];
   evaluate: CompiledPath;
+  /** The top-level elements the expression reads (one must be present), or undefined: always evaluate. */
+  members?: string[];
+  /** This parameter's key for a facet (memoized paramKey). */
+  key: (facet?: string) => number;
   /** composite: each component's value type and expression relative to the base nodes */
   components?: { type: ValueType; evaluate: CompiledPath }[];
 }
@@ -36,6 +45,9 @@ export interface PreparedParam {
 export interface ExtractorOptions {
   /** Our own FHIR base URL: absolute references to it are indexed as local references. */
   baseUrl?: string;
+  /** Evaluate every parameter with fhirpath.js, without the shortcuts of ./presence.ts and
+   * ./native-path.ts (for checking that they change nothing). */
+  exhaustive?: boolean;
 }
 
 export class IndexExtractor {
@@ -51,14 +63,15 @@ export class IndexExtractor {
   /** Every index row of `resource`, including its Patient-compartment membership. */
   extract(resource: Resource): IndexRows {
     const rows = emptyRows();
-    const type = resource.resourceType;
-    for (const p of this.parametersOf(type)) {
-      const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: (facet = '') => paramKey(type, p.code, facet) };
+    const present = this.options.exhaustive ? undefined : presentMembers(resource);
+    for (const p of this.parametersOf(resource.resourceType)) {
+      if (present && p.members && !p.members.some((m) => present.has(m))) continue;
+      const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: p.key };
       const nodes = safeEvaluate(p.evaluate, resource);
       if (p.components) {
         nodes.forEach((node, i) => {
           p.components!.forEach((c, ci) => {
-            const componentSink: RowSink = { ...sink, grp: i + 1, key: (facet = '') => paramKey(type, p.code, Facet.component(ci) + facet) };
+            const componentSink: RowSink = { ...sink, grp: i + 1, key: (facet = '') => p.key(Facet.component(ci) + facet) };
             for (const v of safeEvaluate(c.evaluate, node)) ADDERS[c.type](typedValue(v), componentSink);
           });
         });
@@ -82,7 +95,7 @@ export class IndexExtractor {
     if (codes.size) {
       for (const p of this.parametersOf(type)) {
         if (!codes.has(p.code) || p.type !== 'reference') continue;
-        const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: (facet = '') => paramKey(type, p.code, facet) };
+        const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: p.key };
         for (const v of safeEvaluate(p.evaluate, resource)) ADDERS.reference(typedValue(v), sink);
       }
     }
@@ -108,17 +121,22 @@ export class IndexExtractor {
     if (COLUMN_PARAMS.has(code) || !sp.expression) return undefined;
     const expression = expressionFor(sp.expression, resourceType);
     if (!expression) return undefined;
+    const common = { code, members: rootMembers(splitUnion(expression), resourceType), key: memoizedKey(resourceType, code) };
+    const roots = [resourceType, 'Resource', 'DomainResource'];
+    const native = this.options.exhaustive ? undefined : compileNativePath(expression, roots);
     if (sp.type === 'composite') {
-      const components = (sp.component ?? []).map((c) => {
+      const parts = (sp.component ?? []).map((c) => {
         const def = this.definitionByUrl(c.definition as string);
         if (!def || !isValueType(def.type) || !c.expression) return undefined;
-        return { type: def.type, evaluate: compilePath(c.expression) };
+        return { type: def.type, expression: c.expression, native: native && compileNativePath(c.expression, []) };
       });
-      if (components.length === 0 || components.some((c) => !c)) return undefined;
-      return { code, type: sp.type, evaluate: compilePath(expression), components: components as PreparedParam['components'] };
+      if (parts.length === 0 || parts.some((c) => !c)) return undefined;
+      const allNative = native && parts.every((c) => c!.native);
+      const components = parts.map((c) => ({ type: c!.type, evaluate: allNative ? (c!.native as CompiledPath) : compilePath(c!.expression) }));
+      return { ...common, type: sp.type, evaluate: allNative ? fromRoot(native) : compilePath(expression), components };
     }
     if (!isValueType(sp.type)) return undefined;
-    return { code, type: sp.type, evaluate: compilePath(expression) };
+    return { ...common, type: sp.type, evaluate: native ? fromRoot(native) : compilePath(expression) };
   }
 
   /** https://hl7.org/fhir/R4/compartmentdefinition-patient.html; a Patient is in its own compartment. */
@@ -139,6 +157,21 @@ export class IndexExtractor {
     return definitionsByUrl(this.registry).get(url);
   }
 
+}
+
+/** A native path over a resource (starting from the node fhirpath.js would make for it). */
+function fromRoot(native: NativePath): CompiledPath {
+  return (input) => native(rootNode(input as { resourceType: string }));
+}
+
+/** paramKey(type, code, facet), hashed once per facet. */
+function memoizedKey(resourceType: string, code: string): (facet?: string) => number {
+  const keys = new Map<string, number>();
+  return (facet = '') => {
+    let key = keys.get(facet);
+    if (key === undefined) keys.set(facet, (key = paramKey(resourceType, code, facet)));
+    return key;
+  };
 }
 
 function isValueType(type: string | undefined): type is ValueType {
