@@ -13,6 +13,9 @@ import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
 import type { Services } from './services';
 import { registerAuditHook } from './http/audit-hook';
+import { registerMetrics } from './http/metrics';
+import { registerDocs } from './http/routes/docs';
+import { KolibriMetrics } from './metrics/registry';
 
 export interface AppDeps {
   services: Services;
@@ -25,6 +28,10 @@ export interface AppDeps {
    * loopback only) gives every /fhir request the development context.
    */
   auth: { mode: 'on' | 'off'; service: AuthService; clock: Clock };
+  /** Prometheus metrics (main.ts shares one with the pool gauges and jobs); a private one if absent. */
+  metrics?: KolibriMetrics;
+  /** KOLIBRI_METRICS_TOKEN: needed to scrape /metrics from anywhere but loopback. */
+  metricsToken?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -51,6 +58,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerContentTypes(app);
   registerErrorHandling(app);
   registerHealth(app, deps.services.readiness);
+  registerMetrics(app, {
+    metrics: deps.metrics ?? new KolibriMetrics({ defaultMetrics: false }),
+    token: deps.metricsToken,
+    isResourceType: (type) => deps.services.registry.isResourceType(type),
+  });
+  registerDocs(app);
   // Authentication first, so the guard sees every /fhir route registered after it.
   registerAuthGuard(app, deps.auth.mode === 'on' ? deps.auth : { mode: 'off' });
   registerSmartRoutes(app, deps.auth.service);

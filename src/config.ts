@@ -39,6 +39,10 @@ export interface Config {
   schedulerLookbackHours: number;
   /** KOLIBRI_REPORT_TARGETS: JSON file with the target populations of $rollout-report. */
   reportTargetsFile: string;
+  /** KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS: how long SIGTERM waits for in-flight requests (and again for jobs). */
+  shutdownTimeoutSeconds: number;
+  /** KOLIBRI_METRICS_TOKEN: bearer token for /metrics from non-loopback addresses; unset = loopback only. */
+  metricsToken: string | undefined;
   /** Token lifetime, signing keys, admin credential, rate limit, external issuer (src/auth/config.ts). */
   authSettings: AuthSettings;
 }
@@ -110,8 +114,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     schedulerIntervalSeconds: int('KOLIBRI_SCHEDULER_INTERVAL_SECONDS', 60, 0, 86400),
     schedulerLookbackHours: int('KOLIBRI_SCHEDULER_LOOKBACK_HOURS', 48, 1, 24 * 92),
     reportTargetsFile: env.KOLIBRI_REPORT_TARGETS || 'config/targets.json',
+    shutdownTimeoutSeconds: int('KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600),
+    metricsToken: env.KOLIBRI_METRICS_TOKEN || undefined,
     ...loadAuthConfig(env, { host, baseUrl }, problems),
   };
+  if (config.metricsToken !== undefined && config.metricsToken.length < 32) problems.push('KOLIBRI_METRICS_TOKEN must be at least 32 characters');
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
 }

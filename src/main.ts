@@ -11,6 +11,8 @@ import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler'
 import { openDatabase } from './store/database';
 import { migrate, readMigrations } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
+import { Lifecycle, shutdown } from './lifecycle';
+import { KolibriMetrics } from './metrics/registry';
 
 /** Start Kolibri: config, database (embedded when DATABASE_URL is unset), migrations, listen. */
 export async function main(): Promise<void> {
@@ -35,23 +37,24 @@ export async function main(): Promise<void> {
   });
   let app: ReturnType<typeof buildApp> | undefined;
   let services: ReturnType<typeof createServices> | undefined;
-  let scheduler: MissingMeasurementScheduler | undefined;
+  // Background jobs register here; SIGTERM stops them after the last request, before the pool.
+  const lifecycle = new Lifecycle();
+  const metrics = new KolibriMetrics();
+  metrics.observePool(db.pool);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    try {
-      await app?.close();
-      // let a scheduler run in progress finish its transaction while the pool is still open
-      await scheduler?.stop();
-      // after the last request: turn every audit record into AuditEvents before the pool goes
-      await services?.auditDrainer.stop();
-    } finally {
-      await db.close();
-      log.info('stopped');
-      process.exit(0);
-    }
+    log.info({ signal, timeoutSeconds: config.shutdownTimeoutSeconds }, 'shutting down');
+    await shutdown({
+      closeServer: async () => void (await app?.close()),
+      forceCloseConnections: () => app?.server.closeAllConnections(),
+      lifecycle,
+      closeDatabase: () => db.close(),
+      timeoutMs: config.shutdownTimeoutSeconds * 1000,
+      log,
+    });
+    process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -81,11 +84,16 @@ export async function main(): Promise<void> {
     if (config.auth === 'off') {
       log.warn({ host: config.host }, 'KOLIBRI_AUTH=off: every request has full access without a token; for local development only');
     }
-    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
+    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, metrics, metricsToken: config.metricsToken });
     await app.listen({ port: config.port, host: config.host });
-    services.auditDrainer.start(1000);
-    scheduler = new MissingMeasurementScheduler({ pool: db.pool, store: services.store, clock: systemClock, lookbackHours: config.schedulerLookbackHours, log });
+    const drainer = services.auditDrainer;
+    drainer.start(1000);
+    // stopped last: after the last request, every audit record becomes an AuditEvent
+    lifecycle.add({ name: 'audit-drainer', stop: () => drainer.stop() });
+    const scheduler = new MissingMeasurementScheduler({ pool: db.pool, store: services.store, clock: systemClock, lookbackHours: config.schedulerLookbackHours, log });
     scheduler.start(config.schedulerIntervalSeconds);
+    // a run in progress finishes its transaction while the pool is still open
+    lifecycle.add({ name: 'scheduler', stop: () => scheduler.stop() });
     log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
   } catch (err) {
     log.fatal({ err: err instanceof Error ? { message: err.message } : err }, 'start-up failed');
