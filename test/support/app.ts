@@ -13,6 +13,7 @@ import { readMigrations } from '../../src/store/migrate';
 import { createPool } from '../../src/store/pool';
 import { DEVELOPMENT_CONTEXT } from '../../src/auth/context';
 import { forRequest, type InteractionDeps } from '../../src/interactions/types';
+import { alternateInject, TWO_INSTANCES } from './two-instances';
 
 export const TEST_BASE_URL = 'http://kolibri.test/fhir';
 const ROOT = join(__dirname, '..', '..');
@@ -57,7 +58,14 @@ export async function createTestApp(
     Pick<ServiceOptions, 'onCommit' | 'indexWriter'>
   > = {},
 ): Promise<TestApp> {
-  const pool = createPool({ connectionString: testDatabaseUrl(), max: 40 });
+  const one = await oneTestApp(options);
+  if (!TWO_INSTANCES) return one;
+  const other = await oneTestApp(options);
+  return { ...one, app: alternateInject(one.app, other.app), close: async () => void (await Promise.all([one.close(), other.close()])) };
+}
+
+async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Promise<TestApp> {
+  const pool = createPool({ connectionString: testDatabaseUrl(), max: TWO_INSTANCES ? 20 : 40 });
   const services = createServices({
     pool,
     registry: testRegistry(),
