@@ -37,7 +37,7 @@ describe('npm start with the embedded database', () => {
   async function start(port: number, pgPort: number): Promise<ChildProcess> {
     const env: Record<string, string> = { ...(process.env as Record<string, string>) };
     delete env.DATABASE_URL;
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
       env: { ...env, PORT: String(port), KOLIBRI_DATA_DIR: dataDir, KOLIBRI_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', KOLIBRI_AUTH: 'off' },
       stdio: ['ignore', 'ignore', 'inherit'],

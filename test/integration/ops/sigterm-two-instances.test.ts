@@ -5,9 +5,9 @@ import { freePort } from '../../support/free-port';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-/** `tsx src/main.ts` on the shared test database, auth off on loopback. */
+/** `node --import tsx src/main.ts` (not the tsx CLI, which force-kills its child 30 ms after relaying SIGTERM) on the shared test database, auth off on loopback. */
 async function startInstance(port: number): Promise<ChildProcess> {
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: testDatabaseUrl(), PORT: String(port), LOG_LEVEL: 'warn', KOLIBRI_AUTH: 'off', KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS: '10', KOLIBRI_SCHEDULER_INTERVAL_SECONDS: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
