@@ -21,6 +21,7 @@ export class DefinitionRegistry {
   private readonly paramsByBase = new Map<string, Map<string, SearchParameter>>();
   private readonly valueSets = new Map<string, ValueSet>();
   private readonly codeSystems = new Map<string, CodeSystem>();
+  private readonly supplements = new Map<string, CodeSystem[]>();
   private readonly compartments = new Map<string, CompartmentDefinition>();
 
   constructor(input: RegistryInput) {
@@ -28,6 +29,7 @@ export class DefinitionRegistry {
     for (const sp of input.searchParameters) this.addSearchParameter(sp);
     for (const vs of input.valueSets ?? []) if (vs.url) this.valueSets.set(vs.url, vs);
     for (const cs of input.codeSystems ?? []) if (cs.url) this.codeSystems.set(cs.url, cs);
+    for (const cs of input.codeSystems ?? []) if (cs.supplements) this.supplements.set(stripVersion(cs.supplements), [...(this.supplements.get(stripVersion(cs.supplements)) ?? []), cs]);
     for (const cd of input.compartmentDefinitions ?? []) if (cd.code) this.compartments.set(cd.code, cd);
     this.types = [...this.sdByType.values()]
       .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization')
@@ -95,6 +97,11 @@ export class DefinitionRegistry {
 
   codeSystem(url: string): CodeSystem | undefined {
     return this.codeSystems.get(stripVersion(url)) ?? this.codeSystems.get(url);
+  }
+
+  /** CodeSystem supplements (`content: supplement`) of a code system. */
+  supplementsOf(url: string): readonly CodeSystem[] {
+    return this.supplements.get(stripVersion(url)) ?? [];
   }
 
   compartmentDefinition(code: string): CompartmentDefinition | undefined {

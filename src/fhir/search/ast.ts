@@ -27,7 +27,15 @@ export type Criterion =
 
 /** A `_sort` key. `_id` and `_lastUpdated` sort on resource columns. */
 export type SortKey =
-  | { kind: 'param'; code: string; type: string; types: string[]; descending: boolean }
+  | {
+      kind: 'param';
+      code: string;
+      type: string;
+      types: string[];
+      descending: boolean;
+      /** Token params bound to codes with an ordinalValue: code → ordinal, sorted by ordinal (see code-ordinal.ts). */
+      ordinals?: ReadonlyArray<readonly [string, number]>;
+    }
   | { kind: 'column'; column: 'id' | 'last_updated'; descending: boolean };
 
 /** `_include=Source:param[:Target]` or `_revinclude=…`, with `:iterate`; code `*` means all. */

@@ -107,6 +107,18 @@ function sortColumn(key: SortKey, b: SqlBuilder): SortColumn {
   const sort = handler.sort!;
   const ctx = b.context('r', key.types, key.code);
   const s = b.nextAlias('s');
+  if (key.ordinals) {
+    // Codes with an ordinal (CodeSystem ordinalValue) sort by it, not alphabetically: Task
+    // priority stat < asap < urgent < routine. Codes without one have no key (NULLS LAST).
+    const o = b.nextAlias('o');
+    const codes = b.bind(key.ordinals.map(([code]) => code), 'text[]');
+    const ordinals = b.bind(key.ordinals.map(([, n]) => n), 'numeric[]');
+    return {
+      expr: `(SELECT ${key.descending ? 'max' : 'min'}(${o}.n) FROM ${handler.table} ${s} JOIN unnest(${codes}, ${ordinals}) AS ${o}(code, n) ON ${o}.code = ${s}.value WHERE ${s}.rid = r.rid AND ${s}.param ${ctx.keyIn()})`,
+      cast: 'numeric',
+      descending: key.descending,
+    };
+  }
   const aggregate = (key.descending ? sort.desc : sort.asc)(s);
   return {
     expr: `(SELECT ${aggregate} FROM ${handler.table} ${s} WHERE ${s}.rid = r.rid AND ${s}.param ${ctx.keyIn()})`,

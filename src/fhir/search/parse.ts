@@ -1,4 +1,5 @@
 import type { DefinitionRegistry } from '../definitions/registry';
+import { codeOrdinals } from './code-ordinal';
 import type { Issue } from '../issue';
 import { badRequest, FhirError } from '../outcome';
 import type { IncludeSpec, SearchRequest, SortKey, Summary, Total } from './ast';
@@ -121,7 +122,8 @@ function parseSort(value: string, types: string[], registry: DefinitionRegistry)
     if (!sp || sp.type === 'composite' || !types.every((t) => isIndexed(registry, t, code))) {
       throw badRequest(`_sort: '${code}' is not a sortable search parameter of ${types.join(', ')}`, ['_sort']);
     }
-    return { kind: 'param', code, type: sp.type as string, types, descending };
+    const ordinals = sp.type === 'token' ? codeOrdinals(registry, types, sp) : undefined;
+    return { kind: 'param', code, type: sp.type as string, types, descending, ...(ordinals ? { ordinals: [...ordinals] } : {}) };
   });
 }
 
