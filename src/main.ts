@@ -8,6 +8,7 @@ import { loadDefinitions } from './fhir/definitions/load';
 import { loggerOptions } from './http/logger';
 import { createServices } from './services';
 import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler';
+import { loadTemplates } from './telemedicine/template-loader';
 import { openDatabase } from './store/database';
 import { migrate, readMigrations } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
@@ -74,6 +75,8 @@ export async function main(): Promise<void> {
       softwareVersion,
       onListenerError: (err) => log.error({ err }, 'post-commit listener failed'),
     });
+    const templates = await loadTemplates(services.interactions, config.profileDirs);
+    if (templates.created.length || templates.updated.length) log.info({ created: templates.created.length, updated: templates.updated.length }, 'plan templates loaded');
     const auth = new AuthService({
       pool: db.pool,
       settings: config.authSettings,

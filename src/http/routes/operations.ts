@@ -8,6 +8,7 @@ import { lastn } from '../../interactions/lastn';
 import { validateOperation } from '../../interactions/validate';
 import { sendResult } from '../reply';
 import { getPatientProceduresOperation } from '../../telemedicine/scheduler/procedures';
+import { telemedicineOperations } from '../../telemedicine/operations';
 
 /**
  * FHIR operations (`$name`), one table: each names its levels, methods and handler, and
@@ -66,6 +67,7 @@ export const OPERATIONS: readonly Operation[] = [
     handler: ({ deps, query }) => lastn(deps, queryPairs(query)),
   },
   getPatientProceduresOperation,
+  ...telemedicineOperations,
 ];
 
 /** Register every operation of the table at its levels. */

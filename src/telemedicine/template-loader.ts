@@ -1,0 +1,72 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Resource } from '@medplum/fhirtypes';
+import { hasErrors } from '../fhir/issue';
+import { unprocessable } from '../fhir/outcome';
+import type { SharedDeps } from '../interactions/types';
+
+/**
+ * Plan templates (fhir-profiles/templates/: PlanDefinitions, ActivityDefinitions, their
+ * Questionnaires) are ordinary FHIR resources in the database, so vendor apps read and search
+ * them like any other. At start-up each file is upserted by canonical URL and version: created
+ * when missing (at the file's id), updated when its content changed, left alone otherwise — so
+ * a restart writes nothing. All files in one transaction; each is validated first.
+ */
+export const TEMPLATE_TYPES = new Set(['PlanDefinition', 'ActivityDefinition', 'Questionnaire']);
+
+export interface TemplateLoadResult {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+}
+
+/** Upsert every template under `<dir>/templates` of each profile folder. */
+export async function loadTemplates(deps: Pick<SharedDeps, 'store' | 'validator' | 'findCanonical'>, profileDirs: readonly string[]): Promise<TemplateLoadResult> {
+  const templates = profileDirs.flatMap((dir) => readTemplates(join(dir, 'templates')));
+  const result: TemplateLoadResult = { created: [], updated: [], unchanged: [] };
+  if (templates.length === 0) return result;
+  for (const t of templates) {
+    const issues = deps.validator.validate(t);
+    if (hasErrors(issues)) throw unprocessable(issues.map((i) => ({ ...i, diagnostics: `template ${t.resourceType}/${t.id}: ${i.diagnostics}` })));
+  }
+  await deps.store.transaction(async (tx) => {
+    for (const t of templates) {
+      const { url, version } = t as Resource & { url: string; version?: string };
+      const existing = await deps.findCanonical(t.resourceType, url, version);
+      const id = existing?.id ?? (t.id as string);
+      const name = `${t.resourceType}/${id}`;
+      if (existing && same(existing, t)) {
+        result.unchanged.push(name);
+        continue;
+      }
+      const written = await tx.update({ ...t, id }, { allowCreate: true });
+      (written.created ? result.created : result.updated).push(name);
+    }
+  });
+  return result;
+}
+
+function readTemplates(dir: string): Resource[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Resource)
+    .filter((r) => TEMPLATE_TYPES.has(r.resourceType) && typeof (r as { url?: unknown }).url === 'string' && typeof r.id === 'string');
+}
+
+/** Equal apart from meta (versionId, lastUpdated) and the id the database chose. */
+function same(stored: Resource, file: Resource): boolean {
+  const strip = (r: Resource) => stableJson({ ...r, meta: { ...r.meta, versionId: undefined, lastUpdated: undefined }, id: undefined });
+  return strip(stored) === strip(file);
+}
+
+/** JSON with object keys sorted (stored content need not keep the file's key order). */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined && !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => (v as Record<string, unknown>)[k] === undefined)));
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
