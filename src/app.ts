@@ -13,6 +13,8 @@ import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
 import type { Services } from './services';
 import { registerAuditHook } from './http/audit-hook';
+import { registerRolloutReport } from './telemedicine/reports/report-route';
+import type { Targets } from './telemedicine/reports/targets';
 import { registerMetrics } from './http/metrics';
 import { registerDocs } from './http/routes/docs';
 import { KolibriMetrics } from './metrics/registry';
@@ -28,6 +30,8 @@ export interface AppDeps {
    * loopback only) gives every /fhir request the development context.
    */
   auth: { mode: 'on' | 'off'; service: AuthService; clock: Clock };
+  /** Target populations of $rollout-report (KOLIBRI_REPORT_TARGETS); default config/targets.json. */
+  reportTargets?: Targets;
   /** Prometheus metrics (main.ts shares one with the pool gauges and jobs); a private one if absent. */
   metrics?: KolibriMetrics;
   /** KOLIBRI_METRICS_TOKEN: needed to scrape /metrics from anywhere but loopback. */
@@ -72,5 +76,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit, deps.auth.clock);
   registerOperations(app, deps.services.interactions);
+  registerRolloutReport(app, deps.services.interactions, deps.reportTargets);
   return app;
 }

@@ -9,6 +9,7 @@ import { loggerOptions } from './http/logger';
 import { createServices } from './services';
 import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler';
 import { loadTemplates } from './telemedicine/template-loader';
+import { loadTargets } from './telemedicine/reports/targets';
 import { openDatabase } from './store/database';
 import { migrate, readMigrations } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
@@ -87,7 +88,7 @@ export async function main(): Promise<void> {
     if (config.auth === 'off') {
       log.warn({ host: config.host }, 'KOLIBRI_AUTH=off: every request has full access without a token; for local development only');
     }
-    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, metrics, metricsToken: config.metricsToken });
+    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, reportTargets: loadTargets(config.reportTargetsFile), metrics, metricsToken: config.metricsToken });
     await app.listen({ port: config.port, host: config.host });
     const drainer = services.auditDrainer;
     drainer.start(1000);
