@@ -7,7 +7,7 @@ import type { GroupFigures } from './rollout';
 
 const W = 380;
 const H = 230;
-const PAD = { left: 40, right: 16, top: 46, bottom: 30 };
+const PAD = { left: 40, right: 48, top: 62, bottom: 30 };
 const MONTHS_DA = ['jan', 'feb', 'mar', 'apr', 'maj', 'jun', 'jul', 'aug', 'sep', 'okt', 'nov', 'dec'];
 
 export function escapeXml(text: string): string {
@@ -33,7 +33,7 @@ export function inclusionChart(g: GroupFigures, milestones: number[]): string {
   parts.push(`<rect x="0" y="0" width="${W}" height="${H}" rx="10" fill="#ffffff"/>`);
   parts.push(`<text x="16" y="26" font-size="16" font-weight="600" fill="#1b2631">${escapeXml(g.display)}</text>`);
   parts.push(`<text x="${W - 16}" y="30" font-size="26" font-weight="700" text-anchor="end" fill="${colour}">${fmt(latest)} %</text>`);
-  parts.push(`<text x="16" y="42" font-size="11" fill="#5d6d7e">${g.activeCitizens} af ${g.target ?? '–'} borgere</text>`);
+  parts.push(`<text x="16" y="44" font-size="11" fill="#5d6d7e">${g.activeCitizens} af ${g.target ?? '–'} borgere</text>`);
   for (const v of [0, 25, 75, 100]) {
     parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" stroke="#eaeded"/>`);
     parts.push(`<text x="${PAD.left - 6}" y="${y(v) + 4}" font-size="10" text-anchor="end" fill="#99a3a4">${v}</text>`);
@@ -41,7 +41,7 @@ export function inclusionChart(g: GroupFigures, milestones: number[]): string {
   for (const m of milestones) {
     const hit = latest >= m;
     parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(m)}" y2="${y(m)}" stroke="${hit ? '#1e8449' : '#909497'}" stroke-dasharray="5 4" stroke-width="1.2"/>`);
-    parts.push(`<text x="${W - PAD.right - 2}" y="${y(m) - 3}" font-size="10" text-anchor="end" fill="${hit ? '#1e8449' : '#707b7c'}">${hit ? '✓ ' : ''}${m} %</text>`);
+    parts.push(`<text x="${W - PAD.right + 6}" y="${y(m) + 3.5}" font-size="10" text-anchor="start" fill="${hit ? '#1e8449' : '#707b7c'}">${hit ? '✓ ' : ''}${m} %</text>`);
   }
   if (points.length) {
     const line = points.map((p, i) => `${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
