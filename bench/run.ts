@@ -11,14 +11,12 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Timing } from './calibrate';
-import { openBenchDatabase } from './database';
 import { machine } from './machine';
 import { writeResults } from './report';
 import { findScenarios } from './scenarios-found';
-import { formatSearchTable, loadCohort, measureQueries, writeCost } from './search';
+import { runSearchBench } from './scenarios/search';
 import { runSuite } from './suite';
 import { formatValidateTable, runValidateBench } from './validate';
-import { startBenchServer, type BenchServer } from './server';
 
 const { scenarios: SCENARIOS, notes: NOTES } = findScenarios();
 
@@ -58,11 +56,14 @@ async function main(): Promise<number> {
   }
   // The cohort mode, until a search scenario module replaces it.
   if (positionals.includes('search') && !SCENARIOS.some((s) => s.name === 'search')) {
-    const code = await runSearchBench({
-      patients: count(values.patients, '--patients'),
-      perPatient: count(values['per-patient'], '--per-patient'),
-      queries: count(values.queries, '--queries'),
-    });
+    const code = await runSearchBench(
+      {
+        patients: count(values.patients, '--patients'),
+        perPatient: count(values['per-patient'], '--per-patient'),
+        queries: count(values.queries, '--queries'),
+      },
+      (message) => process.stderr.write(`bench: ${message}\n`),
+    );
     if (positionals.every((p) => p === 'search' || p === 'validate')) return code;
   }
   const timing: Timing = { durationMs: seconds(values.duration, '--duration', 0.5) * 1000, warmupMs: seconds(values.warmup, '--warmup', 0) * 1000 };
@@ -95,28 +96,3 @@ main().then(
     process.exit(err instanceof UsageError ? 2 : 1);
   },
 );
-
-/** The search scenario: its own database, a generated cohort, the server, three queries. */
-async function runSearchBench(o: { patients: number; perPatient: number; queries: number }): Promise<number> {
-  const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
-  const started = new Date();
-  const db = await openBenchDatabase(process.env, log);
-  let server: BenchServer | undefined;
-  try {
-    log(`loading ${o.patients} patients × ${o.perPatient} Observations`);
-    const t0 = Date.now();
-    const patients = await loadCohort(db.url, o, log);
-    const loadSeconds = (Date.now() - t0) / 1000;
-    const cost = await writeCost(db.url);
-    server = await startBenchServer(db.url, process.env, { auth: 'off' });
-    const figures = await measureQueries(server.baseUrl, patients, o.queries);
-    const resources = o.patients * (o.perPatient + 1);
-    process.stdout.write(`\n${formatSearchTable(figures)}\n\nloaded ${resources} resources in ${loadSeconds.toFixed(1)} s (${Math.round(resources / loadSeconds)}/s, one transaction per patient, index rows included); per resource: ${cost.indexRowsPerObservation} index rows, ${cost.indexBytesPerObservation} index bytes, ${cost.resourceBytesPerObservation} resource+history bytes\n`);
-    const file = writeResults(join(__dirname, 'results'), { startedAt: started.toISOString(), machine: machine(), search: { options: o, loadSeconds, writeCost: cost, queries: figures } }, started);
-    process.stdout.write(`results: ${file}\n`);
-    return 0;
-  } finally {
-    await server?.stop();
-    await db.close();
-  }
-}

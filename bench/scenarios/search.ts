@@ -1,31 +1,26 @@
 /**
  * `npm run bench -- search [--patients N] [--per-patient M] [--queries K]`
  *
- * Loads N patients × M home-measurement Observations (default 1,000 × 100 = 100k; the issue's
- * full size is `--patients 10000` = 1M, several minutes of loading here) straight through the
- * store in batched transactions (index rows included), then measures over HTTP, one request at
- * a time, p50/p95 of the three queries vendor apps live on, and the write cost of indexing.
+ * Loads N patients × M home-measurement Observations (default 1,000 × 100 = 101k resources;
+ * the issue's full size is `--patients 10000` = 1.01M) through the store (../generate.ts),
+ * then measures over HTTP, one request at a time, p50/p95 of the three queries vendor apps
+ * live on, and the write cost of indexing (index rows and bytes per resource from the tables'
+ * sizes, create throughput without and with index rows). With a persistent DATABASE_URL the
+ * loaded cohort is reused by later runs of the same size.
+ *
+ * Not a Scenario module (bench/scenarios/scenario.ts): it needs its own generated database
+ * rather than a throughput cell compared with a raw calibration.
  */
 import { join } from 'node:path';
-import type { Resource } from '@medplum/fhirtypes';
-import { systemClock } from '../src/clock';
-import { loadDefinitions } from '../src/fhir/definitions/load';
-import { createPool } from '../src/store/pool';
-import { ResourceStore } from '../src/store/resources';
-import { createIndexWriter } from '../src/store/search-index';
-import { percentile } from './report';
+import type { Pool } from 'pg';
+import { createPool } from '../../src/store/pool';
+import { openBenchDatabase } from '../database';
+import { CPR, loadCohort, NPU, type CohortPatient, type CohortSize, type LoadFigures } from '../generate';
+import { machine } from '../machine';
+import { percentile, writeResults } from '../report';
+import { startBenchServer, type BenchServer } from '../server';
 
-const NPU = 'urn:oid:1.2.208.176.2.1';
-const CPR = 'urn:oid:1.2.208.176.1.2';
-const MEASUREMENTS = [
-  { code: 'NPU03011', unit: '%', low: 82, high: 99 },
-  { code: 'NPU21692', unit: '/min', low: 48, high: 135 },
-  { code: 'NPU03804', unit: 'kg', low: 55, high: 120 },
-];
-
-export interface SearchBenchOptions {
-  patients: number;
-  perPatient: number;
+export interface SearchBenchOptions extends CohortSize {
   queries: number;
 }
 
@@ -37,73 +32,49 @@ export interface QueryFigure {
   meanResults: number;
 }
 
-/** A valid CPR number (DDMMYY + 4 digits) for patient i. */
-function cpr(i: number): string {
-  const day = String((i % 28) + 1).padStart(2, '0');
-  const month = String((Math.floor(i / 28) % 12) + 1).padStart(2, '0');
-  return `${day}${month}${String(40 + (i % 50)).padStart(2, '0')}${String(i % 10000).padStart(4, '0')}`;
+export interface WriteCost {
+  indexRowsPerResource: number;
+  indexBytesPerResource: number;
+  resourceBytesPerResource: number;
 }
 
-/** Load the cohort; returns the patients' ids and CPR numbers. */
-export async function loadCohort(databaseUrl: string, o: SearchBenchOptions, log: (m: string) => void): Promise<Array<{ id: string; cpr: string }>> {
-  const registry = loadDefinitions({ profileDirs: [join(__dirname, '..', 'fhir-profiles')] });
-  const pool = createPool({ connectionString: databaseUrl, max: 4 });
-  const store = new ResourceStore({ pool, clock: systemClock, indexWriter: createIndexWriter(registry) });
-  const patients: Array<{ id: string; cpr: string }> = [];
-  const started = Date.now();
-  const now = Date.now();
+/** The search benchmark: its own database, a generated cohort, the server, three queries. */
+export async function runSearchBench(o: SearchBenchOptions, log: (message: string) => void): Promise<number> {
+  const started = new Date();
+  const db = await openBenchDatabase(process.env, log);
+  let server: BenchServer | undefined;
   try {
-    for (let i = 0; i < o.patients; i++) {
-      const number = cpr(i);
-      await store.transaction(async (tx) => {
-        const p = await tx.create({ resourceType: 'Patient', identifier: [{ system: CPR, value: number }], name: [{ family: `Bench${i}` }], gender: i % 2 ? 'male' : 'female' } as Resource);
-        patients.push({ id: p.id, cpr: number });
-        for (let j = 0; j < o.perPatient; j++) {
-          const m = MEASUREMENTS[j % MEASUREMENTS.length];
-          await tx.create({
-            resourceType: 'Observation',
-            status: 'final',
-            code: { coding: [{ system: NPU, code: m.code }] },
-            subject: { reference: `Patient/${p.id}` },
-            effectiveDateTime: new Date(now - (j * 86_400_000 * 180) / o.perPatient).toISOString(),
-            valueQuantity: { value: Math.round((m.low + Math.random() * (m.high - m.low)) * 10) / 10, unit: m.unit, system: 'http://unitsofmeasure.org', code: m.unit },
-          } as Resource);
-        }
-      });
-      if ((i + 1) % Math.max(1, Math.floor(o.patients / 20)) === 0) {
-        const done = (i + 1) * (o.perPatient + 1);
-        log(`loaded ${i + 1}/${o.patients} patients (${done} resources, ${Math.round(done / ((Date.now() - started) / 1000))}/s)`);
-      }
-    }
-    // As autovacuum's autoanalyze would after a bulk load: the planner needs the new statistics.
-    log('ANALYZE');
-    await pool.query('ANALYZE');
+    log(`loading ${o.patients} patients × ${o.perPatient} Observations`);
+    const { patients, load } = await loadCohort(db.url, o, log);
+    const cost = await writeCost(db.url);
+    server = await startBenchServer(db.url, process.env, { auth: 'off' });
+    const figures = await measureQueries(server.baseUrl, patients, o.queries);
+    process.stdout.write(`\n${formatSearchTable(figures)}\n\n${formatLoad(o, load, cost)}\n`);
+    const file = writeResults(join(__dirname, '..', 'results'), { startedAt: started.toISOString(), machine: machine(), search: { options: o, load, writeCost: cost, queries: figures } }, started);
+    process.stdout.write(`results: ${file}\n`);
+    return 0;
   } finally {
-    await pool.end();
+    await server?.stop();
+    await db.close();
   }
-  return patients;
 }
 
-/** Index rows and bytes per Observation, from the tables' sizes. */
-export async function writeCost(databaseUrl: string): Promise<{ indexRowsPerObservation: number; indexBytesPerObservation: number; resourceBytesPerObservation: number }> {
-  const pool = createPool({ connectionString: databaseUrl, max: 1 });
+/** Index rows and bytes per resource, from the tables' sizes (the cohort is ~99% Observations). */
+export async function writeCost(databaseUrl: string): Promise<WriteCost> {
+  const pool: Pool = createPool({ connectionString: databaseUrl, max: 1 });
   try {
+    const tables = ['search_string', 'search_token', 'search_reference', 'search_date', 'search_number', 'search_quantity', 'search_uri', 'resource_compartment'];
     const { rows } = await pool.query(`
-      SELECT (SELECT count(*) FROM resource WHERE resource_type = 'Observation') AS observations,
-             (SELECT count(*) FROM search_string) + (SELECT count(*) FROM search_token) + (SELECT count(*) FROM search_reference)
-               + (SELECT count(*) FROM search_date) + (SELECT count(*) FROM search_number) + (SELECT count(*) FROM search_quantity)
-               + (SELECT count(*) FROM search_uri) + (SELECT count(*) FROM resource_compartment) AS index_rows,
-             pg_total_relation_size('search_string') + pg_total_relation_size('search_token') + pg_total_relation_size('search_reference')
-               + pg_total_relation_size('search_date') + pg_total_relation_size('search_number') + pg_total_relation_size('search_quantity')
-               + pg_total_relation_size('search_uri') + pg_total_relation_size('resource_compartment') AS index_bytes,
+      SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})`).join(' + ')} AS index_rows,
+             ${tables.map((t) => `pg_total_relation_size('${t}')`).join(' + ')} AS index_bytes,
              pg_total_relation_size('resource') + pg_total_relation_size('resource_version') AS resource_bytes,
              (SELECT count(*) FROM resource) AS resources`);
     const r = rows[0];
     const resources = Number(r.resources);
     return {
-      indexRowsPerObservation: Math.round((Number(r.index_rows) / resources) * 10) / 10,
-      indexBytesPerObservation: Math.round(Number(r.index_bytes) / resources),
-      resourceBytesPerObservation: Math.round(Number(r.resource_bytes) / resources),
+      indexRowsPerResource: Math.round((Number(r.index_rows) / resources) * 10) / 10,
+      indexBytesPerResource: Math.round(Number(r.index_bytes) / resources),
+      resourceBytesPerResource: Math.round(Number(r.resource_bytes) / resources),
     };
   } finally {
     await pool.end();
@@ -111,7 +82,7 @@ export async function writeCost(databaseUrl: string): Promise<{ indexRowsPerObse
 }
 
 /** p50/p95 of the three queries over HTTP, sequentially, after a warm-up. */
-export async function measureQueries(serverUrl: string, patients: Array<{ id: string; cpr: string }>, queries: number): Promise<QueryFigure[]> {
+export async function measureQueries(serverUrl: string, patients: CohortPatient[], queries: number): Promise<QueryFigure[]> {
   const since = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
   const pickPatient = () => patients[Math.floor(Math.random() * patients.length)];
   const cases = [
@@ -147,3 +118,12 @@ export function formatSearchTable(figures: QueryFigure[]): string {
   ].join('\n');
 }
 
+
+function formatLoad(o: CohortSize, load: LoadFigures, cost: WriteCost): string {
+  const resources = o.patients * (o.perPatient + 1);
+  return [
+    `${load.reused ? 'reused a cohort loaded earlier' : 'loaded'}: ${resources} resources in ${load.seconds.toFixed(1)} s`,
+    `create through the store (2 writers, 10 patients per transaction): ${load.withoutIndexPerSecond}/s without index rows, ${load.withIndexPerSecond}/s with; indexing afterwards ${load.reindexPerSecond}/s`,
+    `per resource: ${cost.indexRowsPerResource} index rows, ${cost.indexBytesPerResource} index bytes, ${cost.resourceBytesPerResource} resource+history bytes`,
+  ].join('\n');
+}

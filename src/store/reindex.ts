@@ -17,6 +17,10 @@ export interface ReindexOptions {
   types?: readonly string[];
   /** Resources per transaction (default 500). */
   batchSize?: number;
+  /** Only rids above this one (default: from the first). */
+  afterRid?: string;
+  /** Only rids up to and including this one (default: to the last). */
+  upToRid?: string;
   /** Called after every batch. */
   onProgress?: (progress: ReindexProgress) => void;
 }
@@ -31,20 +35,25 @@ export interface ReindexProgress {
 export async function reindex(pool: Pool, writer: IndexWriter, options: ReindexOptions = {}): Promise<ReindexProgress> {
   const batchSize = options.batchSize ?? 500;
   const types = options.types?.length ? [...options.types] : null;
+  const upTo = options.upToRid ?? null;
   const typeFilter = 'AND ($1::text[] IS NULL OR resource_type = ANY($1::text[]))';
-  const { rows: counted } = await pool.query(`SELECT count(*)::bigint AS n FROM resource WHERE true ${typeFilter}`, [types]);
+  const { rows: counted } = await pool.query(
+    `SELECT count(*)::bigint AS n FROM resource WHERE rid > $2::bigint AND ($3::bigint IS NULL OR rid <= $3::bigint) ${typeFilter}`,
+    [types, options.afterRid ?? '0', upTo],
+  );
   const progress: ReindexProgress = { done: 0, total: Number(counted[0].n), rate: 0 };
   const started = Date.now();
-  let after = '0';
+  let after = options.afterRid ?? '0';
   for (;;) {
     const client = await pool.connect();
     let last: string | undefined;
     try {
       await client.query('BEGIN');
       const { rows } = await client.query(
-        `SELECT rid, resource_type, deleted, content FROM resource WHERE rid > $2::bigint ${typeFilter}
+        `SELECT rid, resource_type, deleted, content FROM resource
+          WHERE rid > $2::bigint AND ($4::bigint IS NULL OR rid <= $4::bigint) ${typeFilter}
           ORDER BY rid LIMIT $3 FOR NO KEY UPDATE`,
-        [types, after, batchSize],
+        [types, after, batchSize, upTo],
       );
       if (rows.length > 0) {
         await writer.write(
