@@ -10,6 +10,7 @@ import type { Config } from './config';
 import type { DefinitionRegistry } from './fhir/definitions/registry';
 import { createValidator } from './fhir/validation/validator';
 import { withOperations } from './http/routes/operations';
+import { ROLLOUT_REPORT_OPERATION } from './telemedicine/reports/operation';
 import { findByCanonical, type CanonicalLookup } from './store/canonical';
 import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
@@ -105,6 +106,7 @@ export function createServices(options: ServiceOptions): Services {
         searchParams: (type) => capabilitySearchParams(options.registry, type),
         systemInteractions: ['history-system', 'search-system'],
         security: smartSecurity(options.config.baseUrl),
+        systemOperations: [ROLLOUT_REPORT_OPERATION],
         decorateResource: (r) => withOperations(r),
       })),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),

@@ -15,6 +15,8 @@ export interface CapabilityOptions {
   searchParams?: (type: string) => CapabilityStatementRestResourceSearchParam[];
   /** Extra system-level interactions and operations (transaction, batch...) as they are added. */
   systemInteractions?: Array<'transaction' | 'batch' | 'search-system' | 'history-system'>;
+  /** System-level operations (`[base]/$name`), as rest.operation. */
+  systemOperations?: Array<{ name: string; definition: string }>;
   /** Per-type additions (operations, conditional support) contributed by later features. */
   decorateResource?: (r: CapabilityStatementRestResource) => CapabilityStatementRestResource;
   /** How clients authenticate (SMART on FHIR), https://hl7.org/fhir/R4/capabilitystatement-definitions.html#CapabilityStatement.rest.security */
@@ -77,6 +79,7 @@ export function buildCapabilityStatement(
         interaction: [...new Set(['transaction', 'batch', ...(options.systemInteractions ?? ['history-system'])])].map((code) => ({
           code: code as 'transaction',
         })),
+        ...(options.systemOperations?.length ? { operation: options.systemOperations.map((o) => ({ name: o.name, definition: o.definition })) } : {}),
       },
     ],
   };

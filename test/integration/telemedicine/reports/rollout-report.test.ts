@@ -99,4 +99,9 @@ describe('$rollout-report over a seeded cohort', () => {
     expect((await t.app.inject({ url: '/fhir/$rollout-report?grouping=planet' })).statusCode).toBe(400);
     expect((await t.app.inject({ url: '/fhir/$rollout-report?periodStart=2019-02-30' })).statusCode).toBe(400);
   });
+
+  it('is announced in the CapabilityStatement as a system-level operation', async () => {
+    const statement = (await t.app.inject({ url: '/fhir/metadata' })).json() as { rest: Array<{ operation?: Array<{ name: string; definition: string }> }> };
+    expect(statement.rest[0].operation).toContainEqual({ name: 'rollout-report', definition: 'https://kolibri.dk/fhir/OperationDefinition/rollout-report' });
+  });
 });
