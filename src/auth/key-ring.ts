@@ -23,8 +23,9 @@ const SKEW_MS = 60_000;
 /**
  * The server's signing keys: loaded from PostgreSQL and cached; the newest unretired key signs,
  * retired ones verify until every token they signed has expired. Keys are rotated on request
- * (CLI, admin API) or automatically by age. Another instance may still sign with the previous
- * key until its cache reloads (reloadMs), so a retired key verifies for ttl + reloadMs + skew.
+ * (CLI, admin API) or automatically by age. Signing always reads the current key; verification
+ * trusts its cache for reloadMs (an unknown kid re-reads at once), so a retired key verifies for
+ * ttl + reloadMs + skew.
  */
 export class KeyRing {
   private keys: StoredKey[] = [];
@@ -37,9 +38,13 @@ export class KeyRing {
     this.reloadMs = options.reloadMs ?? 30_000;
   }
 
-  /** The key to sign with now; creates the first key, rotates an old one. */
+  /**
+   * The key to sign with now; creates the first key, rotates an old one. Read from the database
+   * on every call (one indexed query per issued token, which is rare next to verification), so a
+   * rotation on one instance makes every instance sign with the new key at once.
+   */
   async signingKey(): Promise<{ kid: string; alg: string; key: CryptoKey }> {
-    await this.fresh();
+    await this.reload();
     const now = this.now();
     let current = this.keys.find((k) => k.retiredAt === undefined);
     const maxAge = this.options.rotationDays * DAY_MS;
