@@ -8,6 +8,7 @@ import { loadDefinitions } from './fhir/definitions/load';
 import { loggerOptions } from './http/logger';
 import { createServices } from './services';
 import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler';
+import { triageOutcomeListener } from './telemedicine/triage/outcome-listener';
 import { loadTemplates } from './telemedicine/template-loader';
 import { loadTargets } from './telemedicine/reports/targets';
 import { openDatabase } from './store/database';
@@ -75,6 +76,7 @@ export async function main(): Promise<void> {
       config,
       softwareVersion,
       onListenerError: (err) => log.error({ err }, 'post-commit listener failed'),
+      onCommit: triageOutcomeListener((outcome) => metrics.triageOutcomes.inc({ outcome })),
     });
     const templates = await loadTemplates(services.interactions, config.profileDirs);
     if (templates.created.length || templates.updated.length) log.info({ created: templates.created.length, updated: templates.updated.length }, 'plan templates loaded');
@@ -94,7 +96,7 @@ export async function main(): Promise<void> {
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent
     lifecycle.add({ name: 'audit-drainer', stop: () => drainer.stop() });
-    const scheduler = new MissingMeasurementScheduler({ pool: db.pool, store: services.store, clock: systemClock, lookbackHours: config.schedulerLookbackHours, log });
+    const scheduler = new MissingMeasurementScheduler({ pool: db.pool, store: services.store, clock: systemClock, lookbackHours: config.schedulerLookbackHours, log, onRun: (result) => metrics.schedulerRuns.inc({ job: 'missing-measurements', result }) });
     scheduler.start(config.schedulerIntervalSeconds);
     // a run in progress finishes its transaction while the pool is still open
     lifecycle.add({ name: 'scheduler', stop: () => scheduler.stop() });

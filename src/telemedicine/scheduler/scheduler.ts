@@ -21,6 +21,8 @@ export interface SchedulerDeps {
   log?: SchedulerLog;
   /** Only these ServiceRequests (tests share one database). */
   onlyServiceRequests?: readonly string[];
+  /** Told after each timed run (metrics). */
+  onRun?: (result: 'ok' | 'error') => void;
 }
 
 export interface RunSummary {
@@ -140,7 +142,11 @@ export class MissingMeasurementScheduler {
     this.stopped = false;
     const tick = () => {
       this.running = this.runOnce()
-        .catch((err) => this.deps.log?.error({ err: err instanceof Error ? { message: err.message } : err }, 'scheduler run failed'))
+        .then(() => this.deps.onRun?.('ok'))
+        .catch((err) => {
+          this.deps.onRun?.('error');
+          this.deps.log?.error({ err: err instanceof Error ? { message: err.message } : err }, 'scheduler run failed');
+        })
         .finally(() => {
           this.running = undefined;
           if (!this.stopped) this.timer = setTimeout(tick, intervalSeconds * 1000);
