@@ -79,7 +79,7 @@ export async function main(): Promise<void> {
       onCommit: triageOutcomeListener((outcome) => metrics.triageOutcomes.inc({ outcome })),
     });
     const templates = await loadTemplates(services.interactions, config.profileDirs);
-    if (templates.created.length || templates.updated.length) log.info({ created: templates.created.length, updated: templates.updated.length }, 'plan templates loaded');
+    if (templates.created.length || templates.updated.length) log.info({ created: templates.created.length, updated: templates.updated.length }, 'plan templates and OperationDefinitions loaded');
     const auth = new AuthService({
       pool: db.pool,
       settings: config.authSettings,

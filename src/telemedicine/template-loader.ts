@@ -7,12 +7,14 @@ import type { SharedDeps } from '../interactions/types';
 
 /**
  * Plan templates (fhir-profiles/templates/: PlanDefinitions, ActivityDefinitions, their
- * Questionnaires) are ordinary FHIR resources in the database, so vendor apps read and search
- * them like any other. At start-up each file is upserted by canonical URL and version: created
+ * Questionnaires) and the OperationDefinitions of Kolibri's own operations
+ * (fhir-profiles/operations/, the canonicals the CapabilityStatement names) are ordinary FHIR
+ * resources in the database, so vendor apps read and search them like any other. At start-up each file is upserted by canonical URL and version: created
  * when missing (at the file's id), updated when its content changed, left alone otherwise — so
  * a restart writes nothing. All files in one transaction; each is validated first.
  */
-export const TEMPLATE_TYPES = new Set(['PlanDefinition', 'ActivityDefinition', 'Questionnaire']);
+export const TEMPLATE_TYPES = new Set(['PlanDefinition', 'ActivityDefinition', 'Questionnaire', 'OperationDefinition']);
+const TEMPLATE_FOLDERS = ['templates', 'operations'];
 
 export interface TemplateLoadResult {
   created: string[];
@@ -20,9 +22,9 @@ export interface TemplateLoadResult {
   unchanged: string[];
 }
 
-/** Upsert every template under `<dir>/templates` of each profile folder. */
+/** Upsert every file under `<dir>/templates` and `<dir>/operations` of each profile folder. */
 export async function loadTemplates(deps: Pick<SharedDeps, 'store' | 'validator' | 'findCanonical'>, profileDirs: readonly string[]): Promise<TemplateLoadResult> {
-  const templates = profileDirs.flatMap((dir) => readTemplates(join(dir, 'templates')));
+  const templates = profileDirs.flatMap((dir) => TEMPLATE_FOLDERS.flatMap((folder) => readTemplates(join(dir, folder))));
   const result: TemplateLoadResult = { created: [], updated: [], unchanged: [] };
   if (templates.length === 0) return result;
   for (const t of templates) {

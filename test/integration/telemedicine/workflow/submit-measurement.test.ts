@@ -136,6 +136,6 @@ describe('telemedicine workflow: enrol from template, submit, triage, worklist',
   it('the template loader is idempotent: a second run changes nothing', async () => {
     const again = await loadTemplates(t.services.interactions, [PROFILES]);
     expect(again.created.concat(again.updated)).toEqual([]);
-    expect(again.unchanged).toHaveLength(11);
+    expect(again.unchanged).toHaveLength(14); // 11 plan-template resources and 3 OperationDefinitions
   });
 });
