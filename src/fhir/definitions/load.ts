@@ -10,6 +10,7 @@ import type {
   ValueSet,
 } from '@medplum/fhirtypes';
 import { DefinitionRegistry, type RegistryInput } from './registry';
+import { slimCodeSystem, slimStructureDefinition, slimValueSet } from './slim';
 import { completeSnapshots } from './snapshot';
 
 /**
@@ -49,6 +50,9 @@ export function loadDefinitions(options: LoadOptions = {}): DefinitionRegistry {
   const byUrl = new Map(input.structureDefinitions.map((sd) => [sd.url as string, sd]));
   const lookup = (url: string) => byUrl.get(url.split('|')[0]) ?? byUrl.get(`http://hl7.org/fhir/StructureDefinition/${url}`);
   completeSnapshots(input.structureDefinitions, lookup);
+  input.structureDefinitions = input.structureDefinitions.map(slimStructureDefinition);
+  input.valueSets = input.valueSets.map(slimValueSet);
+  input.codeSystems = input.codeSystems.map(slimCodeSystem);
   return new DefinitionRegistry({ ...input, excludeTypes: NOT_R4 });
 }
 
