@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadAuthConfig, type AuthSettings } from './auth/config';
 import { parseEnforcedProfiles, type EnforcedProfiles } from './fhir/validation/enforced-profiles';
 
@@ -19,6 +21,8 @@ export interface Config {
   updateCreate: boolean;
   /** Folders with the project's conformance resources. */
   profileDirs: string[];
+  /** KOLIBRI_DEFINITIONS_CACHE: folder for the prepared definitions between starts; undefined = none. */
+  definitionsCacheDir: string | undefined;
   /** Database pool size. */
   poolSize: number;
   /** Port of the embedded PostgreSQL (only when databaseUrl is unset). */
@@ -105,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes,
     updateCreate: bool('KOLIBRI_UPDATE_CREATE', true),
     profileDirs: (env.KOLIBRI_PROFILE_DIRS || 'fhir-profiles').split(',').map((s) => s.trim()).filter(Boolean),
+    definitionsCacheDir: env.KOLIBRI_DEFINITIONS_CACHE === 'off' ? undefined : env.KOLIBRI_DEFINITIONS_CACHE || join(tmpdir(), 'kolibri-definitions'),
     poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
     embeddedPostgresPort: int('KOLIBRI_EMBEDDED_PG_PORT', 5488, 1, 65535),
     migrateOnStart: bool('KOLIBRI_MIGRATE', true),

@@ -68,7 +68,7 @@ export async function main(): Promise<void> {
       const applied = await migrate(db.pool, migrations);
       if (applied.length) log.info({ applied }, 'migrations applied');
     }
-    const registry = loadDefinitions({ profileDirs: config.profileDirs });
+    const registry = loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir });
     services = createServices({
       pool: db.pool,
       registry,

@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const config = loadConfig(process.env);
-    const registry = loadDefinitions({ profileDirs: config.profileDirs });
+    const registry = loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir });
     for (const t of types ?? []) if (!registry.isResourceType(t)) throw new Error(`unknown resource type ${t}`);
     const db = await openDatabase({
       databaseUrl: config.databaseUrl,

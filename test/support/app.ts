@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
@@ -20,9 +21,13 @@ const ROOT = join(__dirname, '..', '..');
 
 let registry: DefinitionRegistry | undefined;
 
-/** The R4 + fhir-profiles/ definitions, loaded once per test file (≈0.7 s). */
+/**
+ * The R4 + fhir-profiles/ definitions, loaded once per test file through the same derived-file
+ * cache the server uses (≈0.3 s instead of ≈1 s per file; test/unit/fhir/definitions/cache.test.ts
+ * checks a cached load equals a fresh one).
+ */
 export function testRegistry(): DefinitionRegistry {
-  return (registry ??= loadDefinitions({ profileDirs: [join(ROOT, 'fhir-profiles')] }));
+  return (registry ??= loadDefinitions({ profileDirs: [join(ROOT, 'fhir-profiles')], cacheDir: join(tmpdir(), 'kolibri-definitions') }));
 }
 
 export function testDatabaseUrl(): string {

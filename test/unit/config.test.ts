@@ -16,6 +16,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('keeps prepared definitions in a temp folder unless told otherwise', () => {
+    expect(loadConfig({}).definitionsCacheDir).toMatch(/kolibri-definitions$/);
+    expect(loadConfig({ KOLIBRI_DEFINITIONS_CACHE: '/var/cache/kolibri' }).definitionsCacheDir).toBe('/var/cache/kolibri');
+    expect(loadConfig({ KOLIBRI_DEFINITIONS_CACHE: 'off' }).definitionsCacheDir).toBeUndefined();
+  });
+
   it('derives BASE_URL from PORT and trims a trailing slash from an explicit one', () => {
     expect(loadConfig({ PORT: '9000' }).baseUrl).toBe('http://127.0.0.1:9000/fhir');
     expect(loadConfig({ HOST: '0.0.0.0' }).baseUrl).toBe('http://localhost:8080/fhir');

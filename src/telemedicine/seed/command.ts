@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embeddedPort: config.embeddedPostgresPort, poolSize: 4, log: (m) => process.stderr.write(`${m}\n`) });
     try {
       await migrate(db.pool, readMigrations(migrationsDir));
-      const services = createServices({ pool: db.pool, registry: loadDefinitions({ profileDirs: config.profileDirs }), migrations: [], config, softwareVersion });
+      const services = createServices({ pool: db.pool, registry: loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir }), migrations: [], config, softwareVersion });
       const started = Date.now();
       const summary = await seedCohort(services.store, { ...options, now: new Date() }, (p) => progressBar(p, started));
       process.stderr.write('\n');
