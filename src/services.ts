@@ -29,6 +29,7 @@ import type { CommitListener } from './store/versions';
 import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
 import { insertAuditRecord } from './store/audit-outbox';
+import { retriageOnEnteredInError, withEnteredInErrorRule } from './telemedicine/entered-in-error';
 
 export interface ServiceOptions {
   pool: Pool;
@@ -80,6 +81,8 @@ export function createServices(options: ServiceOptions): Services {
     runRows: (query) => runRows(options.pool, query),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     subsetter: new Subsetter(options.registry),
+    // The telemedicine layer's in-transaction rule: entered-in-error re-triages the submission.
+    writeHooks: [retriageOnEnteredInError],
     limits: {
       maxBundleEntries: options.config.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
@@ -107,7 +110,7 @@ export function createServices(options: ServiceOptions): Services {
         systemInteractions: ['history-system', 'search-system'],
         security: smartSecurity(options.config.baseUrl),
         systemOperations: [ROLLOUT_REPORT_OPERATION],
-        decorateResource: (r) => withOperations(r),
+        decorateResource: (r) => withOperations(withEnteredInErrorRule(r)),
       })),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     readiness: {

@@ -12,6 +12,7 @@ import { entryRequest, prepareEntry, processingRank } from './transaction-prepar
 import { entryResource, referencePlans } from './transaction-references';
 import { errorEntry, responseBundle, responseEntry } from './transaction-response';
 import type { InteractionDeps, InteractionResult } from './types';
+import { writeTransaction } from './write-hooks';
 
 /**
  * A batch: each entry on its own, in its own database transaction, with its own status or
@@ -62,7 +63,7 @@ async function runEntry(deps: InteractionDeps, options: BundleOptions, parsed: P
     for (const [k, v] of new URLSearchParams(p.query)) (query[k] ??= []).push(v);
     return { result: await history(deps, { type: p.type, id: p.id }, query) };
   }
-  return deps.store.transaction((tx) => executeEntry(tx, { deps, resolve: options.resolveConditional }, entry));
+  return writeTransaction(deps, (tx) => executeEntry(tx, { deps, resolve: options.resolveConditional }, entry));
 }
 
 /**

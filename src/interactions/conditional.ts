@@ -13,6 +13,7 @@ import { parseEntry } from './transaction-entry';
 import type { ConditionalResolver } from './transaction-hooks';
 import { entryRequest, prepareEntry } from './transaction-prepare';
 import type { InteractionDeps, InteractionResult } from './types';
+import { writeTransaction } from './write-hooks';
 
 /**
  * Resolves conditional criteria (`identifier=urn:oid:1.2.208.176.1.2|0101504321`) with the
@@ -85,7 +86,7 @@ export async function conditionalInteraction(deps: InteractionDeps, req: Conditi
   const entry = prepareEntry(deps, parsed);
   await authorizeEntry(deps)(entryRequest(entry));
   const resolve = conditionalResolver(deps);
-  const outcome = await deps.store.transaction(async (tx) => {
+  const outcome = await writeTransaction(deps, async (tx) => {
     await lockCriteria(tx, req.type, req.criteria);
     return executeEntry(tx, { deps, resolve }, entry);
   });
@@ -103,7 +104,7 @@ export async function conditionalPatch(
 ): Promise<InteractionResult> {
   const document = parsePatchBody(req.contentType, req.content);
   const resolve = conditionalResolver(deps);
-  const written = await deps.store.transaction(async (tx) => {
+  const written = await writeTransaction(deps, async (tx) => {
     await lockCriteria(tx, req.type, req.criteria);
     const ids = await resolve(req.type, req.criteria, tx);
     if (ids.length === 0) throw notFound(`No ${req.type} matches ${req.criteria}`);
@@ -126,7 +127,7 @@ const MAX_MULTIPLE_DELETE = 100;
 async function deleteAllMatching(deps: InteractionDeps, type: string, criteria: string): Promise<InteractionResult> {
   deps.access.requireScope('delete', type);
   const resolve = conditionalResolver(deps, MAX_MULTIPLE_DELETE);
-  const deleted = await deps.store.transaction(async (tx) => {
+  const deleted = await writeTransaction(deps, async (tx) => {
     await lockCriteria(tx, type, criteria);
     const ids = await resolve(type, criteria, tx);
     if (ids.length > MAX_MULTIPLE_DELETE) {

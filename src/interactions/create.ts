@@ -5,6 +5,7 @@ import { checkResourceBody, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { versionHeaders, versionLocation } from './version-headers';
 import { authorizeWrite } from './authorize';
+import { writeTransaction } from './write-hooks';
 
 /** Every check a create makes before it writes: shared by POST and transaction/batch entries. */
 export function prepareCreate(deps: Pick<InteractionDeps, 'registry' | 'validator'>, type: string, body: unknown): Resource {
@@ -26,7 +27,7 @@ export async function create(deps: InteractionDeps, type: string, body: unknown)
   const resource = prepareCreate(deps, type, body);
   await authorizeWrite(deps, 'create', type, undefined, resource);
   // "If an id is provided, the server SHALL ignore it": the store assigns a new one.
-  const version = await deps.store.transaction((tx) => tx.create(resource));
+  const version = await writeTransaction(deps, (tx) => tx.create(resource));
   // A new Patient is its own compartment: known only now that it has an id (for the audit).
   if (type === 'Patient') deps.access.touched.add(version.id);
   return createdResult(deps, version);

@@ -5,6 +5,7 @@ import { checkId, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { parseIfMatch } from './version-headers';
 import { authorizeWrite } from './authorize';
+import { writeTransaction } from './write-hooks';
 
 export interface PreparedDelete {
   type: string;
@@ -42,6 +43,6 @@ export async function remove(
 ): Promise<InteractionResult> {
   const prepared = prepareDelete(deps, type, id, headers.ifMatch);
   await authorizeWrite(deps, 'delete', type, id, undefined);
-  const deleted = await deps.store.transaction((tx) => tx.delete(type, id, { ifMatch: prepared.ifMatch }));
+  const deleted = await writeTransaction(deps, (tx) => tx.delete(type, id, { ifMatch: prepared.ifMatch }));
   return deletedResult(prepared, deleted);
 }

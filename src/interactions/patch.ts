@@ -8,6 +8,7 @@ import type { InteractionDeps, InteractionResult } from './types';
 import { updatedResult } from './update';
 import { parseIfMatch, versionHeaders } from './version-headers';
 import { authorizeWrite } from './authorize';
+import { writeTransaction } from './write-hooks';
 
 export interface PreparedPatch {
   type: string;
@@ -64,6 +65,6 @@ export async function patch(
   checkType(deps, type);
   const prepared = preparePatch(deps, type, id, parsePatchBody(body.contentType, body.content), headers.ifMatch);
   await authorizeWrite(deps, 'patch', type, id, undefined);
-  const written = await deps.store.transaction((tx) => writePatch(tx, deps, prepared));
+  const written = await writeTransaction(deps, (tx) => writePatch(tx, deps, prepared));
   return updatedResult(deps, written);
 }

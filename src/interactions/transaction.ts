@@ -11,6 +11,7 @@ import { entryRequest, prepareEntry, processingRank, type PreparedEntry } from '
 import { rewriteReferences } from './transaction-references';
 import { entryError, responseBundle, responseEntry } from './transaction-response';
 import type { InteractionDeps, InteractionResult } from './types';
+import { writeTransaction } from './write-hooks';
 
 /**
  * A transaction: every entry or none, in one database transaction with one clock reading.
@@ -78,7 +79,7 @@ export async function transaction(deps: InteractionDeps, rawEntries: readonly un
   }
   const order = [...prepared].sort((a, b) => processingRank(a) - processingRank(b) || a.index - b.index);
 
-  const outcomes = await deps.store.transaction(async (tx) => {
+  const outcomes = await writeTransaction(deps, async (tx) => {
     const results: EntryOutcome[] = new Array(total);
     const matches = new Map<number, string[]>();
     const run = async (e: PreparedEntry) => {

@@ -11,6 +11,7 @@ import type { ResourceStore } from '../store/resources';
 import type { SearchResult, SearchRow } from '../store/search';
 import type { SqlQuery } from '../fhir/search/sql-builder';
 import type { CanonicalLookup } from '../store/canonical';
+import type { WriteHook } from './write-hooks';
 
 /** What every interaction of one request may use. Passed in; interactions never reach for globals. */
 export interface InteractionDeps extends SharedDeps {
@@ -38,6 +39,8 @@ export interface SharedDeps {
   accessDeps: AccessDeps;
   /** Canonical look-up (Questionnaires for QuestionnaireResponse checks). */
   findCanonical: CanonicalLookup;
+  /** Rules run inside every write transaction after the request's writes (see write-hooks.ts). */
+  writeHooks?: readonly WriteHook[];
   limits: {
     /** More entries in a batch/transaction → 413. */
     maxBundleEntries: number;

@@ -5,6 +5,7 @@ import { checkId, checkResourceBody, checkType, checkUpdateId } from './resource
 import type { InteractionDeps, InteractionResult } from './types';
 import { parseIfMatch, versionHeaders, versionLocation } from './version-headers';
 import { authorizeWrite } from './authorize';
+import { writeTransaction } from './write-hooks';
 
 export interface PreparedUpdate {
   resource: Resource;
@@ -55,6 +56,6 @@ export async function update(
 ): Promise<InteractionResult> {
   const prepared = prepareUpdate(deps, type, id, body, headers.ifMatch);
   await authorizeWrite(deps, 'update', type, id, prepared.resource);
-  const written = await deps.store.transaction((tx) => writeUpdate(tx, deps, prepared));
+  const written = await writeTransaction(deps, (tx) => writeUpdate(tx, deps, prepared));
   return updatedResult(deps, written);
 }

@@ -2,6 +2,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import { compileSearch } from '../fhir/search/compile';
 import { parseSearch } from '../fhir/search/parse';
 import type { InteractionDeps } from '../interactions/types';
+import type { StoreTransaction } from '../store/resources';
+import { runSearch } from '../store/search';
 
 /**
  * Reads the telemedicine operations make on the server's own behalf, once the caller's access
@@ -17,14 +19,19 @@ export async function readCurrent<T extends Resource>(deps: Pick<InteractionDeps
   return stored && !stored.deleted ? (JSON.parse(stored.json as string) as T) : undefined;
 }
 
-/** A search without the caller's access filter (strict parameters), first page only. */
+/**
+ * A search without the caller's access filter (strict parameters), first page only. With `tx`, on
+ * the transaction's connection after writing its pending index rows, so it sees its own writes.
+ */
 export async function serverSearch<T extends Resource>(
   deps: Pick<InteractionDeps, 'registry' | 'baseUrl' | 'clock' | 'runSearch'>,
   type: string,
   params: Array<[string, string]>,
+  tx?: StoreTransaction,
 ): Promise<T[]> {
   const { request } = parseSearch({ resourceType: type, params, strict: true }, { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() });
-  const result = await deps.runSearch(request, compileSearch(request));
+  if (tx) await tx.flushIndex();
+  const result = tx ? await runSearch(tx.client, request, compileSearch(request)) : await deps.runSearch(request, compileSearch(request));
   return result.matches.map((row) => JSON.parse(row.content) as T);
 }
 

@@ -1,10 +1,14 @@
 import type { ClinicalImpression, Task } from '@medplum/fhirtypes';
-import { colourCoding, taskPriority, TRIAGE_RESULT_EXTENSION, worst, type Colour } from './colour';
+import { colourCoding, colourOf, taskPriority, TRIAGE_RESULT_EXTENSION, worst, type Colour } from './colour';
 import type { ItemFinding } from './observation-triage';
+import { UNTRIAGED_COLOUR } from './value-rule';
 
 const BASE = 'https://kolibri.dk/fhir';
 export const EPISODE_EXTENSION = `${BASE}/StructureDefinition/ext-episode-of-care`;
 export const TASK_CATEGORY_SYSTEM = `${BASE}/CodeSystem/task-category`;
+/** ClinicalImpression.code.text of the automatic triage (a clinician's assessment has another). */
+export const TRIAGE_CODE_TEXT = 'Automatic triage of a home measurement';
+const NOT_TRIAGED = 'not triaged automatically: ';
 
 /** One triaged item and the reference (urn:uuid before the transaction, Type/id after) it is known by. */
 export interface TriagedItem {
@@ -40,17 +44,39 @@ export function triageImpression(items: readonly TriagedItem[], ctx: TriageConte
       { url: EPISODE_EXTENSION, valueReference: { reference: `EpisodeOfCare/${ctx.episodeId}` } },
     ],
     status: 'completed',
-    code: { text: 'Automatic triage of a home measurement' },
+    code: { text: TRIAGE_CODE_TEXT },
     subject: { reference: `Patient/${ctx.patientId}` },
     effectiveDateTime: ctx.now,
     date: ctx.now,
-    summary: `${colour.toUpperCase()}${problems.length ? ` (not triaged automatically: ${problems.join('; ')})` : ''}`,
+    summary: `${colour.toUpperCase()}${problems.length ? ` (${NOT_TRIAGED}${problems.join('; ')})` : ''}`,
     finding: items.map((i) => ({
       extension: [{ url: TRIAGE_RESULT_EXTENSION, valueCoding: colourCoding(i.finding.colour) }],
       itemReference: { reference: i.reference },
       basis: i.finding.reasons.join('; '),
     })),
   };
+}
+
+/**
+ * The triaged items a triage ClinicalImpression records, read back from it (the inverse of
+ * `triageImpression`): each finding's colour and reasons (`basis`); the reasons the summary lists
+ * as not triaged automatically are its problems.
+ */
+export function triagedItemsOf(impression: ClinicalImpression): TriagedItem[] {
+  const summary = impression.summary ?? '';
+  const at = summary.indexOf(`(${NOT_TRIAGED}`);
+  const problems = new Set(at < 0 ? [] : summary.slice(at + NOT_TRIAGED.length + 1, -1).split('; '));
+  return (impression.finding ?? []).map((f) => {
+    const reasons = f.basis ? f.basis.split('; ') : [];
+    return {
+      reference: f.itemReference?.reference ?? '',
+      finding: {
+        colour: colourOf(f.extension?.find((e) => e.url === TRIAGE_RESULT_EXTENSION)?.valueCoding) ?? UNTRIAGED_COLOUR,
+        reasons,
+        problems: reasons.filter((r) => problems.has(r)),
+      },
+    };
+  });
 }
 
 /**

@@ -1,0 +1,32 @@
+import type { StoreTransaction } from '../store/resources';
+import type { Change } from '../store/versions';
+import type { InteractionDeps } from './types';
+
+/** What an in-transaction write hook is given: the open transaction and what the request wrote in it. */
+export interface WriteHookContext {
+  tx: StoreTransaction;
+  /** The request's deps: its caller (`access.auth`) and the shared services. */
+  deps: InteractionDeps;
+  /** Every change the request's own writes made, in order (the hooks' writes are not included). */
+  changes: readonly Change[];
+}
+
+/**
+ * A rule that reacts to a request's writes inside the same database transaction: it may read and
+ * write through `tx`, and throwing fails the request as a whole (nothing is written). Layers above
+ * the engine (telemedicine) register hooks in SharedDeps.writeHooks; the engine knows none of them.
+ */
+export type WriteHook = (ctx: WriteHookContext) => Promise<void>;
+
+/**
+ * `deps.store.transaction` for the writes of a request: runs `work`, then every registered write
+ * hook on the changes `work` made, all in one transaction (retried as a unit by the store).
+ */
+export function writeTransaction<T>(deps: InteractionDeps, work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+  return deps.store.transaction(async (tx) => {
+    const result = await work(tx);
+    const changes = tx.changes.slice();
+    if (changes.length) for (const hook of deps.writeHooks ?? []) await hook({ tx, deps, changes });
+    return result;
+  });
+}

@@ -1,0 +1,129 @@
+import type { CapabilityStatementRestResource, ClinicalImpression, Provenance, ProvenanceAgent, Resource, Task } from '@medplum/fhirtypes';
+import type { AuthContext } from '../auth/context';
+import { checkResourceBody } from '../interactions/resource-input';
+import type { InteractionDeps } from '../interactions/types';
+import type { WriteHook } from '../interactions/write-hooks';
+import type { StoreTransaction } from '../store/resources';
+import type { Change } from '../store/versions';
+import { serverSearch } from './server-reads';
+import { retriage } from './triage/retriage';
+import { TASK_CATEGORY_SYSTEM, TRIAGE_CODE_TEXT } from './triage/triage-result';
+
+const SUBMITTED_TYPES = new Set(['Observation', 'QuestionnaireResponse']);
+const ENTERED_IN_ERROR = 'entered-in-error';
+
+/**
+ * Issue 7 item 3, as a write hook (src/interactions/write-hooks.ts): when an Observation or
+ * QuestionnaireResponse changes to status `entered-in-error` by any ordinary write (PUT, PATCH,
+ * conditional update, a transaction or batch entry), in the same database transaction:
+ *
+ *  1. a Provenance records it (target the new version, agent the caller, activity NULLIFY, reason
+ *     entered-in-error), unless the request itself created a Provenance targeting the item;
+ *  2. when the item was triaged in a submission (a triage ClinicalImpression has a finding for
+ *     it), the submission is re-triaged without it (triage/retriage.ts): a new version of that
+ *     ClinicalImpression, and its open Task updated or cancelled. Completed Tasks stay as they are.
+ *
+ * The server's writes are validated like any write (a failure fails the request: nothing is
+ * written) and need no scope of the caller: they follow from the write the caller was allowed.
+ */
+export const retriageOnEnteredInError: WriteHook = async ({ tx, deps, changes }) => {
+  const invalidated: Change[] = [];
+  for (const change of changes) if (await becameEnteredInError(tx, change)) invalidated.push(change);
+  if (invalidated.length === 0) return;
+
+  for (const change of invalidated) {
+    if (!hasProvenance(deps.baseUrl, changes, change)) await write(tx, deps, provenanceFor(change, deps.access.auth, tx.now));
+  }
+
+  // One re-triage per submission, however many of its items this request invalidated.
+  const bySubmission = new Map<string, Set<string>>();
+  for (const change of invalidated) {
+    const item = `${change.resourceType}/${change.id}`;
+    // By bare id: R4 lists no QuestionnaireResponse among finding-ref's target types, though the
+    // triage records one there; the exact reference is checked on the results.
+    const impressions = await serverSearch<ClinicalImpression>(deps, 'ClinicalImpression', [['finding-ref', change.id], ['_count', '100']], tx);
+    const triages = impressions.filter((c) => c.code?.text === TRIAGE_CODE_TEXT && c.status === 'completed' && c.finding?.some((f) => f.itemReference?.reference === item));
+    for (const ci of triages) {
+      const set = bySubmission.get(ci.id as string) ?? new Set<string>();
+      bySubmission.set(ci.id as string, set.add(item));
+    }
+  }
+  for (const [impressionId, items] of bySubmission) await retriageSubmission(tx, deps, impressionId, items);
+};
+
+/** CapabilityStatement: the rule, said on the resource entries of the types it watches. */
+export function withEnteredInErrorRule(resource: CapabilityStatementRestResource): CapabilityStatementRestResource {
+  if (!SUBMITTED_TYPES.has(resource.type as string)) return resource;
+  const rule =
+    `An update to status entered-in-error records a Provenance (unless the request creates one targeting the ${resource.type}) and, ` +
+    'when the item was triaged by $submit-measurement, re-triages the submission in the same transaction: a new version of the ' +
+    'triage ClinicalImpression without it, and its open Task re-prioritized (cancelled when no valid item remains).';
+  return { ...resource, documentation: resource.documentation ? `${resource.documentation} ${rule}` : rule };
+}
+
+/** An update of a submitted type to entered-in-error from a version that was not. */
+async function becameEnteredInError(tx: StoreTransaction, change: Change): Promise<boolean> {
+  if (change.action !== 'update' || !SUBMITTED_TYPES.has(change.resourceType) || change.json === null) return false;
+  if ((JSON.parse(change.json) as { status?: string }).status !== ENTERED_IN_ERROR) return false;
+  const before = await tx.vread(change.resourceType, change.id, change.versionId - 1);
+  return !!before?.json && (JSON.parse(before.json) as { status?: string }).status !== ENTERED_IN_ERROR;
+}
+
+async function retriageSubmission(tx: StoreTransaction, deps: InteractionDeps, impressionId: string, invalid: ReadonlySet<string>): Promise<void> {
+  // Locked, then read: concurrent invalidations of one submission's items apply one after the other.
+  const impression = await lockedCurrent<ClinicalImpression>(tx, 'ClinicalImpression', impressionId);
+  if (!impression || impression.status !== 'completed') return;
+  const tasks = await serverSearch<Task>(deps, 'Task', [['focus', `ClinicalImpression/${impressionId}`], ['code', `${TASK_CATEGORY_SYSTEM}|measurement-for-assessment`], ['_count', '100']], tx);
+  const task = tasks.length ? await lockedCurrent<Task>(tx, 'Task', tasks[0].id as string) : undefined;
+  const result = retriage(impression, task, invalid, tx.now);
+  await write(tx, deps, result.impression);
+  if (result.task) await write(tx, deps, result.task);
+}
+
+async function lockedCurrent<T extends Resource>(tx: StoreTransaction, type: string, id: string): Promise<T | undefined> {
+  await tx.lock(type, id);
+  const stored = await tx.read(type, id);
+  return stored && !stored.deleted ? (JSON.parse(stored.json as string) as T) : undefined;
+}
+
+/** Validated like any write of that type; an update when the resource has an id. */
+async function write(tx: StoreTransaction, deps: InteractionDeps, resource: Resource): Promise<void> {
+  checkResourceBody(deps, resource.resourceType, resource);
+  if (resource.id === undefined) await tx.create(resource);
+  else await tx.update(resource, { allowCreate: false });
+}
+
+/** Whether the request created a Provenance targeting the item (any version of it). */
+function hasProvenance(baseUrl: string, changes: readonly Change[], item: Change): boolean {
+  const plain = `${item.resourceType}/${item.id}`;
+  return changes.some((c) => {
+    if (c.resourceType !== 'Provenance' || c.action === 'delete' || c.json === null) return false;
+    const targets = ((JSON.parse(c.json) as Provenance).target ?? []).map((t) => (t.reference ?? '').replace(`${baseUrl}/`, ''));
+    return targets.some((t) => t === plain || t.startsWith(`${plain}/_history/`));
+  });
+}
+
+/**
+ * Provenance of marking an item entered-in-error (https://hl7.org/fhir/R4/provenance.html): the
+ * new version as target; activity v3 DataOperation NULLIFY; the caller as author (practitioner,
+ * else patient, else organization) on behalf of its organization, and the client application.
+ */
+function provenanceFor(change: Change, auth: AuthContext, now: string): Provenance {
+  const person = auth.practitioner ?? (auth.kind === 'citizen' ? auth.patient : undefined) ?? auth.organization;
+  const onBehalfOf: ProvenanceAgent['onBehalfOf'] = auth.organization && auth.organization !== person ? { reference: auth.organization } : undefined;
+  const agentType = (code: string, display: string) => ({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code, display }] });
+  return {
+    resourceType: 'Provenance',
+    target: [{ reference: `${change.resourceType}/${change.id}/_history/${change.versionId}` }],
+    recorded: now,
+    activity: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'NULLIFY', display: 'nullify' }],
+      text: `${change.resourceType} marked entered-in-error`,
+    },
+    reason: [{ text: ENTERED_IN_ERROR }],
+    agent: [
+      ...(person ? [{ type: agentType('author', 'Author'), who: { reference: person }, ...(onBehalfOf ? { onBehalfOf } : {}) }] : []),
+      { type: agentType('performer', 'Performer'), who: { identifier: { system: 'https://kolibri.dk/fhir/client-id', value: auth.clientId }, display: `${auth.clientId} (${auth.kind})` } },
+    ],
+  };
+}
