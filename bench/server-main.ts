@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const pool = createPool({ connectionString: config.databaseUrl, max: config.poolSize });
   const services = createServices({
     pool,
-    registry: loadDefinitions({ profileDirs: config.profileDirs }),
+    registry: loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir }),
     migrations: readMigrations(migrationsDir),
     config,
     softwareVersion,
