@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { measureRaw, type Timing } from './calibrate';
 import { openBenchDatabase, type BenchDatabase } from './database';
 import { createBenchClient } from './auth';
-import { captureIndexRows } from './index-template';
+import { captureIndexRows, retarget, standInId } from './index-template';
 import { setRunHeaders } from './load';
 import { machine } from './machine';
 import { Progress } from './progress';
@@ -41,9 +41,17 @@ export async function runSuite(scenarios: Scenario[], notes: string[], timing: T
     const token = await client.token(`${server.baseUrl}/auth/token`, 'system/*.cruds');
     const headers = { authorization: `Bearer ${token}` };
     setRunHeaders(headers);
-    const context: ScenarioContext = { serverUrl: server.baseUrl, timing, headers, patientId: seeded.patientId };
-    const calibration: CalibrationContext = { observationIndex: await observationIndex(context, db.url) };
+    const context: ScenarioContext = { serverUrl: server.baseUrl, timing, headers, patientId: seeded.patientId, episodeId: seeded.episodeId, databaseUrl: db.url };
+    // the calibration's index rows name a stand-in patient: raw inserts must not add to the bench patient's data
+    const captured = await observationIndex(context, db.url);
+    const calibration: CalibrationContext = { observationIndex: retarget(captured, seeded.patientId, standInId(seeded.patientId)), patientId: seeded.patientId };
     log(`bench client ${client.grant.clientId} (${client.grant.organization}); Observation index rows: ${calibration.observationIndex?.rowCount ?? 0}`);
+    // Each scenario's data (searched Observations, an enrolment) before calibration, which may read it.
+    for (const scenario of scenarios.filter((s) => s.prepare)) {
+      const t0 = Date.now();
+      await scenario.prepare?.(context);
+      log(`prepared ${scenario.name} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
 
     const cells = new Set(scenarios.flatMap((s) => s.concurrency.map((c) => `${s.baseline.key}@${c}`))).size + scenarios.reduce((n, s) => n + s.concurrency.length, 0);
     const progress = new Progress(cells, (timing.durationMs + timing.warmupMs) / 1000);
