@@ -69,6 +69,15 @@ async function closedLoop(clients: Client[], workload: RawWorkload, durationMs: 
   return { latencies, errors, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
+/** One resource of a raw insert: its type, JSON of the size the server stores, its index rows. */
+export interface InsertTemplate {
+  resourceType: string;
+  /** The stored JSON for a fresh `id` and `lastUpdated`. */
+  content: (id: string, lastUpdated: string) => string;
+  /** Index rows captured from a resource of this kind the server stored. */
+  index?: IndexTemplate;
+}
+
 /**
  * Insert one resource the way the store's create does: one transaction holding the current
  * row, the history row (the store's own CREATE_SQL) and, given an `index` template captured
@@ -76,26 +85,46 @@ async function closedLoop(clients: Client[], workload: RawWorkload, durationMs: 
  * the same size the server stores comes from `content(id, lastUpdated)`.
  */
 export function rawInsert(content: (id: string, lastUpdated: string) => string, resourceType: string, index?: IndexTemplate): RawWorkload {
-  const statement = { name: 'kolibri-bench-insert', text: CREATE_SQL };
-  let memo: { name: string; text: string } | undefined;
-  const indexed = (client: Client) => (memo ??= build(client));
-  const build = (client: Client) => {
-    const clauses = index ? indexInsertClauses(index, (s) => client.escapeIdentifier(s)) : [];
-    if (!clauses.length) return statement;
-    // CREATE_SQL is "WITH r AS (…), v AS (…) SELECT rid FROM r": the index inserts join the WITH list
-    const at = CREATE_SQL.lastIndexOf('SELECT rid FROM r');
-    return { name: 'kolibri-bench-insert-indexed', text: `${CREATE_SQL.slice(0, at).trimEnd()},\n  ${clauses.join(',\n  ')}\n  SELECT rid FROM r` };
+  return rawInsertTransaction(index ? `raw-insert+${index.rowCount}-index-rows` : 'raw-insert', [{ resourceType, content, index }]);
+}
+
+/**
+ * Insert several resources in ONE transaction, each as rawInsert does (current row, history row
+ * and its index rows in one prepared statement): what a transaction writing these resources
+ * costs PostgreSQL with no server in between.
+ */
+export function rawInsertTransaction(name: string, items: readonly InsertTemplate[]): RawWorkload {
+  const statements = new WeakMap<Client, Array<{ name: string; text: string }>>();
+  const prepared = (client: Client) => {
+    let list = statements.get(client);
+    if (!list) {
+      list = items.map((item, i) => insertStatement(client, item.index, i));
+      statements.set(client, list);
+    }
+    return list;
   };
   return {
-    name: index ? `raw-insert+${index.rowCount}-index-rows` : 'raw-insert',
+    name,
     async run(client) {
-      const id = randomUUID();
+      const list = prepared(client);
       const now = new Date().toISOString();
       await client.query('BEGIN');
-      await client.query({ ...indexed(client), values: [resourceType, id, now, content(id, now)] });
+      for (const [i, item] of items.entries()) {
+        const id = randomUUID();
+        await client.query({ ...list[i], values: [item.resourceType, id, now, item.content(id, now)] });
+      }
       await client.query('COMMIT');
     },
   };
+}
+
+/** CREATE_SQL with the template's index inserts joined to its WITH list, as a named statement. */
+function insertStatement(client: Client, index: IndexTemplate | undefined, n: number): { name: string; text: string } {
+  const clauses = index ? indexInsertClauses(index, (s) => client.escapeIdentifier(s)) : [];
+  if (!clauses.length) return { name: 'kolibri-bench-insert', text: CREATE_SQL };
+  // CREATE_SQL is "WITH r AS (…), v AS (…) SELECT rid FROM r": the index inserts join the WITH list
+  const at = CREATE_SQL.lastIndexOf('SELECT rid FROM r');
+  return { name: `kolibri-bench-insert-indexed-${n}`, text: `${CREATE_SQL.slice(0, at).trimEnd()},\n  ${clauses.join(',\n  ')}\n  SELECT rid FROM r` };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 
 /** The search-index rows of one stored resource, as SQL literals ready to be inserted again. */
@@ -60,4 +61,24 @@ export function indexInsertClauses(template: IndexTemplate, escapeIdentifier: (s
     return `i${i} AS (INSERT INTO ${escapeIdentifier(table)} (rid, ${names.join(', ')})
       SELECT r.rid, ${aliases.map((a) => `x.${a}`).join(', ')} FROM r, (VALUES ${values}) AS x(${aliases.join(', ')}))`;
   });
+}
+
+/**
+ * The template with `from` replaced by `to` in every value, e.g. the bench patient's id by a
+ * stand-in of the same length: the calibration then writes rows of the same size that no
+ * scenario's search or access check ever matches, instead of adding thousands of Observations
+ * to the patient the scenarios search.
+ */
+export function retarget(template: IndexTemplate, from: string, to: string): IndexTemplate {
+  return {
+    rowCount: template.rowCount,
+    tables: template.tables.map((t) => ({ ...t, rows: t.rows.map((row) => row.map((literal) => literal.split(from).join(to))) })),
+  };
+}
+
+/** A random id as long as `like` (for retarget). */
+export function standInId(like: string): string {
+  let id = '';
+  while (id.length < like.length) id += randomUUID().replace(/-/g, '');
+  return id.slice(0, like.length);
 }

@@ -1,3 +1,5 @@
+import { bar } from '../src/cli/progress';
+
 /**
  * A one-line progress bar on stderr for the benchmark's cells (calibrations and scenarios):
  * redrawn in place on a terminal, one plain line per step otherwise (CI logs, pipes).
@@ -14,10 +16,8 @@ export class Progress {
 
   /** Announce the step about to run. */
   step(label: string): void {
-    const width = 24;
-    const filled = Math.round((this.done / Math.max(1, this.total)) * width);
     const left = Math.max(0, Math.round((this.total - this.done) * this.secondsPerStep));
-    const line = `bench [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done + 1}/${this.total} ${label} (~${left} s left)`;
+    const line = `bench ${bar(this.done, Math.max(1, this.total))} ${this.done + 1}/${this.total} ${label} (~${left} s left)`;
     if (this.out.isTTY) this.out.write(`\r\x1b[2K${line}`);
     else this.out.write(`${line}\n`);
     this.done++;

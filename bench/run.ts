@@ -1,12 +1,13 @@
 /**
  * `npm run bench -- [scenario…] [--duration <s>] [--warmup <s>]` (also `kolibri bench`)
  *
- * Without scenarios: every default scenario module in bench/scenarios/ (create, read, and
- * colleagues' transaction, search, … when present; absent ones are noted). Starts its own
- * database (DATABASE_URL, else a throw-away embedded PostgreSQL) and server (auth on, a
- * registered bench client with a real token), calibrates raw PostgreSQL for each scenario's
- * baseline, measures each scenario with keep-alive HTTP load, reports peak RSS and start-up
- * time, prints a table with the targets and writes JSON to bench/results/<timestamp>.json.
+ * Without scenarios: every default scenario module in bench/scenarios/ (vitals-search, create,
+ * read, submit-measurement, transaction, and any other module there; absent expected ones are
+ * noted). Starts its own database (DATABASE_URL, else a throw-away embedded PostgreSQL) and
+ * server (auth on, a registered bench client with a real token), prepares each scenario's data,
+ * calibrates raw PostgreSQL for each scenario's baseline, measures each scenario with
+ * keep-alive HTTP load, reports peak RSS and start-up time, prints a table with the targets and
+ * writes JSON to bench/results/<timestamp>.json.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,7 +55,7 @@ async function main(): Promise<number> {
     process.stdout.write(`results: ${file}\n`);
     if (positionals.length === 1) return figures.some((f) => f.errors > 0) ? 1 : 0;
   }
-  // The cohort mode, until a search scenario module replaces it.
+  // The cohort mode: the three search queries over a generated cohort (101k resources by default).
   if (positionals.includes('search') && !SCENARIOS.some((s) => s.name === 'search')) {
     const code = await runSearchBench(
       {

@@ -2,14 +2,18 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario } from './scenarios/scenario';
 
-/** Scenarios measured first, in this order; any other module in scenarios/ follows by name. */
-const FIRST = ['create', 'read'];
+/**
+ * Scenarios measured first, in this order; any other module in scenarios/ follows by name.
+ * vitals-search leads: the scenarios after it add SpO2 Observations for the patient it
+ * searches, so measured later it would sort more rows than its calibration did.
+ */
+const FIRST = ['vitals-search', 'create', 'read'];
 
-/** Scenarios the issue asks a full run to measure, with where they would come from. */
+/** Scenarios the issue asks a full run to measure: a run without one of them says so. */
 const EXPECTED: Array<{ name: string; missing: string }> = [
   { name: 'transaction', missing: 'no bench/scenarios/transaction.ts' },
-  { name: 'search', missing: 'no search scenario module in bench/scenarios/ yet (the cohort mode `npm run bench -- search` measures the vitals query separately)' },
-  { name: 'submit-measurement', missing: 'no $submit-measurement operation or scenario module yet' },
+  { name: 'vitals-search', missing: 'no bench/scenarios/vitals.ts (the cohort mode `npm run bench -- search` measures the vitals query at 101k resources)' },
+  { name: 'submit-measurement', missing: 'no bench/scenarios/submit-measurement.ts' },
 ];
 
 function isScenario(value: unknown): value is Scenario {

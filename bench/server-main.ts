@@ -6,8 +6,9 @@
  *
  * IPC requests from the parent (bench/server.ts):
  * - `{ seed: BenchGrant }` registers the bench client (public key only, as `kolibri clients add`
- *   does) and writes an Organization, a Patient and an active EpisodeOfCare managed by that
- *   organization, so the access model lets the client reach the patient's data;
+ *   does) and writes an Organization, a Patient, a CareTeam of that organization, a COPD
+ *   Condition and an active EpisodeOfCare managed by the organization with that team, so the
+ *   access model lets the client reach the patient's data and $submit-measurement has a team;
  * - `{ rss: true }` answers the process's peak resident set size.
  */
 import pino from 'pino';
@@ -22,6 +23,8 @@ import { loggerOptions } from '../src/http/logger';
 import { createServices, type Services } from '../src/services';
 import { readMigrations } from '../src/store/migrate';
 import { createPool } from '../src/store/pool';
+import * as fhir from '../src/telemedicine/seed/resources';
+import { loadTemplates } from '../src/telemedicine/template-loader';
 import { migrationsDir, softwareVersion } from '../src/version';
 import type { BenchGrant, BenchSeed } from './auth';
 
@@ -46,6 +49,8 @@ async function main(): Promise<void> {
     config,
     softwareVersion,
   });
+  // as main.ts: the plan templates (PlanDefinitions for $apply) are there before it listens
+  await loadTemplates(services.interactions, config.profileDirs);
   const auth = new AuthService({ pool, settings: config.authSettings, baseUrl: config.baseUrl, clock: systemClock, lookup: lookupFrom(services.store) });
   const app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
   await app.listen({ port: config.port, host: '127.0.0.1' });
@@ -84,14 +89,15 @@ async function seed(services: Services, auth: AuthService, grant: BenchGrant): P
   return services.store.transaction(async (tx) => {
     await tx.update({ resourceType: 'Organization', id: organizationId, name: 'Kolibri benchmark kommune', active: true } as Resource, { allowCreate: true });
     const patient = await tx.create({ resourceType: 'Patient', name: [{ family: 'Benchmark', given: ['Borger'] }], gender: 'female', birthDate: '1950-01-01' } as Resource);
-    const episode = await tx.create({
-      resourceType: 'EpisodeOfCare',
-      status: 'active',
-      patient: { reference: `Patient/${patient.id}` },
-      managingOrganization: { reference: grant.organization },
-      period: { start: '2026-01-01' },
-    } as Resource);
-    return { patientId: patient.id, episodeId: episode.id };
+    // a COPD enrolment as the seed's builders write it: $submit-measurement needs the episode's care team
+    const ids = { team: `${organizationId}-team`, condition: `${organizationId}-copd`, episode: `${organizationId}-episode` };
+    await tx.update(fhir.careTeam(ids.team, 'KOL-teamet (benchmark)', organizationId), { allowCreate: true });
+    await tx.update(fhir.condition(ids.condition, patient.id, 'DJ44'), { allowCreate: true });
+    await tx.update(
+      fhir.episodeOfCare({ id: ids.episode, patientId: patient.id, conditionId: ids.condition, organizationId, careTeamId: ids.team, start: '2026-01-01' }),
+      { allowCreate: true },
+    );
+    return { patientId: patient.id, episodeId: ids.episode };
   });
 }
 

@@ -14,11 +14,19 @@ export interface ScenarioContext {
   headers: Record<string, string>;
   /** A Patient with an active EpisodeOfCare of the client's organization: its data is reachable. */
   patientId: string;
+  /** That EpisodeOfCare (managed by the client's organization, with a CareTeam of it). */
+  episodeId: string;
+  /** The measured database, for reading back what the server wrote (never for the load itself). */
+  databaseUrl: string;
 }
 
-/** What calibrations may use: index rows captured from an Observation the server stored. */
+/**
+ * What calibrations may use: index rows captured from an Observation the server stored, and
+ * the seeded patient (whose data `prepare` may have written).
+ */
 export interface CalibrationContext {
   observationIndex?: IndexTemplate;
+  patientId: string;
 }
 
 /**
@@ -36,6 +44,12 @@ export interface Scenario {
   baseline: { key: string; workload: (context: CalibrationContext) => RawWorkload };
   /** Left out of a run without named scenarios (e.g. it needs a generated cohort first). */
   optIn?: boolean;
+  /**
+   * Once per run, after the server is up and before any calibration: write the data the
+   * scenario and its baseline need (e.g. Observations to search, an enrolment to submit to).
+   * Runs before every scenario is measured, so what it writes is there for all of them.
+   */
+  prepare?(context: ScenarioContext): Promise<void>;
   /** Measure the server at one concurrency (warm-up excluded). */
   measure(context: ScenarioContext, concurrency: number): Promise<Measurement>;
 }

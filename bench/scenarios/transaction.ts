@@ -30,7 +30,9 @@ export const transactionScenario: Scenario = {
   name: 'transaction',
   description: `POST /fhir of a ${ENTRIES}-entry Synthea-style transaction bundle, in resources/s`,
   concurrency: [1, 4],
-  baseline: { key: 'insert-observation', workload: () => rawInsert(storedJson, 'Observation') },
+  // shares create's key (one calibration per key and concurrency, built by whichever scenario
+  // comes first), so it builds the same workload: raw insert with the Observation's index rows
+  baseline: { key: 'insert-observation', workload: (c) => rawInsert(storedJson, 'Observation', c.observationIndex) },
   measure: async (context, concurrency) => {
     const m = await measureHttp(
       `transaction (${ENTRIES} entries)`,

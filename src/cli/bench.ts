@@ -9,7 +9,7 @@ Run the benchmark suite (same as npm run bench): starts its own database (DATABA
 throw-away embedded PostgreSQL) and its own server with auth on and a registered bench client,
 calibrates raw PostgreSQL, measures each scenario and prints figures, ratios to the calibration,
 peak RSS and start-up time; JSON goes to bench/results/. Without scenarios, every default one
-(about 2 minutes). \`kolibri bench -- --help\` lists the scenarios and options.
+(about 3 minutes). \`kolibri bench -- --help\` lists the scenarios and options.
 `;
 
 /** Runs bench/run.ts in its own process (it measures a server child and exits when done). */

@@ -7,11 +7,11 @@ import { KeyStore } from '../auth/key-store';
 import { systemClock } from '../clock';
 import { ConfigError, loadConfig } from '../config';
 import { FhirError } from '../fhir/outcome';
-import { openDatabase } from '../store/database';
 import { migrate, readMigrations } from '../store/migrate';
 import { migrationsDir } from '../version';
+import { withDatabase } from './database';
 
-const USAGE = `usage: kolibri clients <command>
+const USAGE = `Usage: kolibri clients <command>
   add --id <client_id> --kind system|clinician|citizen --organization Organization/<id>
       --scopes "<scope> <scope>…" (--jwks <file.json> | --jwks-uri <url>) [--name <text>]
   list [--json]
@@ -48,11 +48,15 @@ async function clients(argv: string[]): Promise<number> {
     },
   });
   const [command, arg] = positionals;
-  if (values.help || !command || !['add', 'list', 'revoke', 'rotate-key'].includes(command)) {
-    process.stderr.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
-  let registration;
+  if (!command || !['add', 'list', 'revoke', 'rotate-key'].includes(command)) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  let registration: NonNullable<ReturnType<typeof checkRegistration>['client']> | undefined;
   if (command === 'add') {
     const { client, problems } = checkRegistration({
       clientId: values.id,
@@ -75,14 +79,7 @@ async function clients(argv: string[]): Promise<number> {
   }
 
   const config = loadConfig(process.env);
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    embeddedPort: config.embeddedPostgresPort,
-    poolSize: 2,
-    log: (m) => process.stderr.write(`${m}\n`),
-  });
-  try {
+  return withDatabase(config, async (db) => {
     if (config.migrateOnStart) await migrate(db.pool, readMigrations(migrationsDir));
     const clients = new ClientStore(db.pool);
     if (registration) {
@@ -110,9 +107,7 @@ async function clients(argv: string[]): Promise<number> {
       process.stdout.write(`new signing key ${await ring.rotate()}\n`);
     }
     return 0;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 if (require.main === module) void run(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config';
-import { openDatabase } from '../store/database';
 import { migrate, readMigrations } from '../store/migrate';
 import { migrationsDir } from '../version';
+import { withDatabase } from './database';
 
 export const help = `Usage: kolibri migrate
 
@@ -17,20 +17,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const config = loadConfig(process.env);
-    const db = await openDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      embeddedPort: config.embeddedPostgresPort,
-      poolSize: 2,
-      log: (m) => process.stderr.write(`${m}\n`),
-    });
-    try {
-      const applied = await migrate(db.pool, readMigrations(migrationsDir));
-      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-    } finally {
-      await db.close();
-    }
+    const applied = await withDatabase(loadConfig(process.env), (db) => migrate(db.pool, readMigrations(migrationsDir)));
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
     return 0;
   } catch (err) {
     process.stderr.write(`kolibri migrate: ${(err as Error).message}\n`);

@@ -1,13 +1,14 @@
 import { loadConfig } from '../config';
 import { loadDefinitions } from '../fhir/definitions/load';
-import { openDatabase } from '../store/database';
 import { reindex } from '../store/reindex';
 import { createIndexWriter } from '../store/search-index';
+import { withDatabase } from './database';
+import { ProgressBar } from './progress';
 
 export const help = `Usage: kolibri reindex [--type Type[,Type…]] [--batch N]
 
 Rebuild the search index of every stored resource (or of the given types) from the R4
-SearchParameters plus those in the profile folders, in batches, printing progress. Safe while
+SearchParameters plus those in the profile folders, in batches, with a progress bar on stderr. Safe while
 servers run against the same DATABASE_URL. (With the embedded database, point DATABASE_URL at the
 running server's embedded PostgreSQL, or stop the server first: one data folder, one server.)
 `;
@@ -32,24 +33,16 @@ export async function run(argv: string[]): Promise<number> {
     const config = loadConfig(process.env);
     const registry = loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir });
     for (const t of types ?? []) if (!registry.isResourceType(t)) throw new Error(`unknown resource type ${t}`);
-    const db = await openDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      embeddedPort: config.embeddedPostgresPort,
-      poolSize: 2,
-      log: (m) => process.stderr.write(`${m}\n`),
-    });
-    try {
+    const result = await withDatabase(config, async (db) => {
       const writer = createIndexWriter(registry, { baseUrl: config.baseUrl });
-      const result = await reindex(db.pool, writer, {
-        types,
-        batchSize,
-        onProgress: (p) => process.stdout.write(`reindexed ${p.done}/${p.total} (${p.rate}/s)\n`),
-      });
-      process.stdout.write(`reindex complete: ${result.done} resources\n`);
-    } finally {
-      await db.close();
-    }
+      const bar = new ProgressBar('reindex');
+      try {
+        return await reindex(db.pool, writer, { types, batchSize, onProgress: (p) => bar.update(p.done, p.total, `${p.rate}/s`) });
+      } finally {
+        bar.finish();
+      }
+    });
+    process.stdout.write(`reindex complete: ${result.done} resources\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`kolibri reindex: ${(err as Error).message}\n`);
