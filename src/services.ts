@@ -27,7 +27,8 @@ import { ResourceStore } from './store/resources';
 import type { CommitListener } from './store/versions';
 import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
-import { insertAuditRecord } from './store/audit-outbox';
+import { insertAuditRecords } from './store/audit-outbox';
+import { AuditGroupCommit } from './audit/group-commit';
 
 export interface ServiceOptions {
   pool: Pool;
@@ -45,7 +46,10 @@ export interface ServiceOptions {
 export interface Services {
   registry: DefinitionRegistry;
   store: ResourceStore;
-  /** Where each request's audit record goes (the outbox), and what turns records into AuditEvents. */
+  /**
+   * Where reads' audit records go (the outbox, group-committed; writes commit theirs with their
+   * data), and what turns records into AuditEvents.
+   */
   audit: AuditSink;
   auditDrainer: AuditDrainer;
   /** Interaction deps shared by all requests; each request adds its Access (forRequest). */
@@ -93,7 +97,7 @@ export function createServices(options: ServiceOptions): Services {
   const startedAt = clock.now().toISOString();
   let statement: CapabilityStatement | undefined;
   return {
-    audit: { record: (record) => insertAuditRecord(options.pool, record) },
+    audit: new AuditGroupCommit({ write: (records) => insertAuditRecords(options.pool, records) }),
     auditDrainer: new AuditDrainer({ store, onError: options.onListenerError }),
     registry: options.registry,
     store,

@@ -17,7 +17,16 @@ export interface StoreDeps {
   /** Where a failing commit listener is reported (it never fails the request). */
   onListenerError?: (err: unknown) => void;
   newId?: () => string;
+  /** Runs last inside every transaction (after the index rows); what it returns runs after COMMIT. */
+  beforeCommit?: BeforeCommit;
 }
+
+/**
+ * Work of the caller's own that must commit with the transaction's writes or not at all (a
+ * request's audit record); a throw rolls the transaction back. The returned function, if any,
+ * is called once COMMIT has succeeded.
+ */
+export type BeforeCommit = (tx: StoreTransaction) => Promise<(() => void) | undefined>;
 
 /**
  * A create in one statement: the current row and the first history row. Parameters: type, id,
@@ -41,6 +50,11 @@ const MAX_ATTEMPTS = 3;
  */
 export class ResourceStore {
   constructor(private readonly deps: StoreDeps) {}
+
+  /** The same store, whose transactions also run `beforeCommit` (one request's view of it). */
+  withBeforeCommit(beforeCommit: BeforeCommit): ResourceStore {
+    return new ResourceStore({ ...this.deps, beforeCommit });
+  }
 
   /** Current version (or the deletion tombstone) of a resource. */
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
@@ -82,10 +96,12 @@ export class ResourceStore {
       const client = await this.deps.pool.connect();
       const tx = new StoreTransaction(client, this.deps, this.deps.clock.now());
       let result: T;
+      let committed: (() => void) | undefined;
       try {
         await client.query('BEGIN');
         result = await work(tx);
         await tx.flushIndex();
+        committed = await this.deps.beforeCommit?.(tx);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -94,6 +110,7 @@ export class ResourceStore {
         throw normalizeDatabaseError(err);
       }
       client.release();
+      committed?.();
       this.notify(tx.changes);
       return result;
     }
