@@ -15,7 +15,7 @@ import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
 import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
 import { IndexExtractor } from './fhir/search/extract';
-import { accessFilter, reachablePatients, teamsOfOrganization } from './store/access-sql';
+import { accessFilter, reachablePatients, readReaching, teamsOfOrganization } from './store/access-sql';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
 import { runRows, runSearch } from './store/search';
@@ -92,6 +92,7 @@ export function createServices(options: ServiceOptions): Services {
       teamsOfOrganization: (teams, org) => teamsOfOrganization(options.pool, teams, org),
       patientCompartments: (resource) => extractor.patientCompartments(resource),
       searchFilter: accessFilter,
+      readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id),
     },
   };
   const startedAt = clock.now().toISOString();

@@ -40,6 +40,10 @@ export const CREATE_SQL = `WITH r AS (
     VALUES ($1, $2, 1, $3, 'POST', $4))
   SELECT rid FROM r`;
 
+/** What `rowToVersion` reads of the current row `r` (a deletion reads as method DELETE). */
+export const CURRENT_COLUMNS = `r.resource_type, r.id, r.version_id, r.last_updated, r.content,
+  CASE WHEN r.deleted THEN 'DELETE' ELSE 'PUT' END AS method`;
+
 const SELECT_VERSION = `SELECT resource_type, id, version_id, last_updated, method, content FROM resource_version`;
 const MAX_ATTEMPTS = 3;
 
@@ -59,9 +63,7 @@ export class ResourceStore {
   /** Current version (or the deletion tombstone) of a resource. */
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     const { rows } = await this.query(
-      `SELECT resource_type, id, version_id, last_updated, content,
-              CASE WHEN deleted THEN 'DELETE' ELSE 'PUT' END AS method
-         FROM resource WHERE resource_type = $1 AND id = $2`,
+      `SELECT ${CURRENT_COLUMNS} FROM resource r WHERE r.resource_type = $1 AND r.id = $2`,
       [resourceType, id],
     );
     return rows[0] ? rowToVersion(rows[0]) : undefined;
@@ -197,9 +199,7 @@ export class StoreTransaction {
   /** Current version (or tombstone) as this transaction sees it: its own writes included. */
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     const { rows } = await this.client.query(
-      `SELECT resource_type, id, version_id, last_updated, content,
-              CASE WHEN deleted THEN 'DELETE' ELSE 'PUT' END AS method
-         FROM resource WHERE resource_type = $1 AND id = $2`,
+      `SELECT ${CURRENT_COLUMNS} FROM resource r WHERE r.resource_type = $1 AND r.id = $2`,
       [resourceType, id],
     );
     return rows[0] ? rowToVersion(rows[0]) : undefined;
