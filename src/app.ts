@@ -74,7 +74,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerAdminRoutes(app, deps.auth.service);
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });
   registerSearch(app, deps.services.interactions);
-  registerAuditHook(app, deps.services.audit, deps.auth.clock);
+  registerAuditHook(app, deps.services.audit);
   registerOperations(app, deps.services.interactions);
   registerRolloutReport(app, deps.services.interactions, deps.reportTargets);
   return app;

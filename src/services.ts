@@ -16,7 +16,7 @@ import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
 import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
 import { IndexExtractor } from './fhir/search/extract';
-import { accessFilter, reachablePatients, teamsOfOrganization } from './store/access-sql';
+import { accessFilter, reachablePatients, readReaching, teamsOfOrganization } from './store/access-sql';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
 import { runRows, runSearch } from './store/search';
@@ -28,7 +28,8 @@ import { ResourceStore } from './store/resources';
 import type { CommitListener } from './store/versions';
 import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
-import { insertAuditRecord } from './store/audit-outbox';
+import { insertAuditRecords } from './store/audit-outbox';
+import { AuditGroupCommit } from './audit/group-commit';
 import { retriageOnEnteredInError, withEnteredInErrorRule } from './telemedicine/entered-in-error';
 
 export interface ServiceOptions {
@@ -47,7 +48,10 @@ export interface ServiceOptions {
 export interface Services {
   registry: DefinitionRegistry;
   store: ResourceStore;
-  /** Where each request's audit record goes (the outbox), and what turns records into AuditEvents. */
+  /**
+   * Where reads' audit records go (the outbox, group-committed; writes commit theirs with their
+   * data), and what turns records into AuditEvents.
+   */
   audit: AuditSink;
   auditDrainer: AuditDrainer;
   /** Interaction deps shared by all requests; each request adds its Access (forRequest). */
@@ -92,12 +96,13 @@ export function createServices(options: ServiceOptions): Services {
       teamsOfOrganization: (teams, org) => teamsOfOrganization(options.pool, teams, org),
       patientCompartments: (resource) => extractor.patientCompartments(resource),
       searchFilter: accessFilter,
+      readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id),
     },
   };
   const startedAt = clock.now().toISOString();
   let statement: CapabilityStatement | undefined;
   return {
-    audit: { record: (record) => insertAuditRecord(options.pool, record) },
+    audit: new AuditGroupCommit({ write: (records) => insertAuditRecords(options.pool, records) }),
     auditDrainer: new AuditDrainer({ store, onError: options.onListenerError }),
     registry: options.registry,
     store,

@@ -9,6 +9,7 @@ import type { AuthSettings } from './config';
 import { CONTEXT_CLAIMS, type AuthContext, type ContextField } from './context';
 import { ExternalIssuer } from './external-issuer';
 import { JtiStore } from './jti-store';
+import { VerifiedTokenCache } from './token-cache';
 import { KeyRing } from './key-ring';
 import { KeyStore } from './key-store';
 import { RateLimiter } from './rate-limit-store';
@@ -43,6 +44,8 @@ export class AuthService {
   private readonly external: ExternalIssuer | undefined;
   private readonly tokenDeps: TokenEndpointDeps;
   private readonly statuses = new Map<string, { active: boolean | undefined; at: number }>();
+  /** Our own access tokens, verified once per token (see VerifiedTokenCache for why that is safe). */
+  private readonly verified = new VerifiedTokenCache();
 
   constructor(private readonly options: AuthServiceOptions) {
     const { pool, settings, clock } = options;
@@ -89,6 +92,11 @@ export class AuthService {
    * client's status. Throws InvalidTokenError.
    */
   async authenticate(token: string): Promise<AuthContext> {
+    const cached = this.verified.get(token, this.options.clock.now().getTime());
+    if (cached) {
+      if ((await this.clientActive(cached.clientId)) !== true) throw new InvalidTokenError('The client is revoked');
+      return cached;
+    }
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss;
@@ -101,8 +109,9 @@ export class AuthService {
       if ((await this.clientActive(auth.clientId)) === false) throw new InvalidTokenError('The client is revoked');
       return auth;
     }
-    const { auth } = await verifyAccessToken(this.tokenDeps.accessToken, token);
+    const { auth, claims } = await verifyAccessToken(this.tokenDeps.accessToken, token);
     if ((await this.clientActive(auth.clientId)) !== true) throw new InvalidTokenError('The client is revoked');
+    this.verified.set(token, auth, claims.exp as number);
     return auth;
   }
 

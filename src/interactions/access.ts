@@ -4,6 +4,7 @@ import { referenceId, type AuthContext } from '../auth/context';
 import { allows, insufficientScope, restrictionsFor, type Interaction } from '../auth/permissions';
 import { forbidden, notFound } from '../fhir/outcome';
 import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { StoredVersion } from '../store/versions';
 
 /** What access checks need from below: patient look-ups in the database, compartments in memory. */
 export interface AccessDeps {
@@ -15,6 +16,8 @@ export interface AccessDeps {
   patientCompartments(resource: Resource): string[];
   /** The search engine's SQL slot for a policy. */
   searchFilter(policy: AccessPolicy): AccessFilter | undefined;
+  /** The current version and which patients of its indexed compartment the policy reaches, in one query. */
+  readReaching(policy: AccessPolicy, resourceType: string, id: string): Promise<{ version: StoredVersion; reachable: string[] } | undefined>;
 }
 
 /**
@@ -62,6 +65,17 @@ export class Access {
   /** The SQL filter that search, counts and includes run under; undefined when unrestricted. */
   searchFilter(): AccessFilter | undefined {
     return this.deps.searchFilter(this.policy);
+  }
+
+  /**
+   * The current version of a resource (or its tombstone), read together with the patients of
+   * its compartment the caller reaches, so that the visibility check of a read by id
+   * (`ensureVisible`) usually needs no query of its own.
+   */
+  async readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const found = await this.deps.readReaching(this.policy, resourceType, id);
+    for (const p of found?.reachable ?? []) this.reached.add(p);
+    return found?.version;
   }
 
   /** Whether the caller may see `resource`; records its patients as touched when so. */

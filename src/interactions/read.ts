@@ -12,7 +12,7 @@ export async function read(deps: InteractionDeps, type: string, id: string): Pro
   checkType(deps, type);
   checkId(id);
   deps.access.requireScope('read', type);
-  const current = await deps.store.read(type, id);
+  const current = await deps.access.readCurrent(type, id);
   if (!current) throw notFound(`${type}/${id} is not known`);
   await ensureVersionVisible(deps, current);
   await ensureWithinRestrictions(deps, type, id);

@@ -2,6 +2,9 @@ import type { Pool, PoolClient } from 'pg';
 import { SHARED_TYPES, seesUnassigned, type AccessPolicy } from '../auth/access-policy';
 import { paramKey } from '../fhir/search/param-key';
 import type { AccessFilter } from '../fhir/search/sql-builder';
+import { CURRENT_COLUMNS } from './resources';
+import { normalizeDatabaseError } from './pg-errors';
+import { rowToVersion, type StoredVersion } from './versions';
 
 type Bind = (value: unknown, cast?: string) => string;
 
@@ -88,4 +91,40 @@ export async function teamsOfOrganization(db: Pool | PoolClient, teamIds: readon
     [[...teamIds], organizationId],
   );
   return new Set(rows.map((r: { id: string }) => r.id));
+}
+
+/**
+ * The current version of a resource (as ResourceStore.read) and, in the same statement, which
+ * patients of its compartment (per the search index, written in the resource's own
+ * transaction) the policy reaches: a read by id then needs no second query for its access
+ * check. `reachable` only ever grants: the caller still decides from the resource's JSON, and
+ * asks `reachablePatients` about compartments the index did not vouch for. One prepared
+ * statement per policy kind.
+ */
+export async function readReaching(
+  db: Pool | PoolClient,
+  policy: AccessPolicy,
+  resourceType: string,
+  id: string,
+): Promise<{ version: StoredVersion; reachable: string[] } | undefined> {
+  const values: unknown[] = [resourceType, id];
+  const bind: Bind = (value, cast) => {
+    values.push(value);
+    return `$${values.length}${cast ? `::${cast}` : ''}`;
+  };
+  const allowed = SHARED_TYPES.has(resourceType) ? undefined : allowedPatientsSql(policy, bind);
+  const reachable = allowed
+    ? `ARRAY(SELECT c.compartment_id FROM resource_compartment c
+        WHERE c.rid = r.rid AND c.compartment_type = 'Patient' AND c.compartment_id IN (${allowed}))`
+    : `'{}'::text[]`;
+  try {
+    const { rows } = await db.query({
+      name: `kolibri-read-reaching-${allowed ? policy.kind : 'any'}`,
+      text: `SELECT ${CURRENT_COLUMNS}, ${reachable} AS reachable FROM resource r WHERE r.resource_type = $1 AND r.id = $2`,
+      values,
+    });
+    return rows[0] ? { version: rowToVersion(rows[0]), reachable: rows[0].reachable } : undefined;
+  } catch (err) {
+    throw normalizeDatabaseError(err);
+  }
 }

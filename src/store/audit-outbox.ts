@@ -1,15 +1,41 @@
 import type { Pool, PoolClient } from 'pg';
 import type { AuditRecord } from '../audit/record';
 
-/** Append one request's audit record (before its response is sent). */
-export async function insertAuditRecord(pool: Pool, r: AuditRecord): Promise<void> {
-  await pool.query(
-    `INSERT INTO audit_outbox (recorded, request_id, client_id, client_kind, organization, practitioner, care_team,
-       interaction, action, status, method, path, query, patients, rids)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-    [r.recorded, r.requestId, r.clientId, r.clientKind, r.organization ?? null, r.practitioner ?? null, r.careTeam ?? null,
-      r.interaction, r.action, r.status, r.method, r.path, r.query ?? null, r.patients, r.rids],
-  );
+/** The outbox column of each record field. */
+const COLUMN_OF: Record<keyof AuditRecord, string> = {
+  recorded: 'recorded',
+  requestId: 'request_id',
+  clientId: 'client_id',
+  clientKind: 'client_kind',
+  organization: 'organization',
+  practitioner: 'practitioner',
+  careTeam: 'care_team',
+  interaction: 'interaction',
+  action: 'action',
+  status: 'status',
+  method: 'method',
+  path: 'path',
+  query: 'query',
+  patients: 'patients',
+  rids: 'rids',
+};
+const FIELDS = Object.keys(COLUMN_OF) as Array<keyof AuditRecord>;
+const COLUMNS = FIELDS.map((f) => COLUMN_OF[f]).join(', ');
+
+const INSERT_RECORDS = {
+  name: 'kolibri-audit-outbox-insert',
+  // one statement for any number of records: a JSON array of rows (text[] and bigint[] from JSON arrays)
+  text: `INSERT INTO audit_outbox (${COLUMNS}) SELECT ${COLUMNS} FROM json_populate_recordset(NULL::audit_outbox, $1::json)`,
+};
+
+/**
+ * Append audit records (before their responses are sent), all in one statement: on a pool this
+ * is one commit for all of them; on a transaction's client they commit with its writes.
+ */
+export async function insertAuditRecords(db: Pool | PoolClient, records: readonly AuditRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const rows = records.map((r) => Object.fromEntries(FIELDS.map((f) => [COLUMN_OF[f], r[f] ?? null])));
+  await db.query({ ...INSERT_RECORDS, values: [JSON.stringify(rows)] });
 }
 
 /**
@@ -32,21 +58,10 @@ export async function claimAuditRecords(client: PoolClient, limit: number): Prom
        FROM taken t ORDER BY t.id`,
     [limit],
   );
-  return rows.map((r) => ({
-    recorded: r.recorded_iso,
-    requestId: r.request_id,
-    clientId: r.client_id,
-    clientKind: r.client_kind,
-    organization: r.organization ?? undefined,
-    practitioner: r.practitioner ?? undefined,
-    careTeam: r.care_team ?? undefined,
-    interaction: r.interaction,
-    action: r.action,
-    status: r.status,
-    method: r.method,
-    path: r.path,
-    query: r.query ?? undefined,
-    patients: r.all_patients,
+  return rows.map((row) => ({
+    ...(Object.fromEntries(FIELDS.map((f) => [f, row[COLUMN_OF[f]] ?? undefined])) as unknown as AuditRecord),
+    recorded: row.recorded_iso,
+    patients: row.all_patients,
     rids: [],
   }));
 }

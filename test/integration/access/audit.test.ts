@@ -14,7 +14,7 @@ describe('AuditEvents', () => {
   let otherPatient: string;
   let observation: string;
   const cpr = `0${String(Date.now()).slice(-5, -4)}0${String(Date.now()).slice(-1)}50${String(Date.now()).slice(-4)}`.slice(0, 10);
-  const tokens = { clinic: '', other: '', citizen: '' };
+  const tokens = { clinic: '', other: '', citizen: '', writer: '' };
   let clinicId = '';
 
   const seed = async (r: Resource) => (await t.services.store.transaction((tx) => tx.create(r))).id;
@@ -33,6 +33,8 @@ describe('AuditEvents', () => {
     tokens.clinic = await accessToken(t, clinic, 'system/*.rs');
     tokens.other = await accessToken(t, other, 'system/*.rs');
     tokens.citizen = await accessToken(t, citizen, 'patient/*.rs', { claims: { patient: `Patient/${patient}` } });
+    const writer = await registerVendorApp(t, { organization: 'Organization/0851', scopes: ['system/*.cruds'] });
+    tokens.writer = await accessToken(t, writer, 'system/*.cruds');
   });
   afterAll(() => t.close());
 
@@ -70,6 +72,63 @@ describe('AuditEvents', () => {
     expect(others.entry ?? []).toHaveLength(0);
     const foreign = (await get(tokens.other, `/fhir/AuditEvent?patient=Patient/${patient}`)).json();
     expect(foreign.entry ?? []).toHaveLength(0);
+  });
+
+  /**
+   * Audit records of these requests, drained or not: a drainer deletes an outbox row in the
+   * transaction that creates its AuditEvents, so one statement sees each record exactly once.
+   */
+  const recorded = async (requestIds: string[]) =>
+    (
+      await t.pool.query(
+        `SELECT (SELECT count(*) FROM audit_outbox WHERE request_id = ANY($1)) +
+                (SELECT count(*) FROM resource WHERE resource_type = 'AuditEvent'
+                   AND content::jsonb #>> '{entity,1,detail,0,valueString}' = ANY($1)) AS n`,
+        [requestIds],
+      )
+    ).rows[0].n as string;
+  const send = (method: 'POST' | 'PUT' | 'GET', url: string, requestId: string, body?: unknown, headers: Record<string, string> = {}) =>
+    t.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${tokens.writer}`, 'x-request-id': requestId, 'content-type': 'application/fhir+json', ...headers },
+      ...(body ? { payload: JSON.stringify(body) } : {}),
+    });
+
+  it('commits a write\'s record with the write, and leaves none for a write that fails', async () => {
+    const run = `w${Date.now()}`;
+    const spo2 = (subject: string, text: string) => ({ resourceType: 'Observation', status: 'final', code: { text }, subject: { reference: `Patient/${subject}` } });
+    const created = await send('POST', '/fhir/Observation', `${run}-create`, spo2(patient, `${run}-ok`));
+    expect(created.statusCode).toBe(201);
+    expect(await recorded([`${run}-create`])).toBe('1');
+    const row = await t.pool.query(`SELECT status, action, patients FROM audit_outbox WHERE request_id = $1`, [`${run}-create`]);
+    if (row.rows.length) expect(row.rows[0]).toEqual({ status: 201, action: 'C', patients: [patient] });
+
+    // version conflict after the access check passed: 412, nothing changed, nothing recorded
+    const stale = await send('PUT', `/fhir/Observation/${created.json().id}`, `${run}-412`, { ...spo2(patient, `${run}-ok`), id: created.json().id }, { 'if-match': 'W/"7"' });
+    expect(stale.statusCode).toBe(412);
+    // another organization's patient: 403
+    const foreign = await send('POST', '/fhir/Observation', `${run}-403`, spo2(otherPatient, `${run}-403`));
+    expect(foreign.statusCode).toBe(403);
+    // the audit record itself cannot be written (PostgreSQL text holds no NUL): 503 and no Observation
+    const unauditable = await send('POST', '/fhir/Observation?note=%00', `${run}-503`, spo2(patient, `${run}-503`));
+    expect(unauditable.statusCode).toBe(503);
+    const written = await t.pool.query(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Observation' AND content LIKE '%' || $1 || '%'`, [`${run}-503`]);
+    expect(written.rows[0].n).toBe(0);
+    expect(await recorded([`${run}-412`, `${run}-403`, `${run}-503`])).toBe('0');
+  });
+
+  it('records each of a burst of concurrent reads once, and one unwritable record fails only its own request', async () => {
+    const run = `r${Date.now()}`;
+    const ids = Array.from({ length: 40 }, (_, i) => `${run}-${i}`);
+    const answers = await Promise.all([
+      ...ids.map((id) => send('GET', `/fhir/Observation/${observation}`, id)),
+      send('GET', `/fhir/Observation/${observation}?note=%00`, `${run}-bad`),
+    ]);
+    expect(answers.slice(0, -1).map((a) => a.statusCode)).toEqual(ids.map(() => 200));
+    expect(answers[answers.length - 1].statusCode).toBe(503);
+    expect(await recorded(ids)).toBe(String(ids.length));
+    expect(await recorded([`${run}-bad`])).toBe('0');
   });
 
   it('drains each record exactly once with two drainers at work', async () => {

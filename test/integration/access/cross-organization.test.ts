@@ -141,6 +141,23 @@ describe('access model across organizations', () => {
       expect((await get(tokens.sysA, `/fhir/Observation/${ids.obsB}`)).statusCode).toBe(404);
     });
 
+    it('a read by id is decided by the resource itself, whatever the search index says of its compartment', async () => {
+      const observation = (patient: string): Resource => ({ resourceType: 'Observation', status: 'final', code: { text: 'SpO2' }, subject: { reference: `Patient/${patient}` } });
+      const unindexed = await seed(observation(ids.patientA));
+      const mislabelled = await seed(observation(ids.patientB));
+      const rid = async (id: string) => (await t.pool.query(`SELECT rid FROM resource WHERE resource_type = 'Observation' AND id = $1`, [id])).rows[0].rid;
+      // no compartment rows at all, and a wrong one claiming patient A's compartment for patient B's Observation
+      await t.pool.query(`DELETE FROM resource_compartment WHERE rid = $1`, [await rid(unindexed)]);
+      await t.pool.query(`INSERT INTO resource_compartment (rid, compartment_type, compartment_id) VALUES ($1, 'Patient', $2)`, [await rid(mislabelled), ids.patientA]);
+      expect((await get(tokens.sysA, `/fhir/Observation/${unindexed}`)).statusCode).toBe(200);
+      expect((await get(tokens.sysB, `/fhir/Observation/${unindexed}`)).statusCode).toBe(404);
+      expect((await get(tokens.citizenA, `/fhir/Observation/${unindexed}`)).statusCode).toBe(200);
+      expect((await get(tokens.sysA, `/fhir/Observation/${mislabelled}`)).statusCode).toBe(404);
+      expect((await get(tokens.clinicianA, `/fhir/Observation/${mislabelled}`)).statusCode).toBe(404);
+      expect((await get(tokens.citizenA, `/fhir/Observation/${mislabelled}`)).statusCode).toBe(404);
+      expect((await get(tokens.sysB, `/fhir/Observation/${mislabelled}`)).statusCode).toBe(200);
+    });
+
     it("the clinician of the episode's care team reads it, and may write for the patient", async () => {
       expect((await get(tokens.clinicianA, `/fhir/Observation/${ids.obsA}`)).statusCode).toBe(200);
       expect((await get(tokens.clinicianA, `/fhir/Observation/${ids.obsB}`)).statusCode).toBe(404);

@@ -61,6 +61,23 @@ describe('the /fhir auth guard', () => {
     expect(expired.headers['www-authenticate']).toMatch(/error="invalid_token", error_description="The access token has expired"/);
   });
 
+  it('checks a token\'s signature once for its lifetime, but not a tampered copy of it', async () => {
+    const app = await registerVendorApp(t);
+    const token = await accessToken(t, app, 'system/Patient.rs', { now: clock.now().getTime() });
+    const keyLookups = jest.spyOn(t.auth.keys, 'verificationKey');
+    try {
+      for (let i = 0; i < 3; i++) expect((await get('/fhir/Patient/nobody', token)).statusCode).toBe(404);
+      expect(keyLookups).toHaveBeenCalledTimes(1);
+      const [head, body, signature] = token.split('.');
+      const tampered = `${head}.${body}.${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+      expect((await get('/fhir/Patient/nobody', tampered)).statusCode).toBe(401);
+      const widened = `${head}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), scope: 'system/*.cruds' })).toString('base64url')}.${signature}`;
+      expect((await get('/fhir/Patient/nobody', widened)).statusCode).toBe(401);
+    } finally {
+      keyLookups.mockRestore();
+    }
+  });
+
   it("refuses a revoked client's live tokens at once", async () => {
     const app = await registerVendorApp(t);
     const token = await accessToken(t, app, 'system/Patient.rs', { now: clock.now().getTime() });

@@ -42,4 +42,16 @@ describe('index writes for resources created in the same transaction', () => {
     await t.services.store.transaction((tx) => tx.update({ resourceType: 'Patient', id, gender: 'other' }, { allowCreate: false }));
     expect(await tokenRows(rid)).toBe(before);
   });
+
+  it('createMany writes what create writes: current row, history row and index rows, in one statement', async () => {
+    const patient = (value: string) => ({ resourceType: 'Patient' as const, gender: 'female' as const, identifier: [{ system: 'urn:x', value }] });
+    const [one, many] = await t.services.store.transaction(async (tx) => [await tx.create(patient('one')), await tx.createMany([patient('a'), patient('b')])] as const);
+    expect(many.map((v) => v.versionId)).toEqual([1, 1]);
+    for (const v of [one, ...many]) {
+      expect((await t.services.store.read('Patient', v.id))?.json).toBe(v.json);
+      expect((await t.services.store.vread('Patient', v.id, 1))?.json).toBe(v.json);
+    }
+    expect(await tokenRows(await ridOf(many[0].id))).toBe(await tokenRows(await ridOf(one.id)));
+    expect(await tokenRows(await ridOf(many[1].id))).toBe(await tokenRows(await ridOf(one.id)));
+  });
 });

@@ -23,6 +23,7 @@ describe('Access: patients reached earlier in the request', () => {
         return ref?.startsWith('Patient/') ? [ref.slice('Patient/'.length)] : [];
       },
       searchFilter: () => undefined,
+      readReaching: async () => undefined,
     };
     const auth = { clientId: 'c', kind: 'system' as const, organization: 'Organization/o', scopes: parseScopes('system/*.cruds').scopes };
     return { access: new Access(auth, deps), asked };

@@ -1,0 +1,130 @@
+import type { AuthContext } from '../auth/context';
+import type { Clock } from '../clock';
+import { serviceUnavailable } from '../fhir/outcome';
+import { insertAuditRecords } from '../store/audit-outbox';
+import type { StoreTransaction } from '../store/resources';
+import type { Change } from '../store/versions';
+import { interactionOf, maskCpr, type AuditRecord } from './record';
+
+/** What the audit needs to know of the HTTP request (no bodies, no headers). */
+export interface RequestFacts {
+  requestId: string;
+  method: string;
+  /** The route pattern (`/fhir/:type/:id`), which names the interaction. */
+  route: string;
+  /** The request URL, query string included (masked before it is recorded). */
+  url: string;
+  /** The `:type` route parameter, when there is one. */
+  type?: string;
+}
+
+/** Who called and whose data the request reached (the request's Access). */
+export interface TouchedData {
+  readonly auth: AuthContext;
+  readonly touched: ReadonlySet<string>;
+  readonly touchedRids: readonly string[];
+}
+
+/**
+ * The audit of one request. A write records the patients it touched in its own database
+ * transaction, just before COMMIT: no second commit, and a write that fails (rolls back) leaves
+ * no record, as it changed nothing. What no committed transaction recorded (reads, search
+ * results) is recorded after the response is built and before it is sent (`leftover`). Each
+ * patient is recorded once per request. Reading the audit log itself is not audited again.
+ */
+export class RequestAudit {
+  readonly interaction: string;
+  readonly action: AuditRecord['action'];
+  private readonly recordedPatients = new Set<string>();
+  private recordedRids = 0;
+
+  constructor(
+    private readonly facts: RequestFacts,
+    private readonly access: TouchedData,
+    private readonly clock: Clock,
+  ) {
+    ({ interaction: this.interaction, action: this.action } = interactionOf(facts.method, facts.route));
+  }
+
+  private get audited(): boolean {
+    return !(this.facts.type === 'AuditEvent' && this.action === 'R');
+  }
+
+  /** Creates, updates, deletes, transactions and POSTed operations (not searches by POST). */
+  private get isWrite(): boolean {
+    return this.facts.method !== 'GET' && this.facts.method !== 'HEAD' && this.action !== 'R';
+  }
+
+  /**
+   * The store's before-commit hook: adds this request's record, for what it touched so far
+   * (a created Patient included), to the transaction. Returns what to run once COMMIT succeeded.
+   */
+  async beforeCommit(tx: StoreTransaction): Promise<(() => void) | undefined> {
+    if (!this.audited) return undefined;
+    const patients = new Set(this.access.touched);
+    for (const c of tx.changes) if (c.resourceType === 'Patient') patients.add(c.id);
+    const record = this.pending(committedStatus(this.interaction, tx.changes), patients);
+    if (!record) return undefined;
+    try {
+      await insertAuditRecords(tx.client, [record]);
+    } catch (err) {
+      throw Object.assign(serviceUnavailable('The request could not be audited; nothing was changed. Retry later.'), { cause: err });
+    }
+    const rids = this.access.touchedRids.length;
+    return () => {
+      for (const p of record.patients) this.recordedPatients.add(p);
+      this.recordedRids = rids;
+    };
+  }
+
+  /**
+   * The record of what no committed transaction of this request recorded, to be written before
+   * the response is sent; undefined when there is none. A write answered with an error leaves
+   * none: it changed nothing and returned no patient data.
+   */
+  leftover(status: number): AuditRecord | undefined {
+    if (!this.audited || (this.isWrite && status >= 400)) return undefined;
+    return this.pending(status, this.access.touched);
+  }
+
+  private pending(status: number, touched: ReadonlySet<string>): AuditRecord | undefined {
+    const patients = [...touched].filter((p) => !this.recordedPatients.has(p));
+    const rids = this.access.touchedRids.slice(this.recordedRids);
+    if (patients.length === 0 && rids.length === 0) return undefined;
+    const { url } = this.facts;
+    const q = url.indexOf('?');
+    const auth = this.access.auth;
+    return {
+      recorded: this.clock.now().toISOString(),
+      requestId: this.facts.requestId,
+      clientId: auth.clientId,
+      clientKind: auth.kind,
+      organization: auth.organization,
+      practitioner: auth.practitioner,
+      careTeam: auth.careTeam,
+      interaction: this.interaction,
+      action: this.action,
+      status,
+      method: this.facts.method,
+      path: maskCpr(q < 0 ? url : url.slice(0, q)),
+      query: q < 0 ? undefined : maskCpr(decodeURIComponentSafe(url.slice(q + 1))),
+      patients,
+      rids: [...rids],
+    };
+  }
+}
+
+/** The status a write answers once its transaction commits (https://hl7.org/fhir/R4/http.html). */
+function committedStatus(interaction: string, changes: readonly Change[]): number {
+  if (interaction === 'create') return changes.some((c) => c.action === 'create') ? 201 : 200;
+  if (interaction === 'update') return changes[0]?.action === 'create' ? 201 : 200;
+  return 200;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
