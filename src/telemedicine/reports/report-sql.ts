@@ -51,7 +51,15 @@ const TASK_AUTHORED = paramKey('Task', 'authored-on');
 const ref = (path: string, type: string) => `substring(c#>>'{${path}}' from '^${type}/(.+)$')`;
 const codeOf = (array: string, system: string) => `(SELECT x->>'code' FROM jsonb_array_elements(${array}) x WHERE x->>'system' = '${system}' LIMIT 1)`;
 const idOf = (system: string) => `(SELECT x->>'value' FROM jsonb_array_elements(c->'identifier') x WHERE x->>'system' = '${system}' LIMIT 1)`;
-const endOf = (text: string) => `CASE WHEN length(${text}) = 10 THEN (${text})::date + 1 ELSE (${text})::timestamptz END`;
+/**
+ * A FHIR dateTime as the first and the last instant it can mean: "2026", "2026-05" and
+ * "2026-05-14" are valid dateTimes (https://hl7.org/fhir/R4/datatypes.html#dateTime) that a bare
+ * ::timestamptz cast rejects.
+ */
+const startOf = (text: string) =>
+  `CASE length(${text}) WHEN 4 THEN (${text} || '-01-01')::timestamptz WHEN 7 THEN (${text} || '-01')::timestamptz ELSE (${text})::timestamptz END`;
+const endOf = (text: string) =>
+  `CASE length(${text}) WHEN 4 THEN (${text} || '-01-01')::date + interval '1 year' WHEN 7 THEN (${text} || '-01')::date + interval '1 month' WHEN 10 THEN (${text})::date + 1 ELSE (${text})::timestamptz END`;
 
 /** Episodes with their group keys ($1 = grouping is not a bind: it picks a column from a fixed list). */
 const EPISODES = `
@@ -62,7 +70,7 @@ const EPISODES = `
   orgs AS (SELECT a.id, COALESCE(a.region, p.region) AS region, a.municipality FROM orgs0 a LEFT JOIN orgs0 p ON p.id = a.parent),
   ep0 AS (
     SELECT e.id, ${ref('patient,reference', 'Patient')} AS patient, c->>'status' AS status,
-           (c#>>'{period,start}')::timestamptz AS starts, ${endOf(`c#>>'{period,end}'`)} AS ends,
+           ${startOf(`c#>>'{period,start}'`)} AS starts, ${endOf(`c#>>'{period,end}'`)} AS ends,
            ${ref('managingOrganization,reference', 'Organization')} AS org, substring(c#>'{diagnosis,0}'#>>'{condition,reference}' from '^Condition/(.+)$') AS condition
       FROM resource e, LATERAL (SELECT e.content::jsonb AS c) j WHERE e.resource_type = 'EpisodeOfCare' AND NOT e.deleted),
   ep AS (

@@ -30,7 +30,7 @@ async function directCounts(): Promise<Map<string, { citizens: number; measureme
               (SELECT i->>'value' FROM resource ro, jsonb_array_elements(ro.content::jsonb->'identifier') i
                 WHERE ro.resource_type = 'Organization' AND 'Organization/' || ro.id = o.content::jsonb->'partOf'->>'reference' AND i->>'system' = 'urn:iso:std:iso:3166:-2') AS region
          FROM resource e JOIN resource o ON o.resource_type = 'Organization' AND 'Organization/' || o.id = e.content::jsonb->'managingOrganization'->>'reference'
-        WHERE e.resource_type = 'EpisodeOfCare' AND NOT e.deleted AND (e.content::jsonb->'period'->>'start')::date <= '2019-06-30')
+        WHERE e.resource_type = 'EpisodeOfCare' AND NOT e.deleted AND left(e.content::jsonb->'period'->>'start', 10) <= '2019-06-30')
      SELECT e.region, count(DISTINCT e.patient)::int AS citizens,
             (SELECT count(*)::int FROM resource ob, e e2 WHERE e2.region = e.region AND ob.resource_type = 'Observation' AND NOT ob.deleted
                AND ob.content::jsonb->'subject'->>'reference' = e2.patient AND (CASE WHEN ob.content::jsonb->>'effectiveDateTime' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' THEN (ob.content::jsonb->>'effectiveDateTime')::timestamptz END) BETWEEN '2019-04-01T00:00:00+02:00' AND '2019-07-01T00:00:00+02:00') AS measurements,
@@ -103,5 +103,20 @@ describe('$rollout-report over a seeded cohort', () => {
   it('is announced in the CapabilityStatement as a system-level operation', async () => {
     const statement = (await t.app.inject({ url: '/fhir/metadata' })).json() as { rest: Array<{ operation?: Array<{ name: string; definition: string }> }> };
     expect(statement.rest[0].operation).toContainEqual({ name: 'rollout-report', definition: 'https://kolibri.dk/fhir/OperationDefinition/rollout-report' });
+  });
+
+  it('answers episodes whose period is a partial date (year or year-month) instead of failing', async () => {
+    const id = `${prefix}-partial`;
+    await t.services.store.transaction(async (tx) => {
+      await tx.update({ resourceType: 'Patient', id }, { allowCreate: true });
+      await tx.update({ resourceType: 'EpisodeOfCare', id, status: 'finished', patient: { reference: `Patient/${id}` }, period: { start: '2031-05', end: '2032' } }, { allowCreate: true });
+    });
+    for (const format of ['json', 'csv', 'html']) {
+      const res = await t.app.inject({ url: `/fhir/$rollout-report?periodStart=2031-04-01&periodEnd=2031-06-30&_format=${format}` });
+      expect(res.statusCode).toBe(200);
+    }
+    const bundle = (await t.app.inject({ url: '/fhir/$rollout-report?periodStart=2031-04-01&periodEnd=2031-06-30&grouping=diagnosis' })).json() as Bundle;
+    // the episode (no diagnosis) is active from 2031-05-01 in a report of 2031-04..06
+    expect(score((bundle.entry ?? []).map((e) => e.resource as MeasureReport).find((r) => regionOf(r) === 'DK') as MeasureReport, 'active-citizens')).toBeGreaterThanOrEqual(1);
   });
 });
