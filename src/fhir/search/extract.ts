@@ -209,8 +209,12 @@ function safeEvaluate(fn: CompiledPath, input: unknown): unknown[] {
 
 const FACETS = ['', Facet.text, Facet.identifier, Facet.ofType, Facet.component(0), Facet.component(1), Facet.component(2)];
 
+/** Registries already checked (a registry's parameters never change; services build several extractors). */
+const checked = new WeakSet<DefinitionRegistry>();
+
 /** Param keys are 32-bit hashes; refuse to start if two different names collide. */
 function checkKeyCollisions(registry: DefinitionRegistry): void {
+  if (checked.has(registry)) return;
   const seen = new Map<number, string>();
   for (const type of registry.resourceTypes()) {
     for (const sp of registry.searchParameters(type)) {
@@ -223,4 +227,5 @@ function checkKeyCollisions(registry: DefinitionRegistry): void {
       }
     }
   }
+  checked.add(registry);
 }
