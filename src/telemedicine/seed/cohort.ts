@@ -38,7 +38,6 @@ export interface PatientUnit {
   claims: SeedClaim[];
 }
 
-const MWF_0800: TimingRepeat = { frequency: 1, period: 1, periodUnit: 'wk', dayOfWeek: ['mon', 'wed', 'fri'], timeOfDay: ['08:00:00'], duration: 4, durationUnit: 'h' };
 const DAILY_0700: TimingRepeat = { frequency: 1, period: 1, periodUnit: 'd', timeOfDay: ['07:00:00'], duration: 4, durationUnit: 'h' };
 
 const orgId = (p: string, code: string) => `${p}-org-${code.toLowerCase()}`;
@@ -75,8 +74,8 @@ export function patientUnit(options: CohortOptions, index: number): PatientUnit 
   const start = enrolled.toISODate() as string;
   const regimes: Array<{ m: fhir.Measurement; repeat: TimingRepeat }> =
     diagnosis === 'DJ44'
-      ? [{ m: fhir.MEASUREMENTS.spo2, repeat: MWF_0800 }, { m: fhir.MEASUREMENTS.pulse, repeat: MWF_0800 }]
-      : [{ m: fhir.MEASUREMENTS.weight, repeat: DAILY_0700 }, { m: fhir.MEASUREMENTS.pulse, repeat: MWF_0800 }];
+      ? [{ m: fhir.MEASUREMENTS.spo2, repeat: fhir.MON_WED_FRI_0800_4H }, { m: fhir.MEASUREMENTS.pulse, repeat: fhir.MON_WED_FRI_0800_4H }]
+      : [{ m: fhir.MEASUREMENTS.weight, repeat: DAILY_0700 }, { m: fhir.MEASUREMENTS.pulse, repeat: fhir.MON_WED_FRI_0800_4H }];
   const srs = regimes.map((r, i) => fhir.serviceRequest(`${id('sr')}-${i}`, pat, eoc, r.m, { ...r.repeat, boundsPeriod: { start } }));
   const resources: Resource[] = [
     fhir.patient(pat, cprNumber(birth, gender, rand), pick(FAMILY_NAMES), pick(GIVEN_NAMES[gender]), gender, birth),

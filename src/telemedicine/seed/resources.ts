@@ -36,6 +36,9 @@ export interface Measurement {
   thresholds: Array<{ type: 'RAL' | 'GAL'; low?: number; high?: number }>;
 }
 
+/** The COPD plan's measurement times (Mon/Wed/Fri 08:00, a 4-hour window), without bounds; the plan template says the same. */
+export const MON_WED_FRI_0800_4H: TimingRepeat = { frequency: 1, period: 1, periodUnit: 'wk', dayOfWeek: ['mon', 'wed', 'fri'], timeOfDay: ['08:00:00'], duration: 4, durationUnit: 'h' };
+
 export const MEASUREMENTS = {
   spo2: { code: 'NPU03011', display: 'Iltmætning (SpO2)', unit: '%', thresholds: [{ type: 'RAL', low: 85 }, { type: 'GAL', low: 88 }] },
   pulse: { code: 'NPU21692', display: 'Puls', unit: '/min', thresholds: [{ type: 'RAL', low: 50, high: 130 }, { type: 'GAL', low: 60, high: 110 }] },

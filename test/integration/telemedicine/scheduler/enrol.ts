@@ -53,13 +53,4 @@ export function spo2(e: Enrolment, srIndex: number, id: string, value: number, e
   return fhir.observation(id, e.patientId, e.episodeId, e.serviceRequestIds[srIndex], fhir.MEASUREMENTS.spo2, value, effective);
 }
 
-export const MON_WED_FRI_0800_4H: TimingRepeat = {
-  boundsPeriod: { start: '2026-03-01' },
-  frequency: 1,
-  period: 1,
-  periodUnit: 'wk',
-  dayOfWeek: ['mon', 'wed', 'fri'],
-  timeOfDay: ['08:00:00'],
-  duration: 4,
-  durationUnit: 'h',
-};
+export const MON_WED_FRI_0800_4H: TimingRepeat = { ...fhir.MON_WED_FRI_0800_4H, boundsPeriod: { start: '2026-03-01' } };

@@ -1,18 +1,10 @@
+import { MON_WED_FRI_0800_4H as COPD_TIMES } from '../../../../src/telemedicine/seed/resources';
 import { slotsClosedBetween, slotsOverlapping, type TimingRepeat } from '../../../../src/telemedicine/scheduler/slots';
 
 const iso = (d: Date) => d.toISOString().replace('.000', '');
 const spans = (slots: Array<{ start: Date; end: Date; expected: number }>) => slots.map((s) => `${iso(s.start)}/${iso(s.end)}×${s.expected}`);
 
-const MON_WED_FRI_0800_4H: TimingRepeat = {
-  boundsPeriod: { start: '2026-01-01' },
-  frequency: 1,
-  period: 1,
-  periodUnit: 'wk',
-  dayOfWeek: ['mon', 'wed', 'fri'],
-  timeOfDay: ['08:00:00'],
-  duration: 4,
-  durationUnit: 'h',
-};
+const MON_WED_FRI_0800_4H: TimingRepeat = { ...COPD_TIMES, boundsPeriod: { start: '2026-01-01' } };
 
 describe('slotsOverlapping (Europe/Copenhagen)', () => {
   it('gives Mon/Wed/Fri 08:00–12:00 local as 07:00–11:00Z in winter time', () => {
