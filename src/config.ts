@@ -1,5 +1,4 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { DEFAULT_DEFINITIONS_CACHE } from './fhir/definitions/cache';
 import { loadAuthConfig, type AuthSettings } from './auth/config';
 import { parseEnforcedProfiles, type EnforcedProfiles } from './fhir/validation/enforced-profiles';
 
@@ -109,7 +108,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes,
     updateCreate: bool('KOLIBRI_UPDATE_CREATE', true),
     profileDirs: (env.KOLIBRI_PROFILE_DIRS || 'fhir-profiles').split(',').map((s) => s.trim()).filter(Boolean),
-    definitionsCacheDir: env.KOLIBRI_DEFINITIONS_CACHE === 'off' ? undefined : env.KOLIBRI_DEFINITIONS_CACHE || join(tmpdir(), 'kolibri-definitions'),
+    definitionsCacheDir: env.KOLIBRI_DEFINITIONS_CACHE === 'off' ? undefined : env.KOLIBRI_DEFINITIONS_CACHE || DEFAULT_DEFINITIONS_CACHE,
     poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
     embeddedPostgresPort: int('KOLIBRI_EMBEDDED_PG_PORT', 5488, 1, 65535),
     migrateOnStart: bool('KOLIBRI_MIGRATE', true),

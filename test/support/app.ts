@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
@@ -7,6 +6,7 @@ import { AuthService } from '../../src/auth/auth-service';
 import type { AuthSettings } from '../../src/auth/config';
 import { lookupFrom } from '../../src/auth/token-context';
 import { systemClock, type Clock } from '../../src/clock';
+import { DEFAULT_DEFINITIONS_CACHE } from '../../src/fhir/definitions/cache';
 import { loadDefinitions } from '../../src/fhir/definitions/load';
 import type { DefinitionRegistry } from '../../src/fhir/definitions/registry';
 import { createServices, type ServiceOptions, type Services } from '../../src/services';
@@ -27,7 +27,7 @@ let registry: DefinitionRegistry | undefined;
  * checks a cached load equals a fresh one).
  */
 export function testRegistry(): DefinitionRegistry {
-  return (registry ??= loadDefinitions({ profileDirs: [join(ROOT, 'fhir-profiles')], cacheDir: join(tmpdir(), 'kolibri-definitions') }));
+  return (registry ??= loadDefinitions({ profileDirs: [join(ROOT, 'fhir-profiles')], cacheDir: DEFAULT_DEFINITIONS_CACHE }));
 }
 
 export function testDatabaseUrl(): string {

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** Where prepared definitions are kept unless KOLIBRI_DEFINITIONS_CACHE says otherwise. */
+export const DEFAULT_DEFINITIONS_CACHE = join(tmpdir(), 'kolibri-definitions');
 
 /**
  * A derived-file cache for the loaded definitions: the R4 base files are ~57 MB of JSON, and
