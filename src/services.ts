@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { DefinitionRegistry } from './fhir/definitions/registry';
 import { createValidator } from './fhir/validation/validator';
-import { withOperations } from './http/routes/operations';
+import { systemOperations, withOperations } from './http/routes/operations';
 import { ROLLOUT_REPORT_OPERATION } from './telemedicine/reports/operation';
 import { findByCanonical, type CanonicalLookup } from './store/canonical';
 import { buildCapabilityStatement } from './interactions/capabilities';
@@ -114,7 +114,8 @@ export function createServices(options: ServiceOptions): Services {
         searchParams: (type) => capabilitySearchParams(options.registry, type),
         systemInteractions: ['history-system', 'search-system'],
         security: smartSecurity(options.config.baseUrl),
-        systemOperations: [ROLLOUT_REPORT_OPERATION],
+        // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
+        systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],
         decorateResource: (r) => withOperations(withEnteredInErrorRule(r)),
       })),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),

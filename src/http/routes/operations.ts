@@ -102,6 +102,11 @@ export function withOperations(
   return ops.length ? { ...resource, operation: [...(resource.operation ?? []), ...ops] } : resource;
 }
 
+/** CapabilityStatement rest.operation: the table's system-level operations (`[base]/$name`). */
+export function systemOperations(operations: readonly Operation[] = OPERATIONS): Array<{ name: string; definition: string }> {
+  return operations.filter((op) => op.levels.includes('system')).map((op) => ({ name: op.name, definition: op.definition }));
+}
+
 /** A parsed query object back to [name, value] pairs (repeats kept). */
 function queryPairs(query: OperationContext['query']): Array<[string, string]> {
   return Object.entries(query).flatMap(([name, v]) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => [name, x] as [string, string])));
