@@ -25,6 +25,7 @@ export type NewClient = Pick<Client, 'clientId' | 'name' | 'kind' | 'organizatio
 /** Which scope contexts each kind of client may hold. */
 const CONTEXTS: Record<ClientKind, ScopeContext[]> = {
   system: ['system'],
+  operator: ['system'],
   clinician: ['user', 'patient'],
   citizen: ['patient'],
 };

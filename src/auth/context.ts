@@ -1,7 +1,12 @@
 import { parseScopes, type Scope } from './scopes';
 
-/** What a registered client is: a backend system, a clinician app or a citizen app. */
-export type ClientKind = 'system' | 'clinician' | 'citizen';
+/**
+ * What a registered client is: a backend system of an organization, a clinician app, a citizen
+ * app, or an operator tool (the national operator: writes definitional resources such as
+ * Questionnaires, plan templates and terminology, and the Organization directory; reaches no
+ * patient data).
+ */
+export type ClientKind = 'system' | 'clinician' | 'citizen' | 'operator';
 
 /**
  * Who is calling and on whose behalf: the result of checking a bearer token, set on every
@@ -11,6 +16,7 @@ export type ClientKind = 'system' | 'clinician' | 'citizen';
  * - `system`: a backend service acting within `organization`.
  * - `clinician`: `practitioner` working in `careTeam` (and optionally one `episodeOfCare`/`patient`).
  * - `citizen`: `patient` only.
+ * - `operator`: definitional resources and the Organization directory; no patient data.
  * - `development`: KOLIBRI_AUTH=off on loopback; full system access, no organization.
  */
 export interface AuthContext {

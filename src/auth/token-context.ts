@@ -11,6 +11,7 @@ export type TokenContext = Partial<Record<ContextField, string>>;
 /** Which context each kind must, may and must not assert. */
 const RULES: Record<Client['kind'], { required: ContextField[]; allowed: ContextField[] }> = {
   system: { required: [], allowed: [] },
+  operator: { required: [], allowed: [] },
   clinician: { required: ['practitioner', 'careTeam'], allowed: ['practitioner', 'careTeam', 'episodeOfCare', 'patient'] },
   citizen: { required: ['patient'], allowed: ['patient', 'episodeOfCare'] },
 };

@@ -30,6 +30,12 @@ export class Access {
   readonly policy: AccessPolicy;
   /** Patients whose data this request read or wrote. */
   readonly touched = new Set<string>();
+  /**
+   * Patients whose data this request asked for and was refused (a read by id of a resource in
+   * their compartment that the caller may not see): the audit records a failed access in their
+   * trail, while the caller gets the same 404 as for a resource that does not exist.
+   */
+  readonly denied = new Set<string>();
   /** Search results (resource.rid) this request returned; their patients are looked up for the audit. */
   readonly touchedRids: string[] = [];
   /**
@@ -88,7 +94,10 @@ export class Access {
     }
     if (patients.length === 0) return seesUnassigned(this.policy);
     const reachable = await this.reachable(patients);
-    if (reachable.size === 0) return false;
+    if (reachable.size === 0) {
+      for (const p of patients) this.denied.add(p);
+      return false;
+    }
     for (const p of patients) this.touched.add(p);
     return true;
   }
