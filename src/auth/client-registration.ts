@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
-import type { ClientKind } from './context';
+import { CLIENT_KINDS, isClientKind, type ClientKind } from './context';
 import { parseScopes, type ScopeContext } from './scopes';
 
 /** A registered OAuth client (SMART Backend Services, private_key_jwt). */
@@ -44,7 +44,7 @@ export function checkRegistration(input: unknown): { client?: NewClient; problem
   const clientId = o.clientId;
   if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) problems.push('clientId: 1–128 characters of A-Z a-z 0-9 . _ ~ -');
   const kind = o.kind as ClientKind;
-  if (!(kind in CONTEXTS)) problems.push(`kind: one of ${Object.keys(CONTEXTS).join(', ')}`);
+  if (!isClientKind(kind)) problems.push(`kind: one of ${CLIENT_KINDS.join(', ')}`);
   const organization = o.organization;
   if (typeof organization !== 'string' || !ORGANIZATION.test(organization)) problems.push('organization: a reference Organization/<id>');
   const scopeText = Array.isArray(o.scopes) ? o.scopes.join(' ') : o.scopes;
@@ -52,7 +52,7 @@ export function checkRegistration(input: unknown): { client?: NewClient; problem
   if (parsed.invalid.length) problems.push(`scopes: malformed ${parsed.invalid.join(', ')}`);
   if (parsed.other.length) problems.push(`scopes: only clinical scopes can be registered, not ${parsed.other.join(', ')}`);
   if (!parsed.scopes.length && !parsed.invalid.length) problems.push('scopes: at least one, e.g. system/Observation.rs');
-  const wrong = CONTEXTS[kind] ? parsed.scopes.filter((s) => !CONTEXTS[kind].includes(s.context)) : [];
+  const wrong = isClientKind(kind) ? parsed.scopes.filter((s) => !CONTEXTS[kind].includes(s.context)) : [];
   if (wrong.length) problems.push(`scopes: a ${kind} client may only hold ${CONTEXTS[kind].map((c) => `${c}/`).join(' or ')} scopes`);
   const { jwks, jwksUri } = o;
   if ((jwks === undefined) === (jwksUri === undefined)) problems.push('give exactly one of jwks (inline JWKS) or jwksUri');

@@ -12,7 +12,7 @@ import { migrationsDir } from '../version';
 import { withDatabase } from './database';
 
 const USAGE = `Usage: kolibri clients <command>
-  add --id <client_id> --kind system|clinician|citizen --organization Organization/<id>
+  add --id <client_id> --kind system|clinician|citizen|operator --organization Organization/<id>
       --scopes "<scope> <scope>…" (--jwks <file.json> | --jwks-uri <url>) [--name <text>]
   list [--json]
   revoke <client_id>
@@ -20,10 +20,13 @@ const USAGE = `Usage: kolibri clients <command>
 Uses DATABASE_URL (or the embedded database under KOLIBRI_DATA_DIR: stop the server first,
 or use the admin API /admin/clients of the running server).`;
 
-/** `kolibri clients add|list|revoke|rotate-key`: the client registry from the command line. */
-export async function run(argv: string[]): Promise<number> {
+/**
+ * `kolibri clients add|list|revoke|rotate-key`: the client registry from the command line.
+ * `env` is the environment the configuration is read from (tests pass their database).
+ */
+export async function run(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   try {
-    return await clients(argv);
+    return await clients(argv, env);
   } catch (err) {
     const message = err instanceof ConfigError || err instanceof FhirError ? err.message : (err as Error).message;
     process.stderr.write(`kolibri clients: ${message}\n`);
@@ -31,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-async function clients(argv: string[]): Promise<number> {
+async function clients(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -78,7 +81,7 @@ async function clients(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const config = loadConfig(process.env);
+  const config = loadConfig(env);
   return withDatabase(config, async (db) => {
     if (config.migrateOnStart) await migrate(db.pool, readMigrations(migrationsDir));
     const clients = new ClientStore(db.pool);

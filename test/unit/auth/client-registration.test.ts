@@ -24,6 +24,8 @@ describe('client registration checks', () => {
     expect(checkRegistration({ ...valid, kind: 'citizen', scopes: 'system/*.rs' }).problems.join()).toMatch(/citizen client may only hold patient\//);
     expect(checkRegistration({ ...valid, kind: 'clinician', scopes: 'user/*.cruds patient/*.rs' }).problems).toEqual([]);
     expect(checkRegistration({ ...valid, scopes: 'openid system/*.rs' }).problems.join()).toMatch(/only clinical scopes/);
+    expect(checkRegistration({ ...valid, kind: 'operator', scopes: 'system/Questionnaire.cruds' })).toMatchObject({ problems: [], client: { kind: 'operator' } });
+    expect(checkRegistration({ ...valid, kind: 'operator', scopes: 'user/*.rs' }).problems.join()).toMatch(/operator client may only hold system\//);
   });
 
   it('checks ids, kinds and organizations', () => {
@@ -31,5 +33,7 @@ describe('client registration checks', () => {
     expect(text).toMatch(/clientId/);
     expect(text).toMatch(/kind/);
     expect(text).toMatch(/organization/);
+    // names an object's own properties carry are no kinds either (once a TypeError, not a problem)
+    for (const kind of ['constructor', 'toString', '__proto__']) expect(checkRegistration({ ...valid, kind }).problems.join()).toMatch(/kind: one of/);
   });
 });
