@@ -14,6 +14,7 @@ import { withDatabase } from './database';
 const USAGE = `Usage: kolibri clients <command>
   add --id <client_id> --kind system|clinician|citizen|operator --organization Organization/<id>
       --scopes "<scope> <scope>…" (--jwks <file.json> | --jwks-uri <url>) [--name <text>]
+      [--patient Patient/<id>]   the patient a citizen client acts for (required for citizen)
   list [--json]
   revoke <client_id>
   rotate-key            new server signing key (old keys verify until their tokens expire)
@@ -42,6 +43,7 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
       id: { type: 'string' },
       kind: { type: 'string' },
       organization: { type: 'string' },
+      patient: { type: 'string' },
       scopes: { type: 'string' },
       jwks: { type: 'string' },
       'jwks-uri': { type: 'string' },
@@ -65,6 +67,7 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
       clientId: values.id,
       kind: values.kind,
       organization: values.organization,
+      patient: values.patient,
       scopes: values.scopes,
       jwks: values.jwks ? JSON.parse(readFileSync(values.jwks, 'utf8')) : undefined,
       jwksUri: values['jwks-uri'],
@@ -87,11 +90,11 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
     const clients = new ClientStore(db.pool);
     if (registration) {
       const added = await clients.add(registration);
-      process.stdout.write(`registered ${added.clientId} (${added.kind}, ${added.organization})\n`);
+      process.stdout.write(`registered ${added.clientId} (${[added.kind, added.organization, added.patient].filter(Boolean).join(', ')})\n`);
     } else if (command === 'list') {
       const all = await clients.list();
       if (values.json) process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
-      else for (const c of all) process.stdout.write(`${c.clientId}\t${c.status}\t${c.kind}\t${c.organization}\t${c.scopes.join(' ')}\n`);
+      else for (const c of all) process.stdout.write(`${c.clientId}\t${c.status}\t${c.kind}\t${c.organization}\t${c.patient ?? '-'}\t${c.scopes.join(' ')}\n`);
     } else if (command === 'revoke') {
       const revoked = await clients.revoke(arg);
       if (!revoked) {

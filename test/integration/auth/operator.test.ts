@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair } from 'jose';
 import { signAccessToken } from '../../../src/auth/access-token';
 import type { Client } from '../../../src/auth/client-registration';
-import { run } from '../../../src/cli/clients';
 import { systemClock } from '../../../src/clock';
-import { createTestApp, testDatabaseUrl, type TestApp } from '../../support/app';
-import { accessToken, ADMIN_TOKEN, decodeParts, type VendorApp } from './vendor-app';
+import { createTestApp, type TestApp } from '../../support/app';
+import { clientsCli } from './clients-cli';
+import { accessToken, ADMIN_TOKEN, decodeParts, vendorKeys } from './vendor-app';
 
 /**
  * The operator kind (the national operator's tools: definitional resources, no patient data)
@@ -27,16 +26,8 @@ describe('operator clients', () => {
     await t.close();
   });
 
-  /** A key pair for a vendor app whose registration the test sends itself. */
-  const keyPair = async () => {
-    const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
-    const kid = randomUUID();
-    return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES384' } };
-  };
-  const vendorApp = (clientId: string, keys: Awaited<ReturnType<typeof keyPair>>, client: Client): VendorApp => ({ clientId, alg: 'ES384', ...keys, client });
-
   it('registers an operator client through the admin API; its token says client_kind operator and authenticates as kind operator', async () => {
-    const keys = await keyPair();
+    const keys = await vendorKeys();
     const clientId = `operator-${randomUUID()}`;
     const added = await t.app.inject({
       method: 'POST',
@@ -47,29 +38,23 @@ describe('operator clients', () => {
     expect(added.statusCode).toBe(201);
     expect(added.json()).toMatchObject({ clientId, kind: 'operator' });
 
-    const token = await accessToken(t, vendorApp(clientId, keys, added.json()), 'system/Questionnaire.cruds');
+    const token = await accessToken(t, { clientId, ...keys, client: added.json() }, 'system/Questionnaire.cruds');
     expect(decodeParts(token).payload).toMatchObject({ client_id: clientId, client_kind: 'operator', organization: 'Organization/sds' });
     expect(await t.auth.authenticate(token)).toMatchObject({ clientId, kind: 'operator', organization: 'Organization/sds' });
   });
 
   it('registers an operator client through `kolibri clients add --kind operator`', async () => {
-    const keys = await keyPair();
+    const keys = await vendorKeys();
     const clientId = `operator-cli-${randomUUID()}`;
     const jwksFile = join(dir, `${clientId}.jwks.json`);
     writeFileSync(jwksFile, JSON.stringify({ keys: [keys.publicJwk] }));
-    let out = '';
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    try {
-      const argv = ['add', '--id', clientId, '--kind', 'operator', '--organization', 'Organization/sds', '--scopes', 'system/ValueSet.cruds', '--jwks', jwksFile];
-      expect(await run(argv, { DATABASE_URL: testDatabaseUrl(), KOLIBRI_MIGRATE: 'off' })).toBe(0);
-    } finally {
-      write.mockRestore();
-    }
+    const { code, out } = await clientsCli('add', '--id', clientId, '--kind', 'operator', '--organization', 'Organization/sds', '--scopes', 'system/ValueSet.cruds', '--jwks', jwksFile);
+    expect(code).toBe(0);
     expect(out).toContain(`registered ${clientId} (operator, Organization/sds)`);
 
     const client = await t.auth.clients.get(clientId);
     expect(client).toMatchObject({ kind: 'operator', scopes: ['system/ValueSet.cruds'] });
-    const token = await accessToken(t, vendorApp(clientId, keys, client as Client), 'system/ValueSet.rs');
+    const token = await accessToken(t, { clientId, ...keys, client: client as Client }, 'system/ValueSet.rs');
     expect(await t.auth.authenticate(token)).toMatchObject({ clientId, kind: 'operator' });
   });
 

@@ -28,6 +28,19 @@ describe('client registration checks', () => {
     expect(checkRegistration({ ...valid, kind: 'operator', scopes: 'user/*.rs' }).problems.join()).toMatch(/operator client may only hold system\//);
   });
 
+  it('binds a citizen client to one patient, and only a citizen client', () => {
+    const citizen = { ...valid, kind: 'citizen', scopes: 'patient/*.rs' };
+    expect(checkRegistration({ ...citizen, patient: 'Patient/pat-1' })).toMatchObject({ problems: [], client: { kind: 'citizen', patient: 'Patient/pat-1' } });
+    for (const patient of [undefined, '', 'pat-1', 'Practitioner/1', 'Patient/', `Patient/${'x'.repeat(65)}`, 7]) {
+      expect(checkRegistration({ ...citizen, patient }).problems.join()).toMatch(/patient: a reference Patient\/<id>, required for a citizen client/);
+    }
+    for (const kind of ['system', 'operator']) {
+      expect(checkRegistration({ ...valid, kind, patient: 'Patient/pat-1' }).problems.join()).toMatch(new RegExp(`only a citizen client is bound to a patient, not a ${kind} client`));
+    }
+    expect(checkRegistration({ ...valid, kind: 'clinician', scopes: 'user/*.rs', patient: 'Patient/pat-1' }).problems.join()).toMatch(/only a citizen client/);
+    expect(checkRegistration(valid).client).not.toHaveProperty('patient');
+  });
+
   it('checks ids, kinds and organizations', () => {
     const text = checkRegistration({ ...valid, clientId: 'bad id', kind: 'robot', organization: 'Patient/1' }).problems.join('\n');
     expect(text).toMatch(/clientId/);
