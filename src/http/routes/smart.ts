@@ -3,6 +3,7 @@ import { InvalidTokenError } from '../../auth/access-token';
 import type { AuthService } from '../../auth/auth-service';
 import { OAuthError } from '../../auth/oauth-error';
 import { FhirError } from '../../fhir/outcome';
+import { FORM_PAIRS } from '../content-type';
 
 /**
  * The authorization server's HTTP face: discovery (`/fhir/.well-known/smart-configuration`),
@@ -56,11 +57,22 @@ export function registerSmartRoutes(app: FastifyInstance, service: AuthService):
   });
 }
 
-/** Form parameters as strings (anything else is dropped). */
-function formOf(request: FastifyRequest): Record<string, string | undefined> {
-  const body = request.body;
-  if (typeof body !== 'object' || body === null) throw new OAuthError('invalid_request', 'send application/x-www-form-urlencoded parameters');
-  return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+/**
+ * The parameters of an OAuth request, each given once. The token and introspection endpoints
+ * take `application/x-www-form-urlencoded` only (RFC 6749 §4.4.2 and §3.2, RFC 7662 §2.1): a JSON
+ * body is `invalid_request`, never read as parameters. A parameter given twice is
+ * `invalid_request` too (RFC 6749 §3.1: "Request and response parameters MUST NOT be included
+ * more than once"): which of two grant_types or assertions would count is the caller's guess.
+ */
+function formOf(request: FastifyRequest): Record<string, string> {
+  const pairs = (request.body as { [FORM_PAIRS]?: Array<[string, string]> } | undefined)?.[FORM_PAIRS];
+  if (!pairs) throw new OAuthError('invalid_request', 'send application/x-www-form-urlencoded parameters');
+  const form: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of pairs) {
+    if (name in form) throw new OAuthError('invalid_request', `the parameter ${name.slice(0, 64)} is given more than once`);
+    form[name] = value;
+  }
+  return form;
 }
 
 async function mayIntrospect(service: AuthService, authorization: string | undefined): Promise<boolean> {
