@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { InvalidTokenError } from '../../auth/access-token';
 import type { AuthService } from '../../auth/auth-service';
 import { OAuthError } from '../../auth/oauth-error';
+import { maskCpr } from '../../audit/record';
 import { FhirError } from '../../fhir/outcome';
 import { FORM_PAIRS } from '../content-type';
 
@@ -26,7 +27,8 @@ export function registerSmartRoutes(app: FastifyInstance, service: AuthService):
   // Anything that goes wrong before or around an OAuth endpoint is an OAuth error too.
   const oauthErrors = (error: FastifyError | FhirError | OAuthError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof OAuthError) {
-      request.log.info({ error: error.error, reason: error.description }, 'oauth request refused');
+      // The reason may name what the client sent, e.g. 'Patient/0101504321 does not exist': no CPR number reaches the log.
+      request.log.info({ error: error.error, reason: maskCpr(error.description) }, 'oauth request refused');
       if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="kolibri"');
       return json(reply, error.toJSON(), error.status);
     }
