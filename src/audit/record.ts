@@ -21,14 +21,6 @@ export interface AuditRecord {
   rids: string[];
 }
 
-// A CPR number: DDMMYY, optional hyphen, four digits (https://cpr.dk). Masked wherever it
-// appears in recorded text, including inside identifier tokens such as `…|0101504321`.
-const CPR = /(^|[^0-9])\d{6}-?\d{4}(?![0-9])/g;
-
-export function maskCpr(text: string): string {
-  return text.replace(CPR, (_m, before: string) => `${before}xxxxxx-xxxx`);
-}
-
 const ACTION_OF: Record<string, AuditRecord['action']> = {
   create: 'C',
   read: 'R',

@@ -4,7 +4,8 @@ import { serviceUnavailable } from '../fhir/outcome';
 import { insertAuditRecords } from '../store/audit-outbox';
 import type { StoreTransaction } from '../store/resources';
 import type { Change } from '../store/versions';
-import { interactionOf, maskCpr, type AuditRecord } from './record';
+import { maskCprInUrl } from './cpr';
+import { interactionOf, type AuditRecord } from './record';
 
 /** What the audit needs to know of the HTTP request (no bodies, no headers). */
 export interface RequestFacts {
@@ -106,8 +107,9 @@ export class RequestAudit {
       action: this.action,
       status,
       method: this.facts.method,
-      path: maskCpr(q < 0 ? url : url.slice(0, q)),
-      query: q < 0 ? undefined : maskCpr(decodeURIComponentSafe(url.slice(q + 1))),
+      // decoded before masking: `%30101504321` is a CPR number too
+      path: maskCprInUrl(q < 0 ? url : url.slice(0, q)),
+      query: q < 0 ? undefined : maskCprInUrl(url.slice(q + 1).replace(/\+/g, ' ')),
       patients,
       rids: [...rids],
     };
@@ -119,12 +121,4 @@ function committedStatus(interaction: string, changes: readonly Change[]): numbe
   if (interaction === 'create') return changes.some((c) => c.action === 'create') ? 201 : 200;
   if (interaction === 'update') return changes[0]?.action === 'create' ? 201 : 200;
   return 200;
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
 }

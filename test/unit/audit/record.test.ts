@@ -1,4 +1,5 @@
-import { auditEventFor, interactionOf, maskCpr, type AuditRecord } from '../../../src/audit/record';
+import { maskCpr } from '../../../src/audit/cpr';
+import { auditEventFor, interactionOf, type AuditRecord } from '../../../src/audit/record';
 import { createValidator } from '../../../src/fhir/validation/validator';
 import { loadDefinitions } from '../../../src/fhir/definitions/load';
 
