@@ -104,7 +104,8 @@ export class RequestAudit {
       practitioner: auth.practitioner,
       careTeam: auth.careTeam,
       interaction: this.interaction,
-      action: this.action,
+      // a create that found its If-None-Exist match created nothing and returned that resource
+      action: this.interaction === 'create' && status === 200 ? 'R' : this.action,
       status,
       method: this.facts.method,
       // decoded before masking: `%30101504321` is a CPR number too

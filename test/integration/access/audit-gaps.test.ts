@@ -45,6 +45,13 @@ describe('AuditEvents for conditional creates, refused reads and CPR numbers in 
     );
     return rows.map((r) => JSON.parse(r.content) as AuditEvent);
   };
+  /** POST a one-entry bundle (200, the entry answering `entryStatus`): [patient, client, outcome] of its AuditEvents. */
+  const bundleAudit = async (token: string, type: string, entry: unknown, entryStatus: string) => {
+    const res = await send(token, 'POST', '/fhir', { resourceType: 'Bundle', type, entry: [entry] });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().entry[0].response.status).toMatch(new RegExp(`^${entryStatus}`));
+    return (await eventsOf(res.requestId)).map((e) => [e.entity?.[0].what?.reference, e.agent[0].altId, e.outcome]);
+  };
   /** Whether `text` holds the CPR number, plain, hyphenated or with encoded digits or hyphen. */
   const leaks = (text: string) =>
     new RegExp(`${cpr.slice(0, 6)}(-|%2D)?${cpr.slice(6)}`, 'i').test(text) || text.includes(`%3${cpr[0]}%3${cpr[1]}`) || text.includes(`%2D${cpr.slice(6)}`);
@@ -66,6 +73,26 @@ describe('AuditEvents for conditional creates, refused reads and CPR numbers in 
     tokens.citizen = await accessToken(t, citizen, 'patient/*.rs', { claims: { patient: `Patient/${patient}` } });
   });
   afterAll(() => t.close());
+
+  describe('a conditional create that finds its match', () => {
+    const ifNoneExist = () => `identifier=${CPR_SYSTEM}|${cpr}`;
+
+    it('records the returned patient as read', async () => {
+      const res = await send(tokens.writer, 'POST', '/fhir/Patient', { resourceType: 'Patient' }, { 'if-none-exist': ifNoneExist() });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().id).toBe(patient);
+      const events = await eventsOf(res.requestId);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ action: 'R', outcome: '0', subtype: [{ code: 'create' }], agent: [{ altId: ids.writer }] });
+      expect(events[0].entity?.[0].what).toEqual({ reference: `Patient/${patient}` });
+      expect(JSON.stringify(events)).not.toContain(cpr);
+    });
+
+    it.each(['transaction', 'batch'])('records the returned patient of an If-None-Exist entry in a %s', async (type) => {
+      const entry = { resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient', ifNoneExist: ifNoneExist() } };
+      expect(await bundleAudit(tokens.writer, type, entry, '200')).toEqual([[`Patient/${patient}`, ids.writer, '0']]);
+    });
+  });
 
   describe('CPR numbers as Patient ids', () => {
     /** 400 saying why; the reason does not repeat the number (a transaction names its entry's URL). */
