@@ -94,6 +94,32 @@ describe('AuditEvents for conditional creates, refused reads and CPR numbers in 
     });
   });
 
+  describe('a read refused across organizations', () => {
+    it('answers like a nonexistent id and leaves a failure in the patient\'s trail', async () => {
+      const refused = await send(tokens.other, 'GET', `/fhir/Observation/${observation}`);
+      const missing = await send(tokens.other, 'GET', '/fhir/Observation/no-such-observation');
+      expect(refused.statusCode).toBe(404);
+      expect(missing.statusCode).toBe(404);
+      expect(refused.body.replace(observation, '{id}')).toBe(missing.body.replace('no-such-observation', '{id}'));
+
+      const events = await eventsOf(refused.requestId);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ action: 'R', outcome: '4', subtype: [{ code: 'read' }] });
+      expect(events[0].agent[0]).toMatchObject({ altId: ids.other, who: { reference: 'Organization/0101' } });
+      expect(events[0].entity?.[0].what).toEqual({ reference: `Patient/${patient}` });
+      expect(await eventsOf(missing.requestId)).toEqual([]);
+
+      // the citizen sees the attempt in "who looked at my data"
+      const mine = await send(tokens.citizen, 'GET', `/fhir/AuditEvent?patient=Patient/${patient}&altid=${ids.other}`);
+      expect(mine.json().entry.map((e: { resource: AuditEvent }) => e.resource.outcome)).toContain('4');
+    });
+
+    it('leaves a failure for a refused GET entry of a batch answered 200', async () => {
+      const entry = { request: { method: 'GET', url: `Observation/${observation}` } };
+      expect(await bundleAudit(tokens.other, 'batch', entry, '404')).toEqual([[`Patient/${patient}`, ids.other, '4']]);
+    });
+  });
+
   describe('CPR numbers as Patient ids', () => {
     /** 400 saying why; the reason does not repeat the number (a transaction names its entry's URL). */
     const refusal = (res: { statusCode: number; json: () => { resourceType: string; issue: Array<{ diagnostics?: string }> } }, id: string) => {
