@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { InvalidTokenError } from '../../auth/access-token';
 import type { AuthService } from '../../auth/auth-service';
 import { OAuthError } from '../../auth/oauth-error';
-import { maskCpr } from '../../audit/record';
+import { maskCpr } from '../../audit/cpr';
 import { FhirError } from '../../fhir/outcome';
 import { FORM_PAIRS } from '../content-type';
 
