@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Pool } from 'pg';
+import { lockDataFolder } from './data-folder-lock';
 import { startEmbeddedPostgres } from './embedded';
 import { createPool } from './pool';
 
@@ -17,27 +18,39 @@ export interface DatabaseOptions {
   embeddedPort: number;
   poolSize: number;
   log: (message: string) => void;
+  /** Surprising but handled: a crashed database restarted, a leftover server stopped (defaults to log). */
+  warn?: (message: string) => void;
 }
 
 /**
  * Connect to DATABASE_URL, or start an embedded PostgreSQL whose data lives in
- * `<dataDir>/pg` and survives restarts.
+ * `<dataDir>/pg` and survives restarts (crashes included), supervised while the server runs.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const warn = options.warn ?? options.log;
+  const onIdleError = (e: Error) => warn(`database connection failed: ${e.message}`);
   if (options.databaseUrl) {
-    const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize, onIdleError: (e) => options.log(`idle database connection failed: ${e.message}`) });
+    const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize, onIdleError });
     return { pool, embedded: false, close: () => pool.end() };
   }
+  const release = lockDataFolder(options.dataDir);
   const dataDir = join(options.dataDir, 'pg');
   options.log(`DATABASE_URL not set: starting embedded PostgreSQL in ${dataDir} on port ${options.embeddedPort}`);
-  const db = await startEmbeddedPostgres({ dataDir, port: options.embeddedPort, persistent: true });
-  const pool = createPool({ connectionString: db.url, max: options.poolSize, onIdleError: (e) => options.log(`idle database connection failed: ${e.message}`) });
+  let db;
+  try {
+    db = await startEmbeddedPostgres({ dataDir, port: options.embeddedPort, persistent: true, log: warn });
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const pool = createPool({ connectionString: db.url, max: options.poolSize, onIdleError });
   return {
     pool,
     embedded: true,
     close: async () => {
       await pool.end().catch(() => undefined);
       await db.stop();
+      release();
     },
   };
 }
