@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import type { Pool } from 'pg';
+import { prepareDataFolder } from './data-folder';
 import { lockDataFolder } from './data-folder-lock';
-import { startEmbeddedPostgres } from './embedded';
+import { databaseUser, startEmbeddedPostgres } from './embedded';
+import { embeddedPort } from './embedded-port';
+import { clearLeftoverPostmaster } from './postmaster';
 import { createPool } from './pool';
 
 export interface Database {
@@ -15,7 +18,8 @@ export interface Database {
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
   dataDir: string;
-  embeddedPort: number;
+  /** Port of the embedded PostgreSQL; undefined = the one remembered in the data folder, else a free one. */
+  embeddedPort: number | undefined;
   poolSize: number;
   log: (message: string) => void;
   /** Surprising but handled: a crashed database restarted, a leftover server stopped (defaults to log). */
@@ -33,12 +37,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize, onIdleError });
     return { pool, embedded: false, close: () => pool.end() };
   }
+  prepareDataFolder(options.dataDir, databaseUser());
   const release = lockDataFolder(options.dataDir);
   const dataDir = join(options.dataDir, 'pg');
-  options.log(`DATABASE_URL not set: starting embedded PostgreSQL in ${dataDir} on port ${options.embeddedPort}`);
   let db;
   try {
-    db = await startEmbeddedPostgres({ dataDir, port: options.embeddedPort, persistent: true, log: warn });
+    // a postmaster left behind by a crash may still hold the remembered port
+    await clearLeftoverPostmaster(dataDir, warn);
+    const port = await embeddedPort(options.dataDir, options.embeddedPort);
+    options.log(`DATABASE_URL not set: starting embedded PostgreSQL in ${dataDir} on port ${port}`);
+    db = await startEmbeddedPostgres({ dataDir, port, persistent: true, log: warn });
   } catch (err) {
     release();
     throw err;

