@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * What the operating system says about a process named in a pid file (postmaster.pid, Kolibri's
@@ -23,10 +23,19 @@ export function startTime(pid: number): string | undefined {
   return procStat(pid)?.startTime;
 }
 
-/** The command line of `pid` joined by spaces, or undefined where /proc is unavailable. */
-export function commandLine(pid: number): string | undefined {
+/** The arguments `pid` was started with (program first), or undefined where /proc is unavailable. */
+export function commandLine(pid: number): string[] | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The current folder of `pid` (PostgreSQL works in its data folder), or undefined where /proc is unavailable. */
+export function workingDirectory(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
   } catch {
     return undefined;
   }

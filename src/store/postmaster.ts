@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { commandLine, isAlive, waitForExit } from './os-process';
+import { join, resolve } from 'node:path';
+import { commandLine, isAlive, waitForExit, workingDirectory } from './os-process';
 
 /** Where the PostgreSQL binaries are and whom the server runs as (the `postgres` user under root). */
 export interface PostmasterCommand {
@@ -42,8 +42,11 @@ export function readPostmasterPid(dataDir: string): { pid: number; port: number 
 export async function clearLeftoverPostmaster(dataDir: string, log: (message: string) => void): Promise<void> {
   const leftover = readPostmasterPid(dataDir);
   if (!leftover || !isAlive(leftover.pid)) return;
-  const cmd = commandLine(leftover.pid);
-  if (cmd !== undefined && !/postgres/.test(cmd)) {
+  const args = commandLine(leftover.pid);
+  // after a reboot the pid may belong to anything, another cluster's PostgreSQL included:
+  // only a postgres serving this very folder is ours to stop
+  const folder = resolve(dataDir);
+  if (args !== undefined && !(args.some((a) => /postgres/.test(a)) && (args.includes(folder) || workingDirectory(leftover.pid) === folder))) {
     log(`removing stale ${join(dataDir, 'postmaster.pid')}: pid ${leftover.pid} is now another program`);
     unlinkSync(join(dataDir, 'postmaster.pid'));
     return;

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { freePort } from '../../support/free-port';
-import { exited, makeDataDir, missingIds, postmasterPid, startKolibri, startWriters, waitUntil } from './kolibri-process';
+import { exited, makeDataDir, missingIds, postmasterPid, startKolibri, startReaders, startWriters, waitUntil } from './kolibri-process';
 
 /**
  * kill -9 of the embedded postmaster while clients write: the node process survives (no
@@ -15,10 +15,15 @@ describe('kill -9 of the embedded postmaster under concurrent writers', () => {
   it('answers 503 with Retry-After while the database is down, restarts it and loses nothing', async () => {
     const [port, pgPort] = [await freePort(), await freePort()];
     const k = await startKolibri({ KOLIBRI_DATA_DIR: dataDir, KOLIBRI_EMBEDDED_PG_PORT: String(pgPort) }, port);
-    const writers = startWriters(() => port, 4, `crash-pg-${Date.now()}`);
+    const tag = `crash-pg-${Date.now()}`;
+    const writers = startWriters(() => port, 4, tag);
     const readiness: number[] = [];
+    let readers: ReturnType<typeof startReaders> | undefined;
     try {
       expect(await waitUntil(() => writers.log.acknowledged.length >= 40, 20_000)).toBe(true);
+      // reads of every kind the database serves: a resource, its history, a search, the system history
+      const [first] = writers.log.acknowledged;
+      readers = startReaders(port, () => [`Observation/${first}`, `Observation/${first}/_history`, `Observation?code:text=${tag}&_count=5`, '_history?_count=5'], 2);
       const killed = postmasterPid(dataDir);
       process.kill(killed, 'SIGKILL');
       const before = writers.log.acknowledged.length;
@@ -33,8 +38,11 @@ describe('kill -9 of the embedded postmaster under concurrent writers', () => {
       expect(readyAgain).toBe(true);
       expect(await waitUntil(() => writers.log.acknowledged.length >= before + 40, 20_000)).toBe(true);
       await writers.stop();
+      await readers.stop();
 
       expect(k.child.exitCode).toBeNull();
+      expect(readers.violations).toEqual([]);
+      expect(readers.statuses.get(200)).toBeGreaterThan(0);
       expect(k.child.signalCode).toBeNull();
       const { statuses, violations, acknowledged } = writers.log;
       expect(violations).toEqual([]);
@@ -42,12 +50,13 @@ describe('kill -9 of the embedded postmaster under concurrent writers', () => {
       expect(postmasterPid(dataDir)).not.toBe(killed);
       expect(await missingIds(port, acknowledged)).toEqual([]);
       expect(k.output()).toMatch(/embedded PostgreSQL restarted/);
-      process.stderr.write(`crash-postmaster: ${acknowledged.length} acknowledged, ${statuses.get(503)} answered 503, readiness ${[...new Set(readiness)].join('/')}\n`);
+      process.stderr.write(`crash-postmaster: ${acknowledged.length} acknowledged, ${statuses.get(503)} answered 503, reads ${JSON.stringify([...readers.statuses])}, readiness ${[...new Set(readiness)].join('/')}\n`);
 
       k.child.kill('SIGTERM');
       expect(await exited(k.child)).toBe(0);
     } finally {
       await writers.stop();
+      await readers?.stop();
       if (k.child.exitCode === null && k.child.signalCode === null) k.child.kill('SIGKILL');
     }
   }, 90_000);

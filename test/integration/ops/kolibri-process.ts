@@ -101,18 +101,54 @@ export function startWriters(port: () => number, clients: number, tag: string, m
         log.acknowledged.push(id);
         continue;
       }
-      if (res.status === 503) {
-        if (!res.headers.get('retry-after')) log.violations.push('503 without Retry-After');
-        if (!body.includes('"OperationOutcome"')) log.violations.push(`503 without OperationOutcome: ${body.slice(0, 200)}`);
-      } else if (res.status >= 500 || res.status === 201) {
-        log.violations.push(`${res.status}: ${body.slice(0, 300)}`);
-      }
+      checkRefusal(res, body, log.violations, 201);
       await sleep(50);
     }
   };
   const running = Promise.all(Array.from({ length: clients }, (_v, w) => writer(w)));
   return {
     log,
+    stop: async () => {
+      stopped = true;
+      await running;
+    },
+  };
+}
+
+/** Every answer but `ok` must be a 503 with Retry-After and an OperationOutcome. */
+function checkRefusal(res: Response, body: string, violations: string[], ok: number): void {
+  if (res.status === 503) {
+    if (!res.headers.get('retry-after')) violations.push(`503 without Retry-After: ${res.url}`);
+    if (!body.includes('"OperationOutcome"')) violations.push(`503 without OperationOutcome: ${body.slice(0, 200)}`);
+  } else if (res.status !== ok) {
+    violations.push(`${res.status} for ${res.url}: ${body.slice(0, 300)}`);
+  }
+}
+
+/** Readers GETting `paths` (relative to /fhir) in a loop until stop(); statuses as for writers (200 is the good answer). */
+export function startReaders(port: number, paths: () => string[], clients: number): { statuses: Map<number, number>; violations: string[]; stop(): Promise<void> } {
+  const statuses = new Map<number, number>();
+  const violations: string[] = [];
+  let stopped = false;
+  const reader = async (r: number) => {
+    for (let i = 0; !stopped && i < 20_000; i++) {
+      const all = paths();
+      const path = all[(r + i) % all.length];
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/fhir/${path}`, { signal: AbortSignal.timeout(15_000) });
+        const body = await res.text();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        checkRefusal(res, body, violations, 200);
+      } catch {
+        statuses.set(0, (statuses.get(0) ?? 0) + 1);
+      }
+      await sleep(50);
+    }
+  };
+  const running = Promise.all(Array.from({ length: clients }, (_v, r) => reader(r)));
+  return {
+    statuses,
+    violations,
     stop: async () => {
       stopped = true;
       await running;
