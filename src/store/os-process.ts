@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 
 /**
@@ -23,12 +24,20 @@ export function startTime(pid: number): string | undefined {
   return procStat(pid)?.startTime;
 }
 
-/** The arguments `pid` was started with (program first), or undefined where /proc is unavailable. */
+/**
+ * The arguments `pid` was started with (program first), or undefined when it cannot be told.
+ * Without /proc (macOS), `ps` gives the command line as one string, the only element.
+ */
 export function commandLine(pid: number): string[] | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   } catch {
-    return undefined;
+    try {
+      const line = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      return line ? [line] : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
 

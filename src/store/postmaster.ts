@@ -36,17 +36,19 @@ export function readPostmasterPid(dataDir: string): { pid: number; port: number 
  * shutdown (falling back to immediate shutdown, then SIGKILL) and a fresh one is started, which
  * we can supervise and whose log we read. A postmaster.pid naming a dead process is left for
  * PostgreSQL, which checks itself that no backend of the old server still uses the shared
- * memory; one naming a live process that is not PostgreSQL (a reused pid) is removed, as
- * PostgreSQL would refuse to start on it.
+ * memory; one naming a live process that is not a PostgreSQL of this folder (a reused pid) is
+ * removed, as PostgreSQL would refuse to start on it.
  */
 export async function clearLeftoverPostmaster(dataDir: string, log: (message: string) => void): Promise<void> {
   const leftover = readPostmasterPid(dataDir);
   if (!leftover || !isAlive(leftover.pid)) return;
   const args = commandLine(leftover.pid);
+  if (args === undefined) return; // nothing to tell it by: PostgreSQL's own checks decide
   // after a reboot the pid may belong to anything, another cluster's PostgreSQL included:
   // only a postgres serving this very folder is ours to stop
   const folder = resolve(dataDir);
-  if (args !== undefined && !(args.some((a) => /postgres/.test(a)) && (args.includes(folder) || workingDirectory(leftover.pid) === folder))) {
+  const servesFolder = args.includes(folder) || args.join(' ').includes(`-D ${folder} `) || workingDirectory(leftover.pid) === folder;
+  if (!args.some((a) => /postgres/.test(a)) || !servesFolder) {
     log(`removing stale ${join(dataDir, 'postmaster.pid')}: pid ${leftover.pid} is now another program`);
     unlinkSync(join(dataDir, 'postmaster.pid'));
     return;
