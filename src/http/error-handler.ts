@@ -3,6 +3,9 @@ import { FhirError, operationOutcome } from '../fhir/outcome';
 import type { Issue } from '../fhir/issue';
 import { FHIR_JSON } from './content-type';
 
+/** Retry-After of a 503 that did not say how long to wait (e.g. an audit record that could not be written). */
+const DEFAULT_RETRY_AFTER_SECONDS = '5';
+
 /**
  * One place where every failure becomes an OperationOutcome: FhirErrors keep their status,
  * Fastify's own client errors (body too large, bad media type, bad params) map to their 4xx,
@@ -36,6 +39,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     } else {
       status = 500;
       issues = [{ severity: 'error', code: 'exception', diagnostics: `Internal server error (request id ${request.id})` }];
+    }
+    // a 503 is temporary by definition: tell the client when to come back
+    if (status === 503 && !Object.keys(headers).some((h) => h.toLowerCase() === 'retry-after')) {
+      headers = { ...headers, 'retry-after': DEFAULT_RETRY_AFTER_SECONDS };
     }
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, code: issues[0]?.code }, 'request rejected');
