@@ -5,6 +5,7 @@ import { registerErrorHandling } from './http/error-handler';
 import type { AuthService } from './auth/auth-service';
 import type { Clock } from './clock';
 import { registerAuthGuard } from './http/auth-guard';
+import { registerInputGuard } from './http/input-guard';
 import { registerAdminRoutes } from './http/routes/admin';
 import { registerFhirRest } from './http/routes/fhir-rest';
 import { registerSmartRoutes } from './http/routes/smart';
@@ -70,6 +71,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerDocs(app);
   // Authentication first, so the guard sees every /fhir route registered after it.
   registerAuthGuard(app, deps.auth.mode === 'on' ? deps.auth : { mode: 'off' });
+  registerInputGuard(app);
   registerSmartRoutes(app, deps.auth.service);
   registerAdminRoutes(app, deps.auth.service);
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });

@@ -1,6 +1,7 @@
 import type { DefinitionRegistry } from '../definitions/registry';
 import { codeOrdinals } from './code-ordinal';
 import type { Issue } from '../issue';
+import { controlCharacterIn, printable } from '../control-characters';
 import { badRequest, FhirError } from '../outcome';
 import type { IncludeSpec, SearchRequest, SortKey, Summary, Total } from './ast';
 import { commonParameter, parseCriterion } from './criteria';
@@ -43,6 +44,7 @@ const NOT_SUPPORTED = new Set(['_contained', '_containedType', '_text', '_conten
 
 export function parseSearch(input: ParseInput, options: ParseOptions): { request: SearchRequest; issues: Issue[] } {
   const { registry } = options;
+  checkInput(input.params);
   const issues: Issue[] = [];
   const reject = (diagnostics: string, name: string): void => {
     if (input.strict) throw new FhirError(400, [{ severity: 'error', code: 'not-supported', diagnostics, expression: [name] }]);
@@ -89,6 +91,17 @@ export function parseSearch(input: ParseInput, options: ParseOptions): { request
     else request.criteria.push(criterion);
   }
   return { request, issues };
+}
+
+/**
+ * Before anything else reads them: no control characters in names or values (criteria reach
+ * this parser from query strings, form bodies, If-None-Exist and bundle entry urls alike).
+ */
+function checkInput(params: ParseInput['params']): void {
+  for (const [name, value] of params) {
+    const control = controlCharacterIn(name) ?? controlCharacterIn(value);
+    if (control) throw badRequest(`parameter '${printable(name)}' contains the control character ${control}`, [printable(name)]);
+  }
 }
 
 function searchTypes(input: ParseInput, registry: DefinitionRegistry): string[] {

@@ -109,3 +109,24 @@ describe('parseSearch', () => {
     expect(status(() => parse(undefined, '_type=Nope'))).toBe(400);
   });
 });
+
+describe('parseSearch refuses control characters', () => {
+  // Criteria reach the parser from If-None-Exist, bundle entry urls and form bodies too, where
+  // no HTTP hook sees them decoded; PostgreSQL cannot hold U+0000 in text.
+  it.each([
+    ['name', 'a\u0000'],
+    ['identifier', 'sys|\u0000'],
+    ['subject', 'Patient/\u0000'],
+    ['_has:Observation:patient:code', '\u0000'],
+    ['subject:Patient.name', '\u0007'],
+    ['_sort', 'name\u0000'],
+    ['na\u0000me', 'x'],
+  ])('%j=%j → 400 naming the parameter', (name, value) => {
+    expect(status(() => parseSearch({ resourceType: 'Observation', params: [[name, value]] }, { registry }))).toBe(400);
+    try {
+      parseSearch({ resourceType: 'Observation', params: [[name, value]] }, { registry });
+    } catch (err) {
+      expect((err as FhirError).issues[0].expression).toEqual([name.replace('\u0000', '\\u0000')]);
+    }
+  });
+});
