@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerContentTypes } from './http/content-type';
-import { registerErrorHandling } from './http/error-handler';
+import { frameworkErrors, registerErrorHandling } from './http/error-handler';
 import type { AuthService } from './auth/auth-service';
 import type { Clock } from './clock';
 import { registerAuthGuard } from './http/auth-guard';
@@ -56,6 +56,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     // FHIR ids and search values may be long; the default 100-char param limit is too tight.
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
