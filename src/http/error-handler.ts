@@ -60,7 +60,10 @@ function sendOutcome(reply: FastifyReply, status: number, issues: Issue[], heade
  * answer Fastify's own JSON, not an OperationOutcome.
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  request.log.info({ status, code: error.code }, 'request rejected by the router');
-  sendOutcome(reply, status, [{ severity: 'error', code: 'invalid', diagnostics: `The request URL cannot be routed (${error.code})` }]);
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    request.log.info({ status: error.statusCode, code: error.code }, 'request rejected by the router');
+    return sendOutcome(reply, error.statusCode, [{ severity: 'error', code: 'invalid', diagnostics: `The request URL cannot be routed (${error.code})` }]);
+  }
+  request.log.error({ err: error }, 'router failed');
+  sendOutcome(reply, 500, [{ severity: 'error', code: 'exception', diagnostics: `Internal server error (request id ${request.id})` }]);
 }
