@@ -1,4 +1,4 @@
-import { conflict, FhirError } from '../fhir/outcome';
+import { badRequest, conflict, FhirError } from '../fhir/outcome';
 
 /** Seconds a client is asked to wait (Retry-After) when the database is down or overloaded. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -48,6 +48,13 @@ export function normalizeDatabaseError(err: unknown): unknown {
   if (!code) return err;
   if (code === '23505') return conflict('The resource was changed concurrently (duplicate key); retry the request');
   if (code === '40001' || code === '40P01') return conflict('Concurrent update conflict; retry the request');
+  // A value the request carried that PostgreSQL cannot hold or read: U+0000 in text (22021) or
+  // jsonb (22P05), or a paging token's key that is no timestamp or number. The HTTP and search
+  // layers refuse these first; this is the second line, so they never become a 500.
+  if (code === '22021' || code === '22P05') return badRequest('The request contains a character the database cannot store (U+0000)');
+  if (code === '22P02' || code === '22007' || code === '22008' || code === '22003') {
+    return badRequest('A value in the request is not a valid number or date for the database');
+  }
   if (code === '57014') return databaseUnavailable('The query took too long and was cancelled (statement timeout)');
   return err;
 }

@@ -34,4 +34,18 @@ describe('normalizeDatabaseError', () => {
     expect(normalizeDatabaseError(syntax)).toBe(syntax);
     expect(isDatabaseUnavailable(new Error('Connection string is invalid'))).toBe(false);
   });
+
+  it.each([
+    ['22021', 'U+0000'], // character_not_in_repertoire: invalid byte sequence for encoding "UTF8": 0x00
+    ['22P05', 'U+0000'], // untranslatable_character: \u0000 cannot be converted to text (jsonb)
+    ['22P02', 'number or date'], // invalid_text_representation
+    ['22007', 'number or date'], // invalid_datetime_format
+    ['22008', 'number or date'], // datetime_field_overflow
+    ['22003', 'number or date'], // numeric_value_out_of_range
+  ])('maps SQLSTATE %s (a value the request carried) to a 400', (code, words) => {
+    const err = normalizeDatabaseError(pgError(code)) as FhirError;
+    expect(err).toBeInstanceOf(FhirError);
+    expect(err.status).toBe(400);
+    expect(err.issues[0].diagnostics).toContain(words);
+  });
 });
