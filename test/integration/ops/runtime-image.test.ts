@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { freePort } from '../../support/free-port';
@@ -30,6 +30,7 @@ describe('the Docker runtime stage, assembled without Docker', () => {
     for (const stage of stages) root = assembleStage(stage, { context: ROOT, into, fullNodeModules: join(ROOT, 'node_modules') });
     runtime = stages[stages.length - 1];
     app = join(root, workdirOf(runtime));
+    mkdirSync(join(root, 'tmp'), { recursive: true }); // a node image has /tmp
     db = await freshDatabase();
     // the image's ENV, its absolute paths inside the stage's folder; only the image's PATH entries
     // and node itself from the host (a slim node image has node on PATH and nothing else)
@@ -104,14 +105,11 @@ describe('the Docker runtime stage, assembled without Docker', () => {
     expect(bench.stderr).toContain('runs from a checkout');
   });
 
-  it('registers and lists a client with the CLI against the database the server uses', () => {
-    const jwks = join(root, 'tmp', 'vendor.jwks.json');
-    const key = spawnSync(process.execPath, ['-e', `
-      const { generateKeyPairSync } = require('node:crypto');
-      const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-      require('node:fs').writeFileSync(${JSON.stringify(jwks)}, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES384' }] }));
-    `]);
-    expect(key.status).toBe(0);
+  it('makes a vendor key pair, registers and lists a client with the CLI against the database the server uses', () => {
+    const prefix = join(root, 'tmp', 'sds');
+    const keygen = cli('kolibri', ['clients', 'keygen', '--out', prefix]);
+    expect({ status: keygen.status, stderr: keygen.stderr }).toEqual({ status: 0, stderr: '' });
+    const jwks = `${prefix}.jwks.json`;
     const add = cli('kolibri', ['clients', 'add', '--id', 'image-sds', '--kind', 'operator', '--organization', 'Organization/sds', '--scopes', 'system/Questionnaire.cruds', '--jwks', jwks]);
     expect({ status: add.status, stderr: add.stderr }).toEqual({ status: 0, stderr: '' });
     expect(add.stdout).toContain('registered image-sds (operator, Organization/sds)');
