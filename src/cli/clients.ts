@@ -14,7 +14,8 @@ import { withDatabase } from './database';
 
 const USAGE = `Usage: kolibri clients <command>
   add --id <client_id> --kind system|clinician|citizen|operator --organization Organization/<id>
-      --scopes "<scope> <scope>…" (--jwks <file.json> | --jwks-uri <url>) [--name <text>]
+      --scopes "<scope> <scope>…" (--jwks <file.json> | --jwks - | --jwks-uri <url>) [--name <text>]
+                        --jwks - reads the JWKS from stdin (docker compose exec -T … < file)
       [--patient Patient/<id>]   the patient a citizen client acts for (required for citizen)
   list [--json]
   revoke <client_id>
@@ -86,7 +87,7 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
       organization: values.organization,
       patient: values.patient,
       scopes: values.scopes,
-      jwks: values.jwks ? JSON.parse(readFileSync(values.jwks, 'utf8')) : undefined,
+      jwks: values.jwks ? JSON.parse(readFileSync(values.jwks === '-' ? 0 : values.jwks, 'utf8')) : undefined,
       jwksUri: values['jwks-uri'],
       name: values.name,
     });

@@ -113,8 +113,12 @@ describe('the Docker runtime stage, assembled without Docker', () => {
     const add = cli('kolibri', ['clients', 'add', '--id', 'image-sds', '--kind', 'operator', '--organization', 'Organization/sds', '--scopes', 'system/Questionnaire.cruds', '--jwks', jwks]);
     expect({ status: add.status, stderr: add.stderr }).toEqual({ status: 0, stderr: '' });
     expect(add.stdout).toContain('registered image-sds (operator, Organization/sds)');
+    // a vendor's JWKS from the operator's machine, piped in: docker compose exec -T kolibri kolibri clients add … --jwks - < file
+    const piped = spawnSync('kolibri', ['clients', 'add', '--id', 'image-aalborg', '--kind', 'system', '--organization', 'Organization/0851', '--scopes', 'system/Observation.rs', '--jwks', '-'], { cwd: app, env, encoding: 'utf8', input: readFileSync(jwks, 'utf8'), timeout: 60_000 });
+    expect({ status: piped.status, stderr: piped.stderr }).toEqual({ status: 0, stderr: '' });
     const list = cli('kolibri', ['clients', 'list']);
     expect(list.status).toBe(0);
     expect(list.stdout).toMatch(/^image-sds\tactive\toperator\tOrganization\/sds/m);
+    expect(list.stdout).toMatch(/^image-aalborg\tactive\tsystem\tOrganization\/0851/m);
   });
 });
