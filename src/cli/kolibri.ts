@@ -41,3 +41,21 @@ export async function cli(argv: string[]): Promise<number> {
   }
   return (await command.load()).run(rest);
 }
+
+/**
+ * Run the CLI as a program: the exit code of the command, 1 with one readable line for anything
+ * it throws. bin/kolibri.js calls this; so does `node dist/cli/kolibri.js` in the Docker image.
+ */
+export function main(argv: string[]): void {
+  cli(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`kolibri: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+if (require.main === module) main(process.argv.slice(2));
