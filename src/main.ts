@@ -93,6 +93,8 @@ export async function main(): Promise<void> {
       clock: systemClock,
       lookup: lookupFrom(services.store),
     });
+    // A signing key before the first request: a verifier that caches the JWKS must find it there.
+    if (config.auth === 'on') await auth.keys.ensureSigningKey();
     if (config.auth === 'off') {
       log.warn({ host: config.host }, 'KOLIBRI_AUTH=off: every request has full access without a token; for local development only');
     }
