@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { FhirError, operationOutcome } from '../fhir/outcome';
 import type { Issue } from '../fhir/issue';
 import { FHIR_JSON } from './content-type';
+import { withoutEmpty } from './reply';
 
 /**
  * One place where every failure becomes an OperationOutcome: FhirErrors keep their status,
@@ -39,7 +40,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, code: issues[0]?.code }, 'request rejected');
-    void reply.status(status).headers(headers).type(FHIR_JSON).send(JSON.stringify(operationOutcome(issues)));
+    void reply.status(status).headers(headers).type(FHIR_JSON).send(JSON.stringify(withoutEmpty(operationOutcome(issues))));
   });
 
   app.setNotFoundHandler((request, reply) => {
