@@ -18,6 +18,7 @@ import type { Targets } from './telemedicine/reports/targets';
 import { registerMetrics } from './http/metrics';
 import { registerDocs } from './http/routes/docs';
 import { KolibriMetrics } from './metrics/registry';
+import { registerCors } from './http/cors';
 
 export interface AppDeps {
   services: Services;
@@ -36,6 +37,8 @@ export interface AppDeps {
   metrics?: KolibriMetrics;
   /** KOLIBRI_METRICS_TOKEN: needed to scrape /metrics from anywhere but loopback. */
   metricsToken?: string;
+  /** KOLIBRI_CORS_ORIGINS: origins browser apps may call from; default any (`*`). */
+  corsOrigins?: readonly string[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -59,6 +62,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // First, so preflights are answered before the guard and every answer (errors too) carries the CORS headers.
+  registerCors(app, deps.corsOrigins ?? ['*']);
   registerContentTypes(app);
   registerErrorHandling(app);
   registerHealth(app, deps.services.readiness);

@@ -154,7 +154,7 @@ function capabilitySearchParams(registry: DefinitionRegistry, type: string): Cap
 function smartSecurity(baseUrl: string): CapabilityStatementRestSecurity {
   const urls = authUrls(baseUrl);
   return {
-    cors: false,
+    cors: true,
     service: [
       {
         coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }],
