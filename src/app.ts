@@ -19,6 +19,7 @@ import { registerMetrics } from './http/metrics';
 import { registerDocs } from './http/routes/docs';
 import { KolibriMetrics } from './metrics/registry';
 import { registerCors } from './http/cors';
+import { restSecurity, withSecurity } from './interactions/capability-security';
 
 export interface AppDeps {
   services: Services;
@@ -72,12 +73,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     token: deps.metricsToken,
     isResourceType: (type) => deps.services.registry.isResourceType(type),
   });
-  registerDocs(app);
+  registerDocs(app, { baseUrl: deps.services.interactions.baseUrl });
   // Authentication first, so the guard sees every /fhir route registered after it.
   registerAuthGuard(app, deps.auth.mode === 'on' ? deps.auth : { mode: 'off' });
   registerSmartRoutes(app, deps.auth.service);
   registerAdminRoutes(app, deps.auth.service);
-  registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });
+  const security = restSecurity(deps.services.interactions.baseUrl, { auth: deps.auth.mode, cors: true });
+  registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: () => withSecurity(deps.services.capabilityStatement(), security) });
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit);
   registerOperations(app, deps.services.interactions);
