@@ -20,7 +20,7 @@ describe('CORS', () => {
     app.inject({
       method: 'OPTIONS',
       url,
-      headers: { origin: from, 'access-control-request-method': method, 'access-control-request-headers': 'authorization, content-type, if-match, prefer' },
+      headers: { origin: from, 'access-control-request-method': method, 'access-control-request-headers': 'authorization, content-type, if-match, prefer, x-medplum' },
     });
 
   it.each([
@@ -40,7 +40,7 @@ describe('CORS', () => {
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(String(res.headers['access-control-allow-methods'])).toContain(method);
     const allowed = String(res.headers['access-control-allow-headers']).toLowerCase().split(/\s*,\s*/);
-    expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'if-match', 'prefer']));
+    expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'if-match', 'prefer', 'x-medplum']));
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
   });
 
