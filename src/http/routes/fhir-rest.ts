@@ -70,14 +70,17 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
   );
   app.put('/fhir/:type/:id', route((p, req, deps) => update(deps, p.type, p.id, req.body, { ifMatch: ifMatch(req) })));
   app.delete('/fhir/:type/:id', route((p, req, deps) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
-  app.post('/fhir', route((_p, req, deps) => processBundle(deps, req.body, {
+  const transactionOrBatch = route((_p, req, deps) => processBundle(deps, req.body, {
     ...bundle,
     maxEntries: deps.limits.maxBundleEntries,
     authorize: authorizeEntry(deps),
     resolveConditional: conditionalResolver(deps),
     preferMinimal: /return=("?)minimal\1/.test(header(req, 'prefer') ?? ''),
     onUnexpectedError: (err, entry) => req.log.error({ err, entry }, 'batch entry failed'),
-  })));
+  }));
+  app.post('/fhir', transactionOrBatch);
+  // [base] with its trailing slash: fhir-kit-client's transaction() and batch() post to `${baseUrl}/`.
+  app.post('/fhir/', transactionOrBatch);
   app.patch('/fhir/:type/:id', route((p, req, deps) => patch(deps, p.type, p.id, { contentType: patchContentType(req), content: req.body }, { ifMatch: ifMatch(req) })));
 
   // Methods the spec defines no interaction for at these URLs answer 405 with Allow.
