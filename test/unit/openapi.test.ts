@@ -96,7 +96,12 @@ describe('openapi.yaml', () => {
         const op = item[method];
         if (!op) continue;
         const names = (op.security ?? spec.security ?? []).flatMap((requirement) => Object.keys(requirement));
-        expect({ op: `${method} ${path}`, names }).toEqual({ op: `${method} ${path}`, names: open.includes(path) ? [] : ['bearer', 'smartBackendServices'] });
+        const refused = ['401', '403'].filter((status) => status in op.responses);
+        expect({ op: `${method} ${path}`, names, refused }).toEqual({
+          op: `${method} ${path}`,
+          names: open.includes(path) ? [] : ['bearer', 'smartBackendServices'],
+          refused: open.includes(path) ? [] : ['401', '403'],
+        });
       }
     }
   });
@@ -121,7 +126,7 @@ describe('openapi.yaml', () => {
         }
       }
     }
-    expect([...seen].sort()).toEqual(['400', '404', '405', '406', '409', '410', '412', '413', '415', '422', '500']);
+    expect([...seen].sort()).toEqual(['400', '401', '403', '404', '405', '406', '409', '410', '412', '413', '415', '422', '500']);
   });
 
   describe('against the routes the app registers', () => {
@@ -210,9 +215,12 @@ describe('openapi.yaml', () => {
         expect(served.components.securitySchemes?.smartBackendServices?.flows?.clientCredentials?.tokenUrl).toBe(`${root}/auth/token`);
         expect(served.paths['/fhir/{type}/{id}'].get?.security ?? served.security).toEqual(spec.security);
       }
-      // the file as served keeps its comments: only the two URLs differ
+      // the file as served keeps its comments and layout: only the two URLs differ
       const yamlText = (await app.inject({ method: 'GET', url: '/openapi.yaml', headers: { host } })).body;
-      expect(yamlText.split('\n').length).toBeGreaterThan(readFileSync(SPEC_PATH, 'utf8').split('\n').length - 5);
+      const file = readFileSync(SPEC_PATH, 'utf8');
+      expect(yamlText).toBe(
+        file.replace('- url: http://127.0.0.1:8080\n', `- url: ${root}\n`).replace('tokenUrl: http://127.0.0.1:8080/auth/token\n', `tokenUrl: ${root}/auth/token\n`),
+      );
     });
 
     it('registers every documented operation (search may still be landing)', () => {

@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { parse, parseDocument } from 'yaml';
+import { parse } from 'yaml';
 
 /** The checked-in API description (the repository's openapi.yaml). */
 export const OPENAPI_PATH = join(__dirname, '..', '..', '..', 'openapi.yaml');
 
-const TOKEN_URL_PATH = ['components', 'securitySchemes', 'smartBackendServices', 'flows', 'clientCredentials', 'tokenUrl'];
+interface ServedSpec {
+  servers?: Array<{ url: string; description?: string }>;
+  components?: { securitySchemes?: Record<string, { flows?: { clientCredentials?: { tokenUrl: string } } }> };
+}
 
 export interface DocsOptions {
   /** The public FHIR base URL (BASE_URL): its origin is used when a request comes to its host. */
@@ -26,27 +29,30 @@ export interface DocsOptions {
  */
 export function registerDocs(app: FastifyInstance, options: DocsOptions): void {
   const yaml = readFileSync(options.openapiPath ?? OPENAPI_PATH, 'utf8');
-  const source = parseDocument(yaml);
+  const document = parse(yaml);
+  const spec = document as ServedSpec;
+  const fileRoot = spec.servers?.[0]?.url;
+  const fileTokenUrl = tokenFlow(spec)?.tokenUrl;
+  // The file as checked in, comments and layout kept, with only its two URLs replaced (a YAML
+  // round trip would reformat it).
   app.get('/openapi.yaml', async (request, reply) => {
-    const doc = source.clone();
     const root = serverRoot(request, options.baseUrl);
-    doc.setIn(['servers', 0, 'url'], root);
-    if (doc.hasIn(TOKEN_URL_PATH)) doc.setIn(TOKEN_URL_PATH, `${root}/auth/token`);
-    return reply.type('application/yaml; charset=utf-8').send(doc.toString());
+    let text = fileRoot ? yaml.replace(`- url: ${fileRoot}\n`, `- url: ${root}\n`) : yaml;
+    if (fileTokenUrl) text = text.replace(`tokenUrl: ${fileTokenUrl}\n`, `tokenUrl: ${root}/auth/token\n`);
+    return reply.type('application/yaml; charset=utf-8').send(text);
   });
   void app.register(async (docs) => {
-    await docs.register(swagger, { mode: 'static', specification: { document: parse(yaml) } });
+    await docs.register(swagger, { mode: 'static', specification: { document } });
     await docs.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: true,
       uiConfig: { deepLinking: true, docExpansion: 'none', persistAuthorization: true },
       // a deep copy per request (transformSpecificationClone defaults to true)
-      transformSpecification: (spec, request) => {
+      transformSpecification: (copy, request) => {
         const root = serverRoot(request, options.baseUrl);
-        const out = spec as { servers?: Array<{ url: string; description?: string }>; components?: Record<string, unknown> };
+        const out = copy as ServedSpec;
         out.servers = [{ ...out.servers?.[0], url: root }];
-        const flow = (out.components?.securitySchemes as Record<string, { flows?: { clientCredentials?: { tokenUrl: string } } }> | undefined)
-          ?.smartBackendServices?.flows?.clientCredentials;
+        const flow = tokenFlow(out);
         if (flow) flow.tokenUrl = `${root}/auth/token`;
         return out;
       },
@@ -63,4 +69,8 @@ export function serverRoot(request: Pick<FastifyRequest, 'protocol' | 'host'>, b
   const base = new URL(baseUrl);
   if (request.host.toLowerCase() === base.host.toLowerCase()) return `${base.origin}${base.pathname.replace(/\/+$/, '').replace(/\/fhir$/, '')}`;
   return `${request.protocol}://${request.host}`;
+}
+
+function tokenFlow(spec: ServedSpec): { tokenUrl: string } | undefined {
+  return spec.components?.securitySchemes?.smartBackendServices?.flows?.clientCredentials;
 }
