@@ -81,16 +81,23 @@ export function registerContentTypes(app: FastifyInstance): void {
 }
 
 /**
- * The response format from `_format` or Accept. FHIR JSON only: XML and other formats are 406.
- * `_format` takes `json` or any FHIR JSON media type; an unencoded `+` arrives as a space
- * (`_format=application/fhir+json`), so `application/fhir json` reads as `application/fhir+json`.
- * https://hl7.org/fhir/R4/http.html#general
+ * Whether a `_format` value asks for FHIR JSON: `json` or any FHIR JSON media type. An unencoded
+ * `+` arrives as a space (`_format=application/fhir+json`), so `application/fhir json` reads as
+ * `application/fhir+json`. https://hl7.org/fhir/R4/http.html#general
  */
+export function isFhirJsonFormat(format: string): boolean {
+  return format.trim().toLowerCase() === 'json' || isFhirJson(formatMediaType(format));
+}
+
+function formatMediaType(format: string): string {
+  return format.trim().replace(/^(application\/(?:fhir|json|xml)) (json|xml|fhir)\b/i, '$1+$2');
+}
+
+/** The response format from `_format` or Accept. FHIR JSON only: XML and other formats are 406. */
 export function negotiateFormat(format: string | undefined, accept: string | undefined): string {
   if (format !== undefined) {
-    const mediaType = format.trim().replace(/^(application\/(?:fhir|json|xml)) (json|xml|fhir)\b/i, '$1+$2');
-    if (mediaType.toLowerCase() === 'json' || isFhirJson(mediaType)) return FHIR_JSON;
-    const xml = XML_TYPES.includes(parseMediaType(mediaType).type) ? ': XML is not supported' : '';
+    if (isFhirJsonFormat(format)) return FHIR_JSON;
+    const xml = XML_TYPES.includes(parseMediaType(formatMediaType(format)).type) ? ': XML is not supported' : '';
     throw notAcceptable(`_format '${format}' is not supported${xml}; this server speaks FHIR R4 JSON (application/fhir+json)`);
   }
   if (!accept) return FHIR_JSON;

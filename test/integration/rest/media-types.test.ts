@@ -81,8 +81,8 @@ describe('FHIR JSON media types', () => {
       ['encoded', encodeURIComponent(format)],
       // `+` unencoded, as clients often write it: it arrives as a space
       ['as written', format.replace(/ /g, '')],
-    ])('%s → FHIR JSON on read, search and metadata', async (_how, query) => {
-      for (const url of [`/fhir/Patient/${patientId}`, `/fhir/Patient?_id=${patientId}`, '/fhir/metadata']) {
+    ])('%s → FHIR JSON on read, search, metadata and $rollout-report', async (_how, query) => {
+      for (const url of [`/fhir/Patient/${patientId}`, `/fhir/Patient?_id=${patientId}`, '/fhir/metadata', '/fhir/$rollout-report']) {
         const res = await t.app.inject({ method: 'GET', url: `${url}${url.includes('?') ? '&' : '?'}_format=${query}` });
         expect({ url, status: res.statusCode }).toEqual({ url, status: 200 });
         expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
