@@ -5,11 +5,11 @@ import { ClientStore } from '../auth/client-store';
 import { KeyRing } from '../auth/key-ring';
 import { KeyStore } from '../auth/key-store';
 import { systemClock } from '../clock';
-import { ConfigError, loadConfig } from '../config';
-import { FhirError } from '../fhir/outcome';
+import { loadConfig } from '../config';
 import { migrate, readMigrations } from '../store/migrate';
 import { migrationsDir } from '../version';
 import { withDatabase } from './database';
+import { reportFailure } from './failure';
 
 const USAGE = `Usage: kolibri clients <command>
   add --id <client_id> --kind system|clinician|citizen|operator --organization Organization/<id>
@@ -29,9 +29,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
   try {
     return await clients(argv, env);
   } catch (err) {
-    const message = err instanceof ConfigError || err instanceof FhirError ? err.message : (err as Error).message;
-    process.stderr.write(`kolibri clients: ${message}\n`);
-    return 1;
+    return reportFailure('kolibri clients', err);
   }
 }
 
@@ -74,7 +72,7 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
       name: values.name,
     });
     if (!client) {
-      process.stderr.write(`kolibri clients add:\n  - ${problems.join('\n  - ')}\n`);
+      process.stderr.write(`kolibri clients add: ${problems.join('; ')}\n`);
       return 2;
     }
     registration = client;
