@@ -18,8 +18,8 @@ const USAGE = `Usage: kolibri clients <command>
   list [--json]
   revoke <client_id>
   rotate-key            new server signing key (old keys verify until their tokens expire)
-Uses DATABASE_URL (or the embedded database under KOLIBRI_DATA_DIR: stop the server first,
-or use the admin API /admin/clients of the running server).`;
+Uses DATABASE_URL, else the embedded database in KOLIBRI_DATA_DIR: the running server's when one
+holds that folder, or one started for the command. (Or the admin API /admin/clients of a server.)`;
 
 /**
  * `kolibri clients add|list|revoke|rotate-key`: the client registry from the command line.

@@ -7,8 +7,8 @@ import { reportFailure, UsageError } from './failure';
 export const help = `Usage: kolibri migrate
 
 Apply pending migrations (migrations/NNN_*.sql) to DATABASE_URL, or to the embedded database in
-KOLIBRI_DATA_DIR when DATABASE_URL is unset, and exit. Safe to run while servers start: migrations
-take a PostgreSQL advisory lock.
+KOLIBRI_DATA_DIR when DATABASE_URL is unset (the running server's, when one holds that folder),
+and exit. Safe to run while servers start: migrations take a PostgreSQL advisory lock.
 `;
 
 /** `npm run migrate` / `kolibri migrate`. */

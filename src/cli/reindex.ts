@@ -12,7 +12,7 @@ export const help = `Usage: kolibri reindex [--type Type[,Type…]] [--batch N]
 Rebuild the search index of every stored resource (or of the given types) from the R4
 SearchParameters plus those in the profile folders, in batches, with a progress bar on stderr. Safe while
 servers run against the same DATABASE_URL. (With the embedded database, point DATABASE_URL at the
-running server's embedded PostgreSQL, or stop the server first: one data folder, one server.)
+running server's embedded PostgreSQL, or leave it unset: the command finds that server through KOLIBRI_DATA_DIR.)
 `;
 
 /** `npm run reindex` / `kolibri reindex`. */

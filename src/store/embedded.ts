@@ -47,7 +47,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   };
   const supervisor = new Supervisor(run, log);
   await supervisor.start();
-  const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/kolibri`;
+  const url = embeddedDatabaseUrl(options.port);
   try {
     await createDatabase(options.port, 'kolibri');
   } catch (err) {
@@ -62,6 +62,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       if (!options.persistent) rmSync(databaseDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The URL of the `kolibri` database of the embedded PostgreSQL on `port` (also how the operator CLI reaches a running server's). */
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/kolibri`;
 }
 
 /**

@@ -12,7 +12,7 @@ import { seedCohort, type SeedProgress } from './seed-cohort';
 export const help = `Usage: kolibri seed [--patients 1000] [--months 6] [--end YYYY-MM-DD] [--prefix seed]
 
 Create a demo cohort in DATABASE_URL, or in the embedded database in KOLIBRI_DATA_DIR when
-DATABASE_URL is unset: the five regions and fifteen municipalities (Organizations with region and
+DATABASE_URL is unset (the running server's, when one holds that folder): the five regions and fifteen municipalities (Organizations with region and
 municipality codes), a care team per municipality, citizens with CPR numbers, COPD (DJ44) and heart
 failure (DI50) episodes, care plans and measurement ServiceRequests with thresholds, and months of
 Observations with alarms, assessment and missing-measurement Tasks. Deterministic ids: running it
