@@ -5,12 +5,12 @@ import { ClientStore } from '../auth/client-store';
 import { KeyRing } from '../auth/key-ring';
 import { KeyStore } from '../auth/key-store';
 import { systemClock } from '../clock';
-import { ConfigError, loadConfig } from '../config';
-import { FhirError } from '../fhir/outcome';
+import { loadConfig } from '../config';
 import { migrate, readMigrations } from '../store/migrate';
 import { migrationsDir } from '../version';
 import { generateClientKey } from './client-keygen';
 import { withDatabase } from './database';
+import { reportFailure } from './failure';
 
 const USAGE = `Usage: kolibri clients <command>
   add --id <client_id> --kind system|clinician|citizen|operator --organization Organization/<id>
@@ -24,8 +24,8 @@ const USAGE = `Usage: kolibri clients <command>
                         a vendor key pair: <prefix>.private.jwk.json (0600, signs the client
                         assertions) and <prefix>.jwks.json (register it with add --jwks);
                         needs no database
-Uses DATABASE_URL (or the embedded database under KOLIBRI_DATA_DIR: stop the server first,
-or use the admin API /admin/clients of the running server).`;
+Uses DATABASE_URL, else the embedded database in KOLIBRI_DATA_DIR: the running server's when one
+holds that folder, or one started for the command. (Or the admin API /admin/clients of a server.)`;
 
 /**
  * `kolibri clients add|list|revoke|rotate-key|keygen`: the client registry from the command line.
@@ -35,9 +35,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
   try {
     return await clients(argv, env);
   } catch (err) {
-    const message = err instanceof ConfigError || err instanceof FhirError ? err.message : (err as Error).message;
-    process.stderr.write(`kolibri clients: ${message}\n`);
-    return 1;
+    return reportFailure('kolibri clients', err);
   }
 }
 
@@ -92,7 +90,7 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
       name: values.name,
     });
     if (!client) {
-      process.stderr.write(`kolibri clients add:\n  - ${problems.join('\n  - ')}\n`);
+      process.stderr.write(`kolibri clients add: ${problems.join('; ')}\n`);
       return 2;
     }
     registration = client;

@@ -36,10 +36,17 @@ export async function cli(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`kolibri: unknown command '${name}'\n\n${usage()}`);
+    process.stderr.write(`kolibri: unknown command '${name}' (kolibri --help lists the commands)\n`);
     return 2;
   }
-  return (await command.load()).run(rest);
+  try {
+    return await (await command.load()).run(rest);
+  } catch (err) {
+    // a command's own catch covers its work; this covers loading it and anything it let through
+    // (loaded here, not on top: failure.ts reads config.ts, and `kolibri --help` stays instant)
+    const { reportFailure } = require('./failure') as typeof import('./failure');
+    return reportFailure(`kolibri ${name}`, err);
+  }
 }
 
 /**
