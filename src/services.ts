@@ -38,7 +38,7 @@ export interface ServiceOptions {
   pool: Pool;
   registry: DefinitionRegistry;
   migrations: Migration[];
-  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple'>>;
+  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple'>>;
   softwareVersion: string;
   clock?: Clock;
   indexWriter?: IndexWriter;
@@ -85,7 +85,7 @@ export function createServices(options: ServiceOptions): Services {
   const interactions: SharedDeps = {
     store,
     registry: options.registry,
-    validator: createValidator(options.registry, { enforcedProfiles: options.config.enforcedProfiles }),
+    validator: createValidator(options.registry, { enforcedProfiles: options.config.enforcedProfiles, unknownProfiles: options.config.unknownProfiles }),
     baseUrl: options.config.baseUrl,
     updateCreate: options.config.updateCreate,
     clock,

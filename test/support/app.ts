@@ -59,7 +59,7 @@ export const TEST_AUTH_SETTINGS: AuthSettings = {
  * /fhir request runs as the development context) unless `auth: 'on'`.
  */
 export async function createTestApp(
-  options: { clock?: Clock; updateCreate?: boolean; conditionalDeleteMultiple?: boolean; maxBundleEntries?: number; auth?: 'on' | 'off'; authSettings?: Partial<AuthSettings> } & Partial<
+  options: { clock?: Clock; updateCreate?: boolean; conditionalDeleteMultiple?: boolean; maxBundleEntries?: number; auth?: 'on' | 'off'; authSettings?: Partial<AuthSettings>; unknownProfiles?: 'warning' | 'error' } & Partial<
     Pick<ServiceOptions, 'onCommit' | 'indexWriter'>
   > = {},
 ): Promise<TestApp> {
@@ -75,7 +75,7 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
     pool,
     registry: testRegistry(),
     migrations: readMigrations(join(ROOT, 'migrations')),
-    config: { baseUrl: TEST_BASE_URL, updateCreate: options.updateCreate ?? true, conditionalDeleteMultiple: options.conditionalDeleteMultiple, maxBundleEntries: options.maxBundleEntries },
+    config: { baseUrl: TEST_BASE_URL, updateCreate: options.updateCreate ?? true, conditionalDeleteMultiple: options.conditionalDeleteMultiple, maxBundleEntries: options.maxBundleEntries, unknownProfiles: options.unknownProfiles },
     softwareVersion: 'test',
     clock: options.clock,
     indexWriter: options.indexWriter,
