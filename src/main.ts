@@ -10,6 +10,7 @@ import { createServices } from './services';
 import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler';
 import { triageOutcomeListener } from './telemedicine/triage/outcome-listener';
 import { loadTemplates } from './telemedicine/template-loader';
+import { seedBuiltinDefinitions } from './conformance/builtin-seed';
 import { loadTargets } from './telemedicine/reports/targets';
 import { openDatabase } from './store/database';
 import { migrate, readMigrations } from './store/migrate';
@@ -78,6 +79,10 @@ export async function main(): Promise<void> {
       onListenerError: (err) => log.error({ err }, 'post-commit listener failed'),
       onCommit: triageOutcomeListener((outcome) => metrics.triageOutcomes.inc({ outcome })),
     });
+    // definitions operators created through the API, then every later change, by any instance
+    await services.definitions.reload();
+    const definitionsListener = await services.definitions.listen();
+    lifecycle.add({ name: 'definitions-listener', stop: () => definitionsListener.stop() });
     const templates = await loadTemplates(services.interactions, config.profileDirs);
     if (templates.created.length || templates.updated.length) log.info({ created: templates.created.length, updated: templates.updated.length }, 'plan templates and OperationDefinitions loaded');
     const auth = new AuthService({
@@ -92,6 +97,13 @@ export async function main(): Promise<void> {
     }
     app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, reportTargets: loadTargets(config.reportTargetsFile), metrics, metricsToken: config.metricsToken });
     await app.listen({ port: config.port, host: config.host });
+    // the R4 and Kolibri definitions as read-only stored resources: written in the background at
+    // the first start on a database (about 15 s), skipped by fingerprint at every later one
+    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs }).then(
+      (r) => r.seeded && log.info({ created: r.created, updated: r.updated, deleted: r.deleted, ms: r.ms }, 'built-in definitions published'),
+      (err) => log.error({ err }, 'publishing the built-in definitions failed'),
+    );
+    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (await seeding) });
     const drainer = services.auditDrainer;
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent
