@@ -126,6 +126,8 @@ export function createServices(options: ServiceOptions): Services {
   };
   const startedAt = clock.now().toISOString();
   let statement: CapabilityStatement | undefined;
+  // built again when the stored definitions change (a new SearchParameter is listed)
+  let statementGeneration = registry.generation;
   return {
     audit: new AuditGroupCommit({ write: (records) => insertAuditRecords(options.pool, records) }),
     auditDrainer: new AuditDrainer({ store, onError: options.onListenerError }),
@@ -133,8 +135,9 @@ export function createServices(options: ServiceOptions): Services {
     store,
     definitions,
     interactions,
-    capabilityStatement: () =>
-      (statement ??= buildCapabilityStatement(interactions, {
+    capabilityStatement: () => {
+      if (statementGeneration !== registry.generation) [statement, statementGeneration] = [undefined, registry.generation];
+      return (statement ??= buildCapabilityStatement(interactions, {
         softwareVersion: options.softwareVersion,
         date: startedAt,
         searchParams: (type) => capabilitySearchParams(registry, type),
@@ -145,7 +148,8 @@ export function createServices(options: ServiceOptions): Services {
         // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
         systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],
         decorateResource: (r) => withOperations(withEnteredInErrorRule(r)),
-      })),
+      }));
+    },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     readiness: {
       async check() {

@@ -35,9 +35,11 @@ export async function storedDefinitions(db: Db): Promise<Resource[]> {
 /** Which of `keys` (`Type/id`) are built-in rows. */
 export async function builtinAmong(db: Db, keys: readonly string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
+  const split = keys.map((k) => [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)]);
   const { rows } = await db.query(
-    `SELECT resource_type || '/' || id AS key FROM conformance_builtin WHERE resource_type || '/' || id = ANY($1::text[])`,
-    [keys],
+    `SELECT b.resource_type || '/' || b.id AS key FROM conformance_builtin b
+       JOIN unnest($1::text[], $2::text[]) AS k(resource_type, id) ON k.resource_type = b.resource_type AND k.id = b.id`,
+    [split.map((s) => s[0]), split.map((s) => s[1])],
   );
   return new Set(rows.map((r) => r.key as string));
 }

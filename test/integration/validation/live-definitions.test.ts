@@ -164,6 +164,9 @@ describe('a SearchParameter created by the operator', () => {
     expect((await send(a, 'POST', '/fhir/Organization', organization('after'))).statusCode).toBe(201);
     expect(await found(a)).toEqual(['after']);
     expect(await eventually(() => found(b), (v) => Array.isArray(v) && v.length === 1)).toEqual(['after']);
+    const metadata = (await send(b, 'GET', '/fhir/metadata')).json();
+    const params = metadata.rest[0].resource.find((r: { type: string }) => r.type === 'Organization').searchParam.map((p: { name: string }) => p.name);
+    expect(params).toContain(code);
 
     // `kolibri reindex --type Organization`: the existing Organization is brought in
     const env = { ...process.env };
