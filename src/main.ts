@@ -99,11 +99,16 @@ export async function main(): Promise<void> {
     await app.listen({ port: config.port, host: config.host });
     // the R4 and Kolibri definitions as read-only stored resources: written in the background at
     // the first start on a database (about 15 s), skipped by fingerprint at every later one
-    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs }).then(
+    const seedAbort = new AbortController();
+    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs, signal: seedAbort.signal }).then(
       (r) => r.seeded && log.info({ created: r.created, updated: r.updated, deleted: r.deleted, ms: r.ms }, 'built-in definitions published'),
-      (err) => log.error({ err }, 'publishing the built-in definitions failed'),
+      (err) =>
+        seedAbort.signal.aborted
+          ? log.info('publishing the built-in definitions was interrupted by shutdown; the next start does it')
+          : log.error({ err: err instanceof Error ? { message: err.message } : err }, 'publishing the built-in definitions failed'),
     );
-    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (await seeding) });
+    // shutdown does not wait for a first-start seeding: it rolls back, and the next start seeds
+    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (seedAbort.abort(), await seeding) });
     const drainer = services.auditDrainer;
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent

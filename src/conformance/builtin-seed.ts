@@ -40,6 +40,8 @@ export interface SeedOptions {
   indexWriter: IndexWriter;
   clock: Clock;
   profileDirs: readonly string[];
+  /** Abort (shutdown): the transaction rolls back, and the next start seeds again. */
+  signal?: AbortSignal;
 }
 
 export interface SeedResult {
@@ -70,6 +72,7 @@ export async function seedBuiltinDefinitions(options: SeedOptions): Promise<Seed
     const taken = await storedKeys(tx.client, [...new Set(resources.map((r) => r.resourceType))]);
     let pending = 0;
     for (const r of resources) {
+      options.signal?.throwIfAborted();
       const key = `${r.resourceType}/${r.id}`;
       const before = existing.get(key);
       existing.delete(key);

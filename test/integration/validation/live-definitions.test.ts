@@ -128,6 +128,18 @@ describe('a StructureDefinition created by the operator', () => {
   });
 });
 
+describe('the listening connection', () => {
+  it('is re-opened when lost, and what was committed meanwhile is not missed', async () => {
+    const url = `https://example.org/fhir/StructureDefinition/after-loss-${randomUUID()}`;
+    const killed = await a.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kolibri-definitions'`);
+    expect(killed.rowCount).toBeGreaterThanOrEqual(2);
+    // committed while nobody listens: no instance hears its NOTIFY
+    expect((await send(a, 'POST', '/fhir/StructureDefinition', profileRequiring(url, 'note'))).statusCode).toBe(201);
+    const seen = await eventually(() => issues(b, observation(url)), (list) => errors(list).length > 0, 10_000);
+    expect(errors(seen)).toEqual(['Observation.note']);
+  });
+});
+
 describe('a CodeSystem and ValueSet created by the operator', () => {
   it('bind a profile on every instance at once', async () => {
     const suffix = randomUUID();
