@@ -66,7 +66,13 @@ export async function createTestApp(
   const one = await oneTestApp(options);
   if (!TWO_INSTANCES) return one;
   const other = await oneTestApp(options);
-  return { ...one, app: alternateInject(one.app, other.app), close: async () => void (await Promise.all([one.close(), other.close()])) };
+  // as in production (main.ts), each instance hears the definitions the other stores
+  const listeners = await Promise.all([one.services.definitions.listen(), other.services.definitions.listen()]);
+  const close = async () => {
+    await Promise.all(listeners.map((l) => l.stop()));
+    await Promise.all([one.close(), other.close()]);
+  };
+  return { ...one, app: alternateInject(one.app, other.app), close };
 }
 
 async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Promise<TestApp> {
