@@ -22,7 +22,9 @@ import type { Change } from '../store/versions';
  * - every other writer's (another instance, the CLI, psql): migration 009's trigger NOTIFYs
  *   `kolibri_definitions` at COMMIT; `listen()` hears it and reloads the stored definitions from
  *   the database (debounced; a burst makes one query). On (re)connecting it reloads too, so what
- *   was committed while the connection was down is not missed.
+ *   was committed while the connection was down is not missed. A reload's query may predate
+ *   this instance's latest commits: those applied meanwhile are laid over its result (the later
+ *   versionId wins), so a reload never takes back what the writer has already answered.
  * LISTEN/NOTIFY rather than a version counter polled with a TTL: no per-request query and no
  * window in which instances disagree beyond the notification's own latency (milliseconds).
  */
@@ -49,6 +51,8 @@ export class LiveDefinitions {
   private currentValidator: ResourceValidator;
   private currentWriter: SearchIndexWriter;
   private reloading: Promise<void> | undefined;
+  /** This instance's changes applied while a reload's query ran: re-applied on its result (it may predate them). */
+  private appliedDuringReload: Change[] | undefined;
   private reloadAgain = false;
   private debounce: NodeJS.Timeout | undefined;
 
@@ -81,12 +85,17 @@ export class LiveDefinitions {
       try {
         do {
           this.reloadAgain = false;
+          this.appliedDuringReload = [];
           const rows = await storedDefinitions(this.options.pool);
-          this.stored = new Map(rows.map((r) => [`${r.resourceType}/${r.id}`, r]));
+          const stored = new Map(rows.map((r) => [`${r.resourceType}/${r.id}`, r]));
+          for (const c of this.appliedDuringReload) applyChange(stored, c);
+          this.appliedDuringReload = undefined;
+          this.stored = stored;
           this.rebuild();
         } while (this.reloadAgain);
       } finally {
         this.reloading = undefined;
+        this.appliedDuringReload = undefined;
       }
     })();
     return this.reloading;
@@ -97,9 +106,8 @@ export class LiveDefinitions {
     let touched = false;
     for (const c of changes) {
       if (!LIVE.has(c.resourceType)) continue;
-      const key = `${c.resourceType}/${c.id}`;
-      if (c.json === null) this.stored.delete(key);
-      else this.stored.set(key, JSON.parse(c.json) as Resource);
+      applyChange(this.stored, c);
+      this.appliedDuringReload?.push(c);
       touched = true;
     }
     if (touched) this.rebuild();
@@ -131,6 +139,15 @@ export class LiveDefinitions {
     this.currentValidator = createValidator(this.registry, this.options.validator);
     this.currentWriter = createIndexWriter(this.registry, this.options.indexing);
   }
+}
+
+/** One committed change into a map of stored definitions, unless the map already has a later version. */
+function applyChange(stored: Map<string, Resource>, c: Change): void {
+  const key = `${c.resourceType}/${c.id}`;
+  const current = stored.get(key);
+  if (current && Number(current.meta?.versionId ?? 0) > c.versionId) return;
+  if (c.json === null) stored.delete(key);
+  else stored.set(key, JSON.parse(c.json) as Resource);
 }
 
 /** A registry with the database's stored definitions in it (for tools: `kolibri reindex`). */
