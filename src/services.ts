@@ -80,7 +80,8 @@ export function createServices(options: ServiceOptions): Services {
   });
   const extractor = new IndexExtractor(registry, { baseUrl: options.config.baseUrl });
   const compartments = (resource: Resource) => extractor.patientCompartments(resource);
-  const inherited = (resource: Resource, db: Pool | PoolClient) => inheritedPatients(resource, (type, id) => accessTarget(db, type, id), compartments);
+  const inherited = (resource: Resource, db: Pool | PoolClient) =>
+    inheritedPatients(resource, (type, id) => accessTarget(db, type, id), compartments, options.config.baseUrl);
   const store = new ResourceStore({
     pool: options.pool,
     clock,

@@ -1,4 +1,5 @@
 import { decodeJwt, type JSONWebKeySet } from 'jose';
+import { reachablePatients } from '../store/access-sql';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import { InvalidTokenError, verifyAccessToken, type AccessTokenDeps } from './access-token';
@@ -70,6 +71,8 @@ export class AuthService {
     this.tokenDeps = {
       accessToken,
       lookup: options.lookup,
+      careTeamReaches: async (careTeamId, patientId) =>
+        (await reachablePatients(pool, { kind: 'care-team', careTeamId, organizationId: '' }, [patientId])).has(patientId),
       assertion: {
         findClient: (id) => this.clients.get(id),
         keySets: new ClientKeySets(),

@@ -8,6 +8,9 @@ export type ResourceLookup = (resourceType: string, id: string) => Promise<Recor
 
 export type TokenContext = Partial<Record<ContextField, string>>;
 
+/** Whether a care team reaches a patient (an episode of the patient has the team in its team). */
+export type CareTeamReach = (careTeamId: string, patientId: string) => Promise<boolean>;
+
 /** Which context each kind must, may and must not assert. */
 const RULES: Record<Client['kind'], { required: ContextField[]; allowed: ContextField[] }> = {
   system: { required: [], allowed: [] },
@@ -27,7 +30,7 @@ const refs = (value: unknown): string[] =>
  * the client's organization and have the practitioner as a participant; an episode must be the
  * patient's and (for clinicians) have the care team in its team. Failures are `invalid_grant`.
  */
-export async function resolveContext(client: Client, claims: JWTPayload, lookup: ResourceLookup): Promise<TokenContext> {
+export async function resolveContext(client: Client, claims: JWTPayload, lookup: ResourceLookup, careTeamReaches?: CareTeamReach): Promise<TokenContext> {
   const context: TokenContext = {};
   const rule = RULES[client.kind];
   for (const [field, claim] of Object.entries(CONTEXT_CLAIMS) as Array<[ContextField, string]>) {
@@ -44,7 +47,7 @@ export async function resolveContext(client: Client, claims: JWTPayload, lookup:
   if (missing.length) {
     throw new OAuthError('invalid_grant', `a ${client.kind} client must assert ${missing.map((f) => CONTEXT_CLAIMS[f]).join(' and ')}`);
   }
-  await checkAgainstData(client, context, lookup);
+  await checkAgainstData(client, context, lookup, careTeamReaches);
   return context;
 }
 
@@ -61,14 +64,21 @@ function bindPatient(client: Client, context: TokenContext): void {
   context.patient = client.patient;
 }
 
-async function checkAgainstData(client: Client, context: TokenContext, lookup: ResourceLookup): Promise<void> {
+async function checkAgainstData(client: Client, context: TokenContext, lookup: ResourceLookup, careTeamReaches?: CareTeamReach): Promise<void> {
+  const find = (reference: string) => lookup(reference.slice(0, reference.indexOf('/')), referenceId(reference));
   const read = async (reference: string) => {
-    const found = await lookup(reference.slice(0, reference.indexOf('/')), referenceId(reference));
+    const found = await find(reference);
     if (!found) throw new OAuthError('invalid_grant', `${reference} does not exist`);
     return found;
   };
+  // Patients and episodes are patient data: one that does not exist and one outside the client's
+  // reach are refused alike, so the token endpoint tells nobody which ids exist.
+  const outOfReach = (reference: string) => new OAuthError('invalid_grant', `${reference} is not within the client's care relationships`);
   if (context.practitioner) await read(context.practitioner);
-  if (context.patient) await read(context.patient);
+  if (context.patient && client.kind === 'clinician') {
+    const reached = (await find(context.patient)) && careTeamReaches && context.careTeam && (await careTeamReaches(referenceId(context.careTeam), referenceId(context.patient)));
+    if (!reached) throw outOfReach(context.patient);
+  } else if (context.patient) await read(context.patient);
   if (context.careTeam) {
     const team = await read(context.careTeam);
     if (['inactive', 'entered-in-error'].includes(team.status as string)) throw new OAuthError('invalid_grant', `${context.careTeam} is not active`);
@@ -81,14 +91,11 @@ async function checkAgainstData(client: Client, context: TokenContext, lookup: R
     }
   }
   if (context.episodeOfCare) {
-    const episode = await read(context.episodeOfCare);
+    const episode = await find(context.episodeOfCare);
+    if (!episode) throw outOfReach(context.episodeOfCare);
     const patient = refs(episode.patient)[0];
-    if (context.patient && patient !== context.patient) {
-      throw new OAuthError('invalid_grant', `${context.episodeOfCare} is not an episode of ${context.patient}`);
-    }
-    if (context.careTeam && !refs(episode.team).includes(context.careTeam)) {
-      throw new OAuthError('invalid_grant', `${context.careTeam} is not in the team of ${context.episodeOfCare}`);
-    }
+    if (context.patient && patient !== context.patient) throw outOfReach(context.episodeOfCare);
+    if (context.careTeam && !refs(episode.team).includes(context.careTeam)) throw outOfReach(context.episodeOfCare);
     if (!context.patient && isReferenceTo(patient, 'Patient')) context.patient = patient;
   }
 }

@@ -2,7 +2,7 @@ import { signAccessToken, type AccessTokenDeps } from './access-token';
 import { authenticateClient, JWT_BEARER_ASSERTION, type AssertionDeps } from './client-assertion';
 import { OAuthError } from './oauth-error';
 import { formatScopes, grantScopes, parseScopes } from './scopes';
-import { resolveContext, type ResourceLookup } from './token-context';
+import { resolveContext, type CareTeamReach, type ResourceLookup } from './token-context';
 
 /** RFC 6749 §5.1 token response, with SMART's context fields. */
 export interface TokenResponse {
@@ -20,6 +20,8 @@ export interface TokenEndpointDeps {
   assertion: AssertionDeps;
   accessToken: AccessTokenDeps;
   lookup: ResourceLookup;
+  /** Whether a care team reaches a patient (a clinician's `patient` claim must be one of its patients). */
+  careTeamReaches?: CareTeamReach;
 }
 
 /** What the route logs about a successful grant (no token, no assertion). */
@@ -58,7 +60,7 @@ export async function issueToken(
   }
   const granted = grantScopes(requested.scopes, parseScopes(client.scopes.join(' ')).scopes);
   if (!granted.length) throw new OAuthError('invalid_scope', 'none of the requested scopes is allowed for this client');
-  const context = await resolveContext(client, claims, deps.lookup);
+  const context = await resolveContext(client, claims, deps.lookup, deps.careTeamReaches);
 
   const issued = await signAccessToken(deps.accessToken, client, granted, context);
   const fhirContext = [context.practitioner, context.careTeam, context.episodeOfCare].filter((r): r is string => !!r);

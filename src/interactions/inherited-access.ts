@@ -1,10 +1,9 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { INHERITED_ACCESS } from '../auth/access-policy';
+import { parseReferenceText } from '../fhir/search/reference-text';
 
 /** Reads a reference target's current JSON and inherited patients (undefined: missing or deleted). */
 export type TargetReader = (resourceType: string, id: string) => Promise<{ json: string; accessPatients?: string[] } | undefined>;
-
-const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})$/;
 
 /**
  * The patients a resource in no Patient compartment points into, through the references of
@@ -12,12 +11,15 @@ const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})$/;
  * a Patient reference names its patient, any other local reference gives the patients of the
  * target's compartment (or those the target inherits itself). `unresolved` lists references
  * whose target does not exist (the write rules refuse those as they refuse hidden ones).
- * Absolute and contained references are not followed.
+ * References are read as the search index reads them: versioned (`Type/id/_history/n`) and
+ * absolute ones on the server's own base are local; other servers' URLs and contained
+ * references are not followed.
  */
 export async function inheritedPatients(
   resource: Resource,
   read: TargetReader,
   compartments: (resource: Resource) => string[],
+  baseUrl: string,
 ): Promise<{ patients: string[]; unresolved: string[] }> {
   const paths = INHERITED_ACCESS[resource.resourceType];
   const patients = new Set<string>();
@@ -27,13 +29,13 @@ export async function inheritedPatients(
     const value = (resource as unknown as Record<string, unknown>)[path];
     for (const item of Array.isArray(value) ? value : value ? [value] : []) {
       const ref = (item as { reference?: unknown })?.reference;
-      const m = typeof ref === 'string' ? RELATIVE.exec(ref) : null;
-      if (!m) continue;
-      if (m[1] === 'Patient') {
-        patients.add(m[2]);
+      const parsed = typeof ref === 'string' ? parseReferenceText(ref, baseUrl) : undefined;
+      if (parsed?.kind !== 'local') continue;
+      if (parsed.targetType === 'Patient') {
+        patients.add(parsed.targetId);
         continue;
       }
-      const target = await read(m[1], m[2]);
+      const target = await read(parsed.targetType, parsed.targetId);
       if (!target) {
         unresolved.push(ref as string);
         continue;

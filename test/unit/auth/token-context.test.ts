@@ -33,7 +33,7 @@ describe('token context of a citizen client (bound to its registered patient)', 
 
   it('refuses an assertion of another patient, directly or through its episode', async () => {
     expect(await refusal(resolveContext(citizen, { patient: 'Patient/other' }, lookup))).toMatch(/^invalid_grant: .*not registered for/);
-    expect(await refusal(resolveContext(citizen, { episode_of_care: 'EpisodeOfCare/other-eoc' }, lookup))).toMatch(/^invalid_grant: .*not an episode of Patient\/karen/);
+    expect(await refusal(resolveContext(citizen, { episode_of_care: 'EpisodeOfCare/other-eoc' }, lookup))).toMatch(/^invalid_grant: EpisodeOfCare\/other-eoc is not within the client's care relationships/);
   });
 
   it('refuses a citizen client registered without a patient (registered before migration 007)', async () => {
