@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto';
+import {
+  buildFixture,
+  call,
+  COMPARTMENT_KEYS,
+  differs,
+  DIRECTORY_KEYS,
+  HIDDEN_KEYS,
+  leaks,
+  OWNED_KEYS,
+  outsiders,
+  POINTING_KEYS,
+  protectedIds,
+  report,
+  runProbes,
+  versionsOf,
+  type Answer,
+  type Fixture,
+  type HiddenKey,
+  type Probe,
+  type Prober,
+} from './tenants';
+
+/**
+ * Issue 12, cross-tenant probes, reads: every outsider of municipality A (B's system, clinician,
+ * citizen and narrow-scope clients, the operator; A's own citizen for A's organisational records)
+ * × every hidden kind of A's resources × read, vread, instance history, searches by id and by
+ * identifier, type history, `$validate` — each compared with the same request for an id that does
+ * not exist. Then searches with chains, `_has`, includes, compartments and system search, history
+ * at type and system level, and the read-only operations, none of which may return or count
+ * anything of A's. Positive controls: A's own clients and the directory readers do see.
+ */
+describe('cross-tenant probes: reads, searches, histories, read-only operations', () => {
+  let f: Fixture;
+  let since: string;
+  let before: Record<string, string>;
+  let count = 0;
+
+  beforeAll(async () => {
+    since = new Date(Date.now() - 1000).toISOString();
+    f = await buildFixture();
+    before = await versionsOf(f.t, protectedIds(f));
+  });
+  afterAll(async () => {
+    console.log(`tenant-probes-read: ${count} probes`);
+    await f.t.close();
+  });
+
+  const get = (token: string, url: string) => call(f.t, token, 'GET', url);
+  const ids = () => f.a.ids;
+  /** Probers of a hidden kind: every outsider, and A's citizen for A's organisational records. */
+  const probersOf = (key: HiddenKey): Prober[] => [...outsiders(f), ...((OWNED_KEYS as readonly string[]).includes(key) ? [{ name: 'A.citizen', token: f.a.tokens.citizen, writes: true }] : [])];
+
+  /** A pair probe: the request for A's id and for a fresh id answer alike, and nothing of A's leaks. */
+  const pair = (name: string, token: string, hiddenId: string, build: (id: string) => Promise<Answer>, expectError = true): Probe => ({
+    name,
+    run: async () => {
+      const missingId = randomUUID();
+      const [hidden, missing] = await Promise.all([build(hiddenId), build(missingId)]);
+      if (expectError && hidden.status < 300) return `answered ${hidden.status} for A's resource: ${hidden.body.slice(0, 200)}`;
+      return differs(f, hidden, missing, hiddenId, missingId);
+    },
+  });
+
+  /** A search probe: no entry is A's, and `total` counts only the entries returned. */
+  const searchProbe = (name: string, token: string, run: () => Promise<Answer>): Probe => ({
+    name,
+    run: async () => {
+      const res = await run();
+      if (res.status !== 200) return res.status === 403 ? undefined : `answered ${res.status}: ${res.body.slice(0, 200)}`;
+      return bundleLeak(res);
+    },
+  });
+  const bundleLeak = (res: Answer): string | undefined => {
+    const bundle = res.json() as { total?: number; link?: Array<{ relation: string }>; entry?: Array<{ fullUrl?: string; resource?: { resourceType: string }; search?: { mode?: string } }> };
+    const entries = (bundle.entry ?? []).filter((e) => e.resource?.resourceType !== 'OperationOutcome');
+    const found = leaks(f, JSON.stringify(entries));
+    if (found.length) return `returned A's ${found.join(', ')}`;
+    const matches = entries.filter((e) => (e.search?.mode ?? 'match') === 'match').length;
+    const paged = (bundle.link ?? []).some((l) => l.relation === 'next');
+    if (bundle.total !== undefined && !paged && bundle.total !== matches) return `total ${bundle.total} but ${matches} matches returned (counts hidden resources)`;
+    return undefined;
+  };
+
+  /** `_summary=count` counts exactly what the full search returns to this caller. */
+  const countProbe = (name: string, token: string, fullUrl: string, countUrl: string): Probe => ({
+    name,
+    run: async () => {
+      const [full, counted] = await Promise.all([get(token, fullUrl), get(token, countUrl)]);
+      if (counted.status !== full.status) return `_summary=count answered ${counted.status}, the search ${full.status}`;
+      if (counted.status !== 200) return undefined;
+      const bundle = full.json() as { link?: Array<{ relation: string }>; entry?: Array<{ resource?: { resourceType: string }; search?: { mode?: string } }> };
+      if ((bundle.link ?? []).some((l) => l.relation === 'next')) return undefined;
+      const matches = (bundle.entry ?? []).filter((e) => e.resource?.resourceType !== 'OperationOutcome' && (e.search?.mode ?? 'match') === 'match').length;
+      const total = (counted.json() as { total?: number }).total;
+      return total === matches ? undefined : `_summary=count says ${total}, the search returns ${matches} (counts hidden resources)`;
+    },
+  });
+
+  it('seeding through the API with the owners\' own tokens works (positive control)', () => {
+    expect(f.seedProblems).toEqual([]);
+  });
+
+  it('read, vread, instance history, search by _id and identifier, $validate: hidden answers like nonexistent', async () => {
+    const probes: Probe[] = [];
+    for (const key of HIDDEN_KEYS) {
+      const type = f.a.types[key];
+      const id = ids()[key];
+      const identifier = f.a.identifiers[key];
+      for (const p of probersOf(key)) {
+        const at = `${p.name} → A.${key}`;
+        probes.push(pair(`${at}: GET ${type}/{id}`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}`)));
+        probes.push(pair(`${at}: GET ${type}/{id}/_history/1`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history/1`)));
+        probes.push(pair(`${at}: GET ${type}/{id}/_history`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history`)));
+        probes.push(pair(`${at}: GET ${type}/{id}/_history?_count=1`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history?_count=1`)));
+        probes.push(pair(`${at}: GET ${type}?_id={id}`, p.token, id, (x) => get(p.token, `/fhir/${type}?_id=${x}&_total=accurate`), false));
+        probes.push(pair(`${at}: POST ${type}/_search _id={id}`, p.token, id, (x) =>
+          call(f.t, p.token, 'POST', `/fhir/${type}/_search`, `_id=${x}&_total=accurate`, { 'content-type': 'application/x-www-form-urlencoded' }), false));
+        probes.push(pair(`${at}: GET ${type}?_id={id}&_summary=count`, p.token, id, (x) => get(p.token, `/fhir/${type}?_id=${x}&_summary=count`), false));
+        probes.push(pair(`${at}: POST ${type}/{id}/$validate?mode=delete`, p.token, id, (x) => call(f.t, p.token, 'POST', `/fhir/${type}/${x}/$validate?mode=delete`, {})));
+        probes.push(
+          pair(`${at}: POST ${type}/{id}/$validate?mode=update`, p.token, id, (x) =>
+            call(f.t, p.token, 'POST', `/fhir/${type}/${x}/$validate?mode=update`, { ...f.a.resources[key], id: x }), false),
+        );
+        if (identifier) {
+          probes.push(searchProbe(`${at}: GET ${type}?identifier=${identifier}`, p.token, () => get(p.token, `/fhir/${type}?identifier=${encodeURIComponent(identifier)}&_total=accurate`)));
+        }
+        probes.push(searchProbe(`${at}: GET ${type}?_id={id}&_total=accurate`, p.token, () => get(p.token, `/fhir/${type}?_id=${id}&_total=accurate`)));
+      }
+    }
+    count += probes.length;
+    report('read', probes.length, await runProbes(probes));
+  }, 120_000);
+
+  it('searches with chains, _has, includes, compartments and system search return and count nothing of A', async () => {
+    const a = f.a;
+    const b = f.b;
+    const cpr = encodeURIComponent(`urn:oid:1.2.208.176.1.2|${a.cpr}`);
+    const allA = HIDDEN_KEYS.map((k) => a.ids[k]).join(',');
+    const typesA = [...new Set(HIDDEN_KEYS.map((k) => a.types[k]))].join(',');
+    const urls = [
+      `/fhir/Observation?subject=Patient/${a.ids.patient}`,
+      `/fhir/Observation?patient=${a.ids.patient}`,
+      `/fhir/Observation?subject:Patient.name=${a.family}`,
+      `/fhir/Observation?subject:Patient.identifier=${cpr}`,
+      `/fhir/Observation?based-on=ServiceRequest/${a.ids.serviceRequest}`,
+      `/fhir/Observation?based-on:ServiceRequest.subject=Patient/${a.ids.patient}`,
+      `/fhir/Observation?code=urn:oid:1.2.208.176.2.1|NPU03011&subject=Patient/${a.ids.patient}`,
+      `/fhir/Observation?_id=${a.ids.observation},${b.ids.observation}&_include=Observation:subject`,
+      `/fhir/Observation?_id=${b.ids.observation}&_include=Observation:based-on&_revinclude=Provenance:target`,
+      `/fhir/Observation?_id=${a.ids.observation}&_revinclude=Provenance:target&_revinclude=Task:focus`,
+      `/fhir/Patient?name=${a.family}`,
+      `/fhir/Patient?family=${a.family}`,
+      `/fhir/Patient?identifier=${cpr}`,
+      `/fhir/Patient?_id=${a.ids.patient},${b.ids.patient}&_revinclude=Observation:subject&_revinclude=EpisodeOfCare:patient`,
+      `/fhir/Patient?_has:Observation:subject:_id=${a.ids.observation}`,
+      `/fhir/Patient?_has:Observation:patient:code=NPU03011`,
+      `/fhir/Patient?_has:EpisodeOfCare:patient:organization=Organization/${a.org}`,
+      `/fhir/Patient?_has:EpisodeOfCare:patient:team=CareTeam/${a.ids.careTeam}`,
+      `/fhir/Patient?_has:Device:patient:_id=${a.ids.device}`,
+      `/fhir/EpisodeOfCare?organization=Organization/${a.org}`,
+      `/fhir/EpisodeOfCare?team=CareTeam/${a.ids.careTeam}`,
+      `/fhir/EpisodeOfCare?_id=${a.ids.episode}&_include=EpisodeOfCare:patient`,
+      `/fhir/Task?owner=CareTeam/${a.ids.careTeam}`,
+      `/fhir/Task?owner=CareTeam/${a.ids.careTeam}&status=requested,in-progress&_sort=priority,authored-on`,
+      `/fhir/Task?focus=Observation/${a.ids.observation}`,
+      `/fhir/CareTeam?_id=${a.ids.careTeam}&_revinclude=EpisodeOfCare:team&_revinclude=Task:owner`,
+      `/fhir/Organization?_id=${a.org}&_revinclude=EpisodeOfCare:organization&_revinclude=CareTeam:managing-organization`,
+      `/fhir/Practitioner?_id=${a.ids.practitioner}&_revinclude=CareTeam:participant`,
+      `/fhir/CarePlan?subject=Patient/${a.ids.patient}&_include=CarePlan:activity-reference`,
+      `/fhir/CarePlan?activity-reference=ServiceRequest/${a.ids.serviceRequest}`,
+      `/fhir/ServiceRequest?subject=Patient/${a.ids.patient}&_revinclude=CarePlan:activity-reference`,
+      `/fhir/QuestionnaireResponse?subject=Patient/${a.ids.patient}`,
+      `/fhir/QuestionnaireResponse?questionnaire=${(f.defs.questionnaire as { url?: string }).url}|1.0`,
+      `/fhir/Provenance?target=Observation/${a.ids.observation}`,
+      `/fhir/Provenance?agent=Organization/${a.org}`,
+      `/fhir/Provenance?patient=Patient/${a.ids.patient}`,
+      `/fhir/Binary?_id=${a.ids.binary},${a.ids.binaryFree}`,
+      `/fhir/Device?patient=Patient/${a.ids.patient}`,
+      `/fhir/Device?_id=${a.ids.device}&_include=Device:patient`,
+      `/fhir/Bundle?_id=${a.ids.bundle}`,
+      `/fhir/Bundle?type=collection`,
+      `/fhir/Patient/${a.ids.patient}/Observation`,
+      `/fhir/Patient/${a.ids.patient}/EpisodeOfCare`,
+      `/fhir/Patient/${a.ids.patient}/Task`,
+      `/fhir/Patient/${a.ids.patient}/Provenance`,
+      `/fhir?_type=${typesA}&_id=${allA}`,
+      `/fhir?_id=${allA}`,
+      `/fhir?_type=Observation,Patient&_id=${a.ids.observation},${a.ids.patient}`,
+      `/fhir?_type=Binary,Bundle,Device,Provenance&_lastUpdated=ge${since}`,
+    ];
+    const probes: Probe[] = [];
+    for (const p of [...outsiders(f)]) {
+      for (const url of urls) {
+        const full = `${url}${url.includes('?') ? '&' : '?'}_total=accurate&_count=500`;
+        probes.push(searchProbe(`${p.name}: GET ${url}`, p.token, () => get(p.token, full)));
+        probes.push(countProbe(`${p.name}: GET ${url} &_summary=count`, p.token, full, `${url}${url.includes('?') ? '&' : '?'}_summary=count`));
+        const [path, query = ''] = full.split('?');
+        if (!path.endsWith('/*') && !/Patient\/[^/]+\//.test(path)) {
+          probes.push(searchProbe(`${p.name}: POST ${path}/_search ${url}`, p.token, () =>
+            call(f.t, p.token, 'POST', `${path === '/fhir' ? '/fhir' : path}/_search`, query, { 'content-type': 'application/x-www-form-urlencoded' })));
+        }
+      }
+      // compartment searches answer like the compartment of a patient that does not exist
+      for (const type of ['Observation', 'EpisodeOfCare', 'Task', 'Provenance', 'QuestionnaireResponse', 'CarePlan', 'ServiceRequest']) {
+        probes.push(pair(`${p.name}: GET Patient/{A}/${type}`, p.token, a.ids.patient, (x) => get(p.token, `/fhir/Patient/${x}/${type}?_total=accurate`), false));
+      }
+    }
+    count += probes.length;
+    report('search', probes.length, await runProbes(probes));
+  }, 120_000);
+
+  it('type and system history (every page) never show a version of A\'s resources', async () => {
+    const types = [...new Set(HIDDEN_KEYS.map((k) => f.a.types[k]))];
+    const probes: Probe[] = [];
+    for (const p of outsiders(f)) {
+      for (const url of [...types.map((t) => `/fhir/${t}/_history`), '/fhir/_history']) {
+        probes.push({
+          name: `${p.name}: GET ${url}?_since=…`,
+          run: async () => {
+            let next: string | undefined = `${url}?_since=${encodeURIComponent(since)}&_count=200`;
+            for (let page = 0; next && page < 20; page++) {
+              const res = await get(p.token, next);
+              if (res.status === 403) return undefined;
+              if (res.status !== 200) return `answered ${res.status}: ${res.body.slice(0, 200)}`;
+              const bundle = res.json() as { entry?: unknown[]; link?: Array<{ relation: string; url: string }> };
+              const found = leaks(f, JSON.stringify(bundle.entry ?? []));
+              if (found.length) return `page ${page + 1} has versions of A's ${found.join(', ')}`;
+              const link = bundle.link?.find((l) => l.relation === 'next')?.url;
+              next = link ? link.replace(/^https?:\/\/[^/]+/, '') : undefined;
+            }
+            return undefined;
+          },
+        });
+      }
+    }
+    count += probes.length;
+    report('history', probes.length, await runProbes(probes, 6));
+  }, 120_000);
+
+  it('read-only operations on A\'s patient answer like for a patient that does not exist', async () => {
+    const a = f.a;
+    const probes: Probe[] = [];
+    const plan = f.defs.planDefinition.id;
+    for (const p of outsiders(f)) {
+      probes.push(pair(`${p.name}: GET Patient/{A}/$everything`, p.token, a.ids.patient, (x) => get(p.token, `/fhir/Patient/${x}/$everything`)));
+      probes.push(pair(`${p.name}: GET Patient/{A}/$everything?_type=Observation`, p.token, a.ids.patient, (x) => get(p.token, `/fhir/Patient/${x}/$everything?_type=Observation`)));
+      probes.push(pair(`${p.name}: GET Observation/$lastn?patient={A}`, p.token, a.ids.patient, (x) => get(p.token, `/fhir/Observation/$lastn?patient=${x}`), false));
+      probes.push(pair(`${p.name}: GET Observation/$lastn?subject=Patient/{A}`, p.token, a.ids.patient, (x) => get(p.token, `/fhir/Observation/$lastn?subject=Patient/${x}&max=3`), false));
+      probes.push(pair(`${p.name}: GET Observation/$lastn?patient={A}&code=NPU03011`, p.token, a.ids.patient, (x) => get(p.token, `/fhir/Observation/$lastn?patient=${x}&code=urn:oid:1.2.208.176.2.1|NPU03011`), false));
+      probes.push(pair(`${p.name}: GET Patient/{A}/$get-patient-procedures`, p.token, a.ids.patient, (x) => get(p.token, `/fhir/Patient/${x}/$get-patient-procedures?date=2026-03-04`)));
+      probes.push(pair(`${p.name}: GET ServiceRequest/{A}/$get-patient-procedures`, p.token, a.ids.serviceRequest, (x) => get(p.token, `/fhir/ServiceRequest/${x}/$get-patient-procedures?date=2026-03-04`)));
+      probes.push(
+        pair(`${p.name}: GET PlanDefinition/{plan}/$apply?subject=Patient/{A}`, p.token, a.ids.patient, (x) =>
+          get(p.token, `/fhir/PlanDefinition/${plan}/$apply?subject=Patient/${x}&episodeOfCare=EpisodeOfCare/${a.ids.episode}&start=2026-03-02`)),
+      );
+      probes.push(
+        pair(`${p.name}: POST PlanDefinition/{plan}/$apply episodeOfCare={A}`, p.token, a.ids.episode, (x) =>
+          call(f.t, p.token, 'POST', `/fhir/PlanDefinition/${plan}/$apply`, {
+            resourceType: 'Parameters',
+            parameter: [{ name: 'subject', valueReference: { reference: `Patient/${f.b.ids.patient}` } }, { name: 'episodeOfCare', valueReference: { reference: `EpisodeOfCare/${x}` } }],
+          })),
+      );
+      probes.push(searchProbe(`${p.name}: GET Observation/$lastn?patient={A},{B}`, p.token, () => get(p.token, `/fhir/Observation/$lastn?patient=${a.ids.patient},${f.b.ids.patient}`)));
+    }
+    count += probes.length;
+    report('operation', probes.length, await runProbes(probes));
+  }, 120_000);
+
+  it('positive controls: A\'s clients read their own records, everyone reads the directory and definitions', async () => {
+    const a = f.a;
+    const probes: Probe[] = [];
+    const expect200 = (name: string, token: string, url: string): Probe => ({
+      name,
+      run: async () => {
+        const res = await get(token, url);
+        return res.status === 200 ? undefined : `expected 200, got ${res.status} ${res.body.slice(0, 200)}`;
+      },
+    });
+    for (const key of HIDDEN_KEYS) {
+      const url = `/fhir/${a.types[key]}/${a.ids[key]}`;
+      probes.push(expect200(`A.system reads A.${key}`, a.tokens.system, url));
+      probes.push(expect200(`A.clinician reads A.${key}`, a.tokens.clinician, url));
+      if (![...OWNED_KEYS].includes(key as (typeof OWNED_KEYS)[number])) probes.push(expect200(`A.citizen reads A.${key}`, a.tokens.citizen, url));
+      probes.push(expect200(`A.system vreads A.${key}`, a.tokens.system, `${url}/_history/1`));
+    }
+    probes.push(expect200('A.narrow reads A.observation', a.tokens.narrow, `/fhir/Observation/${a.ids.observation}`));
+    for (const p of [...outsiders(f), { name: 'A.citizen', token: a.tokens.citizen }]) {
+      for (const key of DIRECTORY_KEYS) {
+        if (p.name === 'B.narrow') continue;
+        probes.push(expect200(`${p.name} reads directory A.${key}`, p.token, `/fhir/${a.types[key]}/${a.ids[key]}`));
+      }
+      for (const [k, d] of Object.entries(f.defs)) {
+        if (p.name === 'B.narrow') continue;
+        probes.push(expect200(`${p.name} reads definitional ${k}`, p.token, `/fhir/${d.resourceType}/${d.id}`));
+      }
+    }
+    probes.push({
+      name: 'A.system finds both of A\'s Observations with their subject',
+      run: async () => {
+        const res = await get(a.tokens.system, `/fhir/Observation?subject=Patient/${a.ids.patient}&_include=Observation:subject`);
+        const found = (res.json().entry ?? []).map((e: { resource: { id: string } }) => e.resource.id).sort();
+        const want = [a.ids.observation, a.ids.observationByCitizen, a.ids.patient].sort();
+        return JSON.stringify(found) === JSON.stringify(want) ? undefined : `found ${found.length}: ${JSON.stringify(found)}`;
+      },
+    });
+    probes.push({
+      name: 'A.system sees its Bundle and Binaries in type history',
+      run: async () => {
+        const missing: string[] = [];
+        for (const key of ['bundle', 'binaryFree', 'binary', 'provenance', 'device'] as const) {
+          const res = await get(a.tokens.system, `/fhir/${a.types[key]}/_history?_since=${encodeURIComponent(since)}&_count=500`);
+          if (!res.body.includes(a.ids[key])) missing.push(key);
+        }
+        return missing.length ? `missing ${missing.join(', ')}` : undefined;
+      },
+    });
+    probes.push(expect200('A.system: Patient/{A}/$everything', a.tokens.system, `/fhir/Patient/${a.ids.patient}/$everything`));
+    count += probes.length;
+    report('positive control', probes.length, await runProbes(probes));
+    void COMPARTMENT_KEYS;
+    void POINTING_KEYS;
+  }, 120_000);
+
+  it('nothing of A\'s changed (versions straight from the database)', async () => {
+    expect(await versionsOf(f.t, protectedIds(f))).toEqual(before);
+  });
+});

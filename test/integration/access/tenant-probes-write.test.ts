@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import {
+  buildFixture,
+  call,
+  differs,
+  DIRECTORY_KEYS,
+  HIDDEN_KEYS,
+  outsiders,
+  patches,
+  protectedIds,
+  report,
+  retarget,
+  runProbes,
+  unchanged,
+  versionsOf,
+  type Answer,
+  type Fixture,
+  type Probe,
+} from './tenants';
+
+/**
+ * Issue 12, cross-tenant probes, writes by id: every outsider of municipality A × every kind of
+ * A's resources × PUT moving the resource to B, PUT unchanged, PUT with If-Match, PATCH (JSON
+ * Patch and FHIRPath Patch, harmless and moving), DELETE — each answered exactly like the same
+ * request for an id that does not exist, and nothing of A's changes. A's directory entries
+ * (visible to B) are refused outright. A deleted resource of A answers like a nonexistent one
+ * too. Positive controls: A's own clients do update, patch and delete their own data.
+ */
+describe('cross-tenant probes: writes by id', () => {
+  let f: Fixture;
+  let before: Record<string, string>;
+  let deleted = '';
+  let count = 0;
+
+  beforeAll(async () => {
+    f = await buildFixture();
+    // A deleted Observation of A (judged by its last version: still A's patient's)
+    const obs = { ...unchanged(f, 'observation'), id: undefined, identifier: undefined };
+    deleted = (await call(f.t, f.a.tokens.system, 'POST', '/fhir/Observation', obs)).json().id;
+    const gone = await call(f.t, f.a.tokens.system, 'DELETE', `/fhir/Observation/${deleted}`);
+    if (gone.status >= 300) throw new Error(`A could not delete its own Observation: ${gone.status} ${gone.body}`);
+    f.labels.set(deleted, '<A:deletedObservation>');
+    f.hiddenIdsOfA.add(deleted);
+    before = await versionsOf(f.t, [...protectedIds(f), deleted]);
+  });
+  afterAll(async () => {
+    console.log(`tenant-probes-write: ${count} probes`);
+    await f.t.close();
+  });
+
+  /** Hidden vs nonexistent: same answer, and never a success. */
+  const pair = (name: string, hiddenId: string, build: (id: string) => Promise<Answer>): Probe => ({
+    name,
+    run: async () => {
+      const missingId = randomUUID();
+      const hidden = await build(hiddenId);
+      const missing = await build(missingId);
+      if (hidden.status < 300) return `answered ${hidden.status} for A's resource: ${hidden.body.slice(0, 200)}`;
+      return differs(f, hidden, missing, hiddenId, missingId);
+    },
+  });
+
+  it('PUT, PATCH and DELETE of A\'s hidden resources answer like nonexistent ids and change nothing', async () => {
+    const probes: Probe[] = [];
+    for (const key of HIDDEN_KEYS) {
+      const type = f.a.types[key];
+      const id = f.a.ids[key];
+      for (const p of outsiders(f)) {
+        const at = `${p.name} → A.${key}`;
+        const moved = retarget(f, key);
+        const same = unchanged(f, key);
+        probes.push(pair(`${at}: PUT ${type}/{id} moved to B`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${x}`, { ...moved, id: x })));
+        probes.push(pair(`${at}: PUT ${type}/{id} unchanged`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${x}`, { ...same, id: x })));
+        probes.push(pair(`${at}: PUT ${type}/{id} If-Match W/"1"`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${x}`, { ...moved, id: x }, { 'if-match': 'W/"1"' })));
+        probes.push(pair(`${at}: PUT ${type}/{id} If-Match W/"7"`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${x}`, { ...same, id: x }, { 'if-match': 'W/"7"' })));
+        for (const patch of patches(f, key)) {
+          probes.push(pair(`${at}: PATCH ${type}/{id} ${patch.name}`, id, (x) => call(f.t, p.token, 'PATCH', `/fhir/${type}/${x}`, patch.body, { 'content-type': patch.contentType })));
+          probes.push(
+            pair(`${at}: PATCH ${type}/{id} ${patch.name} If-Match W/"1"`, id, (x) =>
+              call(f.t, p.token, 'PATCH', `/fhir/${type}/${x}`, patch.body, { 'content-type': patch.contentType, 'if-match': 'W/"1"' })),
+          );
+        }
+        probes.push(pair(`${at}: DELETE ${type}/{id}`, id, (x) => call(f.t, p.token, 'DELETE', `/fhir/${type}/${x}`)));
+        probes.push(pair(`${at}: DELETE ${type}/{id} If-Match W/"1"`, id, (x) => call(f.t, p.token, 'DELETE', `/fhir/${type}/${x}`, undefined, { 'if-match': 'W/"1"' })));
+      }
+    }
+    count += probes.length;
+    report('write', probes.length, await runProbes(probes, 8));
+  }, 180_000);
+
+  it('A\'s deleted Observation answers every outsider like one that never existed', async () => {
+    const probes: Probe[] = [];
+    const moved = retarget(f, 'observation');
+    for (const p of outsiders(f)) {
+      const at = `${p.name} → A.deletedObservation`;
+      probes.push(pair(`${at}: GET Observation/{id}`, deleted, (x) => call(f.t, p.token, 'GET', `/fhir/Observation/${x}`)));
+      probes.push(pair(`${at}: GET Observation/{id}/_history/1`, deleted, (x) => call(f.t, p.token, 'GET', `/fhir/Observation/${x}/_history/1`)));
+      probes.push(pair(`${at}: GET Observation/{id}/_history/2`, deleted, (x) => call(f.t, p.token, 'GET', `/fhir/Observation/${x}/_history/2`)));
+      probes.push(pair(`${at}: GET Observation/{id}/_history`, deleted, (x) => call(f.t, p.token, 'GET', `/fhir/Observation/${x}/_history`)));
+      for (const patch of patches(f, 'observation')) {
+        probes.push(pair(`${at}: PATCH Observation/{id} ${patch.name}`, deleted, (x) => call(f.t, p.token, 'PATCH', `/fhir/Observation/${x}`, patch.body, { 'content-type': patch.contentType })));
+      }
+      probes.push(pair(`${at}: PUT Observation/{id} moved to B`, deleted, (x) => call(f.t, p.token, 'PUT', `/fhir/Observation/${x}`, { ...moved, id: x })));
+      probes.push(pair(`${at}: DELETE Observation/{id}`, deleted, (x) => call(f.t, p.token, 'DELETE', `/fhir/Observation/${x}`)));
+    }
+    count += probes.length;
+    report('deleted', probes.length, await runProbes(probes, 8));
+  }, 120_000);
+
+  it('A\'s directory entries (visible to B) are refused to every outsider', async () => {
+    const probes: Probe[] = [];
+    for (const key of DIRECTORY_KEYS) {
+      const type = f.a.types[key];
+      const id = f.a.ids[key];
+      for (const p of outsiders(f)) {
+        if (p.name === 'operator' && key === 'organization') continue; // the operator keeps the Organization directory
+        const at = `${p.name} → A.${key}`;
+        const refused = (name: string, run: () => Promise<Answer>): Probe => ({
+          name: `${at}: ${name}`,
+          run: async () => {
+            const res = await run();
+            return res.status >= 400 && res.status < 500 ? undefined : `expected a 4xx refusal, got ${res.status} ${res.body.slice(0, 200)}`;
+          },
+        });
+        probes.push(refused(`PUT ${type}/{id} moved to B`, () => call(f.t, p.token, 'PUT', `/fhir/${type}/${id}`, retarget(f, key))));
+        probes.push(refused(`PUT ${type}/{id} unchanged`, () => call(f.t, p.token, 'PUT', `/fhir/${type}/${id}`, unchanged(f, key))));
+        for (const patch of patches(f, key)) probes.push(refused(`PATCH ${type}/{id} ${patch.name}`, () => call(f.t, p.token, 'PATCH', `/fhir/${type}/${id}`, patch.body, { 'content-type': patch.contentType })));
+        if (key === 'careTeam') {
+          const join = [{ op: 'add', path: '/participant/-', value: { member: { reference: `Practitioner/${f.b.ids.practitioner}` } } }];
+          probes.push(refused('PATCH CareTeam/{id} adding B\'s practitioner', () => call(f.t, p.token, 'PATCH', `/fhir/CareTeam/${id}`, join, { 'content-type': 'application/json-patch+json' })));
+          const org = [{ op: 'add', path: '/managingOrganization/-', value: { reference: `Organization/${f.b.org}` } }];
+          probes.push(refused('PATCH CareTeam/{id} adding B as managing organization', () => call(f.t, p.token, 'PATCH', `/fhir/CareTeam/${id}`, org, { 'content-type': 'application/json-patch+json' })));
+        }
+        probes.push(refused(`DELETE ${type}/{id}`, () => call(f.t, p.token, 'DELETE', `/fhir/${type}/${id}`)));
+      }
+    }
+    count += probes.length;
+    report('directory write', probes.length, await runProbes(probes, 8));
+  }, 120_000);
+
+  it('positive controls: A\'s own clients update, patch and delete their own data', async () => {
+    const a = f.a;
+    const own = async (token: string) => {
+      const body = { ...unchanged(f, 'observation'), id: undefined, identifier: undefined };
+      const res = await call(f.t, token, 'POST', '/fhir/Observation', body);
+      if (res.status !== 201) throw new Error(`create answered ${res.status} ${res.body.slice(0, 200)}`);
+      return res.json() as { id: string };
+    };
+    const probes: Probe[] = [];
+    const expectStatus = (name: string, want: number[], run: () => Promise<Answer>): Probe => ({
+      name,
+      run: async () => {
+        const res = await run();
+        return want.includes(res.status) ? undefined : `expected ${want.join('/')}, got ${res.status} ${res.body.slice(0, 200)}`;
+      },
+    });
+    for (const [name, token] of [['A.system', a.tokens.system], ['A.clinician', a.tokens.clinician], ['A.citizen', a.tokens.citizen]] as const) {
+      probes.push(
+        expectStatus(`${name} PUTs its patient's Observation`, [200], async () => {
+          const o = await own(token);
+          return call(f.t, token, 'PUT', `/fhir/Observation/${o.id}`, { ...o, status: 'amended' });
+        }),
+      );
+      probes.push(
+        expectStatus(`${name} PATCHes its patient's Observation (JSON Patch)`, [200], async () => {
+          const o = await own(token);
+          return call(f.t, token, 'PATCH', `/fhir/Observation/${o.id}`, [{ op: 'replace', path: '/status', value: 'amended' }], { 'content-type': 'application/json-patch+json' });
+        }),
+      );
+      probes.push(
+        expectStatus(`${name} PATCHes its patient's Observation (FHIRPath Patch)`, [200], async () => {
+          const o = await own(token);
+          const body = { resourceType: 'Parameters', parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Observation.status' }, { name: 'value', valueCode: 'amended' }] }] };
+          return call(f.t, token, 'PATCH', `/fhir/Observation/${o.id}`, body);
+        }),
+      );
+      probes.push(
+        expectStatus(`${name} DELETEs its patient's Observation`, [200, 204], async () => {
+          const o = await own(token);
+          return call(f.t, token, 'DELETE', `/fhir/Observation/${o.id}`);
+        }),
+      );
+    }
+    probes.push(
+      expectStatus('A.system PUTs its own CareTeam (name changed)', [200], async () => {
+        const team = await call(f.t, a.tokens.system, 'POST', '/fhir/CareTeam', { ...unchanged(f, 'careTeam'), id: undefined, identifier: undefined });
+        return call(f.t, a.tokens.system, 'PUT', `/fhir/CareTeam/${team.json().id}`, { ...team.json(), name: 'KOL-team A (renamed)' });
+      }),
+    );
+    count += probes.length;
+    report('positive control', probes.length, await runProbes(probes, 4));
+  }, 120_000);
+
+  it('nothing of A\'s changed (versions straight from the database)', async () => {
+    expect(await versionsOf(f.t, [...protectedIds(f), deleted])).toEqual(before);
+  });
+});
