@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import {
+  buildFixture,
+  call,
+  differs,
+  HIDDEN_KEYS,
+  leaks,
+  normalize,
+  outsiders,
+  patches,
+  patchResource,
+  protectedIds,
+  report,
+  retarget,
+  runProbes,
+  unchanged,
+  versionsOf,
+  type Fixture,
+  type HiddenKey,
+  type Probe,
+} from './tenants';
+
+interface Entry {
+  request: { method: string; url: string; ifMatch?: string; ifNoneExist?: string };
+  resource?: unknown;
+}
+
+/**
+ * Issue 12, cross-tenant probes inside bundles: every outsider × every hidden kind of A's
+ * resources × each read and write shape as a batch entry (paired in one batch with the same entry
+ * for an id that does not exist: same entry.response.status and outcome) and as the single entry
+ * of a transaction (same answer as the transaction for a nonexistent id). Nothing of A's changes.
+ */
+describe('cross-tenant probes: batch and transaction entries', () => {
+  let f: Fixture;
+  let before: Record<string, string>;
+  let count = 0;
+
+  beforeAll(async () => {
+    f = await buildFixture();
+    before = await versionsOf(f.t, protectedIds(f));
+  });
+  afterAll(async () => {
+    console.log(`tenant-probes-bundle: ${count} probes`);
+    await f.t.close();
+  });
+
+  /** The entry shapes for one of A's resources, each a function of the id it names (A's or a fresh one). */
+  const shapes = (key: HiddenKey): Array<{ name: string; write: boolean; mustFail: boolean; entry: (id: string) => Entry }> => {
+    const type = f.a.types[key];
+    const moved = retarget(f, key);
+    const same = unchanged(f, key);
+    const out: Array<{ name: string; write: boolean; mustFail: boolean; entry: (id: string) => Entry }> = [
+      { name: `GET ${type}/{id}`, write: false, mustFail: true, entry: (id) => ({ request: { method: 'GET', url: `${type}/${id}` } }) },
+      { name: `GET ${type}/{id}/_history/1`, write: false, mustFail: true, entry: (id) => ({ request: { method: 'GET', url: `${type}/${id}/_history/1` } }) },
+      { name: `GET ${type}/{id}/_history`, write: false, mustFail: true, entry: (id) => ({ request: { method: 'GET', url: `${type}/${id}/_history` } }) },
+      { name: `GET ${type}?_id={id}`, write: false, mustFail: false, entry: (id) => ({ request: { method: 'GET', url: `${type}?_id=${id}&_total=accurate` } }) },
+      { name: `PUT ${type}/{id} moved to B`, write: true, mustFail: true, entry: (id) => ({ request: { method: 'PUT', url: `${type}/${id}` }, resource: { ...moved, id } }) },
+      { name: `PUT ${type}/{id} unchanged`, write: true, mustFail: true, entry: (id) => ({ request: { method: 'PUT', url: `${type}/${id}` }, resource: { ...same, id } }) },
+      { name: `PUT ${type}/{id} ifMatch W/"1"`, write: true, mustFail: true, entry: (id) => ({ request: { method: 'PUT', url: `${type}/${id}`, ifMatch: 'W/"1"' }, resource: { ...moved, id } }) },
+      ...patches(f, key).map((p) => ({
+        name: `PATCH ${type}/{id} ${p.name}`,
+        write: true,
+        mustFail: true,
+        entry: (id: string) => ({ request: { method: 'PATCH', url: `${type}/${id}` }, resource: patchResource(p) }),
+      })),
+      { name: `DELETE ${type}/{id}`, write: true, mustFail: false, entry: (id) => ({ request: { method: 'DELETE', url: `${type}/${id}` } }) },
+      { name: `PUT ${type}?_id={id}`, write: true, mustFail: false, entry: (id) => ({ request: { method: 'PUT', url: `${type}?_id=${id}` }, resource: { ...moved, id: undefined } }) },
+      { name: `DELETE ${type}?_id={id}`, write: true, mustFail: false, entry: (id) => ({ request: { method: 'DELETE', url: `${type}?_id=${id}` } }) },
+      { name: `POST ${type} ifNoneExist _id={id}`, write: true, mustFail: false, entry: (id) => ({ request: { method: 'POST', url: type, ifNoneExist: `_id=${id}` }, resource: { ...moved, id: undefined } }) },
+    ];
+    return out;
+  };
+
+  it('batch entries for A\'s resources answer like entries for nonexistent ids', async () => {
+    const probes: Probe[] = [];
+    let pairs = 0;
+    for (const key of HIDDEN_KEYS) {
+      for (const p of outsiders(f)) {
+        const list = shapes(key).map((s) => ({ ...s, hidden: f.a.ids[key], missing: randomUUID() }));
+        pairs += list.length;
+        probes.push({
+          name: `${p.name} → A.${key}: batch`,
+          run: async () => {
+            const entry = list.flatMap((s) => [s.entry(s.hidden), s.entry(s.missing)]);
+            const res = await call(f.t, p.token, 'POST', '/fhir', { resourceType: 'Bundle', type: 'batch', entry });
+            if (res.status !== 200) {
+              return res.status === 403 ? undefined : `batch answered ${res.status}: ${res.body.slice(0, 200)}`;
+            }
+            const out = (res.json() as { entry: Array<{ response?: { status?: string; outcome?: unknown }; resource?: unknown }> }).entry;
+            const failures: string[] = [];
+            list.forEach((s, i) => {
+              const [h, m] = [out[2 * i], out[2 * i + 1]];
+              const hs = h?.response?.status ?? '?';
+              const ms = m?.response?.status ?? '?';
+              const found = leaks(f, JSON.stringify(h ?? {}).split(s.hidden).join(''));
+              if (found.length) failures.push(`${s.name}: entry ${hs} carries A's ${found.join(', ')}`);
+              else if (s.mustFail && /^2/.test(hs)) failures.push(`${s.name}: entry answered ${hs} for A's resource`);
+              else {
+                const nh = JSON.stringify(normalize(JSON.stringify(h), f.labels, [s.hidden]));
+                const nm = JSON.stringify(normalize(JSON.stringify(m), f.labels, [s.missing]));
+                if (hs !== ms) failures.push(`${s.name}: hidden entry ${hs}, nonexistent ${ms}`);
+                else if (nh !== nm) failures.push(`${s.name}: same status ${hs}, different entries: ${nh.slice(0, 200)} vs ${nm.slice(0, 200)}`);
+              }
+            });
+            return failures.length ? failures.join(`\n${p.name} → A.${key}: batch: `) : undefined;
+          },
+        });
+      }
+    }
+    count += pairs;
+    report('batch entry', pairs, (await runProbes(probes, 4)).flatMap((failure) => failure.split('\n')));
+  }, 180_000);
+
+  it('a transaction whose entry names A\'s resource answers like one naming a nonexistent id', async () => {
+    const probes: Probe[] = [];
+    for (const key of HIDDEN_KEYS) {
+      for (const p of outsiders(f)) {
+        for (const s of shapes(key)) {
+          if (!s.write) continue;
+          probes.push({
+            name: `${p.name} → A.${key}: transaction [${s.name}]`,
+            run: async () => {
+              const missing = randomUUID();
+              const tx = (id: string) => call(f.t, p.token, 'POST', '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [s.entry(id)] });
+              const hidden = await tx(f.a.ids[key]);
+              const other = await tx(missing);
+              const found = leaks(f, hidden.body.split(f.a.ids[key]).join(''));
+              if (found.length) return `answered ${hidden.status} carrying A's ${found.join(', ')}`;
+              if (s.mustFail && hidden.status < 300) return `answered ${hidden.status} for A's resource: ${hidden.body.slice(0, 200)}`;
+              return differs(f, hidden, other, f.a.ids[key], missing);
+            },
+          });
+        }
+      }
+    }
+    count += probes.length;
+    report('transaction', probes.length, await runProbes(probes, 8));
+  }, 180_000);
+
+  it('positive control: A\'s system client updates and patches its own Observation in a transaction', async () => {
+    const a = f.a;
+    const created = await call(f.t, a.tokens.system, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), id: undefined, identifier: undefined });
+    const id = created.json().id as string;
+    const res = await call(f.t, a.tokens.system, 'POST', '/fhir', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { request: { method: 'PUT', url: `Observation/${id}` }, resource: { ...created.json(), status: 'amended' } },
+        { request: { method: 'GET', url: `Observation/${id}` } },
+      ],
+    });
+    count += 1;
+    expect([res.status, res.json().entry?.map((e: { response: { status: string } }) => e.response.status)]).toEqual([200, ['200 OK', '200 OK']]);
+  });
+
+  it('nothing of A\'s changed (versions straight from the database)', async () => {
+    expect(await versionsOf(f.t, protectedIds(f))).toEqual(before);
+  });
+});

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import {
+  buildFixture,
+  call,
+  differs,
+  HIDDEN_KEYS,
+  leaks,
+  outsiders,
+  patches,
+  PROBE_SYSTEM,
+  protectedIds,
+  report,
+  retarget,
+  runProbes,
+  unchanged,
+  versionsOf,
+  type Answer,
+  type Fixture,
+  type Probe,
+} from './tenants';
+
+/**
+ * Issue 12, cross-tenant probes, conditional interactions: every outsider × every hidden kind of
+ * A's resources × conditional PUT, PUT with If-Match, PATCH (JSON Patch, FHIRPath Patch), DELETE
+ * and create with If-None-Exist, with criteria `_id=<A's id>` and `identifier=<A's identifier>`
+ * (and A's patient by CPR). Criteria must only match what the caller may see: each answer equals
+ * the one for criteria that match nothing (a conditional PUT then creates a new resource — ids
+ * aside, the same answer), nothing of A's leaks into a body and nothing of A's changes.
+ */
+describe('cross-tenant probes: conditional writes', () => {
+  let f: Fixture;
+  let before: Record<string, string>;
+  let count = 0;
+
+  beforeAll(async () => {
+    f = await buildFixture();
+    before = await versionsOf(f.t, protectedIds(f));
+  });
+  afterAll(async () => {
+    console.log(`tenant-probes-conditional: ${count} probes`);
+    await f.t.close();
+  });
+
+  /** Criteria matching A's resource vs criteria matching nothing: the same answer, modulo ids, and no trace of A. */
+  const pair = (name: string, hidden: string, missing: string, build: (criteria: string) => Promise<Answer>, criteria: (v: string) => string): Probe => ({
+    name,
+    run: async () => {
+      const h = await build(criteria(hidden));
+      const m = await build(criteria(missing));
+      // the criteria echoed back (self link, diagnostics) are the caller's own input, not a leak
+      const found = leaks(f, h.body.split(hidden).join(''));
+      if (found.length) return `answered ${h.status} with A's ${found.join(', ')}: ${h.body.slice(0, 200)}`;
+      return differs(f, h, m, hidden, missing);
+    },
+  });
+
+  it('conditional PUT, PATCH, DELETE and If-None-Exist by _id and identifier match nothing of A\'s', async () => {
+    const probes: Probe[] = [];
+    for (const key of HIDDEN_KEYS) {
+      const type = f.a.types[key];
+      const moved = { ...retarget(f, key), id: undefined };
+      const criteria: Array<{ name: string; hidden: string; missing: string; query: (v: string) => string }> = [
+        { name: '_id', hidden: f.a.ids[key], missing: randomUUID(), query: (v) => `_id=${v}` },
+      ];
+      const identifier = f.a.identifiers[key];
+      if (identifier) {
+        const value = identifier.slice(PROBE_SYSTEM.length + 1);
+        criteria.push({ name: 'identifier', hidden: value, missing: `missing-${randomUUID()}`, query: (v) => `identifier=${encodeURIComponent(`${PROBE_SYSTEM}|${v}`)}` });
+      }
+      if (key === 'patient') criteria.push({ name: 'CPR', hidden: f.a.cpr, missing: '3112990000', query: (v) => `identifier=${encodeURIComponent(`urn:oid:1.2.208.176.1.2|${v}`)}` });
+      for (const p of outsiders(f)) {
+        for (const c of criteria) {
+          const at = `${p.name} → A.${key}`;
+          const q = `${type}?${c.name === '_id' ? '_id' : 'identifier'}=…`;
+          const probe = (name: string, build: (query: string) => Promise<Answer>) => probes.push(pair(`${at}: ${name} [${c.name}]`, c.hidden, c.missing, build, c.query));
+          probe(`PUT ${q} moved to B`, (query) => call(f.t, p.token, 'PUT', `/fhir/${type}?${query}`, moved));
+          probe(`PUT ${q} If-Match W/"1"`, (query) => call(f.t, p.token, 'PUT', `/fhir/${type}?${query}`, moved, { 'if-match': 'W/"1"' }));
+          for (const patch of patches(f, key)) {
+            probe(`PATCH ${q} ${patch.name}`, (query) => call(f.t, p.token, 'PATCH', `/fhir/${type}?${query}`, patch.body, { 'content-type': patch.contentType }));
+          }
+          probe(`DELETE ${q}`, (query) => call(f.t, p.token, 'DELETE', `/fhir/${type}?${query}`));
+          probe(`POST ${type} If-None-Exist: ${c.name}`, (query) => call(f.t, p.token, 'POST', `/fhir/${type}`, moved, { 'if-none-exist': query }));
+          probe(`GET ${q}`, (query) => call(f.t, p.token, 'GET', `/fhir/${type}?${query}`));
+        }
+      }
+    }
+    count += probes.length;
+    report('conditional', probes.length, await runProbes(probes, 8));
+  }, 180_000);
+
+  it('positive control: A\'s system client updates its own Observation by identifier and patches it by _id', async () => {
+    const a = f.a;
+    const identifier = `control-${randomUUID()}`;
+    const body = { ...unchanged(f, 'observation'), id: undefined, identifier: [{ system: PROBE_SYSTEM, value: identifier }] };
+    const created = await call(f.t, a.tokens.system, 'POST', '/fhir/Observation', body);
+    expect(created.status).toBe(201);
+    const id = created.json().id;
+    const put = await call(f.t, a.tokens.system, 'PUT', `/fhir/Observation?identifier=${encodeURIComponent(`${PROBE_SYSTEM}|${identifier}`)}`, { ...body, status: 'amended' });
+    const patched = await call(f.t, a.tokens.system, 'PATCH', `/fhir/Observation?_id=${id}`, [{ op: 'replace', path: '/status', value: 'corrected' }], { 'content-type': 'application/json-patch+json' });
+    count += 2;
+    expect([put.status, put.json().id, patched.status, patched.json().status]).toEqual([200, id, 200, 'corrected']);
+  });
+
+  it('nothing of A\'s changed (versions straight from the database)', async () => {
+    expect(await versionsOf(f.t, protectedIds(f))).toEqual(before);
+  });
+});
