@@ -1,6 +1,6 @@
 -- Ownership of stored resources and the operator client kind.
 --
--- resource.owner            'Organization/<id>' of the client whose request created the
+-- resource.owner            id of the Organization of the client whose request created the
 --                           resource; kept by every later version. NULL for resources written
 --                           without a client organization (KOLIBRI_AUTH=off, templates loaded at
 --                           start, the server's own bookkeeping). Resources outside every patient

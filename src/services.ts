@@ -1,10 +1,11 @@
 import type {
+  Resource,
   CapabilityStatement,
   CapabilityStatementRestResourceSearchParam,
   CapabilityStatementRestSecurity,
 } from '@medplum/fhirtypes';
 import { authUrls } from './auth/smart-configuration';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { DefinitionRegistry } from './fhir/definitions/registry';
@@ -16,7 +17,8 @@ import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
 import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
 import { IndexExtractor } from './fhir/search/extract';
-import { accessFilter, reachablePatients, readReaching, teamsOfOrganization } from './store/access-sql';
+import { accessFilter, accessTarget, ownership, reachablePatients, readReaching } from './store/access-sql';
+import { inheritedPatients } from './interactions/inherited-access';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
 import { runRows, runSearch } from './store/search';
@@ -65,6 +67,9 @@ export interface Services {
 /** Compose the dependency graph: definitions → validator, store → interactions. */
 export function createServices(options: ServiceOptions): Services {
   const clock = options.clock ?? systemClock;
+  const extractor = new IndexExtractor(options.registry, { baseUrl: options.config.baseUrl });
+  const compartments = (resource: Resource) => extractor.patientCompartments(resource);
+  const inherited = (resource: Resource, db: Pool | PoolClient) => inheritedPatients(resource, (type, id) => accessTarget(db, type, id), compartments);
   const store = new ResourceStore({
     pool: options.pool,
     clock,
@@ -72,8 +77,11 @@ export function createServices(options: ServiceOptions): Services {
     indexWriter: options.indexWriter ?? createIndexWriter(options.registry, { baseUrl: options.config.baseUrl }),
     onCommit: options.onCommit,
     onListenerError: options.onListenerError,
+    accessPatients: async (resource, tx) => {
+      const { patients } = await inherited(resource, tx.client);
+      return patients.length ? patients : null;
+    },
   });
-  const extractor = new IndexExtractor(options.registry, { baseUrl: options.config.baseUrl });
   const interactions: SharedDeps = {
     store,
     registry: options.registry,
@@ -92,9 +100,10 @@ export function createServices(options: ServiceOptions): Services {
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
     },
     accessDeps: {
-      reachablePatients: (policy, ids) => reachablePatients(options.pool, policy, ids),
-      teamsOfOrganization: (teams, org) => teamsOfOrganization(options.pool, teams, org),
-      patientCompartments: (resource) => extractor.patientCompartments(resource),
+      reachablePatients: (policy, ids, db) => reachablePatients(db ?? options.pool, policy, ids),
+      patientCompartments: compartments,
+      inheritedPatients: (resource, db) => inherited(resource, db ?? options.pool),
+      ownership: (type, id, db) => ownership(db ?? options.pool, type, id),
       searchFilter: accessFilter,
       readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id),
     },

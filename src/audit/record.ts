@@ -19,14 +19,11 @@ export interface AuditRecord {
   /** Patients known to be touched; search results add theirs from `rids` when drained. */
   patients: string[];
   rids: string[];
-}
-
-// A CPR number: DDMMYY, optional hyphen, four digits (https://cpr.dk). Masked wherever it
-// appears in recorded text, including inside identifier tokens such as `…|0101504321`.
-const CPR = /(^|[^0-9])\d{6}-?\d{4}(?![0-9])/g;
-
-export function maskCpr(text: string): string {
-  return text.replace(CPR, (_m, before: string) => `${before}xxxxxx-xxxx`);
+  /**
+   * The request asked for these patients' data and was refused (answered like a resource that
+   * does not exist): their AuditEvents record a failed access, whatever the response status.
+   */
+  refused: boolean;
 }
 
 const ACTION_OF: Record<string, AuditRecord['action']> = {
@@ -63,6 +60,15 @@ export function interactionOf(method: string, route: string): { interaction: str
 }
 
 /**
+ * https://hl7.org/fhir/R4/valueset-audit-event-outcome.html: 0 success, 4 minor failure (refused,
+ * or a 4xx), 8 serious failure (5xx). A refused access is a failure even inside a 200 batch.
+ */
+function outcomeOf(record: AuditRecord): '0' | '4' | '8' {
+  if (record.status >= 500) return '8';
+  return record.refused || record.status >= 400 ? '4' : '0';
+}
+
+/**
  * The AuditEvent of one request for one patient (https://hl7.org/fhir/R4/auditevent.html):
  * who (the client app, its organization, the practitioner), what (the patient, the request),
  * when and with which outcome. Searchable by `patient`, `altid` (client id), `date`, `action`.
@@ -84,8 +90,8 @@ export function auditEventFor(record: AuditRecord, patientId: string): AuditEven
     subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: record.interaction }],
     action: record.action,
     recorded: record.recorded,
-    outcome: record.status < 400 ? '0' : record.status < 500 ? '4' : '8',
-    outcomeDesc: `HTTP ${record.status}`,
+    outcome: outcomeOf(record),
+    outcomeDesc: record.refused ? `Access refused: the client may not see this patient's data (HTTP ${record.status})` : `HTTP ${record.status}`,
     agent: agents,
     source: {
       observer: { display: 'Kolibri' },

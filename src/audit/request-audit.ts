@@ -4,7 +4,8 @@ import { serviceUnavailable } from '../fhir/outcome';
 import { insertAuditRecords } from '../store/audit-outbox';
 import type { StoreTransaction } from '../store/resources';
 import type { Change } from '../store/versions';
-import { interactionOf, maskCpr, type AuditRecord } from './record';
+import { maskCprInUrl } from './cpr';
+import { interactionOf, type AuditRecord } from './record';
 
 /** What the audit needs to know of the HTTP request (no bodies, no headers). */
 export interface RequestFacts {
@@ -23,6 +24,8 @@ export interface TouchedData {
   readonly auth: AuthContext;
   readonly touched: ReadonlySet<string>;
   readonly touchedRids: readonly string[];
+  /** Patients whose data the request asked for and was refused. */
+  readonly denied: ReadonlySet<string>;
 }
 
 /**
@@ -30,7 +33,10 @@ export interface TouchedData {
  * transaction, just before COMMIT: no second commit, and a write that fails (rolls back) leaves
  * no record, as it changed nothing. What no committed transaction recorded (reads, search
  * results) is recorded after the response is built and before it is sent (`leftover`). Each
- * patient is recorded once per request. Reading the audit log itself is not audited again.
+ * patient is recorded once per request. A refused access (`denied`: data of a patient the caller
+ * does not reach, asked for by id and answered like a resource that does not exist) is recorded
+ * too, in a record of its own, as a failure in that patient's trail, even when the request
+ * failed. Reading the audit log itself is not audited again.
  */
 export class RequestAudit {
   readonly interaction: string;
@@ -63,7 +69,7 @@ export class RequestAudit {
     if (!this.audited) return undefined;
     const patients = new Set(this.access.touched);
     for (const c of tx.changes) if (c.resourceType === 'Patient') patients.add(c.id);
-    const record = this.pending(committedStatus(this.interaction, tx.changes), patients);
+    const record = this.pending(committedStatus(this.interaction, tx.changes), patients, false);
     if (!record) return undefined;
     try {
       await insertAuditRecords(tx.client, [record]);
@@ -78,18 +84,24 @@ export class RequestAudit {
   }
 
   /**
-   * The record of what no committed transaction of this request recorded, to be written before
-   * the response is sent; undefined when there is none. A write answered with an error leaves
-   * none: it changed nothing and returned no patient data.
+   * The records of what no committed transaction of this request recorded, to be written before
+   * the response is sent: the patients whose data it returned (none for a write answered with an
+   * error: it changed nothing and returned no patient data) and, apart, the patients whose data
+   * it was refused.
    */
-  leftover(status: number): AuditRecord | undefined {
-    if (!this.audited || (this.isWrite && status >= 400)) return undefined;
-    return this.pending(status, this.access.touched);
+  leftover(status: number): AuditRecord[] {
+    if (!this.audited) return [];
+    const records: AuditRecord[] = [];
+    const reached = this.isWrite && status >= 400 ? undefined : this.pending(status, this.access.touched, false);
+    if (reached) records.push(reached);
+    const refused = this.pending(status, this.access.denied, true);
+    if (refused) records.push(refused);
+    return records;
   }
 
-  private pending(status: number, touched: ReadonlySet<string>): AuditRecord | undefined {
-    const patients = [...touched].filter((p) => !this.recordedPatients.has(p));
-    const rids = this.access.touchedRids.slice(this.recordedRids);
+  private pending(status: number, patientsOf: ReadonlySet<string>, refused: boolean): AuditRecord | undefined {
+    const patients = refused ? [...patientsOf] : [...patientsOf].filter((p) => !this.recordedPatients.has(p));
+    const rids = refused ? [] : this.access.touchedRids.slice(this.recordedRids);
     if (patients.length === 0 && rids.length === 0) return undefined;
     const { url } = this.facts;
     const q = url.indexOf('?');
@@ -103,13 +115,16 @@ export class RequestAudit {
       practitioner: auth.practitioner,
       careTeam: auth.careTeam,
       interaction: this.interaction,
-      action: this.action,
+      // a create that found its If-None-Exist match created nothing and returned that resource
+      action: this.interaction === 'create' && status === 200 ? 'R' : this.action,
       status,
       method: this.facts.method,
-      path: maskCpr(q < 0 ? url : url.slice(0, q)),
-      query: q < 0 ? undefined : maskCpr(decodeURIComponentSafe(url.slice(q + 1))),
+      // decoded before masking: `%30101504321` is a CPR number too
+      path: maskCprInUrl(q < 0 ? url : url.slice(0, q)),
+      query: q < 0 ? undefined : maskCprInUrl(url.slice(q + 1).replace(/\+/g, ' ')),
       patients,
       rids: [...rids],
+      refused,
     };
   }
 }
@@ -119,12 +134,4 @@ function committedStatus(interaction: string, changes: readonly Change[]): numbe
   if (interaction === 'create') return changes.some((c) => c.action === 'create') ? 201 : 200;
   if (interaction === 'update') return changes[0]?.action === 'create' ? 201 : 200;
   return 200;
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Clock } from '../clock';
 import type { Client } from './client-registration';
-import { CONTEXT_CLAIMS, type AuthContext, type ClientKind, type ContextField } from './context';
+import { CONTEXT_CLAIMS, isClientKind, type AuthContext, type ContextField } from './context';
 import type { KeyRing } from './key-ring';
 import { formatScopes, parseScopes, type Scope } from './scopes';
 import type { TokenContext } from './token-context';
@@ -76,7 +76,7 @@ export async function verifyAccessToken(deps: AccessTokenDeps, token: string): P
         issuer: deps.issuer,
         audience: deps.audience,
         typ: TYP,
-        requiredClaims: ['exp', 'jti', 'client_id', 'scope'],
+        requiredClaims: ['exp', 'jti', 'client_id', 'client_kind', 'scope'],
         currentDate: deps.clock.now(),
         clockTolerance: SKEW_S,
       },
@@ -87,11 +87,15 @@ export async function verifyAccessToken(deps: AccessTokenDeps, token: string): P
   return { auth: contextFromClaims(claims, deps.issuer), claims };
 }
 
-/** Map our token's claims onto an AuthContext. */
+/**
+ * Map our token's claims onto an AuthContext. The kind decides the access policy, so a kind this
+ * server does not know (a token of a newer or older version) is refused, never guessed.
+ */
 function contextFromClaims(claims: JWTPayload, issuer: string): AuthContext {
+  if (!isClientKind(claims.client_kind)) throw new InvalidTokenError("The access token's client_kind claim is not acceptable");
   const auth: AuthContext = {
     clientId: String(claims.client_id),
-    kind: claims.client_kind as ClientKind,
+    kind: claims.client_kind,
     scopes: parseScopes(String(claims.scope)).scopes,
     tokenId: claims.jti,
     issuer,

@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
-import type { ClientKind } from './context';
+import { CLIENT_KINDS, isClientKind, isReferenceTo, type ClientKind } from './context';
 import { parseScopes, type ScopeContext } from './scopes';
 
 /** A registered OAuth client (SMART Backend Services, private_key_jwt). */
@@ -9,6 +9,11 @@ export interface Client {
   kind: ClientKind;
   /** 'Organization/<id>' — the municipality or region the client acts for. */
   organization: string;
+  /**
+   * 'Patient/<id>' whose app a citizen client is: every token of the client is for this patient
+   * (required for citizen clients, absent for the other kinds).
+   */
+  patient?: string;
   /** Scopes the client may be granted (requested ∩ these). */
   scopes: string[];
   /** Inline public keys, or … */
@@ -20,7 +25,7 @@ export interface Client {
   revokedAt?: string;
 }
 
-export type NewClient = Pick<Client, 'clientId' | 'name' | 'kind' | 'organization' | 'scopes' | 'jwks' | 'jwksUri'>;
+export type NewClient = Pick<Client, 'clientId' | 'name' | 'kind' | 'organization' | 'patient' | 'scopes' | 'jwks' | 'jwksUri'>;
 
 /** Which scope contexts each kind of client may hold. */
 const CONTEXTS: Record<ClientKind, ScopeContext[]> = {
@@ -44,15 +49,19 @@ export function checkRegistration(input: unknown): { client?: NewClient; problem
   const clientId = o.clientId;
   if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) problems.push('clientId: 1–128 characters of A-Z a-z 0-9 . _ ~ -');
   const kind = o.kind as ClientKind;
-  if (!(kind in CONTEXTS)) problems.push(`kind: one of ${Object.keys(CONTEXTS).join(', ')}`);
+  if (!isClientKind(kind)) problems.push(`kind: one of ${CLIENT_KINDS.join(', ')}`);
   const organization = o.organization;
   if (typeof organization !== 'string' || !ORGANIZATION.test(organization)) problems.push('organization: a reference Organization/<id>');
+  // A citizen app acts for one patient, fixed here; never one its assertion names (issue 12 item 5).
+  const patient = o.patient;
+  if (kind === 'citizen' && !isReferenceTo(patient, 'Patient')) problems.push('patient: a reference Patient/<id>, required for a citizen client (the patient whose app it is)');
+  if (kind !== 'citizen' && isClientKind(kind) && patient !== undefined) problems.push(`patient: only a citizen client is bound to a patient, not a ${kind} client`);
   const scopeText = Array.isArray(o.scopes) ? o.scopes.join(' ') : o.scopes;
   const parsed = parseScopes(typeof scopeText === 'string' ? scopeText : '');
   if (parsed.invalid.length) problems.push(`scopes: malformed ${parsed.invalid.join(', ')}`);
   if (parsed.other.length) problems.push(`scopes: only clinical scopes can be registered, not ${parsed.other.join(', ')}`);
   if (!parsed.scopes.length && !parsed.invalid.length) problems.push('scopes: at least one, e.g. system/Observation.rs');
-  const wrong = CONTEXTS[kind] ? parsed.scopes.filter((s) => !CONTEXTS[kind].includes(s.context)) : [];
+  const wrong = isClientKind(kind) ? parsed.scopes.filter((s) => !CONTEXTS[kind].includes(s.context)) : [];
   if (wrong.length) problems.push(`scopes: a ${kind} client may only hold ${CONTEXTS[kind].map((c) => `${c}/`).join(' or ')} scopes`);
   const { jwks, jwksUri } = o;
   if ((jwks === undefined) === (jwksUri === undefined)) problems.push('give exactly one of jwks (inline JWKS) or jwksUri');
@@ -68,6 +77,7 @@ export function checkRegistration(input: unknown): { client?: NewClient; problem
       ...(name ? { name: name as string } : {}),
       kind,
       organization: organization as string,
+      ...(kind === 'citizen' ? { patient: patient as string } : {}),
       scopes: parsed.scopes.length ? (scopeText as string).split(' ').filter(Boolean) : [],
       ...(jwks !== undefined ? { jwks: jwks as JSONWebKeySet } : { jwksUri: jwksUri as string }),
     },

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { conflict } from '../fhir/outcome';
 import type { Client, NewClient } from './client-registration';
 
-const COLUMNS = `client_id, name, kind, organization, scopes, jwks, jwks_uri, status,
+const COLUMNS = `client_id, name, kind, organization, patient, scopes, jwks, jwks_uri, status,
   to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,
   to_char(revoked_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS revoked_at`;
 
@@ -11,6 +11,7 @@ interface ClientRow {
   name: string | null;
   kind: Client['kind'];
   organization: string;
+  patient: string | null;
   scopes: string[];
   jwks: Client['jwks'] | null;
   jwks_uri: string | null;
@@ -25,6 +26,7 @@ function toClient(r: ClientRow): Client {
     ...(r.name ? { name: r.name } : {}),
     kind: r.kind,
     organization: r.organization,
+    ...(r.patient ? { patient: r.patient } : {}),
     scopes: r.scopes,
     ...(r.jwks ? { jwks: r.jwks } : {}),
     ...(r.jwks_uri ? { jwksUri: r.jwks_uri } : {}),
@@ -42,13 +44,14 @@ export class ClientStore {
   async add(client: NewClient): Promise<Client> {
     try {
       const { rows } = await this.pool.query<ClientRow>(
-        `INSERT INTO auth_client (client_id, name, kind, organization, scopes, jwks, jwks_uri)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+        `INSERT INTO auth_client (client_id, name, kind, organization, patient, scopes, jwks, jwks_uri)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
         [
           client.clientId,
           client.name ?? null,
           client.kind,
           client.organization,
+          client.patient ?? null,
           client.scopes,
           client.jwks ? JSON.stringify(client.jwks) : null,
           client.jwksUri ?? null,

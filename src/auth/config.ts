@@ -1,4 +1,4 @@
-import type { ClientKind, ContextField } from './context';
+import { CLIENT_KINDS, isClientKind, type ClientKind, type ContextField } from './context';
 
 /** Which token claim carries each AuthContext field, for an external issuer's tokens. */
 export interface ClaimMapping {
@@ -110,6 +110,6 @@ function loadExternalIssuer(env: Record<string, string | undefined>, baseUrl: st
     }
   }
   const defaultKind = env.KOLIBRI_EXTERNAL_KIND || 'clinician';
-  if (!['system', 'clinician', 'citizen'].includes(defaultKind)) problems.push(`KOLIBRI_EXTERNAL_KIND must be system, clinician or citizen, got '${defaultKind}'`);
+  if (!isClientKind(defaultKind)) problems.push(`KOLIBRI_EXTERNAL_KIND must be one of ${CLIENT_KINDS.join(', ')}, got '${defaultKind}'`);
   return { issuer, audience: env.KOLIBRI_EXTERNAL_AUDIENCE || baseUrl, jwksUrl, claims, defaultKind: defaultKind as ClientKind };
 }

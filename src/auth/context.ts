@@ -8,6 +8,14 @@ import { parseScopes, type Scope } from './scopes';
  */
 export type ClientKind = 'system' | 'clinician' | 'citizen' | 'operator';
 
+/** Every client kind, once: registration, the external issuer's kind claim and our own tokens check against it. */
+export const CLIENT_KINDS: readonly ClientKind[] = Object.freeze(['system', 'clinician', 'citizen', 'operator']);
+
+/** True when `value` names a client kind. */
+export function isClientKind(value: unknown): value is ClientKind {
+  return CLIENT_KINDS.includes(value as ClientKind);
+}
+
 /**
  * Who is calling and on whose behalf: the result of checking a bearer token, set on every
  * guarded request (`request.auth`) and passed to interactions. The access model (which patients

@@ -2,12 +2,11 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } 
 import type { Clock } from '../clock';
 import { InvalidTokenError, describeTokenError } from './access-token';
 import type { ClaimMapping, ExternalIssuerConfig } from './config';
-import { CONTEXT_TYPES, isReferenceTo, type AuthContext, type ClientKind, type ContextField } from './context';
+import { CONTEXT_TYPES, isClientKind, isReferenceTo, type AuthContext, type ContextField } from './context';
 import { parseScopes } from './scopes';
 
 /** Asymmetric algorithms an identity provider may sign with; never `none` or HMAC. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
-const KINDS: ClientKind[] = ['system', 'clinician', 'citizen'];
 
 /**
  * Access tokens from a configured external issuer (e.g. a regional identity provider): verified
@@ -55,7 +54,7 @@ export function mapClaims(claims: JWTPayload, config: Pick<ExternalIssuerConfig,
   const clientId = claim(claims, map.clientId) ?? claims.azp ?? claims.sub;
   if (typeof clientId !== 'string' || !clientId) throw new InvalidTokenError(`The access token has no client id (${map.clientId})`);
   const kindClaim = claim(claims, map.kind);
-  const kind = KINDS.includes(kindClaim as ClientKind) ? (kindClaim as ClientKind) : config.defaultKind;
+  const kind = isClientKind(kindClaim) ? kindClaim : config.defaultKind;
   const scopeClaim = claim(claims, map.scope);
   const scopeText = Array.isArray(scopeClaim) ? scopeClaim.join(' ') : typeof scopeClaim === 'string' ? scopeClaim : '';
   const auth: AuthContext = {

@@ -22,9 +22,10 @@ const refs = (value: unknown): string[] =>
 /**
  * The context a client asserts in its (signed) client assertion — claims `practitioner`,
  * `care_team`, `episode_of_care`, `patient`, each a 'Type/id' reference — checked against the
- * client's kind and the data: the care team must exist, be managed by the client's
- * organization and have the practitioner as a participant; an episode must be the patient's
- * and (for clinicians) have the care team in its team. Failures are `invalid_grant`.
+ * client's kind, its registration (a citizen client's patient is the registered one) and the
+ * data: every named resource must exist and not be deleted; the care team must be managed by
+ * the client's organization and have the practitioner as a participant; an episode must be the
+ * patient's and (for clinicians) have the care team in its team. Failures are `invalid_grant`.
  */
 export async function resolveContext(client: Client, claims: JWTPayload, lookup: ResourceLookup): Promise<TokenContext> {
   const context: TokenContext = {};
@@ -38,12 +39,26 @@ export async function resolveContext(client: Client, claims: JWTPayload, lookup:
     if (!rule.allowed.includes(field)) throw new OAuthError('invalid_grant', `a ${client.kind} client cannot assert ${claim}`);
     context[field] = value;
   }
+  if (client.kind === 'citizen') bindPatient(client, context);
   const missing = rule.required.filter((f) => !context[f]);
   if (missing.length) {
     throw new OAuthError('invalid_grant', `a ${client.kind} client must assert ${missing.map((f) => CONTEXT_CLAIMS[f]).join(' and ')}`);
   }
   await checkAgainstData(client, context, lookup);
   return context;
+}
+
+/**
+ * A citizen client acts for the patient it was registered for, whatever its assertion says:
+ * the context patient is the registered one, an assertion naming another is refused. (The
+ * external issuer binds its citizens through its own identity claim; see external-issuer.ts.)
+ */
+function bindPatient(client: Client, context: TokenContext): void {
+  if (!client.patient) throw new OAuthError('invalid_grant', 'the citizen client is bound to no patient; it must be registered again with its patient');
+  if (context.patient !== undefined && context.patient !== client.patient) {
+    throw new OAuthError('invalid_grant', 'the client_assertion names a patient the client is not registered for');
+  }
+  context.patient = client.patient;
 }
 
 async function checkAgainstData(client: Client, context: TokenContext, lookup: ResourceLookup): Promise<void> {

@@ -12,18 +12,22 @@ import { migrationsDir } from '../version';
 import { withDatabase } from './database';
 
 const USAGE = `Usage: kolibri clients <command>
-  add --id <client_id> --kind system|clinician|citizen --organization Organization/<id>
+  add --id <client_id> --kind system|clinician|citizen|operator --organization Organization/<id>
       --scopes "<scope> <scope>…" (--jwks <file.json> | --jwks-uri <url>) [--name <text>]
+      [--patient Patient/<id>]   the patient a citizen client acts for (required for citizen)
   list [--json]
   revoke <client_id>
   rotate-key            new server signing key (old keys verify until their tokens expire)
 Uses DATABASE_URL (or the embedded database under KOLIBRI_DATA_DIR: stop the server first,
 or use the admin API /admin/clients of the running server).`;
 
-/** `kolibri clients add|list|revoke|rotate-key`: the client registry from the command line. */
-export async function run(argv: string[]): Promise<number> {
+/**
+ * `kolibri clients add|list|revoke|rotate-key`: the client registry from the command line.
+ * `env` is the environment the configuration is read from (tests pass their database).
+ */
+export async function run(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   try {
-    return await clients(argv);
+    return await clients(argv, env);
   } catch (err) {
     const message = err instanceof ConfigError || err instanceof FhirError ? err.message : (err as Error).message;
     process.stderr.write(`kolibri clients: ${message}\n`);
@@ -31,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-async function clients(argv: string[]): Promise<number> {
+async function clients(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -39,6 +43,7 @@ async function clients(argv: string[]): Promise<number> {
       id: { type: 'string' },
       kind: { type: 'string' },
       organization: { type: 'string' },
+      patient: { type: 'string' },
       scopes: { type: 'string' },
       jwks: { type: 'string' },
       'jwks-uri': { type: 'string' },
@@ -62,6 +67,7 @@ async function clients(argv: string[]): Promise<number> {
       clientId: values.id,
       kind: values.kind,
       organization: values.organization,
+      patient: values.patient,
       scopes: values.scopes,
       jwks: values.jwks ? JSON.parse(readFileSync(values.jwks, 'utf8')) : undefined,
       jwksUri: values['jwks-uri'],
@@ -78,17 +84,17 @@ async function clients(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const config = loadConfig(process.env);
+  const config = loadConfig(env);
   return withDatabase(config, async (db) => {
     if (config.migrateOnStart) await migrate(db.pool, readMigrations(migrationsDir));
     const clients = new ClientStore(db.pool);
     if (registration) {
       const added = await clients.add(registration);
-      process.stdout.write(`registered ${added.clientId} (${added.kind}, ${added.organization})\n`);
+      process.stdout.write(`registered ${added.clientId} (${[added.kind, added.organization, added.patient].filter(Boolean).join(', ')})\n`);
     } else if (command === 'list') {
       const all = await clients.list();
       if (values.json) process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
-      else for (const c of all) process.stdout.write(`${c.clientId}\t${c.status}\t${c.kind}\t${c.organization}\t${c.scopes.join(' ')}\n`);
+      else for (const c of all) process.stdout.write(`${c.clientId}\t${c.status}\t${c.kind}\t${c.organization}\t${c.patient ?? '-'}\t${c.scopes.join(' ')}\n`);
     } else if (command === 'revoke') {
       const revoked = await clients.revoke(arg);
       if (!revoked) {

@@ -1,9 +1,12 @@
 import type { FastifyServerOptions } from 'fastify';
+import { maskCprInUrl } from '../audit/cpr';
 
 /**
  * pino options for Fastify. PHI never reaches the log: no bodies, no query strings (they carry
  * CPR numbers in searches), no authorization headers or cookies; only method, path, status,
- * timing and the request id.
+ * timing and the request id. The path is logged decoded with CPR numbers masked: an id may be one
+ * (`/fhir/Patient/0101504321`, or `%30101504321` encoded), and the raw form would hide it from
+ * the mask.
  */
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -14,7 +17,7 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
     },
     serializers: {
       req(req: { method: string; url: string; id: string }) {
-        return { method: req.method, path: stripQuery(req.url), id: req.id };
+        return { method: req.method, path: maskCprInUrl(stripQuery(req.url)), id: req.id };
       },
       res(res: { statusCode: number }) {
         return { statusCode: res.statusCode };

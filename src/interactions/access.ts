@@ -1,30 +1,47 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { accessPolicy, SHARED_TYPES, seesUnassigned, type AccessPolicy } from '../auth/access-policy';
-import { referenceId, type AuthContext } from '../auth/context';
+import type { Pool, PoolClient } from 'pg';
+import { accessPolicy, isShared, isStaff, ownOrganization, type AccessPolicy } from '../auth/access-policy';
+import type { AuthContext } from '../auth/context';
 import { allows, insufficientScope, restrictionsFor, type Interaction } from '../auth/permissions';
-import { forbidden, notFound } from '../fhir/outcome';
+import { notFound } from '../fhir/outcome';
 import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { ReadReaching } from '../store/access-sql';
 import type { StoredVersion } from '../store/versions';
+
+/** A connection to ask on: the pool, or a write transaction's client (sees its own writes). */
+export type Db = Pool | PoolClient;
+
+/** Owner and inherited patients of a stored resource (resource.owner, resource.access_patients). */
+export interface Ownership {
+  owner?: string;
+  accessPatients?: string[];
+}
 
 /** What access checks need from below: patient look-ups in the database, compartments in memory. */
 export interface AccessDeps {
-  /** Which of the ids the policy reaches. */
-  reachablePatients(policy: AccessPolicy, ids: readonly string[]): Promise<Set<string>>;
-  /** Which of the care teams belong to the organization (CareTeam.managingOrganization). */
-  teamsOfOrganization(teamIds: readonly string[], organizationId: string): Promise<Set<string>>;
+  /** Which of the ids the policy reaches (on `db` when given: inside a write transaction). */
+  reachablePatients(policy: AccessPolicy, ids: readonly string[], db?: Db): Promise<Set<string>>;
   /** Patient ids whose compartment the resource is in (R4 Patient CompartmentDefinition). */
   patientCompartments(resource: Resource): string[];
+  /**
+   * The patients a resource in no compartment points into (Binary.securityContext …), as the
+   * store records them, and the references it could not resolve to a resource.
+   */
+  inheritedPatients(resource: Resource, db?: Db): Promise<{ patients: string[]; unresolved: string[] }>;
+  /** Owner and inherited patients of the stored resource's current row. */
+  ownership(resourceType: string, id: string, db?: Db): Promise<Ownership>;
   /** The search engine's SQL slot for a policy. */
   searchFilter(policy: AccessPolicy): AccessFilter | undefined;
   /** The current version and which patients of its indexed compartment the policy reaches, in one query. */
-  readReaching(policy: AccessPolicy, resourceType: string, id: string): Promise<{ version: StoredVersion; reachable: string[] } | undefined>;
+  readReaching(policy: AccessPolicy, resourceType: string, id: string): Promise<ReadReaching | undefined>;
 }
 
 /**
  * One request's access decisions: SMART scopes (which interactions on which types) and the
- * access model (which patients' data). A read of something the caller may not see answers 404
- * (no existence leak); a write answers 403. Search gets the same rule as SQL. Every patient
- * whose data a request touches is recorded in `touched` for the AuditEvent.
+ * access model (which patients' data, which organization's records). A read of something the
+ * caller may not see answers 404 (no existence leak); search gets the same rule as SQL. Writes
+ * are decided by `write-access.ts` on top of these. Every patient whose data a request touches
+ * is recorded in `touched` for the AuditEvent.
  */
 export class Access {
   readonly policy: AccessPolicy;
@@ -44,12 +61,18 @@ export class Access {
    * entry creates still grants access to the entries after it.
    */
   private readonly reached = new Set<string>();
+  /** Ownership of resources read by id in this request (readCurrent), so canSee needs no query. */
+  private readonly owned = new Map<string, Ownership>();
 
   constructor(
     readonly auth: AuthContext,
-    private readonly deps: AccessDeps,
+    readonly deps: AccessDeps,
   ) {
     this.policy = accessPolicy(auth);
+  }
+
+  get unrestricted(): boolean {
+    return this.policy.kind === 'unrestricted';
   }
 
   /** 403 (insufficient_scope) unless the token's scopes allow `interaction` on `type`. */
@@ -68,7 +91,7 @@ export class Access {
     return restrictionsFor(this.auth.scopes, interaction, type);
   }
 
-  /** The SQL filter that search, counts and includes run under; undefined when unrestricted. */
+  /** The SQL filter that search, counts, includes and history run under; undefined when unrestricted. */
   searchFilter(): AccessFilter | undefined {
     return this.deps.searchFilter(this.policy);
   }
@@ -81,99 +104,80 @@ export class Access {
   async readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     const found = await this.deps.readReaching(this.policy, resourceType, id);
     for (const p of found?.reachable ?? []) this.reached.add(p);
+    if (found) this.owned.set(`${resourceType}/${id}`, { owner: found.owner, accessPatients: found.accessPatients });
     return found?.version;
   }
 
-  /** Whether the caller may see `resource`; records its patients as touched when so. */
-  async canSee(resource: Resource): Promise<boolean> {
-    if (SHARED_TYPES.has(resource.resourceType)) return true;
+  /**
+   * The patients whose access governs a resource: its Patient compartments, or those it
+   * inherits (resource.access_patients) when it is in none.
+   */
+  async patientsOf(resource: Resource, db?: Db): Promise<string[]> {
     const patients = this.deps.patientCompartments(resource);
-    if (this.policy.kind === 'unrestricted') {
+    if (patients.length) return patients;
+    return (await this.ownershipOf(resource, db)).accessPatients ?? [];
+  }
+
+  /** Whether the caller may see `resource` (a stored one); records its patients as touched or denied. */
+  async canSee(resource: Resource, db?: Db): Promise<boolean> {
+    const patients = this.deps.patientCompartments(resource);
+    if (this.unrestricted) {
       for (const p of patients) this.touched.add(p);
       return true;
     }
-    if (patients.length === 0) return seesUnassigned(this.policy);
-    const reachable = await this.reachable(patients);
+    const governing = patients.length ? patients : await this.patientsOf(resource, db);
+    if (governing.length === 0) return this.seesUnassigned(resource, db);
+    const reachable = await this.reachable(governing, db);
     if (reachable.size === 0) {
-      for (const p of patients) this.denied.add(p);
+      for (const p of governing) this.denied.add(p);
       return false;
     }
-    for (const p of patients) this.touched.add(p);
+    for (const p of governing) this.touched.add(p);
     return true;
   }
 
   /**
-   * For a page of resources (history), which the caller may see: one database query for the
-   * whole page. Patients of the visible ones are recorded as touched.
+   * A resource in no patient's compartment: shared types are everybody's; the rest belongs to
+   * the organization whose client created it (staff also see what was written without one).
    */
-  async visibleAmong(resources: readonly Resource[]): Promise<boolean[]> {
-    const patientsOf = resources.map((r) => (SHARED_TYPES.has(r.resourceType) ? [] : this.deps.patientCompartments(r)));
-    const all = [...new Set(patientsOf.flat())];
-    const reachable = this.policy.kind === 'unrestricted' ? new Set(all) : await this.reachable(all);
-    return resources.map((r, i) => {
-      const patients = patientsOf[i];
-      const visible = SHARED_TYPES.has(r.resourceType)
-        ? true
-        : patients.length === 0
-          ? seesUnassigned(this.policy)
-          : patients.some((p) => reachable.has(p));
-      if (visible) patients.forEach((p) => this.touched.add(p));
-      return visible;
-    });
+  private async seesUnassigned(resource: Resource, db?: Db): Promise<boolean> {
+    if (isShared(resource.resourceType)) return true;
+    const { owner } = await this.ownershipOf(resource, db);
+    if (owner === undefined) return isStaff(this.policy);
+    return owner === ownOrganization(this.policy);
+  }
+
+  /** Owner and inherited patients of a stored resource: remembered from readCurrent, else asked. */
+  async ownershipOf(resource: Resource, db?: Db): Promise<Ownership> {
+    if (!resource.id) return {};
+    const key = `${resource.resourceType}/${resource.id}`;
+    const known = this.owned.get(key);
+    if (known) return known;
+    const found = await this.deps.ownership(resource.resourceType, resource.id, db);
+    this.owned.set(key, found);
+    return found;
+  }
+
+  /** Forget what is remembered of a resource (a write in this request changed it). */
+  forget(resourceType: string, id: string): void {
+    this.owned.delete(`${resourceType}/${id}`);
   }
 
   /** 404 when the caller may not see the resource: it might as well not exist. */
-  async ensureVisible(resource: Resource, what: string): Promise<void> {
-    if (!(await this.canSee(resource))) throw notFound(`${what} is not known`);
+  async ensureVisible(resource: Resource, what: string, db?: Db): Promise<void> {
+    if (!(await this.canSee(resource, db))) throw notFound(`${what} is not known`);
   }
 
-  /**
-   * 403 unless the caller may write `resource` (and, for updates and deletes, may see the
-   * version it replaces). Staff write data of the patients they reach, may enrol new patients
-   * (create a Patient) and may open episodes for their own organization or care team; citizens
-   * write only in their own compartment.
-   */
-  async ensureWritable(resource: Resource | undefined, current: Resource | undefined): Promise<void> {
-    const type = (resource ?? current)?.resourceType as string;
-    if (this.policy.kind === 'unrestricted' || SHARED_TYPES.has(type)) {
-      for (const r of [resource, current]) if (r && !SHARED_TYPES.has(type)) this.deps.patientCompartments(r).forEach((p) => this.touched.add(p));
-      return;
-    }
-    if (current && !(await this.canSee(current))) throw forbidden(`You may not change ${type}/${current.id}`);
-    if (!resource) return;
-    const patients = this.deps.patientCompartments(resource);
-    if (type === 'Patient' && !current && this.policy.kind !== 'patient' && this.policy.kind !== 'none') return;
-    if (type === 'EpisodeOfCare' && (await this.episodeGrantsAccess(resource))) {
-      patients.forEach((p) => this.touched.add(p));
-      return;
-    }
-    if (patients.length === 0) {
-      if (seesUnassigned(this.policy)) return;
-      throw forbidden(`You may not write ${type} resources outside your own records`);
-    }
-    const reachable = await this.reachable(patients);
-    const outside = patients.filter((p) => !reachable.has(p));
-    if (outside.length) throw forbidden(`You may not write data of a patient outside your care relationships (${type})`);
-    patients.forEach((p) => this.touched.add(p));
+  /** Forget which patients were reached: a write in this request changed a care relationship. */
+  resetReach(): void {
+    this.reached.clear();
   }
 
   /** Which of the patients the policy reaches, asking the database only about ones not yet reached. */
-  private async reachable(ids: readonly string[]): Promise<Set<string>> {
+  async reachable(ids: readonly string[], db?: Db): Promise<Set<string>> {
+    if (this.unrestricted) return new Set(ids);
     const unknown = ids.filter((id) => !this.reached.has(id));
-    if (unknown.length) for (const id of await this.deps.reachablePatients(this.policy, unknown)) this.reached.add(id);
+    if (unknown.length) for (const id of await this.deps.reachablePatients(this.policy, unknown, db)) this.reached.add(id);
     return new Set(ids.filter((id) => this.reached.has(id)));
-  }
-
-  /** An episode managed by the caller's organization, or with the caller's care team, gives access to its patient. */
-  private async episodeGrantsAccess(episode: Resource): Promise<boolean> {
-    const e = episode as { managingOrganization?: { reference?: string }; team?: Array<{ reference?: string }> };
-    const teams = (e.team ?? []).map((t) => t.reference).filter((r): r is string => !!r && r.startsWith('CareTeam/')).map(referenceId);
-    if (this.policy.kind === 'care-team') return teams.includes(this.policy.careTeamId);
-    if (this.policy.kind === 'organization') {
-      const org = e.managingOrganization?.reference;
-      if (org && org.startsWith('Organization/') && referenceId(org) === this.policy.organizationId) return true;
-      return teams.length > 0 && (await this.deps.teamsOfOrganization(teams, this.policy.organizationId)).size > 0;
-    }
-    return false;
   }
 }

@@ -1,33 +1,25 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { hasErrors } from '../fhir/issue';
-import { unprocessable } from '../fhir/outcome';
+import { notFound, unprocessable } from '../fhir/outcome';
+import { absentOnUpdate, type StoreTransaction, type WriteGuard } from '../store/resources';
+import type { StoredVersion } from '../store/versions';
+import type { Db } from './access';
+import { GRANT_TYPES } from '../auth/access-policy';
 import { questionnaireIssues } from './questionnaire-check';
 import { ensureVersionVisible } from './read';
 import type { EntryRequest } from './transaction-hooks';
 import type { InteractionDeps } from './types';
+import { authorizeWrite, everyRowVisible, mayCreateAtChosenId } from './write-access';
 
 export type WriteInteraction = 'create' | 'update' | 'patch' | 'delete';
 
 /**
- * The one authorization check of every write, single or inside a batch/transaction: the
- * token's scope for the interaction, then the access model on the resource as written and on
- * the version it replaces (403 either way). Update-as-create needs the create scope too.
+ * What a write checks before its transaction: the token's scope for the interaction and, for a
+ * QuestionnaireResponse, its answers against the Questionnaire. Which resource it may change is
+ * decided inside the transaction, after the row lock (the guards below).
  */
-export async function authorizeWrite(
-  deps: InteractionDeps,
-  interaction: WriteInteraction,
-  type: string,
-  id: string | undefined,
-  resource: Resource | undefined,
-): Promise<void> {
+export async function precheckWrite(deps: InteractionDeps, interaction: WriteInteraction, type: string, resource: Resource | undefined): Promise<void> {
   deps.access.requireScope(interaction === 'patch' ? 'update' : interaction, type);
-  let current: Resource | undefined;
-  if (id !== undefined) {
-    const stored = await deps.store.read(type, id);
-    if (stored && !stored.deleted) current = JSON.parse(stored.json as string) as Resource;
-    else if (interaction === 'update') deps.access.requireScope('create', type);
-  }
-  await deps.access.ensureWritable(interaction === 'patch' ? current : resource, current);
   if (resource) await checkAgainstQuestionnaire(deps, resource);
 }
 
@@ -42,20 +34,80 @@ async function checkAgainstQuestionnaire(deps: InteractionDeps, resource: Resour
   if (hasErrors(issues)) throw unprocessable(issues);
 }
 
+/** Whether the caller may see a stored version (a deletion is judged by the version before it), on the transaction's connection. */
+export async function versionVisible(deps: InteractionDeps, tx: StoreTransaction, version: StoredVersion): Promise<boolean> {
+  if (deps.access.unrestricted) return true;
+  await tx.flushIndexOf(GRANT_TYPES);
+  let json = version.json;
+  if (json === null && version.versionId > 1) json = (await tx.vread(version.resourceType, version.id, version.versionId - 1))?.json ?? null;
+  if (json === null) return false;
+  return deps.access.canSee(JSON.parse(json) as Resource, tx.client as Db);
+}
+
+/** A create, authorized inside its transaction (it may rely on an episode the same transaction opened). */
+export async function authorizeCreate(deps: InteractionDeps, tx: StoreTransaction, resource: Resource): Promise<void> {
+  if (!deps.access.unrestricted) await tx.flushIndexOf(GRANT_TYPES);
+  await authorizeWrite(deps.access, tx.client, resource.resourceType, undefined, resource);
+}
+
 /**
- * The bundle processor's per-entry hook: writes go through `authorizeWrite`; read and vread
- * entries get the single read's rule (scope, then 404 for what the caller may not see);
- * search and history entries run the single interactions, which check for themselves.
+ * The guard of an update (PUT, conditional PUT, their bundle entries): a version the caller
+ * may not see is answered exactly as a missing one (412 under If-Match, else 405 — token
+ * clients create at a chosen id only where nothing can be hidden from them); otherwise the
+ * write rules on the locked pre-image and the result.
+ */
+export function updateGuard(deps: InteractionDeps, tx: StoreTransaction, resource: Resource, ifMatch: number | undefined): WriteGuard {
+  const type = resource.resourceType;
+  const id = resource.id as string;
+  return async (current) => {
+    if (current && !(await versionVisible(deps, tx, current))) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+    const before = current && !current.deleted ? (JSON.parse(current.json as string) as Resource) : undefined;
+    if (!before) {
+      // update-as-create (or re-creating a deleted resource): at a chosen id, with the create scope
+      if (everyRowVisible(type)) await authorizeWrite(deps.access, tx.client, type, undefined, resource);
+      if (!mayCreateAtChosenId(deps.access, type) || (current === undefined && ifMatch !== undefined)) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+      deps.access.requireScope('create', type);
+    }
+    deps.access.forget(type, id);
+    await authorizeWrite(deps.access, tx.client, type, before, resource);
+  };
+}
+
+/** The guard of a delete: what the caller may not see is not there (the delete changes nothing); else the write rules. */
+export function deleteGuard(deps: InteractionDeps, tx: StoreTransaction, type: string): (current: StoredVersion | undefined) => Promise<'absent' | void> {
+  return async (current) => {
+    if (!current || current.deleted) return;
+    if (!(await versionVisible(deps, tx, current))) return 'absent';
+    await authorizeWrite(deps.access, tx.client, type, JSON.parse(current.json as string) as Resource, undefined);
+  };
+}
+
+/**
+ * The locked current version a patch applies to: missing and hidden answer the same 404 (a
+ * deletion the caller may see is its caller's 410).
+ */
+export async function patchTarget(deps: InteractionDeps, tx: StoreTransaction, type: string, id: string): Promise<StoredVersion> {
+  const current = await tx.lockVersion(type, id);
+  if (!current || !(await versionVisible(deps, tx, current))) throw notFound(`${type}/${id} is not known`);
+  return current;
+}
+
+/**
+ * The bundle processor's per-entry hook, run before anything is written: writes need their
+ * scope (their resource rules run in the transaction); read and vread entries get the single
+ * read's rule (scope, then 404 for what the caller may not see); search and history entries
+ * run the single interactions, which check for themselves.
  */
 export function authorizeEntry(deps: InteractionDeps): (entry: EntryRequest) => Promise<void> {
   return async (entry) => {
     if (entry.interaction === 'create' || entry.interaction === 'update' || entry.interaction === 'patch' || entry.interaction === 'delete') {
-      await authorizeWrite(deps, entry.interaction, entry.type, entry.id, entry.resource);
+      await precheckWrite(deps, entry.interaction, entry.type, entry.resource);
     } else if ((entry.interaction === 'read' || entry.interaction === 'vread') && entry.id !== undefined) {
       deps.access.requireScope('read', entry.type);
       const vid = entry.interaction === 'vread' ? Number(/_history\/(\d+)/.exec(entry.url)?.[1]) : undefined;
+      const what = vid ? `${entry.type}/${entry.id}/_history/${vid}` : `${entry.type}/${entry.id}`;
       const version = vid ? await deps.store.vread(entry.type, entry.id, vid) : await deps.store.read(entry.type, entry.id);
-      if (version) await ensureVersionVisible(deps, version);
+      if (version) await ensureVersionVisible(deps, version, what);
     }
   };
 }

@@ -5,7 +5,7 @@ import { compileSearch } from '../fhir/search/compile';
 import { parseSearch } from '../fhir/search/parse';
 import type { StoreTransaction } from '../store/resources';
 import { runSearch } from '../store/search';
-import { authorizeEntry, authorizeWrite } from './authorize';
+import { authorizeEntry, deleteGuard, precheckWrite } from './authorize';
 import { preparePatch, writePatch } from './patch';
 import { updatedResult } from './update';
 import { executeEntry } from './transaction-execute';
@@ -33,6 +33,9 @@ export function conditionalResolver(deps: InteractionDeps, max = 1): Conditional
     request.count = max + 1;
     const compiled = compileSearch(request, { accessFilter: deps.access.searchFilter() });
     const result = tx ? await runSearch(tx.client, request, compiled) : await deps.runSearch(request, compiled);
+    // The one match is what the request goes on with: for If-None-Exist, the resource it returns
+    // instead of creating one (200), which the audit records as a read of its patient.
+    if (result.matches.length === 1) deps.access.touchedRids.push(result.matches[0].rid);
     return result.matches.map((m) => m.id);
   };
 }
@@ -103,15 +106,14 @@ export async function conditionalPatch(
   req: { type: string; criteria: string; contentType: string | undefined; content: unknown; ifMatch?: string },
 ): Promise<InteractionResult> {
   const document = parsePatchBody(req.contentType, req.content);
+  await precheckWrite(deps, 'patch', req.type, undefined);
   const resolve = conditionalResolver(deps);
   const written = await writeTransaction(deps, async (tx) => {
     await lockCriteria(tx, req.type, req.criteria);
     const ids = await resolve(req.type, req.criteria, tx);
     if (ids.length === 0) throw notFound(`No ${req.type} matches ${req.criteria}`);
     if (ids.length > 1) throw preconditionFailed(`Conditional patch '${req.type}?${req.criteria}' matches more than one resource`);
-    const prepared = preparePatch(deps, req.type, ids[0], document, req.ifMatch);
-    await authorizeWrite(deps, 'patch', req.type, ids[0], undefined);
-    return writePatch(tx, deps, prepared);
+    return writePatch(tx, deps, preparePatch(deps, req.type, ids[0], document, req.ifMatch));
   });
   return updatedResult(deps, written);
 }
@@ -133,9 +135,8 @@ async function deleteAllMatching(deps: InteractionDeps, type: string, criteria: 
     if (ids.length > MAX_MULTIPLE_DELETE) {
       throw preconditionFailed(`Conditional delete '${type}?${criteria}' matches more than ${MAX_MULTIPLE_DELETE} resources; narrow the criteria`);
     }
-    for (const id of ids) await authorizeWrite(deps, 'delete', type, id, undefined);
     let n = 0;
-    for (const id of ids) if (await tx.delete(type, id)) n++;
+    for (const id of ids) if (await tx.delete(type, id, { guard: deleteGuard(deps, tx, type) })) n++;
     return n;
   });
   return { status: 200, body: informational(`Deleted ${deleted} ${type} resource(s) matching ${criteria}`) };

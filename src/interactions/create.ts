@@ -4,7 +4,7 @@ import type { StoredVersion } from '../store/versions';
 import { checkResourceBody, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { versionHeaders, versionLocation } from './version-headers';
-import { authorizeWrite } from './authorize';
+import { authorizeCreate, precheckWrite } from './authorize';
 import { writeTransaction } from './write-hooks';
 
 /** Every check a create makes before it writes: shared by POST and transaction/batch entries. */
@@ -25,9 +25,12 @@ export function createdResult(deps: Pick<InteractionDeps, 'baseUrl'>, version: S
 
 export async function create(deps: InteractionDeps, type: string, body: unknown): Promise<InteractionResult> {
   const resource = prepareCreate(deps, type, body);
-  await authorizeWrite(deps, 'create', type, undefined, resource);
+  await precheckWrite(deps, 'create', type, resource);
   // "If an id is provided, the server SHALL ignore it": the store assigns a new one.
-  const version = await writeTransaction(deps, (tx) => tx.create(resource));
+  const version = await writeTransaction(deps, async (tx) => {
+    await authorizeCreate(deps, tx, resource);
+    return tx.create(resource);
+  });
   // A new Patient is its own compartment: known only now that it has an id (for the audit).
   if (type === 'Patient') deps.access.touched.add(version.id);
   return createdResult(deps, version);

@@ -4,7 +4,7 @@ import type { StoredVersion } from '../store/versions';
 import { checkId, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { parseIfMatch } from './version-headers';
-import { authorizeWrite } from './authorize';
+import { deleteGuard, precheckWrite } from './authorize';
 import { writeTransaction } from './write-hooks';
 
 export interface PreparedDelete {
@@ -42,7 +42,7 @@ export async function remove(
   headers: { ifMatch?: string },
 ): Promise<InteractionResult> {
   const prepared = prepareDelete(deps, type, id, headers.ifMatch);
-  await authorizeWrite(deps, 'delete', type, id, undefined);
-  const deleted = await writeTransaction(deps, (tx) => tx.delete(type, id, { ifMatch: prepared.ifMatch }));
+  await precheckWrite(deps, 'delete', type, undefined);
+  const deleted = await writeTransaction(deps, (tx) => tx.delete(type, id, { ifMatch: prepared.ifMatch, guard: deleteGuard(deps, tx, type) }));
   return deletedResult(prepared, deleted);
 }

@@ -1,7 +1,6 @@
 // https://hl7.org/fhir/R4/http.html#history
-import { badRequest } from '../fhir/outcome';
+import { badRequest, notFound } from '../fhir/outcome';
 import { decodeCursor, encodeCursor } from '../store/history';
-import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../store/resources';
 import type { StoredVersion } from '../store/versions';
 import { bundleJson, type BundleEntryText } from './bundle-json';
@@ -39,12 +38,22 @@ export async function history(
 
   if (level.type) deps.access.requireScope(level.id ? 'read' : 'search', level.type);
   if (level.type && level.id) {
-    // Instance history is as visible as the resource itself (404 otherwise, as for read).
+    // Instance history is as visible as the resource itself: 404 otherwise, as for a read, and
+    // the same 404 for a resource that never existed.
     const current = await source.read(level.type, level.id);
-    if (current) await ensureVersionVisible(deps, current);
+    if (!current) throw notFound(`${level.type}/${level.id} is not known`);
+    await ensureVersionVisible(deps, current);
   }
-  const page = await source.history({ resourceType: level.type, id: level.id, since, count, cursor });
-  if (!level.id) page.entries = await visibleEntries(deps, page.entries);
+  // Type and system history: only what the caller may see, decided in SQL like search.
+  const restricted = !level.id && !deps.access.unrestricted;
+  const page = await source.history({
+    resourceType: level.type,
+    id: level.id,
+    since,
+    count,
+    cursor,
+    ...(restricted ? { access: deps.access.searchFilter(), types: readableTypes(deps) } : {}),
+  });
   const path = [level.type, level.id, '_history'].filter(Boolean).join('/');
   const link = (c?: string) => {
     const params = new URLSearchParams();
@@ -105,14 +114,12 @@ function parseSince(raw: string | undefined): string | undefined {
 }
 
 /**
- * Type and system history show only versions the caller may see: of types its scopes allow and
- * of resources the access model lets it see. Deletions carry no content to decide by, so they
- * are shown only to unrestricted callers. A page may hence hold fewer than `_count` entries.
+ * The types type and system history may list for the caller: those its scopes let it read or
+ * search without a query restriction (a restricted scope's filter cannot be applied to old
+ * versions); undefined when a wildcard scope allows every type.
  */
-async function visibleEntries(deps: InteractionDeps, entries: StoredVersion[]): Promise<StoredVersion[]> {
-  const allowed = entries.filter((v) => deps.access.mayUse('read', v.resourceType) || deps.access.mayUse('search', v.resourceType));
-  if (deps.access.policy.kind === 'unrestricted') return allowed;
-  const live = allowed.filter((v) => v.json !== null);
-  const visible = await deps.access.visibleAmong(live.map((v) => JSON.parse(v.json as string) as Resource));
-  return live.filter((_v, i) => visible[i]);
+function readableTypes(deps: InteractionDeps): string[] | undefined {
+  const scopes = deps.access.auth.scopes.filter((s) => (s.permissions.includes('r') || s.permissions.includes('s')) && !s.restriction);
+  if (scopes.some((s) => s.resourceType === '*')) return undefined;
+  return [...new Set(scopes.map((s) => s.resourceType))];
 }

@@ -7,7 +7,8 @@ import { checkId, checkResourceBody, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { updatedResult } from './update';
 import { parseIfMatch, versionHeaders } from './version-headers';
-import { authorizeWrite } from './authorize';
+import { patchTarget, precheckWrite } from './authorize';
+import { authorizeWrite } from './write-access';
 import { writeTransaction } from './write-hooks';
 
 export interface PreparedPatch {
@@ -32,18 +33,13 @@ export function preparePatch(
 
 /**
  * Read the current version (locked), apply the patch, validate the result exactly as an update
- * would and write it as a PATCH version, all inside the caller's transaction: a patch that
- * fails anywhere leaves the resource untouched.
+ * would, authorize both the version replaced and the result, and write it as a PATCH version,
+ * all inside the caller's transaction: a patch that fails anywhere leaves the resource untouched.
+ * Missing and hidden resources answer the same 404.
  */
-export async function writePatch(
-  tx: StoreTransaction,
-  deps: Pick<InteractionDeps, 'validator'>,
-  { type, id, patch, ifMatch }: PreparedPatch,
-): Promise<WriteResult> {
-  const locked = await tx.lock(type, id);
-  if (!locked) throw notFound(`${type}/${id} is not known`);
-  const current = await tx.read(type, id);
-  if (!current || current.deleted) throw gone(`${type}/${id} was deleted`, current ? versionHeaders(current) : {});
+export async function writePatch(tx: StoreTransaction, deps: InteractionDeps, { type, id, patch, ifMatch }: PreparedPatch): Promise<WriteResult> {
+  const current = await patchTarget(deps, tx, type, id);
+  if (current.deleted) throw gone(`${type}/${id} was deleted`, versionHeaders(current));
   if (ifMatch !== undefined && ifMatch !== current.versionId) {
     throw preconditionFailed(`Version conflict on ${type}/${id}: If-Match W/"${ifMatch}" but the current version is W/"${current.versionId}"`);
   }
@@ -52,6 +48,8 @@ export async function writePatch(
     throw unprocessable([{ severity: 'error', code: 'processing', diagnostics: `A patch may not change the resource's type or id (${type}/${id})`, expression: [`${type}.id`] }]);
   }
   const resource: Resource = checkResourceBody(deps, type, patched);
+  deps.access.forget(type, id);
+  await authorizeWrite(deps.access, tx.client, type, JSON.parse(current.json as string) as Resource, resource);
   return tx.update(resource, { ifMatch: current.versionId, allowCreate: false, method: 'PATCH' });
 }
 
@@ -64,7 +62,7 @@ export async function patch(
 ): Promise<InteractionResult> {
   checkType(deps, type);
   const prepared = preparePatch(deps, type, id, parsePatchBody(body.contentType, body.content), headers.ifMatch);
-  await authorizeWrite(deps, 'patch', type, id, undefined);
+  await precheckWrite(deps, 'patch', type, undefined);
   const written = await writeTransaction(deps, (tx) => writePatch(tx, deps, prepared));
   return updatedResult(deps, written);
 }

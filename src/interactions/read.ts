@@ -25,8 +25,7 @@ export async function read(deps: InteractionDeps, type: string, id: string): Pro
  * 404 unless the caller may see this version's resource. A deletion has no content: the
  * version before it decides, so a deleted resource's existence leaks no more than a live one's.
  */
-export async function ensureVersionVisible(deps: InteractionDeps, version: StoredVersion): Promise<void> {
-  const what = `${version.resourceType}/${version.id}`;
+export async function ensureVersionVisible(deps: InteractionDeps, version: StoredVersion, what = `${version.resourceType}/${version.id}`): Promise<void> {
   let json = version.json;
   if (json === null && version.versionId > 1) json = (await deps.store.vread(version.resourceType, version.id, version.versionId - 1))?.json ?? null;
   if (json === null) throw notFound(`${what} is not known`);
@@ -38,7 +37,7 @@ export async function ensureVersionVisible(deps: InteractionDeps, version: Store
  * reaches only resources matching it: checked with the search engine (`_id` + the
  * restriction's parameters); a resource outside it answers 404 like any invisible one.
  */
-export async function ensureWithinRestrictions(deps: InteractionDeps, type: string, id: string): Promise<void> {
+export async function ensureWithinRestrictions(deps: InteractionDeps, type: string, id: string, what = `${type}/${id}`): Promise<void> {
   const restrictions = deps.access.restrictions('read', type);
   if (restrictions === null) return;
   for (const alternative of restrictions) {
@@ -49,5 +48,5 @@ export async function ensureWithinRestrictions(deps: InteractionDeps, type: stri
     const result = await deps.runSearch(request, compileSearch(request, { accessFilter: deps.access.searchFilter() }));
     if (result.matches.length > 0) return;
   }
-  throw notFound(`${type}/${id} is not known`);
+  throw notFound(`${what} is not known`);
 }

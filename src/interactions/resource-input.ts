@@ -1,4 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { containsCprNumber } from '../audit/cpr';
 import { hasErrors } from '../fhir/issue';
 import { badRequest, notFound, unprocessable } from '../fhir/outcome';
 import type { InteractionDeps } from './types';
@@ -13,6 +14,24 @@ export function checkType(deps: Pick<InteractionDeps, 'registry'>, type: string)
 
 export function checkId(id: string): void {
   if (!ID.test(id)) throw badRequest(`'${id}' is not a valid resource id (1-64 of A-Z a-z 0-9 - .)`);
+}
+
+/**
+ * An id a client chooses for a resource it writes (update as create, conditional update with an
+ * id): a Patient's id must not be a CPR number, as logical ids appear in URLs, logs and AuditEvent
+ * `entity.what`, where nothing masks them. Patients stored earlier under such an id stay readable
+ * (`checkId` does not refuse them). The diagnostics do not repeat the id.
+ */
+export function checkClientId(type: string, id: string): void {
+  checkId(id);
+  if (type === 'Patient' && containsCprNumber(id)) {
+    throw badRequest(
+      'A Patient id must not be a CPR number (ten digits starting with a DDMMYY date): ids appear in URLs, logs and audit trails. ' +
+        'Put the CPR number in Patient.identifier (system urn:oid:1.2.208.176.1.2) and let the server assign the id (POST), ' +
+        'or choose an id that is no personal number.',
+      [`${type}.id`],
+    );
+  }
 }
 
 /**
@@ -38,10 +57,12 @@ export function checkResourceBody(deps: Pick<InteractionDeps, 'validator'>, type
 }
 
 /**
- * An update's body names the resource it updates.
+ * An update's body names the resource it updates, by an id the client may choose (a PUT to a new
+ * id creates it): `checkClientId`.
  * "If no id element is provided, or the id disagrees with the id in the URL, the server SHALL respond with 400"
  */
 export function checkUpdateId(resource: Resource, type: string, id: string): void {
+  checkClientId(type, id);
   if (resource.id === undefined) throw badRequest(`The body must carry id '${id}' to update ${type}/${id}`, [`${type}.id`]);
   if (resource.id !== id) throw badRequest(`The body's id '${resource.id}' does not match the URL's id '${id}'`, [`${type}.id`]);
 }

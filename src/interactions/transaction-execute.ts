@@ -9,6 +9,7 @@ import type { StoredVersion } from '../store/versions';
 import { createdResult } from './create';
 import { deletedResult } from './delete';
 import { writePatch } from './patch';
+import { authorizeCreate, deleteGuard } from './authorize';
 import type { ConditionalResolver } from './transaction-hooks';
 import type { PreparedEntry } from './transaction-prepare';
 import type { InteractionDeps, InteractionResult } from './types';
@@ -28,6 +29,11 @@ export interface ExecuteContext {
   createId?: string;
   /** Ids matching the entry's condition, when the caller resolved it already. */
   matches?: string[];
+  /**
+   * The server's own write on the caller's behalf (the triage ClinicalImpression and Task of a
+   * submission): validated like any entry, not subject to the caller's write rules.
+   */
+  trusted?: boolean;
 }
 
 /** Run one prepared entry inside `tx`, with the same store calls and results as its single request. */
@@ -42,11 +48,12 @@ export async function executeEntry(tx: StoreTransaction, ctx: ExecuteContext, en
         if (ids.length > 1) throw preconditionFailed(`If-None-Exist '${p.ifNoneExist}' matches more than one ${p.type}`);
         if (ids.length === 1) return existing(deps, await tx.read(p.type, ids[0]));
       }
+      if (!ctx.trusted) await authorizeCreate(deps, tx, p.resource);
       const version = await tx.create(p.resource, { id: ctx.createId });
       return { result: createdResult(deps, version), version };
     }
     case 'update': {
-      const written = await writeUpdate(tx, deps, p.update);
+      const written = await writeUpdate(tx, deps, p.update, ctx.trusted);
       return { result: updatedResult(deps, written), version: written.version };
     }
     case 'conditional-update': {
@@ -57,11 +64,12 @@ export async function executeEntry(tx: StoreTransaction, ctx: ExecuteContext, en
         throw badRequest(`The body's id '${p.resource.id}' is not the id of the matching ${p.type} (${ids[0]})`, [`${p.type}.id`]);
       }
       if (ids.length === 0 && p.resource.id === undefined) {
+        if (!ctx.trusted) await authorizeCreate(deps, tx, p.resource);
         const version = await tx.create(p.resource, { id: ctx.createId });
         return { result: createdResult(deps, version), version };
       }
       const resource = { ...p.resource, id: ids[0] ?? p.resource.id };
-      const written = await writeUpdate(tx, deps, { resource, ifMatch: p.ifMatch });
+      const written = await writeUpdate(tx, deps, { resource, ifMatch: p.ifMatch }, ctx.trusted);
       return { result: updatedResult(deps, written), version: written.version };
     }
     case 'patch': {
@@ -69,7 +77,7 @@ export async function executeEntry(tx: StoreTransaction, ctx: ExecuteContext, en
       return { result: updatedResult(deps, written), version: written.version };
     }
     case 'delete': {
-      const deleted = await tx.delete(p.type, p.id, { ifMatch: p.remove.ifMatch });
+      const deleted = await tx.delete(p.type, p.id, { ifMatch: p.remove.ifMatch, ...(ctx.trusted ? {} : { guard: deleteGuard(deps, tx, p.type) }) });
       return { result: deletedResult(p.remove, deleted), version: deleted };
     }
     case 'conditional-delete': {
@@ -77,7 +85,7 @@ export async function executeEntry(tx: StoreTransaction, ctx: ExecuteContext, en
       const ids = ctx.matches ?? (await resolveCondition(ctx, tx, p.type, p.query, 'Conditional delete'));
       if (ids.length > 1) throw preconditionFailed(`Conditional delete '${p.type}?${p.query}' matches more than one resource`);
       const target = { type: p.type, id: ids[0] ?? `?${p.query}` };
-      const deleted = ids.length ? await tx.delete(p.type, ids[0]) : undefined;
+      const deleted = ids.length ? await tx.delete(p.type, ids[0], ctx.trusted ? {} : { guard: deleteGuard(deps, tx, p.type) }) : undefined;
       return { result: deletedResult(target, deleted), version: deleted };
     }
     case 'read': {

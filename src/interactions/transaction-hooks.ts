@@ -40,6 +40,11 @@ export interface BundleOptions {
    * (403) to refuse. A refused entry fails a transaction as a whole and one batch entry alone.
    */
   authorize?: (request: EntryRequest) => void | Promise<void>;
+  /**
+   * Entries the server writes on the caller's behalf (a submission's triage): validated, not
+   * subject to the caller's write rules. Every other entry is authorized in the transaction.
+   */
+  trusted?: (index: number) => boolean;
   /** Prefer: return=minimal leaves resources out of the response entries. */
   preferMinimal?: boolean;
   /** Where a batch entry's unexpected (500) error is reported; the entry answers 500. */

@@ -3,7 +3,7 @@ import { badRequest } from '../fhir/outcome';
 import { prepareCreate } from './create';
 import { prepareDelete, type PreparedDelete } from './delete';
 import { preparePatch, type PreparedPatch } from './patch';
-import { checkResourceBody } from './resource-input';
+import { checkClientId, checkResourceBody } from './resource-input';
 import type { EntryRequest } from './transaction-hooks';
 import type { ParsedEntry } from './transaction-entry';
 import type { InteractionDeps } from './types';
@@ -44,6 +44,8 @@ export function prepareEntry(deps: Pick<InteractionDeps, 'registry' | 'validator
       break;
     case 'conditional-update':
       prepared = { kind: 'conditional-update', type: a.type, query: a.query, resource: checkResourceBody(deps, a.type, a.resource), ifMatch: parseIfMatch(a.ifMatch) };
+      // with no match, the body's id becomes the new resource's id
+      if (prepared.resource.id !== undefined) checkClientId(a.type, prepared.resource.id);
       break;
     case 'patch':
       prepared = { kind: 'patch', type: a.type, id: a.id, patch: preparePatch(deps, a.type, a.id, a.patch, a.ifMatch) };

@@ -84,7 +84,7 @@ export async function transaction(deps: InteractionDeps, rawEntries: readonly un
     const matches = new Map<number, string[]>();
     const run = async (e: PreparedEntry) => {
       try {
-        results[e.index] = await executeEntry(tx, { deps, resolve: options.resolveConditional, createId: createIds.get(e.index), matches: matches.get(e.index) }, e);
+        results[e.index] = await executeEntry(tx, { deps, resolve: options.resolveConditional, createId: createIds.get(e.index), matches: matches.get(e.index), trusted: options.trusted?.(e.index) }, e);
       } catch (err) {
         if (isRetryable(err)) throw err; // the store runs the whole transaction again
         throw named(normalizeDatabaseError(err), e.index, e);

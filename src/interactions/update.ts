@@ -4,7 +4,7 @@ import type { StoreTransaction, WriteResult } from '../store/resources';
 import { checkId, checkResourceBody, checkType, checkUpdateId } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { parseIfMatch, versionHeaders, versionLocation } from './version-headers';
-import { authorizeWrite } from './authorize';
+import { precheckWrite, updateGuard } from './authorize';
 import { writeTransaction } from './write-hooks';
 
 export interface PreparedUpdate {
@@ -29,9 +29,16 @@ export function prepareUpdate(
   return { resource, ifMatch };
 }
 
-/** The write of an update, inside the caller's transaction. */
-export function writeUpdate(tx: StoreTransaction, deps: Pick<InteractionDeps, 'updateCreate'>, prepared: PreparedUpdate): Promise<WriteResult> {
-  return tx.update(prepared.resource, { ifMatch: prepared.ifMatch, allowCreate: deps.updateCreate });
+/**
+ * The write of an update, inside the caller's transaction, authorized on the locked pre-image
+ * (unless `trusted`: the server's own write on the caller's behalf).
+ */
+export function writeUpdate(tx: StoreTransaction, deps: InteractionDeps, prepared: PreparedUpdate, trusted = false): Promise<WriteResult> {
+  return tx.update(prepared.resource, {
+    ifMatch: prepared.ifMatch,
+    allowCreate: deps.updateCreate,
+    ...(trusted ? {} : { guard: updateGuard(deps, tx, prepared.resource, prepared.ifMatch) }),
+  });
 }
 
 /** 200 for an update, 201 when it created the resource. Also the answer to a patch. */
@@ -55,7 +62,7 @@ export async function update(
   headers: { ifMatch?: string },
 ): Promise<InteractionResult> {
   const prepared = prepareUpdate(deps, type, id, body, headers.ifMatch);
-  await authorizeWrite(deps, 'update', type, id, prepared.resource);
+  await precheckWrite(deps, 'update', type, prepared.resource);
   const written = await writeTransaction(deps, (tx) => writeUpdate(tx, deps, prepared));
   return updatedResult(deps, written);
 }

@@ -10,10 +10,12 @@ export async function vread(deps: InteractionDeps, type: string, id: string, vid
   checkId(id);
   if (!/^\d{1,9}$/.test(vid)) throw badRequest(`'${vid}' is not a version id`);
   deps.access.requireScope('read', type);
+  const what = `${type}/${id}/_history/${vid}`;
   const version = await deps.store.vread(type, id, Number(vid));
-  if (!version) throw notFound(`${type}/${id}/_history/${vid} is not known`);
-  await ensureVersionVisible(deps, version);
-  await ensureWithinRestrictions(deps, type, id);
+  if (!version) throw notFound(`${what} is not known`);
+  // hidden answers exactly like missing: the same 404 and text
+  await ensureVersionVisible(deps, version, what);
+  await ensureWithinRestrictions(deps, type, id, what);
   if (version.deleted) throw gone(`${type}/${id} version ${vid} is a deletion`, versionHeaders(version));
   return { status: 200, body: version.json as string, headers: versionHeaders(version) };
 }

@@ -1,3 +1,4 @@
+import { ownOrganization } from '../auth/access-policy';
 import type { StoreTransaction } from '../store/resources';
 import type { Change } from '../store/versions';
 import type { InteractionDeps } from './types';
@@ -23,10 +24,14 @@ export type WriteHook = (ctx: WriteHookContext) => Promise<void>;
  * hook on the changes `work` made, all in one transaction (retried as a unit by the store).
  */
 export function writeTransaction<T>(deps: InteractionDeps, work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-  return deps.store.transaction(async (tx) => {
-    const result = await work(tx);
-    const changes = tx.changes.slice();
-    if (changes.length) for (const hook of deps.writeHooks ?? []) await hook({ tx, deps, changes });
-    return result;
-  });
+  return deps.store.transaction(
+    async (tx) => {
+      const result = await work(tx);
+      const changes = tx.changes.slice();
+      if (changes.length) for (const hook of deps.writeHooks ?? []) await hook({ tx, deps, changes });
+      return result;
+    },
+    // what the request creates becomes its organization's record (resource.owner)
+    { owner: ownOrganization(deps.access.policy) },
+  );
 }

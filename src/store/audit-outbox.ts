@@ -18,6 +18,7 @@ const COLUMN_OF: Record<keyof AuditRecord, string> = {
   query: 'query',
   patients: 'patients',
   rids: 'rids',
+  refused: 'refused',
 };
 const FIELDS = Object.keys(COLUMN_OF) as Array<keyof AuditRecord>;
 const COLUMNS = FIELDS.map((f) => COLUMN_OF[f]).join(', ');

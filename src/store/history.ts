@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import type { AccessFilter } from '../fhir/search/sql-builder';
 import { rowToVersion, type StoredVersion } from './versions';
 
 export interface HistoryQuery {
@@ -10,6 +11,14 @@ export interface HistoryQuery {
   count: number;
   /** Opaque keyset cursor from a previous page's `next`. */
   cursor?: HistoryCursor;
+  /**
+   * The caller's access filter, applied to each version's resource as it is now (type and system
+   * history): only versions of resources the caller may see, and none of deleted ones (a deletion
+   * has no content to decide by). Instance history is decided by the caller before.
+   */
+  access?: AccessFilter;
+  /** Only versions of these types (the types the caller's scopes let it read). */
+  types?: readonly string[];
 }
 
 export interface HistoryCursor {
@@ -33,23 +42,27 @@ export interface HistoryPage {
 export async function history(pool: Pool | PoolClient, q: HistoryQuery): Promise<HistoryPage> {
   const where: string[] = [];
   const values: unknown[] = [];
-  const add = (sql: (p: string) => string, value: unknown) => {
+  const bind = (value: unknown, cast?: string) => {
     values.push(value);
-    where.push(sql(`$${values.length}`));
+    return `$${values.length}${cast ? `::${cast}` : ''}`;
   };
-  if (q.resourceType) add((p) => `resource_type = ${p}`, q.resourceType);
-  if (q.id) add((p) => `id = ${p}`, q.id);
-  if (q.since) add((p) => `last_updated >= ${p}`, q.since);
+  const add = (sql: (p: string) => string, value: unknown) => where.push(sql(bind(value)));
+  if (q.resourceType) add((p) => `v.resource_type = ${p}`, q.resourceType);
+  if (q.id) add((p) => `v.id = ${p}`, q.id);
+  if (q.since) add((p) => `v.last_updated >= ${p}`, q.since);
   const filter = [...where];
+  if (q.types) where.push(`v.resource_type = ANY(${bind(q.types, 'text[]')})`);
+  if (q.access) where.push(`NOT r.deleted AND ${q.access('r', bind)}`);
   if (q.cursor) {
     values.push(q.cursor.lastUpdated, q.cursor.seq);
-    where.push(`(last_updated, seq) < ($${values.length - 1}, $${values.length})`);
+    where.push(`(v.last_updated, v.seq) < ($${values.length - 1}, $${values.length})`);
   }
   values.push(q.count + 1);
+  const join = q.access ? ' JOIN resource r ON r.resource_type = v.resource_type AND r.id = v.id' : '';
   const { rows } = await pool.query(
-    `SELECT seq, resource_type, id, version_id, last_updated, method, content FROM resource_version
+    `SELECT v.seq, v.resource_type, v.id, v.version_id, v.last_updated, v.method, v.content FROM resource_version v${join}
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY last_updated DESC, seq DESC LIMIT $${values.length}`,
+      ORDER BY v.last_updated DESC, v.seq DESC LIMIT $${values.length}`,
     values,
   );
   const more = rows.length > q.count;
@@ -61,7 +74,7 @@ export async function history(pool: Pool | PoolClient, q: HistoryQuery): Promise
   };
   if (q.id) {
     const { rows: c } = await pool.query(
-      `SELECT count(*)::int AS n FROM resource_version WHERE ${filter.join(' AND ')}`,
+      `SELECT count(*)::int AS n FROM resource_version v WHERE ${filter.join(' AND ')}`,
       values.slice(0, filter.length),
     );
     result.total = c[0].n;

@@ -19,7 +19,26 @@ export interface StoreDeps {
   newId?: () => string;
   /** Runs last inside every transaction (after the index rows); what it returns runs after COMMIT. */
   beforeCommit?: BeforeCommit;
+  /**
+   * The patients whose access governs a resource that is in no patient compartment but points
+   * into one (Binary.securityContext …), kept in resource.access_patients; null when none.
+   * The engine supplies the rule; the store keeps the column right on every write.
+   */
+  accessPatients?: (resource: Resource, tx: StoreTransaction) => Promise<string[] | null>;
 }
+
+/** Per-transaction options: whose records its creates become. */
+export interface TransactionOptions {
+  /** Organization id of the client writing (resource.owner of what it creates). */
+  owner?: string;
+}
+
+/**
+ * Called by an update or delete after the row lock with the version it would replace (or
+ * undefined when there is none): the place to authorize on the exact pre-image. Throwing
+ * aborts the write (and the transaction).
+ */
+export type WriteGuard = (current: StoredVersion | undefined) => Promise<void>;
 
 /**
  * Work of the caller's own that must commit with the transaction's writes or not at all (a
@@ -30,11 +49,11 @@ export type BeforeCommit = (tx: StoreTransaction) => Promise<(() => void) | unde
 
 /**
  * A create in one statement: the current row and the first history row. Parameters: type, id,
- * lastUpdated, JSON. Exported so the benchmark's raw-insert calibration measures the same work.
+ * lastUpdated, JSON, owner, access patients. Exported so the benchmark's raw-insert calibration measures the same work.
  */
 export const CREATE_SQL = `WITH r AS (
-    INSERT INTO resource (resource_type, id, version_id, last_updated, content)
-    VALUES ($1, $2, 1, $3, $4) RETURNING rid),
+    INSERT INTO resource (resource_type, id, version_id, last_updated, content, owner, access_patients)
+    VALUES ($1, $2, 1, $3, $4, $5, $6) RETURNING rid),
   v AS (
     INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
     VALUES ($1, $2, 1, $3, 'POST', $4))
@@ -47,8 +66,8 @@ export const CREATE_SQL = `WITH r AS (
 const CREATE_MANY_SQL = `WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $4::text[]) AS x(resource_type, id, content)),
   r AS (
-    INSERT INTO resource (resource_type, id, version_id, last_updated, content)
-    SELECT resource_type, id, 1, $3::timestamptz, content FROM input RETURNING rid, id),
+    INSERT INTO resource (resource_type, id, version_id, last_updated, content, owner)
+    SELECT resource_type, id, 1, $3::timestamptz, content, $5 FROM input RETURNING rid, id),
   v AS (
     INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
     SELECT resource_type, id, 1, $3::timestamptz, 'POST', content FROM input)
@@ -107,10 +126,10 @@ export class ResourceStore {
    * Run `work` in one database transaction with one clock reading. Retries the whole unit on
    * serialization failures and deadlocks; calls the commit listener after COMMIT.
    */
-  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.deps.pool.connect();
-      const tx = new StoreTransaction(client, this.deps, this.deps.clock.now());
+      const tx = new StoreTransaction(client, this.deps, this.deps.clock.now(), options.owner);
       let result: T;
       let committed: (() => void) | undefined;
       try {
@@ -156,6 +175,8 @@ export interface UpdateOptions {
   /** Allow PUT to a new id (update-as-create). */
   allowCreate: boolean;
   method?: 'PUT' | 'PATCH';
+  /** Authorization on the locked pre-image (see WriteGuard). */
+  guard?: WriteGuard;
 }
 
 export interface WriteResult {
@@ -175,6 +196,8 @@ export class StoreTransaction {
     readonly client: PoolClient,
     private readonly deps: StoreDeps,
     now: Date,
+    /** Organization id recorded as owner of what this transaction creates. */
+    readonly owner?: string,
   ) {
     this.nowIso = now.toISOString();
   }
@@ -193,6 +216,15 @@ export class StoreTransaction {
     return rows[0];
   }
 
+  /** The current version (or tombstone), locked for the rest of the transaction: one round trip. */
+  async lockVersion(resourceType: string, id: string): Promise<(StoredVersion & { rid: string }) | undefined> {
+    const { rows } = await this.client.query(
+      `SELECT r.rid, ${CURRENT_COLUMNS} FROM resource r WHERE r.resource_type = $1 AND r.id = $2 FOR UPDATE`,
+      [resourceType, id],
+    );
+    return rows[0] ? { ...rowToVersion(rows[0]), rid: rows[0].rid } : undefined;
+  }
+
   /**
    * Create with a new server-assigned id (POST). `options.id` is an id the server assigned
    * earlier (a transaction assigns all ids first so entries can reference each other).
@@ -200,7 +232,8 @@ export class StoreTransaction {
   async create(resource: Resource, options: { id?: string } = {}): Promise<StoredVersion> {
     const id = options.id ?? this.newId();
     const stamped = withMeta(resource, id, 1, this.nowIso);
-    const { rows } = await this.client.query(CREATE_SQL, [resource.resourceType, id, this.nowIso, stamped.json]);
+    const access = await this.accessPatients(stamped.resource);
+    const { rows } = await this.client.query(CREATE_SQL, [resource.resourceType, id, this.nowIso, stamped.json, this.owner ?? null, access]);
     this.freshRids.add(rows[0].rid);
     return this.record('create', rows[0].rid, resource.resourceType, id, 1, 'POST', stamped);
   }
@@ -213,7 +246,7 @@ export class StoreTransaction {
     if (resources.length === 0) return [];
     const ids = resources.map(() => this.newId());
     const stamped = resources.map((r, i) => withMeta(r, ids[i], 1, this.nowIso));
-    const { rows } = await this.client.query(CREATE_MANY_SQL, [resources.map((r) => r.resourceType), ids, this.nowIso, stamped.map((s) => s.json)]);
+    const { rows } = await this.client.query(CREATE_MANY_SQL, [resources.map((r) => r.resourceType), ids, this.nowIso, stamped.map((s) => s.json), this.owner ?? null]);
     const ridOf = new Map<string, string>(rows.map((r: { rid: string; id: string }) => [r.id, r.rid]));
     return resources.map((r, i) => {
       const rid = ridOf.get(ids[i]) as string;
@@ -256,15 +289,20 @@ export class StoreTransaction {
     const type = resource.resourceType;
     const id = resource.id as string;
     const method = options.method ?? 'PUT';
-    let current = await this.lock(type, id);
+    let current: CurrentRow | undefined;
+    if (options.guard) {
+      const locked = await this.lockVersion(type, id);
+      await options.guard(locked);
+      current = locked && { rid: locked.rid, version_id: locked.versionId, last_updated: locked.lastUpdated, deleted: locked.deleted };
+    } else current = await this.lock(type, id);
     if (!current) {
-      if (options.ifMatch !== undefined) throw preconditionFailed(`${type}/${id} does not exist (If-Match: W/"${options.ifMatch}")`);
-      if (!options.allowCreate) throw new FhirError(405, [{ severity: 'error', code: 'not-supported', diagnostics: `${type}/${id} does not exist and this server does not allow update-as-create` }]);
+      absentOnUpdate(type, id, options);
       const stamped = withMeta(resource, id, 1, this.nowIso);
+      const access = await this.accessPatients(stamped.resource);
       const { rows } = await this.client.query(
-        `INSERT INTO resource (resource_type, id, version_id, last_updated, content)
-         VALUES ($1, $2, 1, $3, $4) ON CONFLICT (resource_type, id) DO NOTHING RETURNING rid`,
-        [type, id, this.nowIso, stamped.json],
+        `INSERT INTO resource (resource_type, id, version_id, last_updated, content, owner, access_patients)
+         VALUES ($1, $2, 1, $3, $4, $5, $6) ON CONFLICT (resource_type, id) DO NOTHING RETURNING rid`,
+        [type, id, this.nowIso, stamped.json, this.owner ?? null, access],
       );
       if (rows[0]) {
         this.freshRids.add(rows[0].rid);
@@ -279,21 +317,31 @@ export class StoreTransaction {
     }
     const versionId = current.version_id + 1;
     const stamped = withMeta(resource, id, versionId, this.nowIso);
+    const access = await this.accessPatients(stamped.resource);
     await this.client.query(
       `WITH r AS (
-         UPDATE resource SET version_id = $3, last_updated = $4, deleted = false, content = $5 WHERE rid = $6)
+         UPDATE resource SET version_id = $3, last_updated = $4, deleted = false, content = $5, access_patients = $8 WHERE rid = $6)
        INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
        VALUES ($1, $2, $3, $4, $7, $5)`,
-      [type, id, versionId, this.nowIso, stamped.json, current.rid, method],
+      [type, id, versionId, this.nowIso, stamped.json, current.rid, method, access],
     );
     // A resource re-created after deletion counts as created (201), per update-as-create.
     const created = current.deleted;
     return { version: this.record(created ? 'create' : 'update', current.rid, type, id, versionId, method, stamped), created };
   }
 
-  /** Logical delete: a new version marks it deleted. Returns undefined when absent or already deleted. */
-  async delete(resourceType: string, id: string, options: { ifMatch?: number } = {}): Promise<StoredVersion | undefined> {
-    const current = await this.lock(resourceType, id);
+  /**
+   * Logical delete: a new version marks it deleted. Returns undefined when absent or already
+   * deleted. A guard that answers 'absent' makes the delete act as if there were nothing to
+   * delete (a resource the caller may not see).
+   */
+  async delete(resourceType: string, id: string, options: { ifMatch?: number; guard?: (current: StoredVersion | undefined) => Promise<'absent' | void> } = {}): Promise<StoredVersion | undefined> {
+    let current: CurrentRow | undefined;
+    if (options.guard) {
+      const locked = await this.lockVersion(resourceType, id);
+      const seen = await options.guard(locked);
+      current = locked && seen !== 'absent' ? { rid: locked.rid, version_id: locked.versionId, last_updated: locked.lastUpdated, deleted: locked.deleted } : undefined;
+    } else current = await this.lock(resourceType, id);
     if (options.ifMatch !== undefined && (!current || options.ifMatch !== current.version_id)) {
       throw preconditionFailed(`Version conflict on ${resourceType}/${id}: If-Match W/"${options.ifMatch}" but the current version is ${current ? `W/"${current.version_id}"` : 'absent'}`);
     }
@@ -309,6 +357,14 @@ export class StoreTransaction {
     return this.record('delete', current.rid, resourceType, id, versionId, 'DELETE', null);
   }
 
+  /**
+   * Write the pending search-index rows now if any of them is of one of `types`: checks later in
+   * the transaction that read the index (who reaches which patient) then see those writes.
+   */
+  async flushIndexOf(types: ReadonlySet<string>): Promise<void> {
+    if (this.pendingIndex.some((e) => types.has(e.resourceType))) await this.flushIndex();
+  }
+
   /** Write the search-index rows of everything this transaction touched, in one batch. */
   async flushIndex(): Promise<void> {
     if (!this.pendingIndex.length) return;
@@ -316,6 +372,11 @@ export class StoreTransaction {
     await this.deps.indexWriter.write(this.client, entries);
     // indexed now: a later write of the same resource in this transaction must replace the rows
     for (const e of entries) this.freshRids.delete(e.rid);
+  }
+
+  /** resource.access_patients of a resource about to be written (see StoreDeps.accessPatients). */
+  private accessPatients(resource: Resource): Promise<string[] | null> {
+    return this.deps.accessPatients ? this.deps.accessPatients(resource, this) : Promise.resolve(null);
   }
 
   private async insertVersion(type: string, id: string, versionId: number, method: string, json: string): Promise<void> {
@@ -342,6 +403,18 @@ export class StoreTransaction {
     const json = stamped?.json ?? null;
     this.changes.push({ action, resourceType, id, versionId, lastUpdated: this.nowIso, json });
     return { resourceType, id, versionId, lastUpdated: this.nowIso, deleted: json === null, method, json };
+  }
+}
+
+/**
+ * What an update finds when there is no current row (or, through a guard, none the caller may
+ * see): 412 under If-Match, 405 when update-as-create is not allowed, else nothing (it creates).
+ * The same answer for both cases, so a hidden resource cannot be told from a missing one.
+ */
+export function absentOnUpdate(type: string, id: string, options: Pick<UpdateOptions, 'ifMatch' | 'allowCreate'>): void {
+  if (options.ifMatch !== undefined) throw preconditionFailed(`${type}/${id} does not exist (If-Match: W/"${options.ifMatch}")`);
+  if (!options.allowCreate) {
+    throw new FhirError(405, [{ severity: 'error', code: 'not-supported', diagnostics: `${type}/${id} does not exist, and update-as-create (a new resource at a chosen id) is not allowed here: use POST` }]);
   }
 }
 

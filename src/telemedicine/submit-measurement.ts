@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, Observation, QuestionnaireResponse, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/outcome';
-import { authorizeWrite } from '../interactions/authorize';
+import { precheckWrite } from '../interactions/authorize';
 import { transaction } from '../interactions/transaction';
 import type { InteractionDeps, InteractionResult } from '../interactions/types';
 import { resolveSubmission, type Submitted } from './submission-context';
@@ -58,8 +58,9 @@ export async function submitMeasurement(deps: InteractionDeps, patientId: string
   return transaction(deps, entries, {
     maxEntries: deps.limits.maxBundleEntries,
     authorize: async (entry) => {
-      if (entry.index < items.length) await authorizeWrite(deps, 'create', entry.type, undefined, entry.resource);
+      if (entry.index < items.length) await precheckWrite(deps, 'create', entry.type, entry.resource);
     },
+    trusted: (index) => index >= items.length,
   });
 }
 

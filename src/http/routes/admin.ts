@@ -10,7 +10,8 @@ import { FhirError, notFound, unauthorized } from '../../fhir/outcome';
  *
  *   GET  /admin/clients                      list
  *   GET  /admin/clients/:clientId            one
- *   POST /admin/clients                      register (JSON: clientId, kind, organization, scopes, jwks | jwksUri, name?)
+ *   POST /admin/clients                      register (JSON: clientId, kind, organization, scopes, jwks | jwksUri, name?,
+ *                                            patient: 'Patient/<id>' for a citizen client)
  *   POST /admin/clients/:clientId/revoke     revoke (no new tokens; live tokens stop within seconds)
  *   POST /admin/keys/rotate                  new server signing key; old keys verify until their tokens expire
  */

@@ -2,7 +2,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { InvalidTokenError } from '../../auth/access-token';
 import type { AuthService } from '../../auth/auth-service';
 import { OAuthError } from '../../auth/oauth-error';
+import { maskCpr } from '../../audit/cpr';
 import { FhirError } from '../../fhir/outcome';
+import { FORM_PAIRS } from '../content-type';
 
 /**
  * The authorization server's HTTP face: discovery (`/fhir/.well-known/smart-configuration`),
@@ -25,7 +27,8 @@ export function registerSmartRoutes(app: FastifyInstance, service: AuthService):
   // Anything that goes wrong before or around an OAuth endpoint is an OAuth error too.
   const oauthErrors = (error: FastifyError | FhirError | OAuthError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof OAuthError) {
-      request.log.info({ error: error.error, reason: error.description }, 'oauth request refused');
+      // The reason may name what the client sent, e.g. 'Patient/0101504321 does not exist': no CPR number reaches the log.
+      request.log.info({ error: error.error, reason: maskCpr(error.description) }, 'oauth request refused');
       if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="kolibri"');
       return json(reply, error.toJSON(), error.status);
     }
@@ -56,11 +59,22 @@ export function registerSmartRoutes(app: FastifyInstance, service: AuthService):
   });
 }
 
-/** Form parameters as strings (anything else is dropped). */
-function formOf(request: FastifyRequest): Record<string, string | undefined> {
-  const body = request.body;
-  if (typeof body !== 'object' || body === null) throw new OAuthError('invalid_request', 'send application/x-www-form-urlencoded parameters');
-  return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+/**
+ * The parameters of an OAuth request, each given once. The token and introspection endpoints
+ * take `application/x-www-form-urlencoded` only (RFC 6749 §4.4.2 and §3.2, RFC 7662 §2.1): a JSON
+ * body is `invalid_request`, never read as parameters. A parameter given twice is
+ * `invalid_request` too (RFC 6749 §3.1: "Request and response parameters MUST NOT be included
+ * more than once"): which of two grant_types or assertions would count is the caller's guess.
+ */
+function formOf(request: FastifyRequest): Record<string, string> {
+  const pairs = (request.body as { [FORM_PAIRS]?: Array<[string, string]> } | undefined)?.[FORM_PAIRS];
+  if (!pairs) throw new OAuthError('invalid_request', 'send application/x-www-form-urlencoded parameters');
+  const form: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of pairs) {
+    if (name in form) throw new OAuthError('invalid_request', `the parameter ${name.slice(0, 64)} is given more than once`);
+    form[name] = value;
+  }
+  return form;
 }
 
 async function mayIntrospect(service: AuthService, authorization: string | undefined): Promise<boolean> {

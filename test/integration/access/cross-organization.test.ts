@@ -47,7 +47,7 @@ describe('access model across organizations', () => {
     const sysA = await registerVendorApp(t, { organization: ORG_A, scopes: ['system/*.cruds'] });
     const sysB = await registerVendorApp(t, { organization: ORG_B, scopes: ['system/*.cruds'] });
     const clinicianA = await registerVendorApp(t, { kind: 'clinician', organization: ORG_A, scopes: ['user/*.cruds'] });
-    const citizenA = await registerVendorApp(t, { kind: 'citizen', organization: ORG_A, scopes: ['patient/*.rs'] });
+    const citizenA = await registerVendorApp(t, { kind: 'citizen', organization: ORG_A, patient: `Patient/${ids.patientA}`, scopes: ['patient/*.rs'] });
     tokens.sysA = await accessToken(t, sysA, 'system/*.cruds');
     tokens.sysB = await accessToken(t, sysB, 'system/*.cruds');
     tokens.clinicianA = await accessToken(t, clinicianA, 'user/*.cruds', {
@@ -95,24 +95,27 @@ describe('access model across organizations', () => {
       expect(found.some((u: string) => u.endsWith(`/Observation/${ids.obsB}`))).toBe(true);
     });
 
-    it('writes are 403 and change nothing: update, patch, delete, create for A, a transaction entry', async () => {
-      const changed = { resourceType: 'Observation', id: ids.obsA, status: 'entered-in-error', code: { text: 'x' }, subject: { reference: `Patient/${ids.patientA}` } };
-      const attempts = [
-        t.app.inject({ method: 'PUT', url: `/fhir/Observation/${ids.obsA}`, headers: as(tokens.sysB), payload: changed }),
-        t.app.inject({ method: 'PATCH', url: `/fhir/Observation/${ids.obsA}`, headers: { ...as(tokens.sysB), 'content-type': 'application/json-patch+json' }, payload: [{ op: 'replace', path: '/status', value: 'cancelled' }] }),
-        t.app.inject({ method: 'DELETE', url: `/fhir/Observation/${ids.obsA}`, headers: as(tokens.sysB) }),
-        t.app.inject({ method: 'POST', url: '/fhir/Observation', headers: as(tokens.sysB), payload: { ...changed, id: undefined, status: 'final' } }),
+    it('writes change nothing and answer as for an id that does not exist: update, patch, delete, a transaction entry; a create for A is 403', async () => {
+      const missing = randomUUID();
+      const changed = (id: string) => ({ resourceType: 'Observation', id, status: 'entered-in-error', code: { text: 'x' }, subject: { reference: `Patient/${ids.patientA}` } });
+      const attempts = (id: string) => [
+        t.app.inject({ method: 'PUT', url: `/fhir/Observation/${id}`, headers: as(tokens.sysB), payload: changed(id) }),
+        t.app.inject({ method: 'PATCH', url: `/fhir/Observation/${id}`, headers: { ...as(tokens.sysB), 'content-type': 'application/json-patch+json' }, payload: [{ op: 'replace', path: '/status', value: 'cancelled' }] }),
+        t.app.inject({ method: 'DELETE', url: `/fhir/Observation/${id}`, headers: as(tokens.sysB) }),
         t.app.inject({
           method: 'POST',
           url: '/fhir',
           headers: as(tokens.sysB),
-          payload: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: changed, request: { method: 'PUT', url: `Observation/${ids.obsA}` } }] },
+          payload: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: changed(id), request: { method: 'PUT', url: `Observation/${id}` } }] },
         }),
       ];
-      for (const res of await Promise.all(attempts)) {
-        expect(res.statusCode).toBe(403);
-        expect(res.json().resourceType).toBe('OperationOutcome');
-      }
+      const hidden = await Promise.all(attempts(ids.obsA));
+      const absent = await Promise.all(attempts(missing));
+      const answer = (res: { statusCode: number; body: string }, id: string) => [res.statusCode, res.body.split(id).join('<id>')];
+      expect(hidden.map((r) => answer(r, ids.obsA))).toEqual(absent.map((r) => answer(r, missing)));
+      expect(hidden.map((r) => r.statusCode)).toEqual([405, 404, 200, 405]);
+      const create = await t.app.inject({ method: 'POST', url: '/fhir/Observation', headers: as(tokens.sysB), payload: { ...changed('x'), id: undefined, status: 'final' } });
+      expect(create.statusCode).toBe(403);
       const stored = await t.services.store.read('Observation', ids.obsA);
       expect(stored?.versionId).toBe(1);
     });

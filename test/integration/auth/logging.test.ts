@@ -47,4 +47,23 @@ describe('auth logging', () => {
     expect(text).toContain('oauth request refused');
     for (const secret of [signed, token, signed.split('.')[2], token.split('.')[2], token.split('.')[1]]) expect(text).not.toContain(secret);
   });
+
+  it('masks CPR-shaped numbers in the reasons of refused token requests', async () => {
+    const post = (payload: string) => app.inject({ method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload });
+    const before = lines.length;
+    for (const patient of ['Patient/0101504321', 'Patient/020260-1234']) {
+      const citizen = await registerVendorApp(t, { kind: 'citizen', patient, scopes: ['patient/*.rs'] });
+      const form = { grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(citizen), scope: 'patient/*.rs' };
+      const refused = await post(new URLSearchParams(form).toString());
+      expect(refused.json()).toMatchObject({ error: 'invalid_grant', error_description: `${patient} does not exist` });
+    }
+    // a parameter name is echoed in a reason too
+    expect((await post('grant_type=client_credentials&0303551234=a&0303551234=b')).json().error).toBe('invalid_request');
+
+    const text = lines.slice(before).join('\n');
+    expect(text.match(/oauth request refused/g)).toHaveLength(3);
+    expect(text).toContain('Patient/xxxxxx-xxxx does not exist');
+    expect(text).toContain('the parameter xxxxxx-xxxx is given more than once');
+    for (const digits of ['0101504321', '020260-1234', '0202601234', '0303551234']) expect(text).not.toContain(digits);
+  });
 });

@@ -82,17 +82,45 @@ describe('token context (care team, episode, patient, practitioner)', () => {
     expect(await attempt({ practitioner, care_team: `Patient/${ids.patient}` })).toBe('400 invalid_request'); // wrong reference type
   });
 
-  it('gives a citizen app a token for its patient only', async () => {
-    const citizen = await registerVendorApp(t, { kind: 'citizen', scopes: ['patient/*.rs', 'patient/Observation.cruds'] });
+  it('gives a citizen app a token for its registered patient only', async () => {
+    const citizen = await registerVendorApp(t, { kind: 'citizen', patient: `Patient/${ids.patient}`, scopes: ['patient/*.rs', 'patient/Observation.cruds'] });
     const res = await requestToken(t, citizen, 'patient/Observation.cruds', { claims: { patient: `Patient/${ids.patient}` } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ patient: ids.patient, scope: 'patient/Observation.cruds' });
     expect(decodeParts(res.json().access_token).payload).toMatchObject({ client_kind: 'citizen', patient: `Patient/${ids.patient}` });
 
+    // an assertion naming no patient gets the registered one
     const noPatient = await requestToken(t, citizen, 'patient/*.rs');
-    expect(noPatient.json().error).toBe('invalid_grant');
+    expect(noPatient.statusCode).toBe(200);
+    expect(noPatient.json().patient).toBe(ids.patient);
+    expect(decodeParts(noPatient.json().access_token).payload).toMatchObject({ patient: `Patient/${ids.patient}` });
     const asTeam = await requestToken(t, citizen, 'patient/*.rs', { claims: { patient: `Patient/${ids.patient}`, care_team: `CareTeam/${ids.team}` } });
     expect(asTeam.json().error).toBe('invalid_grant');
+  });
+
+  it("refuses a citizen app's assertion of any other patient (invalid_grant), existing or not", async () => {
+    const citizen = await registerVendorApp(t, { kind: 'citizen', patient: `Patient/${ids.patient}`, scopes: ['patient/*.rs'] });
+    for (const patient of [`Patient/${ids.otherPatient}`, `Patient/${randomUUID()}`]) {
+      const res = await requestToken(t, citizen, 'patient/*.rs', { claims: { patient } });
+      expect(`${res.statusCode} ${res.json().error}`).toBe('400 invalid_grant');
+    }
+    // nor through another patient's episode; its own patient's episode is fine
+    const otherEpisode = await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${ids.otherPatient}` }, team: [{ reference: `CareTeam/${ids.team}` }] });
+    const viaEpisode = await requestToken(t, citizen, 'patient/*.rs', { claims: { episode_of_care: `EpisodeOfCare/${otherEpisode}` } });
+    expect(`${viaEpisode.statusCode} ${viaEpisode.json().error}`).toBe('400 invalid_grant');
+    const ownEpisode = await requestToken(t, citizen, 'patient/*.rs', { claims: { episode_of_care: `EpisodeOfCare/${ids.episode}` } });
+    expect(ownEpisode.json()).toMatchObject({ patient: ids.patient, fhirContext: [{ reference: `EpisodeOfCare/${ids.episode}` }] });
+  });
+
+  it('refuses a token when the registered patient does not exist or is deleted (invalid_grant)', async () => {
+    const gone = await create({ resourceType: 'Patient', gender: 'other' });
+    expect(await t.services.store.transaction((tx) => tx.delete('Patient', gone))).toMatchObject({ deleted: true });
+    for (const patient of [`Patient/${gone}`, `Patient/${randomUUID()}`]) {
+      const citizen = await registerVendorApp(t, { kind: 'citizen', patient, scopes: ['patient/*.rs'] });
+      const res = await requestToken(t, citizen, 'patient/*.rs');
+      expect(`${res.statusCode} ${res.json().error}`).toBe('400 invalid_grant');
+      expect(res.json().error_description).toMatch(/does not exist/);
+    }
   });
 
   it('refuses a patient context for a system client', async () => {

@@ -158,6 +158,46 @@ describe('POST /auth/token (SMART Backend Services)', () => {
     expectOAuthError(json, 400, 'invalid_request');
   });
 
+  it('takes form parameters only: a JSON body with a valid assertion is invalid_request (RFC 6749 §4.4.2)', async () => {
+    for (const type of ['application/json', 'application/fhir+json']) {
+      const form = { grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(app), scope: 'system/Observation.rs' };
+      const res = await t.app.inject({ method: 'POST', url: '/auth/token', headers: { 'content-type': type }, payload: JSON.stringify(form) });
+      expectOAuthError(res, 400, 'invalid_request');
+      expect(res.json().error_description).toMatch(/application\/x-www-form-urlencoded/);
+    }
+    const token = await accessToken(t, app, 'system/Observation.rs');
+    const introspect = await t.app.inject({
+      method: 'POST',
+      url: '/auth/introspect',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ token }),
+    });
+    expectOAuthError(introspect, 400, 'invalid_request');
+  });
+
+  it('refuses a form that repeats a parameter, naming it (RFC 6749 §3.1)', async () => {
+    const signed = await assertion(app);
+    const form = (extra: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/auth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `${new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: signed, scope: 'system/Observation.rs' })}&${extra}`,
+      });
+    for (const [extra, name] of [
+      ['grant_type=client_credentials', 'grant_type'],
+      ['grant_type=password', 'grant_type'],
+      ['scope=system%2FPatient.rs', 'scope'],
+      [`client_assertion=${signed}`, 'client_assertion'],
+    ]) {
+      const res = await form(extra);
+      expectOAuthError(res, 400, 'invalid_request');
+      expect(res.json().error_description).toBe(`the parameter ${name} is given more than once`);
+    }
+    // refused before the assertion was looked at: it is still unused
+    expect((await tokenRequest(t, { grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: signed, scope: 'system/Observation.rs' })).statusCode).toBe(200);
+  });
+
   it('grants requested ∩ allowed and refuses scopes it cannot grant', async () => {
     expect((await requestToken(t, app, 'system/*.cruds')).json().scope).toBe('system/Observation.rs system/Patient.rs');
     expectOAuthError(await requestToken(t, app, 'system/Condition.rs'), 400, 'invalid_scope');

@@ -18,24 +18,29 @@ export interface VendorApp {
   client: Client;
 }
 
-/** Make a key pair and register a client with its public key (inline JWKS). */
+/** A vendor app's key pair: its private key and the public JWK it registers (with kid and alg). */
+export async function vendorKeys(alg: VendorApp['alg'] = 'ES384'): Promise<Pick<VendorApp, 'kid' | 'alg' | 'privateKey' | 'publicJwk'>> {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = randomUUID();
+  return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg } };
+}
+
+/** Make a key pair and register a client with its public key (inline JWKS); a citizen client needs its `patient`. */
 export async function registerVendorApp(
   t: TestApp,
   options: Partial<Omit<NewClient, 'clientId'>> & { alg?: VendorApp['alg'] } = {},
 ): Promise<VendorApp> {
-  const alg = options.alg ?? 'ES384';
-  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-  const kid = randomUUID();
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg };
+  const keys = await vendorKeys(options.alg);
   const clientId = `app-${randomUUID()}`;
   const client = await t.auth.clients.add({
     clientId,
     kind: options.kind ?? 'system',
     organization: options.organization ?? 'Organization/0851',
+    ...(options.patient ? { patient: options.patient } : {}),
     scopes: options.scopes ?? ['system/*.cruds'],
-    ...(options.jwksUri ? { jwksUri: options.jwksUri } : { jwks: options.jwks ?? { keys: [publicJwk] } }),
+    ...(options.jwksUri ? { jwksUri: options.jwksUri } : { jwks: options.jwks ?? { keys: [keys.publicJwk] } }),
   });
-  return { clientId, kid, alg, privateKey, publicJwk, client };
+  return { clientId, ...keys, client };
 }
 
 export interface AssertionOptions {

@@ -54,4 +54,40 @@ describe('request logging', () => {
     const incoming = mine.filter((l) => l.msg === 'incoming request');
     expect(incoming.map((l) => (l.req as { path: string }).path)).toEqual(['/fhir/Patient', '/fhir/Patient', '/fhir/Patient']);
   });
+
+  it('logs paths decoded, with CPR numbers masked however they are encoded', async () => {
+    const id = '3112994321'; // a Patient stored under a CPR number before such ids were refused
+    await t.services.store.transaction((tx) => tx.create({ resourceType: 'Patient' }, { id }));
+    const urls = [
+      `/fhir/Patient/${id}`,
+      `/fhir/Patient/%33%31${id.slice(2)}`,
+      `/fhir/Patient/${id.slice(0, 6)}%2D${id.slice(6)}/_history`,
+      `/fhir/Patient/%25${(0x33).toString(16)}${id.slice(1)}`,
+      `/fhir/Patient?identifier=urn%3Aoid%3A1.2.208.176.1.2%7C${id}`,
+    ];
+    const statuses = [];
+    for (const [i, url] of urls.entries()) statuses.push((await app.inject({ method: 'GET', url, headers: { 'x-request-id': `req-phi-url-${i}` } })).statusCode);
+    expect(statuses.slice(0, 2)).toEqual([200, 200]);
+    const put = await app.inject({
+      method: 'PUT',
+      url: `/fhir/Patient/${id.slice(0, 6)}%2D5678`,
+      headers: { 'content-type': 'application/fhir+json', 'x-request-id': 'req-phi-url-put' },
+      payload: { resourceType: 'Patient', id: `${id.slice(0, 6)}-5678` },
+    });
+    expect(put.statusCode).toBe(400);
+
+    const mine = lines.filter((l) => String(l.reqId).startsWith('req-phi-url-'));
+    // numbers of the logger's own (time, pid, responseTime) could hold any four digits
+    const text = JSON.stringify(mine.map(({ time: _t, pid: _p, responseTime: _r, ...line }) => line));
+    for (const leak of [id, id.slice(6), '5678', '%33%31', '%2D', '%25']) expect(text).not.toContain(leak);
+    const paths = mine.filter((l) => l.msg === 'incoming request').map((l) => (l.req as { path: string }).path);
+    expect(paths).toEqual([
+      '/fhir/Patient/xxxxxx-xxxx',
+      '/fhir/Patient/xxxxxx-xxxx',
+      '/fhir/Patient/xxxxxx-xxxx/_history',
+      '/fhir/Patient/xxxxxx-xxxx',
+      '/fhir/Patient',
+      '/fhir/Patient/xxxxxx-xxxx',
+    ]);
+  });
 });

@@ -13,6 +13,7 @@ const record = (requestId: string): AuditRecord => ({
   path: '/fhir/Observation/1',
   patients: ['p1'],
   rids: [],
+  refused: false,
 });
 
 describe('AuditGroupCommit', () => {

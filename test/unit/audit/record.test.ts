@@ -1,4 +1,5 @@
-import { auditEventFor, interactionOf, maskCpr, type AuditRecord } from '../../../src/audit/record';
+import { maskCpr } from '../../../src/audit/cpr';
+import { auditEventFor, interactionOf, type AuditRecord } from '../../../src/audit/record';
 import { createValidator } from '../../../src/fhir/validation/validator';
 import { loadDefinitions } from '../../../src/fhir/definitions/load';
 
@@ -46,6 +47,7 @@ describe('audit records', () => {
       query: 'subject=Patient/p1',
       patients: ['p1'],
       rids: [],
+      refused: false,
     };
     const event = auditEventFor(record, 'p1');
     expect(createValidator(loadDefinitions()).validate(event, { type: 'AuditEvent' }).filter((i) => i.severity === 'error')).toEqual([]);
@@ -54,5 +56,20 @@ describe('audit records', () => {
     expect(event.entity?.[0].what).toEqual({ reference: 'Patient/p1' });
     expect(Buffer.from(event.entity?.[1].query as string, 'base64').toString()).toBe('subject=Patient/p1');
     expect(event.outcome).toBe('0');
+  });
+
+  it('records a refused access as a minor failure, whatever the response status', () => {
+    const record: AuditRecord = {
+      recorded: '2026-05-01T08:00:00.000Z', requestId: 'req-2', clientId: 'odense-app', clientKind: 'system', organization: 'Organization/0461',
+      interaction: 'read', action: 'R', status: 404, method: 'GET', path: '/fhir/Observation/o1', patients: ['p1'], rids: [], refused: true,
+    };
+    const refused = auditEventFor(record, 'p1');
+    expect(createValidator(loadDefinitions()).validate(refused, { type: 'AuditEvent' }).filter((i) => i.severity === 'error')).toEqual([]);
+    expect(refused).toMatchObject({ outcome: '4', action: 'R', entity: [{ what: { reference: 'Patient/p1' } }, {}], agent: [{ altId: 'odense-app' }] });
+    expect(refused.outcomeDesc).toMatch(/refused/);
+    // a GET entry refused inside a batch answered 200
+    expect(auditEventFor({ ...record, interaction: 'batch', action: 'E', status: 200 }, 'p1').outcome).toBe('4');
+    expect(auditEventFor({ ...record, refused: false, status: 200 }, 'p1').outcome).toBe('0');
+    expect(auditEventFor({ ...record, refused: false, status: 503 }, 'p1').outcome).toBe('8');
   });
 });

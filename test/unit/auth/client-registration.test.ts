@@ -24,6 +24,21 @@ describe('client registration checks', () => {
     expect(checkRegistration({ ...valid, kind: 'citizen', scopes: 'system/*.rs' }).problems.join()).toMatch(/citizen client may only hold patient\//);
     expect(checkRegistration({ ...valid, kind: 'clinician', scopes: 'user/*.cruds patient/*.rs' }).problems).toEqual([]);
     expect(checkRegistration({ ...valid, scopes: 'openid system/*.rs' }).problems.join()).toMatch(/only clinical scopes/);
+    expect(checkRegistration({ ...valid, kind: 'operator', scopes: 'system/Questionnaire.cruds' })).toMatchObject({ problems: [], client: { kind: 'operator' } });
+    expect(checkRegistration({ ...valid, kind: 'operator', scopes: 'user/*.rs' }).problems.join()).toMatch(/operator client may only hold system\//);
+  });
+
+  it('binds a citizen client to one patient, and only a citizen client', () => {
+    const citizen = { ...valid, kind: 'citizen', scopes: 'patient/*.rs' };
+    expect(checkRegistration({ ...citizen, patient: 'Patient/pat-1' })).toMatchObject({ problems: [], client: { kind: 'citizen', patient: 'Patient/pat-1' } });
+    for (const patient of [undefined, '', 'pat-1', 'Practitioner/1', 'Patient/', `Patient/${'x'.repeat(65)}`, 7]) {
+      expect(checkRegistration({ ...citizen, patient }).problems.join()).toMatch(/patient: a reference Patient\/<id>, required for a citizen client/);
+    }
+    for (const kind of ['system', 'operator']) {
+      expect(checkRegistration({ ...valid, kind, patient: 'Patient/pat-1' }).problems.join()).toMatch(new RegExp(`only a citizen client is bound to a patient, not a ${kind} client`));
+    }
+    expect(checkRegistration({ ...valid, kind: 'clinician', scopes: 'user/*.rs', patient: 'Patient/pat-1' }).problems.join()).toMatch(/only a citizen client/);
+    expect(checkRegistration(valid).client).not.toHaveProperty('patient');
   });
 
   it('checks ids, kinds and organizations', () => {
@@ -31,5 +46,7 @@ describe('client registration checks', () => {
     expect(text).toMatch(/clientId/);
     expect(text).toMatch(/kind/);
     expect(text).toMatch(/organization/);
+    // names an object's own properties carry are no kinds either (once a TypeError, not a problem)
+    for (const kind of ['constructor', 'toString', '__proto__']) expect(checkRegistration({ ...valid, kind }).problems.join()).toMatch(/kind: one of/);
   });
 });

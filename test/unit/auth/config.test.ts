@@ -60,4 +60,12 @@ describe('auth configuration', () => {
       claims: { clientId: 'azp', organization: 'ext.org', scope: 'scope' },
     });
   });
+
+  it('takes every client kind, operator included, as KOLIBRI_EXTERNAL_KIND and nothing else', () => {
+    const external = { KOLIBRI_EXTERNAL_ISSUER: 'https://idp.regionh.dk', KOLIBRI_EXTERNAL_JWKS_URL: 'https://idp.regionh.dk/jwks' };
+    for (const kind of ['system', 'clinician', 'citizen', 'operator']) {
+      expect(loadConfig({ ...external, KOLIBRI_EXTERNAL_KIND: kind }).authSettings.externalIssuer?.defaultKind).toBe(kind);
+    }
+    expect(problemsOf({ ...external, KOLIBRI_EXTERNAL_KIND: 'robot' }).join('\n')).toMatch(/KOLIBRI_EXTERNAL_KIND must be one of system, clinician, citizen, operator/);
+  });
 });

@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { parseScopes } from '../../../src/auth/scopes';
 import { Access, type AccessDeps } from '../../../src/interactions/access';
+import { authorizeWrite } from '../../../src/interactions/write-access';
 
 /**
  * One request remembers the patients it found reachable (a transaction's entries about one
@@ -9,6 +10,7 @@ import { Access, type AccessDeps } from '../../../src/interactions/access';
  */
 describe('Access: patients reached earlier in the request', () => {
   const observation = (patient: string): Resource => ({ resourceType: 'Observation', status: 'final', code: {}, subject: { reference: `Patient/${patient}` } });
+  const db = {} as never;
 
   function access(reachable: Set<string>) {
     const asked: string[][] = [];
@@ -17,11 +19,12 @@ describe('Access: patients reached earlier in the request', () => {
         asked.push([...ids]);
         return new Set(ids.filter((id) => reachable.has(id)));
       },
-      teamsOfOrganization: async () => new Set(),
       patientCompartments: (r) => {
         const ref = (r as { subject?: { reference?: string } }).subject?.reference;
         return ref?.startsWith('Patient/') ? [ref.slice('Patient/'.length)] : [];
       },
+      inheritedPatients: async () => ({ patients: [], unresolved: [] }),
+      ownership: async () => ({}),
       searchFilter: () => undefined,
       readReaching: async () => undefined,
     };
@@ -31,7 +34,7 @@ describe('Access: patients reached earlier in the request', () => {
 
   it('asks the database once for a patient reached, however many entries write about it', async () => {
     const { access: a, asked } = access(new Set(['p1']));
-    for (let i = 0; i < 5; i++) await a.ensureWritable(observation('p1'), undefined);
+    for (let i = 0; i < 5; i++) await authorizeWrite(a, db, 'Observation', undefined, observation('p1'));
     expect(await a.canSee(observation('p1'))).toBe(true);
     expect(asked).toEqual([['p1']]);
   });
@@ -39,16 +42,19 @@ describe('Access: patients reached earlier in the request', () => {
   it('asks again about a patient not reached, and still refuses it', async () => {
     const reachable = new Set<string>();
     const { access: a, asked } = access(reachable);
-    await expect(a.ensureWritable(observation('p2'), undefined)).rejects.toMatchObject({ status: 403 });
+    await expect(authorizeWrite(a, db, 'Observation', undefined, observation('p2'))).rejects.toMatchObject({ status: 403 });
     reachable.add('p2'); // e.g. a batch entry created the organization's episode for p2
-    await a.ensureWritable(observation('p2'), undefined);
+    await authorizeWrite(a, db, 'Observation', undefined, observation('p2'));
     expect(asked).toEqual([['p2'], ['p2']]);
   });
 
-  it('looks up only the patients not reached yet', async () => {
+  it('looks up only the patients not reached yet, and records refused ones as denied', async () => {
     const { access: a, asked } = access(new Set(['p1', 'p3']));
     await a.canSee(observation('p1'));
-    expect(await a.visibleAmong([observation('p1'), observation('p3'), observation('p4')])).toEqual([true, true, false]);
-    expect(asked).toEqual([['p1'], ['p3', 'p4']]);
+    const seen = [];
+    for (const p of ['p1', 'p3', 'p4']) seen.push(await a.canSee(observation(p)));
+    expect(seen).toEqual([true, true, false]);
+    expect(asked).toEqual([['p1'], ['p3'], ['p4']]);
+    expect([...a.denied]).toEqual(['p4']);
   });
 });

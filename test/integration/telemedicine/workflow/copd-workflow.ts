@@ -47,7 +47,7 @@ export async function copdWorkflow(u: string): Promise<CopdWorkflow> {
   ]);
   const sysA = await registerVendorApp(t, { organization: `Organization/${ids.orgA}`, scopes: ['system/*.cruds'] });
   const sysB = await registerVendorApp(t, { organization: `Organization/${ids.orgB}`, scopes: ['system/*.cruds'] });
-  const citizen = await registerVendorApp(t, { kind: 'citizen', organization: `Organization/${ids.orgA}`, scopes: ['patient/*.cruds'] });
+  const citizen = await registerVendorApp(t, { kind: 'citizen', organization: `Organization/${ids.orgA}`, patient: `Patient/${ids.patient}`, scopes: ['patient/*.cruds'] });
   const clinician = await registerVendorApp(t, { kind: 'clinician', organization: `Organization/${ids.orgA}`, scopes: ['user/*.cruds'] });
   const clinicianB = await registerVendorApp(t, { kind: 'clinician', organization: `Organization/${ids.orgB}`, scopes: ['user/*.cruds'] });
   const tokens = {
