@@ -3,6 +3,7 @@ import {
   buildFixture,
   call,
   differs,
+  firstDifference,
   HIDDEN_KEYS,
   leaks,
   normalize,
@@ -100,7 +101,7 @@ describe('cross-tenant probes: batch and transaction entries', () => {
                 const nh = JSON.stringify(normalize(JSON.stringify(h), f.labels, [s.hidden]));
                 const nm = JSON.stringify(normalize(JSON.stringify(m), f.labels, [s.missing]));
                 if (hs !== ms) failures.push(`${s.name}: hidden entry ${hs}, nonexistent ${ms}`);
-                else if (nh !== nm) failures.push(`${s.name}: same status ${hs}, different entries: ${nh.slice(0, 200)} vs ${nm.slice(0, 200)}`);
+                else if (nh !== nm) failures.push(`${s.name}: same status ${hs}, different entries: ${firstDifference(nh, nm)}`);
               }
             });
             return failures.length ? failures.join(`\n${p.name} → A.${key}: batch: `) : undefined;

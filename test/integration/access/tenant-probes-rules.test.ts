@@ -365,11 +365,25 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
       if (event) {
         probes.push(expectStatus(`${c.name}: PUT AuditEvent/{id}`, [403, 404, 405], () => call(f.t, c.token, 'PUT', `/fhir/AuditEvent/${event.id}`, { ...event, outcome: '0' })));
         probes.push(expectStatus(`${c.name}: PATCH AuditEvent/{id}`, [403, 404, 405], () => call(f.t, c.token, 'PATCH', `/fhir/AuditEvent/${event.id}`, [{ op: 'add', path: '/outcome', value: '0' }], jsonPatch)));
-        probes.push(expectStatus(`${c.name}: DELETE AuditEvent/{id}`, [403, 404, 405], () => call(f.t, c.token, 'DELETE', `/fhir/AuditEvent/${event.id}`)));
+        // a client that may not see the event gets the "nothing changed" of an unknown id; the event must stay as it was
+        probes.push({
+          name: `${c.name}: DELETE AuditEvent/{id}`,
+          run: async () => {
+            const res = await call(f.t, c.token, 'DELETE', `/fhir/AuditEvent/${event.id}`);
+            if ([403, 404, 405].includes(res.status) || (res.status === 200 && res.body.includes('nothing changed'))) return undefined;
+            return `expected a refusal or "nothing changed", got ${res.status} ${res.body.slice(0, 200)}`;
+          },
+        });
       }
     }
-    count += probes.length;
-    report('audit', probes.length, await runProbes(probes, 6));
+    const eventBefore = event ? await versionsOf(f.t, [event.id]) : {};
+    const failures = await runProbes(probes, 6);
+    if (event) {
+      const after = await versionsOf(f.t, [event.id]);
+      if (JSON.stringify(after) !== JSON.stringify(eventBefore)) failures.push(`AuditEvent/${event.id} changed: ${JSON.stringify(eventBefore)} → ${JSON.stringify(after)}`);
+    }
+    count += probes.length + 1;
+    report('audit', probes.length + 1, failures);
   });
 
   it('nothing of A\'s changed (versions straight from the database)', async () => {

@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
-import type { NewClient } from '../../../src/auth/client-registration';
 import { EPISODE_EXTENSION } from '../../../src/telemedicine/scheduler/missing-task';
 import { MEASUREMENTS, MON_WED_FRI_0800_4H, serviceRequest, SYSTEMS } from '../../../src/telemedicine/seed/resources';
 import { createTestApp, type TestApp } from '../../support/app';
-import { exportJWK, generateKeyPair } from 'jose';
 import { accessToken, registerVendorApp, type VendorApp } from '../auth/vendor-app';
 
 /**
@@ -123,7 +121,7 @@ export async function buildFixture(): Promise<Fixture> {
 
   // The operator: national, no patient data; writes definitional resources and the Organization directory.
   const operatorOrg = `op-${u}`;
-  const operatorApp = await registerVendorApp(t, { kind: 'operator' as NewClient['kind'], organization: `Organization/${operatorOrg}`, scopes: ['system/*.cruds'] });
+  const operatorApp = await registerVendorApp(t, { kind: 'operator', organization: `Organization/${operatorOrg}`, scopes: ['system/*.cruds'] });
   const operatorToken = await accessToken(t, operatorApp, 'system/*.cruds');
 
   /** POST (or PUT at `id`) with a token; when refused, seed server-side and record the refusal. */
@@ -260,8 +258,8 @@ async function tenant(testApp: TestApp, label: 'A' | 'B', make: Make, operatorTo
   tokens.clinician = await accessToken(testApp, apps.clinician, CLIENT_SCOPES.clinician, {
     claims: { practitioner: `Practitioner/${r.practitioner.id}`, care_team: `CareTeam/${r.careTeam.id}` },
   });
-  // A citizen client is bound to its patient at registration once the registration knows the field (issue 12 item 5).
-  apps.citizen = await registerCitizen(testApp, orgRef, patientRef);
+  // A citizen client is bound to its patient at registration (issue 12 item 5).
+  apps.citizen = await registerVendorApp(testApp, { kind: 'citizen', organization: orgRef, scopes: [CLIENT_SCOPES.citizen], patient: patientRef });
   tokens.citizen = await accessToken(testApp, apps.citizen, CLIENT_SCOPES.citizen, { claims: { patient: patientRef } });
 
   r.serviceRequest = await make(`${label} ServiceRequest`, sys, {
@@ -344,21 +342,6 @@ async function tenant(testApp: TestApp, label: 'A' | 'B', make: Make, operatorTo
   return { label, org, cpr, family, ids, types, resources: r, identifiers, tokens, apps };
 }
 
-/**
- * A citizen client bound to its patient at registration (issue 12 item 5): like registerVendorApp,
- * with `patient` in the registration (ignored by a client store that does not know the field yet).
- */
-async function registerCitizen(t: TestApp, organization: string, patient: string): Promise<VendorApp> {
-  const alg = 'ES384';
-  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-  const kid = randomUUID();
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg };
-  const clientId = `citizen-${randomUUID()}`;
-  const registration = { clientId, kind: 'citizen', organization, scopes: [CLIENT_SCOPES.citizen], jwks: { keys: [publicJwk] }, patient };
-  const client = await t.auth.clients.add(registration as NewClient);
-  return { clientId, kid, alg, privateKey, publicJwk, client };
-}
-
 /** A client probing another tenant's data: B's four clients and the operator. */
 export interface Prober {
   name: string;
@@ -379,7 +362,7 @@ export function outsiders(f: Fixture): Prober[] {
 }
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const VOLATILE = new Set(['lastUpdated', 'timestamp', 'recorded']);
+const VOLATILE = new Set(['lastUpdated', 'lastModified', 'timestamp', 'recorded']);
 
 /**
  * A body made comparable: the probed id (hidden or nonexistent) becomes `<TARGET>`, known
@@ -444,8 +427,16 @@ export function differs(f: Fixture, hidden: Answer, missing: Answer, hiddenId: s
   const h = normalize(hidden.body, f.labels, [hiddenId]);
   const m = normalize(missing.body, f.labels, [missingId]);
   if (hidden.status !== missing.status) return `hidden answered ${hidden.status}, nonexistent ${missing.status} (hidden body ${hidden.body.slice(0, 200)})`;
-  if (JSON.stringify(h) !== JSON.stringify(m)) return `same status ${hidden.status}, different bodies: hidden ${JSON.stringify(h).slice(0, 300)} vs nonexistent ${JSON.stringify(m).slice(0, 300)}`;
+  if (JSON.stringify(h) !== JSON.stringify(m)) return `same status ${hidden.status}, different bodies: ${firstDifference(JSON.stringify(h), JSON.stringify(m))}`;
   return undefined;
+}
+
+/** Where two texts first differ, with some context on each side: `…common[hidden|nonexistent]…`. */
+export function firstDifference(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const from = Math.max(0, i - 120);
+  return `…${a.slice(from, i)}[hidden: ${a.slice(i, i + 120)}… | nonexistent: ${b.slice(i, i + 120)}…]`;
 }
 
 /** A's ids (hidden kinds) found in an answer's text, by label. */
