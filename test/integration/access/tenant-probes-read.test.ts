@@ -52,12 +52,13 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
   const probersOf = (key: HiddenKey): Prober[] => [...outsiders(f), ...((OWNED_KEYS as readonly string[]).includes(key) ? [{ name: 'A.citizen', token: f.a.tokens.citizen, writes: true }] : [])];
 
   /** A pair probe: the request for A's id and for a fresh id answer alike, and nothing of A's leaks. */
-  const pair = (name: string, token: string, hiddenId: string, build: (id: string) => Promise<Answer>, expectError = true): Probe => ({
+  const pair = (name: string, token: string, hiddenId: string, build: (id: string) => Promise<Answer>, expectError: boolean | number = true): Probe => ({
     name,
     run: async () => {
       const missingId = randomUUID();
       const [hidden, missing] = await Promise.all([build(hiddenId), build(missingId)]);
       if (expectError && hidden.status < 300) return `answered ${hidden.status} for A's resource: ${hidden.body.slice(0, 200)}`;
+      if (typeof expectError === 'number' && hidden.status !== expectError) return `expected ${expectError}, got ${hidden.status} ${hidden.body.slice(0, 200)}`;
       return differs(f, hidden, missing, hiddenId, missingId);
     },
   });
@@ -109,10 +110,12 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       const identifier = f.a.identifiers[key];
       for (const p of probersOf(key)) {
         const at = `${p.name} → A.${key}`;
-        probes.push(pair(`${at}: GET ${type}/{id}`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}`)));
-        probes.push(pair(`${at}: GET ${type}/{id}/_history/1`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history/1`)));
-        probes.push(pair(`${at}: GET ${type}/{id}/_history`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history`)));
-        probes.push(pair(`${at}: GET ${type}/{id}/_history?_count=1`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history?_count=1`)));
+        // 404 like an id that does not exist; 403 only where the token's scopes do not cover the type at all
+        const notFound = p.name === 'B.narrow' && type !== 'Observation' ? 403 : 404;
+        probes.push(pair(`${at}: GET ${type}/{id}`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}`), notFound));
+        probes.push(pair(`${at}: GET ${type}/{id}/_history/1`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history/1`), notFound));
+        probes.push(pair(`${at}: GET ${type}/{id}/_history`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history`), notFound));
+        probes.push(pair(`${at}: GET ${type}/{id}/_history?_count=1`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history?_count=1`), notFound));
         probes.push(pair(`${at}: GET ${type}?_id={id}`, p.token, id, (x) => get(p.token, `/fhir/${type}?_id=${x}&_total=accurate`), false));
         probes.push(pair(`${at}: POST ${type}/_search _id={id}`, p.token, id, (x) =>
           call(f.t, p.token, 'POST', `/fhir/${type}/_search`, `_id=${x}&_total=accurate`, { 'content-type': 'application/x-www-form-urlencoded' }), false));
@@ -265,6 +268,86 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
     }
     count += probes.length;
     report('operation', probes.length, await runProbes(probes));
+  }, 120_000);
+
+  it('B\'s own resources pointing at A\'s: writing them answers like pointing at nothing, and includes never follow them into A', async () => {
+    const b = f.b;
+    const probes: Probe[] = [];
+    for (const key of HIDDEN_KEYS) {
+      const type = f.a.types[key];
+      for (const p of outsiders(f).filter((o) => ['B.system', 'B.clinician', 'B.citizen'].includes(o.name))) {
+        const observation = (target: string) => ({
+          resourceType: 'Observation',
+          status: 'final',
+          code: { coding: [{ system: 'urn:oid:1.2.208.176.2.1', code: 'NPU03011' }] },
+          subject: { reference: `Patient/${b.ids.patient}` },
+          effectiveDateTime: '2026-05-03T08:00:00Z',
+          valueQuantity: { value: 95, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+          focus: [{ reference: `${type}/${target}` }],
+        });
+        probes.push(
+          pair(`${p.name}: POST Observation (B's patient) with focus ${type}/{A.${key}}`, p.token, f.a.ids[key], (x) => call(f.t, p.token, 'POST', '/fhir/Observation', observation(x)), false),
+        );
+        probes.push({
+          name: `${p.name}: _include / _include:iterate / chained search from B's Observation focused on A.${key}`,
+          run: async () => {
+            const created = await call(f.t, p.token, 'POST', '/fhir/Observation', observation(f.a.ids[key]));
+            if (created.status !== 201) return undefined; // refused alike for a nonexistent target: the pair above decides
+            const own = created.json().id as string;
+            const failures: string[] = [];
+            for (const url of [
+              `/fhir/Observation?_id=${own}&_include=Observation:focus`,
+              `/fhir/Observation?_id=${own}&_include=*`,
+              `/fhir/Observation?_id=${own}&_include=Observation:focus&_include:iterate=*`,
+              `/fhir/Observation?focus=${type}/${f.a.ids[key]}`,
+              `/fhir/Observation?_id=${own}&_revinclude=Provenance:target&_include=Observation:subject`,
+            ]) {
+              const res = await get(p.token, url);
+              if (res.status !== 200) continue;
+              // B's own resources name A's ids in their focus (B wrote them); what must not come back is A's resources themselves
+              const found = ((res.json().entry ?? []) as Array<{ resource: { id: string } }>).filter((e) => f.hiddenIdsOfA.has(e.resource.id));
+              if (found.length) failures.push(`${url} returned A's ${found.map((e) => f.labels.get(e.resource.id)).join(', ')}`);
+            }
+            return failures.length ? failures.join('; ') : undefined;
+          },
+        });
+      }
+    }
+    count += probes.length;
+    report('reference', probes.length, await runProbes(probes, 6));
+  }, 120_000);
+
+  it('positive controls: B\'s clients find their own data in the same searches and histories', async () => {
+    const b = f.b;
+    const a = f.a;
+    const has = (name: string, token: string, url: string, ids: string[]): Probe => ({
+      name,
+      run: async () => {
+        const res = await get(token, url);
+        const missing = ids.filter((id) => !res.body.includes(id));
+        return res.status === 200 && missing.length === 0 ? undefined : `answered ${res.status}, missing ${missing.map((id) => f.labels.get(id)).join(', ')}`;
+      },
+    });
+    const since_ = encodeURIComponent(since);
+    const probes: Probe[] = [
+      has('B.system: Observation?_id={A},{B}&_include=Observation:subject', b.tokens.system, `/fhir/Observation?_id=${a.ids.observation},${b.ids.observation}&_include=Observation:subject`, [b.ids.observation, b.ids.patient]),
+      has('B.clinician: Patient?_id={A},{B}&_revinclude=Observation:subject', b.tokens.clinician, `/fhir/Patient?_id=${a.ids.patient},${b.ids.patient}&_revinclude=Observation:subject`, [b.ids.patient, b.ids.observation, b.ids.observationByCitizen]),
+      has('B.citizen: Patient/{B}/Observation', b.tokens.citizen, `/fhir/Patient/${b.ids.patient}/Observation`, [b.ids.observation, b.ids.observationByCitizen]),
+      has('B.narrow: Observation?subject=Patient/{B}', b.tokens.narrow, `/fhir/Observation?subject=Patient/${b.ids.patient}`, [b.ids.observation]),
+      has('B.system: Observation/_history', b.tokens.system, `/fhir/Observation/_history?_since=${since_}&_count=500`, [b.ids.observation]),
+      has('B.system: _history (system level)', b.tokens.system, `/fhir/_history?_since=${since_}&_count=1000`, [b.ids.bundle, b.ids.binaryFree, b.ids.observation]),
+      has('B.system: Binary/_history', b.tokens.system, `/fhir/Binary/_history?_since=${since_}&_count=500`, [b.ids.binary, b.ids.binaryFree]),
+      has('B.system: Provenance/_history', b.tokens.system, `/fhir/Provenance/_history?_since=${since_}&_count=500`, [b.ids.provenance]),
+      has('B.clinician: Bundle/{B}', b.tokens.clinician, `/fhir/Bundle/${b.ids.bundle}`, [b.ids.bundle]),
+      has('B.citizen: Binary/{B, securityContext}', b.tokens.citizen, `/fhir/Binary/${b.ids.binary}`, [b.ids.binary]),
+      has('B.system: Patient/{B}/$everything', b.tokens.system, `/fhir/Patient/${b.ids.patient}/$everything`, [b.ids.observation, b.ids.episode, b.ids.task]),
+      has('B.system: Observation/$lastn?patient={B}', b.tokens.system, `/fhir/Observation/$lastn?patient=${b.ids.patient}`, [`Patient/${b.ids.patient}`]),
+      has('B.system: ?_type=… system search', b.tokens.system, `/fhir?_type=Observation,Patient&_id=${a.ids.observation},${b.ids.observation},${a.ids.patient},${b.ids.patient}`, [b.ids.observation, b.ids.patient]),
+      has('B.system: Patient?_has:Observation:subject:_id={B}', b.tokens.system, `/fhir/Patient?_has:Observation:subject:_id=${b.ids.observation}`, [b.ids.patient]),
+      has('B.system: Observation?subject:Patient.name={B family}', b.tokens.system, `/fhir/Observation?subject:Patient.name=${b.family}`, [b.ids.observation]),
+    ];
+    count += probes.length;
+    report('B positive control', probes.length, await runProbes(probes));
   }, 120_000);
 
   it('positive controls: A\'s clients read their own records, everyone reads the directory and definitions', async () => {

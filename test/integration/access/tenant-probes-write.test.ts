@@ -5,6 +5,7 @@ import {
   differs,
   DIRECTORY_KEYS,
   HIDDEN_KEYS,
+  OWNED_KEYS,
   outsiders,
   patches,
   protectedIds,
@@ -49,13 +50,14 @@ describe('cross-tenant probes: writes by id', () => {
   });
 
   /** Hidden vs nonexistent: same answer; never a success except for DELETE ("nothing changed", as for an unknown id). */
-  const pair = (name: string, hiddenId: string, build: (id: string) => Promise<Answer>): Probe => ({
+  const pair = (name: string, hiddenId: string, build: (id: string) => Promise<Answer>, want?: number): Probe => ({
     name,
     run: async () => {
       const missingId = randomUUID();
       const hidden = await build(hiddenId);
       const missing = await build(missingId);
       if (hidden.status < 300 && !name.includes(': DELETE ')) return `answered ${hidden.status} for A's resource: ${hidden.body.slice(0, 200)}`;
+      if (want !== undefined && hidden.status !== want) return `expected ${want} (as for an unknown id), got ${hidden.status} ${hidden.body.slice(0, 200)}`;
       return differs(f, hidden, missing, hiddenId, missingId);
     },
   });
@@ -65,22 +67,26 @@ describe('cross-tenant probes: writes by id', () => {
     for (const key of HIDDEN_KEYS) {
       const type = f.a.types[key];
       const id = f.a.ids[key];
-      for (const p of outsiders(f)) {
+      // A's own citizen is an outsider to A's organisational records (staff only)
+      const probers = [...outsiders(f), ...((OWNED_KEYS as readonly string[]).includes(key) ? [{ name: 'A.citizen', token: f.a.tokens.citizen, writes: true }] : [])];
+      for (const p of probers) {
         const at = `${p.name} → A.${key}`;
         const moved = retarget(f, key);
         const same = unchanged(f, key);
+        // what an unknown id answers: 412 for If-Match, 404 for PATCH, 200 "nothing changed" for DELETE (403 without a write scope)
+        const [preconditionFailed, notFound, nothingChanged] = p.writes ? [412, 404, 200] : [403, 403, 403];
         probes.push(pair(`${at}: PUT ${type}/{id} moved to B`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${x}`, { ...moved, id: x })));
         probes.push(pair(`${at}: PUT ${type}/{id} unchanged`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${x}`, { ...same, id: x })));
-        probes.push(pair(`${at}: PUT ${type}/{id} If-Match W/"1"`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${x}`, { ...moved, id: x }, { 'if-match': 'W/"1"' })));
-        probes.push(pair(`${at}: PUT ${type}/{id} If-Match W/"7"`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${x}`, { ...same, id: x }, { 'if-match': 'W/"7"' })));
+        probes.push(pair(`${at}: PUT ${type}/{id} If-Match W/"1"`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${x}`, { ...moved, id: x }, { 'if-match': 'W/"1"' }), preconditionFailed));
+        probes.push(pair(`${at}: PUT ${type}/{id} If-Match W/"7"`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${x}`, { ...same, id: x }, { 'if-match': 'W/"7"' }), preconditionFailed));
         for (const patch of patches(f, key)) {
-          probes.push(pair(`${at}: PATCH ${type}/{id} ${patch.name}`, id, (x) => call(f.t, p.token, 'PATCH', `/fhir/${type}/${x}`, patch.body, { 'content-type': patch.contentType })));
+          probes.push(pair(`${at}: PATCH ${type}/{id} ${patch.name}`, id, (x) => call(f.t, p.token, 'PATCH', `/fhir/${type}/${x}`, patch.body, { 'content-type': patch.contentType }), notFound));
           probes.push(
             pair(`${at}: PATCH ${type}/{id} ${patch.name} If-Match W/"1"`, id, (x) =>
               call(f.t, p.token, 'PATCH', `/fhir/${type}/${x}`, patch.body, { 'content-type': patch.contentType, 'if-match': 'W/"1"' })),
           );
         }
-        probes.push(pair(`${at}: DELETE ${type}/{id}`, id, (x) => call(f.t, p.token, 'DELETE', `/fhir/${type}/${x}`)));
+        probes.push(pair(`${at}: DELETE ${type}/{id}`, id, (x) => call(f.t, p.token, 'DELETE', `/fhir/${type}/${x}`), nothingChanged));
         probes.push(pair(`${at}: DELETE ${type}/{id} If-Match W/"1"`, id, (x) => call(f.t, p.token, 'DELETE', `/fhir/${type}/${x}`, undefined, { 'if-match': 'W/"1"' })));
       }
     }
@@ -98,7 +104,7 @@ describe('cross-tenant probes: writes by id', () => {
       probes.push(pair(`${at}: GET Observation/{id}/_history/2`, deleted, (x) => call(f.t, p.token, 'GET', `/fhir/Observation/${x}/_history/2`)));
       probes.push(pair(`${at}: GET Observation/{id}/_history`, deleted, (x) => call(f.t, p.token, 'GET', `/fhir/Observation/${x}/_history`)));
       for (const patch of patches(f, 'observation')) {
-        probes.push(pair(`${at}: PATCH Observation/{id} ${patch.name}`, deleted, (x) => call(f.t, p.token, 'PATCH', `/fhir/Observation/${x}`, patch.body, { 'content-type': patch.contentType })));
+        probes.push(pair(`${at}: PATCH Observation/{id} ${patch.name}`, deleted, (x) => call(f.t, p.token, 'PATCH', `/fhir/Observation/${x}`, patch.body, { 'content-type': patch.contentType }), p.writes ? 404 : 403));
       }
       probes.push(pair(`${at}: PUT Observation/{id} moved to B`, deleted, (x) => call(f.t, p.token, 'PUT', `/fhir/Observation/${x}`, { ...moved, id: x })));
       probes.push(pair(`${at}: DELETE Observation/{id}`, deleted, (x) => call(f.t, p.token, 'DELETE', `/fhir/Observation/${x}`)));
