@@ -7,7 +7,7 @@ import {
   HIDDEN_KEYS,
   leaks,
   normalize,
-  outsiders,
+  probersFor,
   patches,
   patchResource,
   protectedIds,
@@ -77,7 +77,7 @@ describe('cross-tenant probes: batch and transaction entries', () => {
     const probes: Probe[] = [];
     let pairs = 0;
     for (const key of HIDDEN_KEYS) {
-      for (const p of outsiders(f)) {
+      for (const p of probersFor(f, key)) {
         const list = shapes(key).map((s) => ({ ...s, hidden: f.a.ids[key], missing: randomUUID() }));
         pairs += list.length;
         probes.push({
@@ -116,7 +116,7 @@ describe('cross-tenant probes: batch and transaction entries', () => {
   it('a transaction whose entry names A\'s resource answers like one naming a nonexistent id', async () => {
     const probes: Probe[] = [];
     for (const key of HIDDEN_KEYS) {
-      for (const p of outsiders(f)) {
+      for (const p of probersFor(f, key)) {
         for (const s of shapes(key)) {
           if (!s.write) continue;
           probes.push({

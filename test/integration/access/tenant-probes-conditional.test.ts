@@ -5,7 +5,7 @@ import {
   differs,
   HIDDEN_KEYS,
   leaks,
-  outsiders,
+  probersFor,
   patches,
   PROBE_SYSTEM,
   protectedIds,
@@ -68,7 +68,7 @@ describe('cross-tenant probes: conditional writes', () => {
         criteria.push({ name: 'identifier', hidden: value, missing: `missing-${randomUUID()}`, query: (v) => `identifier=${encodeURIComponent(`${PROBE_SYSTEM}|${v}`)}` });
       }
       if (key === 'patient') criteria.push({ name: 'CPR', hidden: f.a.cpr, missing: '3112990000', query: (v) => `identifier=${encodeURIComponent(`urn:oid:1.2.208.176.1.2|${v}`)}` });
-      for (const p of outsiders(f)) {
+      for (const p of probersFor(f, key)) {
         for (const c of criteria) {
           const at = `${p.name} → A.${key}`;
           const q = `${type}?${c.name === '_id' ? '_id' : 'identifier'}=…`;

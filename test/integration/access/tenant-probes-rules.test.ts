@@ -4,7 +4,6 @@ import {
   call,
   differs,
   HIDDEN_KEYS,
-  leaks,
   outsiders,
   report,
   runProbes,

@@ -5,8 +5,8 @@ import {
   differs,
   DIRECTORY_KEYS,
   HIDDEN_KEYS,
-  OWNED_KEYS,
   outsiders,
+  probersFor,
   patches,
   protectedIds,
   report,
@@ -67,8 +67,7 @@ describe('cross-tenant probes: writes by id', () => {
     for (const key of HIDDEN_KEYS) {
       const type = f.a.types[key];
       const id = f.a.ids[key];
-      // A's own citizen is an outsider to A's organisational records (staff only)
-      const probers = [...outsiders(f), ...((OWNED_KEYS as readonly string[]).includes(key) ? [{ name: 'A.citizen', token: f.a.tokens.citizen, writes: true }] : [])];
+      const probers = probersFor(f, key);
       for (const p of probers) {
         const at = `${p.name} → A.${key}`;
         const moved = retarget(f, key);

@@ -59,6 +59,8 @@ export interface Tenant {
   identifiers: Partial<Record<ResourceKey, string>>;
   tokens: Record<ClientName, string>;
   apps: Record<ClientName, VendorApp>;
+  /** A second care team of the same organization (not on the episode), its practitioner and clinician token: staff of the organization, no care relationship with the patient. */
+  otherTeam: { careTeam: string; practitioner: string; token: string };
 }
 
 export interface Definitional {
@@ -144,6 +146,8 @@ export async function buildFixture(): Promise<Fixture> {
   for (const x of [a, b]) {
     labels.set(x.org, `<${x.label}:organization>`);
     for (const k of ALL_KEYS) labels.set(x.ids[k], `<${x.label}:${k}>`);
+    labels.set(x.otherTeam.careTeam, `<${x.label}:otherTeam>`);
+    labels.set(x.otherTeam.practitioner, `<${x.label}:otherPractitioner>`);
   }
   for (const [k, r] of Object.entries(defs)) labels.set(r.id, `<def:${k}>`);
   return { t, a, b, operatorToken, operatorOrg, defs, seedProblems, hiddenIdsOfA, labels };
@@ -258,6 +262,18 @@ async function tenant(testApp: TestApp, label: 'A' | 'B', make: Make, operatorTo
   tokens.clinician = await accessToken(testApp, apps.clinician, CLIENT_SCOPES.clinician, {
     claims: { practitioner: `Practitioner/${r.practitioner.id}`, care_team: `CareTeam/${r.careTeam.id}` },
   });
+  const otherPractitioner = await make(`${label} second Practitioner`, sys, { resourceType: 'Practitioner', name: [{ family: `Other${label}` }] });
+  const otherTeam = await make(`${label} second CareTeam`, sys, {
+    resourceType: 'CareTeam',
+    status: 'active',
+    name: `Hjertesvigt-team ${label}`,
+    managingOrganization: [{ reference: orgRef }],
+    participant: [{ member: { reference: `Practitioner/${otherPractitioner.id}` } }],
+  });
+  const otherApp = await registerVendorApp(testApp, { kind: 'clinician', organization: orgRef, scopes: [CLIENT_SCOPES.clinician] });
+  const otherToken = await accessToken(testApp, otherApp, CLIENT_SCOPES.clinician, {
+    claims: { practitioner: `Practitioner/${otherPractitioner.id}`, care_team: `CareTeam/${otherTeam.id}` },
+  });
   // A citizen client is bound to its patient at registration (issue 12 item 5).
   apps.citizen = await registerVendorApp(testApp, { kind: 'citizen', organization: orgRef, scopes: [CLIENT_SCOPES.citizen], patient: patientRef });
   tokens.citizen = await accessToken(testApp, apps.citizen, CLIENT_SCOPES.citizen, { claims: { patient: patientRef } });
@@ -339,7 +355,7 @@ async function tenant(testApp: TestApp, label: 'A' | 'B', make: Make, operatorTo
 
   const ids = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.id])) as Record<ResourceKey, string>;
   const types = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.resourceType])) as Record<ResourceKey, string>;
-  return { label, org, cpr, family, ids, types, resources: r, identifiers, tokens, apps };
+  return { label, org, cpr, family, ids, types, resources: r, identifiers, tokens, apps, otherTeam: { careTeam: otherTeam.id, practitioner: otherPractitioner.id, token: otherToken } };
 }
 
 /** A client probing another tenant's data: B's four clients and the operator. */
@@ -358,6 +374,19 @@ export function outsiders(f: Fixture): Prober[] {
     { name: 'B.citizen', token: f.b.tokens.citizen, writes: true },
     { name: 'B.narrow', token: f.b.tokens.narrow, writes: false },
     { name: 'operator', token: f.operatorToken, writes: true },
+  ];
+}
+
+/**
+ * Who must not see or change one of A's hidden resources: every outsider; A's own citizen for A's
+ * staff-only records; the clinician of A's other care team (staff of A, but no episode with A's
+ * patient) for A's patient data and what points into it.
+ */
+export function probersFor(f: Fixture, key: HiddenKey): Prober[] {
+  const owned = (OWNED_KEYS as readonly string[]).includes(key);
+  return [
+    ...outsiders(f),
+    ...(owned ? [{ name: 'A.citizen', token: f.a.tokens.citizen, writes: true }] : [{ name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }]),
   ];
 }
 
