@@ -111,7 +111,7 @@ export function rawInsertTransaction(name: string, items: readonly InsertTemplat
       await client.query('BEGIN');
       for (const [i, item] of items.entries()) {
         const id = randomUUID();
-        await client.query({ ...list[i], values: [item.resourceType, id, now, item.content(id, now)] });
+        await client.query({ ...list[i], values: [item.resourceType, id, now, item.content(id, now), 'bench', null] });
       }
       await client.query('COMMIT');
     },
@@ -138,7 +138,7 @@ export function rawRead(content: (id: string, lastUpdated: string) => string, re
     async setup(client) {
       const id = randomUUID();
       const now = new Date().toISOString();
-      await client.query(CREATE_SQL, [resourceType, id, now, content(id, now)]);
+      await client.query(CREATE_SQL, [resourceType, id, now, content(id, now), 'bench', null]);
       ids.set(client, id);
     },
     async run(client) {

@@ -6,19 +6,22 @@ import type { Measurement } from '../report';
 import { storedJson } from './create';
 import type { Scenario } from './scenario';
 
-/** ~360 entries: a practitioner, an organization and 60 encounters' worth of data. */
+/** ~360 entries: a practitioner and 60 encounters' worth of data. */
 const template = syntheaBundle(60, 3);
-const ENTRIES = template.entry.length - 1;
+const ENTRIES = template.entry.length - 2;
 
 /**
  * The bundle for the bench client's seeded patient: the bench runs with auth on and the client
  * acts for an organization, which reaches only patients with one of its episodes. So the
- * bundle's own Patient entry goes and every reference to it points at the seeded patient.
+ * bundle's own Patient entry goes and every reference to it points at the seeded patient; its
+ * Organization entry goes too (Organizations are registered by the operator, README "Access
+ * control") and references name an already registered one, as Synthea's own hospital bundles do.
  */
 function bundleFor(patientId: string): string {
-  const own = template.entry.find((e) => (e.resource as { resourceType: string }).resourceType === 'Patient') as { fullUrl: string };
-  const bundle = { ...template, entry: template.entry.filter((e) => e !== own) };
-  return JSON.stringify(bundle).split(own.fullUrl).join(`Patient/${patientId}`);
+  const entry = (type: string) => template.entry.find((e) => (e.resource as { resourceType: string }).resourceType === type) as { fullUrl: string };
+  const [patient, organization] = [entry('Patient'), entry('Organization')];
+  const bundle = { ...template, entry: template.entry.filter((e) => e !== patient && e !== organization) };
+  return JSON.stringify(bundle).split(patient.fullUrl).join(`Patient/${patientId}`).split(organization.fullUrl).join('Organization/synthea-region');
 }
 
 /**

@@ -1,6 +1,7 @@
 // https://hl7.org/fhir/R4/http.html#create
 import type { Resource } from '@medplum/fhirtypes';
 import type { StoredVersion } from '../store/versions';
+import { informational } from '../fhir/outcome';
 import { checkResourceBody, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { versionHeaders, versionLocation } from './version-headers';
@@ -33,5 +34,23 @@ export async function create(deps: InteractionDeps, type: string, body: unknown)
   });
   // A new Patient is its own compartment: known only now that it has an id (for the audit).
   if (type === 'Patient') deps.access.touched.add(version.id);
+  if (type === 'Patient' && !(await deps.access.canSee(JSON.parse(version.json as string) as Resource))) return unreadableCreated(deps, version);
   return createdResult(deps, version);
+}
+
+/**
+ * A create the caller may not read back (a clinician's new Patient: a clinician reaches patients
+ * through its care team's episodes, and there is none yet). 201 with the Location, and an
+ * OperationOutcome saying so instead of the resource, so that the answer promises nothing a
+ * later read would refuse.
+ */
+function unreadableCreated(deps: Pick<InteractionDeps, 'baseUrl'>, version: StoredVersion): InteractionResult {
+  const created = createdResult(deps, version);
+  return {
+    ...created,
+    preferable: false,
+    body: informational(
+      `Created ${version.resourceType}/${version.id}. You can read it once an EpisodeOfCare of your care team includes the patient (README, "Access control").`,
+    ),
+  };
 }

@@ -45,13 +45,14 @@ export async function authorizeWrite(access: Access, db: Db, type: string, befor
       return organizationRule(policy, before, after);
     case 'CareTeam':
       careTeamRule(policy, before, after);
-      boundToOrganization = true;
+      boundToOrganization = organizationsOf(before, 'managingOrganization').length > 0;
       break;
     case 'EpisodeOfCare':
       return episodeRule(access, db, before, after);
     case 'PractitionerRole':
+      // bound to its organization when it names one; otherwise the record of whoever created it
       sameOrganization(policy, 'PractitionerRole', 'organization', before, after);
-      boundToOrganization = true;
+      boundToOrganization = organizationsOf(before, 'organization').length > 0;
       break;
   }
   // an update's result keeps the owner of the version it replaces: checked once, on that one
@@ -110,15 +111,19 @@ const organizationsOf = (r: Resource | undefined, element: string): string[] => 
 
 /**
  * A record bound to an organization element (PractitionerRole.organization, CareTeam.managingOrganization):
- * created only for the caller's own organization, changed only by it, never moved to another.
+ * names only the caller's own organization when created (or first bound), is changed only by
+ * that organization and never moves to another. One that names none is its creator's record.
  */
 function sameOrganization(policy: AccessPolicy, type: string, element: string, before: Resource | undefined, after: Resource | undefined): void {
-  const own = ownOrganization(policy);
+  const own = ownOrganization(policy) as string;
   const was = organizationsOf(before, element);
   const will = organizationsOf(after, element);
-  if (before && (was.length === 0 || !was.includes(own as string))) throw forbidden(`${type}/${before.id} belongs to another organization; only its own organization's clients may change it`);
-  if (!before && after && will.some((o) => o !== own)) throw forbidden(`A ${type} you create must name your own organization (Organization/${own}) in ${element}`);
-  if (before && after && [...new Set(was)].sort().join() !== [...new Set(will)].sort().join()) throw forbidden(`${type}.${element} cannot be changed: a record stays with its organization`);
+  if (was.length) {
+    if (!was.includes(own)) throw forbidden(`${type}/${before?.id} belongs to another organization; only its own organization's clients may change it`);
+    if (after && [...new Set(was)].sort().join() !== [...new Set(will)].sort().join()) throw forbidden(`${type}.${element} cannot be changed: a record stays with its organization`);
+  } else if (will.some((o) => o !== own)) {
+    throw forbidden(`A ${type} may name only your own organization (Organization/${own}) in ${element}`);
+  }
 }
 
 /** A CareTeam grants access to episodes' patients: it belongs to its managing organization, and a clinician may change only its own team. */

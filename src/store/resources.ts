@@ -49,7 +49,7 @@ export type BeforeCommit = (tx: StoreTransaction) => Promise<(() => void) | unde
 
 /**
  * A create in one statement: the current row and the first history row. Parameters: type, id,
- * lastUpdated, JSON, owner, access patients. Exported so the benchmark's raw-insert calibration measures the same work.
+ * lastUpdated, JSON, owner (organization id or null), access patients (text[] or null). Exported so the benchmark's raw-insert calibration measures the same work.
  */
 export const CREATE_SQL = `WITH r AS (
     INSERT INTO resource (resource_type, id, version_id, last_updated, content, owner, access_patients)

@@ -240,5 +240,15 @@ describe('tenant isolation on writes', () => {
     expect((await call(tok.sysB, 'POST', '/fhir/Observation', obs(pid))).statusCode).toBe(201);
     // … and the other municipality still cannot
     expect((await call(tok.sysA, 'GET', `/fhir/Patient/${pid}`)).statusCode).toBe(404);
+    // a clinician reaches patients through its team's episodes: its new Patient is not readable to
+    // it yet, and the 201 says so instead of returning what a read would then refuse
+    const byClinician = await call(tok.clinB, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: 'Ny2' }] });
+    expect([byClinician.statusCode, byClinician.json().resourceType]).toEqual([201, 'OperationOutcome']);
+    const location = byClinician.headers.location as string;
+    const newId = location.split('/Patient/')[1].split('/')[0];
+    expect((await call(tok.clinB, 'GET', `/fhir/Patient/${newId}`)).statusCode).toBe(404);
+    // its organization opens the episode with the clinician's team: now the clinician reads it
+    await create(tok.clinB, { resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${newId}` }, managingOrganization: { reference: `Organization/${orgB}` }, team: [{ reference: `CareTeam/${id.teamB}` }] });
+    expect((await call(tok.clinB, 'GET', `/fhir/Patient/${newId}`)).statusCode).toBe(200);
   });
 });

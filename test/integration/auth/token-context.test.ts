@@ -33,11 +33,17 @@ describe('token context (care team, episode, patient, practitioner)', () => {
     ids.otherPatient = await create({ resourceType: 'Patient', gender: 'female' });
     const participant = [{ member: { reference: `Practitioner/${ids.practitioner}` } }];
     ids.team = await create({ resourceType: 'CareTeam', status: 'active', managingOrganization: [{ reference: 'Organization/0851' }], participant });
-    ids.foreignTeam = await create({ resourceType: 'CareTeam', status: 'active', managingOrganization: [{ reference: 'Organization/0101' }], participant });
+    // another municipality's team: its own system client would have made it (stored here directly)
+    ids.foreignTeam = (
+      await t.services.store.transaction((tx) =>
+        tx.create({ resourceType: 'CareTeam', status: 'active', managingOrganization: [{ reference: 'Organization/0101' }], participant } as never),
+      )
+    ).id;
     ids.episode = await create({
       resourceType: 'EpisodeOfCare',
       status: 'active',
       patient: { reference: `Patient/${ids.patient}` },
+      managingOrganization: { reference: 'Organization/0851' },
       team: [{ reference: `CareTeam/${ids.team}` }],
     });
   });
@@ -105,7 +111,7 @@ describe('token context (care team, episode, patient, practitioner)', () => {
       expect(`${res.statusCode} ${res.json().error}`).toBe('400 invalid_grant');
     }
     // nor through another patient's episode; its own patient's episode is fine
-    const otherEpisode = await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${ids.otherPatient}` }, team: [{ reference: `CareTeam/${ids.team}` }] });
+    const otherEpisode = await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${ids.otherPatient}` }, managingOrganization: { reference: 'Organization/0851' }, team: [{ reference: `CareTeam/${ids.team}` }] });
     const viaEpisode = await requestToken(t, citizen, 'patient/*.rs', { claims: { episode_of_care: `EpisodeOfCare/${otherEpisode}` } });
     expect(`${viaEpisode.statusCode} ${viaEpisode.json().error}`).toBe('400 invalid_grant');
     const ownEpisode = await requestToken(t, citizen, 'patient/*.rs', { claims: { episode_of_care: `EpisodeOfCare/${ids.episode}` } });
