@@ -5,6 +5,7 @@ import {
   differs,
   firstDifference,
   HIDDEN_KEYS,
+  OWNED_KEYS,
   leaks,
   normalize,
   probersFor,
@@ -139,6 +140,56 @@ describe('cross-tenant probes: batch and transaction entries', () => {
     report('transaction', probes.length, await runProbes(probes, 8));
   }, 180_000);
 
+  it('conditional references to A\'s resources in B\'s transactions resolve like references to nothing', async () => {
+    const a = f.a;
+    const b = f.b;
+    const cpr = (v: string) => `Patient?identifier=${encodeURIComponent(`urn:oid:1.2.208.176.1.2|${v}`)}`;
+    const refs: Array<{ name: string; hidden: string; missing: string; ref: (v: string) => string; element: 'subject' | 'focus' }> = [
+      { name: 'subject = Patient?identifier=<CPR>', hidden: a.cpr, missing: '3112990001', ref: cpr, element: 'subject' },
+      { name: 'subject = Patient?_id=<id>', hidden: a.ids.patient, missing: randomUUID(), ref: (v) => `Patient?_id=${v}`, element: 'subject' },
+      { name: 'subject = Patient?family=<name>', hidden: a.family, missing: `Nobody-${randomUUID().slice(0, 8)}`, ref: (v) => `Patient?family=${v}`, element: 'subject' },
+    ];
+    for (const key of HIDDEN_KEYS) {
+      const identifier = a.identifiers[key];
+      if (identifier) {
+        const [system, value] = identifier.split('|');
+        refs.push({ name: `focus = ${a.types[key]}?identifier=<A.${key}>`, hidden: value, missing: `missing-${randomUUID()}`, ref: (v) => `${a.types[key]}?identifier=${encodeURIComponent(`${system}|${v}`)}`, element: 'focus' });
+      }
+      refs.push({ name: `focus = ${a.types[key]}?_id=<A.${key}>`, hidden: a.ids[key], missing: randomUUID(), ref: (v) => `${a.types[key]}?_id=${v}`, element: 'focus' });
+    }
+    const probes: Probe[] = [];
+    for (const p of [...probersFor(f, 'observation'), { name: 'B.system (batch)', token: b.tokens.system, writes: true }]) {
+      for (const r of refs) {
+        // A's staff (the other team's clinician) see A's organisational records: resolving those is no oracle
+        if (p.name === 'A.otherTeamClinician' && (OWNED_KEYS as readonly string[]).some((k) => r.name.endsWith(`<A.${k}>`))) continue;
+        const observation = (v: string) => ({
+          resourceType: 'Observation',
+          status: 'final',
+          code: { coding: [{ system: 'urn:oid:1.2.208.176.2.1', code: 'NPU03011' }] },
+          subject: { reference: r.element === 'subject' ? r.ref(v) : `Patient/${b.ids.patient}` },
+          ...(r.element === 'focus' ? { focus: [{ reference: r.ref(v) }] } : {}),
+          effectiveDateTime: '2026-05-04T08:00:00Z',
+          valueQuantity: { value: 96, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+        });
+        const type = p.name.endsWith('(batch)') ? 'batch' : 'transaction';
+        probes.push({
+          name: `${p.name}: ${type} POST Observation with ${r.name}`,
+          run: async () => {
+            const send = (v: string) => call(f.t, p.token, 'POST', '/fhir', { resourceType: 'Bundle', type, entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, request: { method: 'POST', url: 'Observation' }, resource: observation(v) }] });
+            const hidden = await send(r.hidden);
+            const missing = await send(r.missing);
+            // the criteria echoed back are the caller's own words; a resolved reference would name A's id anywhere else
+            const found = leaks(f, hidden.body.split(r.hidden).join(''));
+            if (found.length) return `answered ${hidden.status} naming A's ${found.join(', ')}: ${hidden.body.slice(0, 200)}`;
+            return differs(f, hidden, missing, r.hidden, r.missing);
+          },
+        });
+      }
+    }
+    count += probes.length;
+    report('conditional reference', probes.length, await runProbes(probes, 8));
+  }, 120_000);
+
   it('positive control: A\'s system client updates and patches its own Observation in a transaction', async () => {
     const a = f.a;
     const created = await call(f.t, a.tokens.system, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), id: undefined, identifier: undefined });
@@ -151,8 +202,21 @@ describe('cross-tenant probes: batch and transaction entries', () => {
         { request: { method: 'GET', url: `Observation/${id}` } },
       ],
     });
-    count += 1;
+    // … and resolves a conditional reference to its own patient by CPR (what the probes above refuse to B)
+    const byCpr = await call(f.t, a.tokens.system, 'POST', '/fhir', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: `urn:uuid:${randomUUID()}`,
+          request: { method: 'POST', url: 'Observation' },
+          resource: { ...unchanged(f, 'observation'), id: undefined, identifier: undefined, subject: { reference: `Patient?identifier=${encodeURIComponent(`urn:oid:1.2.208.176.1.2|${a.cpr}`)}` } },
+        },
+      ],
+    });
+    count += 2;
     expect([res.status, res.json().entry?.map((e: { response: { status: string } }) => e.response.status)]).toEqual([200, ['200 OK', '200 OK']]);
+    expect([byCpr.status, byCpr.json().entry?.[0]?.resource?.subject?.reference]).toEqual([200, `Patient/${a.ids.patient}`]);
   });
 
   it('nothing of A\'s changed (versions straight from the database)', async () => {

@@ -115,6 +115,15 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
         probes.push(pair(`${at}: GET ${type}/{id}/_history/1`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history/1`), notFound));
         probes.push(pair(`${at}: GET ${type}/{id}/_history`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history`), notFound));
         probes.push(pair(`${at}: GET ${type}/{id}/_history?_count=1`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history?_count=1`), notFound));
+        probes.push(pair(`${at}: GET ${type}/{id}/_history?_since=2000-01-01`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history?_since=2000-01-01T00:00:00Z`), notFound));
+        probes.push(pair(`${at}: GET ${type}/{id}/_history/2`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}/_history/2`), notFound));
+        // conditional reads must not answer 304 for what the caller may not see
+        probes.push(pair(`${at}: GET ${type}/{id} If-None-Match W/"1"`, p.token, id, (x) => call(f.t, p.token, 'GET', `/fhir/${type}/${x}`, undefined, { 'if-none-match': 'W/"1"' }), notFound));
+        probes.push(
+          pair(`${at}: GET ${type}/{id} If-Modified-Since 2000`, p.token, id, (x) => call(f.t, p.token, 'GET', `/fhir/${type}/${x}`, undefined, { 'if-modified-since': 'Sat, 01 Jan 2000 00:00:00 GMT' }), notFound),
+        );
+        probes.push(pair(`${at}: HEAD ${type}/{id}`, p.token, id, (x) => call(f.t, p.token, 'HEAD', `/fhir/${type}/${x}`), notFound));
+        probes.push(pair(`${at}: GET ${type}/{id}?_summary=true`, p.token, id, (x) => get(p.token, `/fhir/${type}/${x}?_summary=true`), notFound));
         probes.push(pair(`${at}: GET ${type}?_id={id}`, p.token, id, (x) => get(p.token, `/fhir/${type}?_id=${x}&_total=accurate`), false));
         probes.push(pair(`${at}: POST ${type}/_search _id={id}`, p.token, id, (x) =>
           call(f.t, p.token, 'POST', `/fhir/${type}/_search`, `_id=${x}&_total=accurate`, { 'content-type': 'application/x-www-form-urlencoded' }), false));
@@ -160,6 +169,15 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       `/fhir/Patient?_has:EpisodeOfCare:patient:organization=Organization/${a.org}`,
       `/fhir/Patient?_has:EpisodeOfCare:patient:team=CareTeam/${a.ids.careTeam}`,
       `/fhir/Patient?_has:Device:patient:_id=${a.ids.device}`,
+      `/fhir/Patient?_has:Observation:subject:_has:Provenance:target:agent=Organization/${a.org}`,
+      `/fhir/Patient?_has:Task:patient:owner=CareTeam/${a.ids.careTeam}`,
+      `/fhir/Observation?subject:Patient._has:EpisodeOfCare:patient:organization=Organization/${a.org}`,
+      `/fhir/Observation?code=urn:oid:1.2.208.176.2.1|NPU03011&_lastUpdated=ge${since}&_sort=-_lastUpdated`,
+      `/fhir/Observation?_id=${a.ids.observation}&_total=estimate`,
+      `/fhir/Observation?_id:not=${b.ids.observation}&subject=Patient/${a.ids.patient}`,
+      `/fhir/Observation?_id=${b.ids.observation}&_revinclude:iterate=Provenance:target&_include:iterate=Observation:based-on`,
+      `/fhir/EpisodeOfCare?_id=${b.ids.episode},${a.ids.episode}&_include=EpisodeOfCare:team&_include=EpisodeOfCare:patient`,
+      `/fhir/Task?_id=${a.ids.task}&_include=Task:focus&_include=Task:patient`,
       `/fhir/EpisodeOfCare?organization=Organization/${a.org}`,
       `/fhir/EpisodeOfCare?team=CareTeam/${a.ids.careTeam}`,
       `/fhir/EpisodeOfCare?_id=${a.ids.episode}&_include=EpisodeOfCare:patient`,
@@ -367,6 +385,14 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       probes.push(expect200(`A.system vreads A.${key}`, a.tokens.system, `${url}/_history/1`));
     }
     probes.push(expect200('A.narrow reads A.observation', a.tokens.narrow, `/fhir/Observation/${a.ids.observation}`));
+    probes.push({
+      name: 'A.system: GET Observation/{A} If-None-Match W/"1" → 304, HEAD → 200 (the conditional-read probes compare against a working 304)',
+      run: async () => {
+        const notModified = await call(f.t, a.tokens.system, 'GET', `/fhir/Observation/${a.ids.observation}`, undefined, { 'if-none-match': 'W/"1"' });
+        const head = await call(f.t, a.tokens.system, 'HEAD', `/fhir/Observation/${a.ids.observation}`);
+        return notModified.status === 304 && head.status === 200 ? undefined : `If-None-Match answered ${notModified.status}, HEAD ${head.status}`;
+      },
+    });
     for (const p of [...outsiders(f), { name: 'A.citizen', token: a.tokens.citizen }]) {
       for (const key of DIRECTORY_KEYS) {
         if (p.name === 'B.narrow') continue;

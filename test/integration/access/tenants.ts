@@ -457,7 +457,21 @@ export function differs(f: Fixture, hidden: Answer, missing: Answer, hiddenId: s
   const m = normalize(missing.body, f.labels, [missingId]);
   if (hidden.status !== missing.status) return `hidden answered ${hidden.status}, nonexistent ${missing.status} (hidden body ${hidden.body.slice(0, 200)})`;
   if (JSON.stringify(h) !== JSON.stringify(m)) return `same status ${hidden.status}, different bodies: ${firstDifference(JSON.stringify(h), JSON.stringify(m))}`;
+  const hh = JSON.stringify(headerView(f, hidden, hiddenId));
+  const mh = JSON.stringify(headerView(f, missing, missingId));
+  if (hh !== mh) return `same status and body, different headers: hidden ${hh} vs nonexistent ${mh}`;
   return undefined;
+}
+
+/** Headers that could tell a hidden resource from a missing one (ETag, Location, …), normalized; Last-Modified by presence. */
+function headerView(f: Fixture, answer: Answer, id: string): Record<string, unknown> {
+  const view: Record<string, unknown> = {};
+  for (const name of ['etag', 'location', 'content-location', 'allow', 'www-authenticate']) {
+    const value = answer.headers[name];
+    if (value !== undefined) view[name] = normalize(JSON.stringify(String(value)), f.labels, [id]);
+  }
+  if (answer.headers['last-modified'] !== undefined) view['last-modified'] = 'present';
+  return view;
 }
 
 /** Where two texts first differ, with some context on each side: `…common[hidden|nonexistent]…`. */
