@@ -88,6 +88,54 @@ describe('cross-tenant probes: conditional writes', () => {
     report('conditional', probes.length, await runProbes(probes, 8));
   }, 180_000);
 
+  it('match counts never include A\'s resources: criteria naming one of A\'s and one of B\'s own act on B\'s alone', async () => {
+    const b = f.b;
+    const probes: Probe[] = [];
+    const fresh = async (token: string) => {
+      const value = `b-own-${randomUUID()}`;
+      const res = await call(f.t, token, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), id: undefined, identifier: [{ system: PROBE_SYSTEM, value }], subject: { reference: `Patient/${b.ids.patient}` }, extension: undefined, basedOn: undefined });
+      if (res.status !== 201) throw new Error(`B could not create its own Observation: ${res.status} ${res.body.slice(0, 200)}`);
+      return { id: res.json().id as string, value, body: res.json() as Record<string, unknown> };
+    };
+    const aValue = (f.a.identifiers.observation as string).slice(PROBE_SYSTEM.length + 1);
+    for (const p of [{ name: 'B.system', token: b.tokens.system }, { name: 'B.clinician', token: b.tokens.clinician }, { name: 'B.citizen', token: b.tokens.citizen }]) {
+      const kinds: Array<{ name: string; query: (own: { id: string; value: string }, other: string) => string; hidden: string }> = [
+        { name: '_id', query: (own, other) => `_id=${other},${own.id}`, hidden: f.a.ids.observation },
+        { name: 'identifier', query: (own, other) => `identifier=${encodeURIComponent(`${PROBE_SYSTEM}|${other}`)},${encodeURIComponent(`${PROBE_SYSTEM}|${own.value}`)}`, hidden: aValue },
+      ];
+      for (const k of kinds) {
+        const shapes: Array<{ name: string; run: (query: string, own: { id: string; body: Record<string, unknown> }) => Promise<Answer> }> = [
+          { name: 'PUT', run: (query, own) => call(f.t, p.token, 'PUT', `/fhir/Observation?${query}`, { ...own.body, id: undefined, meta: undefined, status: 'amended' }) },
+          { name: 'PATCH', run: (query) => call(f.t, p.token, 'PATCH', `/fhir/Observation?${query}`, [{ op: 'replace', path: '/status', value: 'amended' }], { 'content-type': 'application/json-patch+json' }) },
+          { name: 'DELETE', run: (query) => call(f.t, p.token, 'DELETE', `/fhir/Observation?${query}`) },
+          { name: 'POST If-None-Exist', run: (query, own) => call(f.t, p.token, 'POST', '/fhir/Observation', { ...own.body, id: undefined, meta: undefined, identifier: undefined }, { 'if-none-exist': query }) },
+          { name: 'GET _summary=count', run: (query) => call(f.t, p.token, 'GET', `/fhir/Observation?${query}&_summary=count`) },
+        ];
+        for (const shape of shapes) {
+          probes.push({
+            name: `${p.name}: ${shape.name} Observation?${k.name}=<A's>,<B's own>`,
+            run: async () => {
+              const [ownH, ownM] = [await fresh(p.token), await fresh(p.token)];
+              const missing = k.name === '_id' ? randomUUID() : `missing-${randomUUID()}`;
+              const hidden = await shape.run(k.query(ownH, k.hidden), ownH);
+              const other = await shape.run(k.query(ownM, missing), ownM);
+              // both act on (or match exactly) B's own Observation, named differently in each run
+              f.labels.set(ownH.id, '<B:own>');
+              f.labels.set(ownM.id, '<B:own>');
+              const ownValues = (text: string) => text.split(ownH.value).join('<B:own-identifier>').split(ownM.value).join('<B:own-identifier>');
+              // B's system client reaches its own patient: each shape works on exactly its own Observation
+              if (p.name === 'B.system' && hidden.status !== 200) return `expected 200 (one match: B's own), got ${hidden.status} ${hidden.body.slice(0, 200)}`;
+              if (shape.name.startsWith('GET') && hidden.status === 200 && hidden.json().total !== 1) return `counts ${hidden.json().total} matches, not 1`;
+              return differs(f, { ...hidden, body: ownValues(hidden.body) }, { ...other, body: ownValues(other.body) }, k.hidden, missing);
+            },
+          });
+        }
+      }
+    }
+    count += probes.length;
+    report('match count', probes.length, await runProbes(probes, 4));
+  }, 120_000);
+
   it('positive control: A\'s system client updates its own Observation by identifier and patches it by _id', async () => {
     const a = f.a;
     const identifier = `control-${randomUUID()}`;

@@ -297,6 +297,30 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
     // citizens are bound to their own patient; clinicians to their own organization's care teams
     probes.push(expectStatus('A.citizen app: token for B\'s patient', [400], () => requestToken(f.t, a.apps.citizen, 'patient/*.rs', { claims: { patient: `Patient/${f.b.ids.patient}` } }).then(toAnswer)));
     probes.push(expectStatus('A.citizen app: token for the Patient A just registered', [400], () => requestToken(f.t, a.apps.citizen, 'patient/*.rs', { claims: { patient: `Patient/${id}` } }).then(toAnswer)));
+    probes.push(expectStatus('B.citizen app: token for A\'s patient', [400], () => requestToken(f.t, f.b.apps.citizen, 'patient/*.rs', { claims: { patient: `Patient/${a.ids.patient}` } }).then(toAnswer)));
+    probes.push(expectStatus('B.citizen app: token with A\'s episode', [400], () => requestToken(f.t, f.b.apps.citizen, 'patient/*.rs', { claims: { patient: `Patient/${f.b.ids.patient}`, episode_of_care: `EpisodeOfCare/${a.ids.episode}` } }).then(toAnswer)));
+    probes.push(
+      expectStatus('B.clinician app: token in its own team naming A\'s episode', [400], () =>
+        requestToken(f.t, f.b.apps.clinician, 'user/*.rs', { claims: { practitioner: `Practitioner/${f.b.ids.practitioner}`, care_team: `CareTeam/${f.b.ids.careTeam}`, episode_of_care: `EpisodeOfCare/${a.ids.episode}` } }).then(toAnswer)),
+    );
+    // a patient context claim must not tell B whether A's patient exists: the same answer as for an id that does not exist
+    for (const [name, app, claims] of [
+      ['B.clinician app: token in its own team (A\'s patient)', f.b.apps.clinician, { practitioner: `Practitioner/${f.b.ids.practitioner}`, care_team: `CareTeam/${f.b.ids.careTeam}` }],
+      ['A.clinician app in its team (B\'s patient)', a.apps.clinician, { practitioner: `Practitioner/${a.ids.practitioner}`, care_team: `CareTeam/${a.ids.careTeam}` }],
+    ] as const) {
+      probes.push({
+        name: `${name} naming the other tenant's patient vs a nonexistent patient (token endpoint)`,
+        run: async () => {
+          const token = async (patient: string) => toAnswer(await requestToken(f.t, app, 'user/*.rs', { claims: { ...claims, patient } }));
+          const [hidden, missing] = [await token(`Patient/${name.startsWith('B') ? a.ids.patient : f.b.ids.patient}`), await token(`Patient/${randomUUID()}`)];
+          return hidden.status === missing.status ? undefined : `A's patient answered ${hidden.status}, a nonexistent one ${missing.status}: ${hidden.body.slice(0, 160)} vs ${missing.body.slice(0, 160)}`;
+        },
+      });
+    }
+    probes.push(
+      expectStatus('A.clinician app: token in A\'s other care team (it is no participant)', [400], () =>
+        requestToken(f.t, a.apps.clinician, 'user/*.rs', { claims: { practitioner: `Practitioner/${a.ids.practitioner}`, care_team: `CareTeam/${a.otherTeam.careTeam}` } }).then(toAnswer)),
+    );
     probes.push(
       expectStatus('B.clinician app: token in A\'s care team', [400], () =>
         requestToken(f.t, f.b.apps.clinician, 'user/*.rs', { claims: { practitioner: `Practitioner/${a.ids.practitioner}`, care_team: `CareTeam/${a.ids.careTeam}` } }).then(toAnswer)),
