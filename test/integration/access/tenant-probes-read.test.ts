@@ -290,6 +290,7 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
         pair(`${p.name}: POST EpisodeOfCare/$validate (mode=create) for Patient/{A}`, p.token, a.ids.patient, (x) =>
           call(f.t, p.token, 'POST', '/fhir/EpisodeOfCare/$validate?mode=create', { ...f.b.resources.episode, id: undefined, meta: undefined, patient: { reference: `Patient/${x}` } }), false),
       );
+      probes.push(searchProbe(`${p.name}: GET Observation/$lastn?subject:Patient.family={A's family}`, p.token, () => get(p.token, `/fhir/Observation/$lastn?subject:Patient.family=${a.family}`)));
       probes.push(searchProbe(`${p.name}: GET Observation/$lastn?patient={A},{B}`, p.token, () => get(p.token, `/fhir/Observation/$lastn?patient=${a.ids.patient},${f.b.ids.patient}`)));
     }
     count += probes.length;

@@ -313,7 +313,7 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
         run: async () => {
           const token = async (patient: string) => toAnswer(await requestToken(f.t, app, 'user/*.rs', { claims: { ...claims, patient } }));
           const [hidden, missing] = [await token(`Patient/${name.startsWith('B') ? a.ids.patient : f.b.ids.patient}`), await token(`Patient/${randomUUID()}`)];
-          return hidden.status === missing.status ? undefined : `A's patient answered ${hidden.status}, a nonexistent one ${missing.status}: ${hidden.body.slice(0, 160)} vs ${missing.body.slice(0, 160)}`;
+          return hidden.status === missing.status ? undefined : `the other tenant's patient answered ${hidden.status}, a nonexistent one ${missing.status}: ${hidden.body.slice(0, 160)} vs ${missing.body.slice(0, 160)}`;
         },
       });
     }
