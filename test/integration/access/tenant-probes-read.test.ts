@@ -432,6 +432,42 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
     report('positive control', probes.length, await runProbes(probes));
   }, 120_000);
 
+  it('the audit trail of A\'s patient (including B\'s refused reads) is not B\'s to read', async () => {
+    await f.t.services.auditDrainer.drainAll();
+    const a = f.a;
+    const probes: Probe[] = [];
+    for (const p of outsiders(f)) {
+      const clientId = p.name === 'operator' ? undefined : f.b.apps[p.name.slice(2) as 'system' | 'clinician' | 'citizen' | 'narrow'].clientId;
+      const urls = [
+        `/fhir/AuditEvent?patient=Patient/${a.ids.patient}`,
+        `/fhir/AuditEvent?entity=Patient/${a.ids.patient}`,
+        `/fhir/AuditEvent?entity=Observation/${a.ids.observation}`,
+        `/fhir/AuditEvent?agent=Organization/${a.org}`,
+        `/fhir/AuditEvent?_lastUpdated=ge${since}`,
+        `/fhir/AuditEvent?date=ge${since.slice(0, 10)}`,
+        `/fhir/AuditEvent?outcome=4&_lastUpdated=ge${since}`,
+        ...(clientId ? [`/fhir/AuditEvent?altid=${clientId}`] : []),
+        `/fhir/AuditEvent/_history?_since=${encodeURIComponent(since)}`,
+        `/fhir/Patient/${a.ids.patient}/AuditEvent`,
+      ];
+      for (const url of urls) {
+        probes.push(searchProbe(`${p.name}: GET ${url.replace(/\?.*/, '?…')} ${url.includes('?') ? url.slice(url.indexOf('?')) : ''}`, p.token, () => get(p.token, `${url}${url.includes('?') ? '&' : '?'}_count=500`)));
+      }
+    }
+    // positive controls: the trail exists (A sees B's refused reads of its patient), and B reads its own patient's trail
+    const found = (name: string, token: string, url: string, test: (body: string) => boolean): Probe => ({
+      name,
+      run: async () => {
+        const res = await get(token, url);
+        return res.status === 200 && test(res.body) ? undefined : `answered ${res.status} without what was expected: ${res.body.slice(0, 200)}`;
+      },
+    });
+    probes.push(found('A.system finds refused reads (outcome 4) by B\'s system client in its patient\'s trail', a.tokens.system, `/fhir/AuditEvent?patient=Patient/${a.ids.patient}&outcome=4&_count=500`, (body) => body.includes(f.b.apps.system.clientId)));
+    probes.push(found('B.system finds its own patient\'s trail', f.b.tokens.system, `/fhir/AuditEvent?patient=Patient/${f.b.ids.patient}&_count=500`, (body) => body.includes(`Patient/${f.b.ids.patient}`)));
+    count += probes.length;
+    report('audit read', probes.length, await runProbes(probes));
+  }, 120_000);
+
   it('nothing of A\'s changed (versions straight from the database)', async () => {
     expect(await versionsOf(f.t, protectedIds(f))).toEqual(before);
   });
