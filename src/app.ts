@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerContentTypes } from './http/content-type';
-import { registerErrorHandling } from './http/error-handler';
+import { frameworkErrors, registerErrorHandling } from './http/error-handler';
 import type { AuthService } from './auth/auth-service';
 import type { Clock } from './clock';
 import { registerAuthGuard } from './http/auth-guard';
+import { registerInputGuard } from './http/input-guard';
 import { registerAdminRoutes } from './http/routes/admin';
 import { registerFhirRest } from './http/routes/fhir-rest';
 import { registerSmartRoutes } from './http/routes/smart';
@@ -55,6 +56,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     // FHIR ids and search values may be long; the default 100-char param limit is too tight.
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -70,6 +72,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerDocs(app);
   // Authentication first, so the guard sees every /fhir route registered after it.
   registerAuthGuard(app, deps.auth.mode === 'on' ? deps.auth : { mode: 'off' });
+  registerInputGuard(app);
   registerSmartRoutes(app, deps.auth.service);
   registerAdminRoutes(app, deps.auth.service);
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });

@@ -24,8 +24,8 @@ export interface Config {
   definitionsCacheDir: string | undefined;
   /** Database pool size. */
   poolSize: number;
-  /** Port of the embedded PostgreSQL (only when databaseUrl is unset). */
-  embeddedPostgresPort: number;
+  /** KOLIBRI_EMBEDDED_PG_PORT: port of the embedded PostgreSQL (only when databaseUrl is unset); undefined = a free one, remembered in dataDir. */
+  embeddedPostgresPort: number | undefined;
   /** Apply pending migrations at start-up. */
   migrateOnStart: boolean;
   /** KOLIBRI_ENFORCE_PROFILES: profiles every resource of a type must conform to (fhir/validation/enforced-profiles.ts). */
@@ -110,7 +110,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     profileDirs: (env.KOLIBRI_PROFILE_DIRS || 'fhir-profiles').split(',').map((s) => s.trim()).filter(Boolean),
     definitionsCacheDir: env.KOLIBRI_DEFINITIONS_CACHE === 'off' ? undefined : env.KOLIBRI_DEFINITIONS_CACHE || DEFAULT_DEFINITIONS_CACHE,
     poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
-    embeddedPostgresPort: int('KOLIBRI_EMBEDDED_PG_PORT', 5488, 1, 65535),
+    embeddedPostgresPort: env.KOLIBRI_EMBEDDED_PG_PORT ? int('KOLIBRI_EMBEDDED_PG_PORT', 0, 1, 65535) : undefined,
     migrateOnStart: bool('KOLIBRI_MIGRATE', true),
     enforcedProfiles: parseEnforcedProfiles(env.KOLIBRI_ENFORCE_PROFILES, problems),
     maxBundleEntries: int('KOLIBRI_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),

@@ -11,7 +11,7 @@ import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler'
 import { triageOutcomeListener } from './telemedicine/triage/outcome-listener';
 import { loadTemplates } from './telemedicine/template-loader';
 import { loadTargets } from './telemedicine/reports/targets';
-import { openDatabase } from './store/database';
+import { openDatabase, type Database } from './store/database';
 import { migrate, readMigrations } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
 import { Lifecycle, shutdown } from './lifecycle';
@@ -31,13 +31,19 @@ export async function main(): Promise<void> {
     throw err;
   }
   const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions);
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    embeddedPort: config.embeddedPostgresPort,
-    poolSize: config.poolSize,
-    log: (m) => log.info(m),
-  });
+  let db: Database;
+  try {
+    db = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      embeddedPort: config.embeddedPostgresPort,
+      poolSize: config.poolSize,
+      log: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+    });
+  } catch (err) {
+    failStart(err);
+  }
   let app: ReturnType<typeof buildApp> | undefined;
   let services: ReturnType<typeof createServices> | undefined;
   // Background jobs register here; SIGTERM stops them after the last request, before the pool.
@@ -102,10 +108,16 @@ export async function main(): Promise<void> {
     lifecycle.add({ name: 'scheduler', stop: () => scheduler.stop() });
     log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
   } catch (err) {
-    log.fatal({ err: err instanceof Error ? { message: err.message } : err }, 'start-up failed');
     await db.close().catch(() => undefined);
-    process.exit(1);
+    failStart(err);
   }
 }
 
-if (require.main === module) void main();
+/** Every start-up failure ends the same way: one line on stderr that says why, and exit code 1. */
+function failStart(err: unknown): never {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`kolibri: start-up failed: ${message.split('\n')[0]}\n`);
+  process.exit(1);
+}
+
+if (require.main === module) main().catch(failStart);

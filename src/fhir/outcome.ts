@@ -46,6 +46,12 @@ export const tooManyRequests = (diagnostics: string, retryAfterSeconds: number):
     'retry-after': String(retryAfterSeconds),
   });
 export const notImplemented = (diagnostics: string): FhirError => one(501, 'not-supported', diagnostics);
+/**
+ * A well-formed request for something this server does not do (a GET of metadata inside a
+ * bundle): the request's shape, not the server, is what cannot be served — a 4xx, as no
+ * request a client makes may answer 5xx.
+ */
+export const notSupported = (diagnostics: string): FhirError => one(400, 'not-supported', diagnostics);
 export const serviceUnavailable = (diagnostics: string): FhirError => one(503, 'transient', diagnostics);
 
 /** Render issues as an OperationOutcome resource. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { badRequest, notAcceptable, unsupportedMediaType } from '../fhir/outcome';
+import { checkJsonInput } from '../fhir/json-input';
+import { badRequest, FhirError, notAcceptable, unsupportedMediaType } from '../fhir/outcome';
 
 /** Media types a FHIR JSON body may come as. https://hl7.org/fhir/R4/http.html#mime-type */
 export const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];
@@ -9,18 +10,22 @@ export const FORM_PAIRS = Symbol('formPairs');
 
 /**
  * Parse JSON bodies ourselves so malformed JSON is a FHIR 400 (not Fastify's generic error) and
- * any other media type is a FHIR 415.
+ * any other media type is a FHIR 415. A body nested too deep or holding U+0000 is a 400 here,
+ * before anything recurses over it or sends it to PostgreSQL (see fhir/json-input.ts).
  */
 export function registerContentTypes(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (err) {
-      done(badRequest(`The body is not valid JSON: ${(err as Error).message}`), undefined);
+      return done(badRequest(`The body is not valid JSON: ${(err as Error).message}`), undefined);
     }
+    const issue = checkJsonInput(parsed);
+    done(issue ? new FhirError(400, [issue]) : null, issue ? undefined : parsed);
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     const pairs = [...new URLSearchParams(body as string)];

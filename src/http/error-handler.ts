@@ -1,7 +1,10 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FhirError, operationOutcome } from '../fhir/outcome';
 import type { Issue } from '../fhir/issue';
 import { FHIR_JSON } from './content-type';
+
+/** Retry-After of a 503 that did not say how long to wait (e.g. an audit record that could not be written). */
+const DEFAULT_RETRY_AFTER_SECONDS = '5';
 
 /**
  * One place where every failure becomes an OperationOutcome: FhirErrors keep their status,
@@ -37,9 +40,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
       status = 500;
       issues = [{ severity: 'error', code: 'exception', diagnostics: `Internal server error (request id ${request.id})` }];
     }
+    // a 503 is temporary by definition: tell the client when to come back
+    if (status === 503 && !Object.keys(headers).some((h) => h.toLowerCase() === 'retry-after')) {
+      headers = { ...headers, 'retry-after': DEFAULT_RETRY_AFTER_SECONDS };
+    }
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, code: issues[0]?.code }, 'request rejected');
-    void reply.status(status).headers(headers).type(FHIR_JSON).send(JSON.stringify(operationOutcome(issues)));
+    sendOutcome(reply, status, issues, headers);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -48,4 +55,22 @@ export function registerErrorHandling(app: FastifyInstance): void {
       .type(FHIR_JSON)
       .send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'not-found', diagnostics: `No route for ${request.method} ${request.url.split('?')[0]}` }])));
   });
+}
+
+function sendOutcome(reply: FastifyReply, status: number, issues: Issue[], headers: Record<string, string> = {}): void {
+  void reply.status(status).headers(headers).type(FHIR_JSON).send(JSON.stringify(operationOutcome(issues)));
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any handler or hook runs (a path
+ * whose percent-encoding is not UTF-8, a path parameter over maxParamLength) would otherwise
+ * answer Fastify's own JSON, not an OperationOutcome.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    request.log.info({ status: error.statusCode, code: error.code }, 'request rejected by the router');
+    return sendOutcome(reply, error.statusCode, [{ severity: 'error', code: 'invalid', diagnostics: `The request URL cannot be routed (${error.code})` }]);
+  }
+  request.log.error({ err: error }, 'router failed');
+  sendOutcome(reply, 500, [{ severity: 'error', code: 'exception', diagnostics: `Internal server error (request id ${request.id})` }]);
 }

@@ -1,6 +1,6 @@
 // https://hl7.org/fhir/R4/bundle-definitions.html#Bundle.entry.request
 import type { Resource } from '@medplum/fhirtypes';
-import { badRequest, notImplemented } from '../fhir/outcome';
+import { badRequest, notSupported } from '../fhir/outcome';
 import { parsePatchResource, type PatchDocument } from '../fhir/patch/patch-document';
 import { checkId, checkType } from './resource-input';
 import type { InteractionDeps } from './types';
@@ -67,7 +67,7 @@ function actionOf(
   const wrong = () => badRequest(`${method} ${url} is not a FHIR interaction this server can process in a bundle`);
   if (extra.length || (history !== undefined && history !== '_history')) throw wrong();
   if (type === '' || type === '_history' || type === 'metadata' || type.startsWith('$') || id?.startsWith('$')) {
-    if (method === 'GET' || method === 'HEAD') throw notImplemented(`${method} ${url} is not supported in a bundle yet`);
+    if (method === 'GET' || method === 'HEAD') throw notSupported(`${method} ${url} is not supported in a bundle`);
     throw wrong();
   }
   checkType(deps, type);
@@ -87,7 +87,7 @@ function actionOf(
       return { kind: 'update', type, id, resource: body(), ifMatch: header('ifMatch') };
     case 'PATCH':
       if (id === undefined || history !== undefined || query) {
-        if (id === undefined && query) throw notImplemented('Conditional patch is not supported yet');
+        if (id === undefined && query) throw notSupported('Conditional patch is not supported inside a bundle; send PATCH [type]?[criteria] on its own');
         throw wrong();
       }
       // The operations share the Parameters' objects, so rewriting references in it reaches them.

@@ -1,8 +1,10 @@
 import type { DefinitionRegistry } from '../fhir/definitions/registry';
+import { FhirError } from '../fhir/outcome';
 import { BundleUrls, parseConditionalReference } from '../fhir/references/bundle-urls';
 import { ReferencePlans } from '../fhir/references/reference-plan';
 import { visitReferences } from '../fhir/references/reference-walk';
 import type { ParsedEntry } from './transaction-entry';
+import { entryError } from './transaction-response';
 
 const plansByRegistry = new WeakMap<DefinitionRegistry, ReferencePlans>();
 
@@ -21,9 +23,14 @@ export function entryResource(entry: ParsedEntry): Record<string, unknown> | und
   return undefined;
 }
 
+/** References that can only mean an entry of the same bundle (https://hl7.org/fhir/R4/bundle.html#references). */
+const BUNDLE_LOCAL = /^urn:(uuid|oid):/;
+
 /**
  * Rewrite every reference to an entry's fullUrl in `entries`' resources, in place; returns the
  * conditional references (`Patient?identifier=…`) found, per entry index, for resolving.
+ * A `urn:uuid:`/`urn:oid:` reference that is no entry's fullUrl fails the transaction (400
+ * naming the entry): it can resolve nowhere, and was stored as it was.
  */
 export function rewriteReferences(
   registry: DefinitionRegistry,
@@ -33,6 +40,7 @@ export function rewriteReferences(
 ): Map<number, Set<string>> {
   const plans = referencePlans(registry);
   const conditional = new Map<number, Set<string>>();
+  const fullUrls = new Set(entries.map((e) => e.fullUrl));
   for (const entry of entries) {
     const resource = resources(entry);
     if (!resource) continue;
@@ -44,10 +52,19 @@ export function rewriteReferences(
           if (!found) conditional.set(entry.index, (found = new Set()));
           found.add(value);
         }
+        if (target === undefined && BUNDLE_LOCAL.test(value) && !fullUrls.has(value)) throw dangling(entry, entries.length, resource, value);
         return target;
       },
       uri: (value) => urls.uri(value),
     });
   }
   return conditional;
+}
+
+function dangling(entry: ParsedEntry, total: number, resource: Record<string, unknown>, reference: string): FhirError {
+  const err = new FhirError(400, [
+    { severity: 'error', code: 'not-found', diagnostics: `Reference '${reference}' is not the fullUrl of any entry in this transaction` },
+  ]);
+  const resourceType = typeof resource.resourceType === 'string' ? resource.resourceType : undefined;
+  return entryError(err, entry.index, total, { method: entry.method, url: entry.url, resourceType });
 }

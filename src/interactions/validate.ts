@@ -30,10 +30,12 @@ export async function validateOperation(deps: ValidateDeps, req: ValidateRequest
   checkType(deps, req.type);
   if (req.id !== undefined) {
     checkId(req.id);
-    // Instance level speaks about a stored resource: as visible as a read of it (404 otherwise).
+    // Instance level speaks about a stored resource: as visible as a read of it, and 404 (the
+    // same answer) when it does not exist or the caller may not see it.
     deps.access.requireScope('read', req.type);
     const current = await deps.store.read(req.type, req.id);
-    if (current) await ensureVersionVisible(deps, current);
+    if (!current) throw notFound(`${req.type}/${req.id} is not known`);
+    await ensureVersionVisible(deps, current);
   }
   const { resource, mode, profile } = readInput(req);
   if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {

@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import type { Pool } from 'pg';
-import { startEmbeddedPostgres } from './embedded';
+import { prepareDataFolder } from './data-folder';
+import { lockDataFolder } from './data-folder-lock';
+import { databaseUser, startEmbeddedPostgres } from './embedded';
+import { embeddedPort } from './embedded-port';
+import { clearLeftoverPostmaster } from './postmaster';
 import { createPool } from './pool';
 
 export interface Database {
@@ -14,30 +18,47 @@ export interface Database {
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
   dataDir: string;
-  embeddedPort: number;
+  /** Port of the embedded PostgreSQL; undefined = the one remembered in the data folder, else a free one. */
+  embeddedPort: number | undefined;
   poolSize: number;
   log: (message: string) => void;
+  /** Surprising but handled: a crashed database restarted, a leftover server stopped (defaults to log). */
+  warn?: (message: string) => void;
 }
 
 /**
  * Connect to DATABASE_URL, or start an embedded PostgreSQL whose data lives in
- * `<dataDir>/pg` and survives restarts.
+ * `<dataDir>/pg` and survives restarts (crashes included), supervised while the server runs.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const warn = options.warn ?? options.log;
+  const onIdleError = (e: Error) => warn(`database connection failed: ${e.message}`);
   if (options.databaseUrl) {
-    const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize, onIdleError: (e) => options.log(`idle database connection failed: ${e.message}`) });
+    const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize, onIdleError });
     return { pool, embedded: false, close: () => pool.end() };
   }
+  prepareDataFolder(options.dataDir, databaseUser());
+  const release = lockDataFolder(options.dataDir);
   const dataDir = join(options.dataDir, 'pg');
-  options.log(`DATABASE_URL not set: starting embedded PostgreSQL in ${dataDir} on port ${options.embeddedPort}`);
-  const db = await startEmbeddedPostgres({ dataDir, port: options.embeddedPort, persistent: true });
-  const pool = createPool({ connectionString: db.url, max: options.poolSize, onIdleError: (e) => options.log(`idle database connection failed: ${e.message}`) });
+  let db;
+  try {
+    // a postmaster left behind by a crash may still hold the remembered port
+    await clearLeftoverPostmaster(dataDir, warn);
+    const port = await embeddedPort(options.dataDir, options.embeddedPort);
+    options.log(`DATABASE_URL not set: starting embedded PostgreSQL in ${dataDir} on port ${port}`);
+    db = await startEmbeddedPostgres({ dataDir, port, persistent: true, log: warn });
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const pool = createPool({ connectionString: db.url, max: options.poolSize, onIdleError });
   return {
     pool,
     embedded: true,
     close: async () => {
       await pool.end().catch(() => undefined);
       await db.stop();
+      release();
     },
   };
 }

@@ -41,11 +41,15 @@ export function parseJsonPatch(body: unknown): Operation[] {
 
 /**
  * Apply operations to a copy of `resource`; the input is never modified, so a failing patch
- * changes nothing. A failed `test`, a path that does not exist or an index out of bounds → 422.
+ * changes nothing. A failed `test`, a path that does not exist, an index out of bounds, an
+ * operation on the resource itself or a result that is no resource → 422
+ * (https://hl7.org/fhir/R4/http.html#patch: a patch that cannot be applied is unprocessable).
  */
 export function applyJsonPatch(resource: Record<string, unknown>, operations: readonly Operation[]): Record<string, unknown> {
+  operations.forEach((op, i) => checkApplicable(op, i));
+  let result: unknown;
   try {
-    return applyOperations(resource, operations as Operation[], true, false).newDocument;
+    result = applyOperations(resource, operations as Operation[], true, false).newDocument;
   } catch (err) {
     if (err instanceof JsonPatchError) {
       const at = err.index === undefined ? '' : ` (operation ${err.index}: ${operations[err.index]?.op} ${operations[err.index]?.path})`;
@@ -56,5 +60,23 @@ export function applyJsonPatch(resource: Record<string, unknown>, operations: re
     if (err instanceof FhirError) throw err;
     // fast-json-patch refuses __proto__ / constructor paths with a TypeError.
     throw badRequest(`JSON Patch refused: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+    throw unprocessable([{ severity: 'error', code: 'processing', diagnostics: 'JSON Patch does not yield a resource (a JSON object)' }]);
+  }
+  return result as Record<string, unknown>;
+}
+
+/**
+ * Operations fast-json-patch would carry out on the document as a whole: `path` "" (the root)
+ * replaces or removes the resource itself (a PATCH is not a PUT; `remove ""` left null, which
+ * then failed as a TypeError, a 500), and a `move` whose `from` contains its `path` (RFC 6902
+ * §4.4 forbids it; from the root it built a circular document).
+ */
+function checkApplicable(op: Operation, index: number): void {
+  const refuse = (why: string) => unprocessable([{ severity: 'error', code: 'processing', diagnostics: `JSON Patch operation ${index} (${op.op} ${op.path}): ${why}` }]);
+  if (op.path === '' && op.op !== 'test') throw refuse('an operation on the whole resource (path "") is not a patch; patch its elements, or PUT the resource');
+  if (op.op === 'move' && (op.from === '' || op.path.startsWith(`${op.from}/`))) {
+    throw refuse(`'from' ${op.from === '' ? '"" (the resource itself)' : op.from} contains 'path'; an element cannot move into itself`);
   }
 }

@@ -1,6 +1,7 @@
 // https://hl7.org/fhir/R4/http.html#patch
 import type { Operation } from 'fast-json-patch';
-import { badRequest, unsupportedMediaType } from '../outcome';
+import { checkJsonInput } from '../json-input';
+import { badRequest, FhirError, unsupportedMediaType } from '../outcome';
 import { parseFhirPathPatch, type FhirPathPatchOperation } from './fhirpath-patch-operations';
 import { applyFhirPathPatch } from './fhirpath-patch';
 import { applyJsonPatch, parseJsonPatch } from './json-patch';
@@ -46,6 +47,9 @@ export function parsePatchResource(resource: unknown): PatchDocument {
     } catch {
       throw badRequest('A PATCH entry\'s Binary data is not base64-encoded JSON');
     }
+    // decoded here, so the request's own JSON check (http/content-type.ts) never saw it
+    const issue = checkJsonInput(body);
+    if (issue) throw new FhirError(400, [issue]);
     return { kind: 'json-patch', operations: parseJsonPatch(body) };
   }
   throw badRequest('A PATCH entry needs a resource: Parameters (FHIRPath Patch) or Binary (JSON Patch)');

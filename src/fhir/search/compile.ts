@@ -4,6 +4,7 @@ import { compileIncludes, type IncludeQuery } from './include-sql';
 import { handlerFor } from './params/handlers';
 import { decodeCursor, type Cursor } from './paging';
 import { SqlBuilder, type AccessFilter, type SqlQuery } from './sql-builder';
+import { PLANNED_CRITERIA } from './limits';
 
 /**
  * SearchRequest → parameterised SQL: ONE statement for the page of matches, one for the count,
@@ -88,7 +89,12 @@ export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, 
       `EXISTS (SELECT 1 FROM resource_compartment rc WHERE rc.rid = ${alias}.rid AND rc.compartment_type = ${b.bind(request.compartment.type)} AND rc.compartment_id = ${b.bind(request.compartment.id)})`,
     );
   }
-  for (const c of request.criteria) filters.push(criterionSql(c, alias, b, access));
+  // Past PLANNED_CRITERIA, a criterion is wrapped in a scalar subquery, which PostgreSQL never
+  // pulls up into the join problem: it runs as a per-row subplan, planned on its own (see limits.ts).
+  request.criteria.forEach((c, i) => {
+    const sql = criterionSql(c, alias, b, access);
+    filters.push(i < PLANNED_CRITERIA ? sql : `(SELECT ${sql})`);
+  });
   if (access) filters.push(`(${access(alias, b.bind)})`);
   return filters;
 }

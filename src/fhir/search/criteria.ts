@@ -6,6 +6,7 @@ import { dateParam, type DateValue } from './params/date';
 import { handlerFor } from './params/handlers';
 import { splitEscaped, unescapeValue, type ValueContext } from './params/types';
 import { definitionsByUrl, isIndexed } from './supported';
+import { MAX_CHAIN } from './limits';
 
 /**
  * One `name[:modifier]=value` query parameter → a Criterion, including chains
@@ -14,9 +15,6 @@ import { definitionsByUrl, isIndexed } from './supported';
  * Malformed values and bad modifiers throw 400 naming the parameter; an unknown parameter is
  * returned as `{ unknown }` for the caller to treat per `Prefer: handling`.
  */
-
-/** Chain links (dots) and nested `_has` allowed in one parameter. */
-export const MAX_CHAIN = 3;
 
 export type CriterionResult = Criterion | { unknown: string };
 

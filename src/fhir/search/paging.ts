@@ -1,3 +1,4 @@
+import { hasNul } from '../control-characters';
 import { badRequest } from '../outcome';
 import type { SortKey } from './ast';
 
@@ -48,7 +49,8 @@ export function decodeCursor(token: string, sort: readonly SortKey[]): Cursor {
     /^\d{1,19}$/.test(body.r) &&
     Array.isArray(body.k) &&
     body.k.length === sort.length &&
-    body.k.every((v) => v === null || typeof v === 'string');
+    // keys are values the database printed, so never U+0000 (which it could not even read back)
+    body.k.every((v) => v === null || (typeof v === 'string' && !hasNul(v)));
   if (!valid) throw badRequest('_page: malformed paging token', ['_page']);
   if (body.s !== sortSignature(sort)) throw badRequest('_page: the paging token belongs to another _sort', ['_page']);
   return { direction: body.d === 'n' ? 'next' : 'previous', keys: body.k, rid: body.r };

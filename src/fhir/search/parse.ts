@@ -1,11 +1,14 @@
 import type { DefinitionRegistry } from '../definitions/registry';
 import { codeOrdinals } from './code-ordinal';
 import type { Issue } from '../issue';
+import { controlCharacterIn, printable } from '../control-characters';
 import { badRequest, FhirError } from '../outcome';
 import type { IncludeSpec, SearchRequest, SortKey, Summary, Total } from './ast';
 import { commonParameter, parseCriterion } from './criteria';
 import { paramKey } from './param-key';
 import { isIndexed } from './supported';
+import { MAX_COUNT, MAX_SEARCH_PARAMETERS, MAX_VALUES_PER_PARAMETER } from './limits';
+import { splitEscaped } from './params/types';
 
 /**
  * Query parameters → SearchRequest (https://hl7.org/fhir/R4/search.html).
@@ -17,7 +20,6 @@ import { isIndexed } from './supported';
  */
 
 export const DEFAULT_COUNT = 20;
-export const MAX_COUNT = 1000;
 
 export interface ParseInput {
   /** The type in the URL; undefined for system search, where `_type` decides. */
@@ -43,6 +45,7 @@ const NOT_SUPPORTED = new Set(['_contained', '_containedType', '_text', '_conten
 
 export function parseSearch(input: ParseInput, options: ParseOptions): { request: SearchRequest; issues: Issue[] } {
   const { registry } = options;
+  checkInput(input.params);
   const issues: Issue[] = [];
   const reject = (diagnostics: string, name: string): void => {
     if (input.strict) throw new FhirError(400, [{ severity: 'error', code: 'not-supported', diagnostics, expression: [name] }]);
@@ -89,6 +92,28 @@ export function parseSearch(input: ParseInput, options: ParseOptions): { request
     else request.criteria.push(criterion);
   }
   return { request, issues };
+}
+
+/**
+ * Before anything else reads them: no control characters in names or values (criteria reach
+ * this parser from query strings, form bodies, If-None-Exist and bundle entry urls alike), and
+ * no more parameters or comma values than ./limits.ts allows.
+ */
+function checkInput(params: ParseInput['params']): void {
+  let counted = 0;
+  for (const [name, value] of params) {
+    const control = controlCharacterIn(name) ?? controlCharacterIn(value);
+    if (control) throw badRequest(`parameter '${printable(name)}' contains the control character ${control}`, [printable(name)]);
+    if (TRANSPORT.has(name)) continue;
+    if (++counted > MAX_SEARCH_PARAMETERS) {
+      throw new FhirError(400, [{ severity: 'error', code: 'too-costly', diagnostics: `A search may have at most ${MAX_SEARCH_PARAMETERS} parameters` }]);
+    }
+    if (value.includes(',') && splitEscaped(value, ',').length > MAX_VALUES_PER_PARAMETER) {
+      throw new FhirError(400, [
+        { severity: 'error', code: 'too-costly', diagnostics: `parameter '${name}' has more than ${MAX_VALUES_PER_PARAMETER} comma-separated values`, expression: [name] },
+      ]);
+    }
+  }
 }
 
 function searchTypes(input: ParseInput, registry: DefinitionRegistry): string[] {

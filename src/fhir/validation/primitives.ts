@@ -1,5 +1,6 @@
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import type { DefinitionRegistry } from '../definitions/registry';
+import { controlCharacterIn } from '../control-characters';
 
 /**
  * Checks for the R4 primitive types, built once from the primitive StructureDefinitions.
@@ -73,6 +74,10 @@ function compilePrimitive(sd: StructureDefinition): PrimitiveType {
     if (s.length === 0) return 'must not be an empty string (omit the element instead)';
     if (s.length > maxLength) return `longer than ${maxLength} characters`;
     if (code === 'base64Binary') return checkBase64(s);
+    // The regexes' XSD \S admits C0 controls; the string type does not (tab, CR and LF aside).
+    // https://hl7.org/fhir/R4/datatypes.html#string
+    const control = controlCharacterIn(s);
+    if (control) return `contains the control character ${control}, which FHIR strings may not hold`;
     if (regex && !regex.test(s)) return `'${clip(s)}' is not a valid ${code}`;
     if (calendar && !isCalendarDate(s)) return `'${clip(s)}' is not a real calendar date`;
     return undefined;

@@ -94,6 +94,50 @@ describe('PATCH (https://hl7.org/fhir/R4/http.html#patch)', () => {
       expect((await patch(p.id, [{ op: 'replace', path: '/active' }])).statusCode).toBe(400);
     });
 
+    it.each([
+      ['remove the root', [{ op: 'remove', path: '' }]],
+      ['replace the root with a number', [{ op: 'replace', path: '', value: 5 }]],
+      ['replace the root with null', [{ op: 'replace', path: '', value: null }]],
+      ['add at the root', [{ op: 'add', path: '', value: { resourceType: 'Patient' } }]],
+      ['move a list onto the root', [{ op: 'move', from: '/name', path: '' }]],
+      ['copy a list onto the root', [{ op: 'copy', from: '/name', path: '' }]],
+      ['move the root into a child', [{ op: 'move', from: '', path: '/name/0' }]],
+      ['move an element into itself', [{ op: 'move', from: '/name', path: '/name/0' }]],
+      ['remove the empty-named member /', [{ op: 'remove', path: '/' }]],
+      ['add beyond the end of a list', [{ op: 'add', path: '/name/5', value: { family: 'X' } }]],
+      ['remove beyond the end of a list', [{ op: 'remove', path: '/name/5' }]],
+      ['a failing test', [{ op: 'test', path: '/active', value: false }, { op: 'remove', path: '/name' }]],
+      ['a failing test of the root', [{ op: 'test', path: '', value: {} }]],
+    ])('answers 422 with an OperationOutcome and changes nothing for a patch that cannot apply: %s', async (_label, ops) => {
+      const p = await newPatient();
+      const res = await patch(p.id, ops);
+      expect(res.statusCode).toBe(422);
+      expect(res.json().resourceType).toBe('OperationOutcome');
+      expect(await versions(p.id)).toHaveLength(1);
+    });
+
+    it('answers 422 for a transaction PATCH entry that removes the root, and writes nothing', async () => {
+      const p = await newPatient();
+      const data = Buffer.from(JSON.stringify([{ op: 'remove', path: '' }])).toString('base64');
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/fhir',
+        headers: FHIR,
+        payload: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            { resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data }, request: { method: 'PATCH', url: `Patient/${p.id}` } },
+            { resource: { resourceType: 'Patient', id: `${p.id}x`, active: false }, request: { method: 'PUT', url: `Patient/${p.id}x` } },
+          ],
+        },
+      });
+      expect(res.json().issue[0].diagnostics).toContain('Entry 1 of 2');
+      expect(res.statusCode).toBe(422);
+      expect(await versions(p.id)).toHaveLength(1);
+      expect(await versions(`${p.id}x`)).toHaveLength(0);
+    });
+
     it('honours If-Match: 412 on a stale version, 200 on the current one', async () => {
       const p = await newPatient();
       const ops = [{ op: 'replace', path: '/active', value: false }];

@@ -95,6 +95,12 @@ describe('bad input gets a 4xx OperationOutcome and changes nothing', () => {
     }
   });
 
+  it('400 OperationOutcome for a path the router cannot decode (percent-encoding that is not UTF-8)', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/fhir/Patient/%E0%A4%A' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'invalid' }] });
+  });
+
   it('415 for an unsupported content type and 413 for a body over the limit', async () => {
     const xml = await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': 'application/fhir+xml' }, payload: '<Patient/>' });
     expect(xml.statusCode).toBe(415);

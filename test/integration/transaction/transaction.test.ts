@@ -176,6 +176,28 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
     expect(ok.json().entry[0].response.etag).toBe('W/"2"');
   });
 
+  it('fails as a whole with 400 naming the entry when a urn:uuid reference is no entry\'s fullUrl, and stores nothing', async () => {
+    const marker = randomUUID();
+    const patientUrl = `urn:uuid:${randomUUID()}`;
+    const nowhere = `urn:uuid:${randomUUID()}`;
+    const res = await send(
+      bundle([
+        post(patientUrl, { resourceType: 'Patient', name: [{ family: marker }] }),
+        post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: patientUrl } }),
+        post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: nowhere } }),
+      ]),
+    );
+    expect(res.statusCode).toBe(400);
+    const issue = res.json().issue[0];
+    expect(issue.diagnostics).toMatch(/^Entry 3 of 3 \(Bundle\.entry\[2\], POST Observation\)/);
+    expect(issue.diagnostics).toContain(nowhere);
+    expect(issue.expression).toEqual(['Bundle.entry[2]']);
+    const stored = await t.pool.query(`SELECT count(*)::int AS n FROM resource_version WHERE content LIKE $1`, [`%${marker}%`]);
+    expect(stored.rows[0].n).toBe(0);
+    const oid = await send(bundle([post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: 'urn:oid:1.2.3' } })]));
+    expect(oid.statusCode).toBe(400);
+  });
+
   it('refuses two entries that change the same resource', async () => {
     const id = `dup-${randomUUID()}`;
     const res = await send(bundle([put({ resourceType: 'Patient', id }), { request: { method: 'DELETE', url: `Patient/${id}` } }]));

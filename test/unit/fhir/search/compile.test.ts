@@ -4,6 +4,7 @@ import { compileSearch } from '../../../../src/fhir/search/compile';
 import { encodeCursor } from '../../../../src/fhir/search/paging';
 import { paramKey } from '../../../../src/fhir/search/param-key';
 import { parseSearch } from '../../../../src/fhir/search/parse';
+import { PLANNED_CRITERIA } from '../../../../src/fhir/search/limits';
 
 let registry: DefinitionRegistry;
 beforeAll(() => {
@@ -86,5 +87,15 @@ describe('compileSearch', () => {
     expect(compiled.match!.text).toContain('FROM search_token c1 JOIN search_quantity c2 ON c2.rid = c1.rid AND c2.grp = c1.grp');
     expect(compiled.match!.values).toContain(paramKey('Observation', 'component-code-value-quantity', '$0'));
     expect(compiled.match!.values).toContain(paramKey('Observation', 'component-code-value-quantity', '$1'));
+  });
+
+  it(`lets PostgreSQL plan the first ${PLANNED_CRITERIA} criteria as joins and fences the rest as per-row subplans`, () => {
+    // planning many pulled-up EXISTS grows much faster than linearly (see limits.ts)
+    const query = Array.from({ length: PLANNED_CRITERIA + 3 }, (_, i) => `name=n${i}`).join('&');
+    const text = compileSearch(request('Patient', query)).match!.text;
+    expect(text.match(/ AND EXISTS \(SELECT 1 FROM search_string/g)).toHaveLength(PLANNED_CRITERIA);
+    expect(text.match(/ AND \(SELECT EXISTS \(SELECT 1 FROM search_string x\d+ WHERE [^)]*\)\)\)/g)).toHaveLength(3);
+    const few = compileSearch(request('Patient', 'name=a&birthdate=2000')).match!.text;
+    expect(few).not.toContain('(SELECT EXISTS');
   });
 });

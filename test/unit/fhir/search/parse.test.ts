@@ -3,6 +3,7 @@ import type { DefinitionRegistry } from '../../../../src/fhir/definitions/regist
 import { FhirError } from '../../../../src/fhir/outcome';
 import { parseSearch } from '../../../../src/fhir/search/parse';
 import { paramKey } from '../../../../src/fhir/search/param-key';
+import { MAX_SEARCH_PARAMETERS, MAX_VALUES_PER_PARAMETER } from '../../../../src/fhir/search/limits';
 
 let registry: DefinitionRegistry;
 beforeAll(() => {
@@ -107,5 +108,55 @@ describe('parseSearch', () => {
   it('takes the types of a system search from _type', () => {
     expect(parse(undefined, '_type=Patient,Practitioner&name=x').request.types).toEqual(['Patient', 'Practitioner']);
     expect(status(() => parse(undefined, '_type=Nope'))).toBe(400);
+  });
+});
+
+describe('parseSearch refuses control characters', () => {
+  // Criteria reach the parser from If-None-Exist, bundle entry urls and form bodies too, where
+  // no HTTP hook sees them decoded; PostgreSQL cannot hold U+0000 in text.
+  it.each([
+    ['name', 'a\u0000'],
+    ['identifier', 'sys|\u0000'],
+    ['subject', 'Patient/\u0000'],
+    ['_has:Observation:patient:code', '\u0000'],
+    ['subject:Patient.name', '\u0007'],
+    ['_sort', 'name\u0000'],
+    ['na\u0000me', 'x'],
+  ])('%j=%j → 400 naming the parameter', (name, value) => {
+    expect(status(() => parseSearch({ resourceType: 'Observation', params: [[name, value]] }, { registry }))).toBe(400);
+    try {
+      parseSearch({ resourceType: 'Observation', params: [[name, value]] }, { registry });
+    } catch (err) {
+      expect((err as FhirError).issues[0].expression).toEqual([name.replace('\u0000', '\\u0000')]);
+    }
+  });
+});
+
+describe('parseSearch limits (limits.ts)', () => {
+  const repeated = (n: number, name = 'name', value = 'a') => Array.from({ length: n }, (_, i) => [name, `${value}${i}`] as [string, string]);
+  const run = (params: Array<[string, string]>) => parseSearch({ resourceType: 'Patient', params }, { registry });
+
+  it(`takes ${MAX_SEARCH_PARAMETERS} parameters and refuses one more with a 400 too-costly`, () => {
+    expect(run(repeated(MAX_SEARCH_PARAMETERS)).request.criteria).toHaveLength(MAX_SEARCH_PARAMETERS);
+    expect(status(() => run(repeated(MAX_SEARCH_PARAMETERS + 1)))).toBe(400);
+    try {
+      run(repeated(1000));
+    } catch (err) {
+      expect((err as FhirError).issues[0]).toMatchObject({ code: 'too-costly' });
+      expect((err as FhirError).issues[0].diagnostics).toContain(String(MAX_SEARCH_PARAMETERS));
+    }
+  });
+
+  it('does not count _format and _pretty', () => {
+    expect(run([...repeated(MAX_SEARCH_PARAMETERS), ['_format', 'json'], ['_pretty', 'true']]).request.criteria).toHaveLength(MAX_SEARCH_PARAMETERS);
+  });
+
+  it(`takes ${MAX_VALUES_PER_PARAMETER} comma values of one parameter and refuses one more, escaped commas aside`, () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`).join(',');
+    expect(run([['name', values(MAX_VALUES_PER_PARAMETER)]]).request.criteria[0]).toMatchObject({ values: expect.any(Array) });
+    expect(status(() => run([['name', values(MAX_VALUES_PER_PARAMETER + 1)]]))).toBe(400);
+    expect(status(() => run([['_id', values(MAX_VALUES_PER_PARAMETER + 1)]]))).toBe(400);
+    expect(status(() => run([['_sort', Array(MAX_VALUES_PER_PARAMETER + 1).fill('name').join(',')]]))).toBe(400);
+    expect(status(() => run([['name', Array(MAX_VALUES_PER_PARAMETER + 5).fill('a').join('\\,')]]))).toBeUndefined();
   });
 });
