@@ -5,6 +5,7 @@ import {
   differs,
   DIRECTORY_KEYS,
   HIDDEN_KEYS,
+  PATIENT_PATHS,
   outsiders,
   probersFor,
   patches,
@@ -16,6 +17,7 @@ import {
   versionsOf,
   type Answer,
   type Fixture,
+  type HiddenKey,
   type Probe,
 } from './tenants';
 
@@ -42,7 +44,7 @@ describe('cross-tenant probes: writes by id', () => {
     if (gone.status >= 300) throw new Error(`A could not delete its own Observation: ${gone.status} ${gone.body}`);
     f.labels.set(deleted, '<A:deletedObservation>');
     f.hiddenIdsOfA.add(deleted);
-    before = await versionsOf(f.t, [...protectedIds(f), deleted]);
+    before = await versionsOf(f.t, [...protectedIds(f), deleted, ...HIDDEN_KEYS.map((k) => f.b.ids[k])]);
   });
   afterAll(async () => {
     console.log(`tenant-probes-write: ${count} probes`);
@@ -92,6 +94,57 @@ describe('cross-tenant probes: writes by id', () => {
     count += probes.length;
     report('write', probes.length, await runProbes(probes, 8));
   }, 180_000);
+
+  it('writes pointing B\'s data (or anyone\'s) into A\'s compartment answer like pointing at a patient that does not exist', async () => {
+    const b = f.b;
+    const probes: Probe[] = [];
+    const set = (resource: Record<string, unknown>, pointer: string, value: string) => {
+      const copy = JSON.parse(JSON.stringify(resource)) as Record<string, unknown>;
+      const parts = pointer.split('/').slice(1);
+      let node = copy as Record<string, unknown>;
+      for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+      node[parts[parts.length - 1]] = value;
+      return copy;
+    };
+    for (const [key, path] of Object.entries(PATIENT_PATHS) as Array<[HiddenKey, NonNullable<(typeof PATIENT_PATHS)[HiddenKey]>]>) {
+      if (key === 'observationByCitizen') continue;
+      const type = f.a.types[key];
+      const intoObservation = key === 'provenance' || key === 'binary';
+      const hidden = intoObservation ? f.a.ids.observation : f.a.ids.patient;
+      const ref = (x: string) => (intoObservation ? `Observation/${x}` : `Patient/${x}`);
+      const fresh = { ...(f.b.resources[key] as unknown as Record<string, unknown>), id: undefined, meta: undefined, identifier: undefined };
+      for (const p of [...outsiders(f).filter((o) => o.writes), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }]) {
+        const at = `${p.name}: ${type} pointing at ${intoObservation ? 'A.observation' : 'A.patient'}`;
+        probes.push(pair(`${at}: POST`, hidden, (x) => call(f.t, p.token, 'POST', `/fhir/${type}`, set(fresh, path.pointer, ref(x)))));
+        probes.push(pair(`${at}: POST If-None-Exist`, hidden, (x) => call(f.t, p.token, 'POST', `/fhir/${type}`, set(fresh, path.pointer, ref(x)), { 'if-none-exist': `_id=${randomUUID()}` })));
+        probes.push(
+          pair(`${at}: transaction POST`, hidden, (x) =>
+            call(f.t, p.token, 'POST', '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: type }, resource: set(fresh, path.pointer, ref(x)) }] })),
+        );
+        probes.push(
+          pair(`${at}: batch POST`, hidden, async (x) => {
+            const res = await call(f.t, p.token, 'POST', '/fhir', { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'POST', url: type }, resource: set(fresh, path.pointer, ref(x)) }] });
+            const entry = res.json().entry?.[0];
+            return { ...res, status: Number(String(entry?.response?.status ?? res.status).slice(0, 3)), body: JSON.stringify(entry ?? res.json()) };
+          }),
+        );
+        // B's own resource pulled over to A's patient
+        if (p.name.startsWith('B.')) {
+          const mine = { ...(f.b.resources[key] as unknown as Record<string, unknown>), meta: undefined };
+          probes.push(pair(`${at}: PUT B's own ${type}`, hidden, (x) => call(f.t, p.token, 'PUT', `/fhir/${type}/${b.ids[key]}`, set(mine, path.pointer, ref(x)))));
+          probes.push(pair(`${at}: PATCH B's own ${type} (JSON Patch)`, hidden, (x) => call(f.t, p.token, 'PATCH', `/fhir/${type}/${b.ids[key]}`, [{ op: 'replace', path: path.pointer, value: ref(x) }], { 'content-type': 'application/json-patch+json' })));
+          if (key === 'observation') {
+            probes.push(
+              pair(`${at}: PATCH B's own Observation adding performer`, hidden, (x) =>
+                call(f.t, p.token, 'PATCH', `/fhir/Observation/${b.ids.observation}`, [{ op: 'add', path: '/performer', value: [{ reference: ref(x) }] }], { 'content-type': 'application/json-patch+json' })),
+            );
+          }
+        }
+      }
+    }
+    count += probes.length;
+    report('pointing into A', probes.length, await runProbes(probes, 6));
+  }, 120_000);
 
   it('A\'s deleted Observation answers every outsider like one that never existed', async () => {
     const probes: Probe[] = [];
@@ -197,6 +250,6 @@ describe('cross-tenant probes: writes by id', () => {
   }, 120_000);
 
   it('nothing of A\'s changed (versions straight from the database)', async () => {
-    expect(await versionsOf(f.t, [...protectedIds(f), deleted])).toEqual(before);
+    expect(await versionsOf(f.t, [...protectedIds(f), deleted, ...HIDDEN_KEYS.map((k) => f.b.ids[k])])).toEqual(before);
   });
 });
