@@ -191,6 +191,7 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
       probes.push(expectStatus(`${c.name}: PUT Organization/{A} partOf B`, [403], () => call(f.t, c.token, 'PUT', `/fhir/Organization/${a.org}`, { ...org, partOf: { reference: `Organization/${f.b.org}` } })));
       if (c.name !== 'A.system') probes.push(expectStatus(`${c.name}: PUT Organization/{A} renamed`, [403], () => call(f.t, c.token, 'PUT', `/fhir/Organization/${a.org}`, { ...org, name: `Renamed by ${c.name}` })));
     }
+    probes.push(expectStatus('operator: PUT Organization/{A} renamed (positive)', [200], () => call(f.t, f.operatorToken, 'PUT', `/fhir/Organization/${a.org}`, { ...org, name: `${(org as { name?: string }).name} (renamed by the operator)` })));
     probes.push(
       expectStatus('operator: DELETE an Organization it created (positive)', [200, 204], async () => {
         const made = await call(f.t, f.operatorToken, 'POST', '/fhir/Organization', { resourceType: 'Organization', name: 'Short-lived' });
@@ -269,6 +270,8 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
         return call(f.t, a.tokens.clinician, 'PUT', `/fhir/CareTeam/${made.json().id}`, { ...made.json(), name: 'Not mine' });
       }),
     );
+    probes.push(expectStatus('A.clinician: PUT its own care team renamed (positive)', [200], () => call(f.t, a.tokens.clinician, 'PUT', `/fhir/CareTeam/${a.ids.careTeam}`, { ...teamA, name: 'KOL-team A (renamed by its clinician)' })));
+    probes.push(expectStatus('A.clinician: PUT an episode of its care team (positive)', [200], () => call(f.t, a.tokens.clinician, 'PUT', `/fhir/EpisodeOfCare/${a.ids.episode}`, { ...episodeA, period: { start: '2026-03-01', end: '2027-03-01' } })));
     probes.push(
       expectStatus('A.system: POST and PUT an EpisodeOfCare for its own patient (positive)', [200], async () => {
         const made = await call(f.t, a.tokens.system, 'POST', '/fhir/EpisodeOfCare', episode(a.ids.patient, a.org, a.ids.careTeam));
