@@ -13,7 +13,7 @@ import {
   type Fixture,
   type Probe,
 } from './tenants';
-import { requestToken } from '../auth/vendor-app';
+import { registerVendorApp, requestToken } from '../auth/vendor-app';
 
 /**
  * Issue 12, ownership and grant rules, generated over client kinds: definitional resources change
@@ -328,6 +328,26 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
       expectStatus('B.clinician app: token in A\'s care team', [400], () =>
         requestToken(f.t, f.b.apps.clinician, 'user/*.rs', { claims: { practitioner: `Practitioner/${a.ids.practitioner}`, care_team: `CareTeam/${a.ids.careTeam}` } }).then(toAnswer)),
     );
+    // a clinician token that names A's patient as its context (with patient/ scopes) still reaches only its care team's patients
+    const patientScoped = await registerVendorApp(f.t, { kind: 'clinician', organization: `Organization/${f.b.org}`, scopes: ['patient/*.cruds', 'user/*.cruds'] });
+    const withContext = await requestToken(f.t, patientScoped, 'patient/*.cruds', {
+      claims: { practitioner: `Practitioner/${f.b.ids.practitioner}`, care_team: `CareTeam/${f.b.ids.careTeam}`, patient: `Patient/${a.ids.patient}` },
+    });
+    if (withContext.statusCode === 200) {
+      const token = withContext.json().access_token as string;
+      for (const key of HIDDEN_KEYS) {
+        probes.push(expectStatus(`B clinician with patient context A: GET A.${key}`, [403, 404], () => call(f.t, token, 'GET', `/fhir/${a.types[key]}/${a.ids[key]}`)));
+      }
+      probes.push(expectStatus('B clinician with patient context A: GET Patient/{A}/$everything', [403, 404], () => call(f.t, token, 'GET', `/fhir/Patient/${a.ids.patient}/$everything`)));
+      probes.push({
+        name: 'B clinician with patient context A: GET Observation?subject=Patient/{A} finds nothing',
+        run: async () => {
+          const res = await call(f.t, token, 'GET', `/fhir/Observation?subject=Patient/${a.ids.patient}`);
+          return res.status !== 200 || !(res.json().entry ?? []).some((e: { resource: { id: string } }) => f.hiddenIdsOfA.has(e.resource.id)) ? undefined : `found A's Observations`;
+        },
+      });
+      probes.push(expectStatus('B clinician with patient context A: POST Observation for A\'s patient', [403, 404], () => call(f.t, token, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), id: undefined, identifier: undefined })));
+    }
     count += probes.length;
     report('reach', probes.length, await runProbes(probes, 1));
   });
