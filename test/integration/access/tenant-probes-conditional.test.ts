@@ -42,11 +42,12 @@ describe('cross-tenant probes: conditional writes', () => {
   });
 
   /** Criteria matching A's resource vs criteria matching nothing: the same answer, modulo ids, and no trace of A. */
-  const pair = (name: string, hidden: string, missing: string, build: (criteria: string) => Promise<Answer>, criteria: (v: string) => string): Probe => ({
+  const pair = (name: string, hidden: string, missing: string, build: (criteria: string) => Promise<Answer>, criteria: (v: string) => string, want?: number): Probe => ({
     name,
     run: async () => {
       const h = await build(criteria(hidden));
       const m = await build(criteria(missing));
+      if (want !== undefined && h.status !== want) return `expected ${want}, got ${h.status} ${h.body.slice(0, 200)}`;
       // the criteria echoed back (self link, diagnostics) are the caller's own input, not a leak
       const found = leaks(f, h.body.split(hidden).join(''));
       if (found.length) return `answered ${h.status} with A's ${found.join(', ')}: ${h.body.slice(0, 200)}`;
@@ -72,14 +73,15 @@ describe('cross-tenant probes: conditional writes', () => {
         for (const c of criteria) {
           const at = `${p.name} → A.${key}`;
           const q = `${type}?${c.name === '_id' ? '_id' : 'identifier'}=…`;
-          const probe = (name: string, build: (query: string) => Promise<Answer>) => probes.push(pair(`${at}: ${name} [${c.name}]`, c.hidden, c.missing, build, c.query));
-          probe(`PUT ${q} moved to B`, (query) => call(f.t, p.token, 'PUT', `/fhir/${type}?${query}`, moved));
+          const probe = (name: string, build: (query: string) => Promise<Answer>, want?: number) => probes.push(pair(`${at}: ${name} [${c.name}]`, c.hidden, c.missing, build, c.query, want));
+          // no match for B: B's system client creates a new resource of its own (201), A's stays as it was
+          probe(`PUT ${q} moved to B`, (query) => call(f.t, p.token, 'PUT', `/fhir/${type}?${query}`, moved), p.name === 'B.system' ? 201 : undefined);
           probe(`PUT ${q} If-Match W/"1"`, (query) => call(f.t, p.token, 'PUT', `/fhir/${type}?${query}`, moved, { 'if-match': 'W/"1"' }));
           for (const patch of patches(f, key)) {
             probe(`PATCH ${q} ${patch.name}`, (query) => call(f.t, p.token, 'PATCH', `/fhir/${type}?${query}`, patch.body, { 'content-type': patch.contentType }));
           }
           probe(`DELETE ${q}`, (query) => call(f.t, p.token, 'DELETE', `/fhir/${type}?${query}`));
-          probe(`POST ${type} If-None-Exist: ${c.name}`, (query) => call(f.t, p.token, 'POST', `/fhir/${type}`, moved, { 'if-none-exist': query }));
+          probe(`POST ${type} If-None-Exist: ${c.name}`, (query) => call(f.t, p.token, 'POST', `/fhir/${type}`, moved, { 'if-none-exist': query }), p.name === 'B.system' ? 201 : undefined);
           probe(`GET ${q}`, (query) => call(f.t, p.token, 'GET', `/fhir/${type}?${query}`));
         }
       }
