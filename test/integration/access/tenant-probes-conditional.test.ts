@@ -82,6 +82,11 @@ describe('cross-tenant probes: conditional writes', () => {
           }
           probe(`DELETE ${q}`, (query) => call(f.t, p.token, 'DELETE', `/fhir/${type}?${query}`));
           probe(`POST ${type} If-None-Exist: ${c.name}`, (query) => call(f.t, p.token, 'POST', `/fhir/${type}`, moved, { 'if-none-exist': query }), p.name === 'B.system' ? 201 : undefined);
+          // the minimal and OperationOutcome representations take other code paths (Location, ETag without a body)
+          for (const prefer of ['return=minimal', 'return=OperationOutcome']) {
+            probe(`POST ${type} If-None-Exist: ${c.name}, Prefer ${prefer}`, (query) => call(f.t, p.token, 'POST', `/fhir/${type}`, moved, { 'if-none-exist': query, prefer }));
+            probe(`PUT ${q} moved to B, Prefer ${prefer}`, (query) => call(f.t, p.token, 'PUT', `/fhir/${type}?${query}`, moved, { prefer }));
+          }
           probe(`GET ${q}`, (query) => call(f.t, p.token, 'GET', `/fhir/${type}?${query}`));
         }
       }

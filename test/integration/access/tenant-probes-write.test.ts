@@ -33,6 +33,8 @@ describe('cross-tenant probes: writes by id', () => {
   let f: Fixture;
   let before: Record<string, string>;
   let deleted = '';
+  let registered = '';
+  let deletedPatient = '';
   let count = 0;
 
   beforeAll(async () => {
@@ -44,7 +46,16 @@ describe('cross-tenant probes: writes by id', () => {
     if (gone.status >= 300) throw new Error(`A could not delete its own Observation: ${gone.status} ${gone.body}`);
     f.labels.set(deleted, '<A:deletedObservation>');
     f.hiddenIdsOfA.add(deleted);
-    before = await versionsOf(f.t, [...protectedIds(f), deleted, ...HIDDEN_KEYS.map((k) => f.b.ids[k])]);
+    // A Patient A's system client registered (no episode yet: reached by A's system client alone), and one it registered and deleted
+    registered = (await call(f.t, f.a.tokens.system, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: `Registered-${randomUUID().slice(0, 8)}` }], gender: 'male' })).json().id;
+    deletedPatient = (await call(f.t, f.a.tokens.system, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: `Gone-${randomUUID().slice(0, 8)}` }], gender: 'male' })).json().id;
+    const gonePatient = await call(f.t, f.a.tokens.system, 'DELETE', `/fhir/Patient/${deletedPatient}`);
+    if (gonePatient.status >= 300) throw new Error(`A could not delete the Patient it registered: ${gonePatient.status} ${gonePatient.body}`);
+    for (const [id, label] of [[registered, '<A:registeredPatient>'], [deletedPatient, '<A:deletedPatient>']]) {
+      f.labels.set(id, label);
+      f.hiddenIdsOfA.add(id);
+    }
+    before = await versionsOf(f.t, [...protectedIds(f), deleted, registered, deletedPatient, ...HIDDEN_KEYS.map((k) => f.b.ids[k])]);
   });
   afterAll(async () => {
     console.log(`tenant-probes-write: ${count} probes`);
@@ -165,6 +176,27 @@ describe('cross-tenant probes: writes by id', () => {
     report('deleted', probes.length, await runProbes(probes, 8));
   }, 120_000);
 
+  it('Patients A registered (one live without an episode, one deleted) answer every outsider like ids that never existed', async () => {
+    const probes: Probe[] = [];
+    const others = [...outsiders(f), { name: 'A.clinician', token: f.a.tokens.clinician, writes: true }, { name: 'A.citizen', token: f.a.tokens.citizen, writes: true }];
+    for (const [label, id] of [['registeredPatient', registered], ['deletedPatient', deletedPatient]] as const) {
+      for (const p of others) {
+        const at = `${p.name} → A.${label}`;
+        const [notFound, nothingChanged] = p.writes ? [404, 200] : [403, 403];
+        probes.push(pair(`${at}: GET Patient/{id}`, id, (x) => call(f.t, p.token, 'GET', `/fhir/Patient/${x}`), p.name === 'B.narrow' ? 403 : 404));
+        probes.push(pair(`${at}: GET Patient/{id}/_history/1`, id, (x) => call(f.t, p.token, 'GET', `/fhir/Patient/${x}/_history/1`), p.name === 'B.narrow' ? 403 : 404));
+        probes.push(pair(`${at}: GET Patient/{id}/_history`, id, (x) => call(f.t, p.token, 'GET', `/fhir/Patient/${x}/_history`), p.name === 'B.narrow' ? 403 : 404));
+        probes.push(pair(`${at}: PATCH Patient/{id}`, id, (x) => call(f.t, p.token, 'PATCH', `/fhir/Patient/${x}`, [{ op: 'add', path: '/active', value: false }], { 'content-type': 'application/json-patch+json' }), notFound));
+        probes.push(pair(`${at}: PUT Patient/{id}`, id, (x) => call(f.t, p.token, 'PUT', `/fhir/Patient/${x}`, { resourceType: 'Patient', id: x, name: [{ family: 'Taken' }] })));
+        probes.push(pair(`${at}: DELETE Patient/{id}`, id, (x) => call(f.t, p.token, 'DELETE', `/fhir/Patient/${x}`), nothingChanged));
+        probes.push(pair(`${at}: GET Patient/{id}/$everything`, id, (x) => call(f.t, p.token, 'GET', `/fhir/Patient/${x}/$everything`)));
+        probes.push(pair(`${at}: POST Observation for Patient/{id}`, id, (x) => call(f.t, p.token, 'POST', '/fhir/Observation', { resourceType: 'Observation', status: 'final', code: { text: 'SpO2' }, subject: { reference: `Patient/${x}` } })));
+      }
+    }
+    count += probes.length;
+    report('registered patient', probes.length, await runProbes(probes, 6));
+  }, 120_000);
+
   it('A\'s directory entries (visible to B) are refused to every outsider', async () => {
     const probes: Probe[] = [];
     for (const key of DIRECTORY_KEYS) {
@@ -250,6 +282,6 @@ describe('cross-tenant probes: writes by id', () => {
   }, 120_000);
 
   it('nothing of A\'s changed (versions straight from the database)', async () => {
-    expect(await versionsOf(f.t, [...protectedIds(f), deleted, ...HIDDEN_KEYS.map((k) => f.b.ids[k])])).toEqual(before);
+    expect(await versionsOf(f.t, [...protectedIds(f), deleted, registered, deletedPatient, ...HIDDEN_KEYS.map((k) => f.b.ids[k])])).toEqual(before);
   });
 });
