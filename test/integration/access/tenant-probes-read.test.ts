@@ -34,11 +34,40 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
   let since: string;
   let before: Record<string, string>;
   let count = 0;
+  /** More of A's hidden resources, made in beforeAll: a Binary and Provenances pointing at a version of A's Observation. */
+  const extras: Array<{ label: string; type: string; id: string }> = [];
 
   beforeAll(async () => {
     since = new Date(Date.now() - 1000).toISOString();
     f = await buildFixture();
-    before = await versionsOf(f.t, protectedIds(f));
+    // Provenances that point at a version of A's Observation: one A writes, one the server writes when A marks a measurement entered-in-error
+    const a = f.a;
+    const versioned = await call(f.t, a.tokens.system, 'POST', '/fhir/Provenance', {
+      resourceType: 'Provenance',
+      target: [{ reference: `Observation/${a.ids.observation}/_history/1` }],
+      recorded: '2026-05-01T09:00:00Z',
+      agent: [{ who: { reference: `Organization/${a.org}` } }],
+    });
+    const versionedBinary = await call(f.t, a.tokens.system, 'POST', '/fhir/Binary', {
+      resourceType: 'Binary',
+      contentType: 'text/plain',
+      securityContext: { reference: `Observation/${a.ids.observation}/_history/1` },
+      data: Buffer.from('versioned context').toString('base64'),
+    });
+    extras.push({ label: 'versionedBinary', type: 'Binary', id: versionedBinary.json().id });
+    const invalid = await call(f.t, a.tokens.system, 'POST', '/fhir/Observation', { ...f.a.resources.observation, id: undefined, meta: undefined, identifier: undefined });
+    const marked = await call(f.t, a.tokens.system, 'PATCH', `/fhir/Observation/${invalid.json().id}`, [{ op: 'replace', path: '/status', value: 'entered-in-error' }], { 'content-type': 'application/json-patch+json' });
+    const made = await call(f.t, a.tokens.system, 'GET', `/fhir/Provenance?target=Observation/${invalid.json().id}`);
+    if (versioned.status !== 201 || marked.status !== 200) f.seedProblems.push(`versioned Provenance ${versioned.status}, entered-in-error ${marked.status} ${marked.body.slice(0, 200)}`);
+    extras.push({ label: 'versionedProvenance', type: 'Provenance', id: versioned.json().id });
+    extras.push({ label: 'enteredInErrorObservation', type: 'Observation', id: invalid.json().id });
+    for (const e of made.json().entry ?? []) extras.push({ label: 'serverProvenance', type: 'Provenance', id: e.resource.id });
+    if (!extras.some((e) => e.label === 'serverProvenance')) f.seedProblems.push('marking an Observation entered-in-error made no Provenance A can find');
+    for (const e of extras) {
+      f.labels.set(e.id, `<A:${e.label}>`);
+      f.hiddenIdsOfA.add(e.id);
+    }
+    before = await versionsOf(f.t, [...protectedIds(f), ...extras.map((e) => e.id)]);
   });
   afterAll(async () => {
     console.log(`tenant-probes-read: ${count} probes`);
@@ -138,6 +167,19 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
         }
         probes.push(searchProbe(`${at}: GET ${type}?_id={id}&_total=accurate`, p.token, () => get(p.token, `/fhir/${type}?_id=${id}&_total=accurate`)));
       }
+    }
+    for (const e of extras) {
+      for (const p of [...outsiders(f), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }]) {
+        const at = `${p.name} → A.${e.label}`;
+        const notFound = p.name === 'B.narrow' && e.type !== 'Observation' ? 403 : 404;
+        probes.push(pair(`${at}: GET ${e.type}/{id}`, p.token, e.id, (x) => get(p.token, `/fhir/${e.type}/${x}`), notFound));
+        probes.push(pair(`${at}: GET ${e.type}/{id}/_history`, p.token, e.id, (x) => get(p.token, `/fhir/${e.type}/${x}/_history`), notFound));
+        probes.push(pair(`${at}: GET ${e.type}?_id={id}`, p.token, e.id, (x) => get(p.token, `/fhir/${e.type}?_id=${x}&_total=accurate`), false));
+      }
+    }
+    for (const p of [...outsiders(f), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }]) {
+      probes.push(searchProbe(`${p.name}: GET Provenance?target=Observation/{A} (versioned targets too)`, p.token, () => get(p.token, `/fhir/Provenance?target=Observation/${f.a.ids.observation}&_total=accurate`)));
+      probes.push(searchProbe(`${p.name}: GET Binary?_id={versioned securityContext}`, p.token, () => get(p.token, `/fhir/Binary?_id=${extras.map((e) => e.id).join(',')}&_total=accurate`)));
     }
     count += probes.length;
     report('read', probes.length, await runProbes(probes));
@@ -395,6 +437,11 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       probes.push(expect200(`A.system vreads A.${key}`, a.tokens.system, `${url}/_history/1`));
     }
     probes.push(expect200('A.narrow reads A.observation', a.tokens.narrow, `/fhir/Observation/${a.ids.observation}`));
+    for (const e of extras) {
+      for (const [name, token] of [['A.system', a.tokens.system], ['A.clinician', a.tokens.clinician], ['A.citizen', a.tokens.citizen]] as const) {
+        probes.push(expect200(`${name} reads A.${e.label}`, token, `/fhir/${e.type}/${e.id}`));
+      }
+    }
     // (the server has no conditional read: If-None-Match is ignored, so A's own read answers 200 — the probes above only compare)
     probes.push(expect200('A.system: HEAD Observation/{A}', a.tokens.system, `/fhir/Observation/${a.ids.observation}`));
     for (const p of [...outsiders(f), { name: 'A.citizen', token: a.tokens.citizen }]) {
@@ -408,11 +455,11 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       }
     }
     probes.push({
-      name: 'A.system finds both of A\'s Observations with their subject',
+      name: 'A.system finds all of A\'s Observations with their subject',
       run: async () => {
         const res = await get(a.tokens.system, `/fhir/Observation?subject=Patient/${a.ids.patient}&_include=Observation:subject`);
         const found = (res.json().entry ?? []).map((e: { resource: { id: string } }) => e.resource.id).sort();
-        const want = [a.ids.observation, a.ids.observationByCitizen, a.ids.patient].sort();
+        const want = [a.ids.observation, a.ids.observationByCitizen, a.ids.patient, ...extras.filter((e) => e.type === 'Observation').map((e) => e.id)].sort();
         return JSON.stringify(found) === JSON.stringify(want) ? undefined : `found ${found.length}: ${JSON.stringify(found)}`;
       },
     });
@@ -469,6 +516,6 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
   }, 120_000);
 
   it('nothing of A\'s changed (versions straight from the database)', async () => {
-    expect(await versionsOf(f.t, protectedIds(f))).toEqual(before);
+    expect(await versionsOf(f.t, [...protectedIds(f), ...extras.map((e) => e.id)])).toEqual(before);
   });
 });
