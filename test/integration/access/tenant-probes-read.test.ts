@@ -55,6 +55,19 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       data: Buffer.from('versioned context').toString('base64'),
     });
     extras.push({ label: 'versionedBinary', type: 'Binary', id: versionedBinary.json().id });
+    for (const [label, context] of [['binaryOfPatient', `Patient/${a.ids.patient}`], ['binaryOfTask', `Task/${a.ids.task}`], ['binaryOfEpisode', `EpisodeOfCare/${a.ids.episode}`]]) {
+      const made = await call(f.t, a.tokens.system, 'POST', '/fhir/Binary', { resourceType: 'Binary', contentType: 'text/plain', securityContext: { reference: context }, data: Buffer.from(label).toString('base64') });
+      if (made.status !== 201) f.seedProblems.push(`${label}: ${made.status} ${made.body.slice(0, 200)}`);
+      else extras.push({ label, type: 'Binary', id: made.json().id });
+    }
+    const twoTargets = await call(f.t, a.tokens.system, 'POST', '/fhir/Provenance', {
+      resourceType: 'Provenance',
+      target: [{ reference: `Task/${a.ids.task}` }, { reference: `Observation/${a.ids.observationByCitizen}` }],
+      recorded: '2026-05-01T09:30:00Z',
+      agent: [{ who: { reference: `Organization/${a.org}` } }],
+    });
+    if (twoTargets.status !== 201) f.seedProblems.push(`Provenance with two targets: ${twoTargets.status} ${twoTargets.body.slice(0, 200)}`);
+    else extras.push({ label: 'provenanceOfTwoTargets', type: 'Provenance', id: twoTargets.json().id });
     const invalid = await call(f.t, a.tokens.system, 'POST', '/fhir/Observation', { ...f.a.resources.observation, id: undefined, meta: undefined, identifier: undefined });
     const marked = await call(f.t, a.tokens.system, 'PATCH', `/fhir/Observation/${invalid.json().id}`, [{ op: 'replace', path: '/status', value: 'entered-in-error' }], { 'content-type': 'application/json-patch+json' });
     const made = await call(f.t, a.tokens.system, 'GET', `/fhir/Provenance?target=Observation/${invalid.json().id}`);

@@ -157,6 +157,40 @@ describe('cross-tenant probes: writes by id', () => {
     report('pointing into A', probes.length, await runProbes(probes, 6));
   }, 120_000);
 
+  it('pointers with several targets or other target types answer like pointers at nothing', async () => {
+    const a = f.a;
+    const b = f.b;
+    const probes: Probe[] = [];
+    const shapes: Array<{ name: string; hidden: string; body: (x: string) => object }> = [
+      {
+        name: 'Provenance targeting B\'s Observation and A\'s',
+        hidden: a.ids.observation,
+        body: (x) => ({ resourceType: 'Provenance', target: [{ reference: `Observation/${b.ids.observation}` }, { reference: `Observation/${x}` }], recorded: '2026-05-02T08:00:00Z', agent: [{ who: { reference: `Organization/${b.org}` } }] }),
+      },
+      {
+        name: 'Provenance targeting A\'s Observation version 1',
+        hidden: a.ids.observation,
+        body: (x) => ({ resourceType: 'Provenance', target: [{ reference: `Observation/${x}/_history/1` }], recorded: '2026-05-02T08:00:00Z', agent: [{ who: { reference: `Organization/${b.org}` } }] }),
+      },
+      { name: 'Binary with securityContext A\'s Patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Binary', contentType: 'text/plain', data: 'AAAA', securityContext: { reference: `Patient/${x}` } }) },
+      { name: 'Binary with securityContext A\'s Task', hidden: a.ids.task, body: (x) => ({ resourceType: 'Binary', contentType: 'text/plain', data: 'AAAA', securityContext: { reference: `Task/${x}` } }) },
+      { name: 'Binary with securityContext A\'s Observation version 1', hidden: a.ids.observation, body: (x) => ({ resourceType: 'Binary', contentType: 'text/plain', data: 'AAAA', securityContext: { reference: `Observation/${x}/_history/1` } }) },
+      { name: 'Device of A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Device', patient: { reference: `Patient/${x}` } }) },
+    ];
+    for (const p of [...outsiders(f).filter((o) => o.writes), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }]) {
+      for (const shape of shapes) {
+        const type = (shape.body('x') as { resourceType: string }).resourceType;
+        probes.push(pair(`${p.name}: POST ${shape.name}`, shape.hidden, (x) => call(f.t, p.token, 'POST', `/fhir/${type}`, shape.body(x))));
+        probes.push(
+          pair(`${p.name}: transaction POST ${shape.name}`, shape.hidden, (x) =>
+            call(f.t, p.token, 'POST', '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: type }, resource: shape.body(x) }] })),
+        );
+      }
+    }
+    count += probes.length;
+    report('pointer', probes.length, await runProbes(probes, 6));
+  }, 120_000);
+
   it('A\'s deleted Observation answers every outsider like one that never existed', async () => {
     const probes: Probe[] = [];
     const moved = retarget(f, 'observation');
