@@ -55,7 +55,12 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       data: Buffer.from('versioned context').toString('base64'),
     });
     extras.push({ label: 'versionedBinary', type: 'Binary', id: versionedBinary.json().id });
-    for (const [label, context] of [['binaryOfPatient', `Patient/${a.ids.patient}`], ['binaryOfTask', `Task/${a.ids.task}`], ['binaryOfEpisode', `EpisodeOfCare/${a.ids.episode}`]]) {
+    for (const [label, context] of [
+      ['binaryOfPatient', `Patient/${a.ids.patient}`],
+      ['binaryOfTask', `Task/${a.ids.task}`],
+      ['binaryOfEpisode', `EpisodeOfCare/${a.ids.episode}`],
+      ['binaryOfAbsolutePatient', `http://kolibri.test/fhir/Patient/${a.ids.patient}`],
+    ]) {
       const made = await call(f.t, a.tokens.system, 'POST', '/fhir/Binary', { resourceType: 'Binary', contentType: 'text/plain', securityContext: { reference: context }, data: Buffer.from(label).toString('base64') });
       if (made.status !== 201) f.seedProblems.push(`${label}: ${made.status} ${made.body.slice(0, 200)}`);
       else extras.push({ label, type: 'Binary', id: made.json().id });
@@ -66,6 +71,14 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       recorded: '2026-05-01T09:30:00Z',
       agent: [{ who: { reference: `Organization/${a.org}` } }],
     });
+    const absolute = await call(f.t, a.tokens.system, 'POST', '/fhir/Provenance', {
+      resourceType: 'Provenance',
+      target: [{ reference: `http://kolibri.test/fhir/Observation/${a.ids.observation}` }],
+      recorded: '2026-05-01T09:40:00Z',
+      agent: [{ who: { reference: `Organization/${a.org}` } }],
+    });
+    if (absolute.status !== 201) f.seedProblems.push(`Provenance with an absolute target: ${absolute.status} ${absolute.body.slice(0, 200)}`);
+    else extras.push({ label: 'provenanceOfAbsoluteTarget', type: 'Provenance', id: absolute.json().id });
     if (twoTargets.status !== 201) f.seedProblems.push(`Provenance with two targets: ${twoTargets.status} ${twoTargets.body.slice(0, 200)}`);
     else extras.push({ label: 'provenanceOfTwoTargets', type: 'Provenance', id: twoTargets.json().id });
     const invalid = await call(f.t, a.tokens.system, 'POST', '/fhir/Observation', { ...f.a.resources.observation, id: undefined, meta: undefined, identifier: undefined });

@@ -176,6 +176,21 @@ describe('cross-tenant probes: writes by id', () => {
       { name: 'Binary with securityContext A\'s Task', hidden: a.ids.task, body: (x) => ({ resourceType: 'Binary', contentType: 'text/plain', data: 'AAAA', securityContext: { reference: `Task/${x}` } }) },
       { name: 'Binary with securityContext A\'s Observation version 1', hidden: a.ids.observation, body: (x) => ({ resourceType: 'Binary', contentType: 'text/plain', data: 'AAAA', securityContext: { reference: `Observation/${x}/_history/1` } }) },
       { name: 'Device of A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Device', patient: { reference: `Patient/${x}` } }) },
+      // references written as absolute URLs of this server, and versioned subjects, name the same patient
+      ...(['http://kolibri.test/fhir/Patient/', 'Patient/'] as const).flatMap((prefix) => [
+        {
+          name: `Observation with subject ${prefix}<A>${prefix.startsWith('http') ? '' : '/_history/1'}`,
+          hidden: a.ids.patient,
+          body: (x: string) => ({ resourceType: 'Observation', status: 'final', code: { text: 'SpO2' }, subject: { reference: prefix.startsWith('http') ? `${prefix}${x}` : `${prefix}${x}/_history/1` } }),
+        },
+      ]),
+      { name: 'Binary with securityContext http://kolibri.test/fhir/Patient/<A>', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Binary', contentType: 'text/plain', data: 'AAAA', securityContext: { reference: `http://kolibri.test/fhir/Patient/${x}` } }) },
+      {
+        name: 'Provenance targeting http://kolibri.test/fhir/Observation/<A>',
+        hidden: a.ids.observation,
+        body: (x) => ({ resourceType: 'Provenance', target: [{ reference: `http://kolibri.test/fhir/Observation/${x}` }], recorded: '2026-05-02T08:00:00Z', agent: [{ who: { reference: `Organization/${b.org}` } }] }),
+      },
+      { name: 'Observation with performer Patient/<A> (subject B)', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Observation', status: 'final', code: { text: 'SpO2' }, subject: { reference: `Patient/${b.ids.patient}` }, performer: [{ reference: `Patient/${x}` }] }) },
     ];
     for (const p of [...outsiders(f).filter((o) => o.writes), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }]) {
       for (const shape of shapes) {
