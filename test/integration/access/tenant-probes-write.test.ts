@@ -9,6 +9,8 @@ import {
   outsiders,
   probersFor,
   patches,
+  patchResource,
+  PROBE_SYSTEM,
   protectedIds,
   report,
   retarget,
@@ -275,6 +277,63 @@ describe('cross-tenant probes: writes by id', () => {
     }
     count += probes.length;
     report('directory write', probes.length, await runProbes(probes, 8));
+  }, 120_000);
+
+  it('A\'s own clients may not move A\'s data to B\'s patient (the result is authorized, not only the pre-image)', async () => {
+    const a = f.a;
+    const b = f.b;
+    const probes: Probe[] = [];
+    const toB = `Patient/${b.ids.patient}`;
+    const jsonPatch = { 'content-type': 'application/json-patch+json' };
+    const fhirPathMove = { resourceType: 'Parameters', parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Observation.subject' }, { name: 'value', valueReference: { reference: toB } }] }] };
+    const shapes: Array<{ name: string; run: (token: string, o: { id: string; body: Record<string, unknown>; value: string }) => Promise<Answer> }> = [
+      { name: 'PUT', run: (token, o) => call(f.t, token, 'PUT', `/fhir/Observation/${o.id}`, { ...o.body, meta: undefined, subject: { reference: toB } }) },
+      { name: 'PATCH replace /subject/reference', run: (token, o) => call(f.t, token, 'PATCH', `/fhir/Observation/${o.id}`, [{ op: 'replace', path: '/subject/reference', value: toB }], jsonPatch) },
+      { name: 'PATCH replace /subject', run: (token, o) => call(f.t, token, 'PATCH', `/fhir/Observation/${o.id}`, [{ op: 'replace', path: '/subject', value: { reference: toB } }], jsonPatch) },
+      { name: 'PATCH add /performer', run: (token, o) => call(f.t, token, 'PATCH', `/fhir/Observation/${o.id}`, [{ op: 'add', path: '/performer', value: [{ reference: toB }] }], jsonPatch) },
+      { name: 'PATCH copy of a B reference via test+replace', run: (token, o) => call(f.t, token, 'PATCH', `/fhir/Observation/${o.id}`, [{ op: 'test', path: '/status', value: 'final' }, { op: 'replace', path: '/subject/reference', value: toB }], jsonPatch) },
+      { name: 'FHIRPath PATCH replace Observation.subject', run: (token, o) => call(f.t, token, 'PATCH', `/fhir/Observation/${o.id}`, fhirPathMove) },
+      { name: 'conditional PUT by identifier', run: (token, o) => call(f.t, token, 'PUT', `/fhir/Observation?identifier=${encodeURIComponent(`${PROBE_SYSTEM}|${o.value}`)}`, { ...o.body, id: undefined, meta: undefined, subject: { reference: toB } }) },
+      { name: 'conditional PATCH by _id', run: (token, o) => call(f.t, token, 'PATCH', `/fhir/Observation?_id=${o.id}`, [{ op: 'replace', path: '/subject/reference', value: toB }], jsonPatch) },
+      {
+        name: 'transaction PUT',
+        run: (token, o) => call(f.t, token, 'POST', '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'PUT', url: `Observation/${o.id}` }, resource: { ...o.body, meta: undefined, subject: { reference: toB } } }] }),
+      },
+      {
+        name: 'transaction PATCH (FHIRPath)',
+        run: (token, o) => call(f.t, token, 'POST', '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'PATCH', url: `Observation/${o.id}` }, resource: fhirPathMove }] }),
+      },
+      {
+        name: 'batch PATCH (JSON Patch)',
+        run: async (token, o) => {
+          const res = await call(f.t, token, 'POST', '/fhir', {
+            resourceType: 'Bundle',
+            type: 'batch',
+            entry: [{ request: { method: 'PATCH', url: `Observation/${o.id}` }, resource: patchResource({ contentType: 'application/json-patch+json', body: [{ op: 'replace', path: '/subject/reference', value: toB }] }) }],
+          });
+          return { ...res, status: Number(String(res.json().entry?.[0]?.response?.status ?? res.status).slice(0, 3)) };
+        },
+      },
+    ];
+    for (const [name, token] of [['A.system', a.tokens.system], ['A.clinician', a.tokens.clinician], ['A.citizen', a.tokens.citizen]] as const) {
+      for (const shape of shapes) {
+        probes.push({
+          name: `${name}: ${shape.name} of its own Observation to B's patient`,
+          run: async () => {
+            const value = `a-own-${randomUUID()}`;
+            const made = await call(f.t, token, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), id: undefined, identifier: [{ system: PROBE_SYSTEM, value }] });
+            if (made.status !== 201) return `could not create its own Observation: ${made.status}`;
+            const o = { id: made.json().id as string, body: made.json() as Record<string, unknown>, value };
+            const res = await shape.run(token, o);
+            const after = await versionsOf(f.t, [o.id]);
+            if (res.status !== 403) return `expected 403, got ${res.status} ${res.body.slice(0, 200)}`;
+            return after[`Observation/${o.id}`] === 'v1' ? undefined : `the Observation changed: ${JSON.stringify(after)}`;
+          },
+        });
+      }
+    }
+    count += probes.length;
+    report('move own data', probes.length, await runProbes(probes, 6));
   }, 120_000);
 
   it('positive controls: A\'s own clients update, patch and delete their own data', async () => {
