@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # Kolibri FHIR R4 server. Two stages: `build` compiles TypeScript with the dev dependencies;
-# the runtime stage holds only production dependencies, dist/, migrations/ and fhir-profiles/,
-# and runs as the unprivileged `node` user.
+# the runtime stage holds only production dependencies and what the server and the operator CLI
+# read at run time, and runs as the unprivileged `node` user.
+# test/integration/ops/runtime-image.test.ts assembles the runtime stage from this file (no
+# Docker engine) and starts it: every file the server reads at start must be copied here.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -11,10 +13,6 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
-# The server reads fhir-profiles/ at start; while git holds no profile it is absent from the
-# build context, so copy it when present and create it empty otherwise.
-RUN --mount=type=bind,source=.,target=/context \
-    mkdir -p fhir-profiles && if [ -d /context/fhir-profiles ]; then cp -R /context/fhir-profiles/. fhir-profiles/; fi
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -25,10 +23,17 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
  && mkdir -p /var/lib/kolibri && chown node:node /var/lib/kolibri
-# src/version.ts reads ../package.json and ../migrations from dist/: keep them at the app root.
+# dist/version.ts reads ../package.json and ../migrations; the server reads fhir-profiles/,
+# config/targets.json ($rollout-report targets) and openapi.yaml (/docs) from the app root.
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/fhir-profiles ./fhir-profiles
 COPY migrations ./migrations
+COPY fhir-profiles ./fhir-profiles
+COPY config ./config
+COPY openapi.yaml ./
+# The operator CLI: `docker compose exec kolibri kolibri clients add …`. bin/kolibri.js runs
+# dist/cli/kolibri.js when the TypeScript sources are absent, as here.
+COPY bin ./bin
+RUN ln -s /app/bin/kolibri.js /usr/local/bin/kolibri
 USER node
 EXPOSE 8080
 # Slim images have no curl; node itself probes /healthz.

@@ -12,8 +12,9 @@
 --                           definitional resources (system/ scopes) and reaches no patient data.
 ALTER TABLE resource ADD COLUMN owner text;
 ALTER TABLE resource ADD COLUMN access_patients text[];
--- the Patients an organization registered itself (its system clients reach them)
-CREATE INDEX resource_patient_owner_ix ON resource (owner, id) WHERE resource_type = 'Patient' AND NOT deleted;
+-- the Patients an organization registered itself (its system clients reach them, and see a
+-- deleted one's tombstone as 410 like any other deletion they may see)
+CREATE INDEX resource_patient_owner_ix ON resource (owner, id) WHERE resource_type = 'Patient';
 
 ALTER TABLE auth_client DROP CONSTRAINT auth_client_kind_check;
 ALTER TABLE auth_client ADD CONSTRAINT auth_client_kind_check CHECK (kind IN ('system', 'clinician', 'citizen', 'operator'));

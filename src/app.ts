@@ -19,6 +19,8 @@ import type { Targets } from './telemedicine/reports/targets';
 import { registerMetrics } from './http/metrics';
 import { registerDocs } from './http/routes/docs';
 import { KolibriMetrics } from './metrics/registry';
+import { registerCors } from './http/cors';
+import { restSecurity, withSecurity } from './interactions/capability-security';
 
 export interface AppDeps {
   services: Services;
@@ -37,6 +39,8 @@ export interface AppDeps {
   metrics?: KolibriMetrics;
   /** KOLIBRI_METRICS_TOKEN: needed to scrape /metrics from anywhere but loopback. */
   metricsToken?: string;
+  /** KOLIBRI_CORS_ORIGINS: origins browser apps may call from; default any (`*`). */
+  corsOrigins?: readonly string[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -61,6 +65,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // First, so preflights are answered before the guard and every answer (errors too) carries the CORS headers.
+  registerCors(app, deps.corsOrigins ?? ['*']);
   registerContentTypes(app);
   registerErrorHandling(app);
   registerHealth(app, deps.services.readiness);
@@ -69,13 +75,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     token: deps.metricsToken,
     isResourceType: (type) => deps.services.registry.isResourceType(type),
   });
-  registerDocs(app);
+  registerDocs(app, { baseUrl: deps.services.interactions.baseUrl });
   // Authentication first, so the guard sees every /fhir route registered after it.
   registerAuthGuard(app, deps.auth.mode === 'on' ? deps.auth : { mode: 'off' });
   registerInputGuard(app);
   registerSmartRoutes(app, deps.auth.service);
   registerAdminRoutes(app, deps.auth.service);
-  registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: deps.services.capabilityStatement });
+  const security = restSecurity(deps.services.interactions.baseUrl, { auth: deps.auth.mode, cors: true });
+  registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: () => withSecurity(deps.services.capabilityStatement(), security) });
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit);
   registerOperations(app, deps.services.interactions);

@@ -1,6 +1,7 @@
 import { DEFAULT_DEFINITIONS_CACHE } from './fhir/definitions/cache';
 import { loadAuthConfig, type AuthSettings } from './auth/config';
 import { parseEnforcedProfiles, type EnforcedProfiles } from './fhir/validation/enforced-profiles';
+import { parseCorsOrigins } from './http/cors';
 
 /**
  * Configuration from the environment, parsed and checked once at start-up. The result is frozen
@@ -46,6 +47,8 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   /** KOLIBRI_METRICS_TOKEN: bearer token for /metrics from non-loopback addresses; unset = loopback only. */
   metricsToken: string | undefined;
+  /** KOLIBRI_CORS_ORIGINS: origins browser apps may call from (comma-separated); `*` = any (the default). */
+  corsOrigins: readonly string[];
   /** Token lifetime, signing keys, admin credential, rate limit, external issuer (src/auth/config.ts). */
   authSettings: AuthSettings;
 }
@@ -120,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reportTargetsFile: env.KOLIBRI_REPORT_TARGETS || 'config/targets.json',
     shutdownTimeoutSeconds: int('KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600),
     metricsToken: env.KOLIBRI_METRICS_TOKEN || undefined,
+    corsOrigins: parseCorsOrigins(env.KOLIBRI_CORS_ORIGINS, problems),
     ...loadAuthConfig(env, { host, baseUrl }, problems),
   };
   if (config.metricsToken !== undefined && config.metricsToken.length < 32) problems.push('KOLIBRI_METRICS_TOKEN must be at least 32 characters');

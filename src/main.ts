@@ -93,10 +93,12 @@ export async function main(): Promise<void> {
       clock: systemClock,
       lookup: lookupFrom(services.store),
     });
+    // A signing key before the first request: a verifier that caches the JWKS must find it there.
+    if (config.auth === 'on') await auth.keys.ensureSigningKey();
     if (config.auth === 'off') {
       log.warn({ host: config.host }, 'KOLIBRI_AUTH=off: every request has full access without a token; for local development only');
     }
-    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, reportTargets: loadTargets(config.reportTargetsFile), metrics, metricsToken: config.metricsToken });
+    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, reportTargets: loadTargets(config.reportTargetsFile), metrics, metricsToken: config.metricsToken, corsOrigins: config.corsOrigins });
     await app.listen({ port: config.port, host: config.host });
     const drainer = services.auditDrainer;
     drainer.start(1000);

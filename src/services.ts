@@ -2,9 +2,7 @@ import type {
   Resource,
   CapabilityStatement,
   CapabilityStatementRestResourceSearchParam,
-  CapabilityStatementRestSecurity,
 } from '@medplum/fhirtypes';
-import { authUrls } from './auth/smart-configuration';
 import type { Pool, PoolClient } from 'pg';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -58,6 +56,7 @@ export interface Services {
   auditDrainer: AuditDrainer;
   /** Interaction deps shared by all requests; each request adds its Access (forRequest). */
   interactions: SharedDeps;
+  /** Without rest.security: buildApp adds it, since it alone knows the auth mode and CORS. */
   capabilityStatement: () => CapabilityStatement;
   readiness: Readiness;
   /** Conformance resources stored on the server by canonical URL (Questionnaires for $validate). */
@@ -122,7 +121,6 @@ export function createServices(options: ServiceOptions): Services {
         date: startedAt,
         searchParams: (type) => capabilitySearchParams(options.registry, type),
         systemInteractions: ['history-system', 'search-system'],
-        security: smartSecurity(options.config.baseUrl),
         // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
         systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],
         decorateResource: (r) => withOperations(withEnteredInErrorRule(r)),
@@ -144,32 +142,4 @@ function capabilitySearchParams(registry: DefinitionRegistry, type: string): Cap
     ...(sp.url ? { definition: sp.url } : {}),
     type: sp.type as CapabilityStatementRestResourceSearchParam['type'],
   }));
-}
-
-/**
- * rest.security: SMART on FHIR, with the OAuth endpoints as the smart-app-launch IG's
- * oauth-uris extension and a pointer to the discovery document.
- * https://hl7.org/fhir/smart-app-launch/conformance.html
- */
-function smartSecurity(baseUrl: string): CapabilityStatementRestSecurity {
-  const urls = authUrls(baseUrl);
-  return {
-    cors: false,
-    service: [
-      {
-        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }],
-        text: 'OAuth2 bearer tokens (SMART Backend Services, private_key_jwt)',
-      },
-    ],
-    description: `Every request except metadata and .well-known needs a bearer token. Discovery: ${baseUrl}/.well-known/smart-configuration`,
-    extension: [
-      {
-        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
-        extension: [
-          { url: 'token', valueUri: urls.tokenUrl },
-          { url: 'introspect', valueUri: urls.introspectionUrl },
-        ],
-      },
-    ],
-  };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { CLIENT_KINDS, isClientKind, type ClientKind, type ContextField } from './context';
 
 /** Which token claim carries each AuthContext field, for an external issuer's tokens. */
@@ -78,7 +79,7 @@ export function loadAuthConfig(
   }
   const signingAlg = env.KOLIBRI_SIGNING_ALG || 'ES384';
   if (signingAlg !== 'ES384' && signingAlg !== 'RS384') problems.push(`KOLIBRI_SIGNING_ALG must be ES384 or RS384, got '${signingAlg}'`);
-  const adminToken = env.KOLIBRI_ADMIN_TOKEN || undefined;
+  const adminToken = secretFrom(env, 'KOLIBRI_ADMIN_TOKEN', problems);
   if (adminToken !== undefined && adminToken.length < 32) problems.push('KOLIBRI_ADMIN_TOKEN must be at least 32 characters');
   return {
     auth: auth === 'off' ? 'off' : 'on',
@@ -112,4 +113,21 @@ function loadExternalIssuer(env: Record<string, string | undefined>, baseUrl: st
   const defaultKind = env.KOLIBRI_EXTERNAL_KIND || 'clinician';
   if (!isClientKind(defaultKind)) problems.push(`KOLIBRI_EXTERNAL_KIND must be one of ${CLIENT_KINDS.join(', ')}, got '${defaultKind}'`);
   return { issuer, audience: env.KOLIBRI_EXTERNAL_AUDIENCE || baseUrl, jwksUrl, claims, defaultKind: defaultKind as ClientKind };
+}
+
+/**
+ * A secret given as NAME, or as NAME_FILE naming a file that holds it (a Docker secret under
+ * /run/secrets/, which stays out of `docker inspect` and the process environment). Surrounding
+ * whitespace is dropped; an empty value means unset.
+ */
+function secretFrom(env: Record<string, string | undefined>, name: string, problems: string[]): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (!file) return env[name] || undefined;
+  if (env[name]) problems.push(`set ${name} or ${name}_FILE, not both`);
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch (err) {
+    problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    return undefined;
+  }
 }

@@ -69,15 +69,31 @@ export class KeyRing {
     return { alg: found.alg, key: await this.importKey(found, 'public') };
   }
 
-  /** Public keys that verify now, for /.well-known/jwks.json. */
+  /**
+   * Public keys that verify now, for /.well-known/jwks.json. Never empty: verifiers cache this
+   * document (max-age), so a set published before the first key existed would leave them unable
+   * to check the first tokens; the signing key is made here when there is none yet.
+   */
   async jwks(): Promise<JSONWebKeySet> {
     await this.fresh();
+    if (!this.keys.some((k) => k.retiredAt === undefined)) await this.ensureSigningKey();
     const now = this.now();
     return {
       keys: this.keys
         .filter((k) => k.retireAfter === undefined || k.retireAfter > now)
         .map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })),
     };
+  }
+
+  /**
+   * Make the first signing key unless one exists; returns the signing kid. Safe when several
+   * instances start on one empty database at once: the store's rotation lock lets one of them
+   * create the key and the others find it (rotateIf skips when any unretired key exists).
+   */
+  async ensureSigningKey(): Promise<string> {
+    await this.reload();
+    const current = this.keys.find((k) => k.retiredAt === undefined);
+    return current ? current.kid : this.rotateIf(-Infinity);
   }
 
   /** Make a new signing key now; the previous ones verify until their tokens have expired. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -18,7 +19,13 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(help);
     return 0;
   }
+  const script = join(ROOT, 'bench', 'run.ts');
+  // the Docker image ships neither bench/ nor tsx (a dev dependency)
+  if (!existsSync(script)) {
+    process.stderr.write('kolibri bench: runs from a checkout after npm install (bench/ and tsx are not installed here)\n');
+    return 2;
+  }
   const args = argv[0] === '--' ? argv.slice(1) : argv;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), ...args], { cwd: ROOT, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: 'inherit' });
   return new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
 }

@@ -5,33 +5,37 @@ import { ClientStore } from '../auth/client-store';
 import { KeyRing } from '../auth/key-ring';
 import { KeyStore } from '../auth/key-store';
 import { systemClock } from '../clock';
-import { ConfigError, loadConfig } from '../config';
-import { FhirError } from '../fhir/outcome';
+import { loadConfig } from '../config';
 import { migrate, readMigrations } from '../store/migrate';
 import { migrationsDir } from '../version';
+import { generateClientKey } from './client-keygen';
 import { withDatabase } from './database';
+import { reportFailure } from './failure';
 
 const USAGE = `Usage: kolibri clients <command>
   add --id <client_id> --kind system|clinician|citizen|operator --organization Organization/<id>
-      --scopes "<scope> <scope>…" (--jwks <file.json> | --jwks-uri <url>) [--name <text>]
+      --scopes "<scope> <scope>…" (--jwks <file.json> | --jwks - | --jwks-uri <url>) [--name <text>]
+                        --jwks - reads the JWKS from stdin (docker compose exec -T … < file)
       [--patient Patient/<id>]   the patient a citizen client acts for (required for citizen)
   list [--json]
   revoke <client_id>
   rotate-key            new server signing key (old keys verify until their tokens expire)
-Uses DATABASE_URL (or the embedded database under KOLIBRI_DATA_DIR: stop the server first,
-or use the admin API /admin/clients of the running server).`;
+  keygen --out <prefix> [--alg ES384|RS384|ES256|RS256] [--kid <kid>]
+                        a vendor key pair: <prefix>.private.jwk.json (0600, signs the client
+                        assertions) and <prefix>.jwks.json (register it with add --jwks);
+                        needs no database
+Uses DATABASE_URL, else the embedded database in KOLIBRI_DATA_DIR: the running server's when one
+holds that folder, or one started for the command. (Or the admin API /admin/clients of a server.)`;
 
 /**
- * `kolibri clients add|list|revoke|rotate-key`: the client registry from the command line.
+ * `kolibri clients add|list|revoke|rotate-key|keygen`: the client registry from the command line.
  * `env` is the environment the configuration is read from (tests pass their database).
  */
 export async function run(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   try {
     return await clients(argv, env);
   } catch (err) {
-    const message = err instanceof ConfigError || err instanceof FhirError ? err.message : (err as Error).message;
-    process.stderr.write(`kolibri clients: ${message}\n`);
-    return 1;
+    return reportFailure('kolibri clients', err);
   }
 }
 
@@ -48,6 +52,9 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
       jwks: { type: 'string' },
       'jwks-uri': { type: 'string' },
       name: { type: 'string' },
+      out: { type: 'string' },
+      alg: { type: 'string' },
+      kid: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -57,9 +64,18 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (!command || !['add', 'list', 'revoke', 'rotate-key'].includes(command)) {
+  if (!command || !['add', 'list', 'revoke', 'rotate-key', 'keygen'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
+  }
+  if (command === 'keygen') {
+    if (!values.out) {
+      process.stderr.write(`kolibri clients keygen: --out <prefix> is required\n`);
+      return 2;
+    }
+    const key = await generateClientKey({ alg: values.alg, kid: values.kid, out: values.out });
+    process.stdout.write(`${key.alg} key ${key.kid}\n  private: ${key.privateFile} (keep it secret)\n  public:  ${key.jwksFile} (register: kolibri clients add … --jwks ${key.jwksFile})\n`);
+    return 0;
   }
   let registration: NonNullable<ReturnType<typeof checkRegistration>['client']> | undefined;
   if (command === 'add') {
@@ -69,12 +85,12 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
       organization: values.organization,
       patient: values.patient,
       scopes: values.scopes,
-      jwks: values.jwks ? JSON.parse(readFileSync(values.jwks, 'utf8')) : undefined,
+      jwks: values.jwks ? JSON.parse(readFileSync(values.jwks === '-' ? 0 : values.jwks, 'utf8')) : undefined,
       jwksUri: values['jwks-uri'],
       name: values.name,
     });
     if (!client) {
-      process.stderr.write(`kolibri clients add:\n  - ${problems.join('\n  - ')}\n`);
+      process.stderr.write(`kolibri clients add: ${problems.join('; ')}\n`);
       return 2;
     }
     registration = client;

@@ -36,8 +36,33 @@ export async function cli(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`kolibri: unknown command '${name}'\n\n${usage()}`);
+    process.stderr.write(`kolibri: unknown command '${name}' (kolibri --help lists the commands)\n`);
     return 2;
   }
-  return (await command.load()).run(rest);
+  try {
+    return await (await command.load()).run(rest);
+  } catch (err) {
+    // a command's own catch covers its work; this covers loading it and anything it let through
+    // (loaded here, not on top: failure.ts reads config.ts, and `kolibri --help` stays instant)
+    const { reportFailure } = require('./failure') as typeof import('./failure');
+    return reportFailure(`kolibri ${name}`, err);
+  }
 }
+
+/**
+ * Run the CLI as a program: the exit code of the command, 1 with one readable line for anything
+ * it throws. bin/kolibri.js calls this; so does `node dist/cli/kolibri.js` in the Docker image.
+ */
+export function main(argv: string[]): void {
+  cli(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`kolibri: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+if (require.main === module) main(process.argv.slice(2));

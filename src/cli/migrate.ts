@@ -2,12 +2,13 @@ import { loadConfig } from '../config';
 import { migrate, readMigrations } from '../store/migrate';
 import { migrationsDir } from '../version';
 import { withDatabase } from './database';
+import { reportFailure, UsageError } from './failure';
 
 export const help = `Usage: kolibri migrate
 
 Apply pending migrations (migrations/NNN_*.sql) to DATABASE_URL, or to the embedded database in
-KOLIBRI_DATA_DIR when DATABASE_URL is unset, and exit. Safe to run while servers start: migrations
-take a PostgreSQL advisory lock.
+KOLIBRI_DATA_DIR when DATABASE_URL is unset (the running server's, when one holds that folder),
+and exit. Safe to run while servers start: migrations take a PostgreSQL advisory lock.
 `;
 
 /** `npm run migrate` / `kolibri migrate`. */
@@ -17,12 +18,12 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    if (argv.length) throw new UsageError(`unexpected argument '${argv[0]}' (kolibri migrate takes none)`);
     const applied = await withDatabase(loadConfig(process.env), (db) => migrate(db.pool, readMigrations(migrationsDir)));
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
     return 0;
   } catch (err) {
-    process.stderr.write(`kolibri migrate: ${(err as Error).message}\n`);
-    return 1;
+    return reportFailure('kolibri migrate', err);
   }
 }
 

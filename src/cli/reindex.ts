@@ -1,8 +1,10 @@
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { loadDefinitions } from '../fhir/definitions/load';
 import { reindex } from '../store/reindex';
 import { createIndexWriter } from '../store/search-index';
 import { withDatabase } from './database';
+import { reportFailure, UsageError } from './failure';
 import { ProgressBar } from './progress';
 
 export const help = `Usage: kolibri reindex [--type Type[,Type…]] [--batch N]
@@ -10,7 +12,7 @@ export const help = `Usage: kolibri reindex [--type Type[,Type…]] [--batch N]
 Rebuild the search index of every stored resource (or of the given types) from the R4
 SearchParameters plus those in the profile folders, in batches, with a progress bar on stderr. Safe while
 servers run against the same DATABASE_URL. (With the embedded database, point DATABASE_URL at the
-running server's embedded PostgreSQL, or stop the server first: one data folder, one server.)
+running server's embedded PostgreSQL, or leave it unset: the command finds that server through KOLIBRI_DATA_DIR.)
 `;
 
 /** `npm run reindex` / `kolibri reindex`. */
@@ -19,20 +21,14 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(help);
     return 0;
   }
-  const option = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const types = option('--type')?.split(',').filter(Boolean);
-  const batchSize = Number(option('--batch') ?? 500);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    process.stderr.write('kolibri reindex: --batch must be a positive integer\n');
-    return 1;
-  }
   try {
+    const { values } = parseArgs({ args: argv, options: { type: { type: 'string' }, batch: { type: 'string' } } });
+    const types = values.type?.split(',').filter(Boolean);
+    const batchSize = Number(values.batch ?? 500);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError('--batch must be a positive integer');
     const config = loadConfig(process.env);
     const registry = loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir });
-    for (const t of types ?? []) if (!registry.isResourceType(t)) throw new Error(`unknown resource type ${t}`);
+    for (const t of types ?? []) if (!registry.isResourceType(t)) throw new UsageError(`unknown resource type ${t}`);
     const result = await withDatabase(config, async (db) => {
       const writer = createIndexWriter(registry, { baseUrl: config.baseUrl });
       const bar = new ProgressBar('reindex');
@@ -45,8 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`reindex complete: ${result.done} resources\n`);
     return 0;
   } catch (err) {
-    process.stderr.write(`kolibri reindex: ${(err as Error).message}\n`);
-    return 1;
+    return reportFailure('kolibri reindex', err);
   }
 }
 

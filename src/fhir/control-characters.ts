@@ -14,6 +14,16 @@ export function controlCharacterIn(text: string): string | undefined {
   return m ? `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : undefined;
 }
 
+// A UTF-16 surrogate without its partner: no Unicode character at all. JSON.parse lets
+// "\ud800" through, PostgreSQL's jsonb refuses it (22P02), and FHIR strings are Unicode text.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The first lone surrogate in `text` as `U+D800`, or undefined. */
+export function loneSurrogateIn(text: string): string | undefined {
+  const m = LONE_SURROGATE.exec(text);
+  return m ? `U+${m[0].charCodeAt(0).toString(16).toUpperCase()}` : undefined;
+}
+
 /** Whether `text` holds U+0000, which no PostgreSQL text or jsonb value can. */
 export function hasNul(text: string): boolean {
   return text.includes('\u0000');

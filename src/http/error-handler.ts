@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { FhirError, operationOutcome } from '../fhir/outcome';
 import type { Issue } from '../fhir/issue';
 import { FHIR_JSON } from './content-type';
+import { withoutEmpty } from './reply';
 
 /** Retry-After of a 503 that did not say how long to wait (e.g. an audit record that could not be written). */
 const DEFAULT_RETRY_AFTER_SECONDS = '5';
@@ -58,7 +59,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
 }
 
 function sendOutcome(reply: FastifyReply, status: number, issues: Issue[], headers: Record<string, string> = {}): void {
-  void reply.status(status).headers(headers).type(FHIR_JSON).send(JSON.stringify(operationOutcome(issues)));
+  void reply.status(status).headers(headers).type(FHIR_JSON).send(JSON.stringify(withoutEmpty(operationOutcome(issues))));
 }
 
 /**

@@ -29,6 +29,7 @@ export function interactionOf(method: string, route: string | undefined): string
     'GET /fhir/:type': 'search-type',
     'POST /fhir/:type/_search': 'search-type',
     'GET /fhir': 'search-system',
+    'GET /fhir/': 'search-system',
     'POST /fhir/_search': 'search-system',
     'POST /fhir/:type': 'create',
     'PUT /fhir/:type/:id': 'update',
@@ -38,6 +39,7 @@ export function interactionOf(method: string, route: string | undefined): string
     'DELETE /fhir/:type/:id': 'delete',
     'DELETE /fhir/:type': 'conditional-delete',
     'POST /fhir': 'batch-transaction',
+    'POST /fhir/': 'batch-transaction',
   };
   return table[key] ?? (route.startsWith('/fhir/.well-known') ? 'discovery' : 'other');
 }

@@ -19,7 +19,7 @@ export function sendResult(request: FastifyRequest, reply: FastifyReply, result:
     if (prefer === 'OperationOutcome') body = informational(`${request.method} succeeded with status ${result.status}`);
   }
   if (body === undefined) return reply.send();
-  let text = typeof body === 'string' ? body : JSON.stringify(body);
+  let text = typeof body === 'string' ? body : JSON.stringify(withoutEmpty(body) ?? {});
   if (query._pretty === 'true') text = JSON.stringify(JSON.parse(text), null, 2);
   return reply.type(contentType).send(text);
 }
@@ -28,4 +28,23 @@ function preferReturn(header: string | string[] | undefined): string | undefined
   const value = Array.isArray(header) ? header.join(',') : header;
   const m = value ? /return=("?)(minimal|representation|OperationOutcome)\1/.exec(value) : null;
   return m?.[2];
+}
+
+/**
+ * A value with its empty arrays and objects (and members that become empty) left out: FHIR JSON
+ * never has them (https://hl7.org/fhir/R4/json.html#arrays: "arrays SHALL NOT be empty"). Bodies
+ * built as text (bundles) are assembled without them instead.
+ */
+export function withoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(withoutEmpty).filter((v) => v !== undefined);
+    return items.length ? items : undefined;
+  }
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const members = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => [k, withoutEmpty(v)] as const)
+      .filter(([, v]) => v !== undefined);
+    return members.length ? Object.fromEntries(members) : undefined;
+  }
+  return value;
 }

@@ -9,9 +9,13 @@ export interface BundleEntryText {
   resourceJson?: string | null;
 }
 
-/** Serialize a Bundle whose `entry` array is given as text-ready entries. */
+/**
+ * Serialize a Bundle whose `entry` array is given as text-ready entries. No entries, no `entry`:
+ * FHIR JSON has no empty arrays (https://hl7.org/fhir/R4/json.html#arrays).
+ */
 export function bundleJson(shell: Record<string, unknown>, entries: readonly BundleEntryText[]): string {
   const head = JSON.stringify({ resourceType: 'Bundle', ...shell });
+  if (entries.length === 0) return head;
   const parts = entries.map(({ fields, resourceJson }) => {
     const { fullUrl, ...rest } = fields;
     let text = fullUrl === undefined ? '{' : `{"fullUrl":${JSON.stringify(fullUrl)}`;

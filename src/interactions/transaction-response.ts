@@ -69,5 +69,5 @@ function fullUrlOf(location: string | undefined, v: { resourceType: string; id: 
 
 /** The transaction-response or batch-response Bundle, entries in the request's order. */
 export function responseBundle(type: 'transaction-response' | 'batch-response', entries: readonly BundleEntryText[]): InteractionResult {
-  return { status: 200, body: entries.length ? bundleJson({ type }, entries) : JSON.stringify({ resourceType: 'Bundle', type }) };
+  return { status: 200, body: bundleJson({ type }, entries) };
 }

@@ -46,7 +46,7 @@ export function allowedPatientsSql(policy: AccessPolicy, bind: Bind): string | u
           JOIN search_reference ep ON ep.rid = et.rid AND ep.param = ${EPISODE_PATIENT} AND ep.target_type = 'Patient'
           WHERE mo.param = ${CARETEAM_ORGANIZATION} AND mo.target_id = ${org} AND mo.target_type = 'Organization'
         UNION ALL
-        SELECT p.id FROM resource p WHERE p.resource_type = 'Patient' AND p.owner = ${org} AND NOT p.deleted`;
+        SELECT p.id FROM resource p WHERE p.resource_type = 'Patient' AND p.owner = ${org}`;
     }
   }
 }

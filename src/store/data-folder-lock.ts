@@ -10,6 +10,8 @@ export class DataFolderInUseError extends Error {
   }
 }
 
+const LOCK_FILE = 'kolibri.lock';
+
 interface LockRecord {
   pid: number;
   /** The holder's start time (Linux): a pid reused by another program after a crash is not the holder. */
@@ -25,7 +27,7 @@ interface LockRecord {
 export function lockDataFolder(dataDir: string): () => void {
   const folder = resolve(dataDir);
   mkdirSync(folder, { recursive: true });
-  const file = join(folder, 'kolibri.lock');
+  const file = join(folder, LOCK_FILE);
   const mine: LockRecord = { pid: process.pid, startTime: startTime(process.pid) };
   for (let attempt = 1; ; attempt++) {
     try {
@@ -36,13 +38,25 @@ export function lockDataFolder(dataDir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = readLock(file);
-    const live = holder && holder.pid !== process.pid && isAlive(holder.pid) && (holder.startTime === undefined || holder.startTime === startTime(holder.pid));
-    if (live || attempt >= 3) throw new DataFolderInUseError(folder, holder?.pid ?? 0);
+    if ((holder && isLive(holder)) || attempt >= 3) throw new DataFolderInUseError(folder, holder?.pid ?? 0);
     rmSync(file, { force: true });
   }
   return () => {
     if (readLock(file)?.pid === process.pid) unlinkSync(file);
   };
+}
+
+/**
+ * The pid of the live Kolibri process (other than this one) that holds the data folder, or
+ * undefined when none does: the operator CLI then uses that process's embedded database.
+ */
+export function dataFolderHolder(dataDir: string): number | undefined {
+  const holder = readLock(join(resolve(dataDir), LOCK_FILE));
+  return holder && isLive(holder) ? holder.pid : undefined;
+}
+
+function isLive(holder: LockRecord): boolean {
+  return holder.pid !== process.pid && isAlive(holder.pid) && (holder.startTime === undefined || holder.startTime === startTime(holder.pid));
 }
 
 function readLock(file: string): LockRecord | undefined {

@@ -32,10 +32,21 @@ export interface DatabaseOptions {
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const warn = options.warn ?? options.log;
-  const onIdleError = (e: Error) => warn(`database connection failed: ${e.message}`);
+  // Once closing, connections ended by the database's own shutdown are expected, not news.
+  let closing = false;
+  const onIdleError = (e: Error) => {
+    if (!closing) warn(`database connection failed: ${e.message}`);
+  };
   if (options.databaseUrl) {
     const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize, onIdleError });
-    return { pool, embedded: false, close: () => pool.end() };
+    return {
+      pool,
+      embedded: false,
+      close: () => {
+        closing = true;
+        return pool.end();
+      },
+    };
   }
   prepareDataFolder(options.dataDir, databaseUser());
   const release = lockDataFolder(options.dataDir);
@@ -56,6 +67,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool,
     embedded: true,
     close: async () => {
+      closing = true;
       await pool.end().catch(() => undefined);
       await db.stop();
       release();

@@ -12,13 +12,18 @@ const PORT_FILE = 'embedded-pg-port';
  */
 export async function embeddedPort(dataDir: string, configured: number | undefined): Promise<number> {
   if (configured !== undefined) return configured;
-  const file = join(dataDir, PORT_FILE);
-  const remembered = Number(readText(file));
-  if (Number.isInteger(remembered) && remembered > 0 && (await tryPort(remembered)) !== undefined) return remembered;
+  const remembered = rememberedPort(dataDir);
+  if (remembered !== undefined && (await tryPort(remembered)) !== undefined) return remembered;
   const port = await tryPort(0);
   if (port === undefined) throw new Error('no free port for the embedded PostgreSQL on 127.0.0.1');
-  writeFileSync(file, `${port}\n`);
+  writeFileSync(join(dataDir, PORT_FILE), `${port}\n`);
   return port;
+}
+
+/** The port remembered in `<dataDir>/embedded-pg-port`, or undefined when there is none. */
+export function rememberedPort(dataDir: string): number | undefined {
+  const port = Number(readText(join(dataDir, PORT_FILE)));
+  return Number.isInteger(port) && port > 0 ? port : undefined;
 }
 
 function readText(file: string): string | undefined {

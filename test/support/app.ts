@@ -59,7 +59,16 @@ export const TEST_AUTH_SETTINGS: AuthSettings = {
  * /fhir request runs as the development context) unless `auth: 'on'`.
  */
 export async function createTestApp(
-  options: { clock?: Clock; updateCreate?: boolean; conditionalDeleteMultiple?: boolean; maxBundleEntries?: number; auth?: 'on' | 'off'; authSettings?: Partial<AuthSettings> } & Partial<
+  options: {
+    clock?: Clock;
+    updateCreate?: boolean;
+    conditionalDeleteMultiple?: boolean;
+    maxBundleEntries?: number;
+    auth?: 'on' | 'off';
+    authSettings?: Partial<AuthSettings>;
+    /** BASE_URL (default TEST_BASE_URL): a listening test server's own, so links and fullUrls lead back to it. */
+    baseUrl?: string;
+  } & Partial<
     Pick<ServiceOptions, 'onCommit' | 'indexWriter'>
   > = {},
 ): Promise<TestApp> {
@@ -75,14 +84,14 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
     pool,
     registry: testRegistry(),
     migrations: readMigrations(join(ROOT, 'migrations')),
-    config: { baseUrl: TEST_BASE_URL, updateCreate: options.updateCreate ?? true, conditionalDeleteMultiple: options.conditionalDeleteMultiple, maxBundleEntries: options.maxBundleEntries },
+    config: { baseUrl: options.baseUrl ?? TEST_BASE_URL, updateCreate: options.updateCreate ?? true, conditionalDeleteMultiple: options.conditionalDeleteMultiple, maxBundleEntries: options.maxBundleEntries },
     softwareVersion: 'test',
     clock: options.clock,
     indexWriter: options.indexWriter,
     onCommit: options.onCommit,
   });
   const clock = options.clock ?? systemClock;
-  const auth = testAuthService(pool, services, clock, options.authSettings);
+  const auth = testAuthService(pool, services, clock, options.authSettings, options.baseUrl);
   const app = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: options.auth ?? 'off', service: auth, clock } });
   await app.ready();
   return {
@@ -98,11 +107,11 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
 }
 
 /** An AuthService on the test database with test settings (no rotation, no rate limit). */
-export function testAuthService(pool: Pool, services: Services, clock: Clock = systemClock, settings: Partial<AuthSettings> = {}): AuthService {
+export function testAuthService(pool: Pool, services: Services, clock: Clock = systemClock, settings: Partial<AuthSettings> = {}, baseUrl = TEST_BASE_URL): AuthService {
   return new AuthService({
     pool,
     settings: { ...TEST_AUTH_SETTINGS, ...settings },
-    baseUrl: TEST_BASE_URL,
+    baseUrl,
     clock,
     lookup: lookupFrom(services.store),
   });

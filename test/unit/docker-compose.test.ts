@@ -17,14 +17,18 @@ interface Service {
   volumes?: Array<string | { type: string; source: string; target: string }>;
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test: string | string[]; interval?: string; retries?: number };
+  secrets?: Array<string | { source: string; target?: string }>;
 }
 interface Compose {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string; environment?: string; external?: boolean }>;
 }
 
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as Compose;
+const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; scripts: Record<string, string> };
 
 /** Environment as a map, whichever of the two compose notations is used. */
 function env(service: Service): Record<string, string> {
@@ -71,6 +75,21 @@ describe('docker-compose.yml', () => {
     expect(ports.some((p) => p.endsWith(':8080'))).toBe(true);
   });
 
+  it('hands the admin token to Kolibri as a Docker secret file, never as a literal', () => {
+    const file = env(kolibri).KOLIBRI_ADMIN_TOKEN_FILE;
+    expect(file).toMatch(/^\/run\/secrets\/[\w.-]+$/);
+    const name = file.slice('/run/secrets/'.length);
+    const granted = (kolibri.secrets ?? []).map((s) => (typeof s === 'string' ? s : s.target ?? s.source));
+    expect(granted).toContain(name);
+    const secret = compose.secrets?.[name];
+    expect(secret?.environment ?? secret?.file ?? (secret?.external ? 'external' : undefined)).toBeTruthy();
+    expect(env(kolibri).KOLIBRI_ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it('has no comment saying requests are unauthenticated', () => {
+    expect(composeText).not.toMatch(/until the auth issue lands|unauthenticated/i);
+  });
+
   it('never switches authentication off', () => {
     for (const service of Object.values(compose.services)) {
       expect(env(service).KOLIBRI_AUTH?.toLowerCase()).not.toBe('off');
@@ -93,8 +112,20 @@ describe('Dockerfile', () => {
     expect(instructions.some((l) => /^RUN .*npm run build/.test(l))).toBe(true);
     expect(runtime.some((l) => /^RUN .*npm ci .*--omit=dev/.test(l))).toBe(true);
     expect(runtime.some((l) => /^COPY --from=\S+ \S*dist/.test(l))).toBe(true);
-    for (const dir of ['migrations', 'fhir-profiles', 'package.json']) {
+    // everything the server reads at start (version.ts, definitions, $rollout-report targets, /docs) and the CLI launcher
+    for (const dir of ['migrations', 'fhir-profiles', 'package.json', 'config', 'openapi.yaml', 'bin']) {
       expect({ dir, copied: runtime.some((l) => l.startsWith('COPY') && l.includes(dir)) }).toEqual({ dir, copied: true });
+    }
+  });
+
+  it('puts the operator CLI on PATH as `kolibri` (docker compose exec kolibri kolibri …)', () => {
+    expect(runtime).toContain('RUN ln -s /app/bin/kolibri.js /usr/local/bin/kolibri');
+    expect(pkg.scripts.start).toContain('node --import tsx src/main.ts');
+  });
+
+  it('installs no dev-only package in the image: tsx and the test tools are devDependencies', () => {
+    for (const dev of ['tsx', 'jest', 'ts-jest', 'typescript', 'testcontainers', '@types/node']) {
+      expect({ dev, runtime: dev in pkg.dependencies, development: dev in pkg.devDependencies }).toEqual({ dev, runtime: false, development: true });
     }
   });
 

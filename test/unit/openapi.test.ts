@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { compileErrors, dereference, validate } from '@readme/openapi-parser';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { Pool } from 'pg';
@@ -34,10 +36,13 @@ jest.mock('fastify', () => {
 interface Spec {
   openapi: string;
   servers: Array<{ url: string }>;
+  security?: Array<Record<string, string[]>>;
+  components: { securitySchemes?: Record<string, { type: string; scheme?: string; flows?: { clientCredentials?: { tokenUrl: string } } }> };
   paths: Record<string, Partial<Record<(typeof HTTP_METHODS)[number], Operation>> & { parameters?: unknown[] }>;
 }
 interface Operation {
   tags?: string[];
+  security?: Array<Record<string, string[]>>;
   responses: Record<string, unknown>;
 }
 
@@ -68,6 +73,39 @@ describe('openapi.yaml', () => {
     expect(spec.servers.map((s) => s.url)).toContain('http://127.0.0.1:8080');
   });
 
+  it('passes redocly lint with no errors (every operation says which credentials it needs)', async () => {
+    const cli = join(__dirname, '..', '..', 'node_modules', '@redocly', 'cli', 'bin', 'cli.js');
+    const run = await promisify(execFile)(process.execPath, [cli, 'lint', SPEC_PATH, '--format=json'], {
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+      maxBuffer: 16 * 1024 * 1024,
+    }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    const report = JSON.parse(run.stdout) as { totals: { errors: number }; problems: Array<{ ruleId: string; severity: string; message: string }> };
+    expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(report.totals.errors).toBe(0);
+  });
+
+  it('declares a bearer and an OAuth2 client-credentials scheme and needs one on every guarded /fhir operation', () => {
+    const schemes = spec.components.securitySchemes ?? {};
+    expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(schemes.smartBackendServices?.type).toBe('oauth2');
+    expect(new URL(schemes.smartBackendServices?.flows?.clientCredentials?.tokenUrl ?? '').pathname).toBe('/auth/token');
+    const open = ['/fhir/metadata', '/fhir/.well-known/smart-configuration', '/fhir/.well-known/jwks.json'];
+    for (const [path, item] of Object.entries(spec.paths)) {
+      if (!path.startsWith('/fhir')) continue;
+      for (const method of HTTP_METHODS) {
+        const op = item[method];
+        if (!op) continue;
+        const names = (op.security ?? spec.security ?? []).flatMap((requirement) => Object.keys(requirement));
+        const refused = ['401', '403'].filter((status) => status in op.responses);
+        expect({ op: `${method} ${path}`, names, refused }).toEqual({
+          op: `${method} ${path}`,
+          names: open.includes(path) ? [] : ['bearer', 'smartBackendServices'],
+          refused: open.includes(path) ? [] : ['401', '403'],
+        });
+      }
+    }
+  });
+
   it('answers every error of every FHIR operation with an OperationOutcome', async () => {
     const resolved = (await dereference(SPEC_PATH)) as unknown as Spec;
     const seen = new Set<string>();
@@ -88,7 +126,7 @@ describe('openapi.yaml', () => {
         }
       }
     }
-    expect([...seen].sort()).toEqual(['400', '404', '405', '406', '409', '410', '412', '413', '415', '422', '500']);
+    expect([...seen].sort()).toEqual(['400', '401', '403', '404', '405', '406', '409', '410', '412', '413', '415', '422', '500']);
   });
 
   describe('against the routes the app registers', () => {
@@ -143,6 +181,18 @@ describe('openapi.yaml', () => {
         }
         // Fastify answers HEAD for every GET route on its own.
         if (method === 'HEAD' && documented.has(shape(`GET ${toOpenApiPath(url)}`))) continue;
+        // `[base]/` is `[base]` (fhir-kit-client posts transactions there): documented with it.
+        const bare = toOpenApiPath(url.slice(0, -1));
+        if (url.endsWith('/') && documented.has(shape(`${method === 'HEAD' ? 'GET' : method} ${bare}`))) continue;
+        // @fastify/cors's catch-all answers preflights (documented in the description), nothing else.
+        if (method === 'OPTIONS' && url === '*') {
+          const preflight = await app.inject({
+            method: 'OPTIONS',
+            url: '/fhir/Patient',
+            headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+          });
+          if (preflight.statusCode === 204 && preflight.headers['access-control-allow-origin'] === '*') continue;
+        }
         // A method the spec defines no interaction for: it must really be a 405 with Allow.
         // (An undocumented real route lands here too and fails: it does not answer 405.)
         const res = await app.inject({ method: method as 'GET', url: sampleUrl(url) });
@@ -150,6 +200,27 @@ describe('openapi.yaml', () => {
         undocumented.push(`${key} (answers ${res.statusCode})`);
       }
       expect(undocumented).toEqual([]);
+    });
+
+    it.each([
+      ['localhost:9123', 'http://localhost:9123'],
+      ['kolibri.test', 'http://kolibri.test'],
+      ['kolibri.example.dk:8443', 'http://kolibri.example.dk:8443'],
+    ])('serves the document with the request\'s own server (Host %p) in /openapi.yaml and /docs/json', async (host, root) => {
+      for (const url of ['/openapi.yaml', '/docs/json', '/docs/yaml']) {
+        const res = await app.inject({ method: 'GET', url, headers: { host } });
+        expect(res.statusCode).toBe(200);
+        const served = parse(res.body) as Spec;
+        expect({ url, server: served.servers[0].url }).toEqual({ url, server: root });
+        expect(served.components.securitySchemes?.smartBackendServices?.flows?.clientCredentials?.tokenUrl).toBe(`${root}/auth/token`);
+        expect(served.paths['/fhir/{type}/{id}'].get?.security ?? served.security).toEqual(spec.security);
+      }
+      // the file as served keeps its comments and layout: only the two URLs differ
+      const yamlText = (await app.inject({ method: 'GET', url: '/openapi.yaml', headers: { host } })).body;
+      const file = readFileSync(SPEC_PATH, 'utf8');
+      expect(yamlText).toBe(
+        file.replace('- url: http://127.0.0.1:8080\n', `- url: ${root}\n`).replace('tokenUrl: http://127.0.0.1:8080/auth/token\n', `tokenUrl: ${root}/auth/token\n`),
+      );
     });
 
     it('registers every documented operation (search may still be landing)', () => {

@@ -1,6 +1,6 @@
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import type { DefinitionRegistry } from '../definitions/registry';
-import { controlCharacterIn } from '../control-characters';
+import { controlCharacterIn, loneSurrogateIn } from '../control-characters';
 
 /**
  * Checks for the R4 primitive types, built once from the primitive StructureDefinitions.
@@ -78,6 +78,8 @@ function compilePrimitive(sd: StructureDefinition): PrimitiveType {
     // https://hl7.org/fhir/R4/datatypes.html#string
     const control = controlCharacterIn(s);
     if (control) return `contains the control character ${control}, which FHIR strings may not hold`;
+    const surrogate = loneSurrogateIn(s);
+    if (surrogate) return `contains ${surrogate}, half of a UTF-16 surrogate pair and no Unicode character`;
     if (regex && !regex.test(s)) return `'${clip(s)}' is not a valid ${code}`;
     if (calendar && !isCalendarDate(s)) return `'${clip(s)}' is not a real calendar date`;
     return undefined;

@@ -2,23 +2,75 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse } from 'yaml';
 
 /** The checked-in API description (the repository's openapi.yaml). */
 export const OPENAPI_PATH = join(__dirname, '..', '..', '..', 'openapi.yaml');
 
+interface ServedSpec {
+  servers?: Array<{ url: string; description?: string }>;
+  components?: { securitySchemes?: Record<string, { flows?: { clientCredentials?: { tokenUrl: string } } }> };
+}
+
+export interface DocsOptions {
+  /** The public FHIR base URL (BASE_URL): its origin is used when a request comes to its host. */
+  baseUrl: string;
+  openapiPath?: string;
+}
+
 /**
- * `GET /openapi.yaml` (the file as checked in) and an interactive page at `/docs`: Swagger UI
- * from @fastify/swagger-ui over @fastify/swagger in static mode, its assets served from the
- * package (no CDN, works offline), with its own CSP. The page's assets live under `/docs/`.
+ * `GET /openapi.yaml` and an interactive page at `/docs`: Swagger UI from @fastify/swagger-ui
+ * over @fastify/swagger in static mode, its assets served from the package (no CDN, works
+ * offline), with its own CSP. The page's assets live under `/docs/`.
+ *
+ * Both serve the document with this server as `servers[0]` and its token URL, so "Try it out"
+ * and "Authorize" reach the server the page came from, whatever its port or name.
  */
-export function registerDocs(app: FastifyInstance, openapiPath = OPENAPI_PATH): void {
-  const yaml = readFileSync(openapiPath, 'utf8');
-  app.get('/openapi.yaml', async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(yaml));
+export function registerDocs(app: FastifyInstance, options: DocsOptions): void {
+  const yaml = readFileSync(options.openapiPath ?? OPENAPI_PATH, 'utf8');
+  const document = parse(yaml);
+  const spec = document as ServedSpec;
+  const fileRoot = spec.servers?.[0]?.url;
+  const fileTokenUrl = tokenFlow(spec)?.tokenUrl;
+  // The file as checked in, comments and layout kept, with only its two URLs replaced (a YAML
+  // round trip would reformat it).
+  app.get('/openapi.yaml', async (request, reply) => {
+    const root = serverRoot(request, options.baseUrl);
+    let text = fileRoot ? yaml.replace(`- url: ${fileRoot}\n`, `- url: ${root}\n`) : yaml;
+    if (fileTokenUrl) text = text.replace(`tokenUrl: ${fileTokenUrl}\n`, `tokenUrl: ${root}/auth/token\n`);
+    return reply.type('application/yaml; charset=utf-8').send(text);
+  });
   void app.register(async (docs) => {
-    await docs.register(swagger, { mode: 'static', specification: { document: parse(yaml) } });
-    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true, docExpansion: 'none' } });
+    await docs.register(swagger, { mode: 'static', specification: { document } });
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      uiConfig: { deepLinking: true, docExpansion: 'none', persistAuthorization: true },
+      // a deep copy per request (transformSpecificationClone defaults to true)
+      transformSpecification: (copy, request) => {
+        const root = serverRoot(request, options.baseUrl);
+        const out = copy as ServedSpec;
+        out.servers = [{ ...out.servers?.[0], url: root }];
+        const flow = tokenFlow(out);
+        if (flow) flow.tokenUrl = `${root}/auth/token`;
+        return out;
+      },
+    });
   });
 }
 
+/**
+ * The server root the caller reached: the public BASE_URL's origin (and path prefix) when the
+ * request came to its host, so a TLS-terminating proxy keeps its https; otherwise the request's
+ * own scheme and Host, e.g. `http://127.0.0.1:9090` for a server on another port.
+ */
+export function serverRoot(request: Pick<FastifyRequest, 'protocol' | 'host'>, baseUrl: string): string {
+  const base = new URL(baseUrl);
+  if (request.host.toLowerCase() === base.host.toLowerCase()) return `${base.origin}${base.pathname.replace(/\/+$/, '').replace(/\/fhir$/, '')}`;
+  return `${request.protocol}://${request.host}`;
+}
+
+function tokenFlow(spec: ServedSpec): { tokenUrl: string } | undefined {
+  return spec.components?.securitySchemes?.smartBackendServices?.flows?.clientCredentials;
+}

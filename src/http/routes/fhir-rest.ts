@@ -14,6 +14,7 @@ import { update } from '../../interactions/update';
 import { vread } from '../../interactions/vread';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { sendResult } from '../reply';
+import { isFhirJson } from '../content-type';
 import { authorizeEntry } from '../../interactions/authorize';
 import { conditionalInteraction, conditionalPatch, conditionalResolver } from '../../interactions/conditional';
 
@@ -64,20 +65,23 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
   app.patch(
     '/fhir/:type',
     route((p, req, deps) =>
-      conditionalPatch(deps, { type: p.type, criteria: criteria(req), contentType: header(req, 'content-type'), content: req.body, ifMatch: ifMatch(req) }),
+      conditionalPatch(deps, { type: p.type, criteria: criteria(req), contentType: patchContentType(req), content: req.body, ifMatch: ifMatch(req) }),
     ),
   );
   app.put('/fhir/:type/:id', route((p, req, deps) => update(deps, p.type, p.id, req.body, { ifMatch: ifMatch(req) })));
   app.delete('/fhir/:type/:id', route((p, req, deps) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
-  app.post('/fhir', route((_p, req, deps) => processBundle(deps, req.body, {
+  const transactionOrBatch = route((_p, req, deps) => processBundle(deps, req.body, {
     ...bundle,
     maxEntries: deps.limits.maxBundleEntries,
     authorize: authorizeEntry(deps),
     resolveConditional: conditionalResolver(deps),
     preferMinimal: /return=("?)minimal\1/.test(header(req, 'prefer') ?? ''),
     onUnexpectedError: (err, entry) => req.log.error({ err, entry }, 'batch entry failed'),
-  })));
-  app.patch('/fhir/:type/:id', route((p, req, deps) => patch(deps, p.type, p.id, { contentType: header(req, 'content-type'), content: req.body }, { ifMatch: ifMatch(req) })));
+  }));
+  app.post('/fhir', transactionOrBatch);
+  // [base] with its trailing slash: fhir-kit-client's transaction() and batch() post to `${baseUrl}/`.
+  app.post('/fhir/', transactionOrBatch);
+  app.patch('/fhir/:type/:id', route((p, req, deps) => patch(deps, p.type, p.id, { contentType: patchContentType(req), content: req.body }, { ifMatch: ifMatch(req) })));
 
   // Methods the spec defines no interaction for at these URLs answer 405 with Allow.
   const notAllowed = (allow: string[]) => async () => {
@@ -86,6 +90,15 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
   app.route({ method: ['POST'], url: '/fhir/:type/:id', handler: notAllowed(['GET', 'PUT', 'PATCH', 'DELETE']) });
   app.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH'], url: '/fhir/:type/:id/_history/:vid', handler: notAllowed(['GET']) });
   app.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH'], url: '/fhir/metadata', handler: notAllowed(['GET']) });
+}
+
+/**
+ * PATCH's body format for the interaction: every FHIR JSON form reads as `application/fhir+json`
+ * (FHIRPath Patch), so `application/json+fhir` patches like it posts.
+ */
+function patchContentType(req: FastifyRequest): string | undefined {
+  const given = header(req, 'content-type');
+  return given !== undefined && isFhirJson(given) ? 'application/fhir+json' : given;
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {

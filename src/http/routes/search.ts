@@ -17,6 +17,8 @@ export function registerSearch(app: FastifyInstance, shared: SharedDeps): void {
   const params = (req: FastifyRequest) => req.params as { type: string; compartment: string; id: string };
 
   app.get('/fhir', handler(() => ({}), false));
+  // [base] with its trailing slash: fhir-kit-client's systemSearch() gets `${baseUrl}/?…`.
+  app.get('/fhir/', handler(() => ({}), false));
   app.post('/fhir/_search', handler(() => ({}), true));
   app.get('/fhir/:type', handler((req) => ({ type: params(req).type }), false));
   app.post('/fhir/:type/_search', handler((req) => ({ type: params(req).type }), true));

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { badRequest, forbidden } from '../../fhir/outcome';
 import type { InteractionDeps, SharedDeps } from '../../interactions/types';
 import { requestDeps } from '../../http/request-deps';
+import { isFhirJsonFormat } from '../../http/content-type';
 import { ZONE } from '../scheduler/slots';
 import { rolloutBundle } from './measure-report';
 import { rolloutCsv } from './report-csv';
@@ -84,7 +85,7 @@ function formatOf(req: FastifyRequest): 'json' | 'csv' | 'html' {
   if (format !== undefined) {
     if (['csv', 'text/csv'].includes(format)) return 'csv';
     if (['html', 'text/html'].includes(format)) return 'html';
-    if (['json', 'application/json', 'application/fhir+json'].includes(format)) return 'json';
+    if (isFhirJsonFormat(format)) return 'json';
     throw badRequest(`_format must be json, csv or html, got '${format}'`, ['_format']);
   }
   const accept = req.headers.accept ?? '';

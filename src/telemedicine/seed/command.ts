@@ -1,8 +1,9 @@
 import { DateTime } from 'luxon';
+import { withDatabase } from '../../cli/database';
+import { reportFailure, UsageError } from '../../cli/failure';
 import { loadConfig } from '../../config';
 import { loadDefinitions } from '../../fhir/definitions/load';
 import { createServices } from '../../services';
-import { openDatabase } from '../../store/database';
 import { migrate, readMigrations } from '../../store/migrate';
 import { migrationsDir, softwareVersion } from '../../version';
 import { ZONE } from '../scheduler/slots';
@@ -11,7 +12,7 @@ import { seedCohort, type SeedProgress } from './seed-cohort';
 export const help = `Usage: kolibri seed [--patients 1000] [--months 6] [--end YYYY-MM-DD] [--prefix seed]
 
 Create a demo cohort in DATABASE_URL, or in the embedded database in KOLIBRI_DATA_DIR when
-DATABASE_URL is unset: the five regions and fifteen municipalities (Organizations with region and
+DATABASE_URL is unset (the running server's, when one holds that folder): the five regions and fifteen municipalities (Organizations with region and
 municipality codes), a care team per municipality, citizens with CPR numbers, COPD (DJ44) and heart
 failure (DI50) episodes, care plans and measurement ServiceRequests with thresholds, and months of
 Observations with alarms, assessment and missing-measurement Tasks. Deterministic ids: running it
@@ -24,28 +25,31 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(help);
     return 0;
   }
-  const options = parseArgs(argv);
-  if (typeof options === 'string') {
-    process.stderr.write(`kolibri seed: ${options}\n\n${help}`);
-    return 2;
-  }
+  let progressShown = false;
   try {
+    const options = parseArgs(argv);
+    if (typeof options === 'string') throw new UsageError(`${options} (kolibri seed --help)`);
     const config = loadConfig(process.env);
-    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embeddedPort: config.embeddedPostgresPort, poolSize: 4, log: (m) => process.stderr.write(`${m}\n`) });
-    try {
-      await migrate(db.pool, readMigrations(migrationsDir));
-      const services = createServices({ pool: db.pool, registry: loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir }), migrations: [], config, softwareVersion });
-      const started = Date.now();
-      const summary = await seedCohort(services.store, { ...options, now: new Date() }, (p) => progressBar(p, started));
-      process.stderr.write('\n');
-      process.stdout.write(`seeded ${summary.patients} citizens: ${summary.written} resources written, ${summary.skipped} already there (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-    } finally {
-      await db.close();
-    }
+    await withDatabase(
+      config,
+      async (db) => {
+        await migrate(db.pool, readMigrations(migrationsDir));
+        const services = createServices({ pool: db.pool, registry: loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir }), migrations: [], config, softwareVersion });
+        const started = Date.now();
+        const summary = await seedCohort(services.store, { ...options, now: new Date() }, (p) => {
+          progressShown = true;
+          progressBar(p, started);
+        });
+        process.stderr.write('\n');
+        process.stdout.write(`seeded ${summary.patients} citizens: ${summary.written} resources written, ${summary.skipped} already there (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+      },
+      4,
+    );
     return 0;
   } catch (err) {
-    process.stderr.write(`\nkolibri seed: ${(err as Error).message}\n`);
-    return 1;
+    // end the progress bar's line first
+    if (progressShown) process.stderr.write('\n');
+    return reportFailure('kolibri seed', err);
   }
 }
 

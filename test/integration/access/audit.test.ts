@@ -36,7 +36,24 @@ describe('AuditEvents', () => {
     const writer = await registerVendorApp(t, { organization: 'Organization/0851', scopes: ['system/*.cruds'] });
     tokens.writer = await accessToken(t, writer, 'system/*.cruds');
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.pool.query('DROP TRIGGER IF EXISTS audit_test_refuse ON audit_outbox');
+    await t.close();
+  });
+
+  /**
+   * An audit record that PostgreSQL refuses: a trigger fails the INSERT of any record whose
+   * request id ends in `-unwritable` (a real database failure, for those requests only).
+   */
+  beforeAll(async () => {
+    await t.pool.query(`CREATE OR REPLACE FUNCTION audit_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.request_id LIKE '%-unwritable' THEN RAISE EXCEPTION 'audit record refused for the test'; END IF;
+        RETURN NEW;
+      END $$`);
+    await t.pool.query('DROP TRIGGER IF EXISTS audit_test_refuse ON audit_outbox');
+    await t.pool.query('CREATE TRIGGER audit_test_refuse BEFORE INSERT ON audit_outbox FOR EACH ROW EXECUTE FUNCTION audit_test_refuse()');
+  });
 
   it('records a read and a search, naming client and patient, with CPR numbers masked', async () => {
     expect((await get(tokens.clinic, `/fhir/Observation/${observation}`)).statusCode).toBe(200);
@@ -110,12 +127,12 @@ describe('AuditEvents', () => {
     // another organization's patient: 403
     const foreign = await send('POST', '/fhir/Observation', `${run}-403`, spo2(otherPatient, `${run}-403`));
     expect(foreign.statusCode).toBe(403);
-    // the audit record itself cannot be written (PostgreSQL text holds no NUL): 503 and no Observation
-    const unauditable = await send('POST', '/fhir/Observation?note=%00', `${run}-503`, spo2(patient, `${run}-503`));
+    // the audit record itself cannot be written (the database refuses it): 503 and no Observation
+    const unauditable = await send('POST', '/fhir/Observation', `${run}-503-unwritable`, spo2(patient, `${run}-503`));
     expect(unauditable.statusCode).toBe(503);
     const written = await t.pool.query(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Observation' AND content LIKE '%' || $1 || '%'`, [`${run}-503`]);
     expect(written.rows[0].n).toBe(0);
-    expect(await recorded([`${run}-412`, `${run}-403`, `${run}-503`])).toBe('0');
+    expect(await recorded([`${run}-412`, `${run}-403`, `${run}-503-unwritable`])).toBe('0');
   });
 
   it('records each of a burst of concurrent reads once, and one unwritable record fails only its own request', async () => {
@@ -123,12 +140,12 @@ describe('AuditEvents', () => {
     const ids = Array.from({ length: 40 }, (_, i) => `${run}-${i}`);
     const answers = await Promise.all([
       ...ids.map((id) => send('GET', `/fhir/Observation/${observation}`, id)),
-      send('GET', `/fhir/Observation/${observation}?note=%00`, `${run}-bad`),
+      send('GET', `/fhir/Observation/${observation}`, `${run}-bad-unwritable`),
     ]);
     expect(answers.slice(0, -1).map((a) => a.statusCode)).toEqual(ids.map(() => 200));
     expect(answers[answers.length - 1].statusCode).toBe(503);
     expect(await recorded(ids)).toBe(String(ids.length));
-    expect(await recorded([`${run}-bad`])).toBe('0');
+    expect(await recorded([`${run}-bad-unwritable`])).toBe('0');
   });
 
   it('drains each record exactly once with two drainers at work', async () => {

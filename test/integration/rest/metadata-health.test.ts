@@ -23,13 +23,29 @@ describe('metadata and health', () => {
     expect(obs.versioning).toBe('versioned-update');
   });
 
-  it('points rest.security at SMART on FHIR with the token endpoint', async () => {
-    const cs = (await t.app.inject({ method: 'GET', url: '/fhir/metadata' })).json();
-    const security = cs.rest[0].security;
-    expect(security.service[0].coding[0]).toEqual({ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' });
-    const uris = security.extension.find((e: { url: string }) => e.url.endsWith('/oauth-uris'));
-    expect(uris.extension).toContainEqual({ url: 'token', valueUri: 'http://kolibri.test/auth/token' });
-    expect(security.description).toContain('http://kolibri.test/fhir/.well-known/smart-configuration');
+  it('with KOLIBRI_AUTH=off, rest.security says no token is needed and names no SMART service', async () => {
+    const security = (await t.app.inject({ method: 'GET', url: '/fhir/metadata' })).json().rest[0].security;
+    expect(security.service).toBeUndefined();
+    expect(security.extension).toBeUndefined();
+    expect(security.description).toMatch(/KOLIBRI_AUTH=off/);
+    expect(security.description).not.toMatch(/needs a bearer token/);
+    expect(security.cors).toBe(true);
+  });
+
+  it('with authentication on, rest.security points at SMART on FHIR with the token endpoint', async () => {
+    const on = await createTestApp({ auth: 'on' });
+    try {
+      const cs = (await on.app.inject({ method: 'GET', url: '/fhir/metadata' })).json();
+      const security = cs.rest[0].security;
+      expect(security.service[0].coding[0]).toEqual({ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' });
+      const uris = security.extension.find((e: { url: string }) => e.url.endsWith('/oauth-uris'));
+      expect(uris.extension).toContainEqual({ url: 'token', valueUri: 'http://kolibri.test/auth/token' });
+      expect(security.description).toContain('needs a bearer token');
+      expect(security.description).toContain('http://kolibri.test/fhir/.well-known/smart-configuration');
+      expect(security.cors).toBe(true);
+    } finally {
+      await on.close();
+    }
   });
 
   it('/healthz says the process is up and /readyz that the database is reachable and migrated', async () => {

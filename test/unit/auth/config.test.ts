@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isLoopback } from '../../../src/auth/config';
 import { ConfigError, loadConfig } from '../../../src/config';
 
@@ -44,6 +47,23 @@ describe('auth configuration', () => {
     }).join('\n');
     for (const name of ['KOLIBRI_AUTH', 'KOLIBRI_ACCESS_TOKEN_TTL', 'KOLIBRI_SIGNING_ALG', 'KOLIBRI_ADMIN_TOKEN', 'KOLIBRI_RATE_LIMIT_PER_MINUTE', 'KOLIBRI_EXTERNAL_JWKS_URL', 'KOLIBRI_EXTERNAL_CLAIMS']) {
       expect(text).toContain(name);
+    }
+  });
+
+  it('reads the admin token from the file KOLIBRI_ADMIN_TOKEN_FILE names (a Docker secret)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kolibri-secret-'));
+    try {
+      const file = join(dir, 'kolibri_admin_token');
+      writeFileSync(file, 'a-secret-of-at-least-32-characters-0123456789\n');
+      expect(loadConfig({ KOLIBRI_ADMIN_TOKEN_FILE: file }).authSettings.adminToken).toBe('a-secret-of-at-least-32-characters-0123456789');
+      writeFileSync(file, '\n'); // an empty secret: no admin API, as when unset
+      expect(loadConfig({ KOLIBRI_ADMIN_TOKEN_FILE: file }).authSettings.adminToken).toBeUndefined();
+      writeFileSync(file, 'short');
+      expect(problemsOf({ KOLIBRI_ADMIN_TOKEN_FILE: file }).join('\n')).toContain('KOLIBRI_ADMIN_TOKEN must be at least 32 characters');
+      expect(problemsOf({ KOLIBRI_ADMIN_TOKEN_FILE: join(dir, 'absent') }).join('\n')).toContain(`KOLIBRI_ADMIN_TOKEN_FILE: cannot read ${join(dir, 'absent')} (ENOENT)`);
+      expect(problemsOf({ KOLIBRI_ADMIN_TOKEN_FILE: file, KOLIBRI_ADMIN_TOKEN: 'x'.repeat(40) }).join('\n')).toContain('set KOLIBRI_ADMIN_TOKEN or KOLIBRI_ADMIN_TOKEN_FILE, not both');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

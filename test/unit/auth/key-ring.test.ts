@@ -68,4 +68,15 @@ describe('KeyRing', () => {
     await sign(b); // b's cache still has the old key as current; its rotation is skipped
     expect(storage.keys).toHaveLength(2);
   });
+
+  it('publishes a key before the first token is signed, and that key signs it', async () => {
+    const storage = new MemoryKeys();
+    const a = new KeyRing(storage, { alg: 'ES384', rotationDays: 30, tokenTtlSeconds: 300, clock, reloadMs: 60_000 });
+    const b = new KeyRing(storage, { alg: 'ES384', rotationDays: 30, tokenTtlSeconds: 300, clock, reloadMs: 60_000 });
+    const [setA, setB] = await Promise.all([a.jwks(), b.jwks()]);
+    expect(storage.keys).toHaveLength(1);
+    expect(setA.keys.map((k) => k.kid)).toEqual([storage.keys[0].kid]);
+    expect(setB.keys.map((k) => k.kid)).toEqual([storage.keys[0].kid]);
+    expect(decodeProtectedHeader(await sign(b)).kid).toBe(storage.keys[0].kid);
+  });
 });

@@ -1,4 +1,4 @@
-import { cli, commands } from '../../../src/cli/kolibri';
+import { addCommand, cli, commands } from '../../../src/cli/kolibri';
 
 describe('kolibri CLI dispatcher', () => {
   let out: string;
@@ -19,7 +19,17 @@ describe('kolibri CLI dispatcher', () => {
   it('exits 2 with usage for no command or an unknown one', async () => {
     expect(await cli([])).toBe(2);
     expect(await cli(['frobnicate'])).toBe(2);
-    expect(err).toContain("unknown command 'frobnicate'");
+    expect(err).toBe("kolibri: unknown command 'frobnicate' (kolibri --help lists the commands)\n");
+  });
+
+  it('turns a command that throws (even undefined) into one line and exit 1', async () => {
+    addCommand('explode', { summary: 'throws', load: async () => ({ run: () => Promise.reject(undefined) }) });
+    try {
+      expect(await cli(['explode'])).toBe(1);
+      expect(err).toBe('kolibri explode: failed without saying why (undefined)\n');
+    } finally {
+      delete commands.explode;
+    }
   });
 
   it("passes --help to a command, which explains itself without side effects", async () => {

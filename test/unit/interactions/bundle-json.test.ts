@@ -20,7 +20,7 @@ describe('bundleJson', () => {
     });
   });
 
-  it('writes an empty entry array for an empty page', () => {
-    expect(JSON.parse(bundleJson({ type: 'history' }, []))).toEqual({ resourceType: 'Bundle', type: 'history', entry: [] });
+  it('writes no entry for an empty page (FHIR JSON has no empty arrays)', () => {
+    expect(JSON.parse(bundleJson({ type: 'history' }, []))).toEqual({ resourceType: 'Bundle', type: 'history' });
   });
 });

@@ -13,7 +13,7 @@ const valid: [string, (string | number | boolean)[]][] = [
   ['positiveInt', [1, 2147483647]],
   ['unsignedInt', [0, 2147483647]],
   ['decimal', [0, -1.5, 1e-7, 94.25]],
-  ['string', ['x', ' leading space', 'Program\u00a0', 'line\nbreak', 'tab\there', 'crlf\r\n']],
+  ['string', ['x', ' leading space', 'Program\u00a0', 'line\nbreak', 'tab\there', 'crlf\r\n', 'smil\ud83d\ude00e']],
   ['code', ['final', 'in progress', 'a\u00a0b']],
   ['id', ['a', 'citizen-0101.v2', 'A'.repeat(64)]],
   ['date', ['2026', '2026-03', '2026-03-01', '2024-02-29', '2000-02-29']],
@@ -36,7 +36,7 @@ const invalid: [string, (string | number)[]][] = [
   ['unsignedInt', [-1, 2147483648]],
   ['decimal', [Infinity]],
   // https://hl7.org/fhir/R4/datatypes.html#string: no C0 controls but tab, CR and LF
-  ['string', ['', 'x'.repeat(1048577), 'a\u0000b', '\u0001', 'bell\u0007', 'esc\u001b[0m', 'vt\u000b']],
+  ['string', ['', 'x'.repeat(1048577), 'a\u0000b', '\u0001', 'bell\u0007', 'esc\u001b[0m', 'vt\u000b', 'half\ud800', '\udfffx', 'a\ude00\ud83d']],
   ['markdown', ['nul\u0000']],
   ['code', ['', ' final', 'final ', 'in  progress', 'fin\u0000al']],
   ['id', ['', 'a b', 'a_b', 'a/b', 'A'.repeat(65)]],
@@ -82,3 +82,4 @@ it('translates XML Schema \\s and \\S, which know only space, tab, CR and LF', (
   expect(code.test('a\t\tb')).toBe(false);
   expect(new RegExp(`^(?:${xsdToJs('\\S*')})$`).test('a\u2003b')).toBe(true);
 });
+

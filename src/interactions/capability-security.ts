@@ -1,0 +1,50 @@
+// https://hl7.org/fhir/R4/capabilitystatement-definitions.html#CapabilityStatement.rest.security
+import type { CapabilityStatement, CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
+import { authUrls } from '../auth/smart-configuration';
+
+export interface SecurityFacts {
+  /** KOLIBRI_AUTH as the server runs: 'off' checks no token. */
+  auth: 'on' | 'off';
+  /** Whether browser apps get CORS headers (http/cors.ts). */
+  cors: boolean;
+}
+
+/**
+ * rest.security as the server really behaves. With authentication on: SMART on FHIR, the OAuth
+ * endpoints as the smart-app-launch IG's oauth-uris extension and a pointer to the discovery
+ * document (https://hl7.org/fhir/smart-app-launch/conformance.html). With it off, no service:
+ * a client that reads SMART here would fetch tokens nobody checks.
+ */
+export function restSecurity(baseUrl: string, facts: SecurityFacts): CapabilityStatementRestSecurity {
+  if (facts.auth === 'off') {
+    return {
+      cors: facts.cors,
+      description: 'Authentication is off (KOLIBRI_AUTH=off, local development only): every request has full access without a token.',
+    };
+  }
+  const urls = authUrls(baseUrl);
+  return {
+    cors: facts.cors,
+    service: [
+      {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }],
+        text: 'OAuth2 bearer tokens (SMART Backend Services, private_key_jwt)',
+      },
+    ],
+    description: `Every request except metadata and .well-known needs a bearer token. Discovery: ${baseUrl}/.well-known/smart-configuration`,
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          { url: 'token', valueUri: urls.tokenUrl },
+          { url: 'introspect', valueUri: urls.introspectionUrl },
+        ],
+      },
+    ],
+  };
+}
+
+/** The statement with `security` on its server rest entry. */
+export function withSecurity(statement: CapabilityStatement, security: CapabilityStatementRestSecurity): CapabilityStatement {
+  return { ...statement, rest: statement.rest?.map((rest) => (rest.mode === 'server' ? { ...rest, security } : rest)) };
+}
