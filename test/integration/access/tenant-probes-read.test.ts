@@ -331,7 +331,7 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
     const a = f.a;
     const probes: Probe[] = [];
     const plan = f.defs.planDefinition.id;
-    for (const p of outsiders(f)) {
+    for (const p of [...outsiders(f), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }]) {
       probes.push(pair(`${p.name}: GET Patient/{A}/$everything`, p.token, a.ids.patient, (x) => get(p.token, `/fhir/Patient/${x}/$everything`)));
       probes.push(pair(`${p.name}: GET Patient/{A}/$everything?_type=Observation`, p.token, a.ids.patient, (x) => get(p.token, `/fhir/Patient/${x}/$everything?_type=Observation`)));
       probes.push(pair(`${p.name}: GET Observation/$lastn?patient={A}`, p.token, a.ids.patient, (x) => get(p.token, `/fhir/Observation/$lastn?patient=${x}`), false));

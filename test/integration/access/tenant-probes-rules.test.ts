@@ -95,6 +95,31 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
           call(f.t, p.token, 'POST', `/fhir/PlanDefinition/${plan}/$apply?subject=Patient/${f.b.ids.patient}&episodeOfCare=EpisodeOfCare/${x}&start=2026-03-02&persist=true`)),
       );
     }
+    // B's own patient's submission naming A's episode or A's ServiceRequest: refused like naming ones that do not exist, and no Task for A's team
+    const b = f.b;
+    const bItem = (episode: string, serviceRequest: string) => ({
+      ...unchanged(f, 'observation'),
+      id: undefined,
+      identifier: undefined,
+      subject: { reference: `Patient/${b.ids.patient}` },
+      extension: [{ url: 'https://kolibri.dk/fhir/StructureDefinition/ext-episode-of-care', valueReference: { reference: `EpisodeOfCare/${episode}` } }],
+      basedOn: [{ reference: `ServiceRequest/${serviceRequest}` }],
+      effectiveDateTime: '2026-03-06T08:30:00+01:00',
+      valueQuantity: { value: 84, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+    });
+    const bSubmission = (item: object) => ({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: item }] });
+    for (const [name, token] of [['B.citizen', b.tokens.citizen], ['B.system', b.tokens.system], ['B.clinician', b.tokens.clinician]] as const) {
+      probes.push(pair(`${name}: POST Patient/{B}/$submit-measurement with A's episode`, a.ids.episode, (x) => call(f.t, token, 'POST', `/fhir/Patient/${b.ids.patient}/$submit-measurement`, bSubmission(bItem(x, b.ids.serviceRequest)))));
+      probes.push(pair(`${name}: POST Patient/{B}/$submit-measurement basedOn A's ServiceRequest`, a.ids.serviceRequest, (x) => call(f.t, token, 'POST', `/fhir/Patient/${b.ids.patient}/$submit-measurement`, bSubmission(bItem(b.ids.episode, x)))));
+    }
+    probes.push({
+      name: 'no Task reached A\'s care team from B\'s submissions',
+      run: async () => {
+        const res = await call(f.t, a.tokens.system, 'GET', `/fhir/Task?owner=CareTeam/${a.ids.careTeam}&_count=500`);
+        const foreign = ((res.json().entry ?? []) as Array<{ resource: { id: string; for?: { reference?: string } } }>).filter((e) => e.resource.for?.reference !== `Patient/${a.ids.patient}`);
+        return foreign.length ? `A's team has Tasks for other patients: ${foreign.map((e) => e.resource.for?.reference).join(', ')}` : undefined;
+      },
+    });
     probes.push({
       name: 'nothing was added to A\'s record by the outsiders',
       run: async () => {
