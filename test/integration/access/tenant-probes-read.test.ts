@@ -152,6 +152,21 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
     },
   });
 
+  /** Searches of directory resources B may read, filtered by A's hidden data (name, A's hidden id, URL for an id). */
+  const directoryHasProbes = (): Array<[string, string, (x: string) => string]> => {
+    const a = f.a;
+    return [
+        ['Organization?_has:EpisodeOfCare:organization:patient=Patient/{A}', a.ids.patient, (x) => `/fhir/Organization?_has:EpisodeOfCare:organization:patient=Patient/${x}`],
+        ['CareTeam?_has:EpisodeOfCare:team:patient=Patient/{A}', a.ids.patient, (x) => `/fhir/CareTeam?_has:EpisodeOfCare:team:patient=Patient/${x}`],
+        ['CareTeam?_has:Task:owner:patient=Patient/{A}', a.ids.patient, (x) => `/fhir/CareTeam?_has:Task:owner:patient=Patient/${x}`],
+        ['CareTeam?_has:EpisodeOfCare:team:_id={A episode}', a.ids.episode, (x) => `/fhir/CareTeam?_has:EpisodeOfCare:team:_id=${x}`],
+        ['Organization?_has:EpisodeOfCare:organization:_id={A episode}', a.ids.episode, (x) => `/fhir/Organization?_has:EpisodeOfCare:organization:_id=${x}`],
+        ['Organization?_has:Provenance:agent:target=Observation/{A}', a.ids.observation, (x) => `/fhir/Organization?_has:Provenance:agent:target=Observation/${x}`],
+        ['Practitioner?_has:CareTeam:participant:_has:EpisodeOfCare:team:patient=Patient/{A}', a.ids.patient, (x) => `/fhir/Practitioner?_has:CareTeam:participant:_has:EpisodeOfCare:team:patient=Patient/${x}`],
+        ['Organization?_id={A org}&_revinclude=EpisodeOfCare:organization (with the episode\'s patient)', a.ids.patient, (x) => `/fhir/Organization?_has:EpisodeOfCare:organization:patient=Patient/${x}&_revinclude=EpisodeOfCare:organization`],
+      ];
+  };
+
   it('seeding through the API with the owners\' own tokens works (positive control)', () => {
     expect(f.seedProblems).toEqual([]);
   });
@@ -255,6 +270,10 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       `/fhir/CareTeam?_id=${a.ids.careTeam}&_revinclude=EpisodeOfCare:team&_revinclude=Task:owner`,
       `/fhir/Organization?_id=${a.org}&_revinclude=EpisodeOfCare:organization&_revinclude=CareTeam:managing-organization`,
       `/fhir/Practitioner?_id=${a.ids.practitioner}&_revinclude=CareTeam:participant`,
+      `/fhir/EpisodeOfCare?organization.name=${encodeURIComponent(String((a.resources.organization as { name?: string }).name))}`,
+      `/fhir/EpisodeOfCare?team.name=${encodeURIComponent('KOL-team A')}`,
+      `/fhir/Task?owner.name=${encodeURIComponent('KOL-team A')}`,
+      `/fhir/Organization?_id=${a.org}&_revinclude=Patient:organization&_revinclude=Provenance:agent`,
       `/fhir/CarePlan?subject=Patient/${a.ids.patient}&_include=CarePlan:activity-reference`,
       `/fhir/CarePlan?activity-reference=ServiceRequest/${a.ids.serviceRequest}`,
       `/fhir/ServiceRequest?subject=Patient/${a.ids.patient}&_revinclude=CarePlan:activity-reference`,
@@ -288,6 +307,11 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
           probes.push(searchProbe(`${p.name}: POST ${path}/_search ${url}`, p.token, () =>
             call(f.t, p.token, 'POST', `${path === '/fhir' ? '/fhir' : path}/_search`, query, { 'content-type': 'application/x-www-form-urlencoded' })));
         }
+      }
+      // searches of directory resources (which B may read) filtered by A's hidden data: the same result as for ids that do not exist
+      const directoryHas = directoryHasProbes();
+      for (const [name, hidden, url] of directoryHas) {
+        probes.push(pair(`${p.name}: GET ${name}`, p.token, hidden, (x) => get(p.token, `${url(x)}&_total=accurate`), false));
       }
       // compartment searches answer like the compartment of a patient that does not exist
       for (const type of ['Observation', 'EpisodeOfCare', 'Task', 'Provenance', 'QuestionnaireResponse', 'CarePlan', 'ServiceRequest']) {
@@ -501,6 +525,16 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       },
     });
     probes.push(expect200('A.system: Patient/{A}/$everything', a.tokens.system, `/fhir/Patient/${a.ids.patient}/$everything`));
+    // the directory searches filtered by A's data do find A's entries for A (so B's empty answers mean something)
+    for (const [name, hidden, url] of directoryHasProbes()) {
+      probes.push({
+        name: `A.system finds something with ${name}`,
+        run: async () => {
+          const res = await get(a.tokens.system, url(hidden));
+          return res.status === 200 && (res.json().entry ?? []).length > 0 ? undefined : `answered ${res.status} with ${(res.json().entry ?? []).length} entries: ${res.body.slice(0, 200)}`;
+        },
+      });
+    }
     count += probes.length;
     report('positive control', probes.length, await runProbes(probes));
   }, 120_000);
