@@ -11,6 +11,7 @@ import {
   probersFor,
   patches,
   patchResource,
+  PROBE_SYSTEM,
   protectedIds,
   report,
   retarget,
@@ -188,6 +189,66 @@ describe('cross-tenant probes: batch and transaction entries', () => {
     }
     count += probes.length;
     report('conditional reference', probes.length, await runProbes(probes, 8));
+  }, 120_000);
+
+  it('entries before a hidden one: a refused enrolment grants nothing to later entries, and a transaction stays atomic', async () => {
+    const a = f.a;
+    const b = f.b;
+    const probes: Probe[] = [];
+    const enrolA = { resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${a.ids.patient}` }, managingOrganization: { reference: `Organization/${b.org}` }, period: { start: '2026-06-01' }, team: [{ reference: `CareTeam/${b.ids.careTeam}` }] };
+    for (const p of [{ name: 'B.system', token: b.tokens.system }, { name: 'B.clinician', token: b.tokens.clinician }]) {
+      probes.push({
+        name: `${p.name}: batch [POST EpisodeOfCare for A's patient, GET A's Observation, GET A's Patient, GET Observation?subject=A, PATCH A's Observation]`,
+        run: async () => {
+          const res = await call(f.t, p.token, 'POST', '/fhir', {
+            resourceType: 'Bundle',
+            type: 'batch',
+            entry: [
+              { request: { method: 'POST', url: 'EpisodeOfCare' }, resource: enrolA },
+              { request: { method: 'GET', url: `Observation/${a.ids.observation}` } },
+              { request: { method: 'GET', url: `Patient/${a.ids.patient}` } },
+              { request: { method: 'GET', url: `Observation?subject=Patient/${a.ids.patient}` } },
+              { request: { method: 'PATCH', url: `Observation/${a.ids.observation}` }, resource: patchResource({ contentType: 'application/json-patch+json', body: [{ op: 'add', path: '/language', value: 'da' }] }) },
+            ],
+          });
+          if (res.status !== 200) return `batch answered ${res.status}`;
+          const statuses = (res.json().entry as Array<{ response: { status: string } }>).map((e) => e.response.status.slice(0, 3));
+          // what later entries returned (resources, and the resources of a searchset), by id
+          type R = { resourceType?: string; id?: string; entry?: Array<{ resource?: R }> };
+          const returned = (res.json().entry as Array<{ resource?: R }>).slice(1).flatMap((e) => (e.resource?.resourceType === 'Bundle' ? (e.resource.entry ?? []).map((x) => x.resource) : [e.resource]));
+          const found = returned.filter((r): r is R => !!r?.id && f.hiddenIdsOfA.has(r.id)).map((r) => f.labels.get(r.id as string));
+          const want = ['403', '404', '404', '200', '404'];
+          if (found.length) return `later entries returned A's ${found.join(', ')}`;
+          return JSON.stringify(statuses) === JSON.stringify(want) ? undefined : `entry statuses ${statuses.join(', ')}, expected ${want.join(', ')}`;
+        },
+      });
+      probes.push({
+        name: `${p.name}: transaction [POST B's own Observation, PUT A's Observation] fails whole, like naming a nonexistent id, and creates nothing`,
+        run: async () => {
+          const tx = async (target: string) => {
+            const value = `atomic-${randomUUID()}`;
+            const res = await call(f.t, p.token, 'POST', '/fhir', {
+              resourceType: 'Bundle',
+              type: 'transaction',
+              entry: [
+                { request: { method: 'POST', url: 'Observation' }, resource: { ...unchanged(f, 'observation'), id: undefined, identifier: [{ system: PROBE_SYSTEM, value }], subject: { reference: `Patient/${b.ids.patient}` }, extension: undefined, basedOn: undefined } },
+                { request: { method: 'PUT', url: `Observation/${target}` }, resource: { ...retarget(f, 'observation'), id: target } },
+              ],
+            });
+            const created = await call(f.t, b.tokens.system, 'GET', `/fhir/Observation?identifier=${encodeURIComponent(`${PROBE_SYSTEM}|${value}`)}`);
+            return { res, created: (created.json().entry ?? []).length };
+          };
+          const missing = randomUUID();
+          const hidden = await tx(a.ids.observation);
+          const other = await tx(missing);
+          if (hidden.created) return `the transaction's first entry was kept (${hidden.created} created) though it answered ${hidden.res.status}`;
+          if (hidden.res.status < 300) return `answered ${hidden.res.status}`;
+          return differs(f, hidden.res, other.res, a.ids.observation, missing);
+        },
+      });
+    }
+    count += probes.length;
+    report('entry order', probes.length, await runProbes(probes, 2));
   }, 120_000);
 
   it('positive control: A\'s system client updates and patches its own Observation in a transaction', async () => {
