@@ -82,7 +82,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerSmartRoutes(app, deps.auth.service);
   registerAdminRoutes(app, deps.auth.service);
   const security = restSecurity(deps.services.interactions.baseUrl, { auth: deps.auth.mode, cors: true });
-  registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: () => withSecurity(deps.services.capabilityStatement(), security) });
+  registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: () => withSecurity(deps.services.capabilityStatement(), security, deps.auth.mode) });
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit);
   registerOperations(app, deps.services.interactions);

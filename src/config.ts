@@ -2,6 +2,7 @@ import { DEFAULT_DEFINITIONS_CACHE } from './fhir/definitions/cache';
 import { loadAuthConfig, type AuthSettings } from './auth/config';
 import { parseEnforcedProfiles, type EnforcedProfiles } from './fhir/validation/enforced-profiles';
 import { parseCorsOrigins } from './http/cors';
+import type { UnknownProfiles } from './fhir/validation/validator';
 
 /**
  * Configuration from the environment, parsed and checked once at start-up. The result is frozen
@@ -31,6 +32,8 @@ export interface Config {
   migrateOnStart: boolean;
   /** KOLIBRI_ENFORCE_PROFILES: profiles every resource of a type must conform to (fhir/validation/enforced-profiles.ts). */
   enforcedProfiles: EnforcedProfiles;
+  /** KOLIBRI_UNKNOWN_PROFILES: an unknown meta.profile URL is a `warning` (not checked; default) or an `error`. */
+  unknownProfiles: UnknownProfiles;
   /** Most entries a transaction or batch Bundle may have (more → 413); bytes are capped by maxBodyBytes. */
   maxBundleEntries: number;
   /** Conditional delete may delete several matches (https://hl7.org/fhir/R4/http.html#cdelete). */
@@ -83,6 +86,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push(`${name} must be true or false, got '${env[name]}'`);
     return fallback;
   };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')}, got '${raw}'`);
+    return fallback;
+  };
 
   const port = int('PORT', 8080, 0, 65535);
   const host = env.HOST || '127.0.0.1';
@@ -116,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     embeddedPostgresPort: env.KOLIBRI_EMBEDDED_PG_PORT ? int('KOLIBRI_EMBEDDED_PG_PORT', 0, 1, 65535) : undefined,
     migrateOnStart: bool('KOLIBRI_MIGRATE', true),
     enforcedProfiles: parseEnforcedProfiles(env.KOLIBRI_ENFORCE_PROFILES, problems),
+    unknownProfiles: oneOf('KOLIBRI_UNKNOWN_PROFILES', ['warning', 'error'] as const, 'warning'),
     maxBundleEntries: int('KOLIBRI_MAX_BUNDLE_ENTRIES', 10000, 1, 1000000),
     conditionalDeleteMultiple: bool('KOLIBRI_CONDITIONAL_DELETE_MULTIPLE', false),
     schedulerIntervalSeconds: int('KOLIBRI_SCHEDULER_INTERVAL_SECONDS', 60, 0, 86400),

@@ -10,6 +10,7 @@ import { createServices } from './services';
 import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler';
 import { triageOutcomeListener } from './telemedicine/triage/outcome-listener';
 import { loadTemplates } from './telemedicine/template-loader';
+import { seedBuiltinDefinitions } from './conformance/builtin-seed';
 import { loadTargets } from './telemedicine/reports/targets';
 import { openDatabase, type Database } from './store/database';
 import { migrate, readMigrations } from './store/migrate';
@@ -84,6 +85,10 @@ export async function main(): Promise<void> {
       onListenerError: (err) => log.error({ err }, 'post-commit listener failed'),
       onCommit: triageOutcomeListener((outcome) => metrics.triageOutcomes.inc({ outcome })),
     });
+    // definitions operators created through the API, then every later change, by any instance
+    await services.definitions.reload();
+    const definitionsListener = await services.definitions.listen();
+    lifecycle.add({ name: 'definitions-listener', stop: () => definitionsListener.stop() });
     const templates = await loadTemplates(services.interactions, config.profileDirs);
     if (templates.created.length || templates.updated.length) log.info({ created: templates.created.length, updated: templates.updated.length }, 'plan templates and OperationDefinitions loaded');
     const auth = new AuthService({
@@ -100,6 +105,18 @@ export async function main(): Promise<void> {
     }
     app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, reportTargets: loadTargets(config.reportTargetsFile), metrics, metricsToken: config.metricsToken, corsOrigins: config.corsOrigins });
     await app.listen({ port: config.port, host: config.host });
+    // the R4 and Kolibri definitions as read-only stored resources: written in the background at
+    // the first start on a database (about 15 s), skipped by fingerprint at every later one
+    const seedAbort = new AbortController();
+    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs, signal: seedAbort.signal }).then(
+      (r) => r.seeded && log.info({ created: r.created, updated: r.updated, deleted: r.deleted, ms: r.ms }, 'built-in definitions published'),
+      (err) =>
+        seedAbort.signal.aborted
+          ? log.info('publishing the built-in definitions was interrupted by shutdown; the next start does it')
+          : log.error({ err: err instanceof Error ? { message: err.message } : err }, 'publishing the built-in definitions failed'),
+    );
+    // shutdown does not wait for a first-start seeding: it rolls back, and the next start seeds
+    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (seedAbort.abort(), await seeding) });
     const drainer = services.auditDrainer;
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent

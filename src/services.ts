@@ -7,7 +7,6 @@ import type { Pool, PoolClient } from 'pg';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { DefinitionRegistry } from './fhir/definitions/registry';
-import { createValidator } from './fhir/validation/validator';
 import { systemOperations, withOperations } from './http/routes/operations';
 import { ROLLOUT_REPORT_OPERATION } from './telemedicine/reports/operation';
 import { findByCanonical, type CanonicalLookup } from './store/canonical';
@@ -20,7 +19,6 @@ import { inheritedPatients } from './interactions/inherited-access';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
 import { runRows, runSearch } from './store/search';
-import { createIndexWriter } from './store/search-index';
 import { Subsetter } from './fhir/subset';
 import { supportedSearchParameters } from './fhir/search/supported';
 import { pendingMigrations, type Migration } from './store/migrate';
@@ -31,12 +29,15 @@ import { AuditDrainer } from './audit/drainer';
 import { insertAuditRecords } from './store/audit-outbox';
 import { AuditGroupCommit } from './audit/group-commit';
 import { retriageOnEnteredInError, withEnteredInErrorRule } from './telemedicine/entered-in-error';
+import { LiveDefinitions } from './conformance/live-definitions';
+import { definitionWriteRules } from './conformance/definition-writes';
+import { fileProfiles, KOLIBRI_IG_URL } from './conformance/implementation-guide';
 
 export interface ServiceOptions {
   pool: Pool;
   registry: DefinitionRegistry;
   migrations: Migration[];
-  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple'>>;
+  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple'>>;
   softwareVersion: string;
   clock?: Clock;
   indexWriter?: IndexWriter;
@@ -61,20 +62,34 @@ export interface Services {
   readiness: Readiness;
   /** Conformance resources stored on the server by canonical URL (Questionnaires for $validate). */
   findCanonical: CanonicalLookup;
+  /** Definitions created through the API, in use at once (main.ts: reload at start, then listen). */
+  definitions: LiveDefinitions;
 }
 
 /** Compose the dependency graph: definitions → validator, store → interactions. */
 export function createServices(options: ServiceOptions): Services {
   const clock = options.clock ?? systemClock;
-  const extractor = new IndexExtractor(options.registry, { baseUrl: options.config.baseUrl });
+  // this instance's own view: the file definitions plus those stored through the API
+  const registry = options.registry.fork();
+  const definitions = new LiveDefinitions({
+    pool: options.pool,
+    registry,
+    validator: { enforcedProfiles: options.config.enforcedProfiles, unknownProfiles: options.config.unknownProfiles },
+    indexing: { baseUrl: options.config.baseUrl },
+    onProblem: (p) => options.onListenerError?.(new Error(`${p.key ? `${p.key}: ` : ''}${p.message}`)),
+  });
+  const extractor = new IndexExtractor(registry, { baseUrl: options.config.baseUrl });
   const compartments = (resource: Resource) => extractor.patientCompartments(resource);
   const inherited = (resource: Resource, db: Pool | PoolClient) => inheritedPatients(resource, (type, id) => accessTarget(db, type, id), compartments);
   const store = new ResourceStore({
     pool: options.pool,
     clock,
     // The search index is written with every resource unless a caller supplies its own writer.
-    indexWriter: options.indexWriter ?? createIndexWriter(options.registry, { baseUrl: options.config.baseUrl }),
-    onCommit: options.onCommit,
+    indexWriter: options.indexWriter ?? definitions.indexWriter,
+    onCommit: (changes) => {
+      definitions.apply(changes);
+      return options.onCommit?.(changes);
+    },
     onListenerError: options.onListenerError,
     accessPatients: async (resource, tx) => {
       const { patients } = await inherited(resource, tx.client);
@@ -83,17 +98,18 @@ export function createServices(options: ServiceOptions): Services {
   });
   const interactions: SharedDeps = {
     store,
-    registry: options.registry,
-    validator: createValidator(options.registry, { enforcedProfiles: options.config.enforcedProfiles }),
+    registry,
+    validator: definitions.validator,
     baseUrl: options.config.baseUrl,
     updateCreate: options.config.updateCreate,
     clock,
     runSearch: (request, compiled) => runSearch(options.pool, request, compiled),
     runRows: (query) => runRows(options.pool, query),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
-    subsetter: new Subsetter(options.registry),
-    // The telemedicine layer's in-transaction rule: entered-in-error re-triages the submission.
-    writeHooks: [retriageOnEnteredInError],
+    subsetter: new Subsetter(registry),
+    // The telemedicine layer's in-transaction rule: entered-in-error re-triages the submission;
+    // built-in definitions are read-only and stored profiles must be usable.
+    writeHooks: [retriageOnEnteredInError, definitionWriteRules(registry)],
     limits: {
       maxBundleEntries: options.config.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
@@ -109,22 +125,29 @@ export function createServices(options: ServiceOptions): Services {
   };
   const startedAt = clock.now().toISOString();
   let statement: CapabilityStatement | undefined;
+  // built again when the stored definitions change (a new SearchParameter is listed)
+  let statementGeneration = registry.generation;
   return {
     audit: new AuditGroupCommit({ write: (records) => insertAuditRecords(options.pool, records) }),
     auditDrainer: new AuditDrainer({ store, onError: options.onListenerError }),
-    registry: options.registry,
+    registry,
     store,
+    definitions,
     interactions,
-    capabilityStatement: () =>
-      (statement ??= buildCapabilityStatement(interactions, {
+    capabilityStatement: () => {
+      if (statementGeneration !== registry.generation) [statement, statementGeneration] = [undefined, registry.generation];
+      return (statement ??= buildCapabilityStatement(interactions, {
         softwareVersion: options.softwareVersion,
         date: startedAt,
-        searchParams: (type) => capabilitySearchParams(options.registry, type),
+        searchParams: (type) => capabilitySearchParams(registry, type),
+        supportedProfiles: (type) => fileProfiles(options.registry, type),
+        implementationGuide: [KOLIBRI_IG_URL],
         systemInteractions: ['history-system', 'search-system'],
         // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
         systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],
         decorateResource: (r) => withOperations(withEnteredInErrorRule(r)),
-      })),
+      }));
+    },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     readiness: {
       async check() {

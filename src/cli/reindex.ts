@@ -3,6 +3,7 @@ import { loadConfig } from '../config';
 import { loadDefinitions } from '../fhir/definitions/load';
 import { reindex } from '../store/reindex';
 import { createIndexWriter } from '../store/search-index';
+import { registryWithStored } from '../conformance/live-definitions';
 import { withDatabase } from './database';
 import { reportFailure, UsageError } from './failure';
 import { ProgressBar } from './progress';
@@ -10,7 +11,7 @@ import { ProgressBar } from './progress';
 export const help = `Usage: kolibri reindex [--type Type[,Type…]] [--batch N]
 
 Rebuild the search index of every stored resource (or of the given types) from the R4
-SearchParameters plus those in the profile folders, in batches, with a progress bar on stderr. Safe while
+SearchParameters plus those in the profile folders and those created through the API, in batches, with a progress bar on stderr. Safe while
 servers run against the same DATABASE_URL. (With the embedded database, point DATABASE_URL at the
 running server's embedded PostgreSQL, or leave it unset: the command finds that server through KOLIBRI_DATA_DIR.)
 `;
@@ -30,7 +31,8 @@ export async function run(argv: string[]): Promise<number> {
     const registry = loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir });
     for (const t of types ?? []) if (!registry.isResourceType(t)) throw new UsageError(`unknown resource type ${t}`);
     const result = await withDatabase(config, async (db) => {
-      const writer = createIndexWriter(registry, { baseUrl: config.baseUrl });
+      // SearchParameters created through the API are indexed too (what this command is for)
+      const writer = createIndexWriter(await registryWithStored(registry, db.pool), { baseUrl: config.baseUrl });
       const bar = new ProgressBar('reindex');
       try {
         return await reindex(db.pool, writer, { types, batchSize, onProgress: (p) => bar.update(p.done, p.total, `${p.rate}/s`) });

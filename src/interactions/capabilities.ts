@@ -19,6 +19,10 @@ export interface CapabilityOptions {
   systemOperations?: Array<{ name: string; definition: string }>;
   /** Per-type additions (operations, conditional support) contributed by later features. */
   decorateResource?: (r: CapabilityStatementRestResource) => CapabilityStatementRestResource;
+  /** Profiles the server supports for a type (rest.resource.supportedProfile): Kolibri's, from fhir-profiles/. */
+  supportedProfiles?: (type: string) => string[];
+  /** Canonical URLs of the ImplementationGuides the server implements. */
+  implementationGuide?: string[];
   /** How clients authenticate (SMART on FHIR), https://hl7.org/fhir/R4/capabilitystatement-definitions.html#CapabilityStatement.rest.security */
   security?: CapabilityStatementRestSecurity;
 }
@@ -33,9 +37,11 @@ export function buildCapabilityStatement(
 ): CapabilityStatement {
   const resource: CapabilityStatementRestResource[] = deps.registry.resourceTypes().map((type) => {
     const searchParam = options.searchParams?.(type) ?? [];
+    const supportedProfile = options.supportedProfiles?.(type) ?? [];
     const base: CapabilityStatementRestResource = {
       type: type as CapabilityStatementRestResource['type'],
       profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+      ...(supportedProfile.length ? { supportedProfile } : {}),
       interaction: [
         { code: 'read' },
         { code: 'vread' },
@@ -69,6 +75,7 @@ export function buildCapabilityStatement(
     implementation: { description: 'Kolibri FHIR R4 telemedicine infrastructure', url: deps.baseUrl },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
+    ...(options.implementationGuide?.length ? { implementationGuide: options.implementationGuide } : {}),
     rest: [
       {
         mode: 'server',

@@ -1,5 +1,6 @@
 // https://hl7.org/fhir/R4/capabilitystatement-definitions.html#CapabilityStatement.rest.security
-import type { CapabilityStatement, CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
+import type { CapabilityStatement, CapabilityStatementRest, CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
+import { everyRowVisible } from './write-access';
 import { authUrls } from '../auth/smart-configuration';
 
 export interface SecurityFacts {
@@ -31,7 +32,10 @@ export function restSecurity(baseUrl: string, facts: SecurityFacts): CapabilityS
         text: 'OAuth2 bearer tokens (SMART Backend Services, private_key_jwt)',
       },
     ],
-    description: `Every request except metadata and .well-known needs a bearer token. Discovery: ${baseUrl}/.well-known/smart-configuration`,
+    description:
+      `Every request except metadata and .well-known needs a bearer token. Discovery: ${baseUrl}/.well-known/smart-configuration. ` +
+      'Client kinds: system (an organization), clinician (a care team), citizen (one patient), operator (definitions and the Organization directory). ' +
+      'A client reads and writes the data of the patients its care relationships reach and its organization\'s own records; what it may not see answers as what does not exist.',
     extension: [
       {
         url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
@@ -44,7 +48,13 @@ export function restSecurity(baseUrl: string, facts: SecurityFacts): CapabilityS
   };
 }
 
-/** The statement with `security` on its server rest entry. */
-export function withSecurity(statement: CapabilityStatement, security: CapabilityStatementRestSecurity): CapabilityStatement {
-  return { ...statement, rest: statement.rest?.map((rest) => (rest.mode === 'server' ? { ...rest, security } : rest)) };
+/**
+ * The statement with `security` on its server rest entry. With authentication on, a token
+ * client creates at a chosen id only for types of which it sees every row (write-access.ts):
+ * `updateCreate` says so per type.
+ */
+export function withSecurity(statement: CapabilityStatement, security: CapabilityStatementRestSecurity, auth: 'on' | 'off' = 'off'): CapabilityStatement {
+  const resources = (rest: CapabilityStatementRest) =>
+    auth === 'on' ? rest.resource?.map((r) => (r.updateCreate ? { ...r, updateCreate: everyRowVisible(r.type as string) } : r)) : rest.resource;
+  return { ...statement, rest: statement.rest?.map((rest) => (rest.mode === 'server' ? { ...rest, security, resource: resources(rest) } : rest)) };
 }

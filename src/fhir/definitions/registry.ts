@@ -8,29 +8,35 @@ import type {
 
 /**
  * All conformance resources the server knows: the R4 base definitions plus the project's own
- * (fhir-profiles/) and, later, ones created through the API. Built once at start-up and then
- * read-only; everything definition-driven (REST routes, validation, search, CapabilityStatement)
- * asks this registry rather than hard-coding resource types.
+ * (fhir-profiles/), loaded once at start-up, and a stored layer: the ones created through the
+ * API (see setStored, src/conformance/live-definitions.ts). Everything definition-driven (REST
+ * routes, validation, search, CapabilityStatement) asks this registry rather than hard-coding
+ * resource types.
  */
 export class DefinitionRegistry {
   readonly fhirVersion = '4.0.1';
   private readonly types: string[];
   private readonly typeSet: Set<string>;
-  private readonly sdByUrl = new Map<string, StructureDefinition>();
   private readonly sdByType = new Map<string, StructureDefinition>();
-  private readonly paramsByBase = new Map<string, Map<string, SearchParameter>>();
-  private readonly valueSets = new Map<string, ValueSet>();
-  private readonly codeSystems = new Map<string, CodeSystem>();
-  private readonly supplements = new Map<string, CodeSystem[]>();
   private readonly compartments = new Map<string, CompartmentDefinition>();
+  /** What the registry was built from (files); shared by its forks and never changed. */
+  private base: Layer;
+  /** The base plus the stored layer (definitions created through the API); what look-ups read. */
+  private live: Layer;
+  private storedGeneration = 0;
 
   constructor(input: RegistryInput) {
-    for (const sd of input.structureDefinitions) this.addStructureDefinition(sd);
-    for (const sp of input.searchParameters) this.addSearchParameter(sp);
-    for (const vs of input.valueSets ?? []) if (vs.url) this.valueSets.set(vs.url, vs);
-    for (const cs of input.codeSystems ?? []) if (cs.url) this.codeSystems.set(cs.url, cs);
-    for (const cs of input.codeSystems ?? []) if (cs.supplements) this.supplements.set(stripVersion(cs.supplements), [...(this.supplements.get(stripVersion(cs.supplements)) ?? []), cs]);
+    this.base = emptyLayer();
+    for (const sd of input.structureDefinitions) {
+      addStructureDefinition(this.base, sd);
+      // The base definition of a type is the specialization; constraints (profiles) are by URL only.
+      if (sd.derivation === 'specialization' || (!sd.baseDefinition && sd.type)) {
+        if (sd.type && sd.url === `http://hl7.org/fhir/StructureDefinition/${sd.type}`) this.sdByType.set(sd.type, sd);
+      }
+    }
+    addRest(this.base, input);
     for (const cd of input.compartmentDefinitions ?? []) if (cd.code) this.compartments.set(cd.code, cd);
+    this.live = this.base;
     this.types = [...this.sdByType.values()]
       .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization')
       .map((sd) => sd.type as string)
@@ -39,20 +45,57 @@ export class DefinitionRegistry {
     this.typeSet = new Set(this.types);
   }
 
-  private addStructureDefinition(sd: StructureDefinition): void {
-    if (sd.url) this.sdByUrl.set(sd.url, sd);
-    // The base definition of a type is the specialization; constraints (profiles) are by URL only.
-    if (sd.derivation === 'specialization' || (!sd.baseDefinition && sd.type)) {
-      if (sd.type && sd.url === `http://hl7.org/fhir/StructureDefinition/${sd.type}`) this.sdByType.set(sd.type, sd);
-    }
+  /**
+   * A registry over the same base definitions with a stored layer of its own (empty at first):
+   * each server instance forks the one loaded from files, so what one instance has learnt from
+   * the database is never seen by another through shared memory. Costs no copy until setStored.
+   */
+  fork(): DefinitionRegistry {
+    const copy = Object.create(DefinitionRegistry.prototype) as DefinitionRegistry;
+    Object.assign(copy, this);
+    copy.live = copy.base;
+    copy.storedGeneration = 0;
+    return copy;
   }
 
-  private addSearchParameter(sp: SearchParameter): void {
-    for (const base of sp.base ?? []) {
-      let byCode = this.paramsByBase.get(base);
-      if (!byCode) this.paramsByBase.set(base, (byCode = new Map()));
-      byCode.set(sp.code as string, sp);
-    }
+  /**
+   * Replace the stored layer: StructureDefinitions (with snapshots), SearchParameters, ValueSets
+   * and CodeSystems created through the API. A canonical URL the base already defines keeps the
+   * base's definition (the R4 and Kolibri definitions are not the operator's to redefine).
+   * Types never change: a stored StructureDefinition is a profile, never a new resource type.
+   */
+  setStored(input: Omit<RegistryInput, 'compartmentDefinitions' | 'excludeTypes'>): void {
+    const base = this.base;
+    const live: Layer = {
+      sdByUrl: new Map(base.sdByUrl),
+      paramsByBase: new Map([...base.paramsByBase].map(([k, v]) => [k, new Map(v)])),
+      valueSets: new Map(base.valueSets),
+      codeSystems: new Map(base.codeSystems),
+      supplements: new Map(base.supplements),
+    };
+    const fresh = <T extends { url?: string }>(list: readonly T[] | undefined, map: Map<string, unknown>) => (list ?? []).filter((r) => r.url && !map.has(r.url));
+    for (const sd of fresh(input.structureDefinitions, base.sdByUrl)) addStructureDefinition(live, sd);
+    // a stored SearchParameter with a base one's code on the same type replaces it nowhere: base wins
+    const searchParameters = input.searchParameters.filter((sp) => !(sp.url && this.isBaseSearchParameterUrl(sp.url)) && !(sp.base ?? []).some((b) => base.paramsByBase.get(b)?.has(sp.code as string)));
+    addRest(live, { searchParameters, valueSets: fresh(input.valueSets, base.valueSets), codeSystems: fresh(input.codeSystems, base.codeSystems) });
+    this.live = live;
+    this.storedGeneration++;
+  }
+
+  /** Counts setStored calls: caches derived from the registry compare it to know they are stale. */
+  get generation(): number {
+    return this.storedGeneration;
+  }
+
+  /** Whether a canonical URL is one of the base (file) definitions of any kind. */
+  isBaseDefinition(url: string): boolean {
+    const u = stripVersion(url);
+    return this.base.sdByUrl.has(u) || this.base.valueSets.has(u) || this.base.codeSystems.has(u) || this.isBaseSearchParameterUrl(u);
+  }
+
+  private isBaseSearchParameterUrl(url: string): boolean {
+    for (const byCode of this.base.paramsByBase.values()) for (const sp of byCode.values()) if (sp.url === url) return true;
+    return false;
   }
 
   /** Concrete (instantiable) resource types, sorted. */
@@ -66,42 +109,42 @@ export class DefinitionRegistry {
 
   /** The base StructureDefinition of a type (resource, complex or primitive), or a profile by canonical URL. */
   structureDefinition(typeOrUrl: string): StructureDefinition | undefined {
-    return this.sdByType.get(typeOrUrl) ?? this.sdByUrl.get(stripVersion(typeOrUrl)) ?? this.sdByUrl.get(typeOrUrl);
+    return this.sdByType.get(typeOrUrl) ?? this.live.sdByUrl.get(stripVersion(typeOrUrl)) ?? this.live.sdByUrl.get(typeOrUrl);
   }
 
   /** Every StructureDefinition known, base and profiles. */
   structureDefinitions(): IterableIterator<StructureDefinition> {
-    return this.sdByUrl.values();
+    return this.live.sdByUrl.values();
   }
 
   /** Search parameters that apply to a resource type, including those defined on Resource and DomainResource. */
   searchParameters(resourceType: string): SearchParameter[] {
     const out = new Map<string, SearchParameter>();
     for (const base of ['Resource', 'DomainResource', resourceType]) {
-      for (const [code, sp] of this.paramsByBase.get(base) ?? []) out.set(code, sp);
+      for (const [code, sp] of this.live.paramsByBase.get(base) ?? []) out.set(code, sp);
     }
     return [...out.values()];
   }
 
   searchParameter(resourceType: string, code: string): SearchParameter | undefined {
     return (
-      this.paramsByBase.get(resourceType)?.get(code) ??
-      this.paramsByBase.get('DomainResource')?.get(code) ??
-      this.paramsByBase.get('Resource')?.get(code)
+      this.live.paramsByBase.get(resourceType)?.get(code) ??
+      this.live.paramsByBase.get('DomainResource')?.get(code) ??
+      this.live.paramsByBase.get('Resource')?.get(code)
     );
   }
 
   valueSet(url: string): ValueSet | undefined {
-    return this.valueSets.get(stripVersion(url)) ?? this.valueSets.get(url);
+    return this.live.valueSets.get(stripVersion(url)) ?? this.live.valueSets.get(url);
   }
 
   codeSystem(url: string): CodeSystem | undefined {
-    return this.codeSystems.get(stripVersion(url)) ?? this.codeSystems.get(url);
+    return this.live.codeSystems.get(stripVersion(url)) ?? this.live.codeSystems.get(url);
   }
 
   /** CodeSystem supplements (`content: supplement`) of a code system. */
   supplementsOf(url: string): readonly CodeSystem[] {
-    return this.supplements.get(stripVersion(url)) ?? [];
+    return this.live.supplements.get(stripVersion(url)) ?? [];
   }
 
   compartmentDefinition(code: string): CompartmentDefinition | undefined {
@@ -117,6 +160,38 @@ export interface RegistryInput {
   compartmentDefinitions?: CompartmentDefinition[];
   /** Types present in the source definitions that are not R4 (e.g. vendor additions). */
   excludeTypes?: string[];
+}
+
+/** The look-ups a stored layer can extend. */
+interface Layer {
+  sdByUrl: Map<string, StructureDefinition>;
+  paramsByBase: Map<string, Map<string, SearchParameter>>;
+  valueSets: Map<string, ValueSet>;
+  codeSystems: Map<string, CodeSystem>;
+  supplements: Map<string, CodeSystem[]>;
+}
+
+function emptyLayer(): Layer {
+  return { sdByUrl: new Map(), paramsByBase: new Map(), valueSets: new Map(), codeSystems: new Map(), supplements: new Map() };
+}
+
+function addStructureDefinition(layer: Layer, sd: StructureDefinition): void {
+  if (sd.url) layer.sdByUrl.set(sd.url, sd);
+}
+
+function addRest(layer: Layer, input: Pick<RegistryInput, 'searchParameters' | 'valueSets' | 'codeSystems'>): void {
+  for (const sp of input.searchParameters) {
+    for (const base of sp.base ?? []) {
+      let byCode = layer.paramsByBase.get(base);
+      if (!byCode) layer.paramsByBase.set(base, (byCode = new Map()));
+      byCode.set(sp.code as string, sp);
+    }
+  }
+  for (const vs of input.valueSets ?? []) if (vs.url) layer.valueSets.set(vs.url, vs);
+  for (const cs of input.codeSystems ?? []) if (cs.url) layer.codeSystems.set(cs.url, cs);
+  for (const cs of input.codeSystems ?? []) {
+    if (cs.supplements) layer.supplements.set(stripVersion(cs.supplements), [...(layer.supplements.get(stripVersion(cs.supplements)) ?? []), cs]);
+  }
 }
 
 function stripVersion(url: string): string {

@@ -13,7 +13,8 @@ import { Walk } from './walker';
  * 1. The base walk (walker.ts): a well-formed resource of a known type, every element known,
  *    primitives in their formats, base cardinalities and choice types, JSON rules.
  * 2. When that found no errors, the conformance walk (conformance-walk.ts) against every
- *    StructureDefinition that applies: each URL in meta.profile (an unknown one is an error),
+ *    StructureDefinition that applies: each URL in meta.profile (an unknown one is a warning
+ *    that it was not checked, or an error when `unknownProfiles` says so),
  *    the server-enforced profiles for the type and any requested by the caller ($validate's
  *    `profile`); with none of those, the base type itself (its bindings and invariants).
  *    Nested resources (contained, Bundle entries) get the same treatment.
@@ -30,7 +31,15 @@ export interface ValidateOptions {
 export interface ValidatorOptions {
   /** Profiles every resource of a type must conform to (server-enforced), by type. */
   enforcedProfiles?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * What an unknown `meta.profile` URL is (KOLIBRI_UNKNOWN_PROFILES): `warning` (default) — the
+   * profile is not checked, as the reference validator does with profiles it cannot resolve, so
+   * resources that merely carry other systems' profiles are accepted — or `error`.
+   */
+  unknownProfiles?: UnknownProfiles;
 }
+
+export type UnknownProfiles = 'warning' | 'error';
 
 export interface ResourceValidator {
   /** Issues found, errors before warnings, each in document order; empty when the resource is valid. */
@@ -63,6 +72,7 @@ export function createValidator(registry: DefinitionRegistry, options: Validator
     return t ?? undefined;
   };
   const enforced = options.enforcedProfiles ?? {};
+  const unknownProfiles = options.unknownProfiles ?? 'warning';
   for (const [type, urls] of Object.entries(enforced)) {
     for (const url of urls) {
       const t = tree(url);
@@ -74,14 +84,15 @@ export function createValidator(registry: DefinitionRegistry, options: Validator
   /** The trees a resource must conform to, plus issues for profiles that cannot apply. */
   const treesFor = (obj: Record<string, unknown>, type: string, expression: string, extra: readonly string[], issues: Issue[]): ProfileTree[] => {
     const out: ProfileTree[] = [];
-    const add = (url: string, at: string) => {
+    const add = (url: string, at: string, claimed = false) => {
       const t = tree(url);
-      if (!t) issues.push(error('not-supported', at, `${at}: profile '${clip(url)}' is not known to this server`));
+      if (!t && claimed && unknownProfiles === 'warning') issues.push(warning('not-supported', at, `${at}: profile '${clip(url)}' is not known to this server and was not checked`));
+      else if (!t) issues.push(error('not-supported', at, `${at}: profile '${clip(url)}' is not known to this server`));
       else if (t.kind !== 'resource' || t.type !== type) issues.push(error('invalid', at, `${at}: profile ${url} is for ${t.type}, not ${type}`));
       else if (!out.includes(t)) out.push(t);
     };
     const meta = obj.meta as { profile?: unknown[] } | undefined;
-    (meta?.profile ?? []).forEach((url, i) => typeof url === 'string' && add(url, `${expression}.meta.profile[${i}]`));
+    (meta?.profile ?? []).forEach((url, i) => typeof url === 'string' && add(url, `${expression}.meta.profile[${i}]`, true));
     for (const url of enforced[type] ?? []) add(url, expression);
     for (const url of extra) add(url, expression);
     if (out.length === 0) {
@@ -156,4 +167,8 @@ function invalid(diagnostics: string, expression: string): Issue {
 
 function error(code: Issue['code'], expression: string, diagnostics: string): Issue {
   return { severity: 'error', code, diagnostics, expression: [expression] };
+}
+
+function warning(code: Issue['code'], expression: string, diagnostics: string): Issue {
+  return { severity: 'warning', code, diagnostics, expression: [expression] };
 }

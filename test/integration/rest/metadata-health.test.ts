@@ -43,6 +43,9 @@ describe('metadata and health', () => {
       expect(security.description).toContain('needs a bearer token');
       expect(security.description).toContain('http://kolibri.test/fhir/.well-known/smart-configuration');
       expect(security.cors).toBe(true);
+      // token clients create at a chosen id only where they see every row (README "Access control")
+      const updateCreate = (type: string) => cs.rest[0].resource.find((r: { type: string }) => r.type === type).updateCreate;
+      expect([updateCreate('Observation'), updateCreate('Patient'), updateCreate('ActivityDefinition'), updateCreate('Organization')]).toEqual([false, false, true, true]);
     } finally {
       await on.close();
     }

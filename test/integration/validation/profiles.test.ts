@@ -66,13 +66,30 @@ describe('writes against the Kolibri Observation profile', () => {
     expect(await stored(t, marker)).toBe(0);
   });
 
-  it('422 for an unknown profile URL', async () => {
+  it('201 with a warning that an unknown profile URL was not checked', async () => {
     const { resource, marker } = marked('observation');
     resource.meta = { profile: ['https://example.org/fhir/StructureDefinition/not-here'] };
     const res = await post('/fhir/Observation', resource);
-    expect(res.statusCode).toBe(422);
-    expect(res.json().issue[0]).toMatchObject({ code: 'not-supported', expression: ['Observation.meta.profile[0]'] });
-    expect(await stored(t, marker)).toBe(0);
+    expect(res.statusCode).toBe(201);
+    expect(await stored(t, marker)).toBe(1);
+    const validated = await post('/fhir/Observation/$validate', resource);
+    expect(validated.json().issue).toEqual([
+      expect.objectContaining({ severity: 'warning', code: 'not-supported', expression: ['Observation.meta.profile[0]'], diagnostics: expect.stringContaining('not checked') }),
+    ]);
+  });
+
+  it('422 for an unknown profile URL under KOLIBRI_UNKNOWN_PROFILES=error', async () => {
+    const strict = await createTestApp({ unknownProfiles: 'error' });
+    try {
+      const { resource, marker } = marked('observation');
+      resource.meta = { profile: ['https://example.org/fhir/StructureDefinition/not-here'] };
+      const res = await strict.app.inject({ method: 'POST', url: '/fhir/Observation', headers: JSON_HEADERS, payload: resource });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().issue[0]).toMatchObject({ severity: 'error', code: 'not-supported', expression: ['Observation.meta.profile[0]'] });
+      expect(await stored(t, marker)).toBe(0);
+    } finally {
+      await strict.close();
+    }
   });
 });
 
