@@ -164,8 +164,13 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
       }
       // creating new definitional resources of any kind
       const fresh = (type: string) => ({ resourceType: type, url: `https://kolibri.test/fhir/${type}/by-${c.name}-${randomUUID()}`, version: '1', status: 'active', ...(type === 'CodeSystem' ? { content: 'complete' } : {}) });
-      for (const type of ['Questionnaire', 'PlanDefinition', 'ActivityDefinition', 'ValueSet', 'CodeSystem', 'ConceptMap', 'NamingSystem']) {
-        const body = type === 'NamingSystem' ? { resourceType: type, name: 'x', status: 'active', kind: 'identifier', date: '2026-01-01', uniqueId: [{ type: 'uri', value: `urn:x:${randomUUID()}` }] } : fresh(type);
+      for (const type of ['Questionnaire', 'PlanDefinition', 'ActivityDefinition', 'ValueSet', 'CodeSystem', 'ConceptMap', 'NamingSystem', 'SearchParameter']) {
+        const body =
+          type === 'NamingSystem'
+            ? { resourceType: type, name: 'x', status: 'active', kind: 'identifier', date: '2026-01-01', uniqueId: [{ type: 'uri', value: `urn:x:${randomUUID()}` }] }
+            : type === 'SearchParameter'
+              ? { ...fresh(type), name: 'probe', description: 'x', code: `probe-${randomUUID().slice(0, 8)}`, base: ['Observation'], type: 'token', expression: 'Observation.status' }
+              : fresh(type);
         probes.push(expectStatus(`${c.name}: POST ${type}`, [403], () => call(f.t, c.token, 'POST', `/fhir/${type}`, body)));
         const newId = `probe-new-${randomUUID()}`;
         probes.push(expectStatus(`${c.name}: PUT ${type}/probe-${type.toLowerCase()}-new (create at a chosen id)`, [403], () => call(f.t, c.token, 'PUT', `/fhir/${type}/${newId}`, { ...body, id: newId })));
