@@ -394,7 +394,9 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
     const probes: Probe[] = [];
     for (const key of HIDDEN_KEYS) {
       const type = f.a.types[key];
-      for (const p of outsiders(f).filter((o) => ['B.system', 'B.clinician', 'B.citizen'].includes(o.name))) {
+      for (const [p, base] of outsiders(f)
+        .filter((o) => ['B.system', 'B.clinician', 'B.citizen'].includes(o.name))
+        .flatMap((o) => [[o, ''], [o, 'http://kolibri.test/fhir/']] as const)) {
         const observation = (target: string) => ({
           resourceType: 'Observation',
           status: 'final',
@@ -402,13 +404,13 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
           subject: { reference: `Patient/${b.ids.patient}` },
           effectiveDateTime: '2026-05-03T08:00:00Z',
           valueQuantity: { value: 95, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
-          focus: [{ reference: `${type}/${target}` }],
+          focus: [{ reference: `${base}${type}/${target}` }],
         });
         probes.push(
-          pair(`${p.name}: POST Observation (B's patient) with focus ${type}/{A.${key}}`, p.token, f.a.ids[key], (x) => call(f.t, p.token, 'POST', '/fhir/Observation', observation(x)), false),
+          pair(`${p.name}: POST Observation (B's patient) with focus ${base}${type}/{A.${key}}`, p.token, f.a.ids[key], (x) => call(f.t, p.token, 'POST', '/fhir/Observation', observation(x)), false),
         );
         probes.push({
-          name: `${p.name}: _include / _include:iterate / chained search from B's Observation focused on A.${key}`,
+          name: `${p.name}: _include / _include:iterate / chained search from B's Observation focused on ${base}A.${key}`,
           run: async () => {
             const created = await call(f.t, p.token, 'POST', '/fhir/Observation', observation(f.a.ids[key]));
             if (created.status !== 201) return undefined; // refused alike for a nonexistent target: the pair above decides
