@@ -192,6 +192,20 @@ describe('cross-tenant probes: writes by id', () => {
         hidden: a.ids.observation,
         body: (x) => ({ resourceType: 'Provenance', target: [{ reference: `http://kolibri.test/fhir/Observation/${x}` }], recorded: '2026-05-02T08:00:00Z', agent: [{ who: { reference: `Organization/${b.org}` } }] }),
       },
+      // other ways into A's Patient compartment (R4 CompartmentDefinition patient): link, member, recipient, actor, …
+      { name: 'Patient (new) linked to A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Patient', name: [{ family: 'Linked' }], link: [{ other: { reference: `Patient/${x}` }, type: 'seealso' }] }) },
+      { name: 'Group with A\'s patient as member', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Group', type: 'person', actual: true, member: [{ entity: { reference: `Patient/${x}` } }] }) },
+      { name: 'CareTeam of B with A\'s patient as subject', hidden: a.ids.patient, body: (x) => ({ resourceType: 'CareTeam', status: 'active', name: 'x', subject: { reference: `Patient/${x}` }, managingOrganization: [{ reference: `Organization/${b.org}` }] }) },
+      {
+        name: 'Communication about B\'s patient sent to A\'s patient',
+        hidden: a.ids.patient,
+        body: (x) => ({ resourceType: 'Communication', status: 'completed', subject: { reference: `Patient/${b.ids.patient}` }, recipient: [{ reference: `Patient/${x}` }], payload: [{ contentString: 'hi' }] }),
+      },
+      { name: 'Appointment with A\'s patient as actor', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Appointment', status: 'proposed', participant: [{ actor: { reference: `Patient/${x}` }, status: 'needs-action' }] }) },
+      { name: 'List about A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'List', status: 'current', mode: 'working', subject: { reference: `Patient/${x}` } }) },
+      { name: 'Flag on A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Flag', status: 'active', code: { text: 'x' }, subject: { reference: `Patient/${x}` } }) },
+      { name: 'RelatedPerson of A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'RelatedPerson', patient: { reference: `Patient/${x}` } }) },
+      { name: 'Person linked to A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Person', link: [{ target: { reference: `Patient/${x}` } }] }) },
       { name: 'Observation with performer Patient/<A> (subject B)', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Observation', status: 'final', code: { text: 'SpO2' }, subject: { reference: `Patient/${b.ids.patient}` }, performer: [{ reference: `Patient/${x}` }] }) },
     ];
     for (const p of [...outsiders(f).filter((o) => o.writes), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }]) {
