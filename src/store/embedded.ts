@@ -169,7 +169,8 @@ async function initialise(databaseDir: string, port: number, log: (message: stri
     user: USER,
     password: PASSWORD,
     persistent: true,
-    createPostgresUser: true,
+    // only root needs (and may make) the `postgres` user: as anyone else initdb runs as that user
+    createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
     onError: (m: unknown) => log(String(m).trim()),
   });
