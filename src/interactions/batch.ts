@@ -9,7 +9,7 @@ import { parseEntry, type ParsedEntry } from './transaction-entry';
 import { executeEntry, resolveCondition, type EntryOutcome } from './transaction-execute';
 import type { BundleOptions } from './transaction-hooks';
 import { entryRequest, prepareEntry, processingRank } from './transaction-prepare';
-import { entryResource, referencePlans } from './transaction-references';
+import { BUNDLE_LOCAL, entryResource, referencePlans } from './transaction-references';
 import { errorEntry, responseBundle, responseEntry } from './transaction-response';
 import type { InteractionDeps, InteractionResult } from './types';
 import { writeTransaction } from './write-hooks';
@@ -79,6 +79,10 @@ async function resolveReferences(deps: InteractionDeps, options: BundleOptions, 
     reference: (value) => {
       if (fullUrls.has(value) && value !== entry.fullUrl) {
         throw badRequest(`The reference '${value}' points at another entry of this batch; batch entries must be independent (use a transaction)`);
+      }
+      // a urn: reference resolves only within its bundle: one that names no entry resolves nowhere
+      if (BUNDLE_LOCAL.test(value) && !fullUrls.has(value)) {
+        throw new FhirError(400, [{ severity: 'error', code: 'not-found', diagnostics: `Reference '${value}' is not the fullUrl of any entry in this batch` }]);
       }
       if (parseConditionalReference(value)) conditional.add(value);
       return undefined;

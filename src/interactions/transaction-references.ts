@@ -24,7 +24,7 @@ export function entryResource(entry: ParsedEntry): Record<string, unknown> | und
 }
 
 /** References that can only mean an entry of the same bundle (https://hl7.org/fhir/R4/bundle.html#references). */
-const BUNDLE_LOCAL = /^urn:(uuid|oid):/;
+export const BUNDLE_LOCAL = /^urn:(uuid|oid):/;
 
 /**
  * Rewrite every reference to an entry's fullUrl in `entries`' resources, in place; returns the

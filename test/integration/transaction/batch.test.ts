@@ -62,6 +62,23 @@ describe('batch (https://hl7.org/fhir/R4/http.html#transaction)', () => {
     expect(res.json().entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['201 Created', '400 Bad Request']);
   });
 
+  it('refuses an entry with a urn:uuid reference that names no entry (it resolves nowhere); nothing of it is stored', async () => {
+    const marker = randomUUID();
+    const res = await send({
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { resource: { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: `urn:uuid:${randomUUID()}` } }, request: { method: 'POST', url: 'Observation' } },
+        { resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
+      ],
+    });
+    const [dangling, ok] = res.json().entry;
+    expect([dangling.response.status, ok.response.status]).toEqual(['400 Bad Request', '201 Created']);
+    expect(dangling.response.outcome.issue[0].diagnostics).toMatch(/is not the fullUrl of any entry in this batch/);
+    const stored = await t.pool.query(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Observation' AND content LIKE '%' || $1 || '%'`, [marker]);
+    expect(stored.rows[0].n).toBe(0);
+  });
+
   it('answers 413 when a bundle has more entries than allowed', async () => {
     const entry = Array.from({ length: 4 }, () => ({ request: { method: 'GET', url: 'Patient/x' } }));
     await expect(processBundle(developmentDeps(t.services), { resourceType: 'Bundle', type: 'batch', entry }, { maxEntries: 3 })).rejects.toMatchObject({ status: 413 });
