@@ -108,16 +108,6 @@ export class Access {
     return found?.version;
   }
 
-  /**
-   * The patients whose access governs a resource: its Patient compartments, or those it
-   * inherits (resource.access_patients) when it is in none.
-   */
-  async patientsOf(resource: Resource, db?: Db): Promise<string[]> {
-    const patients = this.deps.patientCompartments(resource);
-    if (patients.length) return patients;
-    return (await this.ownershipOf(resource, db)).accessPatients ?? [];
-  }
-
   /** Whether the caller may see `resource` (a stored one); records its patients as touched or denied. */
   async canSee(resource: Resource, db?: Db): Promise<boolean> {
     const patients = this.deps.patientCompartments(resource);
@@ -125,7 +115,8 @@ export class Access {
       for (const p of patients) this.touched.add(p);
       return true;
     }
-    const governing = patients.length ? patients : await this.patientsOf(resource, db);
+    // its Patient compartments, or the patients it inherits (resource.access_patients) when in none
+    const governing = patients.length ? patients : ((await this.ownershipOf(resource, db)).accessPatients ?? []);
     if (governing.length === 0) return this.seesUnassigned(resource, db);
     const reachable = await this.reachable(governing, db);
     if (reachable.size === 0) {

@@ -9,7 +9,7 @@ import { questionnaireIssues } from './questionnaire-check';
 import { ensureVersionVisible } from './read';
 import type { EntryRequest } from './transaction-hooks';
 import type { InteractionDeps } from './types';
-import { authorizeWrite, everyRowVisible, mayCreateAtChosenId } from './write-access';
+import { authorizeWrite, mayCreateAtChosenId } from './write-access';
 
 export type WriteInteraction = 'create' | 'update' | 'patch' | 'delete';
 
@@ -63,13 +63,15 @@ export function updateGuard(deps: InteractionDeps, tx: StoreTransaction, resourc
     if (current && !(await versionVisible(deps, tx, current))) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
     const before = current && !current.deleted ? (JSON.parse(current.json as string) as Resource) : undefined;
     if (!before) {
-      // update-as-create (or re-creating a deleted resource): at a chosen id, with the create scope
-      if (everyRowVisible(type)) await authorizeWrite(deps.access, tx.client, type, undefined, resource);
-      if (!mayCreateAtChosenId(deps.access, type) || (current === undefined && ifMatch !== undefined)) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+      // Update-as-create (or re-creating a deleted resource): where something could be hidden it
+      // answers as for a missing id; where every row is visible, a refused write is a 403 first.
+      if (!mayCreateAtChosenId(deps.access, type)) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+      await authorizeWrite(deps.access, tx.client, type, undefined, resource);
+      if (current === undefined && ifMatch !== undefined) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
       deps.access.requireScope('create', type);
-    }
+    } else await authorizeWrite(deps.access, tx.client, type, before, resource);
+    // what this request remembered of the row (its inherited patients) is about to change
     deps.access.forget(type, id);
-    await authorizeWrite(deps.access, tx.client, type, before, resource);
   };
 }
 

@@ -48,8 +48,8 @@ export async function writePatch(tx: StoreTransaction, deps: InteractionDeps, { 
     throw unprocessable([{ severity: 'error', code: 'processing', diagnostics: `A patch may not change the resource's type or id (${type}/${id})`, expression: [`${type}.id`] }]);
   }
   const resource: Resource = checkResourceBody(deps, type, patched);
-  deps.access.forget(type, id);
   await authorizeWrite(deps.access, tx.client, type, JSON.parse(current.json as string) as Resource, resource);
+  deps.access.forget(type, id); // what this request remembered of the row is about to change
   return tx.update(resource, { ifMatch: current.versionId, allowCreate: false, method: 'PATCH' });
 }
 

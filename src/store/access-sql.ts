@@ -96,18 +96,6 @@ export async function reachablePatients(db: Pool | PoolClient, policy: AccessPol
   return new Set(rows.map((r: { id: string }) => r.id));
 }
 
-/** Which of the care teams name the organization as managingOrganization (current versions). */
-export async function teamsOfOrganization(db: Pool | PoolClient, teamIds: readonly string[], organizationId: string): Promise<Set<string>> {
-  if (teamIds.length === 0) return new Set();
-  const { rows } = await db.query(
-    `SELECT ct.id FROM resource ct JOIN search_reference mo ON mo.rid = ct.rid
-      WHERE ct.resource_type = 'CareTeam' AND ct.id = ANY($1::text[]) AND NOT ct.deleted
-        AND mo.param = ${CARETEAM_ORGANIZATION} AND mo.target_type = 'Organization' AND mo.target_id = $2`,
-    [[...teamIds], organizationId],
-  );
-  return new Set(rows.map((r: { id: string }) => r.id));
-}
-
 /** What the access check of a read by id needs besides the resource's JSON. */
 export interface ReadReaching {
   version: StoredVersion;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
+import { spo2Observation } from '../../support/spo2';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 
-const NPU = 'urn:oid:1.2.208.176.2.1';
 const ORG_A = 'Organization/0851'; // Aalborg
 const ORG_B = 'Organization/0101'; // København
 
@@ -33,16 +33,8 @@ describe('access model across organizations', () => {
     ids.patientB = await seed({ resourceType: 'Patient', name: [{ family: 'Berg' }], gender: 'male' });
     ids.episodeA = await seed({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${ids.patientA}` }, managingOrganization: { reference: ORG_A }, team: [{ reference: `CareTeam/${ids.teamA}` }] });
     await seed({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${ids.patientB}` }, managingOrganization: { reference: ORG_B }, team: [{ reference: `CareTeam/${ids.teamB}` }] });
-    const obs = (patient: string, value: number): Resource => ({
-      resourceType: 'Observation',
-      status: 'final',
-      code: { coding: [{ system: NPU, code: 'NPU03011' }] },
-      subject: { reference: `Patient/${patient}` },
-      effectiveDateTime: '2026-05-01T08:00:00Z',
-      valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
-    });
-    ids.obsA = await seed(obs(ids.patientA, 91));
-    ids.obsB = await seed(obs(ids.patientB, 95));
+    ids.obsA = await seed(spo2Observation(ids.patientA, 91));
+    ids.obsB = await seed(spo2Observation(ids.patientB, 95));
 
     const sysA = await registerVendorApp(t, { organization: ORG_A, scopes: ['system/*.cruds'] });
     const sysB = await registerVendorApp(t, { organization: ORG_B, scopes: ['system/*.cruds'] });

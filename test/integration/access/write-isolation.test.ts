@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
+import { spo2Observation } from '../../support/spo2';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 
-const NPU = 'urn:oid:1.2.208.176.2.1';
 const CPR = 'urn:oid:1.2.208.176.1.2';
 
 /**
@@ -30,14 +30,7 @@ describe('tenant isolation on writes', () => {
     return res.json().id;
   };
   const version = async (type: string, rid: string) => (await t.services.store.read(type, rid))?.versionId;
-  const obs = (patient: string, value = 91): Record<string, unknown> => ({
-    resourceType: 'Observation',
-    status: 'final',
-    code: { coding: [{ system: NPU, code: 'NPU03011' }] },
-    subject: { reference: `Patient/${patient}` },
-    effectiveDateTime: '2026-05-01T08:00:00Z',
-    valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
-  });
+  const obs = (patient: string, value = 91) => spo2Observation(patient, value) as unknown as Record<string, unknown>;
   /** Status and body with the id replaced: what a caller can tell two answers apart by. */
   const answer = (res: { statusCode: number; body: string }, ...ids: string[]) => [res.statusCode, ids.reduce((b, i) => b.split(i).join('<id>'), res.body)];
 

@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnWatched, untilReady, type WatchedProcess } from './server-process';
 
 /**
  * Kolibri as `npm start` runs it (`node --import tsx src/main.ts`), for the process-level crash
@@ -9,11 +10,8 @@ import { join } from 'node:path';
  */
 const ROOT = join(__dirname, '..', '..', '..');
 
-export interface KolibriProcess {
-  child: ChildProcess;
+export interface KolibriProcess extends WatchedProcess {
   port: number;
-  /** stdout and stderr so far. */
-  output(): string;
 }
 
 /** A temp data folder the `postgres` user can enter (initdb runs as that user when we are root). */
@@ -26,32 +24,22 @@ export function makeDataDir(prefix: string): string {
 export function spawnKolibri(env: Record<string, string>, port: number): KolibriProcess {
   const base: Record<string, string> = { ...(process.env as Record<string, string>) };
   delete base.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...base, PORT: String(port), LOG_LEVEL: 'warn', KOLIBRI_AUTH: 'off', KOLIBRI_SCHEDULER_INTERVAL_SECONDS: '0', KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS: '5', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const watched = spawnWatched(process.execPath, ['--import', 'tsx', 'src/main.ts'], ROOT, {
+    ...base,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    KOLIBRI_AUTH: 'off',
+    KOLIBRI_SCHEDULER_INTERVAL_SECONDS: '0',
+    KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS: '5',
+    ...env,
   });
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  return { child, port, output: () => output };
+  return { ...watched, port };
 }
 
 /** Start Kolibri and wait until /readyz answers 200 (or fail with its output). */
 export async function startKolibri(env: Record<string, string>, port: number, deadlineMs = 40_000): Promise<KolibriProcess> {
   const k = spawnKolibri(env, port);
-  const start = Date.now();
-  while (Date.now() - start < deadlineMs) {
-    if (k.child.exitCode !== null) throw new Error(`Kolibri exited with ${k.child.exitCode}:\n${k.output()}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      await res.arrayBuffer();
-      if (res.ok) return k;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
+  if (await untilReady(k, `http://127.0.0.1:${port}/readyz`, deadlineMs, 100)) return k;
   k.child.kill('SIGKILL');
   throw new Error(`Kolibri on ${port} was not ready within ${deadlineMs} ms:\n${k.output()}`);
 }

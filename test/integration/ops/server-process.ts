@@ -1,12 +1,45 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** A Kolibri server started as its own process, and how to stop it. */
-export interface ServerProcess {
+/** A process whose stdout and stderr are kept (for assertions and failure messages). */
+export interface WatchedProcess {
   child: ChildProcess;
-  base: string;
-  /** What it wrote to stderr and stdout so far (for failure messages). */
+  /** What it wrote to stderr and stdout so far. */
   output(): string;
+}
+
+/** A Kolibri server started as its own process, and how to stop it. */
+export interface ServerProcess extends WatchedProcess {
+  base: string;
   stop(): Promise<void>;
+}
+
+/** Spawn `command args` in `cwd` with `env`, keeping what it writes. */
+export function spawnWatched(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): WatchedProcess {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  return { child, output: () => output };
+}
+
+/**
+ * Poll `url` every `pollMs` until it answers 200 (true) or `timeoutMs` has passed (false);
+ * throws with the process's output when it exits first.
+ */
+export async function untilReady(p: WatchedProcess, url: string, timeoutMs: number, pollMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (p.child.exitCode !== null) throw new Error(`server exited with ${p.child.exitCode}:\n${p.output()}`);
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.status === 200) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  return false;
 }
 
 /**
@@ -14,10 +47,8 @@ export interface ServerProcess {
  * answers 200 on 127.0.0.1:`port`. Throws with the process's output when it exits or times out.
  */
 export async function startServer(options: { command: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv; port: number; readyPath?: string; timeoutMs?: number }): Promise<ServerProcess> {
-  const child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const p = spawnWatched(options.command, options.args, options.cwd, options.env);
+  const { child } = p;
   const base = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -27,18 +58,8 @@ export async function startServer(options: { command: string; args: string[]; cw
     await exited;
     clearTimeout(timer);
   };
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
-    try {
-      const res = await fetch(`${base}${options.readyPath ?? '/fhir/metadata'}`);
-      await res.arrayBuffer();
-      if (res.status === 200) return { child, base, output: () => output, stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const readyPath = options.readyPath ?? '/fhir/metadata';
+  if (await untilReady(p, `${base}${readyPath}`, options.timeoutMs ?? 60_000, 200)) return { ...p, base, stop };
   await stop();
-  throw new Error(`server did not answer ${options.readyPath ?? '/fhir/metadata'} in time:\n${output}`);
+  throw new Error(`server did not answer ${readyPath} in time:\n${p.output()}`);
 }
