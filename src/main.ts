@@ -75,7 +75,7 @@ export async function main(): Promise<void> {
       const applied = await migrate(db.pool, migrations);
       if (applied.length) log.info({ applied }, 'migrations applied');
     }
-    const registry = loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir });
+    const registry = loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir });
     services = createServices({
       pool: db.pool,
       registry,
@@ -108,7 +108,7 @@ export async function main(): Promise<void> {
     // the R4 and Kolibri definitions as read-only stored resources: written in the background at
     // the first start on a database (about 15 s), skipped by fingerprint at every later one
     const seedAbort = new AbortController();
-    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs, signal: seedAbort.signal }).then(
+    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs, igPackages: config.igPackages, signal: seedAbort.signal }).then(
       (r) => r.seeded && log.info({ created: r.created, updated: r.updated, deleted: r.deleted, ms: r.ms }, 'built-in definitions published'),
       (err) =>
         seedAbort.signal.aborted

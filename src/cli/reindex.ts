@@ -28,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     const batchSize = Number(values.batch ?? 500);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError('--batch must be a positive integer');
     const config = loadConfig(process.env);
-    const registry = loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir });
+    const registry = loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir });
     for (const t of types ?? []) if (!registry.isResourceType(t)) throw new UsageError(`unknown resource type ${t}`);
     const result = await withDatabase(config, async (db) => {
       // SearchParameters created through the API are indexed too (what this command is for)

@@ -72,6 +72,7 @@ export class DefinitionRegistry {
       valueSets: new Map(base.valueSets),
       codeSystems: new Map(base.codeSystems),
       supplements: new Map(base.supplements),
+      versions: new Map(base.versions),
     };
     const fresh = <T extends { url?: string }>(list: readonly T[] | undefined, map: Map<string, unknown>) => (list ?? []).filter((r) => r.url && !map.has(r.url));
     for (const sd of fresh(input.structureDefinitions, base.sdByUrl)) addStructureDefinition(live, sd);
@@ -109,7 +110,7 @@ export class DefinitionRegistry {
 
   /** The base StructureDefinition of a type (resource, complex or primitive), or a profile by canonical URL. */
   structureDefinition(typeOrUrl: string): StructureDefinition | undefined {
-    return this.sdByType.get(typeOrUrl) ?? this.live.sdByUrl.get(stripVersion(typeOrUrl)) ?? this.live.sdByUrl.get(typeOrUrl);
+    return this.sdByType.get(typeOrUrl) ?? byCanonical(this.live.sdByUrl, this.live.versions, typeOrUrl);
   }
 
   /** Every StructureDefinition known, base and profiles. */
@@ -135,11 +136,11 @@ export class DefinitionRegistry {
   }
 
   valueSet(url: string): ValueSet | undefined {
-    return this.live.valueSets.get(stripVersion(url)) ?? this.live.valueSets.get(url);
+    return byCanonical(this.live.valueSets, this.live.versions, url);
   }
 
   codeSystem(url: string): CodeSystem | undefined {
-    return this.live.codeSystems.get(stripVersion(url)) ?? this.live.codeSystems.get(url);
+    return byCanonical(this.live.codeSystems, this.live.versions, url);
   }
 
   /** CodeSystem supplements (`content: supplement`) of a code system. */
@@ -169,14 +170,40 @@ interface Layer {
   valueSets: Map<string, ValueSet>;
   codeSystems: Map<string, CodeSystem>;
   supplements: Map<string, CodeSystem[]>;
+  /** Every versioned definition by `Type url|version`: a canonical with a version resolves to that version. */
+  versions: Map<string, Canonical>;
 }
 
+type Canonical = StructureDefinition | ValueSet | CodeSystem;
+
 function emptyLayer(): Layer {
-  return { sdByUrl: new Map(), paramsByBase: new Map(), valueSets: new Map(), codeSystems: new Map(), supplements: new Map() };
+  return { sdByUrl: new Map(), paramsByBase: new Map(), valueSets: new Map(), codeSystems: new Map(), supplements: new Map(), versions: new Map() };
 }
 
 function addStructureDefinition(layer: Layer, sd: StructureDefinition): void {
   if (sd.url) layer.sdByUrl.set(sd.url, sd);
+  addVersion(layer, sd);
+}
+
+function addVersion(layer: Layer, r: Canonical): void {
+  if (r.url && r.version) layer.versions.set(`${r.resourceType} ${r.url}|${r.version}`, r);
+}
+
+/**
+ * A canonical reference (https://hl7.org/fhir/R4/references.html#canonical): `url` is the
+ * definition loaded last under that URL; `url|version` that version, or a definition of that URL
+ * that declares no version, and nothing when only other versions are known.
+ */
+function byCanonical<T extends Canonical>(byUrl: Map<string, T>, versions: Map<string, Canonical>, ref: string): T | undefined {
+  const bar = ref.indexOf('|');
+  if (bar < 0) return byUrl.get(ref);
+  const url = ref.slice(0, bar);
+  const latest = byUrl.get(url);
+  if (!latest) return undefined;
+  const version = ref.slice(bar + 1);
+  if (!version || latest.version === version) return latest;
+  const exact = versions.get(`${latest.resourceType} ${ref}`) as T | undefined;
+  return exact ?? (latest.version ? undefined : latest);
 }
 
 function addRest(layer: Layer, input: Pick<RegistryInput, 'searchParameters' | 'valueSets' | 'codeSystems'>): void {
@@ -187,8 +214,16 @@ function addRest(layer: Layer, input: Pick<RegistryInput, 'searchParameters' | '
       byCode.set(sp.code as string, sp);
     }
   }
-  for (const vs of input.valueSets ?? []) if (vs.url) layer.valueSets.set(vs.url, vs);
-  for (const cs of input.codeSystems ?? []) if (cs.url) layer.codeSystems.set(cs.url, cs);
+  for (const vs of input.valueSets ?? []) {
+    if (!vs.url) continue;
+    layer.valueSets.set(vs.url, vs);
+    addVersion(layer, vs);
+  }
+  for (const cs of input.codeSystems ?? []) {
+    if (!cs.url) continue;
+    layer.codeSystems.set(cs.url, cs);
+    addVersion(layer, cs);
+  }
   for (const cs of input.codeSystems ?? []) {
     if (cs.supplements) layer.supplements.set(stripVersion(cs.supplements), [...(layer.supplements.get(stripVersion(cs.supplements)) ?? []), cs]);
   }
