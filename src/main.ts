@@ -11,6 +11,7 @@ import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler'
 import { triageOutcomeListener } from './telemedicine/triage/outcome-listener';
 import { loadTemplates } from './telemedicine/template-loader';
 import { seedBuiltinDefinitions } from './conformance/builtin-seed';
+import { reindexIfParametersChanged } from './conformance/index-fingerprint';
 import { loadTargets } from './telemedicine/reports/targets';
 import { openDatabase, type Database } from './store/database';
 import { migrate, readMigrations } from './store/migrate';
@@ -115,8 +116,15 @@ export async function main(): Promise<void> {
           ? log.info('publishing the built-in definitions was interrupted by shutdown; the next start does it')
           : log.error({ err: err instanceof Error ? { message: err.message } : err }, 'publishing the built-in definitions failed'),
     );
-    // shutdown does not wait for a first-start seeding: it rolls back, and the next start seeds
-    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (seedAbort.abort(), await seeding) });
+    // then the search index, if the file SearchParameters changed since it was built
+    const indexing = seeding.then(() =>
+      reindexIfParametersChanged({ pool: db.pool, registry, indexWriter: services!.definitions.indexWriter, clock: systemClock, signal: seedAbort.signal }).then(
+        (r) => r.action === 'reindexed' && log.info({ resources: r.progress.done, ms: r.ms }, 'search index rebuilt for changed SearchParameters'),
+        (err) => !seedAbort.signal.aborted && log.error({ err: err instanceof Error ? { message: err.message } : err }, 'rebuilding the search index failed'),
+      ),
+    );
+    // shutdown does not wait for a first-start seeding or a reindex: they stop, and the next start does them
+    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (seedAbort.abort(), await indexing) });
     const drainer = services.auditDrainer;
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent
