@@ -32,6 +32,11 @@ export function searchParameterFingerprint(registry: DefinitionRegistry): string
   return createHash('sha256').update(lines.sort().join('\n')).digest('hex');
 }
 
+/** Record that the index was just rebuilt whole with the registry's file SearchParameters (`kolibri reindex` without --type). */
+export async function recordIndexBuiltWith(pool: Pool, registry: DefinitionRegistry, clock: Clock): Promise<void> {
+  await recordFingerprint(pool, NAME, searchParameterFingerprint(registry), clock.now().toISOString());
+}
+
 export interface IndexJobOptions {
   pool: Pool;
   /** The registry loaded from files (before any stored layer). */
