@@ -14,7 +14,7 @@ import { cached } from './cache';
 import { slimCodeSystem, slimStructureDefinition, slimValueSet } from './slim';
 import { completeSnapshots, type StructureLookup } from './snapshot';
 import { R4_PACKAGE_JSON, r4CoreFiles, readR4Core } from './r4-core';
-import { packageInputFiles } from '../packages/fhir-package';
+import { packageInputFiles, type FhirPackage } from '../packages/fhir-package';
 import { PackageLoadError, problemOf, readPackageSet, type PackageEntry, type PackageProblem, type PackageSet } from '../packages/package-set';
 
 export interface LoadOptions {
@@ -27,7 +27,7 @@ export interface LoadOptions {
 }
 
 /** Definitions sorted by kind, as the registry takes them. */
-export type Input = Required<Omit<RegistryInput, 'excludeTypes'>>;
+export type Input = Required<RegistryInput>;
 
 /** The kinds the registry holds (OperationDefinitions, ConceptMaps and NamingSystems are served from the database only). */
 const REGISTRY_KINDS = ['StructureDefinition', 'SearchParameter', 'ValueSet', 'CodeSystem', 'CompartmentDefinition'];
@@ -54,6 +54,7 @@ function prepare(profileFiles: readonly string[], packages: PackageSet): Input {
     valueSets: [],
     codeSystems: [],
     compartmentDefinitions: [],
+    implementationGuides: packages.packages.map(implementationGuideUrl),
   };
   for (const r of readR4Core(REGISTRY_KINDS)) collect(r, input, 'R4');
   for (const file of profileFiles) collect(readJson(file), input, file);
@@ -81,6 +82,12 @@ function prepare(profileFiles: readonly string[], packages: PackageSet): Input {
   input.valueSets = input.valueSets.map(slimValueSet);
   input.codeSystems = input.codeSystems.map(slimCodeSystem);
   return input;
+}
+
+/** A package's ImplementationGuide canonical: its own ImplementationGuide resource's, else made from the package's canonical and name. */
+function implementationGuideUrl(pkg: FhirPackage): string {
+  const ig = pkg.files.find((f) => f.resource?.resourceType === 'ImplementationGuide' && (f.resource as { url?: string }).url)?.resource as { url: string } | undefined;
+  return ig?.url ?? `${(pkg.canonical ?? `urn:package:${pkg.name}`).replace(/\/+$/, '')}/ImplementationGuide/${pkg.name}`;
 }
 
 /** `Type/id` of the base and profile definitions (the core OperationDefinitions by file name). */

@@ -40,10 +40,13 @@ export class DefinitionRegistry {
     this.types = [...this.sdByType.values()]
       .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization')
       .map((sd) => sd.type as string)
-      .filter((t) => !input.excludeTypes?.includes(t))
       .sort();
     this.typeSet = new Set(this.types);
+    this.implementationGuides = [...(input.implementationGuides ?? [])];
   }
+
+  /** Canonical URLs of the implementation guides whose packages were loaded (KOLIBRI_IG_PACKAGES). */
+  readonly implementationGuides: readonly string[];
 
   /**
    * A registry over the same base definitions with a stored layer of its own (empty at first):
@@ -64,7 +67,7 @@ export class DefinitionRegistry {
    * base's definition (the R4 and Kolibri definitions are not the operator's to redefine).
    * Types never change: a stored StructureDefinition is a profile, never a new resource type.
    */
-  setStored(input: Omit<RegistryInput, 'compartmentDefinitions' | 'excludeTypes'>): void {
+  setStored(input: Omit<RegistryInput, 'compartmentDefinitions' | 'implementationGuides'>): void {
     const base = this.base;
     const live: Layer = {
       sdByUrl: new Map(base.sdByUrl),
@@ -159,8 +162,8 @@ export interface RegistryInput {
   valueSets?: ValueSet[];
   codeSystems?: CodeSystem[];
   compartmentDefinitions?: CompartmentDefinition[];
-  /** Types present in the source definitions that are not R4 (e.g. vendor additions). */
-  excludeTypes?: string[];
+  /** Canonical URLs of the implementation guides loaded from packages (CapabilityStatement.implementationGuide). */
+  implementationGuides?: string[];
 }
 
 /** The look-ups a stored layer can extend. */

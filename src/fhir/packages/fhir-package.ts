@@ -30,8 +30,8 @@ export interface PackageFile {
   error?: string;
 }
 
-/** The kinds of conformance resources an implementation-guide package contributes. */
-export const PACKAGE_KINDS: readonly string[] = ['StructureDefinition', 'ValueSet', 'CodeSystem', 'ConceptMap', 'NamingSystem', 'SearchParameter', 'OperationDefinition'];
+/** The kinds of conformance resources an implementation-guide package contributes (its ImplementationGuide is published too). */
+export const PACKAGE_KINDS: readonly string[] = ['StructureDefinition', 'ValueSet', 'CodeSystem', 'ConceptMap', 'NamingSystem', 'SearchParameter', 'OperationDefinition', 'ImplementationGuide'];
 
 /** Read a package from a `.tgz` or a folder; throws naming the path when it is not a FHIR package. */
 export function readFhirPackage(path: string): FhirPackage {

@@ -102,10 +102,11 @@ describe('SearchParameters from an implementation-guide package', () => {
     expect(found.json().entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([created.json().id]);
   });
 
-  it('are in the CapabilityStatement, with the package profiles', async () => {
+  it('are in the CapabilityStatement, with the package profiles and implementation guides', async () => {
     const statement = (await app.inject({ method: 'GET', url: '/fhir/metadata' })).json();
     const observation = statement.rest[0].resource.find((r: { type: string }) => r.type === 'Observation');
     expect(observation.supportedProfile).toEqual(expect.arrayContaining([SPO2, `${C}/StructureDefinition/ehealth-observation`, 'https://kolibri.dk/fhir/StructureDefinition/kolibri-observation']));
+    expect(statement.implementationGuide).toEqual(['https://kolibri.dk/fhir/ImplementationGuide/kolibri', `${C}/ImplementationGuide/test.ehealth.base`, `${C}/ImplementationGuide/test.ehealth.mini`]);
     expect(observation.searchParam).toContainEqual(expect.objectContaining({ name: 'episodeOfCare', definition: `${C}/SearchParameter/observation-episodeofcare`, type: 'reference' }));
   });
 });

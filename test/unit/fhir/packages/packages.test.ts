@@ -65,7 +65,7 @@ describe('reading a package', () => {
     expect(set.packages.map((p) => p.name)).toEqual(['test.ehealth.base', 'test.ehealth.mini']);
     expect(set.problems).toEqual([]);
     expect(set.entries.map((e) => `${e.resource.resourceType}/${e.resource.id}`)).toContain('NamingSystem/ehealth-device-serial');
-    expect(set.ignored.map((e) => e.resource.resourceType)).toEqual(['ImplementationGuide']);
+    expect(set.ignored).toEqual([]);
   });
 });
 
@@ -81,6 +81,8 @@ describe('loading packages into the definitions', () => {
     expect(r.valueSet(`${C}/ValueSet/ehealth-measurement-method|0.1.0`)?.id).toBe('ehealth-measurement-method');
     expect(r.codeSystem(`${C}/CodeSystem/ehealth-measurement-method`)?.concept?.map((c) => c.code)).toEqual(['automatic', 'manual']);
     expect(r.searchParameter('Observation', 'episodeOfCare')?.url).toBe(`${C}/SearchParameter/observation-episodeofcare`);
+    // the package's own ImplementationGuide canonical, and one made from canonical and name for a package without one
+    expect(r.implementationGuides).toEqual([`${C}/ImplementationGuide/test.ehealth.base`, `${C}/ImplementationGuide/test.ehealth.mini`]);
   });
 
   it('validates against a package profile derived from another package profile', () => {
@@ -135,10 +137,10 @@ describe('loading packages into the definitions', () => {
   it('publishes every kind a package holds among the built-in definitions (read-only rows)', () => {
     const resources = builtinResources([], [MINI, BASE]);
     const keys = resources.map((r) => `${r.resourceType}/${r.id}`);
-    for (const key of ['StructureDefinition/ehealth-spo2', 'StructureDefinition/ehealth-episodeofcare-reference', 'ValueSet/ehealth-measurement-method', 'CodeSystem/ehealth-measurement-method', 'ConceptMap/ehealth-method-to-v3', 'NamingSystem/ehealth-device-serial', 'SearchParameter/ehealth-observation-episodeofcare', 'OperationDefinition/ehealth-observation-validity']) {
+    for (const key of ['ImplementationGuide/test.ehealth.mini', 'StructureDefinition/ehealth-spo2', 'StructureDefinition/ehealth-episodeofcare-reference', 'ValueSet/ehealth-measurement-method', 'CodeSystem/ehealth-measurement-method', 'ConceptMap/ehealth-method-to-v3', 'NamingSystem/ehealth-device-serial', 'SearchParameter/ehealth-observation-episodeofcare', 'OperationDefinition/ehealth-observation-validity']) {
       expect(keys).toContain(key);
     }
-    expect(keys).not.toContain('ImplementationGuide/test.ehealth.mini');
+    expect(keys).toContain('ImplementationGuide/test.ehealth.mini');
   });
 });
 
