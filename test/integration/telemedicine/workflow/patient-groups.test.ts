@@ -149,11 +149,23 @@ describe('patient groups: enrol through $apply and triage a red value, one citiz
     expect(findings[0]).toMatch(/^red: Er der blod i afføringen\?: Tydeligt blod ved de fleste toiletbesøg → red/);
   });
 
-  it('wound care (DL97): fever is red; the photo regime is enrolled too', async () => {
+  it('wound care (DL97): fever is red; a photo is stored as a Media basedOn the photo regime', async () => {
     const e = await enrol('DL97', 'wound-home-monitoring', '0404941234');
     expect(Object.keys(e.sr).sort()).toEqual(['445988008', 'ZZ7011']);
     const { findings } = await submitRed(e, [answers(e, 'wound-care', 'wound-assessment', 'fever', 'yes')]);
     expect(findings[0]).toMatch(/^red: Har du feber over 38 °C eller kulderystelser\?: Ja → red/);
+    const photo = {
+      resourceType: 'Media',
+      status: 'completed',
+      basedOn: [{ reference: `ServiceRequest/${e.sr.ZZ7011}` }],
+      subject: { reference: `Patient/${e.patient}` },
+      createdDateTime: AT,
+      content: { contentType: 'image/png', data: 'iVBORw0KGgo=' },
+    };
+    const stored = await t.app.inject({ method: 'POST', url: '/fhir/Media', headers: as(sys), payload: photo });
+    expect(stored.statusCode).toBe(201);
+    const found = await t.app.inject({ url: `/fhir/Media?based-on=ServiceRequest/${e.sr.ZZ7011}`, headers: as(sys) });
+    expect(((found.json() as Bundle).entry ?? []).map((x) => x.resource?.id)).toEqual([stored.json().id]);
   });
 
   it('refuses a Condition whose diagnosis no installed group covers (the binding is the union of the groups)', async () => {
