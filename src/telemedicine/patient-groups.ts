@@ -14,10 +14,10 @@ import { splitCanonical } from '../store/canonical';
  * folder adds a group; the definitions loader composes the ValueSets, the template loader writes
  * the templates.
  */
-export const GROUPS_FOLDER = 'groups';
+const GROUPS_FOLDER = 'groups';
 const BASE = 'https://kolibri.dk/fhir';
-export const DIAGNOSES_VALUESET = `${BASE}/ValueSet/diagnoses`;
-export const MEASUREMENTS_VALUESET = `${BASE}/ValueSet/measurement-codes`;
+const DIAGNOSES_VALUESET = `${BASE}/ValueSet/diagnoses`;
+const MEASUREMENTS_VALUESET = `${BASE}/ValueSet/measurement-codes`;
 
 export interface PatientGroup {
   /** The folder name. */
