@@ -1,5 +1,5 @@
 import { UcumLhcUtils } from '@lhncbc/ucum-lhc';
-import { formatScaled } from './decimal-range';
+import { decimalParts, formatScaled } from './decimal-range';
 
 /**
  * UCUM canonical forms for quantity search (https://hl7.org/fhir/R4/search.html#quantity: a
@@ -36,7 +36,11 @@ export function canonicalUnit(code: string): CanonicalUnit | undefined {
   return found ?? undefined;
 }
 
+/** UCUM codes are printable ASCII without spaces; anything else is refused before the library sees it (it logs such codes to the console). */
+const UCUM_CODE = /^[\x21-\x7e]{1,100}$/;
+
 function convert(code: string): CanonicalUnit | null {
+  if (!UCUM_CODE.test(code)) return null;
   let result;
   try {
     utils ??= UcumLhcUtils.getInstance();
@@ -54,22 +58,13 @@ function convert(code: string): CanonicalUnit | null {
   return { code: units.length ? units.join('.') : '1', factor: String(Number(magnitude.toPrecision(15))) };
 }
 
-const DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
-
 /** `value × factor` on decimal text, exactly; ±Infinity (open ends) stays as it is. */
 export function scaleDecimal(value: string, factor: string): string {
   if (value === 'Infinity' || value === '-Infinity') return value;
-  const a = digitsOf(value);
-  const f = digitsOf(factor);
+  const a = decimalParts(value);
+  const f = decimalParts(factor);
   if (!a || !f) throw new Error(`not a decimal: ${a ? factor : value}`);
   return trimZeros(formatScaled(a.digits * f.digits, a.scale + f.scale));
-}
-
-function digitsOf(text: string): { digits: bigint; scale: number } | undefined {
-  const m = DECIMAL.exec(text);
-  if (!m) return undefined;
-  const [, sign, int, frac = '', exp = '0'] = m;
-  return { digits: BigInt(int + frac) * (sign === '-' ? -1n : 1n), scale: frac.length - Number(exp) };
 }
 
 function trimZeros(text: string): string {

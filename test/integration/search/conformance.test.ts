@@ -1,3 +1,4 @@
+import { reindex } from '../../../src/store/reindex';
 import { createIndexWriter } from '../../../src/store/search-index';
 import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
 import { create, ids, search, uniqueTag } from './search-helpers';
@@ -198,5 +199,36 @@ describe('UCUM units', () => {
     const kelvin = await obs(310.15, 'K');
     expect(await q('Observation', `value-quantity=37|${UCUM}|Cel`)).toEqual([celsius]);
     expect(await q('Observation', `value-quantity=310.15|${UCUM}|K`)).toEqual([kelvin]);
+  });
+});
+
+describe('databases indexed before canonical units and bare-id targets', () => {
+  it('keep answering as written until `reindex` rewrites their rows, then answer canonically', async () => {
+    const { meta, q } = tagged();
+    const org = await create(t, { resourceType: 'Organization', meta, name: 'Ijk' });
+    const patient = await create(t, { resourceType: 'Patient', meta, managingOrganization: { reference: org } });
+    const obs = (value: number, code: string) =>
+      create(t, { resourceType: 'Observation', meta, status: 'final', code: { text: 'weight' }, valueQuantity: { value, unit: code, system: UCUM, code } });
+    const grams = await obs(5400, 'g');
+    const kilos = await obs(5.4, 'kg');
+    const long = `${'Frederikshavn Nord '.repeat(15)}Vest`;
+    const city = await create(t, { resourceType: 'Patient', meta, address: [{ city: long }] });
+    const rids = (await t.pool.query('SELECT rid FROM resource WHERE id = ANY($1::text[])', [[patient, grams, kilos, city]])).rows.map((r) => String(r.rid));
+    // the rows as the previous index wrote them
+    await t.pool.query('UPDATE search_quantity SET canonical_code = NULL, canonical_low = NULL, canonical_high = NULL WHERE rid = ANY($1::bigint[])', [rids]);
+    await t.pool.query(`UPDATE search_reference SET url = target_id, target_type = NULL, target_id = NULL WHERE rid = ANY($1::bigint[]) AND target_type = 'Organization'`, [rids]);
+    await t.pool.query('UPDATE search_string SET norm_full = NULL WHERE rid = ANY($1::bigint[])', [rids]);
+
+    expect(await q('Observation', `value-quantity=5.4|${UCUM}|kg`)).toEqual([kilos]);
+    expect(await q('Patient', `organization=${org}`)).toEqual([]);
+    expect(await q('Patient', `address-city=${encodeURIComponent(long)}`)).toEqual([]);
+
+    const writer = createIndexWriter(testRegistry(), { baseUrl: TEST_BASE_URL });
+    const done = await reindex(t.pool, writer, { types: ['Observation', 'Patient'], afterRid: String(Math.min(...rids.map(Number)) - 1) });
+    expect(done.done).toBeGreaterThanOrEqual(4);
+
+    expect(await q('Observation', `value-quantity=5.4|${UCUM}|kg`)).toEqual(sorted(grams, kilos));
+    expect(await q('Patient', `organization=${org}`)).toEqual([patient]);
+    expect(await q('Patient', `address-city=${encodeURIComponent(long)}`)).toEqual([city]);
   });
 });
