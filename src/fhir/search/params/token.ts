@@ -1,4 +1,4 @@
-import type { CodeSystemConcept } from '@medplum/fhirtypes';
+import type { CodeSystem, CodeSystemConcept } from '@medplum/fhirtypes';
 import type { DefinitionRegistry } from '../../definitions/registry';
 import { Facet } from '../param-key';
 import { stringCondition, stringParam } from './string';
@@ -65,13 +65,14 @@ export const tokenParam: ParamHandler<TokenValue> = {
   sort: { asc: (x) => `min(${x}.value)`, desc: (x) => `max(${x}.value)`, cast: 'text' },
 };
 
-const definedCodes = new WeakMap<DefinitionRegistry, Map<string, ReadonlySet<string>>>();
+/** The codes of a CodeSystem, per CodeSystem object (a stored CodeSystem that changes is a new object). */
+const definedCodes = new WeakMap<CodeSystem, ReadonlySet<string>>();
 
 /** Whether the registry holds the CodeSystem `system` and it defines `code`. */
 function definesCode(registry: DefinitionRegistry, system: string, code: string): boolean {
-  let bySystem = definedCodes.get(registry);
-  if (!bySystem) definedCodes.set(registry, (bySystem = new Map()));
-  let codes = bySystem.get(system);
+  const cs = registry.codeSystem(system);
+  if (!cs) return false;
+  let codes = definedCodes.get(cs);
   if (!codes) {
     const collected = new Set<string>();
     const walk = (concepts: readonly CodeSystemConcept[] | undefined): void => {
@@ -80,8 +81,8 @@ function definesCode(registry: DefinitionRegistry, system: string, code: string)
         walk(c.concept);
       }
     };
-    walk(registry.codeSystem(system)?.concept);
-    bySystem.set(system, (codes = collected));
+    walk(cs.concept);
+    definedCodes.set(cs, (codes = collected));
   }
   return codes.has(code);
 }
