@@ -63,13 +63,14 @@ function rangeOf(text: string, widen: boolean): DateRange | undefined {
   const second = s === undefined ? 0 : Math.min(Number(s), 59);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 60) return undefined;
-  if (frac !== undefined && frac.length > MAX_FRACTION_DIGITS) return undefined;
+  // a search value that precise is refused; a stored one is indexed at the precision we can hold
+  if (frac !== undefined && frac.length > MAX_FRACTION_DIGITS && !widen) return undefined;
   const offsetMinutes = zone === undefined || zone === 'Z' ? 0 : zoneMinutes(zone);
   if (offsetMinutes === undefined) return undefined;
 
   const start = utc(year, month - 1, day, hour, minute, second, 0) - offsetMinutes * 60_000;
   // date-only values are UTC days (see module comment); timed values already carry their zone
-  if (frac !== undefined) return fractionRange(start, frac, widen);
+  if (frac !== undefined) return fractionRange(start, widen ? frac.slice(0, MAX_FRACTION_DIGITS) : frac, widen);
   let end: number;
   if (mo === undefined) end = utc(year + 1, 0, 1, 0, 0, 0, 0);
   else if (d === undefined) end = utc(year, month, 1, 0, 0, 0, 0);

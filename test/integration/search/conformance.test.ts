@@ -91,10 +91,12 @@ describe('composite parameters', () => {
     expect(await q('DocumentReference', `relationship=DocumentReference/${target1}$replaces,DocumentReference/${target2}$appends`)).toEqual(sorted(replaces, appends));
     expect(await q('DocumentReference', `relationship=DocumentReference/${target2}$replaces`)).toEqual([mixed]);
     expect(await q('DocumentReference', `relationship=DocumentReference/${target2}$${rel}|transforms`)).toEqual([]);
+    expect(await q('DocumentReference', 'status=http://hl7.org/fhir/document-reference-status|current')).toHaveLength(5);
+    expect(await q('DocumentReference', 'status=http://example.org/other|current')).toEqual([]);
   });
 
   it('matches code-value-string with a string longer than the folded index column', async () => {
-    const { meta, q } = tagged();
+    const { meta, q, query: tagQuery } = tagged();
     const long = `${'Lang tekst om dyspnø og hoste '.repeat(12)}slut`;
     const other = `${long.slice(0, 300)} anden`;
     const code = { coding: [{ system: 'urn:oid:1.2.208.184.100.8', code: 'MCS88021' }] };
@@ -104,6 +106,9 @@ describe('composite parameters', () => {
     expect(await q('Observation', `code-value-string=urn:oid:1.2.208.184.100.8|MCS88021$${encodeURIComponent(long)}`)).toEqual([one]);
     expect(await q('Observation', `code-value-string=MCS88021$${encodeURIComponent(other)}`)).toEqual([two]);
     expect(await q('Observation', `code-value-string=MCS88021$${encodeURIComponent(long.slice(0, 280))}`)).toEqual(sorted(one, two));
+    const res = await t.app.inject({ method: 'GET', url: `/fhir/Observation?${tagQuery}&code-value-string=MCS88021$${encodeURIComponent(long)}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([one]);
   });
 });
 

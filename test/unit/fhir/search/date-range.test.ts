@@ -34,6 +34,7 @@ describe('parseDateRange', () => {
   it('refuses 18 or more fractional digits', () => {
     expect(parseDateRange(`2026-05-15T10:00:00.${'9'.repeat(17)}Z`)).toBeDefined();
     expect(parseDateRange(`2026-05-15T10:00:00.${'9'.repeat(18)}Z`)).toBeUndefined();
+    expect(parseIndexedDateRange(`2026-05-15T10:00:00.${'9'.repeat(18)}Z`)).toEqual({ low: '2026-05-15T10:00:00.999999Z', high: '2026-05-15T10:00:01.000Z' });
   });
 
   it.each(['2026-13-45', '2026-02-30', '2025-02-29', '2026-5', '26-05-15', '2026-05-15T25:00', 'today'])('rejects %s', (text) => {
