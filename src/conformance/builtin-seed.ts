@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
+import { composeIncludedIn } from '../fhir/definitions/included-in';
 import { listJsonFiles, readJson } from '../fhir/definitions/load';
 import { R4_PACKAGE_JSON, readR4Core } from '../fhir/definitions/r4-core';
 import { PACKAGE_KINDS, packageInputFiles } from '../fhir/packages/fhir-package';
@@ -127,7 +128,8 @@ export function builtinResources(profileFiles: readonly string[], igPackages: re
   const kolibri = [...out.values()].slice(r4);
   if (kolibri.length) add(kolibriImplementationGuide(kolibri), PROFILE_KINDS, true);
   for (const e of readPackageSet(igPackages).entries) add(e.resource, IG_KINDS, false);
-  return [...out.values()];
+  // stored as the registry uses them: a ValueSet with the group ValueSets that name it (ext-included-in)
+  return composeIncludedIn([...out.values()]);
 }
 
 function withoutText(r: Resource): Resource {

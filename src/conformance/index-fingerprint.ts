@@ -18,6 +18,8 @@ import { reindex, type ReindexProgress } from '../store/reindex';
  * begins again. A database with nothing but the built-in definitions just records it.
  */
 const NAME = 'search-index';
+/** Bump when what the extractor writes for the same SearchParameters changes (as migration 013's canonical rows did). */
+const INDEX_FORMAT = 'index-1';
 const LOCK = 0x4b6f6c69; // 'Koli'
 
 /** sha256 over every file-defined SearchParameter that indexing reads: type, code, kind, expression, targets, components. */
@@ -29,7 +31,7 @@ export function searchParameterFingerprint(registry: DefinitionRegistry): string
       lines.push(`${type}.${sp.code}\t${sp.type}\t${sp.expression ?? ''}\t${(sp.target ?? []).join(',')}\t${components}`);
     }
   }
-  return createHash('sha256').update(lines.sort().join('\n')).digest('hex');
+  return createHash('sha256').update(INDEX_FORMAT).update('\0').update(lines.sort().join('\n')).digest('hex');
 }
 
 /** Record that the index was just rebuilt whole with the registry's file SearchParameters (`kolibri reindex` without --type). */

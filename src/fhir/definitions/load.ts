@@ -16,6 +16,7 @@ import { completeSnapshots, type StructureLookup } from './snapshot';
 import { R4_PACKAGE_JSON, r4CoreFiles, readR4Core } from './r4-core';
 import { packageInputFiles, type FhirPackage } from '../packages/fhir-package';
 import { PackageLoadError, problemOf, readPackageSet, type PackageEntry, type PackageProblem, type PackageSet } from '../packages/package-set';
+import { composeIncludedIn } from './included-in';
 
 export interface LoadOptions {
   /** Folders with the project's own conformance resources (JSON files: single resources or Bundles). */
@@ -79,7 +80,7 @@ function prepare(profileFiles: readonly string[], packages: PackageSet): Input {
   }
   if (problems.length) throw new PackageLoadError(problems);
   input.structureDefinitions = input.structureDefinitions.map(slimStructureDefinition);
-  input.valueSets = input.valueSets.map(slimValueSet);
+  input.valueSets = composeIncludedIn(input.valueSets).map(slimValueSet);
   input.codeSystems = input.codeSystems.map(slimCodeSystem);
   return input;
 }
