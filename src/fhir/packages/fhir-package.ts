@@ -1,14 +1,18 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { readTarGz } from './tar';
 
 /**
  * A FHIR NPM package (an implementation guide's published form): a `.tgz` as `npm pack` or the
- * IG publisher writes it, or an unpacked folder holding `package/package.json` (or being that
- * `package/` folder itself). Its resources are the JSON files directly in `package/`; examples
- * live in subfolders and are not read.
+ * IG publisher writes it, or an unpacked folder holding `package/package.json`. Its resources are
+ * the JSON files directly in `package/`; examples and other material live in subfolders
+ * (`example/`, `other/`, `openapi/`) and are not read.
  * https://confluence.hl7.org/display/FHIR/NPM+Package+Specification
+ *
+ * A profile folder with its own manifest (`package.json` in the folder itself, as
+ * fhir-profiles/ has) is read the way KOLIBRI_PROFILE_DIRS reads folders: its subfolders too,
+ * except `examples/`.
  */
 export interface FhirPackage {
   /** `name` of package.json, e.g. `hl7.fhir.uv.ips`. */
@@ -35,7 +39,7 @@ export const PACKAGE_KINDS: readonly string[] = ['StructureDefinition', 'ValueSe
 
 /** Read a package from a `.tgz` or a folder; throws naming the path when it is not a FHIR package. */
 export function readFhirPackage(path: string): FhirPackage {
-  const entries = isFolder(path) ? folderEntries(path) : tarEntries(path);
+  const { entries, nested } = isFolder(path) ? folderEntries(path) : { entries: tarEntries(path), nested: false };
   const manifest = entries.get('package/package.json');
   if (!manifest) throw new Error(`${path}: not a FHIR package (no package/package.json)`);
   let pkg: { name?: string; version?: string; dependencies?: Record<string, string>; canonical?: string };
@@ -47,7 +51,7 @@ export function readFhirPackage(path: string): FhirPackage {
   if (!pkg.name || !pkg.version) throw new Error(`${path}: package/package.json needs a name and a version`);
   const files: PackageFile[] = [];
   for (const [name, read] of [...entries].sort(([a], [b]) => a.localeCompare(b))) {
-    if (!/^package\/[^/]+\.json$/.test(name) || name === 'package/package.json' || name.endsWith('/.index.json')) continue;
+    if (!(nested ? /^package\/.+\.json$/ : /^package\/[^/]+\.json$/).test(name) || name === 'package/package.json' || name.endsWith('/.index.json')) continue;
     try {
       const resource = JSON.parse(read().toString('utf8')) as Resource;
       if (typeof resource?.resourceType !== 'string') files.push({ name, error: 'no resourceType' });
@@ -78,15 +82,26 @@ function tarEntries(path: string): Entries {
   return new Map([...files].map(([name, body]) => [name.replace(/^\.\//, ''), () => body]));
 }
 
-/** A folder holding package/, or the package/ folder itself; files are read when asked for. */
-function folderEntries(path: string): Entries {
-  const root = existsSync(join(path, 'package', 'package.json')) ? join(path, 'package') : path;
+/** A folder holding package/ (its top level), or a profile folder with a manifest (nested, without examples/); files are read when asked for. */
+function folderEntries(path: string): { entries: Entries; nested: boolean } {
+  const nested = !existsSync(join(path, 'package', 'package.json'));
+  const root = nested ? path : join(path, 'package');
   const out: Entries = new Map();
-  for (const name of readdirSync(root)) {
-    const file = join(root, name);
-    if (statSync(file).isFile()) out.set(`package/${name}`, () => readFileSync(file));
+  for (const file of nested ? profileFolderFiles(root) : readdirSync(root).map((n) => join(root, n))) {
+    if (statSync(file).isFile()) out.set(`package/${relative(root, file).split(sep).join('/')}`, () => readFileSync(file));
   }
-  return out;
+  return { entries: out, nested };
+}
+
+/** Every file of a profile folder and its subfolders but examples/ (as load.ts listJsonFiles). */
+function profileFolderFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (!statSync(path).isDirectory()) return [path];
+      return name === 'examples' ? [] : profileFolderFiles(path);
+    });
 }
 
 function isFolder(path: string): boolean {
@@ -100,9 +115,7 @@ function isFolder(path: string): boolean {
 /** The files a package is read from (for cache keys and fingerprints): the archive, or the folder's JSON files. */
 export function packageInputFiles(path: string): string[] {
   if (!isFolder(path)) return [path];
+  const { entries } = folderEntries(path);
   const root = existsSync(join(path, 'package', 'package.json')) ? join(path, 'package') : path;
-  return readdirSync(root)
-    .filter((n) => n.endsWith('.json'))
-    .sort()
-    .map((n) => join(root, n));
+  return [...entries.keys()].filter((n) => n.endsWith('.json')).sort().map((n) => join(root, n.slice('package/'.length)));
 }

@@ -152,8 +152,12 @@ describe("Kolibri's own fhir-profiles/ as a package", () => {
     expect(ours(asPackage)).toEqual(ours(asFolder));
     expect(ours(asPackage).length).toBeGreaterThan(10);
     expect(asPackage.searchParameter('CareTeam', 'managing-organization')).toBeDefined();
-    // what the folder holds at top level is what the package holds
-    expect(readFhirPackage(join(ROOT, 'fhir-profiles')).files.length).toBe(listJsonFiles(join(ROOT, 'fhir-profiles')).filter((f) => !f.includes('/templates/') && !f.includes('/operations/') && !f.endsWith('package.json')).length);
+    // the patient groups' ValueSets too (ext-included-in): the folder and the package give the same terminology
+    const vs = (r: typeof asFolder) => r.valueSet('https://kolibri.dk/fhir/ValueSet/diagnoses')?.compose?.include;
+    expect(vs(asPackage)).toEqual(vs(asFolder));
+    expect(vs(asPackage)?.length).toBeGreaterThan(2);
+    // what the package reads is what the profile folder reads
+    expect(readFhirPackage(join(ROOT, 'fhir-profiles')).files.length).toBe(listJsonFiles(join(ROOT, 'fhir-profiles')).filter((f) => !f.endsWith('package.json')).length);
   });
 });
 
