@@ -15,7 +15,7 @@ export type CareTeamReach = (careTeamId: string, patientId: string) => Promise<b
 const RULES: Record<Client['kind'], { required: ContextField[]; allowed: ContextField[] }> = {
   system: { required: [], allowed: [] },
   operator: { required: [], allowed: [] },
-  clinician: { required: ['practitioner', 'careTeam'], allowed: ['practitioner', 'careTeam', 'episodeOfCare', 'patient'] },
+  clinician: { required: ['practitioner'], allowed: ['practitioner', 'careTeam', 'episodeOfCare', 'patient'] },
   citizen: { required: ['patient'], allowed: ['patient', 'episodeOfCare'] },
 };
 
