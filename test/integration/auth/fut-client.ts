@@ -13,10 +13,15 @@ export interface FutServer {
   close(): Promise<void>;
 }
 
-export async function startFutServer(options: { authSettings?: Partial<AuthSettings>; clock?: Clock } = {}): Promise<FutServer> {
+/** `authSettings` may depend on the FHIR base (an external issuer's audience). */
+export async function startFutServer(
+  options: { authSettings?: Partial<AuthSettings> | ((fhirBase: string) => Partial<AuthSettings>); clock?: Clock } = {},
+): Promise<FutServer> {
   const port = await freePort();
   const root = `http://127.0.0.1:${port}`;
-  const t = await createTestApp({ auth: 'on', baseUrl: `${root}/fhir`, ...options });
+  const settings = options.authSettings;
+  const authSettings = typeof settings === 'function' ? settings(`${root}/fhir`) : settings;
+  const t = await createTestApp({ auth: 'on', baseUrl: `${root}/fhir`, clock: options.clock, authSettings });
   await t.app.listen({ port, host: '127.0.0.1' });
   return { t, root, fhirBase: `${root}/fhir`, close: () => t.close() };
 }
