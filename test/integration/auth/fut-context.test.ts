@@ -109,7 +109,10 @@ describe('FUT context selection (refresh_token grant and ehealth-connect context
     await refusal(`Task?owner=CareTeam/${ids.team2}`);
     await refusal(`Patient?_id=${ids.b}`);
     await refusal(`Patient/${ids.b}/Observation`);
-    // within the context: fine
+    // within the context: fine, and so is a list that includes the context's own (the access filter narrows it)
+    const both = await clinician.fhir(token, `Patient?_id=${ids.a},${ids.b}`);
+    expect(both.status).toBe(200);
+    expect((both.body.entry as Array<{ resource: { id: string } }>).map((e) => e.resource.id)).toEqual([ids.a]);
     expect((await clinician.fhir(token, `Observation?patient=Patient/${ids.a}`)).status).toBe(200);
     expect((await clinician.fhir(token, `Task?owner=CareTeam/${ids.team}`)).status).toBe(200);
   });
