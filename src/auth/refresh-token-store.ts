@@ -24,6 +24,8 @@ interface Row {
   revoked: boolean;
 }
 
+const PRUNE_EVERY_MS = 60_000;
+
 const hash = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /**
@@ -33,6 +35,8 @@ const hash = (token: string): string => createHash('sha256').update(token).diges
  * statement, so of two requests racing with one token only one wins.
  */
 export class RefreshTokenStore {
+  private lastPrune = 0;
+
   constructor(private readonly pool: Pool) {}
 
   /** A new token: of a new family (expiring at `expiresAt`) or the next of `grant`'s family. */
@@ -43,6 +47,10 @@ export class RefreshTokenStore {
        VALUES ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0))`,
       [hash(token), grant.familyId ?? randomUUID(), grant.clientId, grant.scope, grant.practitioner ?? null, grant.expiresAt],
     );
+    if (performance.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = performance.now();
+      await this.prune();
+    }
     return token;
   }
 
@@ -87,7 +95,7 @@ export class RefreshTokenStore {
     await this.pool.query('UPDATE auth_refresh_token SET revoked_at = coalesce(revoked_at, now()) WHERE family_id = $1', [familyId]);
   }
 
-  /** Drop families that ended more than a day ago (kept a day so that a late reuse is still recognised). */
+  /** Drop families that ended more than a day ago (kept a day so that a late reuse is still recognised); by the database's clock. */
   async prune(): Promise<void> {
     await this.pool.query(`DELETE FROM auth_refresh_token WHERE expires_at < now() - interval '1 day'`);
   }

@@ -68,6 +68,13 @@ describe('FUT context selection (refresh_token grant and ehealth-connect context
     expect((listed.body.care_teams as Array<{ affiliation: { id: string } }>)[0].affiliation.id).toBe(AALBORG);
     expect(idsOf(listed.body, 'episodes_of_care')).toEqual([ids.e1, ids.e2].sort());
     expect(idsOf(listed.body, 'patients')).toEqual([ids.a, ids.b].sort());
+    // the listing named these patients to this client: each has an AuditEvent of it
+    await s.t.services.auditDrainer.drainAll();
+    const { rows } = await s.t.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM resource WHERE resource_type = 'AuditEvent' AND content LIKE $1 AND content LIKE '%ehealth-connect/contexts%' AND (content LIKE $2 OR content LIKE $3)`,
+      [`%${clinicianApp.clientId}%`, `%Patient/${ids.a}"%`, `%Patient/${ids.b}"%`],
+    );
+    expect(Number(rows[0].n)).toBe(2);
 
     const chosen = (listed.body.care_teams as Array<{ id: string; url: string; affiliation: { url: string } }>).find((t) => t.id === ids.team)!;
     const withTeam = await clinician.refresh(first.refresh_token, { organization_id: chosen.affiliation.url, care_team_id: chosen.url });
