@@ -38,6 +38,10 @@ export function refuseContradictions(auth: AuthContext, request: SearchRequest):
       for (const type of request.types.filter((t) => t !== 'CareTeam')) refuse('_id', criterion.ids.map((id) => [type, id]));
     } else if (criterion.kind === 'param' && criterion.type === 'reference' && criterion.modifier !== 'identifier') {
       refuse(criterion.code, (criterion.values as ReferenceValue[]).flatMap((v) => (v.kind === 'local' && v.targetType ? [[v.targetType, v.id] as [string, string]] : [])));
+    } else if (criterion.kind === 'chain' && criterion.targetTypes.length === 1 && criterion.next.kind === 'id' && !criterion.next.not) {
+      // `subject:Patient._id=other` says the same as `subject=Patient/other`
+      const type = criterion.targetTypes[0];
+      refuse(criterion.code, criterion.next.ids.map((id) => [type, id]));
     }
   }
 }

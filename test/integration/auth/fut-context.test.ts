@@ -105,7 +105,9 @@ describe('FUT context selection (refresh_token grant and ehealth-connect context
       const r = await clinician.fhir(token, path);
       expect(r.status).toBe(403);
       expect(r.body.resourceType).toBe('OperationOutcome');
-      return (r.body.issue as Array<{ diagnostics: string }>)[0].diagnostics;
+      const diagnostics = (r.body.issue as Array<{ diagnostics: string }>)[0].diagnostics;
+      expect(diagnostics).toContain('contradicts');
+      return diagnostics;
     };
     const other = await refusal(`Observation?subject=Patient/${ids.b}`);
     const missing = await refusal(`Observation?subject=Patient/${randomUUID()}`);
@@ -116,6 +118,7 @@ describe('FUT context selection (refresh_token grant and ehealth-connect context
     await refusal(`Task?owner=CareTeam/${ids.team2}`);
     await refusal(`Patient?_id=${ids.b}`);
     await refusal(`Patient/${ids.b}/Observation`);
+    await refusal(`Observation?subject:Patient._id=${ids.b}`);
     // within the context: fine, and so is a list that includes the context's own (the access filter narrows it)
     const both = await clinician.fhir(token, `Patient?_id=${ids.a},${ids.b}`);
     expect(both.status).toBe(200);
@@ -192,6 +195,13 @@ describe('FUT context selection (refresh_token grant and ehealth-connect context
     expect(narrowed.body.scope).toBe('user/Observation.rs');
     const widened = await clinician.refresh(narrowed.body.refresh_token!, {}, { scope: 'user/Patient.rs' });
     expect(`${widened.status} ${widened.body.error}`).toBe('400 invalid_scope');
+    // a revoked client's refresh tokens stop at once
+    const doomedApp = await registerVendorApp(s.t, { kind: 'clinician', organization: `Organization/${AALBORG}`, scopes: ['user/*.rs'] });
+    const doomed = new FutClient(s, doomedApp);
+    const live = await login(doomed);
+    await s.t.auth.revoke(doomedApp.clientId);
+    const afterRevoke = await doomed.refresh(live.refresh_token, { care_team_id: url(`CareTeam/${ids.team}`) });
+    expect(`${afterRevoke.status} ${afterRevoke.body.error}`).toBe('401 invalid_client');
   });
 
   it('gives citizens their own patient and episodes only, and system clients no refresh token', async () => {
