@@ -150,6 +150,9 @@ describe('FUT context selection (refresh_token grant and ehealth-connect context
       ids.e2,
       ghost,
     );
+    // an episode (or patient) without a care team: another municipality's and a missing one alike, no patient revealed
+    same(await description({ episode_of_care_id: url(`EpisodeOfCare/${ids.e3}`) }), await description({ episode_of_care_id: url(`EpisodeOfCare/${ghost}`) }), ids.e3, ghost);
+    same(await description({ patient_id: url(`Patient/${ids.c}`) }), await description({ patient_id: url(`Patient/${ghost}`) }), ids.c, ghost);
     same(await description({ organization_id: url(`Organization/${KBH}`) }), await description({ organization_id: url(`Organization/${ghost}`) }), KBH, ghost);
     // a URL on another server or of the wrong type is malformed, not a context
     for (const context of [{ care_team_id: `https://elsewhere.test/fhir/CareTeam/${ids.team}` }, { care_team_id: url(`Patient/${ids.a}`) }]) {
