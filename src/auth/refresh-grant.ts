@@ -3,7 +3,7 @@ import { readContextParameters } from './context-parameters';
 import { OAuthError } from './oauth-error';
 import type { RefreshTokenStore } from './refresh-token-store';
 import { formatScopes, grantScopes, parseScopes } from './scopes';
-import { resolveContext } from './token-context';
+import { resolveContext, type TokenContext } from './token-context';
 
 export interface RefreshDeps {
   store: RefreshTokenStore;
@@ -53,7 +53,7 @@ export async function refreshTokenGrant(
     ...(requested.patient_id ? { patient: requested.patient_id } : {}),
     ...(requested.episode_of_care_id ? { episode_of_care: requested.episode_of_care_id } : {}),
   };
-  let context;
+  let context: TokenContext;
   try {
     context = await resolveContext(client, claims, deps.lookup, deps.careTeamReaches);
   } catch (err) {
