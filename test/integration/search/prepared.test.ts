@@ -7,7 +7,7 @@ import { migrate, readMigrations } from '../../../src/store/migrate';
 import { createPool } from '../../../src/store/pool';
 import { preparedNames, statementName } from '../../../src/store/prepared';
 import { runSearch } from '../../../src/store/search';
-import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
+import { createTestApp, testDatabaseUrl, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
 import { freshDatabase, type FreshDatabase } from '../ops/fresh-database';
 import { create } from './search-helpers';
 
@@ -67,7 +67,7 @@ describe('prepared statements per search shape', () => {
   });
 
   it('keep at most the configured number of shapes per connection, least recently used out first', async () => {
-    const pool = createPool({ connectionString: process.env.KOLIBRI_TEST_DATABASE_URL!, max: 1, preparedStatements: 3 });
+    const pool = createPool({ connectionString: testDatabaseUrl(), max: 1, preparedStatements: 3 });
     try {
       const patient = await patientWithVitals(t, 1);
       const shapes = ['code=NPU03011', 'code=NPU03011,NPU21692', 'code=a,b,c', 'code=a,b,c,d', 'code=a,b,c,d,e'];
