@@ -17,7 +17,19 @@ export interface WriteHookContext {
  * write through `tx`, and throwing fails the request as a whole (nothing is written). Layers above
  * the engine (telemedicine) register hooks in SharedDeps.writeHooks; the engine knows none of them.
  */
-export type WriteHook = (ctx: WriteHookContext) => Promise<void>;
+export type WriteHook = ((ctx: WriteHookContext) => Promise<void>) & {
+  /**
+   * Which changes the hook may act on. A hook that says it ignores a create lets that create be
+   * written in one statement without a transaction around it (store.createAlone); a hook
+   * without it is run on every write, which keeps every write in a transaction.
+   */
+  watches?: (change: Pick<Change, 'action' | 'resourceType'>) => boolean;
+};
+
+/** Whether some registered hook may act on a create of `type` (then the create runs in a transaction with the hooks). */
+export function hooksWatchCreate(deps: Pick<InteractionDeps, 'writeHooks'>, type: string): boolean {
+  return (deps.writeHooks ?? []).some((hook) => !hook.watches || hook.watches({ action: 'create', resourceType: type }));
+}
 
 /**
  * `deps.store.transaction` for the writes of a request: runs `work`, then every registered write

@@ -51,6 +51,9 @@ export const retriageOnEnteredInError: WriteHook = async ({ tx, deps, changes })
   for (const [impressionId, items] of bySubmission) await retriageSubmission(tx, deps, impressionId, items);
 };
 
+// only updates can change a status to entered-in-error
+retriageOnEnteredInError.watches = (change) => change.action === 'update' && SUBMITTED_TYPES.has(change.resourceType);
+
 /** CapabilityStatement: the rule, said on the resource entries of the types it watches. */
 export function withEnteredInErrorRule(resource: CapabilityStatementRestResource): CapabilityStatementRestResource {
   if (!SUBMITTED_TYPES.has(resource.type as string)) return resource;
