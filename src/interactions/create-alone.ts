@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { ownOrganization } from '../auth/access-policy';
+import { FhirError } from '../fhir/outcome';
 import { reachesAllCondition } from '../store/access-sql';
 import type { StoredVersion } from '../store/versions';
 import type { InteractionDeps } from './types';
@@ -32,7 +33,11 @@ export async function createAlone(deps: InteractionDeps, resource: Resource): Pr
     });
   } catch (err) {
     forget();
-    throw err;
+    // Nothing was written. A failure the store could not name (a 500: one of the statement's
+    // inserts failed) is left to the transaction path, whose separate statements say which
+    // part failed: an audit record that cannot be written answers 503 there, as it always has.
+    if (err instanceof FhirError) throw err;
+    return undefined;
   }
   if (version) return version;
   forget();
