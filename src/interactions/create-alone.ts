@@ -5,7 +5,7 @@ import { reachesAllCondition } from '../store/access-sql';
 import type { StoredVersion } from '../store/versions';
 import type { InteractionDeps } from './types';
 import { createReach, outsideCare } from './write-access';
-import { hooksWatchCreate } from './write-hooks';
+import { hooksWatch } from './write-hooks';
 
 /**
  * A plain create as one statement in autocommit (store.createAlone), when nothing about it needs
@@ -17,7 +17,7 @@ import { hooksWatchCreate } from './write-hooks';
  */
 export async function createAlone(deps: InteractionDeps, resource: Resource): Promise<StoredVersion | undefined> {
   const type = resource.resourceType;
-  if (!deps.store.createsAlone || hooksWatchCreate(deps, type)) return undefined;
+  if (!deps.store.createsAlone || hooksWatch(deps, { action: 'create', resourceType: type, resource })) return undefined;
   const { access } = deps;
   const reach = createReach(access, type, resource);
   if (!reach) return undefined;

@@ -1,3 +1,4 @@
+import type { Resource } from '@medplum/fhirtypes';
 import { ownOrganization } from '../auth/access-policy';
 import type { StoreTransaction } from '../store/resources';
 import type { Change } from '../store/versions';
@@ -19,16 +20,23 @@ export interface WriteHookContext {
  */
 export type WriteHook = ((ctx: WriteHookContext) => Promise<void>) & {
   /**
-   * Which changes the hook may act on. A hook that says it ignores a create lets that create be
-   * written in one statement without a transaction around it (store.createAlone); a hook
-   * without it is run on every write, which keeps every write in a transaction.
+   * Which changes the hook may act on (`resource`: the version to be written). A hook that says
+   * it ignores a write lets that write be made in one statement without a transaction around it
+   * (store.createAlone, store.updateAlone); a hook without it is run on every write, which keeps
+   * every write in a transaction.
    */
-  watches?: (change: Pick<Change, 'action' | 'resourceType'>) => boolean;
+  watches?: (change: WatchedChange) => boolean;
 };
 
-/** Whether some registered hook may act on a create of `type` (then the create runs in a transaction with the hooks). */
-export function hooksWatchCreate(deps: Pick<InteractionDeps, 'writeHooks'>, type: string): boolean {
-  return (deps.writeHooks ?? []).some((hook) => !hook.watches || hook.watches({ action: 'create', resourceType: type }));
+export interface WatchedChange {
+  action: Change['action'];
+  resourceType: string;
+  resource: Resource;
+}
+
+/** Whether some registered hook may act on this write (then it runs in a transaction with the hooks). */
+export function hooksWatch(deps: Pick<InteractionDeps, 'writeHooks'>, change: WatchedChange): boolean {
+  return (deps.writeHooks ?? []).some((hook) => !hook.watches || hook.watches(change));
 }
 
 /**

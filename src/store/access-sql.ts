@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { DEFINITIONAL_TYPES, DIRECTORY_TYPES, isStaff, ownOrganization, type AccessPolicy } from '../auth/access-policy';
 import { paramKey } from '../fhir/search/param-key';
 import type { AccessFilter } from '../fhir/search/sql-builder';
-import type { CreateCondition } from './create-statement';
+import type { CreateCondition } from './write-statement';
 import { CURRENT_COLUMNS } from './resources';
 import { normalizeDatabaseError } from './pg-errors';
 import { rowToVersion, type StoredVersion } from './versions';

@@ -18,12 +18,13 @@ export interface IndexEntry {
 export interface IndexWriter {
   write(client: PoolClient, entries: readonly IndexEntry[]): Promise<void>;
   /**
-   * The index rows of one resource being inserted by the statement these CTEs join: each CTE
-   * inserts into one table with the rid of every row of the CTE `source` (none when it inserted
-   * nothing), binding its values through `bind`. `shape` names the statement's variant (which
-   * tables receive rows) for a prepared statement's name. Absent: the writer can only `write`.
+   * The index rows of one resource written by the statement these CTEs join: each CTE inserts
+   * into one table with the rid of every row of the CTE `source` (none when it wrote nothing),
+   * binding its values through `bind`; with `replace`, CTEs first delete the rows those rids had
+   * (an update). `shape` names the statement's variant (which tables receive rows) for a
+   * prepared statement's name. Absent: the writer can only `write`.
    */
-  insertCtes?(resource: Resource, source: string, bind: Bind): { ctes: string[]; shape: string };
+  insertCtes?(resource: Resource, source: string, bind: Bind, replace?: boolean): { ctes: string[]; shape: string };
 }
 
 /** Adds a parameter to a statement being built and returns its placeholder (`$n::cast`). */

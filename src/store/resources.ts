@@ -5,7 +5,7 @@ import type { AuditRecord } from '../audit/record';
 import type { Clock } from '../clock';
 import { FhirError, preconditionFailed, serviceUnavailable } from '../fhir/outcome';
 import { insertAuditRecords } from './audit-outbox';
-import { createStatement, type CreateCondition } from './create-statement';
+import { createStatement, updateStatement, type CreateCondition, type Statement } from './write-statement';
 import { PendingCreates } from './pending-creates';
 import type { IndexEntry, IndexWriter } from './index-writer';
 import { isRetryable, normalizeDatabaseError } from './pg-errors';
@@ -98,31 +98,79 @@ export class ResourceStore {
    * transaction's BEGIN, separate statements and COMMIT cost four more round trips.
    */
   async createAlone(resource: Resource, options: { owner?: string; condition?: CreateCondition } = {}): Promise<StoredVersion | undefined> {
-    const write = this.deps.indexWriter.insertCtes;
-    if (!write) throw new Error('createAlone needs an index writer that builds insert CTEs (see createsAlone)');
+    const write = this.insertCtes();
     const now = this.deps.clock.now().toISOString();
     const id = this.newId();
     const stamped = withMeta(resource, id, 1, now);
-    const access = this.deps.accessPatients ? await this.deps.accessPatients(stamped.resource, this.deps.pool) : null;
+    const access = await this.accessPatientsOutside(stamped.resource);
     const changes: Change[] = [{ action: 'create', resourceType: resource.resourceType, id, versionId: 1, lastUpdated: now, json: stamped.json }];
     const audit = this.deps.audit?.(changes);
     const statement = createStatement(
       { resourceType: resource.resourceType, id, now, json: stamped.json, owner: options.owner ?? null, accessPatients: access },
       { index: (source, bind) => write(stamped.resource, source, bind), condition: options.condition, audit: audit?.records ?? [] },
     );
+    if (!(await this.runAlone(statement))) return undefined;
+    audit?.committed?.();
+    this.notify(changes);
+    return { resourceType: resource.resourceType, id, versionId: 1, lastUpdated: now, deleted: false, method: 'POST', json: stamped.json };
+  }
+
+  /**
+   * An update as ONE statement in autocommit, decided by the caller on version `seen` of the
+   * resource (read without a lock): the row becomes version seen + 1 only if it still is
+   * version `seen` when the UPDATE holds its lock (compare and swap), with its history row,
+   * index rows and audit records in the same statement. Undefined when it had moved on (or was
+   * deleted): nothing was written, and the caller decides again (in a transaction).
+   */
+  async updateAlone(resource: Resource, seen: number, method: 'PUT' | 'PATCH' = 'PUT'): Promise<StoredVersion | undefined> {
+    const write = this.insertCtes();
+    const { resourceType } = resource;
+    const id = resource.id as string;
+    const now = this.deps.clock.now().toISOString();
+    const versionId = seen + 1;
+    const stamped = withMeta(resource, id, versionId, now);
+    const access = await this.accessPatientsOutside(stamped.resource);
+    const changes: Change[] = [{ action: 'update', resourceType, id, versionId, lastUpdated: now, json: stamped.json }];
+    const audit = this.deps.audit?.(changes);
+    const statement = updateStatement(
+      { resourceType, id, now, json: stamped.json, accessPatients: access, seen, method },
+      { index: (source, bind, replace) => write(stamped.resource, source, bind, replace), audit: audit?.records ?? [] },
+    );
+    if (!(await this.runAlone(statement))) return undefined;
+    audit?.committed?.();
+    this.notify(changes);
+    return { resourceType, id, versionId, lastUpdated: now, deleted: false, method, json: stamped.json };
+  }
+
+  /**
+   * The reads a write's checks make, outside any transaction (each statement on its own): what a
+   * StoreTransaction offers them, for a write that then runs as one statement.
+   */
+  get autocommit(): { client: Pool; flushIndexOf(types: ReadonlySet<string>): Promise<void>; vread(type: string, id: string, versionId: number): Promise<StoredVersion | undefined> } {
+    return { client: this.deps.pool, flushIndexOf: async () => undefined, vread: (type, id, versionId) => this.vread(type, id, versionId) };
+  }
+
+  private insertCtes(): NonNullable<IndexWriter['insertCtes']> {
+    const write = this.deps.indexWriter.insertCtes;
+    if (!write) throw new Error('a write in one statement needs an index writer that builds insert CTEs (see createsAlone)');
+    return write;
+  }
+
+  private accessPatientsOutside(resource: Resource): Promise<string[] | null> {
+    return this.deps.accessPatients ? this.deps.accessPatients(resource, this.deps.pool) : Promise.resolve(null);
+  }
+
+  /** Run a one-statement write (retried on serialization failures and deadlocks); whether it wrote. */
+  private async runAlone(statement: Statement): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
         const { rows } = await this.deps.pool.query(statement);
-        if (!rows[0]?.rid) return undefined;
-        break;
+        return !!rows[0]?.rid;
       } catch (err) {
         if (isRetryable(err) && attempt < MAX_ATTEMPTS) continue;
         throw normalizeDatabaseError(err);
       }
     }
-    audit?.committed?.();
-    this.notify(changes);
-    return { resourceType: resource.resourceType, id, versionId: 1, lastUpdated: now, deleted: false, method: 'POST', json: stamped.json };
   }
 
   /** Current version (or the deletion tombstone) of a resource. */
@@ -362,9 +410,7 @@ export class StoreTransaction {
       // Someone created it between our SELECT and INSERT: continue as an update of theirs.
       current = (await this.lock(type, id)) as CurrentRow;
     }
-    if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
-      throw preconditionFailed(`Version conflict on ${type}/${id}: If-Match W/"${options.ifMatch}" but the current version is W/"${current.version_id}"`);
-    }
+    if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) throw versionConflict(type, id, options.ifMatch, current.version_id);
     const versionId = current.version_id + 1;
     const stamped = withMeta(resource, id, versionId, this.nowIso);
     const access = await this.accessPatients(stamped.resource);
@@ -460,6 +506,11 @@ export class StoreTransaction {
     this.changes.push({ action, resourceType, id, versionId, lastUpdated: this.nowIso, json });
     return { resourceType, id, versionId, lastUpdated: this.nowIso, deleted: json === null, method, json };
   }
+}
+
+/** 412: the update was made under If-Match for a version that is not the current one. */
+export function versionConflict(type: string, id: string, ifMatch: number, current: number): FhirError {
+  return preconditionFailed(`Version conflict on ${type}/${id}: If-Match W/"${ifMatch}" but the current version is W/"${current}"`);
 }
 
 /**

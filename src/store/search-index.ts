@@ -48,7 +48,7 @@ const FIELD: Record<string, string> = {
 export interface SearchIndexWriter extends IndexWriter {
   /** The extractor, shared with reindex and tests. */
   readonly extractor: IndexExtractor;
-  insertCtes(resource: Resource, source: string, bind: Bind): { ctes: string[]; shape: string };
+  insertCtes(resource: Resource, source: string, bind: Bind, replace?: boolean): { ctes: string[]; shape: string };
 }
 
 /** An IndexWriter that keeps every R4 search parameter (and Patient compartments) indexed. */
@@ -68,7 +68,7 @@ export function createIndexWriter(registry: DefinitionRegistry, options: Extract
       );
       await client.query({ name, text, values });
     },
-    insertCtes: (resource, source, bind) => indexInsertCtes(extractor.extract(resource), source, bind),
+    insertCtes: (resource, source, bind, replace) => indexInsertCtes(extractor.extract(resource), source, bind, replace),
   };
 }
 
@@ -87,14 +87,17 @@ function columnArrays(kind: keyof IndexRows, rows: readonly Record<string, unkno
 }
 
 /**
- * The CTEs inserting one new resource's index rows, with the rid of each row of the CTE
- * `source` (a cross join: nothing when the source inserted nothing). `shape` is the bit mask of
- * the tables receiving rows, which with the caller's own shape names a prepared statement.
+ * The CTEs writing one resource's index rows, with the rid of each row of the CTE `source` (a
+ * cross join: nothing when the source wrote nothing); with `replace`, a CTE per table first
+ * deletes the rows of those rids (siblings share one snapshot: the delete does not see the
+ * inserts). `shape` is the bit mask of the tables receiving rows (`r` prefixed when replacing),
+ * which with the caller's own shape names a prepared statement.
  */
-export function indexInsertCtes(rows: IndexRows, source: string, bind: Bind): { ctes: string[]; shape: string } {
+export function indexInsertCtes(rows: IndexRows, source: string, bind: Bind, replace = false): { ctes: string[]; shape: string } {
   const ctes: string[] = [];
   let mask = 0;
   KINDS.forEach((kind, k) => {
+    if (replace) ctes.push(`del_${kind} AS (DELETE FROM ${TABLES[kind].table} WHERE rid IN (SELECT rid FROM ${source}))`);
     const list = rows[kind] as unknown as Record<string, unknown>[];
     if (list.length === 0) return;
     mask |= 1 << k;
@@ -103,7 +106,7 @@ export function indexInsertCtes(rows: IndexRows, source: string, bind: Bind): { 
     ctes.push(`ins_${kind} AS (INSERT INTO ${TABLES[kind].table} (rid, ${columns.map(([c]) => c).join(', ')})
       SELECT ${source}.rid, x.* FROM ${source}, unnest(${arrays.join(', ')}) x)`);
   });
-  return { ctes, shape: mask.toString(16) };
+  return { ctes, shape: `${replace ? 'r' : ''}${mask.toString(16)}` };
 }
 
 /**

@@ -20,8 +20,8 @@ describe('write statements', () => {
   let patientA = '';
   let patientB = '';
 
-  const call = (token: string, method: 'POST', url: string, payload: unknown, requestId: string) =>
-    t.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json', 'x-request-id': requestId }, payload: payload as object });
+  const call = (token: string, method: 'POST' | 'PUT', url: string, payload: unknown, requestId: string, extra: Record<string, string> = {}) =>
+    t.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json', 'x-request-id': requestId, ...extra }, payload: payload as object });
   /** A marked SpO2 Observation: its marker is in the stored JSON, so its rows can be found. */
   const marked = (patient: string, marker: string) => ({ ...spo2Observation(patient, 90), note: [{ text: marker }] }) as unknown as Record<string, unknown>;
   const count = async (sql: string, values: unknown[]) => Number((await t.pool.query(sql, values)).rows[0].n);
@@ -71,11 +71,8 @@ describe('write statements', () => {
   it('writes a create of patient data without a transaction: resource, history, index, compartment and audit rows', async () => {
     const marker = `one-${randomUUID()}`;
     const requestId = `${marker}-req`;
-    // the transaction path takes a client of its own from the pool (connect() without a callback); the one statement does not
-    const connect = jest.spyOn(t.pool, 'connect');
-    const res = await call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), requestId);
-    const ownClients = connect.mock.calls.filter((args) => (args as unknown[]).length === 0).length;
-    connect.mockRestore();
+    // the transaction path takes a client of its own from the pool; the one statement does not
+    const [res, ownClients] = await ownClientsOf(() => call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), requestId));
     expect(res.statusCode).toBe(201);
     expect(ownClients).toBe(0);
     const id = res.json().id as string;
@@ -115,6 +112,71 @@ describe('write statements', () => {
     expect(await audited(`${marker}-2-req`)).toBe(0);
     // the owner of the other patient may write it
     expect((await call(tok.sysB, 'POST', '/fhir/Observation', marked(patientB, `${marker}-3`), `${marker}-3-req`)).statusCode).toBe(201);
+  });
+
+  /** Connections the request took for a transaction of its own (connect() without a callback; pool.query takes its own with one). */
+  const ownClientsOf = async <T>(request: () => Promise<T>): Promise<[T, number]> => {
+    const connect = jest.spyOn(t.pool, 'connect');
+    try {
+      const result = await request();
+      return [result, connect.mock.calls.filter((args) => (args as unknown[]).length === 0).length];
+    } finally {
+      connect.mockRestore();
+    }
+  };
+
+  it('updates without a transaction: new current and history rows, index rows replaced, audit record; If-Match and refusals answer as before', async () => {
+    const marker = `upd-${randomUUID()}`;
+    const created = await call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), `${marker}-c`);
+    const id = created.json().id as string;
+    const before = await indexRowsOf('Observation', id);
+    const [res, ownClients] = await ownClientsOf(() =>
+      call(tok.sysA, 'PUT', `/fhir/Observation/${id}`, { ...marked(patientA, `${marker}-v2`), id, valueQuantity: { value: 77, unit: '%', system: 'http://unitsofmeasure.org', code: '%' } }, `${marker}-u`, { 'if-match': 'W/"1"' }),
+    );
+    expect(res.statusCode).toBe(200);
+    expect(ownClients).toBe(0);
+    expect(res.headers.etag).toBe('W/"2"');
+    expect((await t.services.store.vread('Observation', id, 2))?.json).toBe(res.body);
+    expect((await t.services.store.vread('Observation', id, 1))?.json).toBe(created.body);
+    // the same number of rows as before (replaced, not added), and the new value found by search
+    expect(await indexRowsOf('Observation', id)).toEqual(before);
+    const search = (q: string) => t.app.inject({ method: 'GET', url: `/fhir/Observation?_id=${id}&${q}`, headers: { authorization: `Bearer ${tok.sysA}` } });
+    expect((await search('value-quantity=77')).json().entry).toHaveLength(1);
+    expect((await search('value-quantity=90')).json().entry ?? []).toHaveLength(0);
+    expect(await audited(`${marker}-u`)).toBe(1);
+    // a stale If-Match: 412 with the store's text, nothing written
+    const stale = await call(tok.sysA, 'PUT', `/fhir/Observation/${id}`, { ...marked(patientA, `${marker}-v3`), id }, `${marker}-s`, { 'if-match': 'W/"1"' });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json().issue[0].diagnostics).toBe(`Version conflict on Observation/${id}: If-Match W/"1" but the current version is W/"2"`);
+    expect(await stored(`${marker}-v3`)).toBe(0);
+    // moving it to a patient outside the caller's care: 403, nothing written
+    const moved = await call(tok.sysA, 'PUT', `/fhir/Observation/${id}`, { ...marked(patientB, `${marker}-v4`), id }, `${marker}-m`);
+    expect(moved.statusCode).toBe(403);
+    expect(await versions(`${marker}-v4`)).toBe(0);
+    expect(await audited(`${marker}-m`)).toBe(0);
+    // another organization: hidden answers as missing (405 without If-Match, 412 with it), nothing written
+    const foreign = await call(tok.sysB, 'PUT', `/fhir/Observation/${id}`, { ...marked(patientA, `${marker}-v5`), id }, `${marker}-f`);
+    const free = randomUUID();
+    const missing = await call(tok.sysB, 'PUT', `/fhir/Observation/${free}`, { ...marked(patientA, `${marker}-v6`), id: free }, `${marker}-n`);
+    expect(foreign.statusCode).toBe(405);
+    expect([missing.statusCode, missing.body.split(free).join('<id>')]).toEqual([foreign.statusCode, foreign.body.split(id).join('<id>')]);
+    const foreignIfMatch = await call(tok.sysB, 'PUT', `/fhir/Observation/${id}`, { ...marked(patientA, `${marker}-v7`), id }, `${marker}-fi`, { 'if-match': 'W/"2"' });
+    expect(foreignIfMatch.statusCode).toBe(412);
+    expect(await versions(`${marker}-v5`) + (await versions(`${marker}-v7`))).toBe(0);
+    expect((await t.services.store.read('Observation', id))?.versionId).toBe(2);
+  });
+
+  it('writes an update decided on a version that has moved on in the meantime nowhere (the caller decides again)', async () => {
+    const marker = `cas-${randomUUID()}`;
+    const created = await call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), `${marker}-c`);
+    const id = created.json().id as string;
+    const resource = { ...marked(patientA, `${marker}-late`), id } as unknown as Resource;
+    expect(await t.services.store.updateAlone(resource, 2)).toBeUndefined();
+    expect(await versions(`${marker}-late`)).toBe(0);
+    const written = await t.services.store.updateAlone(resource, 1);
+    expect(written?.versionId).toBe(2);
+    expect(await t.services.store.updateAlone(resource, 1)).toBeUndefined();
+    expect((await t.services.store.read('Observation', id))?.versionId).toBe(2);
   });
 
   const bundleOf = (entries: Record<string, unknown>[]) => ({
