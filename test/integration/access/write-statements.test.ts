@@ -166,6 +166,34 @@ describe('write statements', () => {
     expect((await t.services.store.read('Observation', id))?.versionId).toBe(2);
   });
 
+  it('patches without a transaction: a PATCH version with its rows; hidden answers 404 as missing', async () => {
+    const marker = `patch-${randomUUID()}`;
+    const created = await call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), `${marker}-c`);
+    const id = created.json().id as string;
+    const patch = (token: string, target: string, requestId: string) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/fhir/Observation/${target}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json-patch+json', 'x-request-id': requestId },
+        payload: JSON.stringify([{ op: 'replace', path: '/valueQuantity/value', value: 81 }]),
+      });
+    const [res, ownClients] = await ownClientsOf(() => patch(tok.sysA, id, `${marker}-p`));
+    expect(res.statusCode).toBe(200);
+    expect(ownClients).toBe(0);
+    expect(res.json().valueQuantity.value).toBe(81);
+    const history = await t.pool.query(`SELECT version_id, method FROM resource_version WHERE resource_type = 'Observation' AND id = $1 ORDER BY version_id`, [id]);
+    expect(history.rows).toEqual([{ version_id: 1, method: 'POST' }, { version_id: 2, method: 'PATCH' }]);
+    expect(await audited(`${marker}-p`)).toBe(1);
+    const found = await t.app.inject({ method: 'GET', url: `/fhir/Observation?_id=${id}&value-quantity=81`, headers: { authorization: `Bearer ${tok.sysA}` } });
+    expect(found.json().entry).toHaveLength(1);
+    const hidden = await patch(tok.sysB, id, `${marker}-h`);
+    const free = randomUUID();
+    const missing = await patch(tok.sysB, free, `${marker}-m`);
+    expect(hidden.statusCode).toBe(404);
+    expect([missing.statusCode, missing.body.split(free).join('<id>')]).toEqual([hidden.statusCode, hidden.body.split(id).join('<id>')]);
+    expect((await t.services.store.read('Observation', id))?.versionId).toBe(2);
+  });
+
   it('writes an update decided on a version that has moved on in the meantime nowhere (the caller decides again)', async () => {
     const marker = `cas-${randomUUID()}`;
     const created = await call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), `${marker}-c`);
