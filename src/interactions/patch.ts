@@ -8,7 +8,7 @@ import { checkId, checkResourceBody, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { updatedResult } from './update';
 import { parseIfMatch, versionHeaders } from './version-headers';
-import { patchTarget, precheckWrite, versionVisible, type CheckDb } from './authorize';
+import { checkAgainstQuestionnaire, patchTarget, precheckWrite, versionVisible, type CheckDb } from './authorize';
 import { authorizeWrite } from './write-access';
 import { hooksWatch, writeTransaction } from './write-hooks';
 
@@ -70,6 +70,7 @@ async function patchedVersion(deps: InteractionDeps, db: CheckDb, current: Store
     throw unprocessable([{ severity: 'error', code: 'processing', diagnostics: `A patch may not change the resource's type or id (${type}/${id})`, expression: [`${type}.id`] }]);
   }
   const resource: Resource = checkResourceBody(deps, type, patched);
+  await checkAgainstQuestionnaire(deps, resource);
   await authorizeWrite(deps.access, db.client, type, JSON.parse(current.json as string) as Resource, resource);
   deps.access.forget(type, id); // what this request remembered of the row is about to change
   return resource;
