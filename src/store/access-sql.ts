@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { DEFINITIONAL_TYPES, DIRECTORY_TYPES, isStaff, ownOrganization, type AccessPolicy } from '../auth/access-policy';
 import { paramKey } from '../fhir/search/param-key';
 import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { CreateCondition } from './write-statement';
 import { CURRENT_COLUMNS } from './resources';
 import { normalizeDatabaseError } from './pg-errors';
 import { queryPrepared } from './prepared';
@@ -80,6 +81,19 @@ export function accessFilter(policy: AccessPolicy): AccessFilter | undefined {
       OR (${alias}.access_patients IS NULL
         AND NOT EXISTS (SELECT 1 FROM resource_compartment au WHERE au.rid = ${alias}.rid AND au.compartment_type = 'Patient')
         AND (${unassignedVisibleSql(policy, alias, bind)})))`;
+  };
+}
+
+/**
+ * "The policy reaches every one of these patients" as a create's condition (createStatement):
+ * the question reachablePatients answers, asked inside the write's own statement.
+ */
+export function reachesAllCondition(policy: AccessPolicy, patientIds: readonly string[]): CreateCondition | undefined {
+  if (policy.kind === 'unrestricted') return undefined;
+  return {
+    shape: `reach-${policy.kind}`,
+    sql: (bind) => `NOT EXISTS (SELECT 1 FROM unnest(${bind([...new Set(patientIds)], 'text[]')}) AS p(id)
+      WHERE (p.id IN (${allowedPatientsSql(policy, bind) as string})) IS NOT TRUE)`,
   };
 }
 
