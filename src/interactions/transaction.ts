@@ -143,6 +143,7 @@ async function resolveDynamic(
       const own = p.kind === 'conditional-update' ? p.resource.id : undefined;
       if (e.fullUrl !== undefined && dynamic.has(e.index) && ids.length <= 1) urls.set(e.fullUrl, `${p.type}/${ids[0] ?? own ?? createIds.get(e.index)}`);
     } catch (err) {
+      if (isRetryable(err)) throw err; // the store runs the whole transaction again
       throw named(err, e.index, e);
     }
   }

@@ -9,6 +9,7 @@ import { createStatement, updateStatement, type CreateCondition, type Statement 
 import { PendingCreates } from './pending-creates';
 import type { IndexEntry, IndexWriter } from './index-writer';
 import { isRetryable, normalizeDatabaseError } from './pg-errors';
+import { STALE_ATTEMPTS, StalePlanError } from './prepared';
 import { rowToVersion, type Change, type CommitListener, type StoredVersion } from './versions';
 import { history, type HistoryPage, type HistoryQuery } from './history';
 
@@ -221,7 +222,7 @@ export class ResourceStore {
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
         client.release();
-        if (isRetryable(err) && attempt < MAX_ATTEMPTS) continue;
+        if (isRetryable(err) && attempt < (err instanceof StalePlanError ? STALE_ATTEMPTS : MAX_ATTEMPTS)) continue;
         throw normalizeDatabaseError(err);
       }
       client.release();
