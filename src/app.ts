@@ -14,8 +14,6 @@ import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
 import type { Services } from './services';
 import { registerAuditHook } from './http/audit-hook';
-import { registerRolloutReport } from './telemedicine/reports/report-route';
-import type { Targets } from './telemedicine/reports/targets';
 import { registerMetrics } from './http/metrics';
 import { registerDocs } from './http/routes/docs';
 import { KolibriMetrics } from './metrics/registry';
@@ -33,8 +31,6 @@ export interface AppDeps {
    * loopback only) gives every /fhir request the development context.
    */
   auth: { mode: 'on' | 'off'; service: AuthService; clock: Clock };
-  /** Target populations of $rollout-report (KOLIBRI_REPORT_TARGETS); default config/targets.json. */
-  reportTargets?: Targets;
   /** Prometheus metrics (main.ts shares one with the pool gauges and jobs); a private one if absent. */
   metrics?: KolibriMetrics;
   /** KOLIBRI_METRICS_TOKEN: needed to scrape /metrics from anywhere but loopback. */
@@ -85,7 +81,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: () => withSecurity(deps.services.capabilityStatement(), security, deps.auth.mode) });
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit);
-  registerOperations(app, deps.services.interactions);
-  registerRolloutReport(app, deps.services.interactions, deps.reportTargets);
+  registerOperations(app, deps.services.interactions, deps.services.operations);
   return app;
 }

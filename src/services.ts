@@ -7,8 +7,7 @@ import type { Pool, PoolClient } from 'pg';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { DefinitionRegistry } from './fhir/definitions/registry';
-import { systemOperations, withOperations } from './http/routes/operations';
-import { ROLLOUT_REPORT_OPERATION } from './telemedicine/reports/operation';
+import { OPERATIONS, systemOperations, withOperations } from './http/routes/operations';
 import { findByCanonical, type CanonicalLookup } from './store/canonical';
 import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
@@ -28,10 +27,12 @@ import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
 import { insertAuditRecords } from './store/audit-outbox';
 import { AuditGroupCommit } from './audit/group-commit';
-import { retriageOnEnteredInError, withEnteredInErrorRule } from './telemedicine/entered-in-error';
 import { LiveDefinitions } from './conformance/live-definitions';
 import { definitionWriteRules } from './conformance/definition-writes';
 import { fileProfiles, KOLIBRI_IG_URL } from './conformance/implementation-guide';
+import type { Operation } from './interactions/operation';
+import { composeModules } from './modules/compose';
+import type { KolibriModule } from './modules/module';
 
 export interface ServiceOptions {
   pool: Pool;
@@ -43,6 +44,8 @@ export interface ServiceOptions {
   indexWriter?: IndexWriter;
   onCommit?: CommitListener;
   onListenerError?: (err: unknown) => void;
+  /** The modules on top of the engine (main.ts: telemedicine), wired in through their contract. */
+  modules?: readonly KolibriModule[];
 }
 
 /** Everything the HTTP layer needs, composed once from its parts. */
@@ -64,11 +67,14 @@ export interface Services {
   findCanonical: CanonicalLookup;
   /** Definitions created through the API, in use at once (main.ts: reload at start, then listen). */
   definitions: LiveDefinitions;
+  /** Every FHIR operation: the engine's, then the modules'. */
+  operations: readonly Operation[];
 }
 
 /** Compose the dependency graph: definitions → validator, store → interactions. */
 export function createServices(options: ServiceOptions): Services {
   const clock = options.clock ?? systemClock;
+  const modules = composeModules(options.modules ?? [], { operations: OPERATIONS, onListenerError: options.onListenerError });
   // this instance's own view: the file definitions plus those stored through the API
   const registry = options.registry.fork();
   const definitions = new LiveDefinitions({
@@ -89,7 +95,7 @@ export function createServices(options: ServiceOptions): Services {
     indexWriter: options.indexWriter ?? definitions.indexWriter,
     onCommit: (changes) => {
       definitions.apply(changes);
-      return options.onCommit?.(changes);
+      return Promise.all([modules.onCommit(changes), options.onCommit?.(changes)]).then(() => undefined);
     },
     onListenerError: options.onListenerError,
     accessPatients: async (resource, tx) => {
@@ -108,9 +114,9 @@ export function createServices(options: ServiceOptions): Services {
     runRows: (query) => runRows(options.pool, query),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     subsetter: new Subsetter(registry),
-    // The telemedicine layer's in-transaction rule: entered-in-error re-triages the submission;
-    // built-in definitions are read-only and stored profiles must be usable.
-    writeHooks: [retriageOnEnteredInError, definitionWriteRules(registry)],
+    // the modules' in-transaction rules, then the engine's: built-in definitions are read-only
+    // and stored profiles must be usable
+    writeHooks: [...modules.writeHooks, definitionWriteRules(registry)],
     limits: {
       maxBundleEntries: options.config.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
@@ -135,6 +141,7 @@ export function createServices(options: ServiceOptions): Services {
     store,
     definitions,
     interactions,
+    operations: modules.operations,
     capabilityStatement: () => {
       if (statementGeneration !== registry.generation) [statement, statementGeneration] = [undefined, registry.generation];
       return (statement ??= buildCapabilityStatement(interactions, {
@@ -144,9 +151,8 @@ export function createServices(options: ServiceOptions): Services {
         supportedProfiles: (type) => fileProfiles(options.registry, type),
         implementationGuide: [KOLIBRI_IG_URL],
         systemInteractions: ['history-system', 'search-system'],
-        // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
-        systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],
-        decorateResource: (r) => withOperations(withEnteredInErrorRule(r)),
+        systemOperations: systemOperations(modules.operations),
+        decorateResource: (r) => withOperations(modules.decorateResource(r), modules.operations),
       }));
     },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),

@@ -65,4 +65,9 @@ export interface InteractionResult {
    * resource and may be replaced by nothing or an OperationOutcome).
    */
   preferable?: boolean;
+  /**
+   * The media type of a body that is not negotiated FHIR JSON: an operation's other
+   * representation (CSV, HTML), or FHIR JSON it answers whatever Accept says. Sent as is.
+   */
+  contentType?: string;
 }

@@ -15,6 +15,7 @@ import { createPool } from '../../src/store/pool';
 import { DEVELOPMENT_CONTEXT } from '../../src/auth/context';
 import { forRequest, type InteractionDeps } from '../../src/interactions/types';
 import { alternateInject, TWO_INSTANCES } from './two-instances';
+import { telemedicineModule } from '../../src/telemedicine/module';
 
 export const TEST_BASE_URL = 'http://kolibri.test/fhir';
 const ROOT = join(__dirname, '..', '..');
@@ -102,6 +103,8 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
     clock: options.clock,
     indexWriter: options.indexWriter,
     onCommit: options.onCommit,
+    // as main.ts composes it (without the scheduler job: tests run it themselves)
+    modules: [telemedicineModule()],
   });
   const clock = options.clock ?? systemClock;
   const auth = testAuthService(pool, services, clock, options.authSettings, options.baseUrl);

@@ -8,6 +8,7 @@ import { Pool } from 'pg';
 import { parse } from 'yaml';
 import { buildApp } from '../../src/app';
 import { createServices } from '../../src/services';
+import { telemedicineModule } from '../../src/telemedicine/module';
 import { AuthService } from '../../src/auth/auth-service';
 import { lookupFrom } from '../../src/auth/token-context';
 import { systemClock } from '../../src/clock';
@@ -142,6 +143,7 @@ describe('openapi.yaml', () => {
         migrations: [],
         config: { baseUrl: 'http://kolibri.test/fhir', updateCreate: true },
         softwareVersion: 'test',
+        modules: [telemedicineModule()],
       });
       const auth = new AuthService({
         pool,
