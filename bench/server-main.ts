@@ -24,7 +24,8 @@ import { createServices, type Services } from '../src/services';
 import { readMigrations } from '../src/store/migrate';
 import { createPool } from '../src/store/pool';
 import * as fhir from '../src/telemedicine/seed/resources';
-import { loadTemplates } from '../src/telemedicine/template-loader';
+import { telemedicineModule } from '../src/telemedicine/module';
+import { loadTargets } from '../src/telemedicine/reports/targets';
 import { migrationsDir, softwareVersion } from '../src/version';
 import type { BenchGrant, BenchSeed } from './auth';
 
@@ -42,15 +43,18 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) throw new Error('the benchmark server needs DATABASE_URL');
   const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions, pino.destination('/dev/null'));
   const pool = createPool({ connectionString: config.databaseUrl, max: config.poolSize });
+  // as main.ts composes it, without the scheduler job
+  const module = telemedicineModule({ targets: loadTargets(config.reportTargetsFile) });
   const services = createServices({
     pool,
     registry: loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir }),
     migrations: readMigrations(migrationsDir),
     config,
     softwareVersion,
+    modules: [module],
   });
   // as main.ts: the plan templates (PlanDefinitions for $apply) are there before it listens
-  await loadTemplates(services.interactions, config.profileDirs);
+  await module.loadTemplates?.(services.interactions, config.profileDirs);
   const auth = new AuthService({ pool, settings: config.authSettings, baseUrl: config.baseUrl, clock: systemClock, lookup: lookupFrom(services.store) });
   const app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
   await app.listen({ port: config.port, host: '127.0.0.1' });

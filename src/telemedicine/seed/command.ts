@@ -8,6 +8,8 @@ import { migrate, readMigrations } from '../../store/migrate';
 import { migrationsDir, softwareVersion } from '../../version';
 import { ZONE } from '../scheduler/slots';
 import { seedCohort, type SeedProgress } from './seed-cohort';
+import { telemedicineModule } from '../module';
+import { loadTargets } from '../reports/targets';
 
 export const help = `Usage: kolibri seed [--patients 1000] [--months 6] [--end YYYY-MM-DD] [--prefix seed]
 
@@ -34,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
       config,
       async (db) => {
         await migrate(db.pool, readMigrations(migrationsDir));
-        const services = createServices({ pool: db.pool, registry: loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir }), migrations: [], config, softwareVersion });
+        const services = createServices({ pool: db.pool, registry: loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir }), migrations: [], config, softwareVersion, modules: [telemedicineModule({ targets: loadTargets(config.reportTargetsFile) })] });
         const started = Date.now();
         const summary = await seedCohort(services.store, { ...options, now: new Date() }, (p) => {
           progressShown = true;
