@@ -14,7 +14,6 @@
 import pino from 'pino';
 import type { Resource } from '@medplum/fhirtypes';
 import { AuthService } from '../src/auth/auth-service';
-import { lookupFrom } from '../src/auth/token-context';
 import { systemClock } from '../src/clock';
 import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -55,7 +54,7 @@ async function main(): Promise<void> {
   });
   // as main.ts: the plan templates (PlanDefinitions for $apply) are there before it listens
   await module.loadTemplates?.(services.interactions, config.profileDirs);
-  const auth = new AuthService({ pool, settings: config.authSettings, baseUrl: config.baseUrl, clock: systemClock, lookup: lookupFrom(services.store) });
+  const auth = new AuthService({ pool, settings: config.authSettings, baseUrl: config.baseUrl, clock: systemClock, ...services.authData });
   const app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
   await app.listen({ port: config.port, host: '127.0.0.1' });
   services.auditDrainer.start(1000);

@@ -1,7 +1,6 @@
 import pino from 'pino';
 import { buildApp } from './app';
 import { AuthService } from './auth/auth-service';
-import { lookupFrom } from './auth/token-context';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { loadDefinitions } from './fhir/definitions/load';
@@ -109,7 +108,7 @@ export async function main(): Promise<void> {
       settings: config.authSettings,
       baseUrl: config.baseUrl,
       clock: systemClock,
-      lookup: lookupFrom(services.store),
+      ...services.authData,
     });
     // A signing key before the first request: a verifier that caches the JWKS must find it there.
     if (config.auth === 'on') await auth.keys.ensureSigningKey();

@@ -33,6 +33,8 @@ import { fileProfiles, KOLIBRI_IG_URL } from './conformance/implementation-guide
 import type { Operation } from './interactions/operation';
 import { composeModules } from './modules/compose';
 import type { KolibriModule } from './modules/module';
+import type { AuthServiceOptions } from './auth/auth-service';
+import { lookupFrom } from './auth/token-context';
 
 export interface ServiceOptions {
   pool: Pool;
@@ -69,12 +71,15 @@ export interface Services {
   definitions: LiveDefinitions;
   /** Every FHIR operation: the engine's, then the modules'. */
   operations: readonly Operation[];
+  /** What the token endpoint reads to check an asserted context (context resources, a care team's reach). */
+  authData: Pick<AuthServiceOptions, 'lookup' | 'reachablePatients'>;
 }
 
 /** Compose the dependency graph: definitions → validator, store → interactions. */
 export function createServices(options: ServiceOptions): Services {
   const clock = options.clock ?? systemClock;
   const modules = composeModules(options.modules ?? [], { operations: OPERATIONS, onListenerError: options.onListenerError });
+  const reach = modules.accessModel.reach;
   // this instance's own view: the file definitions plus those stored through the API
   const registry = options.registry.fork();
   const definitions = new LiveDefinitions({
@@ -122,12 +127,14 @@ export function createServices(options: ServiceOptions): Services {
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
     },
     accessDeps: {
-      reachablePatients: (policy, ids, db) => reachablePatients(db ?? options.pool, policy, ids),
+      reachablePatients: (policy, ids, db) => reachablePatients(db ?? options.pool, policy, ids, reach),
       patientCompartments: compartments,
       inheritedPatients: (resource, db) => inherited(resource, db ?? options.pool),
       ownership: (type, id, db) => ownership(db ?? options.pool, type, id),
-      searchFilter: accessFilter,
-      readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id),
+      searchFilter: (policy) => accessFilter(policy, reach),
+      readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id, reach),
+      grantTypes: modules.accessModel.grantTypes,
+      writeRules: modules.accessModel.writeRules,
     },
   };
   const startedAt = clock.now().toISOString();
@@ -142,6 +149,7 @@ export function createServices(options: ServiceOptions): Services {
     definitions,
     interactions,
     operations: modules.operations,
+    authData: { lookup: lookupFrom(store), reachablePatients: (policy, ids) => interactions.accessDeps.reachablePatients(policy, ids) },
     capabilityStatement: () => {
       if (statementGeneration !== registry.generation) [statement, statementGeneration] = [undefined, registry.generation];
       return (statement ??= buildCapabilityStatement(interactions, {

@@ -7,6 +7,7 @@ import { notFound } from '../fhir/outcome';
 import type { AccessFilter } from '../fhir/search/sql-builder';
 import type { ReadReaching } from '../store/access-sql';
 import type { StoredVersion } from '../store/versions';
+import type { WriteRule } from './access-model';
 
 /** A connection to ask on: the pool, or a write transaction's client (sees its own writes). */
 export type Db = Pool | PoolClient;
@@ -34,6 +35,10 @@ export interface AccessDeps {
   searchFilter(policy: AccessPolicy): AccessFilter | undefined;
   /** The current version and which patients of its indexed compartment the policy reaches, in one query. */
   readReaching(policy: AccessPolicy, resourceType: string, id: string): Promise<ReadReaching | undefined>;
+  /** Types whose writes change who reaches which patient (the Patient itself, the care model's relationships). */
+  grantTypes: ReadonlySet<string>;
+  /** The care model's write rules by type (access-model.ts). */
+  writeRules: Readonly<Record<string, WriteRule>>;
 }
 
 /**

@@ -4,7 +4,6 @@ import { notFound, unprocessable } from '../fhir/outcome';
 import { absentOnUpdate, type StoreTransaction, type WriteGuard } from '../store/resources';
 import type { StoredVersion } from '../store/versions';
 import type { Db } from './access';
-import { GRANT_TYPES } from '../auth/access-policy';
 import { questionnaireIssues } from './questionnaire-check';
 import { ensureVersionVisible } from './read';
 import type { EntryRequest } from './transaction-hooks';
@@ -37,7 +36,7 @@ async function checkAgainstQuestionnaire(deps: InteractionDeps, resource: Resour
 /** Whether the caller may see a stored version (a deletion is judged by the version before it), on the transaction's connection. */
 export async function versionVisible(deps: InteractionDeps, tx: StoreTransaction, version: StoredVersion): Promise<boolean> {
   if (deps.access.unrestricted) return true;
-  await tx.flushIndexOf(GRANT_TYPES);
+  await tx.flushIndexOf(deps.accessDeps.grantTypes);
   let json = version.json;
   if (json === null && version.versionId > 1) json = (await tx.vread(version.resourceType, version.id, version.versionId - 1))?.json ?? null;
   if (json === null) return false;
@@ -46,7 +45,7 @@ export async function versionVisible(deps: InteractionDeps, tx: StoreTransaction
 
 /** A create, authorized inside its transaction (it may rely on an episode the same transaction opened). */
 export async function authorizeCreate(deps: InteractionDeps, tx: StoreTransaction, resource: Resource): Promise<void> {
-  if (!deps.access.unrestricted) await tx.flushIndexOf(GRANT_TYPES);
+  if (!deps.access.unrestricted) await tx.flushIndexOf(deps.accessDeps.grantTypes);
   await authorizeWrite(deps.access, tx.client, resource.resourceType, undefined, resource);
 }
 

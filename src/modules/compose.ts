@@ -1,4 +1,5 @@
 import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import { composeAccessModels, type ComposedAccessModel } from '../interactions/access-model';
 import type { Operation } from '../interactions/operation';
 import type { WriteHook } from '../interactions/write-hooks';
 import type { CommitListener } from '../store/versions';
@@ -9,6 +10,8 @@ export interface ComposedModules {
   /** The engine's operations, then each module's. */
   operations: readonly Operation[];
   writeHooks: readonly WriteHook[];
+  /** The engine's access rules with the modules' care models. */
+  accessModel: ComposedAccessModel;
   /** Every module's commit listeners in turn; one failing is reported and does not stop the others. */
   onCommit: CommitListener;
   decorateResource(resource: CapabilityStatementRestResource): CapabilityStatementRestResource;
@@ -32,6 +35,7 @@ export function composeModules(
   return {
     operations,
     writeHooks: modules.flatMap((m) => m.writeHooks ?? []),
+    accessModel: composeAccessModels(modules.flatMap((m) => (m.accessModel ? [m.accessModel] : []))),
     onCommit: async (changes) => {
       for (const listener of listeners) {
         try {

@@ -1,6 +1,7 @@
 import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
+import type { AccessModel } from '../interactions/access-model';
 import type { Operation } from '../interactions/operation';
 import type { SharedDeps } from '../interactions/types';
 import type { WriteHook } from '../interactions/write-hooks';
@@ -24,6 +25,12 @@ export interface KolibriModule {
    * (CSV, HTML) and `authorize` who may ask at all.
    */
   readonly operations?: readonly Operation[];
+  /**
+   * The module's care model: which care relationships grant staff access to a patient (as SQL
+   * the store ANDs into every read), and the write rules of the resources that hold them. The
+   * engine keeps the generic rules (owner organization, compartments, operator, citizen).
+   */
+  readonly accessModel?: AccessModel;
   /** Rules run inside every write transaction after the request's own writes, before the engine's. */
   readonly writeHooks?: readonly WriteHook[];
   /** Told of every committed write, after the commit (metrics, notifications); failures are logged. */

@@ -1,4 +1,5 @@
 import type { KolibriModule } from '../modules/module';
+import { careModel } from './access/care-model';
 import { applyInput, applyPlanDefinition } from './apply-plan';
 import { retriageOnEnteredInError, withEnteredInErrorRule } from './entered-in-error';
 import { rolloutReportOperation } from './reports/report-operation';
@@ -24,7 +25,8 @@ export interface TelemedicineOptions {
 }
 
 /**
- * The telemedicine workflow as a module of the engine: plan templates and the workflow's
+ * The telemedicine workflow as a module of the engine: its care model (episodes and care teams
+ * grant access to patients), plan templates and the workflow's
  * operations ($apply, $submit-measurement, $get-patient-procedures, $rollout-report), the
  * entered-in-error re-triage inside write transactions, the triage-outcome count after commit
  * and the missing-measurement scheduler.
@@ -54,6 +56,7 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
       },
       rolloutReportOperation(targets),
     ],
+    accessModel: careModel,
     writeHooks: [retriageOnEnteredInError],
     commitListeners: options.onTriageOutcome ? [triageOutcomeListener(options.onTriageOutcome)] : [],
     capability: { decorateResource: withEnteredInErrorRule },

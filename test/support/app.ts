@@ -4,7 +4,6 @@ import type { Pool } from 'pg';
 import { buildApp } from '../../src/app';
 import { AuthService } from '../../src/auth/auth-service';
 import type { AuthSettings } from '../../src/auth/config';
-import { lookupFrom } from '../../src/auth/token-context';
 import { systemClock, type Clock } from '../../src/clock';
 import { DEFAULT_DEFINITIONS_CACHE } from '../../src/fhir/definitions/cache';
 import { loadDefinitions } from '../../src/fhir/definitions/load';
@@ -129,7 +128,7 @@ export function testAuthService(pool: Pool, services: Services, clock: Clock = s
     settings: { ...TEST_AUTH_SETTINGS, ...settings },
     baseUrl,
     clock,
-    lookup: lookupFrom(services.store),
+    ...services.authData,
   });
 }
 

@@ -10,7 +10,6 @@ import { buildApp } from '../../src/app';
 import { createServices } from '../../src/services';
 import { telemedicineModule } from '../../src/telemedicine/module';
 import { AuthService } from '../../src/auth/auth-service';
-import { lookupFrom } from '../../src/auth/token-context';
 import { systemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
 import { testRegistry } from '../support/app';
@@ -151,7 +150,7 @@ describe('openapi.yaml', () => {
         settings: loadConfig({ KOLIBRI_ADMIN_TOKEN: 'x'.repeat(40) }).authSettings,
         baseUrl: 'http://kolibri.test/fhir',
         clock: systemClock,
-        lookup: lookupFrom(services.store),
+        ...services.authData,
       });
       // mode 'off' so the route knocks below reach the handlers; the auth routes register either way
       app = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: 'off', service: auth, clock: systemClock } });
