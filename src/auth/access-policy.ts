@@ -2,7 +2,7 @@ import type { AuthContext } from './context';
 import { referenceId } from './context';
 
 /**
- * Which data a caller reaches (../shared/DOMAIN.md, "Access model"), as data: the store turns it
+ * Which data a caller reaches (README, "Access control and audit"), as data: the store turns it
  * into SQL, interactions into 404/403. Scopes (what interactions on which types) are checked
  * separately; this is about which patients' data, and which organization's records.
  */

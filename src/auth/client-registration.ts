@@ -52,7 +52,7 @@ export function checkRegistration(input: unknown): { client?: NewClient; problem
   if (!isClientKind(kind)) problems.push(`kind: one of ${CLIENT_KINDS.join(', ')}`);
   const organization = o.organization;
   if (typeof organization !== 'string' || !ORGANIZATION.test(organization)) problems.push('organization: a reference Organization/<id>');
-  // A citizen app acts for one patient, fixed here; never one its assertion names (issue 12 item 5).
+  // A citizen app acts for one patient, fixed here; never one its assertion names.
   const patient = o.patient;
   if (kind === 'citizen' && !isReferenceTo(patient, 'Patient')) problems.push('patient: a reference Patient/<id>, required for a citizen client (the patient whose app it is)');
   if (kind !== 'citizen' && isClientKind(kind) && patient !== undefined) problems.push(`patient: only a citizen client is bound to a patient, not a ${kind} client`);

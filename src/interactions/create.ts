@@ -33,7 +33,7 @@ export async function create(deps: InteractionDeps, type: string, body: unknown)
     return tx.create(resource);
   });
   // A new Patient is its own compartment: known only now that it has an id (for the audit).
-  if (type === 'Patient') deps.access.touched.add(version.id);
+  if (type === 'Patient') deps.trail.touched.add(version.id);
   if (type === 'Patient' && !(await deps.access.canSee(JSON.parse(version.json as string) as Resource))) return unreadableCreated(deps, version);
   return createdResult(deps, version);
 }

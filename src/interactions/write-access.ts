@@ -17,7 +17,7 @@ export async function authorizeWrite(access: Access, db: Db, type: string, befor
   if (access.deps.grantTypes.has(type)) access.resetReach();
   const policy = access.policy;
   if (policy.kind === 'unrestricted') {
-    for (const r of [before, after]) if (r) access.deps.patientCompartments(r).forEach((p) => access.touched.add(p));
+    for (const r of [before, after]) if (r) access.trail.touch(access.deps.patientCompartments(r));
     return;
   }
   if (SERVER_WRITTEN_TYPES.has(type)) throw forbidden(`${type} resources are written by the server only`);
@@ -42,7 +42,7 @@ export async function authorizeWrite(access: Access, db: Db, type: string, befor
   } else if (rule) {
     const outcome = await rule(access, db, before, after);
     if (outcome === 'allowed') {
-      for (const r of [before, after]) if (r) access.deps.patientCompartments(r).forEach((p) => access.touched.add(p));
+      for (const r of [before, after]) if (r) access.trail.touch(access.deps.patientCompartments(r));
       return;
     }
     boundToOrganization = outcome === 'organization-bound';
@@ -71,7 +71,7 @@ async function recordRule(access: Access, db: Db, resource: Resource, role: 'sto
   if (patients.length) {
     const reachable = await access.reachable(patients, db);
     if (patients.some((p) => !reachable.has(p))) throw outsideCare(type);
-    patients.forEach((p) => access.touched.add(p));
+    access.trail.touch(patients);
     return;
   }
   const policy = access.policy;

@@ -62,6 +62,7 @@ describe('Access: patients reached earlier in the request', () => {
     for (const p of ['p1', 'p3', 'p4']) seen.push(await a.canSee(observation(p)));
     expect(seen).toEqual([true, true, false]);
     expect(asked).toEqual([['p1'], ['p3'], ['p4']]);
-    expect([...a.denied]).toEqual(['p4']);
+    expect([...a.trail.denied]).toEqual(['p4']);
+    expect([...a.trail.touched]).toEqual(['p1', 'p3']);
   });
 });
