@@ -6,6 +6,7 @@ import type { AuthService } from './auth/auth-service';
 import type { Clock } from './clock';
 import { registerAuthGuard } from './http/auth-guard';
 import { registerInputGuard } from './http/input-guard';
+import { registerSchemaValidation } from './http/schema-validation';
 import { registerAdminRoutes } from './http/routes/admin';
 import { registerFhirRest } from './http/routes/fhir-rest';
 import { registerSmartRoutes } from './http/routes/smart';
@@ -64,6 +65,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // First, so preflights are answered before the guard and every answer (errors too) carries the CORS headers.
   registerCors(app, deps.corsOrigins ?? ['*']);
   registerContentTypes(app);
+  registerSchemaValidation(app);
   registerErrorHandling(app);
   registerHealth(app, deps.services.readiness);
   registerMetrics(app, {
