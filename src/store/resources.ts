@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Pool, PoolClient } from 'pg';
 import type { Clock } from '../clock';
-import { FhirError, preconditionFailed } from '../fhir/outcome';
+import { preconditionFailed } from '../fhir/outcome';
+import { CreateAtIdRefused } from './store-errors';
 import type { IndexEntry, IndexWriter } from './index-writer';
 import { isRetryable, normalizeDatabaseError } from './pg-errors';
 import { rowToVersion, type Change, type CommitListener, type StoredVersion } from './versions';
@@ -408,14 +409,13 @@ export class StoreTransaction {
 
 /**
  * What an update finds when there is no current row (or, through a guard, none the caller may
- * see): 412 under If-Match, 405 when update-as-create is not allowed, else nothing (it creates).
+ * see): 412 under If-Match, CreateAtIdRefused when update-as-create is not allowed, else nothing
+ * (it creates).
  * The same answer for both cases, so a hidden resource cannot be told from a missing one.
  */
 export function absentOnUpdate(type: string, id: string, options: Pick<UpdateOptions, 'ifMatch' | 'allowCreate'>): void {
   if (options.ifMatch !== undefined) throw preconditionFailed(`${type}/${id} does not exist (If-Match: W/"${options.ifMatch}")`);
-  if (!options.allowCreate) {
-    throw new FhirError(405, [{ severity: 'error', code: 'not-supported', diagnostics: `${type}/${id} does not exist, and update-as-create (a new resource at a chosen id) is not allowed here: use POST` }]);
-  }
+  if (!options.allowCreate) throw new CreateAtIdRefused(type, id);
 }
 
 interface CurrentRow {
