@@ -11,7 +11,7 @@ import { seedBuiltinDefinitions } from './conformance/builtin-seed';
 import { loadTargets } from './telemedicine/reports/targets';
 import type { KolibriModule } from './modules/module';
 import { openDatabase, type Database } from './store/database';
-import { migrate, readMigrations } from './store/migrate';
+import { migrate, readMigrations, reindexAdvice } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
 import { Lifecycle, shutdown } from './lifecycle';
 import { KolibriMetrics } from './metrics/registry';
@@ -72,6 +72,8 @@ export async function main(): Promise<void> {
     if (config.migrateOnStart) {
       const applied = await migrate(db.pool, migrations);
       if (applied.length) log.info({ applied }, 'migrations applied');
+      const advice = await reindexAdvice(db.pool, applied);
+      if (advice) log.warn(advice);
     }
     // the modules on top of the FHIR engine, which knows them only through src/modules/module.ts
     const modules: KolibriModule[] = [
