@@ -135,6 +135,7 @@ export function createServices(options: ServiceOptions): Services {
       readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id, reach),
       grantTypes: modules.accessModel.grantTypes,
       writeRules: modules.accessModel.writeRules,
+      reachHint: modules.accessModel.reachHint,
     },
   };
   const startedAt = clock.now().toISOString();

@@ -15,6 +15,11 @@ export interface AccessModel {
   grantTypes?: readonly string[];
   /** Write rules of the module's care-relationship types, run after the generic refusals. */
   writeRules?: Readonly<Record<string, WriteRule>>;
+  /**
+   * How a staff client comes to reach a Patient it created but may not read (a clinician's:
+   * it reaches patients only through care relationships), ending "You can read it …".
+   */
+  reachHint?: string;
 }
 
 /**
@@ -40,6 +45,7 @@ export interface ComposedAccessModel {
   reach?: ReachSql;
   grantTypes: ReadonlySet<string>;
   writeRules: Readonly<Record<string, WriteRule>>;
+  reachHint?: string;
 }
 
 /** Join care models: the patients any of them grants, and each type's write rule from one model only. */
@@ -61,5 +67,6 @@ export function composeAccessModels(models: readonly AccessModel[]): ComposedAcc
           : (policy, bind) => reaches.map((r) => r(policy, bind)).filter((sql): sql is string => !!sql).join('\n        UNION ALL\n        ') || undefined,
     grantTypes: new Set([...ENGINE_GRANT_TYPES, ...models.flatMap((m) => m.grantTypes ?? [])]),
     writeRules,
+    reachHint: models.find((m) => m.reachHint)?.reachHint,
   };
 }

@@ -40,6 +40,8 @@ export interface AccessDeps {
   grantTypes: ReadonlySet<string>;
   /** The care model's write rules by type (access-model.ts). */
   writeRules: Readonly<Record<string, WriteRule>>;
+  /** How a staff client comes to reach a patient (the care model's words; access-model.ts). */
+  reachHint?: string;
 }
 
 /**

@@ -11,4 +11,5 @@ export const careModel: AccessModel = {
   reach: careReachSql,
   grantTypes: ['EpisodeOfCare', 'CareTeam'],
   writeRules: { CareTeam: careTeamRule, EpisodeOfCare: episodeRule },
+  reachHint: 'once an EpisodeOfCare of your care team includes the patient',
 };
