@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const module = telemedicineModule({ targets: loadTargets(config.reportTargetsFile) });
   const services = createServices({
     pool,
-    registry: loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir }),
+    registry: loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir }),
     migrations: readMigrations(migrationsDir),
     config,
     softwareVersion,

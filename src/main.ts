@@ -8,6 +8,7 @@ import { loggerOptions } from './http/logger';
 import { createServices } from './services';
 import { telemedicineModule } from './telemedicine/module';
 import { seedBuiltinDefinitions } from './conformance/builtin-seed';
+import { reindexIfParametersChanged } from './conformance/index-fingerprint';
 import { loadTargets } from './telemedicine/reports/targets';
 import type { KolibriModule } from './modules/module';
 import { openDatabase, type Database } from './store/database';
@@ -87,7 +88,7 @@ export async function main(): Promise<void> {
         },
       }),
     ];
-    const registry = loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir });
+    const registry = loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir });
     services = createServices({
       pool: db.pool,
       registry,
@@ -122,15 +123,22 @@ export async function main(): Promise<void> {
     // the R4 and Kolibri definitions as read-only stored resources: written in the background at
     // the first start on a database (about 15 s), skipped by fingerprint at every later one
     const seedAbort = new AbortController();
-    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs, signal: seedAbort.signal }).then(
+    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs, igPackages: config.igPackages, signal: seedAbort.signal }).then(
       (r) => r.seeded && log.info({ created: r.created, updated: r.updated, deleted: r.deleted, ms: r.ms }, 'built-in definitions published'),
       (err) =>
         seedAbort.signal.aborted
           ? log.info('publishing the built-in definitions was interrupted by shutdown; the next start does it')
           : log.error({ err: err instanceof Error ? { message: err.message } : err }, 'publishing the built-in definitions failed'),
     );
-    // shutdown does not wait for a first-start seeding: it rolls back, and the next start seeds
-    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (seedAbort.abort(), await seeding) });
+    // then the search index, if the file SearchParameters changed since it was built
+    const indexing = seeding.then(() =>
+      reindexIfParametersChanged({ pool: db.pool, registry, indexWriter: services!.definitions.indexWriter, clock: systemClock, signal: seedAbort.signal }).then(
+        (r) => r.action === 'reindexed' && log.info({ resources: r.progress.done, ms: r.ms }, 'search index rebuilt for changed SearchParameters'),
+        (err) => !seedAbort.signal.aborted && log.error({ err: err instanceof Error ? { message: err.message } : err }, 'rebuilding the search index failed'),
+      ),
+    );
+    // shutdown does not wait for a first-start seeding or a reindex: they stop, and the next start does them
+    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (seedAbort.abort(), await indexing) });
     const drainer = services.auditDrainer;
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent

@@ -158,7 +158,7 @@ export function createServices(options: ServiceOptions): Services {
         date: startedAt,
         searchParams: (type) => capabilitySearchParams(registry, type),
         supportedProfiles: (type) => fileProfiles(options.registry, type),
-        implementationGuide: [KOLIBRI_IG_URL],
+        implementationGuide: [KOLIBRI_IG_URL, ...options.registry.implementationGuides],
         systemInteractions: ['history-system', 'search-system'],
         systemOperations: systemOperations(modules.operations),
         decorateResource: (r) => withOperations(modules.decorateResource(r), modules.operations),
