@@ -13,7 +13,7 @@ import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
 import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
 import { IndexExtractor } from './fhir/search/extract';
-import { accessFilter, accessTarget, ownership, reachablePatients, readReaching } from './store/access-sql';
+import { accessFilter, accessTarget, ownership, reachablePatients, reachesAllCondition, readReaching } from './store/access-sql';
 import { inheritedPatients } from './interactions/inherited-access';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
@@ -103,8 +103,8 @@ export function createServices(options: ServiceOptions): Services {
       return Promise.all([modules.onCommit(changes), options.onCommit?.(changes)]).then(() => undefined);
     },
     onListenerError: options.onListenerError,
-    accessPatients: async (resource, tx) => {
-      const { patients } = await inherited(resource, tx.client);
+    accessPatients: async (resource, db) => {
+      const { patients } = await inherited(resource, db);
       return patients.length ? patients : null;
     },
   });
@@ -133,6 +133,7 @@ export function createServices(options: ServiceOptions): Services {
       ownership: (type, id, db) => ownership(db ?? options.pool, type, id),
       searchFilter: (policy) => accessFilter(policy, reach),
       readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id, reach),
+      reachesAll: (policy, ids) => reachesAllCondition(policy, ids, reach),
       grantTypes: modules.accessModel.grantTypes,
       writeRules: modules.accessModel.writeRules,
       reachHint: modules.accessModel.reachHint,

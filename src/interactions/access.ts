@@ -7,6 +7,7 @@ import { notFound } from '../fhir/outcome';
 import type { AccessFilter } from '../fhir/search/sql-builder';
 import type { ReadReaching } from '../store/access-sql';
 import type { StoredVersion } from '../store/versions';
+import type { CreateCondition } from '../store/write-statement';
 import type { WriteRule } from './access-model';
 import { AccessTrail } from './access-trail';
 
@@ -40,6 +41,8 @@ export interface AccessDeps {
   grantTypes: ReadonlySet<string>;
   /** The care model's write rules by type (access-model.ts). */
   writeRules: Readonly<Record<string, WriteRule>>;
+  /** The condition a create written alone carries: the policy reaches every one of the patients (in SQL). */
+  reachesAll(policy: AccessPolicy, patientIds: readonly string[]): CreateCondition | undefined;
   /** How a staff client comes to reach a patient (the care model's words; access-model.ts). */
   reachHint?: string;
 }

@@ -32,6 +32,7 @@ describe('Access: patients reached earlier in the request', () => {
       ownership: async () => ({}),
       searchFilter: () => undefined,
       readReaching: async () => undefined,
+      reachesAll: () => undefined,
       // the telemedicine care model's grant types and write rules, as main.ts composes them
       ...careRules,
     };

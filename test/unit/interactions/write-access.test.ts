@@ -37,6 +37,7 @@ describe('write rules', () => {
       ownership: async (type, id) => owners[`${type}/${id}`] ?? {},
       searchFilter: () => undefined,
       readReaching: async () => undefined,
+      reachesAll: () => undefined,
       // the telemedicine care model's grant types and write rules, as main.ts composes them
       ...careRules,
     };
