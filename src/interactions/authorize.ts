@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { hasErrors } from '../fhir/issue';
 import { notFound, unprocessable } from '../fhir/outcome';
 import { absentOnUpdate, type StoreTransaction, type WriteGuard } from '../store/resources';
+import { storageOutcome } from './storage-outcome';
 import type { StoredVersion } from '../store/versions';
 import type { Db } from './access';
 import { questionnaireIssues } from './questionnaire-check';
@@ -67,14 +68,14 @@ export function updateGuard(deps: InteractionDeps, tx: CheckDb, resource: Resour
   const type = resource.resourceType;
   const id = resource.id as string;
   return async (current) => {
-    if (current && !(await versionVisible(deps, tx, current))) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+    if (current && !(await versionVisible(deps, tx, current))) absentAsFhir(type, id, ifMatch);
     const before = current && !current.deleted ? (JSON.parse(current.json as string) as Resource) : undefined;
     if (!before) {
       // Update-as-create (or re-creating a deleted resource): where something could be hidden it
       // answers as for a missing id; where every row is visible, a refused write is a 403 first.
-      if (!mayCreateAtChosenId(deps.access, type)) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+      if (!mayCreateAtChosenId(deps.access, type)) absentAsFhir(type, id, ifMatch);
       await authorizeWrite(deps.access, tx.client, type, undefined, resource);
-      if (current === undefined && ifMatch !== undefined) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+      if (current === undefined && ifMatch !== undefined) absentAsFhir(type, id, ifMatch);
       deps.access.requireScope('create', type);
     } else await authorizeWrite(deps.access, tx.client, type, before, resource);
     // what this request remembered of the row (its inherited patients) is about to change
@@ -119,4 +120,16 @@ export function authorizeEntry(deps: InteractionDeps): (entry: EntryRequest) => 
       if (version) await ensureVersionVisible(deps, version, what);
     }
   };
+}
+
+/**
+ * The answer for a version the caller may not see, or may not create at: the store's, as a
+ * FHIR answer here (the guard also runs outside a write transaction, on a write made alone).
+ */
+function absentAsFhir(type: string, id: string, ifMatch: number | undefined): void {
+  try {
+    absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+  } catch (err) {
+    throw storageOutcome(err);
+  }
 }
