@@ -5,6 +5,7 @@ import { handlerFor } from './params/handlers';
 import { decodeCursor, type Cursor } from './paging';
 import { SqlBuilder, type AccessFilter, type SqlQuery } from './sql-builder';
 import { PLANNED_CRITERIA } from './limits';
+import { timelineScan } from './timeline-scan';
 
 /**
  * SearchRequest → parameterised SQL: ONE statement for the page of matches, one for the count,
@@ -40,6 +41,8 @@ interface SortColumn {
   expr: string;
   cast: string;
   descending: boolean;
+  /** A stored key that is never NULL: this value stands for "no value" (sorts last, see timeline.ts). */
+  sentinel?: string;
 }
 
 export function compileSearch(request: SearchRequest, options: CompileOptions = {}): CompiledSearch {
@@ -50,19 +53,27 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
 
   if (wantsPage) {
     const b = new SqlBuilder();
-    const filters = filterSql(request, 'r', b, options.accessFilter);
-    const sort = request.sort.map((k) => sortColumn(k, b));
+    const scan = timelineScan(request);
+    const filters = filterSql(scan?.request ?? request, 'r', b, options.accessFilter);
     const backwards = cursor?.direction === 'previous';
+    // with a timeline scan, the first key is the scan's stored key (never NULL)
+    const sort = request.sort.map((k, i): SortColumn => (scan && i === 0 ? { expr: scan.key, cast: 'timestamptz', descending: k.descending, sentinel: scan.sentinel } : sortColumn(k, b)));
+    if (scan) filters.unshift(...scan.where(b, backwards, cursor?.keys[0]));
     if (cursor) filters.push(keysetSql(sort, cursor, backwards, b));
-    const lateral = sort.length ? ` CROSS JOIN LATERAL (SELECT ${sort.map((s, i) => `${s.expr} AS k${i}`).join(', ')}) sk` : '';
-    const keyColumns = sort.map((_s, i) => `, sk.k${i}`).join('');
+    const lateralKeys = sort.flatMap((s, i) => (s.sentinel === undefined ? [`${s.expr} AS k${i}`] : []));
+    const lateral = lateralKeys.length ? ` CROSS JOIN LATERAL (SELECT ${lateralKeys.join(', ')}) sk` : '';
+    const keyColumns = sort.map((s, i) => (s.sentinel === undefined ? `, sk.k${i}` : `, NULLIF(${s.expr}, ${b.bind(s.sentinel, 'timestamptz')}) AS k${i}`)).join('');
     // backwards pages are read in reverse order; the store flips them back
     const order = [
-      ...sort.map((s, i) => `sk.k${i} ${s.descending !== backwards ? 'DESC' : 'ASC'} NULLS ${backwards ? 'FIRST' : 'LAST'}`),
-      `r.rid ${backwards ? 'DESC' : 'ASC'}`,
+      ...sort.map((s, i) =>
+        s.sentinel === undefined
+          ? `sk.k${i} ${s.descending !== backwards ? 'DESC' : 'ASC'} NULLS ${backwards ? 'FIRST' : 'LAST'}`
+          : `${s.expr} ${s.descending !== backwards ? 'DESC' : 'ASC'}`,
+      ),
+      `${scan ? 'tl' : 'r'}.rid ${backwards ? 'DESC' : 'ASC'}`,
     ];
     result.match = b.query(
-      `SELECT r.rid, r.resource_type, r.id, r.content${keyColumns} FROM resource r${lateral} WHERE ${filters.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${b.bind(request.count + 1, 'integer')}`,
+      `SELECT r.rid, r.resource_type, r.id, r.content${keyColumns} FROM ${scan ? scan.from : 'resource r'}${lateral} WHERE ${filters.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${b.bind(request.count + 1, 'integer')}`,
     );
     result.includes = compileIncludes(request, options.accessFilter);
   }
@@ -139,18 +150,24 @@ function sortColumn(key: SortKey, b: SqlBuilder): SortColumn {
  * last in forward order and first when scanning backwards, matching ORDER BY.
  */
 function keysetSql(sort: SortColumn[], cursor: Cursor, backwards: boolean, b: SqlBuilder): string {
-  let condition = `r.rid ${backwards ? '<' : '>'} ${b.bind(cursor.rid, 'bigint')}`;
+  let condition = `${sort[0]?.sentinel !== undefined ? 'tl' : 'r'}.rid ${backwards ? '<' : '>'} ${b.bind(cursor.rid, 'bigint')}`;
   for (let i = sort.length - 1; i >= 0; i--) {
-    const column = `sk.k${i}`;
+    const s = sort[i];
+    const column = s.sentinel === undefined ? `sk.k${i}` : s.expr;
     const value = cursor.keys[i];
-    const ascending = sort[i].descending === backwards;
+    const ascending = s.descending === backwards;
     let beyond: string;
     let equal: string;
-    if (value === null) {
+    if (s.sentinel !== undefined) {
+      // never NULL: "no value" is the sentinel, which already sorts last
+      const v = b.bind(value ?? s.sentinel, s.cast);
+      beyond = `${column} ${ascending ? '>' : '<'} ${v}`;
+      equal = `${column} = ${v}`;
+    } else if (value === null) {
       beyond = backwards ? `${column} IS NOT NULL` : 'false';
       equal = `${column} IS NULL`;
     } else {
-      const v = b.bind(value, sort[i].cast);
+      const v = b.bind(value, s.cast);
       beyond = `(${column} ${ascending ? '>' : '<'} ${v}${backwards ? '' : ` OR ${column} IS NULL`})`;
       equal = `${column} = ${v}`;
     }
