@@ -54,7 +54,11 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
   if (wantsPage) {
     const b = new SqlBuilder();
     const scan = timelineScan(request);
-    const filters = filterSql(scan?.request ?? request, 'r', b, options.accessFilter);
+    // A timeline scan checks each row it reads with every other condition (per-row subplans, not
+    // joins): the planner then never trades the ordered scan for a sort on a misestimated join,
+    // and the access filter looks up the row's own compartment instead of hashing all of the
+    // caller's (which it would for the thousands of rows it expects the scan to return).
+    const filters = scan ? filterSql(scan.request, 'r', b, options.accessFilter, true) : filterSql(request, 'r', b, options.accessFilter);
     const backwards = cursor?.direction === 'previous';
     // with a timeline scan, the first key is the scan's stored key (never NULL)
     const sort = request.sort.map((k, i): SortColumn => (scan && i === 0 ? { expr: scan.key, cast: 'timestamptz', descending: k.descending, sentinel: scan.sentinel } : sortColumn(k, b)));
@@ -87,16 +91,21 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
   return result;
 }
 
-/** Type, liveness, compartment, criteria and access conditions on the match row (also used by operations such as $lastn). */
-export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, access?: AccessFilter): string[] {
+/**
+ * Type, liveness, compartment, criteria and access conditions on the match row (also used by
+ * operations such as $lastn). `perRow`: every condition but type and liveness as a scalar
+ * subquery, checked on each row as it comes (see below and ./timeline-scan.ts).
+ */
+export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, access?: AccessFilter, perRow = false): string[] {
   const filters = [
     request.types.length === 1
       ? `${alias}.resource_type = ${b.bind(request.types[0])}`
       : `${alias}.resource_type = ANY(${b.bind(request.types, 'text[]')})`,
     `NOT ${alias}.deleted`,
   ];
+  const checked: string[] = [];
   if (request.compartment) {
-    filters.push(
+    checked.push(
       `EXISTS (SELECT 1 FROM resource_compartment rc WHERE rc.rid = ${alias}.rid AND rc.compartment_type = ${b.bind(request.compartment.type)} AND rc.compartment_id = ${b.bind(request.compartment.id)})`,
     );
   }
@@ -104,10 +113,11 @@ export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, 
   // pulls up into the join problem: it runs as a per-row subplan, planned on its own (see limits.ts).
   request.criteria.forEach((c, i) => {
     const sql = criterionSql(c, alias, b, access);
-    filters.push(i < PLANNED_CRITERIA ? sql : `(SELECT ${sql})`);
+    checked.push(i < PLANNED_CRITERIA && !perRow ? sql : `(SELECT ${sql})`);
   });
-  if (access) filters.push(`(${access(alias, b.bind)})`);
-  return filters;
+  if (access) checked.push(perRow ? `(SELECT ${access(alias, b.bind)})` : `(${access(alias, b.bind)})`);
+  if (perRow) return [...filters, ...checked.map((sql) => (sql.startsWith('(SELECT ') ? sql : `(SELECT ${sql})`))];
+  return [...filters, ...checked];
 }
 
 /**

@@ -18,13 +18,12 @@ describe('compileSearch', () => {
   it('compiles the vitals-graph query to one statement driven from the timeline index of the subject', () => {
     const compiled = compileSearch(request('Observation', 'subject=Patient/p1&code=urn:oid:1.2.208.176.2.1|NPU03011&_sort=-date&_count=20'));
     expect(compiled.match!.text).toBe(
-      'SELECT r.rid, r.resource_type, r.id, r.content, NULLIF(d.k, $8::timestamptz) AS k0' +
-        ' FROM (SELECT DISTINCT ON (x.sort_desc, x.rid) x.rid, x.sort_desc AS k FROM search_reference x' +
-        ' WHERE x.param = $5::integer AND x.target_id = $6 AND x.target_type = $7 ORDER BY x.sort_desc DESC, x.rid ASC) d' +
-        ' JOIN resource r ON r.rid = d.rid' +
-        ' WHERE r.resource_type = $1 AND NOT r.deleted' +
-        ' AND EXISTS (SELECT 1 FROM search_token x1 WHERE x1.rid = r.rid AND x1.param = $2::integer AND (x1.value = $3 AND x1.system = $4))' +
-        ' ORDER BY d.k DESC, d.rid ASC LIMIT $9::integer',
+      'SELECT r.rid, r.resource_type, r.id, r.content, NULLIF(tl.sort_desc, $8::timestamptz) AS k0' +
+        ' FROM search_reference tl JOIN resource r ON r.rid = tl.rid' +
+        ' WHERE tl.param = $5::integer AND tl.target_id = $6 AND tl.target_type = $7' +
+        ' AND r.resource_type = $1 AND NOT r.deleted' +
+        ' AND (SELECT EXISTS (SELECT 1 FROM search_token x1 WHERE x1.rid = r.rid AND x1.param = $2::integer AND (x1.value = $3 AND x1.system = $4)))' +
+        ' ORDER BY tl.sort_desc DESC, tl.rid ASC LIMIT $9::integer',
     );
     expect(compiled.match!.values).toEqual([
       'Observation',
@@ -44,22 +43,23 @@ describe('compileSearch', () => {
     const sort = request('Observation', '_sort=-date').sort;
     const page = encodeCursor({ direction: 'next', keys: ['2026-05-01 06:30:00+00'], rid: '42' }, sort);
     const compiled = compileSearch(request('Observation', `subject=Patient/p1&_sort=-date&_page=${page}`));
-    expect(compiled.match!.text).toContain('x.target_type = $4 AND x.sort_desc <= $5::timestamptz ORDER BY x.sort_desc DESC, x.rid ASC) d');
-    expect(compiled.match!.text).toContain('(d.k < $7::timestamptz OR (d.k = $7::timestamptz AND d.rid > $6::bigint))');
+    expect(compiled.match!.text).toContain('tl.target_type = $4 AND tl.sort_desc <= $5::timestamptz AND');
+    expect(compiled.match!.text).toContain('(tl.sort_desc < $7::timestamptz OR (tl.sort_desc = $7::timestamptz AND tl.rid > $6::bigint)) ORDER BY tl.sort_desc DESC, tl.rid ASC');
     // a cursor on a resource without a date continues among those, at the sentinel
     const nulls = encodeCursor({ direction: 'previous', keys: [null], rid: '42' }, sort);
     const back = compileSearch(request('Observation', `subject=Patient/p1&_sort=-date&_page=${nulls}`));
-    expect(back.match!.text).toContain('x.sort_desc >= $5::timestamptz ORDER BY x.sort_desc ASC, x.rid DESC) d');
+    expect(back.match!.text).toContain('tl.sort_desc >= $5::timestamptz AND');
+    expect(back.match!.text).toContain('ORDER BY tl.sort_desc ASC, tl.rid DESC');
     expect(back.match!.values).toContain('-infinity');
   });
 
   it('sorts generically when no single-target reference or no timeline key leads', () => {
     for (const query of ['subject=Patient/p1,Patient/p2&_sort=-date', 'subject=Patient/p1&_sort=-_lastUpdated', 'subject=Patient/p1&_sort=status,-date', 'subject=p1&_sort=-date']) {
       const text = compileSearch(request('Observation', query)).match!.text;
-      expect(text).not.toContain('DISTINCT ON');
+      expect(text).not.toContain('search_reference tl');
       expect(text).toContain('FROM resource r CROSS JOIN LATERAL');
     }
-    expect(compileSearch(request('Task', 'owner=CareTeam/t1&_sort=authored-on')).match!.text).toContain('x.sort_asc AS k');
+    expect(compileSearch(request('Task', 'owner=CareTeam/t1&_sort=authored-on')).match!.text).toContain('ORDER BY tl.sort_asc ASC, tl.rid ASC');
   });
 
   it('never puts values into the SQL text', () => {
