@@ -1,4 +1,4 @@
-import { compareBound, NEG_INFINITY, POS_INFINITY } from './date-range';
+import { NEG_INFINITY, POS_INFINITY } from './date-range';
 import type { IndexRows } from './index-rows';
 import { paramKey } from './param-key';
 
@@ -48,10 +48,27 @@ export function timelineKeys(resourceType: string, rows: IndexRows): { desc: str
   let asc: string = NO_TIMELINE.asc;
   for (const d of rows.date) {
     if (d.param !== key) continue;
-    if (compareBound(d.high, desc) > 0) desc = d.high;
-    if (compareBound(d.low, asc) < 0) asc = d.low;
+    if (compareInstant(d.high, desc) > 0) desc = d.high;
+    if (compareInstant(d.low, asc) < 0) asc = d.low;
   }
   return { desc, asc };
+}
+
+/**
+ * Order two index bounds as PostgreSQL orders them (timestamptz is exact to the microsecond;
+ * Date.parse stops at the millisecond, so the digits after it decide ties), infinities included.
+ */
+export function compareInstant(a: string, b: string): number {
+  const [ma, ua] = instant(a);
+  const [mb, ub] = instant(b);
+  return ma !== mb ? (ma < mb ? -1 : 1) : ua - ub;
+}
+
+function instant(v: string): [number, number] {
+  if (v === NEG_INFINITY) return [-Infinity, 0];
+  if (v === POS_INFINITY) return [Infinity, 0];
+  const fraction = /\.(\d+)/.exec(v)?.[1] ?? '';
+  return [Date.parse(v), Number(fraction.slice(3, 6).padEnd(3, '0'))];
 }
 
 /**
