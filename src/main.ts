@@ -13,7 +13,7 @@ import { loadTemplates } from './telemedicine/template-loader';
 import { seedBuiltinDefinitions } from './conformance/builtin-seed';
 import { loadTargets } from './telemedicine/reports/targets';
 import { openDatabase, type Database } from './store/database';
-import { migrate, readMigrations } from './store/migrate';
+import { migrate, readMigrations, reindexAdvice } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
 import { Lifecycle, shutdown } from './lifecycle';
 import { KolibriMetrics } from './metrics/registry';
@@ -74,6 +74,8 @@ export async function main(): Promise<void> {
     if (config.migrateOnStart) {
       const applied = await migrate(db.pool, migrations);
       if (applied.length) log.info({ applied }, 'migrations applied');
+      const advice = await reindexAdvice(db.pool, applied);
+      if (advice) log.warn(advice);
     }
     const registry = loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir });
     services = createServices({

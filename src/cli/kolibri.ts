@@ -12,7 +12,7 @@ export const commands: Record<string, Command> = {
   serve: { summary: 'start the server (same as npm start)', load: async () => require('./serve') as typeof import('./serve') },
   migrate: { summary: 'apply pending database migrations and exit', load: async () => require('./migrate') as typeof import('./migrate') },
   clients: { summary: 'register, list and revoke API clients; rotate the signing key', load: async () => require('./clients') as typeof import('./clients') },
-  reindex: { summary: 'rebuild search-index rows (after adding SearchParameters)', load: async () => require('./reindex') as typeof import('./reindex') },
+  reindex: { summary: 'rebuild search-index rows (after adding SearchParameters or an upgrade that changes indexing)', load: async () => require('./reindex') as typeof import('./reindex') },
   seed: { summary: 'create a demo cohort (regions, municipalities, citizens, months of measurements)', load: async () => require('../telemedicine/seed/command') as typeof import('../telemedicine/seed/command') },
   bench: { summary: 'benchmark suite: calibrated throughput and latency, RSS, start-up', load: async () => require('./bench') as typeof import('./bench') },
 };

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config';
-import { migrate, readMigrations } from '../store/migrate';
+import { migrate, readMigrations, reindexAdvice } from '../store/migrate';
 import { migrationsDir } from '../version';
 import { withDatabase } from './database';
 import { reportFailure, UsageError } from './failure';
@@ -19,8 +19,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     if (argv.length) throw new UsageError(`unexpected argument '${argv[0]}' (kolibri migrate takes none)`);
-    const applied = await withDatabase(loadConfig(process.env), (db) => migrate(db.pool, readMigrations(migrationsDir)));
+    const { applied, advice } = await withDatabase(loadConfig(process.env), async (db) => {
+      const done = await migrate(db.pool, readMigrations(migrationsDir));
+      return { applied: done, advice: await reindexAdvice(db.pool, done) };
+    });
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    if (advice) process.stdout.write(`${advice}\n`);
     return 0;
   } catch (err) {
     return reportFailure('kolibri migrate', err);

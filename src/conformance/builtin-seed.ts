@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
+import { composeIncludedIn } from '../fhir/definitions/included-in';
 import { DEFINITIONS_PACKAGE, listJsonFiles, NOT_R4, R4_DIR, R4_FILES, readJson } from '../fhir/definitions/load';
 import type { IndexWriter } from '../store/index-writer';
 import { builtinRows, lockSeed, recordSeed, seedFingerprint, storedKeys } from '../store/definition-rows';
@@ -27,7 +28,7 @@ import { kolibriImplementationGuide } from './implementation-guide';
  */
 
 /** Bump when what is written from the same files changes (e.g. what is left out). */
-const SEED_FORMAT = 'builtin-2';
+const SEED_FORMAT = 'builtin-3';
 const SEED_NAME = 'builtin';
 const R4_KINDS = new Set(['StructureDefinition', 'SearchParameter', 'ValueSet', 'CodeSystem', 'OperationDefinition']);
 /** Kolibri's own OperationDefinitions are the template loader's (src/telemedicine/template-loader.ts). */
@@ -121,7 +122,8 @@ export function builtinResources(profileFiles: readonly string[]): Resource[] {
   for (const file of profileFiles) add(readJson(file), PROFILE_KINDS, true);
   const kolibri = [...out.values()].slice(r4);
   if (kolibri.length) add(kolibriImplementationGuide(kolibri), PROFILE_KINDS, true);
-  return [...out.values()];
+  // stored as the registry uses them: a ValueSet with the group ValueSets that name it (ext-included-in)
+  return composeIncludedIn([...out.values()]);
 }
 
 function withoutText(r: Resource): Resource {

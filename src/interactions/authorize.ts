@@ -25,12 +25,14 @@ export async function precheckWrite(deps: InteractionDeps, interaction: WriteInt
 
 /**
  * A QuestionnaireResponse is also checked against the Questionnaire it answers, when the server
- * holds it (linkIds, answer types, required items, enableWhen, options): the asynchronous part
- * of validation that the database-free validator cannot do. Errors → 422.
+ * holds it and the caller may see it (linkIds, answer types, required items, enableWhen,
+ * options): the asynchronous part of validation that the database-free validator cannot do.
+ * Errors → 422, before anything is written. Create, update, patch (on the patched result) and
+ * their bundle entries all come through here.
  */
-async function checkAgainstQuestionnaire(deps: InteractionDeps, resource: Resource): Promise<void> {
+export async function checkAgainstQuestionnaire(deps: InteractionDeps, resource: Resource): Promise<void> {
   if (resource.resourceType !== 'QuestionnaireResponse') return;
-  const issues = await questionnaireIssues(resource, deps.findCanonical, deps.validator.terminology);
+  const issues = await questionnaireIssues(deps, resource);
   if (hasErrors(issues)) throw unprocessable(issues);
 }
 

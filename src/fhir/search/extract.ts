@@ -5,7 +5,7 @@ import { emptyRows, type IndexRows } from './index-rows';
 import { Facet, paramKey } from './param-key';
 import { compileNativePath, rootNode, type NativePath } from './native-path';
 import { presentMembers, rootMembers } from './presence';
-import { COLUMN_PARAMS, definitionsByUrl } from './supported';
+import { COLUMN_PARAMS, compositeComponents } from './supported';
 import { stampTimeline } from './timeline';
 import { addDate, addNumber, addQuantity, addReference, addString, addToken, addUri, typedValue, type RowSink, type TypedValue } from './values';
 
@@ -39,6 +39,8 @@ export interface PreparedParam {
   members?: string[];
   /** This parameter's key for a facet (memoized paramKey). */
   key: (facet?: string) => number;
+  /** reference: the one target type a bare-id reference (`"reference": "ijk"`) is read as */
+  bareIdType?: string;
   /** composite: each component's value type and expression relative to the base nodes */
   components?: { type: ValueType; evaluate: CompiledPath }[];
 }
@@ -67,7 +69,7 @@ export class IndexExtractor {
     const present = this.options.exhaustive ? undefined : presentMembers(resource);
     for (const p of this.parametersOf(resource.resourceType)) {
       if (present && p.members && !p.members.some((m) => present.has(m))) continue;
-      const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: p.key };
+      const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: p.key, bareIdType: p.bareIdType };
       const nodes = safeEvaluate(p.evaluate, resource);
       if (p.components) {
         nodes.forEach((node, i) => this.addCompositeGroup(p, node, i + 1, sink));
@@ -111,7 +113,7 @@ export class IndexExtractor {
     if (codes.size) {
       for (const p of this.parametersOf(type)) {
         if (!codes.has(p.code) || p.type !== 'reference') continue;
-        const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: p.key };
+        const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: p.key, bareIdType: p.bareIdType };
         for (const v of safeEvaluate(p.evaluate, resource)) ADDERS.reference(typedValue(v), sink);
       }
     }
@@ -141,10 +143,9 @@ export class IndexExtractor {
     const roots = [resourceType, 'Resource', 'DomainResource'];
     const native = this.options.exhaustive ? undefined : compileNativePath(expression, roots);
     if (sp.type === 'composite') {
-      const parts = (sp.component ?? []).map((c) => {
-        const def = this.definitionByUrl(c.definition as string);
-        if (!def || !isValueType(def.type) || !c.expression) return undefined;
-        return { type: def.type, expression: c.expression, native: native && compileNativePath(c.expression, []) };
+      const parts = compositeComponents(sp, this.registry).map((c) => {
+        if (!isValueType(c.type) || !c.expression) return undefined;
+        return { type: c.type, expression: c.expression, native: native && compileNativePath(c.expression, []) };
       });
       if (parts.length === 0 || parts.some((c) => !c)) return undefined;
       const allNative = native && parts.every((c) => c!.native);
@@ -152,7 +153,8 @@ export class IndexExtractor {
       return { ...common, type: sp.type, evaluate: allNative ? fromRoot(native) : compilePath(expression), components };
     }
     if (!isValueType(sp.type)) return undefined;
-    return { ...common, type: sp.type, evaluate: native ? fromRoot(native) : compilePath(expression) };
+    const bareIdType = sp.type === 'reference' && sp.target?.length === 1 ? sp.target[0] : undefined;
+    return { ...common, type: sp.type, evaluate: native ? fromRoot(native) : compilePath(expression), ...(bareIdType ? { bareIdType } : {}) };
   }
 
   /** https://hl7.org/fhir/R4/compartmentdefinition-patient.html; a Patient is in its own compartment. */
@@ -167,10 +169,6 @@ export class IndexExtractor {
       if (keys.has(r.param) && r.targetType === 'Patient' && r.targetId) ids.add(r.targetId);
     }
     return [...ids].map((id) => ({ type: 'Patient', id }));
-  }
-
-  private definitionByUrl(url: string): SearchParameter | undefined {
-    return definitionsByUrl(this.registry).get(url);
   }
 
 }

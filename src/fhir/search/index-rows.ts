@@ -18,8 +18,11 @@ export interface IndexRows {
 export interface StringRow {
   param: number;
   grp: number;
+  /** the folded value, cut to MAX_NORM_LENGTH (./normalize.ts) */
   norm: string;
   value: string;
+  /** the whole folded value, only when `norm` was cut */
+  normFull?: string;
 }
 
 export interface TokenRow {
@@ -60,6 +63,10 @@ export interface QuantityRow extends NumberRow {
   system: string | null;
   code: string | null;
   unit: string | null;
+  /** UCUM quantities: the value in canonical base units (./ucum.ts), when the unit has one */
+  canonicalCode?: string;
+  canonicalLow?: string;
+  canonicalHigh?: string;
 }
 
 export interface UriRow {

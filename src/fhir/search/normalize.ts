@@ -20,7 +20,10 @@
  * as they are (so `name=o'brien` needs the apostrophe), and no phonetic matching is done.
  */
 
-/** Characters of the index column: folded values are cut here (prefix search still works). */
+/**
+ * Characters of the indexed `norm` column: longer folded values are cut there (so the btree
+ * entry stays small) and kept whole in `norm_full`, which decides matches beyond this length.
+ */
 export const MAX_NORM_LENGTH = 255;
 
 const TRANSLITERATION: Record<string, string> = { æ: 'ae', ø: 'oe', å: 'aa', ß: 'ss', œ: 'oe', ð: 'd', þ: 'th', ł: 'l' };
@@ -37,14 +40,17 @@ function fold(value: string, letters: Record<string, string>): string {
 
 /** Fold a search value (the user's input) for prefix/contains comparison with index values. */
 export function foldQuery(value: string): string {
-  return fold(value, TRANSLITERATION).slice(0, MAX_NORM_LENGTH);
+  return fold(value, TRANSLITERATION);
 }
 
-/** The folded forms under which a resource's string value is indexed (one or two, distinct). */
+/**
+ * The folded forms under which a resource's string value is indexed (one or two, distinct), whole:
+ * the index writer cuts them to {@link MAX_NORM_LENGTH} for the `norm` column.
+ */
 export function foldForIndex(value: string): string[] {
-  const primary = fold(value, TRANSLITERATION).slice(0, MAX_NORM_LENGTH);
+  const primary = fold(value, TRANSLITERATION);
   if (!DANISH.test(value.toLowerCase())) return [primary];
-  const keyboard = fold(value, KEYBOARD).slice(0, MAX_NORM_LENGTH);
+  const keyboard = fold(value, KEYBOARD);
   return keyboard === primary ? [primary] : [primary, keyboard];
 }
 

@@ -58,7 +58,7 @@ export function parseSearch(input: ParseInput, options: ParseOptions): { request
 
   for (const [name, value] of input.params) {
     const base = name.split(':')[0];
-    if (TRANSPORT.has(name) || name === '_type') continue;
+    if (TRANSPORT.has(name) || base === '_type') continue;
     if (NOT_SUPPORTED.has(base)) {
       reject(`search parameter '${base}' is not supported`, name);
       continue;
@@ -116,14 +116,29 @@ function checkInput(params: ParseInput['params']): void {
   }
 }
 
+/**
+ * The types searched: the URL's type, else `_type` (a list), less any `_type:not` list, else all
+ * types. `_type:not=Patient` searches every type but Patient.
+ */
 function searchTypes(input: ParseInput, registry: DefinitionRegistry): string[] {
+  const typeParams = input.params.filter(([n]) => n.split(':')[0] === '_type');
+  for (const [name] of typeParams) {
+    if (name !== '_type' && name !== '_type:not') throw badRequest(`${name}: only the :not modifier is supported on _type`, [name]);
+  }
   if (input.resourceType) {
     if (!registry.isResourceType(input.resourceType)) throw badRequest(`unknown resource type '${input.resourceType}'`);
     return [input.resourceType];
   }
-  const listed = input.params.filter(([n]) => n === '_type').flatMap(([, v]) => v.split(',').map((t) => t.trim()).filter(Boolean));
-  for (const t of listed) if (!registry.isResourceType(t)) throw badRequest(`_type: unknown resource type '${t}'`, ['_type']);
-  return listed.length ? [...new Set(listed)] : [...registry.resourceTypes()];
+  const listed = (name: string): string[] => {
+    const types = typeParams.filter(([n]) => n === name).flatMap(([, v]) => v.split(',').map((t) => t.trim()).filter(Boolean));
+    for (const t of types) if (!registry.isResourceType(t)) throw badRequest(`${name}: unknown resource type '${t}'`, [name]);
+    return types;
+  };
+  const included = listed('_type');
+  const excluded = new Set(listed('_type:not'));
+  const types = (included.length ? [...new Set(included)] : [...registry.resourceTypes()]).filter((t) => !excluded.has(t));
+  if (types.length === 0) throw badRequest('_type and _type:not leave no resource type to search', ['_type']);
+  return types;
 }
 
 function checkCompartment(input: ParseInput, registry: DefinitionRegistry): { type: string; id: string } {

@@ -34,9 +34,36 @@ export function isIndexed(registry: DefinitionRegistry, resourceType: string, co
   const sp = registry.searchParameter(resourceType, code);
   if (!sp?.expression || !handlerFor(sp.type) || !expressionFor(sp.expression, resourceType)) return false;
   if (sp.type !== 'composite') return true;
+  const components = compositeComponents(sp, registry);
+  return components.length > 0 && components.every((c) => handlerFor(c.type) !== undefined);
+}
+
+/** One component of a composite SearchParameter: its value type and expression (relative to the composite's nodes). */
+export interface CompositeComponent {
+  type: string | undefined;
+  expression: string | undefined;
+}
+
+/**
+ * R4 composites whose component expressions are listed against the wrong definitions.
+ * DocumentReference `relationship` is `relatesTo.target$relatesTo.code` (a reference, then a
+ * token), but R4 pairs the reference definition (`DocumentReference-relatesto`) with the
+ * expression `code` and the token (`DocumentReference-relation`) with `target`, so read as
+ * published nothing is indexed and every search finds nothing.
+ */
+const SWAPPED_EXPRESSIONS: ReadonlySet<string> = new Set(['http://hl7.org/fhir/SearchParameter/DocumentReference-relationship']);
+
+/** The components of a composite in search-value order, with the R4 errata above corrected. */
+export function compositeComponents(sp: SearchParameter, registry: DefinitionRegistry): CompositeComponent[] {
   const byUrl = definitionsByUrl(registry);
-  const components = sp.component ?? [];
-  return components.length > 0 && components.every((c) => handlerFor(byUrl.get(c.definition as string)?.type) !== undefined);
+  const components = (sp.component ?? []).map((c) => ({ type: byUrl.get(c.definition as string)?.type as string | undefined, expression: c.expression }));
+  if (sp.url && SWAPPED_EXPRESSIONS.has(sp.url) && components.length === 2) {
+    return [
+      { type: components[0].type, expression: components[1].expression },
+      { type: components[1].type, expression: components[0].expression },
+    ];
+  }
+  return components;
 }
 
 /** The SearchParameters of a type that search answers (for the CapabilityStatement). */

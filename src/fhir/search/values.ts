@@ -1,8 +1,9 @@
-import { parseDateRange, spanRanges, NEG_INFINITY, POS_INFINITY, type DateRange } from './date-range';
+import { parseIndexedDateRange, spanRanges, NEG_INFINITY, POS_INFINITY, type DateRange } from './date-range';
 import { numberText } from './decimal-range';
-import { foldForIndex } from './normalize';
+import { foldForIndex, MAX_NORM_LENGTH } from './normalize';
 import { parseReferenceText, withoutVersion } from './reference-text';
-import { MAX_KEY_LENGTH, type IndexRows } from './index-rows';
+import { MAX_KEY_LENGTH, type IndexRows, type QuantityRow } from './index-rows';
+import { canonicalUnit, scaleDecimal, UCUM_SYSTEM } from './ucum';
 import { Facet } from './param-key';
 
 /**
@@ -23,9 +24,12 @@ export interface RowSink {
   key: (facet?: string) => number;
   grp: number;
   baseUrl?: string;
+  /** reference: the parameter's only target type, for bare-id references */
+  bareIdType?: string;
 }
 
 type Obj = Record<string, unknown>;
+const BARE_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 
@@ -60,7 +64,10 @@ export function addString(v: TypedValue, sink: RowSink): void {
 
 function pushString(text: string | undefined, sink: RowSink, param: number): void {
   if (!text) return;
-  for (const norm of foldForIndex(text)) sink.rows.string.push({ param, grp: sink.grp, norm, value: text });
+  for (const folded of foldForIndex(text)) {
+    const long = folded.length > MAX_NORM_LENGTH;
+    sink.rows.string.push({ param, grp: sink.grp, norm: long ? folded.slice(0, MAX_NORM_LENGTH) : folded, value: text, ...(long ? { normFull: folded } : {}) });
+  }
 }
 
 export function addToken(v: TypedValue, sink: RowSink): void {
@@ -127,7 +134,11 @@ export function addReference(v: TypedValue, sink: RowSink): void {
   if (v.type !== 'Reference') return;
   const d = v.data as Obj;
   const ref = str(d.reference);
-  if (ref) pushText(ref);
+  if (ref && BARE_ID.test(ref)) {
+    // `"reference": "ijk"` names no type: read it as the parameter's only target type, else as an
+    // id of unknown type, which a bare-id search value (`general-practitioner=ijk`) still finds
+    push(sink.bareIdType ?? null, ref, null);
+  } else if (ref) pushText(ref);
   const identifier = d.identifier as Obj | undefined;
   if (identifier) {
     const value = str(identifier.value);
@@ -144,11 +155,11 @@ export function addDate(v: TypedValue, sink: RowSink): void {
 }
 
 function dateRangeOf(v: TypedValue): DateRange | undefined {
-  if (typeof v.data === 'string') return parseDateRange(v.data);
+  if (typeof v.data === 'string') return parseIndexedDateRange(v.data);
   const d = v.data as Obj;
   if (v.type === 'Period') {
-    const start = str(d.start) ? parseDateRange(d.start as string) : undefined;
-    const end = str(d.end) ? parseDateRange(d.end as string) : undefined;
+    const start = str(d.start) ? parseIndexedDateRange(d.start as string) : undefined;
+    const end = str(d.end) ? parseIndexedDateRange(d.end as string) : undefined;
     if (!start && !end) return undefined;
     return { low: start?.low ?? NEG_INFINITY, high: end?.high ?? POS_INFINITY };
   }
@@ -156,7 +167,7 @@ function dateRangeOf(v: TypedValue): DateRange | undefined {
     // https://hl7.org/fhir/R4/search.html#date: only the outer limits of a schedule matter
     const ranges: DateRange[] = [];
     for (const e of arr(d.event)) {
-      const r = typeof e === 'string' ? parseDateRange(e) : undefined;
+      const r = typeof e === 'string' ? parseIndexedDateRange(e) : undefined;
       if (r) ranges.push(r);
     }
     const bounds = ((d.repeat ?? {}) as Obj).boundsPeriod;
@@ -186,15 +197,16 @@ export function addQuantity(v: TypedValue, sink: RowSink): void {
   const comparator = str(d.comparator);
   const low = comparator === '<' || comparator === '<=' ? '-Infinity' : text;
   const high = comparator === '>' || comparator === '>=' ? 'Infinity' : text;
-  sink.rows.quantity.push({
-    param: sink.key(),
-    grp: sink.grp,
-    system: money ? 'urn:iso:std:iso:4217' : (str(d.system) ?? null),
-    code: money ? (str(d.currency) ?? null) : (str(d.code) ?? null),
-    unit: str(d.unit) ?? null,
-    low,
-    high,
-  });
+  const system = money ? 'urn:iso:std:iso:4217' : (str(d.system) ?? null);
+  const code = money ? (str(d.currency) ?? null) : (str(d.code) ?? null);
+  sink.rows.quantity.push({ param: sink.key(), grp: sink.grp, system, code, unit: str(d.unit) ?? null, low, high, ...canonical(system, code, low, high) });
+}
+
+/** The canonical columns of a UCUM quantity row (none for other systems and special units). */
+function canonical(system: string | null, code: string | null, low: string, high: string): Partial<QuantityRow> {
+  const unit = system === UCUM_SYSTEM && code ? canonicalUnit(code) : undefined;
+  if (!unit) return {};
+  return { canonicalCode: unit.code, canonicalLow: scaleDecimal(low, unit.factor), canonicalHigh: scaleDecimal(high, unit.factor) };
 }
 
 function addRange(v: TypedValue, sink: RowSink, table: 'number' | 'quantity'): void {
@@ -208,7 +220,9 @@ function addRange(v: TypedValue, sink: RowSink, table: 'number' | 'quantity'): v
   if (table === 'number') sink.rows.number.push(row);
   else {
     const unitOf = low ? lowQ : highQ;
-    sink.rows.quantity.push({ ...row, system: str(unitOf.system) ?? null, code: str(unitOf.code) ?? null, unit: str(unitOf.unit) ?? null });
+    const system = str(unitOf.system) ?? null;
+    const code = str(unitOf.code) ?? null;
+    sink.rows.quantity.push({ ...row, system, code, unit: str(unitOf.unit) ?? null, ...canonical(system, code, row.low, row.high) });
   }
 }
 

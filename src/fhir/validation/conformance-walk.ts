@@ -1,6 +1,7 @@
 import type { Issue } from '../issue';
 import type { ValueSetExpander } from '../terminology/expand';
 import { checkBinding } from './bindings';
+import { contextAllows, describeContexts, type ExtensionContext, type ExtensionHost } from './extension-context';
 import type { Invariant, InvariantCompiler, InvariantEnv } from './invariants';
 import { equalsFixed, matchesPattern, show } from './pattern';
 import type { PElement, ProfileTree } from './profile-tree';
@@ -22,31 +23,50 @@ export interface ConformanceContext {
   typeOfProfile(url: string): string | undefined;
   readonly expander: ValueSetExpander;
   readonly invariants: InvariantCompiler;
-  /** Validate a nested resource (contained, Bundle entry) with the trees that apply to it. */
-  nestedResource(walk: ConformanceWalk, resource: Record<string, unknown>, expression: string): void;
+  /** The `context` of an extension's definition, by URL; undefined when the extension is unknown. */
+  extensionContexts(url: string): readonly ExtensionContext[] | undefined;
+  /**
+   * Validate a nested resource (contained, Bundle entry, Parameters.parameter.resource) with the
+   * trees that apply to it; `contained` says whether it lives in its container's `contained`.
+   */
+  nestedResource(walk: ConformanceWalk, resource: Record<string, unknown>, expression: string, contained: boolean): void;
 }
 
 const NON_DATATYPES = new Set(['BackboneElement', 'Element', 'Resource']);
+const UNDERSCORE = 95;
 const invariantCache = new WeakMap<PElement, Map<string, Invariant[]>>();
 const targetCache = new WeakMap<PElement, TargetTypes>();
 
 export class ConformanceWalk {
   private env: InvariantEnv;
+  /** The resource being walked: its type and the expression it starts at (for instance paths). */
+  private current: { type: string; expression: string };
 
   constructor(
     private readonly ctx: ConformanceContext,
     readonly issues: Issue[],
     rootResource: Record<string, unknown>,
+    /** $validate's extra checks (extension contexts), beyond what a write enforces. */
+    private readonly extended = false,
   ) {
     this.env = { resource: rootResource, rootResource };
+    this.current = { type: String(rootResource.resourceType), expression: String(rootResource.resourceType) };
   }
 
-  /** Check a resource (the root, or a nested one) against one tree. */
-  resource(obj: Record<string, unknown>, tree: ProfileTree, expression: string): void {
+  /**
+   * Check a resource (the root, or a nested one) against one tree. A contained resource keeps its
+   * container as %rootResource; any other nested resource (a Bundle entry, a Parameters
+   * parameter) is a root of its own, so `#id` references inside it resolve against its own
+   * `contained`. https://hl7.org/fhir/R4/fhirpath.html#variables
+   */
+  resource(obj: Record<string, unknown>, tree: ProfileTree, expression: string, contained = false): void {
     const saved = this.env;
-    this.env = { resource: obj, rootResource: saved.rootResource };
+    const savedCurrent = this.current;
+    this.env = { resource: obj, rootResource: contained ? saved.rootResource : obj };
+    this.current = { type: tree.type, expression };
     this.object(obj, tree.root, tree.type, expression);
     this.env = saved;
+    this.current = savedCurrent;
   }
 
   /** Check a datatype value against a tree's root (e.g. a value conforming to an extension profile). */
@@ -70,12 +90,16 @@ export class ConformanceWalk {
     for (const key of keys) {
       const entry = container.byKey.get(key);
       if (entry === undefined) {
-        this.removedChoice(key, container, expression);
+        if (key.charCodeAt(0) === UNDERSCORE) this.primitiveExtensions(obj[key], container.byKey.get(key.slice(1)), `${expression}.${key}`);
+        else this.removedChoice(key, container, expression);
         continue;
       }
       const value = obj[key];
       // FHIRPath steps are JSON names, as in the base walk: `Observation.valueQuantity.code`
       const name = `${expression}.${key}`;
+      if (this.extended && (key === 'extension' || key === 'modifierExtension') && Array.isArray(value)) {
+        this.extensionContexts(value, name, () => this.host(obj, el, type, expression));
+      }
       if (Array.isArray(value)) this.items(value, entry.el, entry.type, name);
       else this.item(value, entry.el, entry.type, name);
     }
@@ -109,10 +133,11 @@ export class ConformanceWalk {
     }
     const obj = value as Record<string, unknown>;
     if (type === 'Resource' || this.ctx.isResourceType(type)) {
-      this.ctx.nestedResource(this, obj, expression);
+      this.ctx.nestedResource(this, obj, expression, el.name === 'contained');
       return;
     }
     if (type === 'Reference') this.reference(obj, el, expression);
+    else if (type === 'Attachment') this.attachmentSize(obj, expression);
     if (type === 'Extension' && !el.children.length && !el.types[0]?.profile.length && typeof obj.url === 'string') {
       // an extension is checked against its definition, found by URL
       const def = this.ctx.tree(obj.url);
@@ -122,6 +147,78 @@ export class ConformanceWalk {
       }
     }
     this.object(obj, el, type, expression);
+  }
+
+  /**
+   * Attachment.size is "the number of bytes of data that make up this content (before base64
+   * encoding)": with `data` at hand, it must be the decoded length.
+   * https://hl7.org/fhir/R4/datatypes-definitions.html#Attachment.size
+   */
+  private attachmentSize(obj: Record<string, unknown>, expression: string): void {
+    if (typeof obj.size !== 'number' || typeof obj.data !== 'string') return;
+    const actual = decodedLength(obj.data);
+    if (actual !== obj.size) {
+      const at = `${expression}.size`;
+      this.report('error', 'value', at, `${at}: Stated Attachment Size ${obj.size} does not match actual attachment size ${actual}`);
+    }
+  }
+
+  /**
+   * The id and extensions of a primitive (`_birthDate`, `_given[1]`): each extension is checked
+   * against its definition and its context, with the primitive element as the host.
+   */
+  private primitiveExtensions(partner: unknown, entry: { el: PElement; type: string } | undefined, expression: string): void {
+    if (!entry || partner === null || typeof partner !== 'object') return;
+    const extensionEl = this.ctx.tree('Element')?.root.byKey.get('extension')?.el;
+    const items = Array.isArray(partner) ? partner : [partner];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as Record<string, unknown> | null;
+      const list = item?.extension;
+      if (!Array.isArray(list)) continue;
+      const at = `${Array.isArray(partner) ? `${expression}[${i}]` : expression}.extension`;
+      const valueExpression = at.slice(0, at.lastIndexOf('.')).replace(/\._([^.]*)$/, '.$1');
+      if (this.extended) this.extensionContexts(list, at, () => ({ paths: this.paths(entry.el, valueExpression), type: entry.type, isResource: false }));
+      if (extensionEl) this.items(list, extensionEl, 'Extension', at);
+    }
+  }
+
+  /**
+   * Each extension's definition must allow the place it is used in. A $validate check only: R4's
+   * own published definitions use extensions outside their declared contexts
+   * (structuredefinition-fhir-type on ElementDefinition.type, normative-version on ValueSet), so
+   * a write that enforced it would refuse HL7's own resources.
+   */
+  private extensionContexts(list: unknown[], expression: string, host: () => ExtensionHost): void {
+    let known: ExtensionHost | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const url = (list[i] as { url?: unknown } | null)?.url;
+      if (typeof url !== 'string') continue;
+      const contexts = this.ctx.extensionContexts(url);
+      if (!contexts?.length) continue;
+      known ??= host();
+      if (contextAllows(contexts, known)) continue;
+      const at = `${expression}[${i}]`;
+      this.report('error', 'structure', at, `${at}: The extension ${url} is not allowed to be used at this point (allowed = ${describeContexts(contexts)}; this element is ${known.paths[0]})`);
+    }
+  }
+
+  private host(obj: Record<string, unknown>, el: PElement, type: string, expression: string): ExtensionHost {
+    const isResource = this.ctx.isResourceType(type);
+    return {
+      paths: isResource ? [type] : this.paths(el, expression),
+      type,
+      isResource,
+      extensionUrl: type === 'Extension' && typeof obj.url === 'string' ? obj.url : undefined,
+    };
+  }
+
+  /** The instance path of an expression (`Patient.contact.name`, no indexes) and the element's definition paths. */
+  private paths(el: PElement, expression: string): string[] {
+    const logical = this.current.type + expression.slice(this.current.expression.length).replace(/\[\d+\]/g, '').replace(/\._/g, '.');
+    const out = [logical, el.path];
+    const base = el.definition.base?.path;
+    if (base && !out.includes(base)) out.push(base);
+    return out;
   }
 
   private reference(ref: Record<string, unknown>, el: PElement, expression: string): void {
@@ -136,7 +233,8 @@ export class ConformanceWalk {
     let contained: Record<string, unknown> | undefined;
     if (type === '#') {
       const id = (ref.reference as string).slice(1);
-      const list = (this.env.resource as { contained?: Record<string, unknown>[] }).contained ?? [];
+      // inside a contained resource, `#id` still names a sibling in the container's `contained`
+      const list = (this.env.rootResource as { contained?: Record<string, unknown>[] }).contained ?? [];
       contained = list.find((r) => r && r.id === id);
       type = typeof contained?.resourceType === 'string' ? contained.resourceType : undefined;
     }
@@ -217,4 +315,16 @@ export class ConformanceWalk {
   private report(severity: Issue['severity'], code: Issue['code'], expression: string, diagnostics: string): void {
     this.issues.push({ severity, code, diagnostics, expression: [expression] });
   }
+}
+
+/** The number of bytes a (valid) base64 string decodes to. */
+function decodedLength(base64: string): number {
+  let chars = 0;
+  let padding = 0;
+  for (let i = 0; i < base64.length; i++) {
+    const c = base64.charCodeAt(i);
+    if (c === 61 /* = */) padding++;
+    else if (c > 32) chars++;
+  }
+  return Math.floor(((chars + padding) * 3) / 4) - padding;
 }

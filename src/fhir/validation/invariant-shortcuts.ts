@@ -2,7 +2,7 @@
  * Sound shortcuts for the core invariants every resource meets most often. Each recognises its
  * invariant by key AND exact R4 expression, and answers only "certainly satisfied" (true) from
  * the JSON keys at hand; anything else (undefined) goes to fhirpath.js, so a violation is
- * always found by the real expression. The one exception is dom-3, implemented here in full:
+ * always found by the real expression. The exceptions are dom-3 and que-7, implemented here in full:
  * fhirpath.js 5 throws on its `descendants().as(canonical)` ("Expected singleton on left side
  * of 'as'"), so it could never be evaluated. The shortcuts exist for speed: dom-3 and ref-1 read
  * %resource / %rootResource and so escape the identifier guard in invariants.ts, and
@@ -55,6 +55,12 @@ const SHORTCUTS: Record<string, Record<string, Shortcut>> = {
   'ref-1': {
     "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))": (node) =>
       typeof node.reference === 'string' && node.reference.startsWith('#') ? undefined : true,
+  },
+  // fhirpath.js 5 answers `answer is Boolean` false for answerBoolean (a FHIR boolean is not
+  // its System.Boolean there), so que-7 is implemented here in full.
+  'que-7': {
+    "operator = 'exists' implies (answer is Boolean)": (node, keys) =>
+      node.operator !== 'exists' || (hasChoice(keys, 'answer') && (keys.includes('answerBoolean') || keys.includes('_answerBoolean'))),
   },
   'ext-1': {
     'extension.exists() != value.exists()': (node, keys) => (has(keys, 'extension') !== hasChoice(keys, 'value') ? true : undefined),

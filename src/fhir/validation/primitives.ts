@@ -1,6 +1,7 @@
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import type { DefinitionRegistry } from '../definitions/registry';
 import { controlCharacterIn, loneSurrogateIn } from '../control-characters';
+import { checkXhtml } from './xhtml';
 
 /**
  * Checks for the R4 primitive types, built once from the primitive StructureDefinitions.
@@ -80,6 +81,10 @@ function compilePrimitive(sd: StructureDefinition): PrimitiveType {
     if (control) return `contains the control character ${control}, which FHIR strings may not hold`;
     const surrogate = loneSurrogateIn(s);
     if (surrogate) return `contains ${surrogate}, half of a UTF-16 surrogate pair and no Unicode character`;
+    if (code === 'xhtml') {
+      const problems = checkXhtml(s);
+      return problems.length ? problems.join('; ') : undefined;
+    }
     if (regex && !regex.test(s)) return `'${clip(s)}' is not a valid ${code}`;
     if (calendar && !isCalendarDate(s)) return `'${clip(s)}' is not a real calendar date`;
     return undefined;

@@ -13,7 +13,7 @@ import { equalsFixed } from './pattern';
  */
 
 /** The answer[x] each item type takes. https://hl7.org/fhir/R4/valueset-item-type.html */
-const ANSWER_KEYS: Record<string, readonly string[]> = {
+export const ANSWER_KEYS: Readonly<Record<string, readonly string[]>> = {
   boolean: ['valueBoolean'],
   decimal: ['valueDecimal'],
   integer: ['valueInteger'],

@@ -1,7 +1,10 @@
 import type { DefinitionRegistry } from '../definitions/registry';
 import { hasErrors, type Issue } from '../issue';
 import { ValueSetExpander } from '../terminology/expand';
+import { bundleConsistency } from './bundle-consistency';
 import { ConformanceWalk, type ConformanceContext } from './conformance-walk';
+import { enableWhenIssues } from './enable-when';
+import type { ExtensionContext } from './extension-context';
 import { InvariantCompiler } from './invariants';
 import { clip, compilePrimitiveTypes } from './primitives';
 import { parseProfileTree, type ProfileTree } from './profile-tree';
@@ -26,6 +29,11 @@ export interface ValidateOptions {
   type?: string;
   /** Profiles the resource must also conform to (e.g. $validate's `profile` parameter). */
   profiles?: readonly string[];
+  /**
+   * `$validate`'s checks beyond those a write enforces, as the HL7 reference validator makes
+   * them: extensions outside their definition's context, markup in strings (its security checks).
+   */
+  extended?: boolean;
 }
 
 export interface ValidatorOptions {
@@ -102,6 +110,14 @@ export function createValidator(registry: DefinitionRegistry, options: Validator
     return out;
   };
 
+  const contexts = new Map<string, readonly ExtensionContext[] | undefined>();
+  const extensionContexts = (url: string): readonly ExtensionContext[] | undefined => {
+    if (contexts.has(url)) return contexts.get(url);
+    const sd = registry.structureDefinition(url);
+    const found = sd?.type === 'Extension' ? (sd.context as ExtensionContext[] | undefined) : undefined;
+    if (contexts.size < 4096) contexts.set(url, found);
+    return found;
+  };
   const terminology = new ValueSetExpander(registry);
   const ctx: ConformanceContext = {
     tree,
@@ -110,9 +126,10 @@ export function createValidator(registry: DefinitionRegistry, options: Validator
     typeOfProfile: (url) => registry.structureDefinition(url)?.type,
     expander: terminology,
     invariants: new InvariantCompiler(),
-    nestedResource(walk, obj, expression) {
+    extensionContexts,
+    nestedResource(walk, obj, expression, contained) {
       const type = obj.resourceType as string;
-      for (const t of treesFor(obj, type, expression, [], walk.issues)) walk.resource(obj, t, expression);
+      for (const t of treesFor(obj, type, expression, [], walk.issues)) walk.resource(obj, t, expression, contained);
     },
   };
 
@@ -132,14 +149,16 @@ export function createValidator(registry: DefinitionRegistry, options: Validator
       }
       const shape = resourceShape(type);
       if (shape === undefined) return [invalid(`Unknown resource type '${clip(type)}'`, clip(type))];
-      const walk = new Walk(resourceShape, type);
+      const walk = new Walk(resourceShape, type, options.extended);
       walk.object(obj, shape);
-      if (hasErrors(walk.issues)) return walk.issues;
+      if (hasErrors(walk.issues)) return ordered(walk.issues);
 
-      const issues: Issue[] = [];
+      const issues: Issue[] = walk.issues;
       const applicable = treesFor(obj, type, type, options.profiles ?? [], issues);
-      const conformance = new ConformanceWalk(ctx, issues, obj);
+      const conformance = new ConformanceWalk(ctx, issues, obj, options.extended);
       for (const t of applicable) conformance.resource(obj, t, type);
+      if (type === 'Questionnaire') issues.push(...enableWhenIssues(obj));
+      if (options.extended && type === 'Bundle') issues.push(...bundleConsistency(obj));
       return ordered(issues.length > 1 ? unique(issues) : issues);
     },
   };

@@ -23,6 +23,11 @@ export type ResourceShapeLookup = (resourceType: string) => Shape | undefined;
 const MAX_DEPTH = 200;
 /** A broken bulk upload can produce thousands of issues; a developer needs the first ones. */
 const MAX_ISSUES = 100;
+/**
+ * Text that looks like an HTML tag (`<b>`, `</script>`, `<img src=x onerror=…>`), as the reference
+ * validator's security check finds it; `a < b` or `<3` is not one.
+ */
+const MARKUP = /<\/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?\/?>/;
 const INDEX_SEGMENTS = Array.from({ length: 256 }, (_, i) => `[${i}]`);
 
 export class Walk {
@@ -35,6 +40,8 @@ export class Walk {
   constructor(
     private readonly lookup: ResourceShapeLookup,
     root: string,
+    /** The reference validator's security checks: markup in a string is an error ($validate only). */
+    private readonly securityChecks = false,
   ) {
     this.path = [root];
   }
@@ -130,7 +137,15 @@ export class Walk {
         return;
       }
       const problem = primitive.check(value as string | number | boolean);
-      if (problem !== undefined) this.report('value', `${this.expression()}: ${problem}`);
+      if (problem === undefined) {
+        if (this.securityChecks && field.type === 'string' && MARKUP.test(value as string)) {
+          this.report('security', `${this.expression()}: The string value contains text that looks like embedded HTML tags, which are not allowed for security reasons in this context`);
+        }
+        return;
+      }
+      if (this.isLongContainedId(field, value)) {
+        this.report('value', `${this.expression()}: contained resource id is ${(value as string).length} characters, more than the 64 an id allows`, this.expression(), 'warning');
+      } else this.report('value', `${this.expression()}: ${problem}`);
       return;
     }
     if (typeof value !== 'object' || Array.isArray(value)) {
@@ -212,18 +227,28 @@ export class Walk {
     this.report('structure', message, expression);
   }
 
+  /**
+   * A contained resource's id over 64 characters (otherwise a valid id): the reference validator
+   * reports it as a warning by default, since a contained id is local to its container and never
+   * appears in a URL. https://hl7.org/fhir/R4/references.html#contained
+   */
+  private isLongContainedId(field: Field, value: unknown): boolean {
+    const n = this.path.length;
+    return field.type === 'id' && field.key === 'id' && this.path[n - 3] === '.contained' && typeof value === 'string' && value.length > 64 && /^[A-Za-z0-9\-.]+$/.test(value);
+  }
+
   private expression(): string {
     return this.path.join('');
   }
 
-  private report(code: IssueCode, diagnostics: string, expression = this.expression()): void {
+  private report(code: IssueCode, diagnostics: string, expression = this.expression(), severity: 'error' | 'warning' = 'error'): void {
     if (this.stopped) return;
     if (this.issues.length >= MAX_ISSUES) {
       this.issues.push({ severity: 'error', code: 'too-costly', diagnostics: `more than ${MAX_ISSUES} issues; stopped` });
       this.stopped = true;
       return;
     }
-    this.issues.push({ severity: 'error', code, diagnostics, expression: [expression] });
+    this.issues.push({ severity, code, diagnostics, expression: [expression] });
   }
 }
 

@@ -306,6 +306,7 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       `/fhir?_id=${allA}`,
       `/fhir?_type=Observation,Patient&_id=${a.ids.observation},${a.ids.patient}`,
       `/fhir?_type=Binary,Bundle,Device,Provenance&_lastUpdated=ge${since}`,
+      `/fhir?_type:not=Patient&_id=${allA}`,
     ];
     const probes: Probe[] = [];
     for (const p of [...outsiders(f)]) {
@@ -474,6 +475,7 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
       has('B.citizen: Binary/{B, securityContext}', b.tokens.citizen, `/fhir/Binary/${b.ids.binary}`, [b.ids.binary]),
       has('B.system: Patient/{B}/$everything', b.tokens.system, `/fhir/Patient/${b.ids.patient}/$everything`, [b.ids.observation, b.ids.episode, b.ids.task]),
       has('B.system: Observation/$lastn?patient={B}', b.tokens.system, `/fhir/Observation/$lastn?patient=${b.ids.patient}`, [`Patient/${b.ids.patient}`]),
+      has('B.system: ?_type:not=Patient system search', b.tokens.system, `/fhir?_type:not=Patient&_id=${a.ids.observation},${b.ids.observation},${a.ids.patient},${b.ids.patient}`, [b.ids.observation]),
       has('B.system: ?_type=… system search', b.tokens.system, `/fhir?_type=Observation,Patient&_id=${a.ids.observation},${b.ids.observation},${a.ids.patient},${b.ids.patient}`, [b.ids.observation, b.ids.patient]),
       has('B.system: Patient?_has:Observation:subject:_id={B}', b.tokens.system, `/fhir/Patient?_has:Observation:subject:_id=${b.ids.observation}`, [b.ids.patient]),
       has('B.system: Observation?subject:Patient.name={B family}', b.tokens.system, `/fhir/Observation?subject:Patient.name=${b.family}`, [b.ids.observation]),

@@ -205,6 +205,9 @@ describe('cross-tenant probes: writes by id', () => {
       { name: 'List about A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'List', status: 'current', mode: 'working', subject: { reference: `Patient/${x}` } }) },
       { name: 'Flag on A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Flag', status: 'active', code: { text: 'x' }, subject: { reference: `Patient/${x}` } }) },
       { name: 'RelatedPerson of A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'RelatedPerson', patient: { reference: `Patient/${x}` } }) },
+      // a bare id is read as the parameter's only target type (Patient here), so it names the same patient
+      { name: 'RelatedPerson of A\'s patient by bare id', hidden: a.ids.patient, body: (x) => ({ resourceType: 'RelatedPerson', patient: { reference: x } }) },
+      { name: 'AllergyIntolerance of A\'s patient by bare id', hidden: a.ids.patient, body: (x) => ({ resourceType: 'AllergyIntolerance', patient: { reference: x } }) },
       { name: 'Person linked to A\'s patient', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Person', link: [{ target: { reference: `Patient/${x}` } }] }) },
       { name: 'Observation with performer Patient/<A> (subject B)', hidden: a.ids.patient, body: (x) => ({ resourceType: 'Observation', status: 'final', code: { text: 'SpO2' }, subject: { reference: `Patient/${b.ids.patient}` }, performer: [{ reference: `Patient/${x}` }] }) },
     ];

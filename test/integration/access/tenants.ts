@@ -20,7 +20,7 @@ import { accessToken, registerVendorApp, type VendorApp } from '../auth/vendor-a
  */
 
 export const PROBE_SYSTEM = 'urn:kolibri:probe';
-const TEMPLATES = join(__dirname, '..', '..', '..', 'fhir-profiles', 'templates');
+const TEMPLATES = join(__dirname, '..', '..', '..', 'fhir-profiles', 'groups', 'kol');
 
 /** Keys of one tenant's resources, grouped by the read rule that governs them. */
 export const DIRECTORY_KEYS = ['organization', 'practitioner', 'careTeam'] as const;

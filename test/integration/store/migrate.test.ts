@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, MigrationError, pendingMigrations, readMigrations } from '../../../src/store/migrate';
+import { Client } from 'pg';
+import { migrate, MigrationError, pendingMigrations, readMigrations, reindexAdvice } from '../../../src/store/migrate';
 import { createPool } from '../../../src/store/pool';
 import { freshDatabase } from '../../support/fresh-database';
 
@@ -23,6 +24,11 @@ describe('migrations', () => {
       expect(rows.map((r) => r.version)).toEqual(all.map((m) => m.version));
       expect(await pendingMigrations(pool, all)).toEqual([]);
       expect(await migrate(pool, all)).toEqual([]);
+      // a new database has nothing to reindex; one holding resources is told to
+      expect(await reindexAdvice(pool, ['013_search_canonical.sql'])).toBeUndefined();
+      await pool.query(`INSERT INTO resource (resource_type, id, version_id, last_updated, content) VALUES ('Patient', 'p1', 1, now(), '{}')`);
+      expect(await reindexAdvice(pool, ['013_search_canonical.sql'])).toMatch(/013_search_canonical\.sql .*kolibri reindex/);
+      expect(await reindexAdvice(pool, ['009_conformance.sql'])).toBeUndefined();
     } finally {
       await pool.end();
     }

@@ -1,4 +1,4 @@
-import { parseDateRange, type DateRange } from '../date-range';
+import { MAX_FRACTION_DIGITS, parseDateRange, type DateRange } from '../date-range';
 import { existsRow, takePrefix, unescapeValue, type ParamHandler, type Prefix, type SqlContext } from './types';
 
 /**
@@ -34,7 +34,11 @@ export const dateParam: ParamHandler<DateValue> = {
     if ('error' in p) return p;
     const raw = unescapeValue(p.rest);
     const range = parseDateRange(raw);
-    if (!range) return { error: `'${raw}' is not a valid date` };
+    if (!range) {
+      const fraction = /\.(\d+)/.exec(raw)?.[1];
+      if (fraction && fraction.length > MAX_FRACTION_DIGITS) return { error: `'${raw}' has more than ${MAX_FRACTION_DIGITS} fractional digits of a second` };
+      return { error: `'${raw}' is not a valid date` };
+    }
     if (p.prefix !== 'ap') return { prefix: p.prefix, range };
     const low = Date.parse(range.low);
     const high = Date.parse(range.high);
@@ -53,26 +57,27 @@ export const dateParam: ParamHandler<DateValue> = {
 
 /** The prefix condition for a target range given as SQL expressions (half-open [low, high)). */
 export function dateCondition(v: DateValue, low: string, high: string, ctx: SqlContext): string {
-  const pLow = (): string => ctx.bind(v.range.low, 'timestamptz');
-  const pHigh = (): string => ctx.bind(v.range.high, 'timestamptz');
-  const eq = (): string => `(${low} >= ${pLow()} AND ${high} <= ${pHigh()})`;
+  const { range } = v;
+  const vsLow = (column: string, op: Comparison): string => compare(column, op, range.low, range.lowInexact, ctx);
+  const vsHigh = (column: string, op: Comparison): string => compare(column, op, range.high, range.highInexact, ctx);
+  const eq = (): string => `(${vsLow(low, '>=')} AND ${vsHigh(high, '<=')})`;
   switch (v.prefix) {
     case 'eq':
       return eq();
     case 'ne':
       return `NOT ${eq()}`;
     case 'gt':
-      return `${high} > ${pHigh()}`;
+      return vsHigh(high, '>');
     case 'lt':
-      return `${low} < ${pLow()}`;
+      return vsLow(low, '<');
     case 'ge':
-      return `(${high} > ${pHigh()} OR ${eq()})`;
+      return `(${vsHigh(high, '>')} OR ${eq()})`;
     case 'le':
-      return `(${low} < ${pLow()} OR ${eq()})`;
+      return `(${vsLow(low, '<')} OR ${eq()})`;
     case 'sa':
-      return `${low} >= ${pHigh()}`;
+      return vsHigh(low, '>=');
     case 'eb':
-      return `${high} <= ${pLow()}`;
+      return vsLow(high, '<=');
     case 'ap': {
       const a = v.approx ?? v.range;
       return `(${low} < ${ctx.bind(a.high, 'timestamptz')} AND ${high} > ${ctx.bind(a.low, 'timestamptz')})`;
@@ -85,26 +90,41 @@ export function dateCondition(v: DateValue, low: string, high: string, ctx: SqlC
  * reduce to comparisons that the (resource_type, last_updated) index serves.
  */
 export function instantCondition(v: DateValue, column: string, ctx: SqlContext): string {
-  const pLow = (): string => ctx.bind(v.range.low, 'timestamptz');
-  const pHigh = (): string => ctx.bind(v.range.high, 'timestamptz');
+  const { range } = v;
+  const vsLow = (op: Comparison): string => compare(column, op, range.low, range.lowInexact, ctx);
+  const vsHigh = (op: Comparison): string => compare(column, op, range.high, range.highInexact, ctx);
   switch (v.prefix) {
     case 'eq':
-      return `(${column} >= ${pLow()} AND ${column} < ${pHigh()})`;
+      return `(${vsLow('>=')} AND ${vsHigh('<')})`;
     case 'ne':
-      return `(${column} < ${pLow()} OR ${column} >= ${pHigh()})`;
+      return `(${vsLow('<')} OR ${vsHigh('>=')})`;
     case 'gt':
     case 'sa':
-      return `${column} >= ${pHigh()}`;
+      return vsHigh('>=');
     case 'lt':
     case 'eb':
-      return `${column} < ${pLow()}`;
+      return vsLow('<');
     case 'ge':
-      return `${column} >= ${pLow()}`;
+      return vsLow('>=');
     case 'le':
-      return `${column} < ${pHigh()}`;
+      return vsHigh('<');
     case 'ap': {
       const a = v.approx ?? v.range;
       return `(${column} >= ${ctx.bind(a.low, 'timestamptz')} AND ${column} < ${ctx.bind(a.high, 'timestamptz')})`;
     }
   }
+}
+
+type Comparison = '<' | '<=' | '>' | '>=';
+
+/**
+ * `column op bound` for a microsecond-precision column. An inexact bound (see DateRange) lies
+ * strictly between `bound` and the next microsecond, where no stored value can be: above it is
+ * above `bound`, below it is at or below `bound`. So `…59.9999999` is compared at its own
+ * precision instead of being rounded to a neighbour that changes the answer at the boundary.
+ */
+function compare(column: string, op: Comparison, bound: string, inexact: boolean | undefined, ctx: SqlContext): string {
+  const b = ctx.bind(bound, 'timestamptz');
+  if (!inexact) return `${column} ${op} ${b}`;
+  return op === '>' || op === '>=' ? `${column} > ${b}` : `${column} <= ${b}`;
 }

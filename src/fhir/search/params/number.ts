@@ -35,31 +35,36 @@ export function parseNumber(text: string): NumberValue | { error: string } {
   return range ? { prefix: p.prefix, range } : { error: `'${p.rest}' is not a number` };
 }
 
-/** Prefix condition on an index row `x` with numeric `low` and `high`. */
-export function numberCondition(v: NumberValue, x: string, ctx: SqlContext): string {
+/**
+ * Prefix condition on an index row `x` with numeric `low` and `high` (or, with a column prefix,
+ * e.g. `canonical_`, on `canonical_low` and `canonical_high`).
+ */
+export function numberCondition(v: NumberValue, x: string, ctx: SqlContext, prefix = ''): string {
+  const low = `${x}.${prefix}low`;
+  const high = `${x}.${prefix}high`;
   const value = (): string => ctx.bind(v.range.value, 'numeric');
-  const eq = (): string => `(${x}.low >= ${ctx.bind(v.range.low, 'numeric')} AND ${x}.high < ${ctx.bind(v.range.high, 'numeric')})`;
+  const eq = (): string => `(${low} >= ${ctx.bind(v.range.low, 'numeric')} AND ${high} < ${ctx.bind(v.range.high, 'numeric')})`;
   switch (v.prefix) {
     case 'eq':
       return eq();
     case 'ne':
       return `NOT ${eq()}`;
     case 'gt':
-      return `${x}.high > ${value()}`;
+      return `${high} > ${value()}`;
     case 'lt':
-      return `${x}.low < ${value()}`;
+      return `${low} < ${value()}`;
     case 'ge':
-      return `${x}.high >= ${value()}`;
+      return `${high} >= ${value()}`;
     case 'le':
-      return `${x}.low <= ${value()}`;
+      return `${low} <= ${value()}`;
     case 'sa':
-      return `${x}.low > ${value()}`;
+      return `${low} > ${value()}`;
     case 'eb':
-      return `${x}.high < ${value()}`;
+      return `${high} < ${value()}`;
     case 'ap': {
       const n = Number(v.range.value);
       const margin = Math.abs(n) * 0.1;
-      return `(${x}.low <= ${ctx.bind(String(n + margin), 'numeric')} AND ${x}.high >= ${ctx.bind(String(n - margin), 'numeric')})`;
+      return `(${low} <= ${ctx.bind(String(n + margin), 'numeric')} AND ${high} >= ${ctx.bind(String(n - margin), 'numeric')})`;
     }
   }
 }

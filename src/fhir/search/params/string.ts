@@ -1,4 +1,4 @@
-import { escapeLike, foldQuery } from '../normalize';
+import { escapeLike, foldQuery, MAX_NORM_LENGTH } from '../normalize';
 import { existsRow, unescapeValue, type ParamHandler } from './types';
 
 /**
@@ -26,10 +26,19 @@ export const stringParam: ParamHandler<StringValue> = {
   sort: { asc: (x) => `min(${x}.norm)`, desc: (x) => `max(${x}.norm)`, cast: 'text' },
 };
 
-/** Condition on a search_string row (also used for token `:text`). */
+/**
+ * Condition on a search_string row (also used for token `:text`). `norm` holds the folded value
+ * cut to MAX_NORM_LENGTH, `norm_full` the whole folded value when it was cut: a search value
+ * that reaches past the cut is decided on `norm_full`, so a long value neither misses its row nor
+ * matches another that merely shares the first MAX_NORM_LENGTH characters.
+ */
 export function stringCondition(v: StringValue, modifier: string | undefined, x: string, ctx: { bind(v: unknown): string }): string {
   const folded = foldQuery(v.text);
-  if (modifier === 'exact') return `(${x}.norm = ${ctx.bind(folded)} AND ${x}.value = ${ctx.bind(v.text)})`;
-  if (modifier === 'contains') return `${x}.norm LIKE ${ctx.bind(`%${escapeLike(folded)}%`)}`;
-  return `${x}.norm LIKE ${ctx.bind(`${escapeLike(folded)}%`)}`;
+  const cut = folded.slice(0, MAX_NORM_LENGTH);
+  if (modifier === 'exact') return `(${x}.norm = ${ctx.bind(cut)} AND ${x}.value = ${ctx.bind(v.text)})`;
+  if (modifier === 'contains') return `coalesce(${x}.norm_full, ${x}.norm) LIKE ${ctx.bind(`%${escapeLike(folded)}%`)}`;
+  // the prefix on `norm` is served by the (param, norm) index
+  const prefix = `${x}.norm LIKE ${ctx.bind(`${escapeLike(cut)}%`)}`;
+  if (folded.length <= MAX_NORM_LENGTH) return prefix;
+  return `(${prefix} AND ${x}.norm_full LIKE ${ctx.bind(`${escapeLike(folded)}%`)})`;
 }

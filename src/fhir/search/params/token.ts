@@ -1,3 +1,5 @@
+import type { CodeSystem, CodeSystemConcept } from '@medplum/fhirtypes';
+import type { DefinitionRegistry } from '../../definitions/registry';
 import { Facet } from '../param-key';
 import { stringCondition, stringParam } from './string';
 import { expandValueSet, type Expansion } from './value-set';
@@ -11,7 +13,8 @@ import { existsRow, splitEscaped, unescapeValue, type ParamHandler, type SqlCont
  * Codes and identifiers compare case-sensitively. https://hl7.org/fhir/R4/search.html#token
  */
 export type TokenValue =
-  | { kind: 'code'; system?: string | null; code?: string }
+  /** `implied`: the system is a code system the server holds that defines `code`, so a `code` element's value (indexed without a system) matches too */
+  | { kind: 'code'; system?: string | null; code?: string; implied?: boolean }
   | { kind: 'text'; text: string }
   | { kind: 'of-type'; typeSystem: string; typeCode: string; value: string }
   | { kind: 'in'; expansion: Expansion };
@@ -35,7 +38,8 @@ export const tokenParam: ParamHandler<TokenValue> = {
     if (parts.length > 2) return { error: `token '${text}' has more than one '|'` };
     const [system, code] = parts;
     if (!system && !code) return { error: `token '|' has neither system nor code` };
-    return { kind: 'code', system: system === '' ? null : system, code: code === '' ? undefined : code };
+    const implied = Boolean(system && code && definesCode(ctx.registry, system, code));
+    return { kind: 'code', system: system === '' ? null : system, code: code === '' ? undefined : code, ...(implied ? { implied } : {}) };
   },
   toSql(values, modifier, ctx) {
     if (modifier === 'text') {
@@ -53,11 +57,35 @@ export const tokenParam: ParamHandler<TokenValue> = {
     const conditions: string[] = [];
     if (v.code !== undefined) conditions.push(`${x}.value = ${ctx.bind(v.code)}`);
     if (v.system === null) conditions.push(`${x}.system IS NULL`);
+    // a `code` element is indexed without its (implied) system: `http://hl7.org/fhir/document-relationship-type|replaces` finds relatesTo.code `replaces`
+    else if (v.system !== undefined && v.implied) conditions.push(`(${x}.system = ${ctx.bind(v.system)} OR ${x}.system IS NULL)`);
     else if (v.system !== undefined) conditions.push(`${x}.system = ${ctx.bind(v.system)}`);
     return conditions.join(' AND ');
   },
   sort: { asc: (x) => `min(${x}.value)`, desc: (x) => `max(${x}.value)`, cast: 'text' },
 };
+
+/** The codes of a CodeSystem, per CodeSystem object (a stored CodeSystem that changes is a new object). */
+const definedCodes = new WeakMap<CodeSystem, ReadonlySet<string>>();
+
+/** Whether the registry holds the CodeSystem `system` and it defines `code`. */
+function definesCode(registry: DefinitionRegistry, system: string, code: string): boolean {
+  const cs = registry.codeSystem(system);
+  if (!cs) return false;
+  let codes = definedCodes.get(cs);
+  if (!codes) {
+    const collected = new Set<string>();
+    const walk = (concepts: readonly CodeSystemConcept[] | undefined): void => {
+      for (const c of concepts ?? []) {
+        if (c.code) collected.add(c.code);
+        walk(c.concept);
+      }
+    };
+    walk(cs.concept);
+    definedCodes.set(cs, (codes = collected));
+  }
+  return codes.has(code);
+}
 
 function ofTypeCondition(v: TokenValue, x: string, ctx: SqlContext): string {
   if (v.kind !== 'of-type') return 'false';

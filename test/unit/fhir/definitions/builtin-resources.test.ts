@@ -31,3 +31,10 @@ it('names every Kolibri definition in the ImplementationGuide', () => {
   expect(named).toEqual(kolibri);
   expect(kolibri.length).toBeGreaterThan(25);
 });
+
+it("publishes ValueSet/diagnoses as the registry uses it: one include per patient group's diagnoses ValueSet", () => {
+  const diagnoses = resources.find((r) => r.resourceType === 'ValueSet' && r.id === 'diagnoses') as { compose?: { include?: Array<{ valueSet?: string[] }> } };
+  expect(diagnoses.compose?.include?.map((i) => i.valueSet?.[0])).toEqual(
+    ['diabetes', 'hjertesvigt', 'ibd', 'kol', 'pregnancy-complications', 'wound-care'].map((g) => `https://kolibri.dk/fhir/ValueSet/${g}-diagnoses`),
+  );
+});

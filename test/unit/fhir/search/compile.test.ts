@@ -15,6 +15,15 @@ const request = (resourceType: string, query: string) =>
   parseSearch({ resourceType, params: [...new URLSearchParams(query).entries()] }, { registry }).request;
 
 describe('compileSearch', () => {
+  it('compares a date bound finer than a microsecond at its own precision, not rounded', () => {
+    const lt = compileSearch(request('Patient', 'birthdate=lt1981-01-01T00:00:00.0000001Z&_lastUpdated=ge2026-05-15T10:00:00.1234567Z'));
+    expect(lt.match!.text).toContain('x1.low <= $3::timestamptz');
+    expect(lt.match!.text).toContain('r.last_updated > $4::timestamptz');
+    expect(lt.match!.values.slice(2, 4)).toEqual(['1981-01-01T00:00:00.000Z', '2026-05-15T10:00:00.123456Z']);
+    const exact = compileSearch(request('Patient', 'birthdate=lt1981-01-01T00:00:00.000001Z'));
+    expect(exact.match!.text).toContain('x1.low < $3::timestamptz');
+  });
+
   it('compiles the vitals-graph query to one statement driven from the timeline index of the subject', () => {
     const compiled = compileSearch(request('Observation', 'subject=Patient/p1&code=urn:oid:1.2.208.176.2.1|NPU03011&_sort=-date&_count=20'));
     expect(compiled.match!.text).toBe(

@@ -72,7 +72,7 @@ describe('IndexExtractor', () => {
 
   it('indexes quantities with unit, comparators as half-lines and Ranges', () => {
     expect(rowsOf(obs, 'quantity', 'Observation', 'value-quantity')).toEqual([
-      { grp: 0, system: 'http://unitsofmeasure.org', code: '%', unit: '%', low: '88', high: '88' },
+      { grp: 0, system: 'http://unitsofmeasure.org', code: '%', unit: '%', low: '88', high: '88', canonicalCode: '1', canonicalLow: '0.88', canonicalHigh: '0.88' },
     ]);
     const below = { ...obs, valueQuantity: { value: 5, comparator: '<', code: 'mmol/L' } };
     expect(rowsOf(below, 'quantity', 'Observation', 'value-quantity')).toEqual([
@@ -80,6 +80,24 @@ describe('IndexExtractor', () => {
     ]);
     const condition = { resourceType: 'Condition', subject: { reference: 'Patient/p' }, onsetRange: { low: { value: 40, code: 'a' }, high: { value: 50, code: 'a' } } };
     expect(rowsOf(condition, 'quantity', 'Condition', 'onset-age')).toEqual([{ grp: 0, system: null, code: 'a', unit: null, low: '40', high: '50' }]);
+    const ucumRange = { ...condition, onsetRange: { low: { value: 40, system: 'http://unitsofmeasure.org', code: 'a' } } };
+    expect(rowsOf(ucumRange, 'quantity', 'Condition', 'onset-age')).toEqual([
+      { grp: 0, system: 'http://unitsofmeasure.org', code: 'a', unit: null, low: '40', high: 'Infinity', canonicalCode: 's', canonicalLow: '1262304000', canonicalHigh: 'Infinity' },
+    ]);
+  });
+
+  it('reads a bare-id reference as the parameter\'s only target type, else as an id of unknown type', () => {
+    const patient = { resourceType: 'Patient', managingOrganization: { reference: 'ijk' }, generalPractitioner: [{ reference: 'p2' }] };
+    expect(rowsOf(patient, 'reference', 'Patient', 'organization')).toEqual([{ grp: 0, targetType: 'Organization', targetId: 'ijk', url: null }]);
+    expect(rowsOf(patient, 'reference', 'Patient', 'general-practitioner')).toEqual([{ grp: 0, targetType: null, targetId: 'p2', url: null }]);
+  });
+
+  it('keeps the whole folded value of a string longer than the index column', () => {
+    const city = `${'Ålborg '.repeat(40)}Øst`;
+    const rows = rowsOf({ resourceType: 'Patient', address: [{ city }] }, 'string', 'Patient', 'address-city') as { norm: string; normFull?: string }[];
+    expect(rows.map((r) => r.norm.length)).toEqual([255, 255]);
+    expect(rows[0].normFull).toBe(`${'aalborg '.repeat(40)}oest`);
+    expect(rowsOf({ resourceType: 'Patient', address: [{ city: 'Aalborg' }] }, 'string', 'Patient', 'address-city')).toEqual([{ grp: 0, norm: 'aalborg', value: 'Aalborg' }]);
   });
 
   it('indexes Danish names in both folded forms and HumanName parts separately', () => {

@@ -67,6 +67,7 @@ describe('parseSearch', () => {
   it.each([
     ['Observation', 'date=2026-13-45'],
     ['Observation', 'date=xx2026'],
+    ['Observation', `date=ge2026-05-15T10:00:00.${'1'.repeat(18)}Z`],
     ['Observation', 'value-quantity=abc'],
     ['Patient', 'name:below=x'],
     ['Patient', 'gender:missing=maybe'],
@@ -108,6 +109,25 @@ describe('parseSearch', () => {
   it('takes the types of a system search from _type', () => {
     expect(parse(undefined, '_type=Patient,Practitioner&name=x').request.types).toEqual(['Patient', 'Practitioner']);
     expect(status(() => parse(undefined, '_type=Nope'))).toBe(400);
+  });
+
+  it('leaves out the types of _type:not', () => {
+    const all = parse(undefined, '_type:not=Patient').request.types;
+    expect(all).not.toContain('Patient');
+    expect(all).toContain('Observation');
+    expect(parse(undefined, '_type=Patient,Practitioner&_type:not=Patient').request.types).toEqual(['Practitioner']);
+    expect(status(() => parse(undefined, '_type=Patient&_type:not=Patient'))).toBe(400);
+    expect(status(() => parse(undefined, '_type:below=Patient'))).toBe(400);
+  });
+
+  it('reads quantity values with one separator as number|system', () => {
+    const values = (q: string) => (parse('Observation', q).request.criteria[0] as { values: unknown[] }).values;
+    expect(values('value-quantity=5|http://example.org/system1')).toEqual([expect.objectContaining({ system: 'http://example.org/system1', code: undefined })]);
+    expect(values('value-quantity=5||mg')).toEqual([expect.objectContaining({ system: undefined, code: 'mg' })]);
+    expect(values('value-quantity=5.4|http://unitsofmeasure.org|kg')).toEqual([
+      expect.objectContaining({ canonical: { code: 'g', number: { prefix: 'eq', range: { value: '5400', low: '5350', high: '5450' } } } }),
+    ]);
+    expect(status(() => parse('Observation', 'value-quantity=5|a|b|c'))).toBe(400);
   });
 });
 

@@ -52,7 +52,8 @@ it('gives every profile and extension a generated snapshot', () => {
  * The definitions themselves are served as FHIR resources (GET /fhir/StructureDefinition?url=…):
  * each file must be a valid R4 resource of its type, as a client reading one back would check.
  */
-const served = ['.', 'operations', 'templates'].flatMap((dir) => read<{ resourceType: string }>(join(PROFILES, dir)).map(([f, r]) => [join(dir, f), r] as [string, { resourceType: string }]));
+const groupDirs = readdirSync(join(PROFILES, 'groups')).map((g) => join('groups', g));
+const served = ['.', 'operations', ...groupDirs].flatMap((dir) => read<{ resourceType: string }>(join(PROFILES, dir)).map(([f, r]) => [join(dir, f), r] as [string, { resourceType: string }]));
 
 it.each(served)('%s is itself a valid R4 resource', (_f, resource) => {
   expect(validator.validate(resource).filter((i) => i.severity === 'error')).toEqual([]);

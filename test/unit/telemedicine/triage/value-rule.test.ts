@@ -6,12 +6,12 @@ import { triageObservation } from '../../../../src/telemedicine/triage/observati
 import { triageResponse } from '../../../../src/telemedicine/triage/questionnaire-triage';
 import { triageValue } from '../../../../src/telemedicine/triage/value-rule';
 
-const templates = join(__dirname, '..', '..', '..', '..', 'fhir-profiles', 'templates');
-const template = (file: string) => JSON.parse(readFileSync(join(templates, file), 'utf8'));
-const spo2 = readThresholds(template('activitydefinition-kol-spo2.json').extension);
-const pulse = readThresholds(template('activitydefinition-kol-pulse.json').extension);
-const weight = readThresholds(template('activitydefinition-hjertesvigt-weight.json').extension);
-const bp = readThresholds(template('activitydefinition-hjertesvigt-blood-pressure.json').extension);
+const groups = join(__dirname, '..', '..', '..', '..', 'fhir-profiles', 'groups');
+const template = (group: string, file: string) => JSON.parse(readFileSync(join(groups, group, file), 'utf8'));
+const spo2 = readThresholds(template('kol', 'activitydefinition-kol-spo2.json').extension);
+const pulse = readThresholds(template('kol', 'activitydefinition-kol-pulse.json').extension);
+const weight = readThresholds(template('hjertesvigt', 'activitydefinition-hjertesvigt-weight.json').extension);
+const bp = readThresholds(template('hjertesvigt', 'activitydefinition-hjertesvigt-blood-pressure.json').extension);
 const q = (value: number, code: string) => ({ value, unit: code, system: 'http://unitsofmeasure.org', code });
 
 describe('the value rule: alarm limits are inclusive (a value equal to a limit is outside)', () => {
@@ -73,7 +73,7 @@ describe('triageObservation', () => {
 });
 
 describe('triageResponse: answer significance on the Questionnaire', () => {
-  const questionnaire = template('questionnaire-kol-symptoms.json') as Questionnaire;
+  const questionnaire = template('kol', 'questionnaire-kol-symptoms.json') as Questionnaire;
   const response = (code: string): QuestionnaireResponse => ({
     resourceType: 'QuestionnaireResponse',
     status: 'completed',
