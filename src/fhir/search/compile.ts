@@ -103,21 +103,19 @@ export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, 
       : `${alias}.resource_type = ANY(${b.bind(request.types, 'text[]')})`,
     `NOT ${alias}.deleted`,
   ];
-  const checked: string[] = [];
+  const perRowCheck = (sql: string): string => `(SELECT ${sql})`;
   if (request.compartment) {
-    checked.push(
-      `EXISTS (SELECT 1 FROM resource_compartment rc WHERE rc.rid = ${alias}.rid AND rc.compartment_type = ${b.bind(request.compartment.type)} AND rc.compartment_id = ${b.bind(request.compartment.id)})`,
-    );
+    const member = `EXISTS (SELECT 1 FROM resource_compartment rc WHERE rc.rid = ${alias}.rid AND rc.compartment_type = ${b.bind(request.compartment.type)} AND rc.compartment_id = ${b.bind(request.compartment.id)})`;
+    filters.push(perRow ? perRowCheck(member) : member);
   }
   // Past PLANNED_CRITERIA, a criterion is wrapped in a scalar subquery, which PostgreSQL never
   // pulls up into the join problem: it runs as a per-row subplan, planned on its own (see limits.ts).
   request.criteria.forEach((c, i) => {
     const sql = criterionSql(c, alias, b, access);
-    checked.push(i < PLANNED_CRITERIA && !perRow ? sql : `(SELECT ${sql})`);
+    filters.push(i < PLANNED_CRITERIA && !perRow ? sql : perRowCheck(sql));
   });
-  if (access) checked.push(perRow ? `(SELECT ${access(alias, b.bind)})` : `(${access(alias, b.bind)})`);
-  if (perRow) return [...filters, ...checked.map((sql) => (sql.startsWith('(SELECT ') ? sql : `(SELECT ${sql})`))];
-  return [...filters, ...checked];
+  if (access) filters.push(perRow ? perRowCheck(access(alias, b.bind)) : `(${access(alias, b.bind)})`);
+  return filters;
 }
 
 /**
