@@ -9,6 +9,7 @@ import { registerInputGuard } from './http/input-guard';
 import { registerAdminRoutes } from './http/routes/admin';
 import { registerFhirRest } from './http/routes/fhir-rest';
 import { registerSmartRoutes } from './http/routes/smart';
+import { registerContextsRoute } from './http/routes/contexts';
 import { registerHealth } from './http/routes/health';
 import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
@@ -80,6 +81,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerAuthGuard(app, deps.auth.mode === 'on' ? deps.auth : { mode: 'off' });
   registerInputGuard(app);
   registerSmartRoutes(app, deps.auth.service);
+  registerContextsRoute(app, { service: deps.auth.service, audit: deps.services.audit, clock: deps.auth.clock });
   registerAdminRoutes(app, deps.auth.service);
   const security = restSecurity(deps.services.interactions.baseUrl, { auth: deps.auth.mode, cors: true });
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: () => withSecurity(deps.services.capabilityStatement(), security, deps.auth.mode) });

@@ -22,6 +22,8 @@ export interface Config {
   updateCreate: boolean;
   /** Folders with the project's conformance resources. */
   profileDirs: string[];
+  /** KOLIBRI_IG_PACKAGES: FHIR NPM packages (implementation guides, `.tgz` or folders) loaded at start-up. */
+  igPackages: string[];
   /** KOLIBRI_DEFINITIONS_CACHE: folder for the prepared definitions between starts; undefined = none. */
   definitionsCacheDir: string | undefined;
   /** Database pool size. */
@@ -121,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes,
     updateCreate: bool('KOLIBRI_UPDATE_CREATE', true),
     profileDirs: (env.KOLIBRI_PROFILE_DIRS || 'fhir-profiles').split(',').map((s) => s.trim()).filter(Boolean),
+    igPackages: (env.KOLIBRI_IG_PACKAGES || '').split(',').map((s) => s.trim()).filter(Boolean),
     definitionsCacheDir: env.KOLIBRI_DEFINITIONS_CACHE === 'off' ? undefined : env.KOLIBRI_DEFINITIONS_CACHE || DEFAULT_DEFINITIONS_CACHE,
     poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
     embeddedPostgresPort: env.KOLIBRI_EMBEDDED_PG_PORT ? int('KOLIBRI_EMBEDDED_PG_PORT', 0, 1, 65535) : undefined,

@@ -142,7 +142,7 @@ export function createServices(options: ServiceOptions): Services {
         date: startedAt,
         searchParams: (type) => capabilitySearchParams(registry, type),
         supportedProfiles: (type) => fileProfiles(options.registry, type),
-        implementationGuide: [KOLIBRI_IG_URL],
+        implementationGuide: [KOLIBRI_IG_URL, ...options.registry.implementationGuides],
         systemInteractions: ['history-system', 'search-system'],
         // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
         systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],

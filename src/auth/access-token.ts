@@ -3,6 +3,7 @@ import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Clock } from '../clock';
 import type { Client } from './client-registration';
 import { CONTEXT_CLAIMS, isClientKind, type AuthContext, type ContextField } from './context';
+import { futContextClaim, futUserType } from './fut-claims';
 import type { KeyRing } from './key-ring';
 import { formatScopes, parseScopes, type Scope } from './scopes';
 import type { TokenContext } from './token-context';
@@ -38,7 +39,8 @@ export interface IssuedToken {
 /**
  * Sign an access token (RFC 9068 shape) with the current server key. Claims: `client_id`,
  * `client_kind`, `organization`, `scope`, and the context (`practitioner`, `care_team`,
- * `episode_of_care`, `patient`) as 'Type/id' references.
+ * `episode_of_care`, `patient`) as 'Type/id' references; and the same in the national
+ * infrastructure's shape (`user_type`, `context.{organization_id,…}` as absolute URLs).
  */
 export async function signAccessToken(deps: AccessTokenDeps, client: Client, scopes: Scope[], context: TokenContext): Promise<IssuedToken> {
   const { kid, alg, key } = await deps.keys.signingKey();
@@ -48,6 +50,8 @@ export async function signAccessToken(deps: AccessTokenDeps, client: Client, sco
   for (const [field, claim] of Object.entries(CONTEXT_CLAIMS) as Array<[ContextField, string]>) {
     if (context[field]) claims[claim] = context[field];
   }
+  claims.user_type = futUserType(client.kind);
+  claims.context = futContextClaim(deps.audience, client.organization, context);
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg, kid, typ: TYP })
     .setIssuer(deps.issuer)

@@ -1,12 +1,14 @@
 import { decodeJwt, type JSONWebKeySet } from 'jose';
 import { reachablePatients } from '../store/access-sql';
+import { careTeamsOf, episodesOf, MAX_LISTED_EPISODES } from '../store/context-options-sql';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import { InvalidTokenError, verifyAccessToken, type AccessTokenDeps } from './access-token';
 import { AdminCredential } from './admin-credential';
 import { ClientKeySets } from './client-keys';
 import { ClientStore } from './client-store';
-import type { AuthSettings } from './config';
+import { DEFAULT_REFRESH_TTL_S, type AuthSettings } from './config';
+import { listContextOptions, type ContextOptionsDeps } from './context-options';
 import { CONTEXT_CLAIMS, type AuthContext, type ContextField } from './context';
 import { ExternalIssuer } from './external-issuer';
 import { JtiStore } from './jti-store';
@@ -14,6 +16,7 @@ import { VerifiedTokenCache } from './token-cache';
 import { KeyRing } from './key-ring';
 import { KeyStore } from './key-store';
 import { RateLimiter } from './rate-limit-store';
+import { RefreshTokenStore } from './refresh-token-store';
 import { formatScopes } from './scopes';
 import { authUrls, smartConfiguration, type AuthUrls } from './smart-configuration';
 import { issueToken, type GrantSummary, type TokenResponse, type TokenEndpointDeps } from './token-endpoint';
@@ -44,6 +47,7 @@ export class AuthService {
   readonly admin: AdminCredential | undefined;
   private readonly external: ExternalIssuer | undefined;
   private readonly tokenDeps: TokenEndpointDeps;
+  private readonly contextOptions: ContextOptionsDeps;
   private readonly statuses = new Map<string, { active: boolean | undefined; at: number }>();
   /** Our own access tokens, verified once per token (see VerifiedTokenCache for why that is safe). */
   private readonly verified = new VerifiedTokenCache();
@@ -80,6 +84,14 @@ export class AuthService {
         tokenUrl: this.urls.tokenUrl,
         clock,
       },
+      refresh: { store: new RefreshTokenStore(pool), ttlSeconds: settings.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TTL_S },
+    };
+    this.contextOptions = {
+      lookup: options.lookup,
+      careTeamsOf: (organizationId, practitionerId) => careTeamsOf(pool, organizationId, practitionerId),
+      episodesOf: (by) => episodesOf(pool, by),
+      maxEpisodes: MAX_LISTED_EPISODES,
+      baseUrl: this.urls.audience,
     };
   }
 
@@ -116,6 +128,11 @@ export class AuthService {
     if ((await this.clientActive(auth.clientId)) !== true) throw new InvalidTokenError('The client is revoked');
     this.verified.set(token, auth, claims.exp as number);
     return auth;
+  }
+
+  /** The contexts the caller of a checked token may choose with the refresh_token grant (see context-options.ts). */
+  contexts(auth: AuthContext): Promise<Record<string, unknown>> {
+    return listContextOptions(this.contextOptions, auth);
   }
 
   /** RFC 7662 introspection response for `token` (inactive for anything unusable). */

@@ -2,7 +2,8 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } 
 import type { Clock } from '../clock';
 import { InvalidTokenError, describeTokenError } from './access-token';
 import type { ClaimMapping, ExternalIssuerConfig } from './config';
-import { CONTEXT_TYPES, isClientKind, isReferenceTo, type AuthContext, type ContextField } from './context';
+import { CONTEXT_TYPES, isClientKind, isReferenceTo, type AuthContext, type ClientKind, type ContextField } from './context';
+import { FUT_USER_TYPES } from './fut-claims';
 import { parseScopes } from './scopes';
 
 /** Asymmetric algorithms an identity provider may sign with; never `none` or HMAC. */
@@ -11,8 +12,11 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 /**
  * Access tokens from a configured external issuer (e.g. a regional identity provider): verified
  * with the issuer's JWKS (fetched and cached), `iss` and `aud` checked, claims mapped onto an
- * AuthContext through the configured claim names. Context claims may be 'Type/id' references
- * or bare ids (the type is implied by the field); an organization may be a bare id too.
+ * AuthContext through the configured claim names. Context claims may be 'Type/id' references,
+ * bare ids (the type is implied by the field) or absolute URLs ending in 'Type/id' (the national
+ * infrastructure's `context.*` claims, whose URLs name its own servers); an organization too.
+ * The kind may be one of ours or FUT's `user_type` (PATIENT, PRACTITIONER, SYSTEM); roles
+ * grant the scopes the configured role map gives them, added to the token's own scopes.
  */
 export class ExternalIssuer {
   private readonly keys: JWTVerifyGetKey;
@@ -49,14 +53,16 @@ function claim(claims: JWTPayload, name: string): unknown {
 }
 
 /** Turn an external token's claims into an AuthContext through the claim mapping. */
-export function mapClaims(claims: JWTPayload, config: Pick<ExternalIssuerConfig, 'issuer' | 'claims' | 'defaultKind'>): AuthContext {
+export function mapClaims(claims: JWTPayload, config: Pick<ExternalIssuerConfig, 'issuer' | 'claims' | 'defaultKind' | 'roles'>): AuthContext {
   const map: ClaimMapping = config.claims;
   const clientId = claim(claims, map.clientId) ?? claims.azp ?? claims.sub;
   if (typeof clientId !== 'string' || !clientId) throw new InvalidTokenError(`The access token has no client id (${map.clientId})`);
-  const kindClaim = claim(claims, map.kind);
-  const kind = isClientKind(kindClaim) ? kindClaim : config.defaultKind;
+  const kind = kindOf(claim(claims, map.kind)) ?? config.defaultKind;
   const scopeClaim = claim(claims, map.scope);
-  const scopeText = Array.isArray(scopeClaim) ? scopeClaim.join(' ') : typeof scopeClaim === 'string' ? scopeClaim : '';
+  const scopeText = [
+    Array.isArray(scopeClaim) ? scopeClaim.join(' ') : typeof scopeClaim === 'string' ? scopeClaim : '',
+    ...roleScopes(claim(claims, map.roles), config.roles),
+  ].join(' ');
   const auth: AuthContext = {
     clientId,
     kind,
@@ -73,9 +79,25 @@ export function mapClaims(claims: JWTPayload, config: Pick<ExternalIssuerConfig,
   return auth;
 }
 
+/** One of our kinds, or FUT's upper-case user type. */
+function kindOf(value: unknown): ClientKind | undefined {
+  if (isClientKind(value)) return value;
+  return typeof value === 'string' && Object.hasOwn(FUT_USER_TYPES, value.toUpperCase()) ? FUT_USER_TYPES[value.toUpperCase()] : undefined;
+}
+
+/** The scopes the token's roles are mapped to (unknown roles grant nothing). */
+function roleScopes(roles: unknown, map: ExternalIssuerConfig['roles']): string[] {
+  if (!map || !Array.isArray(roles)) return [];
+  return roles.flatMap((role) => (typeof role === 'string' && Object.hasOwn(map, role) ? map[role] : []));
+}
+
+const ABSOLUTE = /^https?:\/\/[^/?#]+(?:\/[^?#]*)?\/([A-Z][A-Za-z]+\/[A-Za-z0-9.-]{1,64})$/;
+
 function asReference(value: unknown, type: string): string | undefined {
   if (typeof value !== 'string' || !value) return undefined;
   if (isReferenceTo(value, type)) return value;
+  const absolute = ABSOLUTE.exec(value);
+  if (absolute) return isReferenceTo(absolute[1], type) ? absolute[1] : undefined;
   const ref = `${type}/${value}`;
   return isReferenceTo(ref, type) ? ref : undefined;
 }

@@ -32,7 +32,7 @@ export function smartConfiguration(urls: AuthUrls): Record<string, unknown> {
     jwks_uri: urls.jwksUrl,
     token_endpoint: urls.tokenUrl,
     introspection_endpoint: urls.introspectionUrl,
-    grant_types_supported: ['client_credentials'],
+    grant_types_supported: ['client_credentials', 'refresh_token'],
     token_endpoint_auth_methods_supported: ['private_key_jwt'],
     token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
     scopes_supported: [

@@ -15,7 +15,7 @@ export type CareTeamReach = (careTeamId: string, patientId: string) => Promise<b
 const RULES: Record<Client['kind'], { required: ContextField[]; allowed: ContextField[] }> = {
   system: { required: [], allowed: [] },
   operator: { required: [], allowed: [] },
-  clinician: { required: ['practitioner', 'careTeam'], allowed: ['practitioner', 'careTeam', 'episodeOfCare', 'patient'] },
+  clinician: { required: ['practitioner'], allowed: ['practitioner', 'careTeam', 'episodeOfCare', 'patient'] },
   citizen: { required: ['patient'], allowed: ['patient', 'episodeOfCare'] },
 };
 
@@ -74,6 +74,11 @@ async function checkAgainstData(client: Client, context: TokenContext, lookup: R
   // Patients and episodes are patient data: one that does not exist and one outside the client's
   // reach are refused alike, so the token endpoint tells nobody which ids exist.
   const outOfReach = (reference: string) => new OAuthError('invalid_grant', `${reference} is not within the client's care relationships`);
+  // a clinician reaches patients only through a care team: without one, no patient or episode
+  if (client.kind === 'clinician' && !context.careTeam) {
+    const named = context.episodeOfCare ?? context.patient;
+    if (named) throw outOfReach(named);
+  }
   if (context.practitioner) await read(context.practitioner);
   if (context.patient && client.kind === 'clinician') {
     const reached = (await find(context.patient)) && careTeamReaches && context.careTeam && (await careTeamReaches(referenceId(context.careTeam), referenceId(context.patient)));

@@ -10,7 +10,7 @@ const BUILTIN_TYPES = new Set(['StructureDefinition', 'SearchParameter', 'ValueS
 
 /**
  * The write rules of conformance resources, in the writing transaction (a throw writes nothing):
- * - a built-in definition (R4 base, fhir-profiles/) is read-only for everyone, the operator
+ * - a built-in definition (R4 base, fhir-profiles/, IG packages) is read-only for everyone, the operator
  *   included: 403, whatever the interaction (update, patch, delete, transaction entry);
  * - a StructureDefinition must be usable for validation: one whose snapshot cannot be made from
  *   its differential is refused with 422 now, rather than silently ignored by every instance;
@@ -23,7 +23,7 @@ export function definitionWriteRules(registry: DefinitionRegistry): WriteHook {
     const builtin = await builtinAmong(tx.client, ours.map((c) => `${c.resourceType}/${c.id}`));
     if (builtin.size) {
       const [key] = builtin;
-      throw forbidden(`${key} is a built-in definition (the R4 base or Kolibri's fhir-profiles/): it is read-only. Publish your own under another id and canonical URL.`);
+      throw forbidden(`${key} is a built-in definition (the R4 base, Kolibri's fhir-profiles/ or an implementation-guide package): it is read-only. Publish your own under another id and canonical URL.`);
     }
     for (const c of ours) {
       if (c.json === null) continue;

@@ -29,13 +29,15 @@ export function restSecurity(baseUrl: string, facts: SecurityFacts): CapabilityS
     service: [
       {
         coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }],
-        text: 'OAuth2 bearer tokens (SMART Backend Services, private_key_jwt)',
+        text: 'OAuth2 bearer tokens (SMART Backend Services, private_key_jwt; refresh_token grant with context parameters)',
       },
     ],
     description:
       `Every request except metadata and .well-known needs a bearer token. Discovery: ${baseUrl}/.well-known/smart-configuration. ` +
       'Client kinds: system (an organization), clinician (a care team), citizen (one patient), operator (definitions and the Organization directory). ' +
-      'A client reads and writes the data of the patients its care relationships reach and its organization\'s own records; what it may not see answers as what does not exist.',
+      'A client reads and writes the data of the patients its care relationships reach and its organization\'s own records; what it may not see answers as what does not exist. ' +
+      `Clinician and citizen clients choose their context as in the Danish national infrastructure: GET ${urls.issuer}/resource/ehealth-connect/contexts lists it, ` +
+      'grant_type=refresh_token with organization_id, care_team_id, patient_id and episode_of_care_id sets it; a search contradicting the context is 403.',
     extension: [
       {
         url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',

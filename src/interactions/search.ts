@@ -7,6 +7,7 @@ import type { SearchRequest } from '../fhir/search/ast';
 import { Subsetter } from '../fhir/subset';
 import type { SearchRow } from '../store/search';
 import { bundleJson, type BundleEntryText } from './bundle-json';
+import { refuseContradictions } from './search-context';
 import type { InteractionDeps, InteractionResult } from './types';
 
 export interface SearchScope {
@@ -36,6 +37,7 @@ export async function search(deps: InteractionDeps, scope: SearchScope, input: S
     { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() },
   );
   authorizeSearch(deps, scope, input, request);
+  refuseContradictions(deps.access.auth, request);
   const compiled = compileSearch(request, { accessFilter: deps.access.searchFilter() });
   const result = await deps.runSearch(request, compiled);
   // Included resources of types the token may not read are left out (the SQL filter already

@@ -78,7 +78,10 @@ describe('token context (care team, episode, patient, practitioner)', () => {
       return `${res.statusCode} ${res.json().error}`;
     };
     const practitioner = `Practitioner/${ids.practitioner}`;
-    expect(await attempt({ practitioner })).toBe('400 invalid_grant'); // no care team
+    // no care team: accepted (to choose one with the refresh_token grant), but it reaches no patient
+    expect(await attempt({ practitioner })).toBe('200 undefined');
+    expect(await attempt({})).toBe('400 invalid_grant'); // no practitioner
+    expect(await attempt({ practitioner, episode_of_care: `EpisodeOfCare/${ids.episode}` })).toBe('400 invalid_grant'); // an episode needs the team
     expect(await attempt({ practitioner, care_team: `CareTeam/${ids.foreignTeam}` })).toBe('400 invalid_grant'); // another municipality's team
     expect(await attempt({ practitioner: `Practitioner/${ids.otherPractitioner}`, care_team: `CareTeam/${ids.team}` })).toBe('400 invalid_grant');
     expect(await attempt({ practitioner, care_team: `CareTeam/${randomUUID()}` })).toBe('400 invalid_grant'); // no such team

@@ -32,7 +32,7 @@ describe('POST /auth/token (SMART Backend Services)', () => {
       token_endpoint: TOKEN_URL,
       introspection_endpoint: 'http://kolibri.test/auth/introspect',
       jwks_uri: 'http://kolibri.test/.well-known/jwks.json',
-      grant_types_supported: ['client_credentials'],
+      grant_types_supported: ['client_credentials', 'refresh_token'],
       token_endpoint_auth_methods_supported: ['private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
     });
