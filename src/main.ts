@@ -40,6 +40,9 @@ export async function main(): Promise<void> {
       dataDir: config.dataDir,
       embeddedPort: config.embeddedPostgresPort,
       poolSize: config.poolSize,
+      preparedStatements: config.preparedStatements,
+      embeddedMemoryBytes: config.embeddedPostgresMemoryMb === undefined ? undefined : config.embeddedPostgresMemoryMb * 1024 * 1024,
+      embeddedSettings: config.embeddedPostgresSettings,
       log: (m) => log.info(m),
       warn: (m) => log.warn(m),
     });

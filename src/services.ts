@@ -92,8 +92,8 @@ export function createServices(options: ServiceOptions): Services {
       return options.onCommit?.(changes);
     },
     onListenerError: options.onListenerError,
-    accessPatients: async (resource, tx) => {
-      const { patients } = await inherited(resource, tx.client);
+    accessPatients: async (resource, db) => {
+      const { patients } = await inherited(resource, db);
       return patients.length ? patients : null;
     },
   });

@@ -17,7 +17,7 @@ const BUILTIN_TYPES = new Set(['StructureDefinition', 'SearchParameter', 'ValueS
  * - a definition may not take a built-in one's canonical URL (the built-in one would win).
  */
 export function definitionWriteRules(registry: DefinitionRegistry): WriteHook {
-  return async ({ tx, changes }) => {
+  const hook: WriteHook = async ({ tx, changes }) => {
     const ours = changes.filter((c) => BUILTIN_TYPES.has(c.resourceType));
     if (ours.length === 0) return;
     const builtin = await builtinAmong(tx.client, ours.map((c) => `${c.resourceType}/${c.id}`));
@@ -36,4 +36,6 @@ export function definitionWriteRules(registry: DefinitionRegistry): WriteHook {
       if (problem) throw unprocessable([{ severity: 'error', code: 'not-supported', diagnostics: `this StructureDefinition cannot be used for validation: ${problem}`, expression: ['StructureDefinition'] }]);
     }
   };
+  hook.watches = (change) => BUILTIN_TYPES.has(change.resourceType);
+  return hook;
 }

@@ -69,6 +69,8 @@ export async function createTestApp(
     /** BASE_URL (default TEST_BASE_URL): a listening test server's own, so links and fullUrls lead back to it. */
     baseUrl?: string;
     unknownProfiles?: 'warning' | 'error';
+    /** Another (migrated) database than the shared test database. */
+    databaseUrl?: string;
   } & Partial<
     Pick<ServiceOptions, 'onCommit' | 'indexWriter'>
   > = {},
@@ -86,7 +88,7 @@ export async function createTestApp(
 }
 
 async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Promise<TestApp> {
-  const pool = createPool({ connectionString: testDatabaseUrl(), max: TWO_INSTANCES ? 20 : 40 });
+  const pool = createPool({ connectionString: options.databaseUrl ?? testDatabaseUrl(), max: TWO_INSTANCES ? 20 : 40 });
   const services = createServices({
     pool,
     registry: testRegistry(),

@@ -1,3 +1,4 @@
+import { amendCompartment } from './compartment-amendments';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type {
@@ -82,6 +83,7 @@ function prepare(profileFiles: readonly string[], packages: PackageSet): Input {
   input.structureDefinitions = input.structureDefinitions.map(slimStructureDefinition);
   input.valueSets = composeIncludedIn(input.valueSets).map(slimValueSet);
   input.codeSystems = input.codeSystems.map(slimCodeSystem);
+  input.compartmentDefinitions = input.compartmentDefinitions.map(amendCompartment);
   return input;
 }
 
