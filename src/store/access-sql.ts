@@ -71,7 +71,10 @@ export function accessFilter(policy: AccessPolicy, reach?: ReachSql): AccessFilt
   if (policy.kind === 'unrestricted') return undefined;
   return (alias, bind) => {
     const allowed = allowedPatientsSql(policy, bind, reach) as string;
-    return `(EXISTS (SELECT 1 FROM resource_compartment ac WHERE ac.rid = ${alias}.rid AND ac.compartment_type = 'Patient' AND ac.compartment_id IN (${allowed}))
+    // `= ANY(ARRAY(…))`: the reachable patients are an InitPlan, computed once per statement,
+    // also where the filter is checked row by row (a timeline scan). As `IN (…)` the planner made
+    // it a semi-join inside the per-row check, recomputing the set for every row read.
+    return `(EXISTS (SELECT 1 FROM resource_compartment ac WHERE ac.rid = ${alias}.rid AND ac.compartment_type = 'Patient' AND ac.compartment_id = ANY(ARRAY(${allowed})))
       OR ${alias}.access_patients && ARRAY(${allowed})
       OR (${alias}.access_patients IS NULL
         AND NOT EXISTS (SELECT 1 FROM resource_compartment au WHERE au.rid = ${alias}.rid AND au.compartment_type = 'Patient')
