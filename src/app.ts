@@ -12,6 +12,7 @@ import { registerSmartRoutes } from './http/routes/smart';
 import { registerHealth } from './http/routes/health';
 import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
+import { registerBulkExport } from './http/routes/bulk-export';
 import type { Services } from './services';
 import { registerAuditHook } from './http/audit-hook';
 import { registerRolloutReport } from './telemedicine/reports/report-route';
@@ -86,6 +87,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit);
   registerOperations(app, deps.services.interactions);
+  registerBulkExport(app, deps.services.interactions, deps.services.bulkExport.requests);
   registerRolloutReport(app, deps.services.interactions, deps.reportTargets);
   return app;
 }

@@ -84,6 +84,7 @@ export async function main(): Promise<void> {
       softwareVersion,
       onListenerError: (err) => log.error({ err }, 'post-commit listener failed'),
       onCommit: triageOutcomeListener((outcome) => metrics.triageOutcomes.inc({ outcome })),
+      jobs: { log },
     });
     // definitions operators created through the API, then every later change, by any instance
     await services.definitions.reload();
@@ -121,6 +122,10 @@ export async function main(): Promise<void> {
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent
     lifecycle.add({ name: 'audit-drainer', stop: () => drainer.stop() });
+    // background jobs of every instance (Bulk Data export); a job in progress is given back at shutdown
+    const runner = services.bulkExport.runner;
+    runner.start();
+    lifecycle.add({ name: 'job-runner', stop: () => runner.stop() });
     const scheduler = new MissingMeasurementScheduler({ pool: db.pool, store: services.store, clock: systemClock, lookbackHours: config.schedulerLookbackHours, log, onRun: (result) => metrics.schedulerRuns.inc({ job: 'missing-measurements', result }) });
     scheduler.start(config.schedulerIntervalSeconds);
     // a run in progress finishes its transaction while the pool is still open

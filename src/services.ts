@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type {
   Resource,
   CapabilityStatement,
@@ -32,12 +34,17 @@ import { retriageOnEnteredInError, withEnteredInErrorRule } from './telemedicine
 import { LiveDefinitions } from './conformance/live-definitions';
 import { definitionWriteRules } from './conformance/definition-writes';
 import { fileProfiles, KOLIBRI_IG_URL } from './conformance/implementation-guide';
+import { createBulkExport, type BulkExport, type BulkExportOptions } from './interactions/export/export-service';
+import { EXPORT_SYSTEM_OPERATIONS, withExportOperations } from './interactions/export/export-operations';
 
 export interface ServiceOptions {
   pool: Pool;
   registry: DefinitionRegistry;
   migrations: Migration[];
-  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple'>>;
+  config: Pick<Config, 'baseUrl' | 'updateCreate'> &
+    Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple' | 'exportDir' | 'exportTtlHours' | 'exportMaxFileBytes'>>;
+  /** Background jobs: their log, and the runner's timing (tests shorten it). */
+  jobs?: Pick<BulkExportOptions, 'log' | 'runner' | 'storage'>;
   softwareVersion: string;
   clock?: Clock;
   indexWriter?: IndexWriter;
@@ -64,6 +71,8 @@ export interface Services {
   findCanonical: CanonicalLookup;
   /** Definitions created through the API, in use at once (main.ts: reload at start, then listen). */
   definitions: LiveDefinitions;
+  /** Bulk Data export: its requests, and the job runner it runs on (main.ts starts it). */
+  bulkExport: BulkExport;
 }
 
 /** Compose the dependency graph: definitions → validator, store → interactions. */
@@ -124,6 +133,17 @@ export function createServices(options: ServiceOptions): Services {
       readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id),
     },
   };
+  const bulkExport = createBulkExport({
+    pool: options.pool,
+    registry,
+    accessDeps: interactions.accessDeps,
+    baseUrl: options.config.baseUrl,
+    dir: options.config.exportDir ?? join(tmpdir(), 'kolibri-exports'),
+    ttlHours: options.config.exportTtlHours ?? 24,
+    maxFileBytes: options.config.exportMaxFileBytes ?? 100 * 1024 * 1024,
+    log: options.jobs?.log ?? quietLog(options.onListenerError),
+    ...options.jobs,
+  });
   const startedAt = clock.now().toISOString();
   let statement: CapabilityStatement | undefined;
   // built again when the stored definitions change (a new SearchParameter is listed)
@@ -135,6 +155,7 @@ export function createServices(options: ServiceOptions): Services {
     store,
     definitions,
     interactions,
+    bulkExport,
     capabilityStatement: () => {
       if (statementGeneration !== registry.generation) [statement, statementGeneration] = [undefined, registry.generation];
       return (statement ??= buildCapabilityStatement(interactions, {
@@ -145,8 +166,8 @@ export function createServices(options: ServiceOptions): Services {
         implementationGuide: [KOLIBRI_IG_URL],
         systemInteractions: ['history-system', 'search-system'],
         // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
-        systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],
-        decorateResource: (r) => withOperations(withEnteredInErrorRule(r)),
+        systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION, ...EXPORT_SYSTEM_OPERATIONS],
+        decorateResource: (r) => withExportOperations(withOperations(withEnteredInErrorRule(r))),
       }));
     },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
@@ -157,6 +178,12 @@ export function createServices(options: ServiceOptions): Services {
       },
     },
   };
+}
+
+/** Without a logger: only errors, reported like post-commit listener errors. */
+function quietLog(onError?: (err: unknown) => void): BulkExportOptions['log'] {
+  const none = () => undefined;
+  return { info: none, warn: none, error: (obj, msg) => onError?.(new Error(`${msg ?? 'job error'}: ${JSON.stringify(obj)}`)) };
 }
 
 /** The search parameters that work for a type, as CapabilityStatement.rest.resource.searchParam. */
