@@ -86,6 +86,15 @@ describe('Bulk Data $export', () => {
     expect(idsOf(files, 'Observation')).toEqual([...observations].sort());
   });
 
+  it('the CapabilityStatement lists the export operations with the Bulk Data OperationDefinitions', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/fhir/metadata' });
+    const rest = res.json().rest[0];
+    expect(rest.operation).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' });
+    const ops = (type: string) => rest.resource.find((r: { type: string }) => r.type === type).operation;
+    expect(ops('Patient')).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' });
+    expect(ops('Group')).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' });
+  });
+
   it('the status answers application/json with an Expires header once done', async () => {
     const status = await kickOff(t, token, '/fhir/$export?_type=Patient');
     await awaitManifest(t, token, status);
