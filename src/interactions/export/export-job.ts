@@ -4,7 +4,7 @@ import type { SearchRequest } from '../../fhir/search/ast';
 import { parseSearch } from '../../fhir/search/parse';
 import type { JobContext, JobKind } from '../../jobs/runner';
 import type { ExportStorage } from '../../store/export-files';
-import type { ExportRow, ExportSelection } from '../../store/export-rows';
+import type { ExportBatch, ExportSelection } from '../../store/export-rows';
 import type { Job } from '../../store/jobs';
 import { Access, type AccessDeps } from '../access';
 import { EXPORT_JOB_KIND, filterType, typeFilterSearch, type ExportParams } from './export-params';
@@ -34,7 +34,7 @@ export interface ExportJobDeps {
   accessDeps: AccessDeps;
   baseUrl: string;
   storage: ExportStorage;
-  readBatch(selection: ExportSelection, afterId: string | null, limit: number): Promise<ExportRow[]>;
+  readBatch(selection: ExportSelection, afterId: string | null, limit: number): Promise<ExportBatch>;
   storedTypes(): Promise<string[]>;
   /** Rows per database round trip. */
   batchSize?: number;
@@ -77,8 +77,13 @@ async function runExport(deps: ExportJobDeps, job: Job<ExportParams>, ctx: JobCo
       compartment: params.level === 'system' ? undefined : params.level === 'group' ? params.patients ?? [] : 'any',
       access: access.searchFilter(),
     };
-    const first = await deps.readBatch(selection, progress.afterId, batchSize);
-    if (first.length === 0) {
+    // the first batch that keeps a row opens the next file; a type without one more is done
+    let first = await deps.readBatch(selection, progress.afterId, batchSize);
+    while (first.rows.length === 0 && first.scanned === batchSize) {
+      if (ctx.signal.aborted) throw new Error(`export interrupted (${String(ctx.signal.reason)})`);
+      first = await deps.readBatch(selection, first.lastId, batchSize);
+    }
+    if (first.rows.length === 0) {
       Object.assign(progress, { typeIndex: progress.typeIndex + 1, afterId: null, part: 1 });
       await ctx.checkpoint(progress);
       continue;
@@ -94,13 +99,15 @@ async function runExport(deps: ExportJobDeps, job: Job<ExportParams>, ctx: JobCo
 }
 
 /**
- * The lines of one file: the rows of `first`, then further batches, until the type ends or the
- * file reaches its size limit. Counts and the last id go to `written` as rows are yielded.
+ * The lines of one file: the rows of `first`, then of further batches, until the type ends or
+ * the file reaches its size limit. `written` follows along: the rows yielded, and the keyset
+ * position to resume from (the last row written when the file ends inside a batch, else the
+ * last row the batch looked at).
  */
 async function* lines(
   deps: ExportJobDeps,
   selection: ExportSelection,
-  first: ExportRow[],
+  first: ExportBatch,
   { batchSize, maxFileBytes }: { batchSize: number; maxFileBytes: number },
   written: { count: number; lastId: string | null },
   signal: AbortSignal,
@@ -108,18 +115,21 @@ async function* lines(
   let bytes = 0;
   let batch = first;
   for (;;) {
-    for (const row of batch) {
+    for (const row of batch.rows) {
       const line = `${row.content}\n`;
       yield line;
       written.count++;
       written.lastId = row.id;
       bytes += Buffer.byteLength(line);
-      if (bytes >= maxFileBytes) return;
+      if (bytes >= maxFileBytes) break;
     }
-    if (batch.length < batchSize) return;
+    const full = bytes >= maxFileBytes;
+    // ended inside the batch: the next file starts after the last row written
+    if (full && written.lastId !== batch.rows[batch.rows.length - 1].id) return;
+    written.lastId = batch.lastId;
+    if (full || batch.scanned < batchSize) return;
     if (signal.aborted) throw new Error(`export interrupted (${String(signal.reason)})`);
-    batch = await deps.readBatch(selection, written.lastId, batchSize);
-    if (batch.length === 0) return;
+    batch = await deps.readBatch(selection, batch.lastId, batchSize);
   }
 }
 

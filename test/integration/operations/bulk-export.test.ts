@@ -4,7 +4,8 @@ import { createTestApp, type TestApp } from '../../support/app';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 import { JobRunner } from '../../../src/jobs/runner';
 import { JobStore } from '../../../src/store/jobs';
-import type { ExportProgress } from '../../../src/interactions/export/export-job';
+import { readExportBatch, storedResourceTypes } from '../../../src/store/export-rows';
+import { exportJobKind, type ExportProgress } from '../../../src/interactions/export/export-job';
 import { awaitManifest, download, idsOf, kickOff, pathOf, send, testRunner } from './export-support';
 
 const NPU = 'urn:oid:1.2.208.176.2.1';
@@ -51,6 +52,8 @@ describe('Bulk Data $export', () => {
     await seed({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${outsider}` }, managingOrganization: { reference: otherOrg } });
     for (const code of ['NPU03011', 'NPU03011', 'NPU21692']) observations.push(await seed(obs(patient, code)));
     await seed(obs(outsider, 'NPU03011'));
+    // rows the client may not read right behind its own in id order, so batches mix them
+    for (const id of observations) await t.services.store.transaction((tx) => tx.create(obs(outsider, 'NPU03011'), { id: `${id}x` }));
     // a Group of the reachable patient and one of another organization's
     group = await seed({ resourceType: 'Group', type: 'person', actual: true, member: [{ entity: { reference: `Patient/${patient}` } }, { entity: { reference: `Patient/${outsider}` } }] });
     await new Promise((r) => setTimeout(r, 20));
@@ -237,6 +240,34 @@ describe('Bulk Data $export', () => {
   };
   const HELD = 'bulk-export-held-by-test';
 
+  it.each([
+    ['one file', 1024 * 1024],
+    ['a file per resource', 1],
+  ])('reads in batches of 2 with other patients’ rows between the client’s: %s, every row once', async (_what, maxFileBytes) => {
+    const id = await heldJob('/fhir/$export?_type=Observation', maxFileBytes);
+        const base = exportJobKind({
+      registry: t.services.registry,
+      accessDeps: t.services.interactions.accessDeps,
+      baseUrl: t.services.interactions.baseUrl,
+      storage: t.services.bulkExport.requests.storage,
+      readBatch: (selection, after, limit) => readExportBatch(t.pool, selection, after, limit),
+      storedTypes: () => storedResourceTypes(t.pool),
+      batchSize: 2,
+    });
+    const small = new JobRunner({ store: new JobStore(t.pool), kinds: [{ ...base, kind: HELD }], log: { info: () => undefined, warn: () => undefined, error: () => undefined }, pollMs: 20 });
+    small.start();
+    try {
+      const until = Date.now() + 10_000;
+      while ((await t.pool.query('SELECT state FROM job WHERE id = $1', [id])).rows[0].state !== 'done' && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await small.stop();
+    }
+    await t.pool.query('UPDATE job SET kind = $2 WHERE id = $1', [id, 'bulk-export']);
+    const manifest = await awaitManifest(t, token, `/fhir/$export-status/${id}`);
+    expect(manifest.output).toHaveLength(maxFileBytes === 1 ? observations.length : 1);
+    expect(idsOf(await download(t, token, manifest), 'Observation')).toEqual([...observations].sort());
+  });
+
   it('a job whose instance died resumes from its last checkpoint once the lease expired', async () => {
     const id = await heldJob('/fhir/$export?_type=Patient,Observation', 1);
     const status = `/fhir/$export-status/${id}`;
@@ -264,7 +295,10 @@ describe('Bulk Data $export', () => {
     const firstObservation = await readAll(await exp.storage.get(`${id}/Observation-1.ndjson`));
     // still leased: no runner takes it
     await new Promise((r) => setTimeout(r, 300));
-    expect((await send(t, token, 'GET', status)).status).toBe(202);
+    const polled = await send(t, token, 'GET', status);
+    expect(polled.status).toBe(202);
+    expect(polled.headers['x-progress']).toBe('running: 2 resources written, type 2 of 2');
+    expect(polled.headers['retry-after']).toBe('2');
     expect((await t.pool.query('SELECT attempts FROM job WHERE id = $1', [id])).rows[0].attempts).toBe(1);
     // the lease runs out (instance A never renews it)
     await t.pool.query(`UPDATE job SET lease_until = now() - interval '1 second' WHERE id = $1`, [id]);
