@@ -7,10 +7,10 @@ import type { Scenario, ScenarioContext } from './scenario';
 
 /** Observations written for the export (KOLIBRI_BENCH_EXPORT_RESOURCES overrides). */
 const RESOURCES = Number(process.env.KOLIBRI_BENCH_EXPORT_RESOURCES ?? 20000);
-const BUNDLE = 500;
+const BUNDLE = 100;
 const BATCH = 1000;
 
-/** Write RESOURCES SpO2 Observations of the seeded patient, in transaction Bundles of 500. */
+/** Write RESOURCES SpO2 Observations of the seeded patient, in transaction Bundles of 100 (larger ones raise the server's peak RSS by themselves). */
 async function prepare(context: ScenarioContext): Promise<void> {
   for (let written = 0; written < RESOURCES; written += BUNDLE) {
     const n = Math.min(BUNDLE, RESOURCES - written);
