@@ -29,6 +29,7 @@ describe('Bulk Data $export', () => {
   let episode = '';
   let group = '';
   const observations: string[] = [];
+  const HELD = 'bulk-export-held-by-test';
   let since = '';
   let laterObservation = '';
 
@@ -72,6 +73,18 @@ describe('Bulk Data $export', () => {
     await runner.stop();
     await t.close();
   });
+
+  /**
+   * A job of a kind no runner claims, made from a real kick-off's parameters, so that this test
+   * alone plays instance A (test files run in parallel on one database, each with runners).
+   */
+  const heldJob = async (url: string, maxFileBytes: number): Promise<string> => {
+    const done = await kickOff(t, token, url);
+    await awaitManifest(t, token, done);
+    const { rows } = await t.pool.query('SELECT owner, params FROM job WHERE id = $1', [done.split('/').pop()]);
+    const job = await new JobStore(t.pool).enqueue({ id: randomUUID(), kind: HELD, owner: rows[0].owner, params: { ...rows[0].params, maxFileBytes }, ttlSeconds: 3600 });
+    return job.id;
+  };
 
   it('exports at system level: 202 and Content-Location, X-Progress, then the manifest and NDJSON files of what the client may read', async () => {
     const kick = await send(t, token, 'GET', '/fhir/$export?_type=Patient,Observation,EpisodeOfCare&_outputFormat=application/fhir%2Bndjson', { prefer: 'respond-async' });
@@ -144,17 +157,13 @@ describe('Bulk Data $export', () => {
   });
 
   it('splits a type into files at the size limit, each listed with its count', async () => {
-    const exp = t.services.bulkExport.requests;
-    const before = exp.maxFileBytes;
-    exp.maxFileBytes = 1;
-    try {
-      const manifest = await awaitManifest(t, token, await kickOff(t, token, '/fhir/$export?_type=Observation'));
-      expect(manifest.output).toHaveLength(observations.length);
-      expect(manifest.output.map((o) => o.count)).toEqual(observations.map(() => 1));
-      expect(idsOf(await download(t, token, manifest), 'Observation')).toEqual([...observations].sort());
-    } finally {
-      exp.maxFileBytes = before;
-    }
+    // a job started with a 1-byte limit (KOLIBRI_EXPORT_MAX_FILE_MB at kick-off), run by any runner
+    const id = await heldJob('/fhir/$export?_type=Observation', 1);
+    await t.pool.query('UPDATE job SET kind = $2 WHERE id = $1', [id, 'bulk-export']);
+    const manifest = await awaitManifest(t, token, `/fhir/$export-status/${id}`);
+    expect(manifest.output).toHaveLength(observations.length);
+    expect(manifest.output.map((o) => o.count)).toEqual(observations.map(() => 1));
+    expect(idsOf(await download(t, token, manifest), 'Observation')).toEqual([...observations].sort());
   });
 
   it.each([
@@ -227,18 +236,6 @@ describe('Bulk Data $export', () => {
     }
   });
 
-  /**
-   * A job of a kind no runner claims, made from a real kick-off's parameters, so that this test
-   * alone plays instance A (test files run in parallel on one database, each with runners).
-   */
-  const heldJob = async (url: string, maxFileBytes: number): Promise<string> => {
-    const done = await kickOff(t, token, url);
-    await awaitManifest(t, token, done);
-    const { rows } = await t.pool.query('SELECT owner, params FROM job WHERE id = $1', [done.split('/').pop()]);
-    const job = await new JobStore(t.pool).enqueue({ id: randomUUID(), kind: HELD, owner: rows[0].owner, params: { ...rows[0].params, maxFileBytes }, ttlSeconds: 3600 });
-    return job.id;
-  };
-  const HELD = 'bulk-export-held-by-test';
 
   it.each([
     ['one file', 1024 * 1024],
