@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   const app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
   await app.listen({ port: config.port, host: '127.0.0.1' });
   services.auditDrainer.start(1000);
+  // as main.ts: the job runner (Bulk Data export runs on it)
+  services.bulkExport.runner.start();
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no TCP address');
   const ready: ServerReady = {
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
   process.once('disconnect', () => {
     void app
       .close()
+      .then(() => services.bulkExport.runner.stop())
       .then(() => services.auditDrainer.stop())
       .then(() => pool.end())
       .finally(() => process.exit(0));

@@ -14,6 +14,7 @@ import { registerContextsRoute } from './http/routes/contexts';
 import { registerHealth } from './http/routes/health';
 import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
+import { registerBulkExport } from './http/routes/bulk-export';
 import type { Services } from './services';
 import { registerAuditHook } from './http/audit-hook';
 import { registerMetrics } from './http/metrics';
@@ -86,5 +87,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit);
   registerOperations(app, deps.services.interactions, deps.services.operations);
+  registerBulkExport(app, deps.services.interactions, deps.services.bulkExport.requests);
   return app;
 }

@@ -100,6 +100,7 @@ export async function main(): Promise<void> {
       softwareVersion,
       onListenerError: (err) => log.error({ err }, 'post-commit listener failed'),
       modules,
+      jobs: { log },
     });
     // definitions operators created through the API, then every later change, by any instance
     await services.definitions.reload();
@@ -153,6 +154,10 @@ export async function main(): Promise<void> {
         lifecycle.add(job);
       }
     }
+    // background jobs of every instance (Bulk Data export); a job in progress is given back at shutdown
+    const runner = services.bulkExport.runner;
+    runner.start();
+    lifecycle.add({ name: 'job-runner', stop: () => runner.stop() });
     log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
   } catch (err) {
     await db.close().catch(() => undefined);

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type {
   Resource,
   CapabilityStatement,
@@ -35,12 +37,17 @@ import { composeModules } from './modules/compose';
 import type { KolibriModule } from './modules/module';
 import type { AuthServiceOptions } from './auth/auth-service';
 import { lookupFrom } from './auth/token-context';
+import { createBulkExport, type BulkExport, type BulkExportOptions } from './interactions/export/export-service';
+import { EXPORT_SYSTEM_OPERATIONS, withExportOperations } from './interactions/export/export-operations';
 
 export interface ServiceOptions {
   pool: Pool;
   registry: DefinitionRegistry;
   migrations: Migration[];
-  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple'>>;
+  config: Pick<Config, 'baseUrl' | 'updateCreate'> &
+    Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple' | 'exportDir' | 'exportTtlHours' | 'exportMaxFileBytes'>>;
+  /** Background jobs: their log, and the runner's timing (tests shorten it). */
+  jobs?: Pick<BulkExportOptions, 'log' | 'runner' | 'storage'>;
   softwareVersion: string;
   clock?: Clock;
   indexWriter?: IndexWriter;
@@ -73,6 +80,8 @@ export interface Services {
   operations: readonly Operation[];
   /** What the token endpoint reads to check an asserted context (context resources, a care team's reach). */
   authData: Pick<AuthServiceOptions, 'lookup' | 'reachablePatients'>;
+  /** Bulk Data export: its requests, and the job runner it runs on (main.ts starts it). */
+  bulkExport: BulkExport;
 }
 
 /** Compose the dependency graph: definitions → validator, store → interactions. */
@@ -139,6 +148,17 @@ export function createServices(options: ServiceOptions): Services {
       reachHint: modules.accessModel.reachHint,
     },
   };
+  const bulkExport = createBulkExport({
+    pool: options.pool,
+    registry,
+    accessDeps: interactions.accessDeps,
+    baseUrl: options.config.baseUrl,
+    dir: options.config.exportDir ?? join(tmpdir(), 'kolibri-exports'),
+    ttlHours: options.config.exportTtlHours ?? 24,
+    maxFileBytes: options.config.exportMaxFileBytes ?? 100 * 1024 * 1024,
+    log: options.jobs?.log ?? quietLog(options.onListenerError),
+    ...options.jobs,
+  });
   const startedAt = clock.now().toISOString();
   let statement: CapabilityStatement | undefined;
   // built again when the stored definitions change (a new SearchParameter is listed)
@@ -152,6 +172,7 @@ export function createServices(options: ServiceOptions): Services {
     interactions,
     operations: modules.operations,
     authData: { lookup: lookupFrom(store), reachablePatients: (policy, ids) => interactions.accessDeps.reachablePatients(policy, ids) },
+    bulkExport,
     capabilityStatement: () => {
       if (statementGeneration !== registry.generation) [statement, statementGeneration] = [undefined, registry.generation];
       return (statement ??= buildCapabilityStatement(interactions, {
@@ -161,8 +182,8 @@ export function createServices(options: ServiceOptions): Services {
         supportedProfiles: (type) => fileProfiles(options.registry, type),
         implementationGuide: [KOLIBRI_IG_URL, ...options.registry.implementationGuides],
         systemInteractions: ['history-system', 'search-system'],
-        systemOperations: systemOperations(modules.operations),
-        decorateResource: (r) => withOperations(modules.decorateResource(r), modules.operations),
+        systemOperations: [...systemOperations(modules.operations), ...EXPORT_SYSTEM_OPERATIONS],
+        decorateResource: (r) => withExportOperations(withOperations(modules.decorateResource(r), modules.operations)),
       }));
     },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
@@ -173,6 +194,12 @@ export function createServices(options: ServiceOptions): Services {
       },
     },
   };
+}
+
+/** Without a logger: only errors, reported like post-commit listener errors. */
+function quietLog(onError?: (err: unknown) => void): BulkExportOptions['log'] {
+  const none = () => undefined;
+  return { info: none, warn: none, error: (obj, msg) => onError?.(new Error(`${msg ?? 'job error'}: ${JSON.stringify(obj)}`)) };
 }
 
 /** The search parameters that work for a type, as CapabilityStatement.rest.resource.searchParam. */
