@@ -62,11 +62,18 @@ export interface SeedOptions {
 
 /** The command line's options, checked (a UsageError, exit code 2, says what is wrong). */
 export function seedOptions(argv: string[]): SeedOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: { patients: { type: 'string' }, months: { type: 'string' }, end: { type: 'string' }, prefix: { type: 'string' } },
-  });
   const usage = (message: string) => new UsageError(`${message} (kolibri seed --help)`);
+  let values: Partial<Record<'patients' | 'months' | 'end' | 'prefix', string>>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { patients: { type: 'string' }, months: { type: 'string' }, end: { type: 'string' }, prefix: { type: 'string' } },
+    }));
+  } catch (err) {
+    // parseArgs says "Unknown option '--x'"; the CLI's usage lines name the option and the help
+    const unknown = /Unknown option '([^']+)'/.exec((err as Error).message)?.[1];
+    throw unknown ? usage(`unknown option ${unknown}`) : usage((err as Error).message);
+  }
   const count = (name: 'patients' | 'months', fallback: number, max: number) => {
     const value = values[name];
     if (value === undefined) return fallback;

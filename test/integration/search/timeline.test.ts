@@ -3,10 +3,15 @@ import type { Observation } from '@medplum/fhirtypes';
 import { compileSearch, type CompileOptions } from '../../../src/fhir/search/compile';
 import { parseSearch } from '../../../src/fhir/search/parse';
 import { runSearch, type SearchResult } from '../../../src/store/search';
-import { accessFilter } from '../../../src/store/access-sql';
+import type { AccessPolicy } from '../../../src/auth/access-policy';
+import { accessFilter as storeAccessFilter } from '../../../src/store/access-sql';
+import { careReachSql } from '../../../src/telemedicine/access/care-reach-sql';
 import { reindex } from '../../../src/store/reindex';
 import { createIndexWriter } from '../../../src/store/search-index';
 import { NPU } from '../../support/spo2';
+
+/** The search filter as the server composes it: the engine's rules with the telemedicine care model's reach. */
+const accessFilter = (policy: AccessPolicy) => storeAccessFilter(policy, careReachSql);
 import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
 
 /**
