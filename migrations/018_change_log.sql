@@ -1,6 +1,6 @@
 -- Change log: one row per committed version of any resource (create, update, delete), written by
 -- the same statement that writes the version (a refused or failed write writes none). Consumers
--- (Subscriptions, see subscription_*) read it from any instance.
+-- (Subscriptions, reindexing, ...) read it from any instance, each with its own cursor.
 --
 -- `seq` comes from an identity and `txid` is the writing transaction's id: neither is commit
 -- order under concurrency (a transaction holding seq 10 may commit after one holding seq 11).
@@ -29,26 +29,3 @@ CREATE TABLE change_cursor (
   last_txid xid8 NOT NULL DEFAULT '0',
   last_seq  bigint NOT NULL DEFAULT 0
 );
-
--- Notifications to deliver, one per matching change per subscription, in change-log order.
--- Delivery claims a subscription's oldest row FOR UPDATE SKIP LOCKED (one deliverer per
--- subscription at a time, in order); a row is deleted when delivered.
-CREATE TABLE subscription_notification (
-  n               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  subscription_id text NOT NULL,
-  resource_type   text NOT NULL,
-  id              text NOT NULL,
-  version_id      integer NOT NULL,
-  queued          timestamptz NOT NULL DEFAULT now(),
-  attempts        integer NOT NULL DEFAULT 0,
-  next_attempt    timestamptz NOT NULL DEFAULT now(),
-  last_error      text
-);
-CREATE INDEX subscription_notification_ix ON subscription_notification (subscription_id, n);
-
--- Delivery counters, shared by all instances (for /metrics).
-CREATE TABLE subscription_counter (
-  name  text PRIMARY KEY,
-  value bigint NOT NULL DEFAULT 0
-);
-INSERT INTO subscription_counter (name) VALUES ('delivered'), ('failed');
