@@ -18,6 +18,7 @@ import { migrate, readMigrations, reindexAdvice } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
 import { Lifecycle, shutdown } from './lifecycle';
 import { KolibriMetrics } from './metrics/registry';
+import { startChangeLogPruning } from './store/change-log';
 
 /** Start Kolibri: config, database (embedded when DATABASE_URL is unset), migrations, listen. */
 export async function main(): Promise<void> {
@@ -138,6 +139,8 @@ export async function main(): Promise<void> {
     scheduler.start(config.schedulerIntervalSeconds);
     // a run in progress finishes its transaction while the pool is still open
     lifecycle.add({ name: 'scheduler', stop: () => scheduler.stop() });
+    const stopPruning = startChangeLogPruning(db.pool, { retentionHours: config.changeLogRetentionHours, intervalMs: 60_000, now: () => systemClock.now(), onError: (err) => log.error({ err }, 'pruning the change log failed') });
+    lifecycle.add({ name: 'change-log-pruning', stop: stopPruning });
     log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
   } catch (err) {
     await db.close().catch(() => undefined);

@@ -80,13 +80,35 @@ export async function consumeChanges(pool: Pool, consumer: string, limit: number
 }
 
 /**
- * Delete the rows every consumer has read (below the lowest cursor). Without consumers nothing
- * is deleted: a consumer added later starts from the beginning.
+ * Delete up to `limit` rows that every consumer has read (at or below the lowest cursor; with no
+ * consumer, every row) and that were recorded before `before`: the window after it stays for a
+ * consumer added later. A consumer that stops reading holds back all rows after its cursor, so
+ * a consumer taken out of service must have its change_cursor row deleted.
  */
-export async function pruneChanges(pool: Pool): Promise<number> {
+export async function pruneChanges(pool: Pool, before: Date, limit = 10000): Promise<number> {
   const { rowCount } = await pool.query(
-    `DELETE FROM change_log c USING (SELECT last_txid, last_seq FROM change_cursor ORDER BY last_txid, last_seq LIMIT 1) low
-      WHERE (c.txid, c.seq) <= (low.last_txid, low.last_seq)`,
+    `DELETE FROM change_log WHERE seq IN (
+       SELECT c.seq FROM change_log c
+        WHERE c.recorded < $1
+          AND NOT EXISTS (SELECT 1 FROM change_cursor k WHERE (c.txid, c.seq) > (k.last_txid, k.last_seq))
+        LIMIT $2)`,
+    [before, limit],
   );
   return rowCount ?? 0;
+}
+
+/**
+ * Prune every `intervalMs` what is older than `retentionHours` (pruneChanges), on every instance
+ * (a row is deleted once; concurrent deletes wait for each other). Returns the stop function.
+ */
+export function startChangeLogPruning(pool: Pool, options: { retentionHours: number; intervalMs: number; now: () => Date; onError: (err: unknown) => void }): () => Promise<void> {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => pruneChanges(pool, new Date(options.now().getTime() - options.retentionHours * 3600_000)).catch(options.onError));
+  }, options.intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 import { spo2Observation } from '../../support/spo2';
-import { consumeChanges, type ChangeEntry } from '../../../src/store/change-log';
+import { consumeChanges, pruneChanges, type ChangeEntry } from '../../../src/store/change-log';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 
 /**
@@ -169,5 +169,24 @@ describe('change log', () => {
     expect(firstSaw.map((c) => c.id)).toEqual([id]);
     // the failed batch comes again
     expect((await drain(consumer, ids)).map((c) => c.id)).toEqual([id]);
+  });
+
+  it('prunes only rows every consumer has read and that are older than the retention window', async () => {
+    // the earlier tests' consumers are out of service (they would hold back every later row)
+    await t.pool.query(`DELETE FROM change_cursor WHERE consumer LIKE 'test-%'`);
+    const consumer = `test-${randomUUID()}`;
+    await drain(consumer, new Set());
+    const read = (await call(tok.sysA, 'POST', '/fhir/Observation', spo2Observation(patientA, 90))).json().id as string;
+    await drain(consumer, new Set([read]));
+    const unread = (await call(tok.sysA, 'POST', '/fhir/Observation', spo2Observation(patientA, 89))).json().id as string;
+    // not older than the window yet: kept
+    await pruneChanges(t.pool, new Date(Date.now() - 3600_000));
+    expect(await logOf('Observation', read)).toHaveLength(1);
+    // older: the read one goes, the one this consumer has not read stays
+    await pruneChanges(t.pool, new Date(Date.now() + 3600_000));
+    expect(await logOf('Observation', read)).toHaveLength(0);
+    expect(await logOf('Observation', unread)).toHaveLength(1);
+    expect((await drain(consumer, new Set([unread]))).map((c) => c.id)).toEqual([unread]);
+    await t.pool.query('DELETE FROM change_cursor WHERE consumer = $1', [consumer]);
   });
 });
