@@ -29,3 +29,37 @@ CREATE TABLE change_cursor (
   last_txid xid8 NOT NULL DEFAULT '0',
   last_seq  bigint NOT NULL DEFAULT 0
 );
+
+-- Subscriptions (the resources themselves are ordinary Subscription resources): who subscribed
+-- (the client, and its access context for evaluating criteria at delivery time) and the type
+-- its criteria searches, kept by the Subscription write rule.
+CREATE TABLE subscription_owner (
+  subscription_id text PRIMARY KEY,
+  client_id       text NOT NULL,
+  auth            jsonb NOT NULL,
+  criteria_type   text NOT NULL
+);
+CREATE INDEX subscription_owner_type_ix ON subscription_owner (criteria_type);
+
+-- Notifications to deliver, one per change of a subscribed type per subscription, in change-log
+-- order (n). A deliverer claims a subscription (transaction-scoped advisory lock) and takes its
+-- oldest row; a row is deleted when delivered or when the criteria no longer match.
+CREATE TABLE subscription_notification (
+  n               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  subscription_id text NOT NULL,
+  resource_type   text NOT NULL,
+  id              text NOT NULL,
+  version_id      integer NOT NULL,
+  queued          timestamptz NOT NULL DEFAULT now(),
+  attempts        integer NOT NULL DEFAULT 0,
+  next_attempt    timestamptz NOT NULL DEFAULT now(),
+  last_error      text
+);
+CREATE INDEX subscription_notification_ix ON subscription_notification (subscription_id, n);
+
+-- Delivery counters shared by all instances (for /metrics).
+CREATE TABLE subscription_counter (
+  name  text PRIMARY KEY,
+  value bigint NOT NULL DEFAULT 0
+);
+INSERT INTO subscription_counter (name) VALUES ('delivered'), ('failed');

@@ -26,6 +26,7 @@ import { ResourceStore } from './store/resources';
 import type { CommitListener } from './store/versions';
 import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
+import { subscriptionWriteRule } from './subscriptions/subscription-rule';
 import { insertAuditRecords } from './store/audit-outbox';
 import { AuditGroupCommit } from './audit/group-commit';
 import { retriageOnEnteredInError, withEnteredInErrorRule } from './telemedicine/entered-in-error';
@@ -37,7 +38,7 @@ export interface ServiceOptions {
   pool: Pool;
   registry: DefinitionRegistry;
   migrations: Migration[];
-  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple'>>;
+  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'subscriptionEndpoints' | 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple'>>;
   softwareVersion: string;
   clock?: Clock;
   indexWriter?: IndexWriter;
@@ -110,7 +111,7 @@ export function createServices(options: ServiceOptions): Services {
     subsetter: new Subsetter(registry),
     // The telemedicine layer's in-transaction rule: entered-in-error re-triages the submission;
     // built-in definitions are read-only and stored profiles must be usable.
-    writeHooks: [retriageOnEnteredInError, definitionWriteRules(registry)],
+    writeHooks: [retriageOnEnteredInError, definitionWriteRules(registry), subscriptionWriteRule({ prefixes: options.config.subscriptionEndpoints })],
     limits: {
       maxBundleEntries: options.config.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
