@@ -1,4 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
+import { repeat } from '../repeat';
+import { inTransaction } from './pool-transaction';
 
 /** One committed version of a resource, as the change log records it. */
 export interface ChangeEntry {
@@ -41,18 +43,13 @@ const READ_AFTER_CURSOR = {
  */
 export async function consumeChanges(pool: Pool, consumer: string, limit: number, handle: ChangeHandler): Promise<number> {
   await pool.query('INSERT INTO change_cursor (consumer) VALUES ($1) ON CONFLICT (consumer) DO NOTHING', [consumer]);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const cursor = await client.query<{ last_txid: string; last_seq: string }>(
       'SELECT last_txid::text, last_seq::text FROM change_cursor WHERE consumer = $1 FOR UPDATE SKIP LOCKED',
       [consumer],
     );
     const at = cursor.rows[0];
-    if (!at) {
-      await client.query('ROLLBACK');
-      return 0;
-    }
+    if (!at) return 0;
     const { rows } = await client.query({ ...READ_AFTER_CURSOR, values: [at.last_txid, at.last_seq, limit] });
     const changes: ChangeEntry[] = rows.map((r) => ({
       seq: r.seq,
@@ -69,14 +66,8 @@ export async function consumeChanges(pool: Pool, consumer: string, limit: number
       const last = changes[changes.length - 1];
       await client.query('UPDATE change_cursor SET last_txid = $2::xid8, last_seq = $3::bigint WHERE consumer = $1', [consumer, last.txid, last.seq]);
     }
-    await client.query('COMMIT');
     return changes.length;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**
@@ -85,7 +76,7 @@ export async function consumeChanges(pool: Pool, consumer: string, limit: number
  * consumer added later. A consumer that stops reading holds back all rows after its cursor, so
  * a consumer taken out of service must have its change_cursor row deleted.
  */
-export async function pruneChanges(pool: Pool, before: Date, limit = 10000): Promise<number> {
+export async function pruneChanges(pool: Pool | PoolClient, before: Date, limit = 10000): Promise<number> {
   const { rowCount } = await pool.query(
     `DELETE FROM change_log WHERE seq IN (
        SELECT c.seq FROM change_log c
@@ -102,13 +93,5 @@ export async function pruneChanges(pool: Pool, before: Date, limit = 10000): Pro
  * (a row is deleted once; concurrent deletes wait for each other). Returns the stop function.
  */
 export function startChangeLogPruning(pool: Pool, options: { retentionHours: number; intervalMs: number; now: () => Date; onError: (err: unknown) => void }): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => pruneChanges(pool, new Date(options.now().getTime() - options.retentionHours * 3600_000)).catch(options.onError));
-  }, options.intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return repeat(() => pruneChanges(pool, new Date(options.now().getTime() - options.retentionHours * 3600_000)), options.intervalMs, options.onError);
 }

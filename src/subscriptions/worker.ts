@@ -2,7 +2,9 @@ import type { Subscription } from '@medplum/fhirtypes';
 import type { Pool } from 'pg';
 import type { AuthContext } from '../auth/context';
 import type { SharedDeps } from '../interactions/types';
+import { repeat } from '../repeat';
 import { consumeChanges } from '../store/change-log';
+import { inTransaction } from '../store/pool-transaction';
 import { claimOldest, dropNotifications, dueSubscriptions, finishNotification, queueNotifications, retryNotification, type ClaimedNotification } from '../store/subscriptions';
 import { currentMatch } from './criteria-match';
 import { endpointRefusal, type EndpointPolicy, type Resolve } from './endpoint-policy';
@@ -38,8 +40,7 @@ export const SUBSCRIPTION_DELIVERY = {
  * otherwise retried with back-off while the later ones wait (commit order per subscription).
  */
 export class SubscriptionWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
+  private stopRepeating: (() => Promise<void>) | undefined;
 
   constructor(private readonly options: SubscriptionWorkerOptions) {}
 
@@ -59,60 +60,42 @@ export class SubscriptionWorker {
     return delivered;
   }
 
+  /** Run every `intervalMs` (after each run ends) until stopped. */
   start(intervalMs: number): void {
-    const tick = () => {
-      this.running = this.runOnce()
-        .then(() => undefined)
-        .catch(this.options.onError)
-        .finally(() => {
-          if (this.timer !== undefined) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs);
+    this.stopRepeating = repeat(() => this.runOnce(), intervalMs, this.options.onError);
   }
 
   async stop(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.stopRepeating?.();
   }
 
   /** 'none': nothing due or claimed elsewhere; 'skipped': removed without delivery; 'failed': retried later. */
   private async deliverOldest(subscriptionId: string): Promise<'none' | 'delivered' | 'skipped' | 'failed'> {
-    const client = await this.options.pool.connect();
     let statusChange: { subscription: Subscription; status: 'active' | 'error'; error?: string } | undefined;
-    let outcome: 'none' | 'delivered' | 'skipped' | 'failed' = 'none';
-    try {
-      await client.query('BEGIN');
+    const outcome = await inTransaction(this.options.pool, async (client): Promise<'none' | 'delivered' | 'skipped' | 'failed'> => {
       const claimed = await claimOldest(client, subscriptionId);
-      if (claimed) {
-        const result = await this.attempt(claimed);
-        if (result.kind === 'drop-all') {
-          await dropNotifications(client, subscriptionId);
-          outcome = 'none';
-        } else if (result.kind === 'skip') {
-          await finishNotification(client, claimed.n);
-          outcome = 'skipped';
-        } else if (result.kind === 'delivered') {
-          await finishNotification(client, claimed.n, 'delivered');
-          outcome = 'delivered';
-          if (result.subscription.status === 'error') statusChange = { subscription: result.subscription, status: 'active' };
-        } else {
-          const { baseMs, maxMs } = this.options.backoff;
-          await retryNotification(client, claimed.n, Math.min(baseMs * 2 ** claimed.attempts, maxMs), result.error);
-          outcome = 'failed';
-          if (claimed.attempts + 1 >= this.options.errorAfterAttempts && result.subscription.status !== 'error') {
-            statusChange = { subscription: result.subscription, status: 'error', error: result.error };
-          }
-        }
+      if (!claimed) return 'none';
+      const result = await this.attempt(claimed);
+      if (result.kind === 'drop-all') {
+        await dropNotifications(client, subscriptionId);
+        return 'none';
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      if (result.kind === 'skip') {
+        await finishNotification(client, claimed.n);
+        return 'skipped';
+      }
+      if (result.kind === 'delivered') {
+        await finishNotification(client, claimed.n, 'delivered');
+        if (result.subscription.status === 'error') statusChange = { subscription: result.subscription, status: 'active' };
+        return 'delivered';
+      }
+      const { baseMs, maxMs } = this.options.backoff;
+      await retryNotification(client, claimed.n, Math.min(baseMs * 2 ** claimed.attempts, maxMs), result.error);
+      if (claimed.attempts + 1 >= this.options.errorAfterAttempts && result.subscription.status !== 'error') {
+        statusChange = { subscription: result.subscription, status: 'error', error: result.error };
+      }
+      return 'failed';
+    });
     if (statusChange) await this.setStatus(statusChange.subscription, statusChange.status, statusChange.error);
     return outcome;
   }

@@ -35,6 +35,19 @@ describe('change log', () => {
     return seen.filter((c) => ids.has(c.id));
   };
 
+  /**
+   * drain until `count` changes of `ids` came (an older transaction of a test file running
+   * alongside holds every consumer back until it ends).
+   */
+  const drainUntil = async (name: string, ids: ReadonlySet<string>, count: number) => {
+    const seen: ChangeEntry[] = [];
+    for (let i = 0; i < 100 && seen.length < count; i++) {
+      seen.push(...(await drain(name, ids)));
+      if (seen.length < count) await new Promise((r) => setTimeout(r, 50));
+    }
+    return seen;
+  };
+
   beforeAll(async () => {
     t = await createTestApp({ auth: 'on', updateCreate: true });
     const seed = async (r: Resource) => (await t.services.store.transaction((tx) => tx.create(r))).id;
@@ -131,14 +144,14 @@ describe('change log', () => {
       // the committed write is not handed out while the older transaction may still add rows below it
       expect(await drain(consumer, ids)).toEqual([]);
       await late.query('COMMIT');
-      const read = await drain(consumer, ids);
+      const read = await drainUntil(consumer, ids, 2);
       expect(read.map((c) => c.id)).toEqual([lateId, early]);
       expect(read[1]).toMatchObject({ resourceType: 'Observation', versionId: 1, operation: 'create', owner: orgA });
       // read once: the cursor moved past them
       expect(await drain(consumer, ids)).toEqual([]);
       // another consumer has its own cursor and reads them too
       const other = `test-${randomUUID()}`;
-      expect((await drain(other, ids)).map((c) => c.id)).toEqual([lateId, early]);
+      expect((await drainUntil(other, ids, 2)).map((c) => c.id)).toEqual([lateId, early]);
     } finally {
       await late.query('ROLLBACK').catch(() => undefined);
       late.release();
@@ -168,25 +181,33 @@ describe('change log', () => {
     await expect(first).rejects.toThrow('handler failed');
     expect(firstSaw.map((c) => c.id)).toEqual([id]);
     // the failed batch comes again
-    expect((await drain(consumer, ids)).map((c) => c.id)).toEqual([id]);
+    expect((await drainUntil(consumer, ids, 1)).map((c) => c.id)).toEqual([id]);
   });
 
   it('prunes only rows every consumer has read and that are older than the retention window', async () => {
-    // the earlier tests' consumers are out of service (they would hold back every later row)
-    await t.pool.query(`DELETE FROM change_cursor WHERE consumer LIKE 'test-%'`);
     const consumer = `test-${randomUUID()}`;
     await drain(consumer, new Set());
     const read = (await call(tok.sysA, 'POST', '/fhir/Observation', spo2Observation(patientA, 90))).json().id as string;
-    await drain(consumer, new Set([read]));
+    await drainUntil(consumer, new Set([read]), 1);
     const unread = (await call(tok.sysA, 'POST', '/fhir/Observation', spo2Observation(patientA, 89))).json().id as string;
-    // not older than the window yet: kept
-    await pruneChanges(t.pool, new Date(Date.now() - 3600_000));
-    expect(await logOf('Observation', read)).toHaveLength(1);
-    // older: the read one goes, the one this consumer has not read stays
-    await pruneChanges(t.pool, new Date(Date.now() + 3600_000));
-    expect(await logOf('Observation', read)).toHaveLength(0);
-    expect(await logOf('Observation', unread)).toHaveLength(1);
-    expect((await drain(consumer, new Set([unread]))).map((c) => c.id)).toEqual([unread]);
-    await t.pool.query('DELETE FROM change_cursor WHERE consumer = $1', [consumer]);
+    // inside a transaction rolled back at the end: this consumer alone (other consumers, such as
+    // the subscription worker of tests running alongside, are untouched outside it)
+    const client = await t.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('DELETE FROM change_cursor WHERE consumer <> $1', [consumer]);
+      const rows = async (id: string) => (await client.query('SELECT 1 FROM change_log WHERE id = $1', [id])).rowCount;
+      // not older than the window yet: kept
+      await pruneChanges(client, new Date(Date.now() - 3600_000));
+      expect(await rows(read)).toBe(1);
+      // older: the read one goes, the one this consumer has not read stays
+      await pruneChanges(client, new Date(Date.now() + 3600_000));
+      expect(await rows(read)).toBe(0);
+      expect(await rows(unread)).toBe(1);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+    expect((await drainUntil(consumer, new Set([unread]), 1)).map((c) => c.id)).toEqual([unread]);
   });
 });
