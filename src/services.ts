@@ -27,6 +27,7 @@ import type { CommitListener } from './store/versions';
 import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
 import { subscriptionWriteRule } from './subscriptions/subscription-rule';
+import { withSubscriptionChannels } from './subscriptions/capability';
 import { insertAuditRecords } from './store/audit-outbox';
 import { AuditGroupCommit } from './audit/group-commit';
 import { retriageOnEnteredInError, withEnteredInErrorRule } from './telemedicine/entered-in-error';
@@ -147,7 +148,7 @@ export function createServices(options: ServiceOptions): Services {
         systemInteractions: ['history-system', 'search-system'],
         // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
         systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],
-        decorateResource: (r) => withOperations(withEnteredInErrorRule(r)),
+        decorateResource: (r) => withSubscriptionChannels(withOperations(withEnteredInErrorRule(r))),
       }));
     },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),

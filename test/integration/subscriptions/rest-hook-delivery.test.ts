@@ -98,6 +98,12 @@ describe('rest-hook subscriptions', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  it('is listed with its channel types in the CapabilityStatement', async () => {
+    const metadata = (await one.app.inject({ method: 'GET', url: '/fhir/metadata' })).json();
+    const entry = metadata.rest[0].resource.find((r: { type: string }) => r.type === 'Subscription');
+    expect(entry.documentation).toContain('Channel types: rest-hook');
+  });
+
   it('accepts a subscription as active, refuses bad criteria, channel types and endpoints', async () => {
     const created = await call(one, tok.a, 'POST', '/fhir/Subscription', subscription('/accept', 'Observation?code=http://loinc.org|59408-5'));
     expect(created.statusCode).toBe(201);
