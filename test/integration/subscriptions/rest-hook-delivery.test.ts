@@ -195,4 +195,23 @@ describe('rest-hook subscriptions', () => {
     expect(changed.statusCode).toBe(404);
     expect((await call(one, tok.a, 'GET', `/fhir/Subscription/${id}`)).json().channel.endpoint).toBe(`${base}/own`);
   });
+
+  it('stops the subscriptions of a revoked client', async () => {
+    const app = await registerVendorApp(one, { organization: `Organization/${orgA}`, scopes: ['system/*.cruds'] });
+    const token = await accessToken(one, app, 'system/*.cruds');
+    expect((await call(one, token, 'POST', '/fhir/Subscription', subscription('/revoked', 'Observation'))).statusCode).toBe(201);
+    expect((await call(one, token, 'POST', '/fhir/Subscription', subscription('/revoked-later', 'Observation'))).statusCode).toBe(201);
+    await call(one, tok.a, 'POST', '/fhir/Observation', spo2Observation(patientA, 94));
+    await deliverUntil('/revoked', 1);
+    expect(at('/revoked')).toHaveLength(1);
+    await one.auth.revoke(app.clientId);
+    await call(one, tok.a, 'POST', '/fhir/Observation', spo2Observation(patientA, 95));
+    const control = await call(one, tok.a, 'POST', '/fhir/Subscription', subscription('/control', 'Observation'));
+    expect(control.statusCode).toBe(201);
+    await call(one, tok.a, 'POST', '/fhir/Observation', spo2Observation(patientA, 96));
+    await deliverUntil('/control', 1);
+    await deliver();
+    expect(at('/revoked')).toHaveLength(1);
+    expect(at('/revoked-later')).toHaveLength(1);
+  });
 });
