@@ -24,7 +24,8 @@ export type ChangeHandler = (changes: readonly ChangeEntry[], client: PoolClient
 /**
  * Rows after the cursor, only of transactions older than the oldest still in flight: those are
  * all finished, so no row can appear below the bound any more and (txid, seq) order read with a
- * (txid, seq) cursor skips nothing, whatever order the writers committed in.
+ * (txid, seq) cursor skips nothing, whatever order the writers committed in. (ORDER BY names
+ * the table's columns: a bare `txid` would be the text output column, in text order.)
  */
 const READ_AFTER_CURSOR = {
   name: 'kolibri-change-log-read',
@@ -32,7 +33,7 @@ const READ_AFTER_CURSOR = {
            to_char(recorded AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded
       FROM change_log
      WHERE (txid, seq) > ($1::xid8, $2::bigint) AND txid < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY txid, seq LIMIT $3`,
+     ORDER BY change_log.txid, change_log.seq LIMIT $3`,
 };
 
 /**

@@ -147,11 +147,12 @@ describe('change log', () => {
       const read = await drainUntil(consumer, ids, 2);
       expect(read.map((c) => c.id)).toEqual([lateId, early]);
       expect(read[1]).toMatchObject({ resourceType: 'Observation', versionId: 1, operation: 'create', owner: orgA });
-      // read once: the cursor moved past them
+      // read once: the cursor moved past them (in xid order, not the text order of the ids)
       expect(await drain(consumer, ids)).toEqual([]);
       // another consumer has its own cursor and reads them too
       const other = `test-${randomUUID()}`;
-      expect((await drainUntil(other, ids, 2)).map((c) => c.id)).toEqual([lateId, early]);
+      const otherRead = await drainUntil(other, ids, 2);
+      expect(otherRead.map((c) => c.id)).toEqual([lateId, early]);
     } finally {
       await late.query('ROLLBACK').catch(() => undefined);
       late.release();
@@ -209,5 +210,16 @@ describe('change log', () => {
       client.release();
     }
     expect((await drainUntil(consumer, new Set([unread]), 1)).map((c) => c.id)).toEqual([unread]);
+  });
+
+  it('orders by transaction id as a number (9 before 10), so a fresh consumer reads each row once', async () => {
+    const [nine, ten] = [randomUUID(), randomUUID()];
+    await t.pool.query(
+      `INSERT INTO change_log (txid, resource_type, id, version_id, operation, recorded)
+       VALUES ('10'::xid8, 'Basic', $2, 1, 'create', now()), ('9'::xid8, 'Basic', $1, 1, 'create', now())`,
+      [nine, ten],
+    );
+    const read = await drainUntil(`test-${randomUUID()}`, new Set([nine, ten]), 2);
+    expect(read.map((c) => c.id)).toEqual([nine, ten]);
   });
 });
