@@ -54,6 +54,10 @@ export interface Config {
   schedulerIntervalSeconds: number;
   /** KOLIBRI_SCHEDULER_LOOKBACK_HOURS: closed slots older than this are no longer decided (downtime cover). */
   schedulerLookbackHours: number;
+  /** KOLIBRI_SUBSCRIPTION_ENDPOINTS: URL prefixes rest-hook endpoints must start with; unset: https to public addresses. */
+  subscriptionEndpoints: string[] | undefined;
+  /** KOLIBRI_CHANGE_LOG_RETENTION_HOURS: change-log rows every consumer has read are kept this long. */
+  changeLogRetentionHours: number;
   /** KOLIBRI_REPORT_TARGETS: JSON file with the target populations of $rollout-report. */
   reportTargetsFile: string;
   /** KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS: how long SIGTERM waits for in-flight requests (and again for jobs). */
@@ -151,6 +155,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     conditionalDeleteMultiple: bool('KOLIBRI_CONDITIONAL_DELETE_MULTIPLE', false),
     schedulerIntervalSeconds: int('KOLIBRI_SCHEDULER_INTERVAL_SECONDS', 60, 0, 86400),
     schedulerLookbackHours: int('KOLIBRI_SCHEDULER_LOOKBACK_HOURS', 48, 1, 24 * 92),
+    subscriptionEndpoints: env.KOLIBRI_SUBSCRIPTION_ENDPOINTS ? env.KOLIBRI_SUBSCRIPTION_ENDPOINTS.split(',').map((p) => p.trim()).filter(Boolean) : undefined,
+    changeLogRetentionHours: int('KOLIBRI_CHANGE_LOG_RETENTION_HOURS', 24, 0, 24 * 92),
     reportTargetsFile: env.KOLIBRI_REPORT_TARGETS || 'config/targets.json',
     shutdownTimeoutSeconds: int('KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600),
     metricsToken: env.KOLIBRI_METRICS_TOKEN || undefined,

@@ -16,6 +16,9 @@ import { migrate, readMigrations, reindexAdvice } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
 import { Lifecycle, shutdown } from './lifecycle';
 import { KolibriMetrics } from './metrics/registry';
+import { startChangeLogPruning } from './store/change-log';
+import { notificationStats } from './store/subscriptions';
+import { SUBSCRIPTION_DELIVERY, SubscriptionWorker } from './subscriptions/worker';
 
 /** Start Kolibri: config, database (embedded when DATABASE_URL is unset), migrations, listen. */
 export async function main(): Promise<void> {
@@ -158,6 +161,12 @@ export async function main(): Promise<void> {
     const runner = services.bulkExport.runner;
     runner.start();
     lifecycle.add({ name: 'job-runner', stop: () => runner.stop() });
+    const stopPruning = startChangeLogPruning(db.pool, { retentionHours: config.changeLogRetentionHours, intervalMs: 60_000, now: () => systemClock.now(), onError: (err) => log.error({ err }, 'pruning the change log failed') });
+    lifecycle.add({ name: 'change-log-pruning', stop: stopPruning });
+    const subscriptions = new SubscriptionWorker({ ...SUBSCRIPTION_DELIVERY, pool: db.pool, shared: services.interactions, policy: { prefixes: config.subscriptionEndpoints }, onError: (err) => log.error({ err }, 'subscription delivery failed') });
+    subscriptions.start(1000);
+    metrics.observeSubscriptions(() => notificationStats(db.pool));
+    lifecycle.add({ name: 'subscriptions', stop: () => subscriptions.stop() });
     log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
   } catch (err) {
     await db.close().catch(() => undefined);

@@ -27,6 +27,8 @@ import { ResourceStore } from './store/resources';
 import type { CommitListener } from './store/versions';
 import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
+import { subscriptionWriteRule } from './subscriptions/subscription-rule';
+import { withSubscriptionChannels } from './subscriptions/capability';
 import { insertAuditRecords } from './store/audit-outbox';
 import { AuditGroupCommit } from './audit/group-commit';
 import { LiveDefinitions } from './conformance/live-definitions';
@@ -45,7 +47,7 @@ export interface ServiceOptions {
   registry: DefinitionRegistry;
   migrations: Migration[];
   config: Pick<Config, 'baseUrl' | 'updateCreate'> &
-    Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple' | 'exportDir' | 'exportTtlHours' | 'exportMaxFileBytes'>>;
+    Partial<Pick<Config, 'subscriptionEndpoints' | 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple' | 'exportDir' | 'exportTtlHours' | 'exportMaxFileBytes'>>;
   /** Background jobs: their log, and the runner's timing (tests shorten it). */
   jobs?: Pick<BulkExportOptions, 'log' | 'runner' | 'storage'>;
   softwareVersion: string;
@@ -130,7 +132,7 @@ export function createServices(options: ServiceOptions): Services {
     subsetter: new Subsetter(registry),
     // the modules' in-transaction rules, then the engine's: built-in definitions are read-only
     // and stored profiles must be usable
-    writeHooks: [...modules.writeHooks, definitionWriteRules(registry)],
+    writeHooks: [...modules.writeHooks, definitionWriteRules(registry), subscriptionWriteRule({ prefixes: options.config.subscriptionEndpoints })],
     limits: {
       maxBundleEntries: options.config.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
@@ -183,7 +185,7 @@ export function createServices(options: ServiceOptions): Services {
         implementationGuide: [KOLIBRI_IG_URL, ...options.registry.implementationGuides],
         systemInteractions: ['history-system', 'search-system'],
         systemOperations: [...systemOperations(modules.operations), ...EXPORT_SYSTEM_OPERATIONS],
-        decorateResource: (r) => withExportOperations(withOperations(modules.decorateResource(r), modules.operations)),
+        decorateResource: (r) => withSubscriptionChannels(withExportOperations(withOperations(modules.decorateResource(r), modules.operations))),
       }));
     },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),

@@ -65,6 +65,26 @@ export class KolibriMetrics {
     gauge('kolibri_db_pool_waiting_requests', 'Queries waiting for a pool connection', () => pool.waitingCount);
   }
 
+  /**
+   * Subscription notifications, read at scrape time from the database (shared by all instances):
+   * queued, delivered and failed attempts, and the age of the oldest undelivered one.
+   */
+  observeSubscriptions(read: () => Promise<{ queued: number; oldestAgeSeconds: number; delivered: number; failed: number }>): void {
+    const gauge = (name: string, help: string, pick: (s: Awaited<ReturnType<typeof read>>) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          this.set(pick(await read()));
+        },
+      });
+    gauge('kolibri_subscription_notifications_queued', 'Subscription notifications waiting for delivery', (s) => s.queued);
+    gauge('kolibri_subscription_notifications_delivered', 'Subscription notifications delivered (all instances, since the database was created)', (s) => s.delivered);
+    gauge('kolibri_subscription_notifications_failed', 'Failed subscription delivery attempts (all instances)', (s) => s.failed);
+    gauge('kolibri_subscription_oldest_undelivered_seconds', 'Age of the oldest undelivered subscription notification', (s) => s.oldestAgeSeconds);
+  }
+
   /** The text exposition format. */
   render(): Promise<string> {
     return this.registry.metrics();

@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { IndexEntry } from './index-writer';
 
 /**
- * Many creates in one statement: the current rows and their first history rows from parallel
+ * Many creates in one statement: the current rows, their first history rows and change-log rows from parallel
  * arrays. Parameters: types, ids, JSON texts, access patients (a JSON array text or NULL per
  * row), lastUpdated, owner. Returns each new row's rid with its type and id.
  */
@@ -17,7 +17,10 @@ const INSERT_CREATES = {
       FROM input ORDER BY n RETURNING rid, resource_type, id),
   v AS (
     INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
-    SELECT resource_type, id, 1, $5::timestamptz, 'POST', content FROM input ORDER BY n)
+    SELECT resource_type, id, 1, $5::timestamptz, 'POST', content FROM input ORDER BY n),
+  c AS (
+    INSERT INTO change_log (resource_type, id, version_id, operation, owner, recorded)
+    SELECT resource_type, id, 1, 'create', $6::text, $5::timestamptz FROM input ORDER BY n)
   SELECT rid, resource_type, id FROM r`,
 };
 

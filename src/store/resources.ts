@@ -66,6 +66,13 @@ export const CREATE_SQL = `WITH r AS (
     VALUES ($1, $2, 1, $3, 'POST', $4))
   SELECT rid FROM r`;
 
+/**
+ * The change-log row of a transaction's update or delete, from CTE `r` (the updated resource
+ * row, returning its owner): type $1, id $2, version $3, time $4, operation `$n`.
+ */
+const changeFromR = (operation: string) => `INSERT INTO change_log (resource_type, id, version_id, operation, owner, recorded)
+       SELECT $1, $2, $3, ${operation}, r.owner, $4 FROM r`;
+
 /** What `rowToVersion` reads of the current row `r` (a deletion reads as method DELETE). */
 export const CURRENT_COLUMNS = `r.resource_type, r.id, r.version_id, r.last_updated, r.content,
   CASE WHEN r.deleted THEN 'DELETE' ELSE 'PUT' END AS method`;
@@ -406,7 +413,7 @@ export class StoreTransaction {
       );
       if (rows[0]) {
         this.fresh.add(`${type}/${id}`);
-        await this.insertVersion(type, id, 1, method, stamped.json);
+        await this.insertVersion(type, id, 1, method, stamped.json, this.owner ?? null);
         return { version: this.record('create', { rid: rows[0].rid, resourceType: type, resource: null }, id, 1, method, stamped), created: true };
       }
       // Someone created it between our SELECT and INSERT: continue as an update of theirs.
@@ -418,10 +425,11 @@ export class StoreTransaction {
     const access = await this.accessPatients(stamped.resource);
     await this.client.query(
       `WITH r AS (
-         UPDATE resource SET version_id = $3, last_updated = $4, deleted = false, content = $5, access_patients = $8 WHERE rid = $6)
-       INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
-       VALUES ($1, $2, $3, $4, $7, $5)`,
-      [type, id, versionId, this.nowIso, stamped.json, current.rid, method, access],
+         UPDATE resource SET version_id = $3, last_updated = $4, deleted = false, content = $5, access_patients = $8 WHERE rid = $6 RETURNING owner),
+       v AS (INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
+       VALUES ($1, $2, $3, $4, $7, $5))
+       ${changeFromR('$9')}`,
+      [type, id, versionId, this.nowIso, stamped.json, current.rid, method, access, current.deleted ? 'create' : 'update'],
     );
     // A resource re-created after deletion counts as created (201), per update-as-create.
     const created = current.deleted;
@@ -447,10 +455,11 @@ export class StoreTransaction {
     const versionId = current.version_id + 1;
     await this.client.query(
       `WITH r AS (
-         UPDATE resource SET version_id = $3, last_updated = $4, deleted = true, content = NULL WHERE rid = $5)
-       INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
-       VALUES ($1, $2, $3, $4, 'DELETE', NULL)`,
-      [resourceType, id, versionId, this.nowIso, current.rid],
+         UPDATE resource SET version_id = $3, last_updated = $4, deleted = true, content = NULL WHERE rid = $5 RETURNING owner),
+       v AS (INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
+       VALUES ($1, $2, $3, $4, 'DELETE', NULL))
+       ${changeFromR('$6')}`,
+      [resourceType, id, versionId, this.nowIso, current.rid, 'delete'],
     );
     return this.record('delete', { rid: current.rid, resourceType, resource: null }, id, versionId, 'DELETE', null);
   }
@@ -480,11 +489,12 @@ export class StoreTransaction {
     return this.deps.accessPatients ? this.deps.accessPatients(resource, this.client) : Promise.resolve(null);
   }
 
-  private async insertVersion(type: string, id: string, versionId: number, method: string, json: string): Promise<void> {
+  private async insertVersion(type: string, id: string, versionId: number, method: string, json: string, owner: string | null): Promise<void> {
     await this.client.query(
-      `INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [type, id, versionId, this.nowIso, method, json],
+      `WITH v AS (INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
+       VALUES ($1, $2, $3, $4, $5, $6))
+       INSERT INTO change_log (resource_type, id, version_id, operation, owner, recorded) VALUES ($1, $2, $3, 'create', $7, $4)`,
+      [type, id, versionId, this.nowIso, method, json, owner],
     );
   }
 

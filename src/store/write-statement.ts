@@ -39,7 +39,7 @@ export interface Statement {
 
 /**
  * The one statement of a create: a data-modifying CTE per table (resource, resource_version,
- * each index table, audit_outbox), all hanging off the resource insert `w`, which inserts only
+ * each index table, change_log, audit_outbox), all hanging off the resource insert `w`, which inserts only
  * when the condition holds. So a refused create inserts nothing anywhere, and the answer says
  * which: a row with the new rid, or a NULL rid. Its text depends only on the condition's shape,
  * which index tables receive rows and whether there is an audit record: a named prepared
@@ -50,21 +50,21 @@ export function createStatement(row: VersionRow & { owner: string | null }, part
   return writeStatement(`create-${parts.condition?.shape ?? 'any'}`, 'POST', 1, row, parts, (v, bind) => {
     const condition = parts.condition ? `WHERE ${parts.condition.sql(bind)}` : '';
     return `INSERT INTO resource (resource_type, id, version_id, last_updated, content, owner, access_patients)
-      SELECT ${v.type}, ${v.id}, 1, ${v.now}, ${v.json}, ${bind(row.owner, 'text')}, ${v.access} ${condition} RETURNING rid`;
+      SELECT ${v.type}, ${v.id}, 1, ${v.now}, ${v.json}, ${bind(row.owner, 'text')}, ${v.access} ${condition} RETURNING rid, owner`;
   });
 }
 
 /**
  * The one statement of an update decided on version `seen`: the current row becomes the new
  * version only if it still is version `seen` (and not deleted), compared and swapped under the
- * row lock the UPDATE takes; the history row, the index rows (old ones deleted, new inserted:
+ * row lock the UPDATE takes; the history row, the change-log row, the index rows (old ones deleted, new inserted:
  * sibling CTEs share one snapshot, so the delete does not see the inserts) and the audit
  * records hang off it. A NULL rid: the row had moved on, and nothing was written.
  */
 export function updateStatement(row: VersionRow & { seen: number; method: 'PUT' | 'PATCH' }, parts: WriteParts): Statement {
   return writeStatement('update', row.method, row.seen + 1, row, parts, (v, bind) => `UPDATE resource
       SET version_id = ${v.version}, last_updated = ${v.now}, deleted = false, content = ${v.json}, access_patients = ${v.access}
-      WHERE resource_type = ${v.type} AND id = ${v.id} AND version_id = ${bind(row.seen, 'integer')} AND NOT deleted RETURNING rid`);
+      WHERE resource_type = ${v.type} AND id = ${v.id} AND version_id = ${bind(row.seen, 'integer')} AND NOT deleted RETURNING rid, owner`);
 }
 
 interface Placeholders {
@@ -101,6 +101,8 @@ function writeStatement(
     `w AS (${head(v, bind)})`,
     `h AS (INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
       SELECT ${v.type}, ${v.id}, ${v.version}, ${v.now}, ${bind(method, 'text')}, ${v.json} FROM w)`,
+    `c AS (INSERT INTO change_log (resource_type, id, version_id, operation, owner, recorded)
+      SELECT ${v.type}, ${v.id}, ${v.version}, ${bind(kind === 'update' ? 'update' : 'create', 'text')}, w.owner, ${v.now} FROM w)`,
   ];
   const index = parts.index('w', bind, kind === 'update');
   ctes.push(...index.ctes);

@@ -71,6 +71,8 @@ export async function createTestApp(
     unknownProfiles?: 'warning' | 'error';
     /** Another (migrated) database than the shared test database. */
     databaseUrl?: string;
+    /** KOLIBRI_SUBSCRIPTION_ENDPOINTS (a test's own listener). */
+    subscriptionEndpoints?: string[];
   } & Partial<
     Pick<ServiceOptions, 'onCommit' | 'indexWriter'>
   > = {},
@@ -99,6 +101,7 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
       conditionalDeleteMultiple: options.conditionalDeleteMultiple,
       maxBundleEntries: options.maxBundleEntries,
       unknownProfiles: options.unknownProfiles,
+      subscriptionEndpoints: options.subscriptionEndpoints,
     },
     softwareVersion: 'test',
     clock: options.clock,
