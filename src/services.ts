@@ -13,6 +13,8 @@ import { findByCanonical, type CanonicalLookup } from './store/canonical';
 import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
 import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
+import { binarySizeRule } from './interactions/binary-size';
+import { DEFAULT_BINARY_LIMITS } from './http/binary-body';
 import { IndexExtractor } from './fhir/search/extract';
 import { accessFilter, accessTarget, ownership, reachablePatients, readReaching } from './store/access-sql';
 import { inheritedPatients } from './interactions/inherited-access';
@@ -37,7 +39,7 @@ export interface ServiceOptions {
   pool: Pool;
   registry: DefinitionRegistry;
   migrations: Migration[];
-  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple'>>;
+  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple' | 'binary'>>;
   softwareVersion: string;
   clock?: Clock;
   indexWriter?: IndexWriter;
@@ -110,7 +112,11 @@ export function createServices(options: ServiceOptions): Services {
     subsetter: new Subsetter(registry),
     // The telemedicine layer's in-transaction rule: entered-in-error re-triages the submission;
     // built-in definitions are read-only and stored profiles must be usable.
-    writeHooks: [retriageOnEnteredInError, definitionWriteRules(registry)],
+    writeHooks: [
+      retriageOnEnteredInError,
+      definitionWriteRules(registry),
+      binarySizeRule((options.config.binary ?? DEFAULT_BINARY_LIMITS).maxBytes),
+    ],
     limits: {
       maxBundleEntries: options.config.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
