@@ -14,6 +14,8 @@ import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
 import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
 import { binarySizeRule } from './interactions/binary-size';
+import { appointmentRules } from './telemedicine/appointments';
+import { unreadMessageTasks } from './telemedicine/messages';
 import { DEFAULT_BINARY_LIMITS } from './http/binary-body';
 import { IndexExtractor } from './fhir/search/extract';
 import { accessFilter, accessTarget, ownership, reachablePatients, readReaching } from './store/access-sql';
@@ -114,6 +116,8 @@ export function createServices(options: ServiceOptions): Services {
     // built-in definitions are read-only and stored profiles must be usable.
     writeHooks: [
       retriageOnEnteredInError,
+      appointmentRules,
+      unreadMessageTasks,
       definitionWriteRules(registry),
       binarySizeRule((options.config.binary ?? DEFAULT_BINARY_LIMITS).maxBytes),
     ],

@@ -66,8 +66,12 @@ export function isShared(type: string): boolean {
 /** Resources whose writes change who reaches which patient (the access SQL reads their index rows). */
 export const GRANT_TYPES: ReadonlySet<string> = new Set(['EpisodeOfCare', 'CareTeam', 'Patient']);
 
-/** What a citizen's app may write, and only in the citizen's own compartment. */
+/**
+ * What a citizen's app may write, and only in the citizen's own compartment. Appointment: only
+ * its own participant's answer (accept, decline) to an existing one (the telemedicine rules).
+ */
 export const CITIZEN_WRITABLE: ReadonlySet<string> = new Set([
+  'Appointment',
   'Observation',
   'QuestionnaireResponse',
   'Media',
