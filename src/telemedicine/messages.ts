@@ -44,7 +44,7 @@ export const unreadMessageTasks: WriteHook = async ({ tx, deps, changes }) => {
     const tasks = await serverSearch<Task>(deps, 'Task', [['focus', `Communication/${communicationId}`], ['code', `${TASK_CATEGORY_SYSTEM}|${UNREAD_MESSAGE}`], ['_count', '100']], tx);
     for (const task of tasks) {
       if (!OPEN_TASK_STATUSES.has(task.status)) continue;
-      await serverWrite(tx, deps, { ...task, status: 'completed', lastModified: tx.now, meta: undefined });
+      await serverWrite(tx, deps, { ...task, status: 'completed', lastModified: tx.now });
     }
   }
 };
