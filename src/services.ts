@@ -16,6 +16,8 @@ import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
 import { binarySizeRule } from './interactions/binary-size';
 import { appointmentRules } from './telemedicine/appointments';
 import { unreadMessageTasks } from './telemedicine/messages';
+import { withModalityRules } from './telemedicine/modality-capabilities';
+import { withBinaryContent } from './interactions/binary-capability';
 import { DEFAULT_BINARY_LIMITS } from './http/binary-body';
 import { IndexExtractor } from './fhir/search/extract';
 import { accessFilter, accessTarget, ownership, reachablePatients, readReaching } from './store/access-sql';
@@ -156,7 +158,7 @@ export function createServices(options: ServiceOptions): Services {
         systemInteractions: ['history-system', 'search-system'],
         // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
         systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],
-        decorateResource: (r) => withOperations(withEnteredInErrorRule(r)),
+        decorateResource: (r) => withOperations(withModalityRules(withEnteredInErrorRule(withBinaryContent(r, options.config.binary ?? DEFAULT_BINARY_LIMITS)))),
       }));
     },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),

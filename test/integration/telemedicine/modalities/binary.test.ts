@@ -124,3 +124,23 @@ describe('Binary size limit', () => {
     expect(jpeg.statusCode).toBe(415);
   });
 });
+
+describe('CapabilityStatement', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t.close());
+
+  it("declares Binary's own content types and limit, and the modality profiles and rules", async () => {
+    const statement = (await t.app.inject({ method: 'GET', url: '/fhir/metadata' })).json();
+    const entry = (type: string) => statement.rest[0].resource.find((r: { type: string }) => r.type === type);
+    expect(entry('Binary').documentation).toContain('image/jpeg, image/png, image/heic, application/pdf');
+    expect(entry('Binary').documentation).toContain('X-Security-Context');
+    for (const [type, profile] of [['Media', 'kolibri-media'], ['Appointment', 'kolibri-appointment'], ['Communication', 'kolibri-communication']]) {
+      expect(entry(type).supportedProfile).toContain(`https://kolibri.dk/fhir/StructureDefinition/${profile}`);
+    }
+    expect(entry('Appointment').documentation).toContain('booked -> arrived');
+    expect(entry('Communication').documentation).toContain('unread-message');
+  });
+});
