@@ -125,6 +125,23 @@ describe('Binary size limit', () => {
   });
 });
 
+describe('Binary size limit above the JSON body limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // the test app's MAX_BODY_BYTES is 1 MiB; photos may be larger than FHIR JSON bodies
+    t = await createTestApp({ binary: { maxBytes: 3 * 1024 * 1024, contentTypes: ['image/jpeg'] } });
+  });
+  afterAll(async () => t.close());
+
+  it('takes a 2 MiB photo although JSON bodies stop at 1 MiB', async () => {
+    const photo = Buffer.alloc(2 * 1024 * 1024, 9);
+    const res = await t.app.inject({ method: 'POST', url: '/fhir/Binary', headers: { 'content-type': 'image/jpeg' }, payload: photo });
+    expect(res.statusCode).toBe(201);
+    const back = await t.app.inject({ method: 'GET', url: `/fhir/Binary/${res.json().id}`, headers: { accept: 'image/jpeg' } });
+    expect(back.rawPayload.length).toBe(photo.length);
+  });
+});
+
 describe('CapabilityStatement', () => {
   let t: TestApp;
   beforeAll(async () => {
