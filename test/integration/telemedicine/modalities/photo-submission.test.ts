@@ -58,6 +58,12 @@ describe('photos of the wound in measurement submissions', () => {
     const bytes = await w.t.app.inject({ method: 'GET', url: `/fhir/${read.json().content.url}`, headers: { authorization: `Bearer ${w.a.tokens.clinician}`, accept: 'image/jpeg' } });
     expect(bytes.headers['content-type']).toBe('image/jpeg');
     expect(bytes.rawPayload.equals(JPEG)).toBe(true);
+
+    // the look at the image is in the citizen's audit trail like any read of its data
+    await w.t.services.auditDrainer.drainAll();
+    const trail = await w.inject(w.a.tokens.citizen, 'GET', `/fhir/AuditEvent?patient=Patient/${w.a.patient}&_count=100`);
+    const reads = (trail.json().entry ?? []).map((e: { resource: { entity?: Array<{ description?: string }>; subtype?: Array<{ code?: string }> } }) => e.resource);
+    expect(reads.some((e: { entity?: Array<{ description?: string }>; subtype?: Array<{ code?: string }> }) => e.subtype?.[0].code === 'read' && JSON.stringify(e.entity).includes(`Binary/${binaryId}`))).toBe(true);
   });
 
   it("a submission naming another municipality's image is refused like one naming no image, and writes nothing", async () => {
