@@ -1,4 +1,4 @@
-import type { Communication, Task } from '@medplum/fhirtypes';
+import type { Communication, EpisodeOfCare, Task } from '@medplum/fhirtypes';
 import type { WriteHook } from '../interactions/write-hooks';
 import { idOf, serverSearch } from './server-reads';
 import { previousVersion, serverWrite } from './server-writes';
@@ -16,8 +16,9 @@ export const UNREAD_MESSAGE = 'unread-message';
 /**
  * Messages between a citizen and the care team, as a write hook (src/interactions/write-hooks.ts):
  *
- *  - a Communication a citizen's Patient sends to a CareTeam, unread, makes a Task `unread-message`
- *    for that team's worklist (focus the Communication, routine), in the same transaction;
+ *  - a Communication a citizen's Patient sends to a CareTeam of its episode (ext-episode-of-care),
+ *    unread, makes a Task `unread-message` for that team's worklist (focus the Communication,
+ *    routine), in the same transaction;
  *  - when a version first carries the read receipt (`ext-read`), the open `unread-message` Tasks
  *    of that Communication are completed.
  *
@@ -37,6 +38,10 @@ export const unreadMessageTasks: WriteHook = async ({ tx, deps, changes }) => {
     const team = message.recipient?.map((r) => idOf(r.reference, 'CareTeam')).find(Boolean);
     const episode = message.extension?.find((e) => e.url === EPISODE_EXTENSION)?.valueReference?.reference;
     if (!team || !episode) continue; // kolibri-communication requires both; a plain R4 message makes no worklist item
+    // only a team that cares for the citizen in that episode gets the worklist item
+    const stored = await tx.read('EpisodeOfCare', idOf(episode, 'EpisodeOfCare') ?? '');
+    const eoc = stored?.json ? (JSON.parse(stored.json) as EpisodeOfCare) : undefined;
+    if (eoc?.patient?.reference !== message.subject?.reference || !eoc?.team?.some((t) => t.reference === `CareTeam/${team}`)) continue;
     await serverWrite(tx, deps, unreadTask(change.id, message, team, episode, tx.now));
   }
 

@@ -7,7 +7,7 @@ const RULES: Readonly<Record<string, string>> = {
     'arrived -> checked-in | fulfilled; checked-in -> fulfilled; any -> entered-in-error; fulfilled, cancelled and noshow are final (422 otherwise). ' +
     "A citizen's app changes only its own participant's status (accept, decline) of an existing appointment (403 otherwise).",
   Communication:
-    'Messages between citizen and care team (kolibri-communication). A message a citizen sends to a CareTeam creates a Task ' +
+    'Messages between citizen and care team (kolibri-communication). A message a citizen sends to a CareTeam of its episode creates a Task ' +
     "unread-message on that team's worklist in the same transaction; the read receipt (ext-read, set by the reader) completes it.",
   Media: 'Photos (kolibri-media): the image is a Binary uploaded in its own format and named by content.url; submitted with $submit-measurement.',
 };

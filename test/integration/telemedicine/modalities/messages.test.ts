@@ -61,6 +61,13 @@ describe('messages between citizen and care team', () => {
     expect(inbox.json().entry.map((e: { resource: Communication }) => e.resource.id)).toEqual([reply.json().id]);
   });
 
+  it("a message to a team that is not on the citizen's episode makes no worklist item", async () => {
+    const res = await w.inject(w.a.tokens.citizen, 'POST', '/fhir/Communication', { ...message(w.a, 'citizen', 'hello'), recipient: [{ reference: `CareTeam/${w.b.team}` }] });
+    expect(res.statusCode).toBe(201);
+    const tasks = await w.t.pool.query(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Task' AND content LIKE $1`, [`%Communication/${res.json().id}%`]);
+    expect(tasks.rows[0].n).toBe(0);
+  });
+
   it('a message without its episode or a sender is refused by the profile and leaves no Task', async () => {
     const bad = await w.inject(w.a.tokens.citizen, 'POST', '/fhir/Communication', { ...message(w.a, 'citizen', 'x'), extension: undefined, sender: undefined });
     expect(bad.statusCode).toBe(422);
