@@ -136,7 +136,7 @@ describe('Binary size limit above the JSON body limit', () => {
   it('takes a 2 MiB photo although JSON bodies stop at 1 MiB', async () => {
     const photo = Buffer.alloc(2 * 1024 * 1024, 9);
     const res = await t.app.inject({ method: 'POST', url: '/fhir/Binary', headers: { 'content-type': 'image/jpeg' }, payload: photo });
-    expect(res.statusCode).toBe(201);
+    expect(res.statusCode === 201 ? 201 : res.body).toBe(201);
     const back = await t.app.inject({ method: 'GET', url: `/fhir/Binary/${res.json().id}`, headers: { accept: 'image/jpeg' } });
     expect(back.rawPayload.length).toBe(photo.length);
   });
