@@ -21,11 +21,13 @@ ENV NODE_ENV=production \
     KOLIBRI_DATA_DIR=/var/lib/kolibri
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
- && mkdir -p /var/lib/kolibri && chown node:node /var/lib/kolibri
 # dist/version.ts reads ../package.json and ../migrations; the server reads fhir-profiles/,
 # config/targets.json ($rollout-report targets) and openapi.yaml (/docs) from the app root.
 COPY --from=build /app/dist ./dist
+# in the same layer as the install: the R4 package's examples (never read) leave the image
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
+ && node dist/fhir/definitions/prune-r4-package.js \
+ && mkdir -p /var/lib/kolibri && chown node:node /var/lib/kolibri
 COPY migrations ./migrations
 COPY fhir-profiles ./fhir-profiles
 COPY config ./config

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const pool = createPool({ connectionString: config.databaseUrl, max: config.poolSize });
   const services = createServices({
     pool,
-    registry: loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir }),
+    registry: loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir }),
     migrations: readMigrations(migrationsDir),
     config,
     softwareVersion,

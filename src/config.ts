@@ -4,6 +4,7 @@ import { parseEnforcedProfiles, type EnforcedProfiles } from './fhir/validation/
 import { parseCorsOrigins } from './http/cors';
 import type { UnknownProfiles } from './fhir/validation/validator';
 import { DEFAULT_BINARY_LIMITS, type BinaryLimits } from './http/binary-body';
+import { parseServerSettings, type ServerSettings } from './store/embedded-settings';
 
 /**
  * Configuration from the environment, parsed and checked once at start-up. The result is frozen
@@ -23,10 +24,18 @@ export interface Config {
   updateCreate: boolean;
   /** Folders with the project's conformance resources. */
   profileDirs: string[];
+  /** KOLIBRI_IG_PACKAGES: FHIR NPM packages (implementation guides, `.tgz` or folders) loaded at start-up. */
+  igPackages: string[];
   /** KOLIBRI_DEFINITIONS_CACHE: folder for the prepared definitions between starts; undefined = none. */
   definitionsCacheDir: string | undefined;
   /** Database pool size. */
   poolSize: number;
+  /** DATABASE_PREPARED_STATEMENTS: query shapes each connection keeps prepared; 0 = none (for poolers in transaction mode). */
+  preparedStatements: number;
+  /** KOLIBRI_EMBEDDED_PG_MEMORY_MB: memory the embedded PostgreSQL is sized for; undefined = the machine's (or container's). */
+  embeddedPostgresMemoryMb: number | undefined;
+  /** KOLIBRI_EMBEDDED_PG_SETTINGS: server settings of the embedded PostgreSQL that win over the sized ones. */
+  embeddedPostgresSettings: ServerSettings;
   /** KOLIBRI_EMBEDDED_PG_PORT: port of the embedded PostgreSQL (only when databaseUrl is unset); undefined = a free one, remembered in dataDir. */
   embeddedPostgresPort: number | undefined;
   /** Apply pending migrations at start-up. */
@@ -124,8 +133,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes,
     updateCreate: bool('KOLIBRI_UPDATE_CREATE', true),
     profileDirs: (env.KOLIBRI_PROFILE_DIRS || 'fhir-profiles').split(',').map((s) => s.trim()).filter(Boolean),
+    igPackages: (env.KOLIBRI_IG_PACKAGES || '').split(',').map((s) => s.trim()).filter(Boolean),
     definitionsCacheDir: env.KOLIBRI_DEFINITIONS_CACHE === 'off' ? undefined : env.KOLIBRI_DEFINITIONS_CACHE || DEFAULT_DEFINITIONS_CACHE,
     poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
+    preparedStatements: int('DATABASE_PREPARED_STATEMENTS', 200, 0, 10000),
+    embeddedPostgresMemoryMb: env.KOLIBRI_EMBEDDED_PG_MEMORY_MB ? int('KOLIBRI_EMBEDDED_PG_MEMORY_MB', 0, 256, 16 * 1024 * 1024) : undefined,
+    embeddedPostgresSettings: parseServerSettings(env.KOLIBRI_EMBEDDED_PG_SETTINGS, problems),
     embeddedPostgresPort: env.KOLIBRI_EMBEDDED_PG_PORT ? int('KOLIBRI_EMBEDDED_PG_PORT', 0, 1, 65535) : undefined,
     migrateOnStart: bool('KOLIBRI_MIGRATE', true),
     enforcedProfiles: parseEnforcedProfiles(env.KOLIBRI_ENFORCE_PROFILES, problems),

@@ -11,6 +11,7 @@ import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler'
 import { triageOutcomeListener } from './telemedicine/triage/outcome-listener';
 import { loadTemplates } from './telemedicine/template-loader';
 import { seedBuiltinDefinitions } from './conformance/builtin-seed';
+import { reindexIfParametersChanged } from './conformance/index-fingerprint';
 import { loadTargets } from './telemedicine/reports/targets';
 import { openDatabase, type Database } from './store/database';
 import { migrate, readMigrations, reindexAdvice } from './store/migrate';
@@ -39,6 +40,9 @@ export async function main(): Promise<void> {
       dataDir: config.dataDir,
       embeddedPort: config.embeddedPostgresPort,
       poolSize: config.poolSize,
+      preparedStatements: config.preparedStatements,
+      embeddedMemoryBytes: config.embeddedPostgresMemoryMb === undefined ? undefined : config.embeddedPostgresMemoryMb * 1024 * 1024,
+      embeddedSettings: config.embeddedPostgresSettings,
       log: (m) => log.info(m),
       warn: (m) => log.warn(m),
     });
@@ -77,7 +81,7 @@ export async function main(): Promise<void> {
       const advice = await reindexAdvice(db.pool, applied);
       if (advice) log.warn(advice);
     }
-    const registry = loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir });
+    const registry = loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir });
     services = createServices({
       pool: db.pool,
       registry,
@@ -110,15 +114,22 @@ export async function main(): Promise<void> {
     // the R4 and Kolibri definitions as read-only stored resources: written in the background at
     // the first start on a database (about 15 s), skipped by fingerprint at every later one
     const seedAbort = new AbortController();
-    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs, signal: seedAbort.signal }).then(
+    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs, igPackages: config.igPackages, signal: seedAbort.signal }).then(
       (r) => r.seeded && log.info({ created: r.created, updated: r.updated, deleted: r.deleted, ms: r.ms }, 'built-in definitions published'),
       (err) =>
         seedAbort.signal.aborted
           ? log.info('publishing the built-in definitions was interrupted by shutdown; the next start does it')
           : log.error({ err: err instanceof Error ? { message: err.message } : err }, 'publishing the built-in definitions failed'),
     );
-    // shutdown does not wait for a first-start seeding: it rolls back, and the next start seeds
-    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (seedAbort.abort(), await seeding) });
+    // then the search index, if the file SearchParameters changed since it was built
+    const indexing = seeding.then(() =>
+      reindexIfParametersChanged({ pool: db.pool, registry, indexWriter: services!.definitions.indexWriter, clock: systemClock, signal: seedAbort.signal }).then(
+        (r) => r.action === 'reindexed' && log.info({ resources: r.progress.done, ms: r.ms }, 'search index rebuilt for changed SearchParameters'),
+        (err) => !seedAbort.signal.aborted && log.error({ err: err instanceof Error ? { message: err.message } : err }, 'rebuilding the search index failed'),
+      ),
+    );
+    // shutdown does not wait for a first-start seeding or a reindex: they stop, and the next start does them
+    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (seedAbort.abort(), await indexing) });
     const drainer = services.auditDrainer;
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent

@@ -98,8 +98,8 @@ export function createServices(options: ServiceOptions): Services {
       return options.onCommit?.(changes);
     },
     onListenerError: options.onListenerError,
-    accessPatients: async (resource, tx) => {
-      const { patients } = await inherited(resource, tx.client);
+    accessPatients: async (resource, db) => {
+      const { patients } = await inherited(resource, db);
       return patients.length ? patients : null;
     },
   });
@@ -154,7 +154,7 @@ export function createServices(options: ServiceOptions): Services {
         date: startedAt,
         searchParams: (type) => capabilitySearchParams(registry, type),
         supportedProfiles: (type) => fileProfiles(options.registry, type),
-        implementationGuide: [KOLIBRI_IG_URL],
+        implementationGuide: [KOLIBRI_IG_URL, ...options.registry.implementationGuides],
         systemInteractions: ['history-system', 'search-system'],
         // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
         systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],

@@ -1,8 +1,5 @@
 import type { AuthContext } from '../auth/context';
 import type { Clock } from '../clock';
-import { serviceUnavailable } from '../fhir/outcome';
-import { insertAuditRecords } from '../store/audit-outbox';
-import type { StoreTransaction } from '../store/resources';
 import type { Change } from '../store/versions';
 import { maskCprInUrl } from './cpr';
 import { interactionOf, type AuditRecord } from './record';
@@ -30,7 +27,7 @@ export interface TouchedData {
 
 /**
  * The audit of one request. A write records the patients it touched in its own database
- * transaction, just before COMMIT: no second commit, and a write that fails (rolls back) leaves
+ * transaction, just before COMMIT (or in its one statement): no second commit, and a write that fails (rolls back) leaves
  * no record, as it changed nothing. What no committed transaction recorded (reads, search
  * results) is recorded after the response is built and before it is sent (`leftover`). Each
  * patient is recorded once per request. A refused access (`denied`: data of a patient the caller
@@ -62,24 +59,22 @@ export class RequestAudit {
   }
 
   /**
-   * The store's before-commit hook: adds this request's record, for what it touched so far
-   * (a created Patient included), to the transaction. Returns what to run once COMMIT succeeded.
+   * The store's commit audit (CommitAudit): this request's record, for what it touched so far
+   * (a created Patient included), to commit with `changes`, and what to run once it committed.
    */
-  async beforeCommit(tx: StoreTransaction): Promise<(() => void) | undefined> {
+  prepare(changes: readonly Change[]): { records: AuditRecord[]; committed: () => void } | undefined {
     if (!this.audited) return undefined;
     const patients = new Set(this.access.touched);
-    for (const c of tx.changes) if (c.resourceType === 'Patient') patients.add(c.id);
-    const record = this.pending(committedStatus(this.interaction, tx.changes), patients, false);
+    for (const c of changes) if (c.resourceType === 'Patient') patients.add(c.id);
+    const record = this.pending(committedStatus(this.interaction, changes), patients, false);
     if (!record) return undefined;
-    try {
-      await insertAuditRecords(tx.client, [record]);
-    } catch (err) {
-      throw Object.assign(serviceUnavailable('The request could not be audited; nothing was changed. Retry later.'), { cause: err });
-    }
     const rids = this.access.touchedRids.length;
-    return () => {
-      for (const p of record.patients) this.recordedPatients.add(p);
-      this.recordedRids = rids;
+    return {
+      records: [record],
+      committed: () => {
+        for (const p of record.patients) this.recordedPatients.add(p);
+        this.recordedRids = rids;
+      },
     };
   }
 

@@ -1,23 +1,53 @@
 import type { Pool } from 'pg';
 
 const WINDOW_MS = 60_000;
+/** How often each instance adds its new counts to the shared ones. */
+export const RATE_FLUSH_MS = 1_000;
 
 export interface RateDecision {
   allowed: boolean;
-  /** Requests counted in the current window, this one included. */
+  /** Requests counted in the current window, this one included (as far as this instance knows). */
   count: number;
   /** Seconds until the window ends (for Retry-After). */
   retryAfterSeconds: number;
 }
 
+/** One client's window on this instance. */
+interface Window {
+  clientId: string;
+  start: number;
+  /** Requests of this client this instance counted in the window (never goes down). */
+  counted: number;
+  /** How many of them are in PostgreSQL. */
+  flushed: number;
+  /** Requests the other instances had written when this one last heard. */
+  others: number;
+  /** Settles once `others` has been read for the first time. */
+  joined: Promise<void>;
+  ready: boolean;
+}
+
 /**
- * Per-client request limits with fixed one-minute windows counted in PostgreSQL
- * (auth_rate_window), so the limit holds across all instances behind a load balancer. One
- * upsert per request; rows of past windows are pruned now and then. A fixed window lets a
- * client send up to twice the limit across a window boundary — accepted for its simplicity.
+ * Per-client request limits with fixed one-minute windows, shared by all instances behind a load
+ * balancer through auth_rate_window in PostgreSQL.
+ *
+ * While a client is below half its limit (as far as this instance knows), its requests are
+ * counted in memory: no statement per request, so its concurrent requests never queue on its
+ * row. Each instance adds what it counted to the shared row once a second (one statement for
+ * all clients) and learns the other instances' counts in return; the first request of a
+ * client's window on an instance reads them first. Past half the limit every request adds
+ * itself (and what is pending) to the row and is decided on the total the database returns, as
+ * one row per request did before: exact for any concurrency, and across instances late only by
+ * what others counted in memory in their last second. Rows of past windows are pruned now and
+ * then. A fixed window lets a client send up to twice the limit across a window boundary —
+ * accepted for its simplicity.
  */
 export class RateLimiter {
+  private readonly windows = new Map<string, Window>();
   private lastPrune = 0;
+  private latest = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
 
   constructor(private readonly pool: Pool, private readonly perMinute: number) {}
 
@@ -27,20 +57,115 @@ export class RateLimiter {
 
   /** Count one request of `clientId` at `now` (epoch ms). */
   async hit(clientId: string, now: number): Promise<RateDecision> {
-    const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
-    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + WINDOW_MS - now) / 1000));
+    const start = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    const retryAfterSeconds = Math.max(1, Math.ceil((start + WINDOW_MS - now) / 1000));
     if (!this.enabled) return { allowed: true, count: 0, retryAfterSeconds };
-    const { rows } = await this.pool.query<{ requests: number }>(
-      `INSERT INTO auth_rate_window (client_id, window_start, requests) VALUES ($1, to_timestamp($2 / 1000.0), 1)
-       ON CONFLICT (client_id, window_start) DO UPDATE SET requests = auth_rate_window.requests + 1
-       RETURNING requests`,
-      [clientId, windowStart],
+    this.latest = Math.max(this.latest, now);
+    const key = `${clientId} ${start}`;
+    let window = this.windows.get(key);
+    if (!window) {
+      window = { clientId, start, counted: 0, flushed: 0, others: 0, joined: Promise.resolve(), ready: false };
+      window.joined = this.join(window);
+      this.windows.set(key, window);
+    }
+    if (!window.ready) await window.joined;
+    // from here to the write, synchronous: concurrent requests each get their own number
+    window.counted += 1;
+    let count = window.others + window.counted;
+    if (count > this.perMinute / 2) count = await this.writeThrough(window);
+    else this.schedule();
+    return { allowed: count <= this.perMinute, count, retryAfterSeconds };
+  }
+
+  /** Add every pending count to PostgreSQL now (the timer does this each second, close() a last time). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.flushAll().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  /** Stop the timer and write what is pending. */
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush().catch(() => undefined);
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      // best effort: a failed flush stays pending and is tried again with the next one
+      this.flush().catch(() => undefined);
+    }, RATE_FLUSH_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * What the other instances counted in `window` so far (nothing of ours is written yet). If the
+   * database cannot tell, this instance counts alone: the limit never fails a request itself.
+   */
+  private async join(window: Window): Promise<void> {
+    try {
+      const { rows } = await this.pool.query<{ requests: number }>(
+        'SELECT requests FROM auth_rate_window WHERE client_id = $1 AND window_start = to_timestamp($2 / 1000.0)',
+        [window.clientId, window.start],
+      );
+      window.others = rows[0]?.requests ?? 0;
+    } catch {
+      window.others = 0;
+    } finally {
+      window.ready = true;
+    }
+  }
+
+  /** Add this window's pending requests (the caller's last) to the row; the total is the caller's count. */
+  private async writeThrough(window: Window): Promise<number> {
+    const pending = window.counted - window.flushed;
+    window.flushed = window.counted;
+    try {
+      const total = await this.add([window], [pending]);
+      // concurrent writes of this instance may not be in `total` yet: `others` only ever grows
+      window.others = Math.max(window.others, total[0] - window.flushed);
+      return total[0];
+    } catch {
+      // counted again with the next flush; decided on what this instance knows
+      window.flushed -= pending;
+      return window.others + window.counted;
+    }
+  }
+
+  /** Add `counts` to the windows' rows; returns the new totals, in order. */
+  private async add(windows: Window[], counts: number[]): Promise<number[]> {
+    const { rows } = await this.pool.query<{ client_id: string; start: string; requests: number }>(
+      `INSERT INTO auth_rate_window (client_id, window_start, requests)
+         SELECT c, to_timestamp(s / 1000.0), n FROM unnest($1::text[], $2::float8[], $3::int[]) AS x(c, s, n)
+       ON CONFLICT (client_id, window_start) DO UPDATE SET requests = auth_rate_window.requests + EXCLUDED.requests
+       RETURNING client_id, (extract(epoch FROM window_start) * 1000)::bigint AS start, requests`,
+      [windows.map((w) => w.clientId), windows.map((w) => w.start), counts],
     );
-    if (now - this.lastPrune > WINDOW_MS) {
-      this.lastPrune = now;
+    const totals = new Map(rows.map((r) => [`${r.client_id} ${r.start}`, r.requests]));
+    return windows.map((w) => totals.get(`${w.clientId} ${w.start}`) ?? 0);
+  }
+
+  private async flushAll(): Promise<void> {
+    const due = [...this.windows.values()].filter((w) => w.ready && w.counted > w.flushed);
+    if (due.length) {
+      const counts = due.map((w) => w.counted - w.flushed);
+      due.forEach((w) => (w.flushed = w.counted));
+      try {
+        const totals = await this.add(due, counts);
+        due.forEach((w, i) => (w.others = Math.max(w.others, totals[i] - w.flushed)));
+      } catch (err) {
+        due.forEach((w, i) => (w.flushed -= counts[i]));
+        throw err;
+      }
+    }
+    // windows over for a while, all written: forgotten
+    for (const [key, w] of this.windows) if (w.start + 2 * WINDOW_MS < this.latest && w.flushed === w.counted) this.windows.delete(key);
+    if (this.latest - this.lastPrune > WINDOW_MS) {
+      this.lastPrune = this.latest;
       await this.pool.query(`DELETE FROM auth_rate_window WHERE window_start < now() - interval '2 minutes'`);
     }
-    const count = rows[0].requests;
-    return { allowed: count <= this.perMinute, count, retryAfterSeconds };
   }
 }

@@ -35,7 +35,16 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 
 async function openCliDatabase(config: Config, poolSize: number): Promise<Database> {
   const open = (databaseUrl: string | undefined) =>
-    openDatabase({ databaseUrl, dataDir: config.dataDir, embeddedPort: config.embeddedPostgresPort, poolSize, log });
+    openDatabase({
+      databaseUrl,
+      dataDir: config.dataDir,
+      embeddedPort: config.embeddedPostgresPort,
+      poolSize,
+      preparedStatements: config.preparedStatements,
+      embeddedMemoryBytes: config.embeddedPostgresMemoryMb === undefined ? undefined : config.embeddedPostgresMemoryMb * 1024 * 1024,
+      embeddedSettings: config.embeddedPostgresSettings,
+      log,
+    });
   if (config.databaseUrl) {
     const db = await open(config.databaseUrl);
     const problem = await ping(db);

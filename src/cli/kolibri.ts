@@ -14,6 +14,7 @@ export const commands: Record<string, Command> = {
   clients: { summary: 'register, list and revoke API clients; rotate the signing key', load: async () => require('./clients') as typeof import('./clients') },
   reindex: { summary: 'rebuild search-index rows (after adding SearchParameters or an upgrade that changes indexing)', load: async () => require('./reindex') as typeof import('./reindex') },
   seed: { summary: 'create a demo cohort (regions, municipalities, citizens, months of measurements)', load: async () => require('../telemedicine/seed/command') as typeof import('../telemedicine/seed/command') },
+  package: { summary: 'inspect FHIR NPM packages (implementation guides): what they hold, what would fail to load', load: async () => require('./package') as typeof import('./package') },
   bench: { summary: 'benchmark suite: calibrated throughput and latency, RSS, start-up', load: async () => require('./bench') as typeof import('./bench') },
 };
 

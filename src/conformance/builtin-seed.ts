@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import { composeIncludedIn } from '../fhir/definitions/included-in';
-import { DEFINITIONS_PACKAGE, listJsonFiles, NOT_R4, R4_DIR, R4_FILES, readJson } from '../fhir/definitions/load';
+import { listJsonFiles, readJson } from '../fhir/definitions/load';
+import { R4_PACKAGE_JSON, readR4Core } from '../fhir/definitions/r4-core';
+import { PACKAGE_KINDS, packageInputFiles } from '../fhir/packages/fhir-package';
+import { readPackageSet } from '../fhir/packages/package-set';
 import type { IndexWriter } from '../store/index-writer';
 import { builtinRows, lockSeed, recordSeed, seedFingerprint, storedKeys } from '../store/definition-rows';
 import { ResourceStore } from '../store/resources';
@@ -13,7 +15,8 @@ import { kolibriImplementationGuide } from './implementation-guide';
 
 /**
  * The definitions the server itself uses — the R4 base (StructureDefinitions, SearchParameters,
- * ValueSets, CodeSystems, OperationDefinitions) and fhir-profiles/ — published as ordinary
+ * ValueSets, CodeSystems, OperationDefinitions), fhir-profiles/ and the implementation-guide
+ * packages (KOLIBRI_IG_PACKAGES: also their ConceptMaps and NamingSystems) — published as ordinary
  * stored resources (with an ImplementationGuide naming Kolibri's), so read, search (`url`, `name`, `type`, `version`…), paging, `_include` and
  * history work on them exactly as on anything else.
  *
@@ -21,7 +24,7 @@ import { kolibriImplementationGuide } from './implementation-guide';
  * would have to merge its paging, sorting, `_include` and `_total` with the database's, for
  * little gain. The cost of rows is paid once: the ~3,250 resources are written at the first
  * start on a database (about 10 s; `text` narratives of the R4 base are left out, half the
- * bytes), and a fingerprint of the files (the R4 package, each profile file, SEED_FORMAT) lets
+ * bytes), and a fingerprint of the files (the R4 package, each profile file, each IG package, SEED_FORMAT) lets
  * every later start skip with one query. A changed fingerprint (a new package, an edited
  * profile) rewrites what changed, adds what is new and deletes what is gone. The rows are listed
  * in conformance_builtin, which makes them read-only (./definition-writes.ts).
@@ -33,6 +36,7 @@ const SEED_NAME = 'builtin';
 const R4_KINDS = new Set(['StructureDefinition', 'SearchParameter', 'ValueSet', 'CodeSystem', 'OperationDefinition']);
 /** Kolibri's own OperationDefinitions are the template loader's (src/telemedicine/template-loader.ts). */
 const PROFILE_KINDS = new Set(['StructureDefinition', 'SearchParameter', 'ValueSet', 'CodeSystem', 'ImplementationGuide']);
+const IG_KINDS: ReadonlySet<string> = new Set(PACKAGE_KINDS);
 const BATCH = 200;
 
 export interface SeedOptions {
@@ -41,6 +45,8 @@ export interface SeedOptions {
   indexWriter: IndexWriter;
   clock: Clock;
   profileDirs: readonly string[];
+  /** KOLIBRI_IG_PACKAGES (already loaded into the registry, so known to be loadable). */
+  igPackages?: readonly string[];
   /** Abort (shutdown): the transaction rolls back, and the next start seeds again. */
   signal?: AbortSignal;
 }
@@ -58,7 +64,8 @@ export interface SeedResult {
 export async function seedBuiltinDefinitions(options: SeedOptions): Promise<SeedResult> {
   const started = Date.now();
   const profileFiles = options.profileDirs.flatMap(listJsonFiles);
-  const fingerprint = fingerprintOf([DEFINITIONS_PACKAGE, ...profileFiles]);
+  const igPackages = options.igPackages ?? [];
+  const fingerprint = fingerprintOf([R4_PACKAGE_JSON, ...profileFiles, ...igPackages.flatMap(packageInputFiles)]);
   const result: SeedResult = { seeded: false, created: 0, updated: 0, deleted: 0, ms: 0 };
   if ((await seedFingerprint(options.pool, SEED_NAME)) === fingerprint) return { ...result, ms: Date.now() - started };
   // A store of its own: no commit listener (these are not changes anyone reacts to), no access rules.
@@ -68,7 +75,7 @@ export async function seedBuiltinDefinitions(options: SeedOptions): Promise<Seed
     // another instance may have seeded while we waited for the lock
     if ((await seedFingerprint(tx.client, SEED_NAME)) === fingerprint) return;
     result.seeded = true;
-    const resources = builtinResources(profileFiles);
+    const resources = builtinResources(profileFiles, igPackages);
     const existing = await builtinRows(tx.client);
     const taken = await storedKeys(tx.client, [...new Set(resources.map((r) => r.resourceType))]);
     let pending = 0;
@@ -98,8 +105,8 @@ export async function seedBuiltinDefinitions(options: SeedOptions): Promise<Seed
   return { ...result, ms: Date.now() - started };
 }
 
-/** Every built-in definition, once per type and id (the first file wins) and once per canonical URL. */
-export function builtinResources(profileFiles: readonly string[]): Resource[] {
+/** Every built-in definition, once per type and id (the first file wins) and once per canonical URL (and version). */
+export function builtinResources(profileFiles: readonly string[], igPackages: readonly string[] = []): Resource[] {
   const out = new Map<string, Resource>();
   const urls = new Set<string>();
   const add = (r: Resource, kinds: ReadonlySet<string>, keepText: boolean) => {
@@ -108,20 +115,19 @@ export function builtinResources(profileFiles: readonly string[]): Resource[] {
       return;
     }
     if (!kinds.has(r.resourceType) || !r.id) return;
-    if (r.resourceType === 'StructureDefinition' && NOT_R4.includes((r as { type?: string }).type ?? '')) return;
-    if (r.resourceType === 'SearchParameter' && ((r as { base?: string[] }).base ?? []).every((b) => NOT_R4.includes(b))) return;
     const key = `${r.resourceType}/${r.id}`;
-    const url = `${r.resourceType}|${(r as { url?: string }).url}`;
+    const url = `${r.resourceType} ${(r as { url?: string }).url ?? key}|${(r as { version?: string }).version ?? ''}`;
     if (out.has(key) || urls.has(url)) return;
     urls.add(url);
     const { meta: _meta, ...rest } = r;
     out.set(key, keepText ? rest : withoutText(rest));
   };
-  for (const file of R4_FILES) add(readJson(join(R4_DIR, file)), R4_KINDS, false);
+  for (const r of readR4Core([...R4_KINDS])) add(r, R4_KINDS, false);
   const r4 = out.size;
   for (const file of profileFiles) add(readJson(file), PROFILE_KINDS, true);
   const kolibri = [...out.values()].slice(r4);
   if (kolibri.length) add(kolibriImplementationGuide(kolibri), PROFILE_KINDS, true);
+  for (const e of readPackageSet(igPackages).entries) add(e.resource, IG_KINDS, false);
   // stored as the registry uses them: a ValueSet with the group ValueSets that name it (ext-included-in)
   return composeIncludedIn([...out.values()]);
 }

@@ -32,12 +32,12 @@ export function kolibriImplementationGuide(definitions: readonly Resource[]): Im
 }
 
 /**
- * The profiles from the definition files (not R4's own) that constrain a resource type: what the
+ * The profiles from the definition files and IG packages (not R4's own) that constrain a resource type: what the
  * CapabilityStatement lists as its supportedProfile. `registry` is the one loaded from files.
  */
 export function fileProfiles(registry: DefinitionRegistry, type: string): string[] {
   return [...registry.structureDefinitions()]
-    .filter((sd) => sd.kind === 'resource' && sd.derivation === 'constraint' && sd.type === type && sd.url && !sd.url.startsWith('http://hl7.org/fhir/'))
+    .filter((sd) => sd.kind === 'resource' && sd.derivation === 'constraint' && sd.type === type && sd.url && !sd.url.startsWith('http://hl7.org/fhir/StructureDefinition/'))
     .map((sd) => sd.url as string)
     .sort();
 }

@@ -69,6 +69,7 @@ export class LiveDefinitions {
     };
     this.indexWriter = {
       write: (client: PoolClient, entries: readonly IndexEntry[]) => live.currentWriter.write(client, entries),
+      insertCtes: (resource, source, bind, replace) => live.currentWriter.insertCtes(resource, source, bind, replace),
       get extractor() {
         return live.currentWriter.extractor;
       },

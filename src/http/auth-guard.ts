@@ -29,6 +29,8 @@ export function isGuarded(routeUrl: string): boolean {
  */
 export function registerAuthGuard(app: FastifyInstance, options: AuthGuardOptions): void {
   app.decorateRequest('auth', undefined);
+  // the rate limiter's last counts are written before the pool closes
+  if (options.mode === 'on') app.addHook('onClose', () => options.service.rateLimiter.close());
   app.addHook('onRequest', async (request) => {
     const url = request.routeOptions.url;
     if (url === undefined || !isGuarded(url)) return;

@@ -32,7 +32,7 @@ export function requestDeps(req: FastifyRequest, shared: SharedDeps): Interactio
     deps.access,
     shared.clock,
   );
-  deps.store = deps.store.withBeforeCommit((tx) => audit.beforeCommit(tx));
+  deps.store = deps.store.withAudit((changes) => audit.prepare(changes));
   holder[AUDIT] = audit;
   return (holder[DEPS] = deps);
 }

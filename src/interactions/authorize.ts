@@ -36,8 +36,14 @@ export async function checkAgainstQuestionnaire(deps: InteractionDeps, resource:
   if (hasErrors(issues)) throw unprocessable(issues);
 }
 
+/**
+ * Where a write's checks read: its transaction (which sees its own writes), or for a write made
+ * in one statement the pool (`store.autocommit`).
+ */
+export type CheckDb = Pick<StoreTransaction, 'flushIndexOf' | 'vread'> & { client: Db };
+
 /** Whether the caller may see a stored version (a deletion is judged by the version before it), on the transaction's connection. */
-export async function versionVisible(deps: InteractionDeps, tx: StoreTransaction, version: StoredVersion): Promise<boolean> {
+export async function versionVisible(deps: InteractionDeps, tx: CheckDb, version: StoredVersion): Promise<boolean> {
   if (deps.access.unrestricted) return true;
   await tx.flushIndexOf(GRANT_TYPES);
   let json = version.json;
@@ -58,7 +64,7 @@ export async function authorizeCreate(deps: InteractionDeps, tx: StoreTransactio
  * clients create at a chosen id only where nothing can be hidden from them); otherwise the
  * write rules on the locked pre-image and the result.
  */
-export function updateGuard(deps: InteractionDeps, tx: StoreTransaction, resource: Resource, ifMatch: number | undefined): WriteGuard {
+export function updateGuard(deps: InteractionDeps, tx: CheckDb, resource: Resource, ifMatch: number | undefined): WriteGuard {
   const type = resource.resourceType;
   const id = resource.id as string;
   return async (current) => {

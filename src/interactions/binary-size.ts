@@ -7,7 +7,7 @@ import type { WriteHook } from './write-hooks';
  * writes) whose decoded `data` is larger than `maxBytes` fails the request with 413.
  */
 export function binarySizeRule(maxBytes: number): WriteHook {
-  return async ({ changes }) => {
+  const hook: WriteHook = async ({ changes }) => {
     for (const change of changes) {
       if (change.resourceType !== 'Binary' || change.json === null) continue;
       const data = (JSON.parse(change.json) as { data?: string }).data;
@@ -15,4 +15,6 @@ export function binarySizeRule(maxBytes: number): WriteHook {
       if (size > maxBytes) throw payloadTooLarge(`Binary content of ${size} bytes is larger than the limit of ${maxBytes} bytes`);
     }
   };
+  hook.watches = (change) => change.resourceType === 'Binary';
+  return hook;
 }

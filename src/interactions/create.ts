@@ -7,6 +7,7 @@ import type { InteractionDeps, InteractionResult } from './types';
 import { versionHeaders, versionLocation } from './version-headers';
 import { authorizeCreate, precheckWrite } from './authorize';
 import { writeTransaction } from './write-hooks';
+import { createAlone } from './create-alone';
 
 /** Every check a create makes before it writes: shared by POST and transaction/batch entries. */
 export function prepareCreate(deps: Pick<InteractionDeps, 'registry' | 'validator'>, type: string, body: unknown): Resource {
@@ -28,6 +29,8 @@ export async function create(deps: InteractionDeps, type: string, body: unknown)
   const resource = prepareCreate(deps, type, body);
   await precheckWrite(deps, 'create', type, resource);
   // "If an id is provided, the server SHALL ignore it": the store assigns a new one.
+  const alone = await createAlone(deps, resource);
+  if (alone) return createdResult(deps, alone);
   const version = await writeTransaction(deps, async (tx) => {
     await authorizeCreate(deps, tx, resource);
     return tx.create(resource);

@@ -6,6 +6,7 @@ import type { InteractionDeps, InteractionResult } from './types';
 import { parseIfMatch, versionHeaders, versionLocation } from './version-headers';
 import { precheckWrite, updateGuard } from './authorize';
 import { writeTransaction } from './write-hooks';
+import { updateAlone } from './update-alone';
 
 export interface PreparedUpdate {
   resource: Resource;
@@ -63,6 +64,6 @@ export async function update(
 ): Promise<InteractionResult> {
   const prepared = prepareUpdate(deps, type, id, body, headers.ifMatch);
   await precheckWrite(deps, 'update', type, prepared.resource);
-  const written = await writeTransaction(deps, (tx) => writeUpdate(tx, deps, prepared));
+  const written = (await updateAlone(deps, prepared)) ?? (await writeTransaction(deps, (tx) => writeUpdate(tx, deps, prepared)));
   return updatedResult(deps, written);
 }

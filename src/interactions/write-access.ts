@@ -91,7 +91,30 @@ async function recordRule(access: Access, db: Db, resource: Resource, role: 'sto
   }
 }
 
-const outsideCare = (type: string) => forbidden(`You may not write data of a patient outside your care relationships (${type})`);
+/** The refusal of a write that would touch a patient the caller does not reach. */
+export const outsideCare = (type: string) => forbidden(`You may not write data of a patient outside your care relationships (${type})`);
+
+/**
+ * The write rules of a create when they come down to one question the database answers: does
+ * the caller reach every patient of the new resource's compartment (`patients`)? For the
+ * unrestricted caller there is no question (`check` false). Undefined where a create needs the
+ * rules of authorizeWrite in full: care relationships and their grants (Patient, EpisodeOfCare,
+ * CareTeam), the organization-bound and definitional types, the server's own types, a resource
+ * in no compartment (owner or inherited access), and every refusal that needs no data (those
+ * are made there, with their own texts). The answer is authorizeWrite's for the same create.
+ */
+export function createReach(access: Access, type: string, resource: Resource): { patients: string[]; check: boolean } | undefined {
+  if (GRANT_TYPES.has(type)) return undefined;
+  const patients = access.deps.patientCompartments(resource);
+  const policy = access.policy;
+  if (policy.kind === 'unrestricted') return { patients, check: false };
+  if (patients.length === 0 || SERVER_WRITTEN_TYPES.has(type) || DEFINITIONAL_TYPES.has(type) || ORGANIZATION_RULED.has(type)) return undefined;
+  if (policy.kind === 'patient' ? !CITIZEN_WRITABLE.has(type) : !isStaff(policy)) return undefined;
+  return { patients, check: true };
+}
+
+/** Types with a rule of their own in authorizeWrite besides the patients' (see its switch). */
+const ORGANIZATION_RULED: ReadonlySet<string> = new Set(['Organization', 'CareTeam', 'EpisodeOfCare', 'PractitionerRole']);
 
 /** Organizations are registered by the operator; an organization's own system client keeps its record (not its place in the hierarchy). */
 function organizationRule(policy: AccessPolicy, before: Resource | undefined, after: Resource | undefined): void {

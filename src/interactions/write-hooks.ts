@@ -1,3 +1,4 @@
+import type { Resource } from '@medplum/fhirtypes';
 import { ownOrganization } from '../auth/access-policy';
 import type { StoreTransaction } from '../store/resources';
 import type { Change } from '../store/versions';
@@ -17,7 +18,26 @@ export interface WriteHookContext {
  * write through `tx`, and throwing fails the request as a whole (nothing is written). Layers above
  * the engine (telemedicine) register hooks in SharedDeps.writeHooks; the engine knows none of them.
  */
-export type WriteHook = (ctx: WriteHookContext) => Promise<void>;
+export type WriteHook = ((ctx: WriteHookContext) => Promise<void>) & {
+  /**
+   * Which changes the hook may act on (`resource`: the version to be written). A hook that says
+   * it ignores a write lets that write be made in one statement without a transaction around it
+   * (store.createAlone, store.updateAlone); a hook without it is run on every write, which keeps
+   * every write in a transaction.
+   */
+  watches?: (change: WatchedChange) => boolean;
+};
+
+export interface WatchedChange {
+  action: Change['action'];
+  resourceType: string;
+  resource: Resource;
+}
+
+/** Whether some registered hook may act on this write (then it runs in a transaction with the hooks). */
+export function hooksWatch(deps: Pick<InteractionDeps, 'writeHooks'>, change: WatchedChange): boolean {
+  return (deps.writeHooks ?? []).some((hook) => !hook.watches || hook.watches(change));
+}
 
 /**
  * `deps.store.transaction` for the writes of a request: runs `work`, then every registered write

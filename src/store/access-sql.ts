@@ -2,8 +2,10 @@ import type { Pool, PoolClient } from 'pg';
 import { DEFINITIONAL_TYPES, DIRECTORY_TYPES, isStaff, ownOrganization, type AccessPolicy } from '../auth/access-policy';
 import { paramKey } from '../fhir/search/param-key';
 import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { CreateCondition } from './write-statement';
 import { CURRENT_COLUMNS } from './resources';
 import { normalizeDatabaseError } from './pg-errors';
+import { queryPrepared } from './prepared';
 import { rowToVersion, type StoredVersion } from './versions';
 
 type Bind = (value: unknown, cast?: string) => string;
@@ -82,6 +84,19 @@ export function accessFilter(policy: AccessPolicy): AccessFilter | undefined {
   };
 }
 
+/**
+ * "The policy reaches every one of these patients" as a create's condition (createStatement):
+ * the question reachablePatients answers, asked inside the write's own statement.
+ */
+export function reachesAllCondition(policy: AccessPolicy, patientIds: readonly string[]): CreateCondition | undefined {
+  if (policy.kind === 'unrestricted') return undefined;
+  return {
+    shape: `reach-${policy.kind}`,
+    sql: (bind) => `NOT EXISTS (SELECT 1 FROM unnest(${bind([...new Set(patientIds)], 'text[]')}) AS p(id)
+      WHERE (p.id IN (${allowedPatientsSql(policy, bind) as string})) IS NOT TRUE)`,
+  };
+}
+
 /** Which of `patientIds` the policy reaches (one query). */
 export async function reachablePatients(db: Pool | PoolClient, policy: AccessPolicy, patientIds: readonly string[]): Promise<Set<string>> {
   if (policy.kind === 'unrestricted') return new Set(patientIds);
@@ -128,8 +143,7 @@ export async function readReaching(db: Pool | PoolClient, policy: AccessPolicy, 
         UNION SELECT a FROM unnest(r.access_patients) a WHERE a IN (${allowed}))`
     : `'{}'::text[]`;
   try {
-    const { rows } = await db.query({
-      name: `kolibri-read-reaching-${allowed ? policy.kind : 'any'}`,
+    const { rows } = await queryPrepared(db, {
       text: `SELECT ${CURRENT_COLUMNS}, r.owner, r.access_patients, ${reachable} AS reachable FROM resource r WHERE r.resource_type = $1 AND r.id = $2`,
       values,
     });
@@ -144,8 +158,7 @@ export async function readReaching(db: Pool | PoolClient, policy: AccessPolicy, 
 /** Owner and inherited patients of a resource's current row (reads of older versions and in transactions). */
 export async function ownership(db: Pool | PoolClient, resourceType: string, id: string): Promise<{ owner?: string; accessPatients?: string[] }> {
   try {
-    const { rows } = await db.query({
-      name: 'kolibri-ownership',
+    const { rows } = await queryPrepared(db, {
       text: 'SELECT owner, access_patients FROM resource WHERE resource_type = $1 AND id = $2',
       values: [resourceType, id],
     });
@@ -158,8 +171,7 @@ export async function ownership(db: Pool | PoolClient, resourceType: string, id:
 /** A current, not deleted, resource's JSON and inherited patients, as the access rules read a reference target. */
 export async function accessTarget(db: Pool | PoolClient, resourceType: string, id: string): Promise<{ json: string; accessPatients?: string[] } | undefined> {
   try {
-    const { rows } = await db.query({
-      name: 'kolibri-access-target',
+    const { rows } = await queryPrepared(db, {
       text: 'SELECT content, access_patients FROM resource WHERE resource_type = $1 AND id = $2 AND NOT deleted',
       values: [resourceType, id],
     });

@@ -21,7 +21,14 @@ const COLUMN_OF: Record<keyof AuditRecord, string> = {
   refused: 'refused',
 };
 const FIELDS = Object.keys(COLUMN_OF) as Array<keyof AuditRecord>;
-const COLUMNS = FIELDS.map((f) => COLUMN_OF[f]).join(', ');
+/** The outbox columns an insert names, in the order of auditRowsJson's fields. */
+export const AUDIT_COLUMNS = FIELDS.map((f) => COLUMN_OF[f]).join(', ');
+const COLUMNS = AUDIT_COLUMNS;
+
+/** Records as one JSON array of outbox rows, for json_populate_recordset(NULL::audit_outbox, …). */
+export function auditRowsJson(records: readonly AuditRecord[]): string {
+  return JSON.stringify(records.map((r) => Object.fromEntries(FIELDS.map((f) => [COLUMN_OF[f], r[f] ?? null]))));
+}
 
 const INSERT_RECORDS = {
   name: 'kolibri-audit-outbox-insert',
@@ -35,8 +42,7 @@ const INSERT_RECORDS = {
  */
 export async function insertAuditRecords(db: Pool | PoolClient, records: readonly AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
-  const rows = records.map((r) => Object.fromEntries(FIELDS.map((f) => [COLUMN_OF[f], r[f] ?? null])));
-  await db.query({ ...INSERT_RECORDS, values: [JSON.stringify(rows)] });
+  await db.query({ ...INSERT_RECORDS, values: [auditRowsJson(records)] });
 }
 
 /**

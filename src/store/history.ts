@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { AccessFilter } from '../fhir/search/sql-builder';
+import { queryPrepared } from './prepared';
 import { rowToVersion, type StoredVersion } from './versions';
 
 export interface HistoryQuery {
@@ -59,12 +60,13 @@ export async function history(pool: Pool | PoolClient, q: HistoryQuery): Promise
   }
   values.push(q.count + 1);
   const join = q.access ? ' JOIN resource r ON r.resource_type = v.resource_type AND r.id = v.id' : '';
-  const { rows } = await pool.query(
-    `SELECT v.seq, v.resource_type, v.id, v.version_id, v.last_updated, v.method, v.content FROM resource_version v${join}
+  // a named statement per shape (prepared.ts): type and system history carry the access filter
+  const { rows } = await queryPrepared(pool, {
+    text: `SELECT v.seq, v.resource_type, v.id, v.version_id, v.last_updated, v.method, v.content FROM resource_version v${join}
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY v.last_updated DESC, v.seq DESC LIMIT $${values.length}`,
     values,
-  );
+  });
   const more = rows.length > q.count;
   const page = more ? rows.slice(0, q.count) : rows;
   const last = page[page.length - 1];
@@ -73,10 +75,10 @@ export async function history(pool: Pool | PoolClient, q: HistoryQuery): Promise
     ...(more && last ? { next: { lastUpdated: last.last_updated, seq: last.seq } } : {}),
   };
   if (q.id) {
-    const { rows: c } = await pool.query(
-      `SELECT count(*)::int AS n FROM resource_version v WHERE ${filter.join(' AND ')}`,
-      values.slice(0, filter.length),
-    );
+    const { rows: c } = await queryPrepared(pool, {
+      text: `SELECT count(*)::int AS n FROM resource_version v WHERE ${filter.join(' AND ')}`,
+      values: values.slice(0, filter.length),
+    });
     result.total = c[0].n;
   }
   return result;

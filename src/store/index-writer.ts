@@ -17,9 +17,21 @@ export interface IndexEntry {
  */
 export interface IndexWriter {
   write(client: PoolClient, entries: readonly IndexEntry[]): Promise<void>;
+  /**
+   * The index rows of one resource written by the statement these CTEs join: each CTE inserts
+   * into one table with the rid of every row of the CTE `source` (none when it wrote nothing),
+   * binding its values through `bind`; with `replace`, CTEs first delete the rows those rids had
+   * (an update). `shape` names the statement's variant (which tables receive rows) for a
+   * prepared statement's name. Absent: the writer can only `write`.
+   */
+  insertCtes?(resource: Resource, source: string, bind: Bind, replace?: boolean): { ctes: string[]; shape: string };
 }
+
+/** Adds a parameter to a statement being built and returns its placeholder (`$n::cast`). */
+export type Bind = (value: unknown, cast?: string) => string;
 
 /** An index writer that keeps no search rows (tests of pure storage). */
 export const noIndex: IndexWriter = {
   async write(): Promise<void> {},
+  insertCtes: () => ({ ctes: [], shape: '' }),
 };

@@ -1,10 +1,15 @@
 import { badRequest, conflict, FhirError } from '../fhir/outcome';
+import { StalePlanError } from './prepared';
 
 /** Seconds a client is asked to wait (Retry-After) when the database is down or overloaded. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-/** SQLSTATEs after which the whole transaction may simply be tried again. */
+/**
+ * Errors after which the whole transaction may simply be tried again: serialization failures,
+ * deadlocks, and a prepared statement gone stale (forgotten by then, so the next try prepares it anew).
+ */
 export function isRetryable(err: unknown): boolean {
+  if (err instanceof StalePlanError) return true;
   const code = (err as { code?: string })?.code;
   return code === '40001' /* serialization_failure */ || code === '40P01' /* deadlock_detected */;
 }

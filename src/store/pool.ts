@@ -1,5 +1,6 @@
 import { Pool, types, type PoolClient, type PoolConfig } from 'pg';
 import { databaseUnavailable, isDatabaseUnavailable } from './pg-errors';
+import { DEFAULT_PREPARED_PER_CONNECTION, setPreparedLimit } from './prepared';
 
 // Keep timestamptz/date as strings: FHIR instants keep their precision and offset, and we never
 // want node's Date (millisecond, local-zone) semantics applied behind our back.
@@ -16,6 +17,12 @@ export interface PoolOptions {
   /** How long getting a new connection may take before the request gives up with a 503 (ms). */
   connectionTimeoutMs?: number;
   applicationName?: string;
+  /**
+   * Query shapes each connection keeps prepared (src/store/prepared.ts); 0 prepares none, for
+   * poolers that do not carry named statements between transactions (PgBouncer's transaction mode
+   * before 1.21).
+   */
+  preparedStatements?: number;
   /** Errors of connections (database restart, network): reported, never fatal. */
   onIdleError?: (err: Error) => void;
 }
@@ -60,6 +67,9 @@ export function createPool(options: PoolOptions): Pool {
   // listener of its own for its whole life. The statement in flight (or the next one) fails
   // too, and that error is what the request answers with (a 503); release() then discards the
   // broken client (pg-pool drops clients that are no longer queryable), so the pool reconnects.
-  pool.on('connect', (client) => client.on('error', report));
+  pool.on('connect', (client) => {
+    client.on('error', report);
+    setPreparedLimit(client, options.preparedStatements ?? DEFAULT_PREPARED_PER_CONNECTION);
+  });
   return pool;
 }

@@ -8,6 +8,8 @@ export interface PostmasterCommand {
   postgres: string;
   uid?: number;
   gid?: number;
+  /** Passed as `-c name=value`. */
+  settings?: Record<string, string>;
 }
 
 const READY = 'database system is ready to accept connections';
@@ -78,7 +80,8 @@ export async function stopProcess(pid: number): Promise<void> {
  */
 export function spawnPostmaster(command: PostmasterCommand, dataDir: string, port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command.postgres, ['-D', dataDir, '-p', String(port)], {
+    const settings = Object.entries(command.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+    const child = spawn(command.postgres, ['-D', dataDir, '-p', String(port), ...settings], {
       ...(command.uid !== undefined ? { uid: command.uid, gid: command.gid } : {}),
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],

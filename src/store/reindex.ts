@@ -21,6 +21,8 @@ export interface ReindexOptions {
   afterRid?: string;
   /** Only rids up to and including this one (default: to the last). */
   upToRid?: string;
+  /** Stop between batches (shutdown): throws the signal's reason. */
+  signal?: AbortSignal;
   /** Called after every batch. */
   onProgress?: (progress: ReindexProgress) => void;
 }
@@ -45,6 +47,7 @@ export async function reindex(pool: Pool, writer: IndexWriter, options: ReindexO
   const started = Date.now();
   let after = options.afterRid ?? '0';
   for (;;) {
+    options.signal?.throwIfAborted();
     const client = await pool.connect();
     let last: string | undefined;
     try {

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Pool, PoolClient } from 'pg';
+import type { AuditRecord } from '../audit/record';
 import type { Clock } from '../clock';
-import { FhirError, preconditionFailed } from '../fhir/outcome';
+import { FhirError, preconditionFailed, serviceUnavailable } from '../fhir/outcome';
+import { insertAuditRecords } from './audit-outbox';
+import { createStatement, updateStatement, type CreateCondition, type Statement } from './write-statement';
+import { PendingCreates } from './pending-creates';
 import type { IndexEntry, IndexWriter } from './index-writer';
 import { isRetryable, normalizeDatabaseError } from './pg-errors';
 import { rowToVersion, type Change, type CommitListener, type StoredVersion } from './versions';
@@ -17,14 +21,15 @@ export interface StoreDeps {
   /** Where a failing commit listener is reported (it never fails the request). */
   onListenerError?: (err: unknown) => void;
   newId?: () => string;
-  /** Runs last inside every transaction (after the index rows); what it returns runs after COMMIT. */
-  beforeCommit?: BeforeCommit;
+  /** What every write commits with its changes (a request's audit records; see CommitAudit). */
+  audit?: CommitAudit;
   /**
    * The patients whose access governs a resource that is in no patient compartment but points
    * into one (Binary.securityContext …), kept in resource.access_patients; null when none.
-   * The engine supplies the rule; the store keeps the column right on every write.
+   * The engine supplies the rule; the store keeps the column right on every write. `db` is
+   * where to read what the resource points to (a transaction's client sees its own writes).
    */
-  accessPatients?: (resource: Resource, tx: StoreTransaction) => Promise<string[] | null>;
+  accessPatients?: (resource: Resource, db: Pool | PoolClient) => Promise<string[] | null>;
 }
 
 /** Per-transaction options: whose records its creates become. */
@@ -41,11 +46,11 @@ export interface TransactionOptions {
 export type WriteGuard = (current: StoredVersion | undefined) => Promise<void>;
 
 /**
- * Work of the caller's own that must commit with the transaction's writes or not at all (a
- * request's audit record); a throw rolls the transaction back. The returned function, if any,
- * is called once COMMIT has succeeded.
+ * The audit records that must commit with a write's changes or not at all (a request's record of
+ * the patients it touched), asked for once the changes are known, and what to run once they
+ * committed. Inserted in the write's own transaction, or in its one statement.
  */
-export type BeforeCommit = (tx: StoreTransaction) => Promise<(() => void) | undefined>;
+export type CommitAudit = (changes: readonly Change[]) => { records: AuditRecord[]; committed?: () => void } | undefined;
 
 /**
  * A create in one statement: the current row and the first history row. Parameters: type, id,
@@ -58,20 +63,6 @@ export const CREATE_SQL = `WITH r AS (
     INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
     VALUES ($1, $2, 1, $3, 'POST', $4))
   SELECT rid FROM r`;
-
-/**
- * Several creates in one statement: parameters are the types, ids and JSON texts (arrays, in
- * step) and lastUpdated. Returns each new row's rid with its id.
- */
-const CREATE_MANY_SQL = `WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $4::text[]) AS x(resource_type, id, content)),
-  r AS (
-    INSERT INTO resource (resource_type, id, version_id, last_updated, content, owner)
-    SELECT resource_type, id, 1, $3::timestamptz, content, $5 FROM input RETURNING rid, id),
-  v AS (
-    INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
-    SELECT resource_type, id, 1, $3::timestamptz, 'POST', content FROM input)
-  SELECT rid, id FROM r`;
 
 /** What `rowToVersion` reads of the current row `r` (a deletion reads as method DELETE). */
 export const CURRENT_COLUMNS = `r.resource_type, r.id, r.version_id, r.last_updated, r.content,
@@ -88,9 +79,98 @@ const MAX_ATTEMPTS = 3;
 export class ResourceStore {
   constructor(private readonly deps: StoreDeps) {}
 
-  /** The same store, whose transactions also run `beforeCommit` (one request's view of it). */
-  withBeforeCommit(beforeCommit: BeforeCommit): ResourceStore {
-    return new ResourceStore({ ...this.deps, beforeCommit });
+  /** The same store, whose writes also commit `audit`'s records (one request's view of it). */
+  withAudit(audit: CommitAudit): ResourceStore {
+    return new ResourceStore({ ...this.deps, audit });
+  }
+
+  /** Whether `createAlone` can write this store's index rows inside its one statement. */
+  get createsAlone(): boolean {
+    return this.deps.indexWriter.insertCtes !== undefined;
+  }
+
+  /**
+   * A create as ONE statement in autocommit: current row, history row, search-index and
+   * compartment rows and the audit records, each a data-modifying CTE inserting only if
+   * `condition` (an access rule in SQL, evaluated in the statement's snapshot) holds. Returns
+   * the new version, or undefined when the condition refused it: then nothing was written, in any
+   * table. For a write that reads nothing before it writes (no row lock, no write hook): a
+   * transaction's BEGIN, separate statements and COMMIT cost four more round trips.
+   */
+  async createAlone(resource: Resource, options: { owner?: string; condition?: CreateCondition } = {}): Promise<StoredVersion | undefined> {
+    const write = this.insertCtes();
+    const now = this.deps.clock.now().toISOString();
+    const id = this.newId();
+    const stamped = withMeta(resource, id, 1, now);
+    const access = await this.accessPatientsOutside(stamped.resource);
+    const changes: Change[] = [{ action: 'create', resourceType: resource.resourceType, id, versionId: 1, lastUpdated: now, json: stamped.json }];
+    const audit = this.deps.audit?.(changes);
+    const statement = createStatement(
+      { resourceType: resource.resourceType, id, now, json: stamped.json, owner: options.owner ?? null, accessPatients: access },
+      { index: (source, bind) => write(stamped.resource, source, bind), condition: options.condition, audit: audit?.records ?? [] },
+    );
+    if (!(await this.runAlone(statement))) return undefined;
+    audit?.committed?.();
+    this.notify(changes);
+    return { resourceType: resource.resourceType, id, versionId: 1, lastUpdated: now, deleted: false, method: 'POST', json: stamped.json };
+  }
+
+  /**
+   * An update as ONE statement in autocommit, decided by the caller on version `seen` of the
+   * resource (read without a lock): the row becomes version seen + 1 only if it still is
+   * version `seen` when the UPDATE holds its lock (compare and swap), with its history row,
+   * index rows and audit records in the same statement. Undefined when it had moved on (or was
+   * deleted): nothing was written, and the caller decides again (in a transaction).
+   */
+  async updateAlone(resource: Resource, seen: number, method: 'PUT' | 'PATCH' = 'PUT'): Promise<StoredVersion | undefined> {
+    const write = this.insertCtes();
+    const { resourceType } = resource;
+    const id = resource.id as string;
+    const now = this.deps.clock.now().toISOString();
+    const versionId = seen + 1;
+    const stamped = withMeta(resource, id, versionId, now);
+    const access = await this.accessPatientsOutside(stamped.resource);
+    const changes: Change[] = [{ action: 'update', resourceType, id, versionId, lastUpdated: now, json: stamped.json }];
+    const audit = this.deps.audit?.(changes);
+    const statement = updateStatement(
+      { resourceType, id, now, json: stamped.json, accessPatients: access, seen, method },
+      { index: (source, bind, replace) => write(stamped.resource, source, bind, replace), audit: audit?.records ?? [] },
+    );
+    if (!(await this.runAlone(statement))) return undefined;
+    audit?.committed?.();
+    this.notify(changes);
+    return { resourceType, id, versionId, lastUpdated: now, deleted: false, method, json: stamped.json };
+  }
+
+  /**
+   * The reads a write's checks make, outside any transaction (each statement on its own): what a
+   * StoreTransaction offers them, for a write that then runs as one statement.
+   */
+  get autocommit(): { client: Pool; flushIndexOf(types: ReadonlySet<string>): Promise<void>; vread(type: string, id: string, versionId: number): Promise<StoredVersion | undefined> } {
+    return { client: this.deps.pool, flushIndexOf: async () => undefined, vread: (type, id, versionId) => this.vread(type, id, versionId) };
+  }
+
+  private insertCtes(): NonNullable<IndexWriter['insertCtes']> {
+    const write = this.deps.indexWriter.insertCtes;
+    if (!write) throw new Error('a write in one statement needs an index writer that builds insert CTEs (see createsAlone)');
+    return write;
+  }
+
+  private accessPatientsOutside(resource: Resource): Promise<string[] | null> {
+    return this.deps.accessPatients ? this.deps.accessPatients(resource, this.deps.pool) : Promise.resolve(null);
+  }
+
+  /** Run a one-statement write (retried on serialization failures and deadlocks); whether it wrote. */
+  private async runAlone(statement: Statement): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.deps.pool.query(statement);
+        return !!rows[0]?.rid;
+      } catch (err) {
+        if (isRetryable(err) && attempt < MAX_ATTEMPTS) continue;
+        throw normalizeDatabaseError(err);
+      }
+    }
   }
 
   /** Current version (or the deletion tombstone) of a resource. */
@@ -136,7 +216,7 @@ export class ResourceStore {
         await client.query('BEGIN');
         result = await work(tx);
         await tx.flushIndex();
-        committed = await this.deps.beforeCommit?.(tx);
+        committed = await this.commitAudit(tx);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -149,6 +229,18 @@ export class ResourceStore {
       this.notify(tx.changes);
       return result;
     }
+  }
+
+  /** The audit records of a transaction's changes, inserted last before COMMIT; what to run after it. */
+  private async commitAudit(tx: StoreTransaction): Promise<(() => void) | undefined> {
+    const audit = this.deps.audit?.(tx.changes);
+    if (!audit?.records.length) return audit?.committed;
+    try {
+      await insertAuditRecords(tx.client, audit.records);
+    } catch (err) {
+      throw Object.assign(serviceUnavailable('The request could not be audited; nothing was changed. Retry later.'), { cause: err });
+    }
+    return audit.committed;
   }
 
   private notify(changes: Change[]): void {
@@ -187,19 +279,31 @@ export interface WriteResult {
 /** The writes of one transaction. Obtain through ResourceStore.transaction. */
 export class StoreTransaction {
   readonly changes: Change[] = [];
-  private readonly pendingIndex: IndexEntry[] = [];
-  /** rids inserted by this transaction and not yet indexed: their index writes need no delete. */
-  private readonly freshRids = new Set<string>();
+  /**
+   * The transaction's connection. Creates are collected and inserted together, in one statement,
+   * when anything next asks the database (through this client) or at the end: whoever reads
+   * sees every write made before, and a transaction of many creates costs one insert.
+   */
+  readonly client: PoolClient;
+  /** Search-index rows still to write, by `type/id`: the last write of a resource wins. */
+  private readonly pendingIndex = new Map<string, IndexEntry>();
+  /** How many of the pending index entries are of each type (flushIndexOf asks per type). */
+  private readonly pendingTypes = new Map<string, number>();
+  /** Resources (`type/id`) created by this transaction and not yet indexed: their index writes need no delete. */
+  private readonly fresh = new Set<string>();
+  private readonly creates: PendingCreates;
   private readonly nowIso: string;
 
   constructor(
-    readonly client: PoolClient,
+    connection: PoolClient,
     private readonly deps: StoreDeps,
     now: Date,
     /** Organization id recorded as owner of what this transaction creates. */
     readonly owner?: string,
   ) {
     this.nowIso = now.toISOString();
+    this.creates = new PendingCreates(connection, this.nowIso, owner ?? null);
+    this.client = this.creates.client;
   }
 
   /** The transaction's instant: meta.lastUpdated of everything it writes. */
@@ -233,26 +337,20 @@ export class StoreTransaction {
     const id = options.id ?? this.newId();
     const stamped = withMeta(resource, id, 1, this.nowIso);
     const access = await this.accessPatients(stamped.resource);
-    const { rows } = await this.client.query(CREATE_SQL, [resource.resourceType, id, this.nowIso, stamped.json, this.owner ?? null, access]);
-    this.freshRids.add(rows[0].rid);
-    return this.record('create', rows[0].rid, resource.resourceType, id, 1, 'POST', stamped);
+    // inserted with the other creates before the next statement of this transaction (PendingCreates)
+    const entry = await this.creates.add(resource.resourceType, id, stamped.json, access);
+    this.fresh.add(`${resource.resourceType}/${id}`);
+    return this.record('create', entry, id, 1, 'POST', stamped);
   }
 
   /**
-   * Create several resources with new server-assigned ids in one statement: one round trip
-   * instead of one per resource (the audit drainer's AuditEvents).
+   * Create several resources with new server-assigned ids: inserted together, in one statement
+   * with the transaction's other creates (the audit drainer's AuditEvents).
    */
   async createMany(resources: readonly Resource[]): Promise<StoredVersion[]> {
-    if (resources.length === 0) return [];
-    const ids = resources.map(() => this.newId());
-    const stamped = resources.map((r, i) => withMeta(r, ids[i], 1, this.nowIso));
-    const { rows } = await this.client.query(CREATE_MANY_SQL, [resources.map((r) => r.resourceType), ids, this.nowIso, stamped.map((s) => s.json), this.owner ?? null]);
-    const ridOf = new Map<string, string>(rows.map((r: { rid: string; id: string }) => [r.id, r.rid]));
-    return resources.map((r, i) => {
-      const rid = ridOf.get(ids[i]) as string;
-      this.freshRids.add(rid);
-      return this.record('create', rid, r.resourceType, ids[i], 1, 'POST', stamped[i]);
-    });
+    const versions: StoredVersion[] = [];
+    for (const r of resources) versions.push(await this.create(r));
+    return versions;
   }
 
   /** A fresh server-assigned id, as `create` would choose. */
@@ -305,16 +403,14 @@ export class StoreTransaction {
         [type, id, this.nowIso, stamped.json, this.owner ?? null, access],
       );
       if (rows[0]) {
-        this.freshRids.add(rows[0].rid);
+        this.fresh.add(`${type}/${id}`);
         await this.insertVersion(type, id, 1, method, stamped.json);
-        return { version: this.record('create', rows[0].rid, type, id, 1, method, stamped), created: true };
+        return { version: this.record('create', { rid: rows[0].rid, resourceType: type, resource: null }, id, 1, method, stamped), created: true };
       }
       // Someone created it between our SELECT and INSERT: continue as an update of theirs.
       current = (await this.lock(type, id)) as CurrentRow;
     }
-    if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
-      throw preconditionFailed(`Version conflict on ${type}/${id}: If-Match W/"${options.ifMatch}" but the current version is W/"${current.version_id}"`);
-    }
+    if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) throw versionConflict(type, id, options.ifMatch, current.version_id);
     const versionId = current.version_id + 1;
     const stamped = withMeta(resource, id, versionId, this.nowIso);
     const access = await this.accessPatients(stamped.resource);
@@ -327,7 +423,7 @@ export class StoreTransaction {
     );
     // A resource re-created after deletion counts as created (201), per update-as-create.
     const created = current.deleted;
-    return { version: this.record(created ? 'create' : 'update', current.rid, type, id, versionId, method, stamped), created };
+    return { version: this.record(created ? 'create' : 'update', { rid: current.rid, resourceType: type, resource: null }, id, versionId, method, stamped), created };
   }
 
   /**
@@ -354,7 +450,7 @@ export class StoreTransaction {
        VALUES ($1, $2, $3, $4, 'DELETE', NULL)`,
       [resourceType, id, versionId, this.nowIso, current.rid],
     );
-    return this.record('delete', current.rid, resourceType, id, versionId, 'DELETE', null);
+    return this.record('delete', { rid: current.rid, resourceType, resource: null }, id, versionId, 'DELETE', null);
   }
 
   /**
@@ -362,21 +458,24 @@ export class StoreTransaction {
    * the transaction that read the index (who reaches which patient) then see those writes.
    */
   async flushIndexOf(types: ReadonlySet<string>): Promise<void> {
-    if (this.pendingIndex.some((e) => types.has(e.resourceType))) await this.flushIndex();
+    for (const type of types) if (this.pendingTypes.get(type)) return this.flushIndex();
   }
 
-  /** Write the search-index rows of everything this transaction touched, in one batch. */
+  /** Write the pending creates, then the search-index rows of everything this transaction touched, in one batch. */
   async flushIndex(): Promise<void> {
-    if (!this.pendingIndex.length) return;
-    const entries = this.pendingIndex.splice(0);
-    await this.deps.indexWriter.write(this.client, entries);
+    await this.creates.flush();
+    if (!this.pendingIndex.size) return;
+    const pending = [...this.pendingIndex];
+    this.pendingIndex.clear();
+    this.pendingTypes.clear();
+    await this.deps.indexWriter.write(this.client, pending.map(([, e]) => e));
     // indexed now: a later write of the same resource in this transaction must replace the rows
-    for (const e of entries) this.freshRids.delete(e.rid);
+    for (const [key] of pending) this.fresh.delete(key);
   }
 
   /** resource.access_patients of a resource about to be written (see StoreDeps.accessPatients). */
   private accessPatients(resource: Resource): Promise<string[] | null> {
-    return this.deps.accessPatients ? this.deps.accessPatients(resource, this) : Promise.resolve(null);
+    return this.deps.accessPatients ? this.deps.accessPatients(resource, this.client) : Promise.resolve(null);
   }
 
   private async insertVersion(type: string, id: string, versionId: number, method: string, json: string): Promise<void> {
@@ -387,23 +486,31 @@ export class StoreTransaction {
     );
   }
 
+  /** `entry`'s rid may still be unknown (a pending create): it is filled in before the index is written. */
   private record(
     action: Change['action'],
-    rid: string,
-    resourceType: string,
+    entry: IndexEntry,
     id: string,
     versionId: number,
     method: StoredVersion['method'],
     stamped: Stamped | null,
   ): StoredVersion {
+    const { resourceType } = entry;
+    const key = `${resourceType}/${id}`;
     // A later write to the same resource in this transaction supersedes the pending index entry.
-    const pending = this.pendingIndex.findIndex((e) => e.rid === rid);
-    if (pending >= 0) this.pendingIndex.splice(pending, 1);
-    this.pendingIndex.push({ rid, resourceType, resource: stamped?.resource ?? null, fresh: this.freshRids.has(rid) });
+    if (!this.pendingIndex.delete(key)) this.pendingTypes.set(resourceType, (this.pendingTypes.get(resourceType) ?? 0) + 1);
+    entry.resource = stamped?.resource ?? null;
+    entry.fresh = this.fresh.has(key);
+    this.pendingIndex.set(key, entry);
     const json = stamped?.json ?? null;
     this.changes.push({ action, resourceType, id, versionId, lastUpdated: this.nowIso, json });
     return { resourceType, id, versionId, lastUpdated: this.nowIso, deleted: json === null, method, json };
   }
+}
+
+/** 412: the update was made under If-Match for a version that is not the current one. */
+export function versionConflict(type: string, id: string, ifMatch: number, current: number): FhirError {
+  return preconditionFailed(`Version conflict on ${type}/${id}: If-Match W/"${ifMatch}" but the current version is W/"${current}"`);
 }
 
 /**
@@ -426,7 +533,7 @@ interface CurrentRow {
 }
 
 /** Serialize with id and meta set by the server; resourceType, id and meta lead for readability. */
-function withMeta(resource: Resource, id: string, versionId: number, lastUpdated: string): Stamped {
+export function withMeta(resource: Resource, id: string, versionId: number, lastUpdated: string): Stamped {
   const { resourceType, id: _ignored, meta, ...rest } = resource as Resource & Record<string, unknown>;
   const stamped = {
     resourceType,
@@ -437,7 +544,7 @@ function withMeta(resource: Resource, id: string, versionId: number, lastUpdated
   return { resource: stamped, json: JSON.stringify(stamped) };
 }
 
-interface Stamped {
+export interface Stamped {
   resource: Resource;
   json: string;
 }

@@ -2,7 +2,8 @@ import type { PoolClient } from 'pg';
 import type { DefinitionRegistry } from '../fhir/definitions/registry';
 import { IndexExtractor, type ExtractorOptions } from '../fhir/search/extract';
 import type { IndexRows } from '../fhir/search/index-rows';
-import type { IndexEntry, IndexWriter } from './index-writer';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Bind, IndexEntry, IndexWriter } from './index-writer';
 
 /**
  * Writes search-index rows (migrations/002_search_index.sql) for a batch of resources in ONE
@@ -60,6 +61,7 @@ const FIELD: Record<string, string> = {
 export interface SearchIndexWriter extends IndexWriter {
   /** The extractor, shared with reindex and tests. */
   readonly extractor: IndexExtractor;
+  insertCtes(resource: Resource, source: string, bind: Bind, replace?: boolean): { ctes: string[]; shape: string };
 }
 
 /** An IndexWriter that keeps every R4 search parameter (and Patient compartments) indexed. */
@@ -79,11 +81,46 @@ export function createIndexWriter(registry: DefinitionRegistry, options: Extract
       );
       await client.query({ name, text, values });
     },
+    insertCtes: (resource, source, bind, replace) => indexInsertCtes(extractor.extract(resource), source, bind, replace),
   };
 }
 
 const KINDS = Object.keys(TABLES) as (keyof IndexRows)[];
 const statements = new Map<string, string>();
+
+/** The columns of a kind's table after `rid`, with their array types: param and grp first where the table has them. */
+function arrayColumns(kind: keyof IndexRows): [string, string][] {
+  const head: [string, string][] = kind === 'compartment' ? [] : [['param', 'integer'], ['grp', 'smallint']];
+  return [...head, ...TABLES[kind].columns];
+}
+
+/** One array per column of `arrayColumns(kind)`, over the rows given (rows' fields by FIELD). */
+function columnArrays(kind: keyof IndexRows, rows: readonly Record<string, unknown>[]): unknown[][] {
+  return arrayColumns(kind).map(([column]) => rows.map((row) => row[FIELD[column] ?? column] ?? null));
+}
+
+/**
+ * The CTEs writing one resource's index rows, with the rid of each row of the CTE `source` (a
+ * cross join: nothing when the source wrote nothing); with `replace`, a CTE per table first
+ * deletes the rows of those rids (siblings share one snapshot: the delete does not see the
+ * inserts). `shape` is the bit mask of the tables receiving rows (`r` prefixed when replacing),
+ * which with the caller's own shape names a prepared statement.
+ */
+export function indexInsertCtes(rows: IndexRows, source: string, bind: Bind, replace = false): { ctes: string[]; shape: string } {
+  const ctes: string[] = [];
+  let mask = 0;
+  KINDS.forEach((kind, k) => {
+    if (replace) ctes.push(`del_${kind} AS (DELETE FROM ${TABLES[kind].table} WHERE rid IN (SELECT rid FROM ${source}))`);
+    const list = rows[kind] as unknown as Record<string, unknown>[];
+    if (list.length === 0) return;
+    mask |= 1 << k;
+    const columns = arrayColumns(kind);
+    const arrays = columnArrays(kind, list).map((values, i) => bind(values, `${columns[i][1]}[]`));
+    ctes.push(`ins_${kind} AS (INSERT INTO ${TABLES[kind].table} (rid, ${columns.map(([c]) => c).join(', ')})
+      SELECT ${source}.rid, x.* FROM ${source}, unnest(${arrays.join(', ')}) x)`);
+  });
+  return { ctes, shape: `${replace ? 'r' : ''}${mask.toString(16)}` };
+}
 
 /**
  * The one statement replacing the index rows of the given rids (rows undefined = delete only).
@@ -98,26 +135,17 @@ export function buildIndexStatement(
   const values: unknown[] = [batch.map((b) => b.rid)];
   let mask = 0;
   KINDS.forEach((kind, k) => {
-    const spec = TABLES[kind];
     const rids: string[] = [];
-    const columns: unknown[][] = spec.columns.map(() => []);
-    const params: number[] = [];
-    const grps: number[] = [];
+    const rows: Record<string, unknown>[] = [];
     for (const b of batch) {
       for (const row of (b.rows?.[kind] ?? []) as unknown as Record<string, unknown>[]) {
         rids.push(b.rid);
-        if (kind !== 'compartment') {
-          params.push(row.param as number);
-          grps.push(row.grp as number);
-        }
-        spec.columns.forEach(([column], i) => columns[i].push(row[FIELD[column]] ?? null));
+        rows.push(row);
       }
     }
     if (rids.length === 0) return;
     mask |= 1 << k;
-    values.push(rids);
-    if (kind !== 'compartment') values.push(params, grps);
-    for (const c of columns) values.push(c);
+    values.push(rids, ...columnArrays(kind, rows));
   });
   const name = `kolibri-index-${options.fresh ? 'f' : 'r'}${mask.toString(16)}`;
   let text = statements.get(name);
@@ -133,9 +161,7 @@ function statementText(mask: number, fresh: boolean): string {
     const spec = TABLES[kind];
     if (!fresh) ctes.push(`del_${kind} AS (DELETE FROM ${spec.table} WHERE rid = ANY($1::bigint[]))`);
     if (!(mask & (1 << k))) return;
-    const arrays: [string, string][] = [['rid', 'bigint']];
-    if (kind !== 'compartment') arrays.push(['param', 'integer'], ['grp', 'smallint']);
-    arrays.push(...spec.columns);
+    const arrays: [string, string][] = [['rid', 'bigint'], ...arrayColumns(kind)];
     const placeholders = arrays.map(([, type]) => `$${++n}::${type}[]`);
     ctes.push(`ins_${kind} AS (INSERT INTO ${spec.table} (${arrays.map(([c]) => c).join(', ')}) SELECT * FROM unnest(${placeholders.join(', ')}))`);
   });

@@ -70,6 +70,9 @@ export const appointmentRules: WriteHook = async ({ tx, deps, changes }) => {
   }
 };
 
+/** Only Appointment writes: every other write may be made without a transaction around it. */
+appointmentRules.watches = (change) => change.resourceType === 'Appointment';
+
 /** Whether `after` differs from `before` in nothing but the citizen's own participant status. */
 function onlyOwnAnswer(before: Appointment, after: Appointment, patient: string): boolean {
   const neutral = (a: Appointment) =>

@@ -51,6 +51,10 @@ export const retriageOnEnteredInError: WriteHook = async ({ tx, deps, changes })
   for (const [impressionId, items] of bySubmission) await retriageSubmission(tx, deps, impressionId, items);
 };
 
+// only an update to status entered-in-error can make an item entered-in-error
+retriageOnEnteredInError.watches = (change) =>
+  change.action === 'update' && SUBMITTED_TYPES.has(change.resourceType) && (change.resource as { status?: string }).status === ENTERED_IN_ERROR;
+
 /** CapabilityStatement: the rule, said on the resource entries of the types it watches. */
 export function withEnteredInErrorRule(resource: CapabilityStatementRestResource): CapabilityStatementRestResource {
   if (!SUBMITTED_TYPES.has(resource.type as string)) return resource;

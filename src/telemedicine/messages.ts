@@ -54,6 +54,9 @@ export const unreadMessageTasks: WriteHook = async ({ tx, deps, changes }) => {
   }
 };
 
+/** Only Communication writes: every other write may be made without a transaction around it. */
+unreadMessageTasks.watches = (change) => change.resourceType === 'Communication';
+
 function readAt(message: Communication | undefined): string | undefined {
   return message?.extension?.find((e) => e.url === READ_EXTENSION)?.valueDateTime;
 }

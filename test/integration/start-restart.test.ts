@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
+import { embeddedDatabaseUrl } from '../../src/store/embedded';
 import { freePort } from '../support/free-port';
 
 const ROOT = join(__dirname, '..', '..');
@@ -39,7 +41,8 @@ describe('npm start with the embedded database', () => {
     delete env.DATABASE_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
-      env: { ...env, PORT: String(port), KOLIBRI_DATA_DIR: dataDir, KOLIBRI_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', KOLIBRI_AUTH: 'off' },
+      env: { ...env, PORT: String(port), KOLIBRI_DATA_DIR: dataDir, KOLIBRI_EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'warn', KOLIBRI_AUTH: 'off',
+        KOLIBRI_EMBEDDED_PG_MEMORY_MB: '2048', KOLIBRI_EMBEDDED_PG_SETTINGS: 'work_mem=12MB' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const elapsed = await waitFor(`http://127.0.0.1:${port}/fhir/metadata`, 20_000);
@@ -57,6 +60,15 @@ describe('npm start with the embedded database', () => {
     });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
+    // sized for 2 GB (a quarter as shared buffers), the explicit setting winning
+    const pg = new Client({ connectionString: embeddedDatabaseUrl(pgPort) });
+    await pg.connect();
+    try {
+      const shown = async (name: string) => (await pg.query(`SHOW ${name}`)).rows[0][name];
+      expect([await shown('shared_buffers'), await shown('effective_cache_size'), await shown('work_mem')]).toEqual(['512MB', '1536MB', '12MB']);
+    } finally {
+      await pg.end();
+    }
 
     server.kill('SIGTERM');
     expect(await exited(server)).toBe(0);

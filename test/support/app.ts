@@ -72,6 +72,8 @@ export async function createTestApp(
     unknownProfiles?: 'warning' | 'error';
     /** Raw Binary uploads (default DEFAULT_BINARY_LIMITS). */
     binary?: BinaryLimits;
+    /** Another (migrated) database than the shared test database. */
+    databaseUrl?: string;
   } & Partial<
     Pick<ServiceOptions, 'onCommit' | 'indexWriter'>
   > = {},
@@ -89,7 +91,7 @@ export async function createTestApp(
 }
 
 async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Promise<TestApp> {
-  const pool = createPool({ connectionString: testDatabaseUrl(), max: TWO_INSTANCES ? 20 : 40 });
+  const pool = createPool({ connectionString: options.databaseUrl ?? testDatabaseUrl(), max: TWO_INSTANCES ? 20 : 40 });
   const services = createServices({
     pool,
     registry: testRegistry(),

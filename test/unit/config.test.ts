@@ -22,6 +22,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ KOLIBRI_DEFINITIONS_CACHE: 'off' }).definitionsCacheDir).toBeUndefined();
   });
 
+  it('reads KOLIBRI_IG_PACKAGES as a comma-separated list of package paths, none by default', () => {
+    expect(loadConfig({}).igPackages).toEqual([]);
+    expect(loadConfig({ KOLIBRI_IG_PACKAGES: ' /srv/ig/ips.tgz, ,fhir-profiles ' }).igPackages).toEqual(['/srv/ig/ips.tgz', 'fhir-profiles']);
+  });
+
   it('derives BASE_URL from PORT and trims a trailing slash from an explicit one', () => {
     expect(loadConfig({ PORT: '9000' }).baseUrl).toBe('http://127.0.0.1:9000/fhir');
     expect(loadConfig({ HOST: '0.0.0.0' }).baseUrl).toBe('http://localhost:8080/fhir');

@@ -45,11 +45,14 @@ function keyOf(inputs: readonly string[]): string {
   return hash.digest('hex').slice(0, 20);
 }
 
+/** This folder's code and the package reader's (../packages): what the prepared definitions derive from. */
 function codeFiles(): string[] {
-  return readdirSync(__dirname)
-    .filter((f) => /\.(ts|js)$/.test(f))
-    .sort()
-    .map((f) => join(__dirname, f));
+  return [__dirname, join(__dirname, '..', 'packages')].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => /\.(ts|js)$/.test(f))
+      .sort()
+      .map((f) => join(dir, f)),
+  );
 }
 
 function isFile(path: string): boolean {

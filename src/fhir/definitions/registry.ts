@@ -40,10 +40,13 @@ export class DefinitionRegistry {
     this.types = [...this.sdByType.values()]
       .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization')
       .map((sd) => sd.type as string)
-      .filter((t) => !input.excludeTypes?.includes(t))
       .sort();
     this.typeSet = new Set(this.types);
+    this.implementationGuides = [...(input.implementationGuides ?? [])];
   }
+
+  /** Canonical URLs of the implementation guides whose packages were loaded (KOLIBRI_IG_PACKAGES). */
+  readonly implementationGuides: readonly string[];
 
   /**
    * A registry over the same base definitions with a stored layer of its own (empty at first):
@@ -64,7 +67,7 @@ export class DefinitionRegistry {
    * base's definition (the R4 and Kolibri definitions are not the operator's to redefine).
    * Types never change: a stored StructureDefinition is a profile, never a new resource type.
    */
-  setStored(input: Omit<RegistryInput, 'compartmentDefinitions' | 'excludeTypes'>): void {
+  setStored(input: Omit<RegistryInput, 'compartmentDefinitions' | 'implementationGuides'>): void {
     const base = this.base;
     const live: Layer = {
       sdByUrl: new Map(base.sdByUrl),
@@ -72,6 +75,7 @@ export class DefinitionRegistry {
       valueSets: new Map(base.valueSets),
       codeSystems: new Map(base.codeSystems),
       supplements: new Map(base.supplements),
+      versions: new Map(base.versions),
     };
     const fresh = <T extends { url?: string }>(list: readonly T[] | undefined, map: Map<string, unknown>) => (list ?? []).filter((r) => r.url && !map.has(r.url));
     for (const sd of fresh(input.structureDefinitions, base.sdByUrl)) addStructureDefinition(live, sd);
@@ -109,7 +113,7 @@ export class DefinitionRegistry {
 
   /** The base StructureDefinition of a type (resource, complex or primitive), or a profile by canonical URL. */
   structureDefinition(typeOrUrl: string): StructureDefinition | undefined {
-    return this.sdByType.get(typeOrUrl) ?? this.live.sdByUrl.get(stripVersion(typeOrUrl)) ?? this.live.sdByUrl.get(typeOrUrl);
+    return this.sdByType.get(typeOrUrl) ?? byCanonical(this.live.sdByUrl, this.live.versions, typeOrUrl);
   }
 
   /** Every StructureDefinition known, base and profiles. */
@@ -135,11 +139,11 @@ export class DefinitionRegistry {
   }
 
   valueSet(url: string): ValueSet | undefined {
-    return this.live.valueSets.get(stripVersion(url)) ?? this.live.valueSets.get(url);
+    return byCanonical(this.live.valueSets, this.live.versions, url);
   }
 
   codeSystem(url: string): CodeSystem | undefined {
-    return this.live.codeSystems.get(stripVersion(url)) ?? this.live.codeSystems.get(url);
+    return byCanonical(this.live.codeSystems, this.live.versions, url);
   }
 
   /** CodeSystem supplements (`content: supplement`) of a code system. */
@@ -158,8 +162,8 @@ export interface RegistryInput {
   valueSets?: ValueSet[];
   codeSystems?: CodeSystem[];
   compartmentDefinitions?: CompartmentDefinition[];
-  /** Types present in the source definitions that are not R4 (e.g. vendor additions). */
-  excludeTypes?: string[];
+  /** Canonical URLs of the implementation guides loaded from packages (CapabilityStatement.implementationGuide). */
+  implementationGuides?: string[];
 }
 
 /** The look-ups a stored layer can extend. */
@@ -169,14 +173,40 @@ interface Layer {
   valueSets: Map<string, ValueSet>;
   codeSystems: Map<string, CodeSystem>;
   supplements: Map<string, CodeSystem[]>;
+  /** Every versioned definition by `Type url|version`: a canonical with a version resolves to that version. */
+  versions: Map<string, Canonical>;
 }
 
+type Canonical = StructureDefinition | ValueSet | CodeSystem;
+
 function emptyLayer(): Layer {
-  return { sdByUrl: new Map(), paramsByBase: new Map(), valueSets: new Map(), codeSystems: new Map(), supplements: new Map() };
+  return { sdByUrl: new Map(), paramsByBase: new Map(), valueSets: new Map(), codeSystems: new Map(), supplements: new Map(), versions: new Map() };
 }
 
 function addStructureDefinition(layer: Layer, sd: StructureDefinition): void {
   if (sd.url) layer.sdByUrl.set(sd.url, sd);
+  addVersion(layer, sd);
+}
+
+function addVersion(layer: Layer, r: Canonical): void {
+  if (r.url && r.version) layer.versions.set(`${r.resourceType} ${r.url}|${r.version}`, r);
+}
+
+/**
+ * A canonical reference (https://hl7.org/fhir/R4/references.html#canonical): `url` is the
+ * definition loaded last under that URL; `url|version` that version, or a definition of that URL
+ * that declares no version, and nothing when only other versions are known.
+ */
+function byCanonical<T extends Canonical>(byUrl: Map<string, T>, versions: Map<string, Canonical>, ref: string): T | undefined {
+  const bar = ref.indexOf('|');
+  if (bar < 0) return byUrl.get(ref);
+  const url = ref.slice(0, bar);
+  const latest = byUrl.get(url);
+  if (!latest) return undefined;
+  const version = ref.slice(bar + 1);
+  if (!version || latest.version === version) return latest;
+  const exact = versions.get(`${latest.resourceType} ${ref}`) as T | undefined;
+  return exact ?? (latest.version ? undefined : latest);
 }
 
 function addRest(layer: Layer, input: Pick<RegistryInput, 'searchParameters' | 'valueSets' | 'codeSystems'>): void {
@@ -187,8 +217,16 @@ function addRest(layer: Layer, input: Pick<RegistryInput, 'searchParameters' | '
       byCode.set(sp.code as string, sp);
     }
   }
-  for (const vs of input.valueSets ?? []) if (vs.url) layer.valueSets.set(vs.url, vs);
-  for (const cs of input.codeSystems ?? []) if (cs.url) layer.codeSystems.set(cs.url, cs);
+  for (const vs of input.valueSets ?? []) {
+    if (!vs.url) continue;
+    layer.valueSets.set(vs.url, vs);
+    addVersion(layer, vs);
+  }
+  for (const cs of input.codeSystems ?? []) {
+    if (!cs.url) continue;
+    layer.codeSystems.set(cs.url, cs);
+    addVersion(layer, cs);
+  }
   for (const cs of input.codeSystems ?? []) {
     if (cs.supplements) layer.supplements.set(stripVersion(cs.supplements), [...(layer.supplements.get(stripVersion(cs.supplements)) ?? []), cs]);
   }

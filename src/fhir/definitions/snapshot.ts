@@ -13,7 +13,10 @@ import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes'
  *   copy of the sliced element and its descendants;
  * - a choice renamed to one type (`Observation.valueQuantity`) addresses `value[x]`, narrowed
  *   to that type.
- * Re-slicing (`a:b/c`) is not supported and throws, as does anything else not addressable.
+ * - a reslice (`Patient.identifier:cpr/old`) is inserted after its slice's descendants and earlier
+ *   reslices, as a copy of that slice;
+ * - slice names may contain dots: ids are read against their paths (parseId).
+ * Anything not addressable throws.
  */
 
 export type StructureLookup = (url: string) => StructureDefinition | undefined;
@@ -42,39 +45,39 @@ class Generator {
 
   apply(d: ElementDefinition): void {
     const id = d.id ?? (d.sliceName ? `${d.path}:${d.sliceName}` : (d.path as string));
-    if (id.includes('/')) throw new Error(`${this.sd.url}: re-slicing (${id}) is not supported`);
-    merge(this.elements[this.resolve(id)], d, this.sd.url as string);
+    merge(this.elements[this.resolve(parseId(id, d.path))], d, this.sd.url as string);
   }
 
-  /** Find (creating slices and unfolding datatypes as needed) the element an id addresses. */
-  private resolve(id: string): number {
+  /** Find (creating slices and reslices, unfolding datatypes as needed) the element an id addresses. */
+  private resolve(segments: readonly Segment[]): number {
+    const id = idOf(segments);
     const direct = this.indexOf(id);
     if (direct >= 0) return direct;
-    // Slice names in Kolibri's ids never contain dots, so an id splits on every dot.
-    const segments = id.split('.');
     const last = segments[segments.length - 1];
-    const parentId = segments.slice(0, -1).join('.');
-    const colon = last.indexOf(':');
-    if (colon >= 0) {
-      const sliced = this.resolve(parentId ? `${parentId}.${last.slice(0, colon)}` : last.slice(0, colon));
-      return this.addSlice(sliced, id, last.slice(colon + 1));
+    const parentSegments = segments.slice(0, -1);
+    if (last.slice !== undefined) {
+      // `a:s` slices `a`; `a:s/r` reslices the slice `a:s`
+      const slash = last.slice.lastIndexOf('/');
+      const sliced = this.resolve([...parentSegments, { name: last.name, slice: slash < 0 ? undefined : last.slice.slice(0, slash) }]);
+      return this.addSlice(sliced, id, last.slice);
     }
-    if (!parentId) throw new Error(`${this.sd.url}: element ${id} is not in the base`);
-    const parent = this.resolve(parentId);
-    let child = this.indexOf(`${this.elements[parent].id}.${last}`);
+    if (parentSegments.length === 0) throw new Error(`${this.sd.url}: element ${id} is not in the base`);
+    const parent = this.resolve(parentSegments);
+    const name = last.name;
+    let child = this.indexOf(`${this.elements[parent].id}.${name}`);
     if (child < 0 && !this.hasChildren(parent)) {
       this.unfold(parent);
-      child = this.indexOf(`${this.elements[parent].id}.${last}`);
+      child = this.indexOf(`${this.elements[parent].id}.${name}`);
     }
     if (child >= 0) return child;
     // `valueQuantity` addresses `value[x]` narrowed to Quantity
     for (let i = parent + 1; i < this.elements.length && isBelow(this.elements[i].id, this.elements[parent].id); i++) {
       const cid = this.elements[i].id as string;
-      const name = cid.slice((this.elements[parent].id as string).length + 1);
-      if (!name.endsWith('[x]') || name.includes('.') || name.includes(':')) continue;
-      const stem = name.slice(0, -3);
-      const type = last.slice(stem.length);
-      if (last.startsWith(stem) && /^[A-Z]/.test(type)) {
+      const childName = cid.slice((this.elements[parent].id as string).length + 1);
+      if (!childName.endsWith('[x]') || childName.includes('.') || childName.includes(':')) continue;
+      const stem = childName.slice(0, -3);
+      const type = name.slice(stem.length);
+      if (name.startsWith(stem) && /^[A-Z]/.test(type)) {
         const code = (this.elements[i].type ?? []).map((t) => t.code as string).find((c) => c.toLowerCase() === type.toLowerCase());
         if (code) {
           // naming one type of a choice narrows the choice to it (also for `valueQuantity.code`)
@@ -146,11 +149,59 @@ class Generator {
   }
 }
 
-/** Whether `id` lies under `parent`: a child (`parent.x`), or with slices allowed also `parent:s…`. */
+/** Whether `id` lies under `parent`: a child (`parent.x`), or with slices allowed also `parent:s…` (and a slice's reslices `parent/r…`). */
 function isBelow(id: string | undefined, parent: string | undefined, orSlice = false): boolean {
   if (!id || !parent || !id.startsWith(parent) || id.length === parent.length) return false;
   const c = id[parent.length];
-  return c === '.' || (orSlice && c === ':');
+  return c === '.' || (orSlice && (c === ':' || (c === '/' && parent.includes(':'))));
+}
+
+/** One step of an element id: an element name and, for a slice, its name (`s`, or `s/r` for a reslice). */
+export interface Segment {
+  name: string;
+  slice?: string;
+}
+
+export function idOf(segments: readonly Segment[]): string {
+  return segments.map((s) => (s.slice === undefined ? s.name : `${s.name}:${s.slice}`)).join('.');
+}
+
+/**
+ * Split an element id into its steps. A slice name may contain dots
+ * (`Observation.identifier:device.measurement.system`), so the id is read against the element's
+ * path (which has no slice names): each step starts with the path's next element name. An id
+ * that does not follow its path (a renamed choice, `valueQuantity` for `value[x]`) splits on
+ * dots, with any slice name after a colon.
+ */
+export function parseId(id: string, path?: string): Segment[] {
+  const names = path ? path.split('.') : [];
+  const from = (pos: number, i: number): Segment[] | undefined => {
+    const name = names[i];
+    if (name === undefined || !id.startsWith(name, pos)) return undefined;
+    const end = pos + name.length;
+    if (i === names.length - 1) {
+      if (end === id.length) return [{ name }];
+      return id[end] === ':' ? [{ name, slice: id.slice(end + 1) }] : undefined;
+    }
+    if (id[end] === '.') {
+      const rest = from(end + 1, i + 1);
+      if (rest) return [{ name }, ...rest];
+    }
+    if (id[end] === ':') {
+      for (let dot = id.indexOf('.', end + 1); dot >= 0; dot = id.indexOf('.', dot + 1)) {
+        const rest = from(dot + 1, i + 1);
+        if (rest) return [{ name, slice: id.slice(end + 1, dot) }, ...rest];
+      }
+    }
+    return undefined;
+  };
+  return (
+    from(0, 0) ??
+    id.split('.').map((step) => {
+      const colon = step.indexOf(':');
+      return colon < 0 ? { name: step } : { name: step.slice(0, colon), slice: step.slice(colon + 1) };
+    })
+  );
 }
 
 function merge(target: ElementDefinition, d: ElementDefinition, source: string): void {

@@ -4,7 +4,7 @@ import type { DefinitionRegistry } from './registry';
 import { completeSnapshots } from './snapshot';
 
 export interface StoredLayer {
-  input: Omit<Input, 'compartmentDefinitions'>;
+  input: Omit<Input, 'compartmentDefinitions' | 'implementationGuides'>;
   /** Definitions left out, with why (a differential the snapshot generator cannot follow). */
   problems: { key: string; message: string }[];
 }
@@ -17,7 +17,7 @@ export interface StoredLayer {
  * never allowed to break the others. Works on copies: the resources given are not changed.
  */
 export function prepareStoredLayer(resources: readonly Resource[], registry: DefinitionRegistry): StoredLayer {
-  const input: Input = { structureDefinitions: [], searchParameters: [], valueSets: [], codeSystems: [], compartmentDefinitions: [] };
+  const input: Input = { structureDefinitions: [], searchParameters: [], valueSets: [], codeSystems: [], compartmentDefinitions: [], implementationGuides: [] };
   for (const r of resources) collect(structuredClone(r), input, `${r.resourceType}/${r.id}`);
   const problems: StoredLayer['problems'] = [];
   const byUrl = new Map(input.structureDefinitions.filter((sd) => sd.url).map((sd) => [sd.url as string, sd]));
@@ -37,7 +37,7 @@ export function prepareStoredLayer(resources: readonly Resource[], registry: Def
       problems.push({ key: `StructureDefinition/${sd.id}`, message: (err as Error).message });
     }
   }
-  const { compartmentDefinitions: _none, ...rest } = input;
+  const { compartmentDefinitions: _none, implementationGuides: _guides, ...rest } = input;
   return { input: { ...rest, structureDefinitions: complete }, problems };
 }
 

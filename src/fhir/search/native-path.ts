@@ -93,6 +93,12 @@ function compileBranch(text: string, roots: readonly string[]): Step[] | undefin
     } else if ((m = /^\s*\.\s*where\s*\(\s*reference\s*\.\s*matches\s*\(\s*'((?:[^'\\]|\\.)*)'\s*\)\s*\)/.exec(s))) {
       const re = new RegExp(m[1].replace(/\\'/g, "'"));
       steps.push((nodes) => nodes.filter((n) => typeof (n.data as Json)?.reference === 'string' && re.test((n.data as Json).reference as string)));
+    } else if ((m = /^\s*\.\s*extension\s*\(\s*'([^'\\]*)'\s*\)/.exec(s))) {
+      // `extension('url')` is `extension.where(url = 'url')` (https://hl7.org/fhir/R4/fhirpath.html#functions):
+      // the form implementation guides write their extension SearchParameters in
+      const url = m[1];
+      const extensions = member('extension');
+      steps.push((nodes) => extensions(nodes).filter((n) => (n.data as Json)?.url === url));
     } else if ((m = /^\s*\.\s*where\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*'([^'\\]*)'\s*\)/.exec(s))) {
       const [field, literal] = [m[1], m[2]];
       steps.push((nodes) => nodes.filter((n) => (n.data as Json)?.[field] === literal));

@@ -1,4 +1,5 @@
 import type { ElementDefinition, ElementDefinitionSlicingDiscriminator, StructureDefinition } from '@medplum/fhirtypes';
+import { idOf, parseId } from '../definitions/snapshot';
 
 /**
  * A StructureDefinition's snapshot as a tree for the conformance walk: unlike element-tree.ts
@@ -65,11 +66,12 @@ export function parseProfileTree(sd: StructureDefinition): ProfileTree {
   for (const def of elements) {
     const el = toElement(def);
     byId.set(el.id, el);
-    const segments = el.id.split('.');
+    // slice names may contain dots, and `s/r` names a reslice of the slice `s` (its slices)
+    const segments = parseId(el.id, el.path);
     const last = segments[segments.length - 1];
-    const colon = last.indexOf(':');
-    if (colon >= 0) {
-      const sliced = byId.get([...segments.slice(0, -1), last.slice(0, colon)].join('.'));
+    if (last.slice !== undefined) {
+      const slash = last.slice.lastIndexOf('/');
+      const sliced = byId.get(idOf([...segments.slice(0, -1), { name: last.name, slice: slash < 0 ? undefined : last.slice.slice(0, slash) }]));
       if (!sliced) throw new Error(`${sd.url}: slice ${el.id} comes before its sliced element`);
       sliced.slices.push(el);
       // slicing defaults: extensions are sliced by url https://hl7.org/fhir/R4/extensibility.html
@@ -80,7 +82,7 @@ export function parseProfileTree(sd: StructureDefinition): ProfileTree {
       root = el;
       continue;
     }
-    const parent = byId.get(segments.slice(0, -1).join('.'));
+    const parent = byId.get(idOf(segments.slice(0, -1)));
     if (!parent) throw new Error(`${sd.url}: element ${el.id} comes before its parent`);
     parent.children.push(el);
     for (const t of el.types.length ? el.types : [{ code: 'BackboneElement', profile: [], targetProfile: [] }]) {

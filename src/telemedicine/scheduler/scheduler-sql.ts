@@ -2,13 +2,12 @@ import type { Pool, PoolClient } from 'pg';
 import { paramKey } from '../../fhir/search/param-key';
 
 /**
- * The scheduler's SQL: active ServiceRequests, their episodes, submissions per slot (from the
- * search index) and the slot claims (scheduler_slot, migration 005).
+ * The scheduler's SQL: episodes, submissions per slot (from the search index) and the slot
+ * claims (scheduler_slot, migration 005). Which ServiceRequests are due: due-requests.ts.
  */
 
 type Db = Pool | PoolClient;
 
-const SR_STATUS = paramKey('ServiceRequest', 'status');
 /** basedOn of the two submission types, and the instant each was measured / answered. */
 const BASED_ON = [paramKey('Observation', 'based-on'), paramKey('QuestionnaireResponse', 'based-on')];
 const WHEN = [paramKey('Observation', 'date'), paramKey('QuestionnaireResponse', 'authored')];
@@ -17,18 +16,6 @@ const STATUS = [paramKey('Observation', 'status'), paramKey('QuestionnaireRespon
 export interface StoredRow {
   id: string;
   content: string;
-}
-
-/** Current active ServiceRequests (optionally only some ids), in id order. */
-export async function activeServiceRequests(db: Db, only?: readonly string[]): Promise<StoredRow[]> {
-  const { rows } = await db.query(
-    `SELECT r.id, r.content FROM search_token t JOIN resource r ON r.rid = t.rid
-      WHERE t.param = $1 AND t.value = 'active' AND r.resource_type = 'ServiceRequest' AND NOT r.deleted
-        AND ($2::text[] IS NULL OR r.id = ANY($2::text[]))
-      ORDER BY r.id`,
-    [SR_STATUS, only ? [...only] : null],
-  );
-  return rows;
 }
 
 /** Current resources of one type by id (deleted ones left out). */

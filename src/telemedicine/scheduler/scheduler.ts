@@ -1,9 +1,10 @@
 import type { Pool } from 'pg';
 import type { Clock } from '../../clock';
 import type { ResourceStore } from '../../store/resources';
-import { EPISODE_EXTENSION, missingMeasurementTask, missingTaskId } from './missing-task';
-import { activeServiceRequests, decidedSlots, recordDecisions, resourcesById, submissionCounts, type Decision, type SlotKey } from './scheduler-sql';
-import { slotsClosedBetween, type Slot, type TimingRepeat } from './slots';
+import { changedRequests, dueRequests, nextClose, planOf, refId, savePlans, type DueRequest } from './due-requests';
+import { missingMeasurementTask, missingTaskId } from './missing-task';
+import { decidedSlots, recordDecisions, resourcesById, submissionCounts, type Decision, type SlotKey } from './scheduler-sql';
+import { slotsClosedBetween, type Slot } from './slots';
 
 /** pino-compatible, so main.ts passes its logger. */
 export interface SchedulerLog {
@@ -26,6 +27,9 @@ export interface SchedulerDeps {
 }
 
 export interface RunSummary {
+  /** ServiceRequests whose JSON was read (new or changed since the last run). */
+  read: number;
+  /** ServiceRequests that had a slot closing (due), whose slots were decided. */
   serviceRequests: number;
   slotsDecided: number;
   submitted: number;
@@ -34,16 +38,8 @@ export interface RunSummary {
 }
 
 interface Candidate extends SlotKey {
-  sr: ServiceRequestLike;
+  sr: DueRequest;
   slot: Slot;
-}
-
-interface ServiceRequestLike {
-  id: string;
-  subject?: { reference?: string };
-  code?: { coding?: Array<{ system?: string; code?: string; display?: string }> };
-  extension?: Array<{ url: string; valueReference?: { reference?: string } }>;
-  occurrenceTiming?: { repeat?: TimingRepeat };
 }
 
 interface EpisodeLike {
@@ -51,8 +47,8 @@ interface EpisodeLike {
   team?: Array<{ reference?: string }>;
 }
 
-const BATCH = 500;
-const refId = (ref: string | undefined, type: string) => (ref?.startsWith(`${type}/`) ? ref.slice(type.length + 1) : undefined);
+/** ServiceRequests per batch (read, and decided). */
+export const SCHEDULER_BATCH = 500;
 const keyOf = (k: SlotKey) => `${k.serviceRequestId}|${k.start.toISOString()}`;
 
 /**
@@ -67,27 +63,45 @@ export class MissingMeasurementScheduler {
 
   constructor(private readonly deps: SchedulerDeps) {}
 
-  /** Decide every slot that closed in (now − lookback, now]. */
-  async runOnce(now: Date = this.deps.clock.now()): Promise<RunSummary> {
+  /**
+   * Decide every slot that closed in (now − lookback, now]. Reads the JSON only of the
+   * ServiceRequests that are new or changed since the last run, and decides only those with a
+   * slot closing (scheduler_request.next_due), both in batches.
+   */
+  async runOnce(now: Date = this.deps.clock.now(), batch = SCHEDULER_BATCH): Promise<RunSummary> {
     const since = new Date(now.getTime() - this.deps.lookbackHours * 3_600_000);
-    const summary: RunSummary = { serviceRequests: 0, slotsDecided: 0, submitted: 0, tasksCreated: 0, taskIds: [] };
-    const rows = await activeServiceRequests(this.deps.pool, this.deps.onlyServiceRequests);
-    summary.serviceRequests = rows.length;
-    for (let i = 0; i < rows.length; i += BATCH) {
+    const summary: RunSummary = { read: 0, serviceRequests: 0, slotsDecided: 0, submitted: 0, tasksCreated: 0, taskIds: [] };
+    for (let after = ''; ; ) {
+      const rows = await changedRequests(this.deps.pool, this.deps.onlyServiceRequests, after, batch);
+      if (!rows.length) break;
+      summary.read += rows.length;
+      // new or changed: its slots of the whole look-back are examined (decided ones are skipped)
+      const plans = rows.map((r) => ({ id: r.id, versionId: r.versionId, plan: planOf(JSON.parse(r.content)) }));
+      await savePlans(this.deps.pool, plans.map((p) => ({ ...p, nextDue: nextClose(p.plan.repeat, since) })), now);
+      after = rows[rows.length - 1].id;
+      if (rows.length < batch) break;
+    }
+    for (let after = ''; ; ) {
+      const due = await dueRequests(this.deps.pool, now, this.deps.onlyServiceRequests, after, batch);
+      if (!due.length) break;
+      summary.serviceRequests += due.length;
       const candidates: Candidate[] = [];
-      for (const row of rows.slice(i, i + BATCH)) {
-        const sr = JSON.parse(row.content) as ServiceRequestLike;
-        const repeat = sr.occurrenceTiming?.repeat;
-        if (!repeat) continue;
-        for (const slot of slotsClosedBetween(repeat, since, now)) candidates.push({ serviceRequestId: sr.id, start: slot.start, end: slot.end, sr, slot });
+      for (const sr of due) {
+        for (const slot of slotsClosedBetween(sr.plan.repeat ?? {}, since, now)) candidates.push({ serviceRequestId: sr.id, start: slot.start, end: slot.end, sr, slot });
       }
-      await this.decide(candidates, now, summary);
+      const waiting = await this.decide(candidates, now, summary);
+      // next due when its next slot closes; at once (the next run) while a slot waits for an episode
+      await savePlans(this.deps.pool, due.map((sr) => ({ ...sr, nextDue: waiting.has(sr.id) ? now : nextClose(sr.plan.repeat, now) })), now);
+      after = due[due.length - 1].id;
+      if (due.length < batch) break;
     }
     if (summary.tasksCreated) this.deps.log?.info({ tasks: summary.tasksCreated, slots: summary.slotsDecided }, 'missing-measurement tasks created');
     return summary;
   }
 
-  private async decide(candidates: Candidate[], now: Date, summary: RunSummary): Promise<void> {
+  /** Decide `candidates`; returns the ServiceRequests with a missing slot left undecided (no active episode with a team). */
+  private async decide(candidates: Candidate[], now: Date, summary: RunSummary): Promise<Set<string>> {
+    const waiting = new Set<string>();
     const decided = await decidedSlots(this.deps.pool, candidates);
     const open = candidates.filter((c) => !decided.has(keyOf(c)));
     const counts = await submissionCounts(this.deps.pool, open);
@@ -100,19 +114,25 @@ export class MissingMeasurementScheduler {
     const inserted = await recordDecisions(this.deps.pool, met, now);
     summary.slotsDecided += inserted;
     summary.submitted += inserted;
-    const episodes = await resourcesById(this.deps.pool, 'EpisodeOfCare', missing.map((m) => episodeId(m.sr) ?? ''));
-    for (const m of missing) await this.claimMissing(m, episodes.get(episodeId(m.sr) ?? '') as EpisodeLike | undefined, now, summary);
+    const episodes = await resourcesById(this.deps.pool, 'EpisodeOfCare', missing.map((m) => m.sr.plan.episodeId ?? ''));
+    for (const m of missing) {
+      const assigned = await this.claimMissing(m, episodes.get(m.sr.plan.episodeId ?? '') as EpisodeLike | undefined, now, summary);
+      if (!assigned) waiting.add(m.serviceRequestId);
+    }
+    return waiting;
   }
 
-  /** One transaction per missing slot: re-count, claim, and create the Task only when the claim is ours. */
-  private async claimMissing(m: Candidate & { submitted: number }, episode: EpisodeLike | undefined, now: Date, summary: RunSummary): Promise<void> {
-    const episodeRef = episodeId(m.sr);
-    const patientId = refId(m.sr.subject?.reference, 'Patient');
+  /**
+   * One transaction per missing slot: re-count, claim, and create the Task only when the claim
+   * is ours. False when there is nobody to assign it to (left for a later run).
+   */
+  private async claimMissing(m: Candidate & { submitted: number }, episode: EpisodeLike | undefined, now: Date, summary: RunSummary): Promise<boolean> {
+    const { episodeId: episodeRef, patientId } = m.sr.plan;
     const careTeamId = episode?.team?.map((t) => refId(t.reference, 'CareTeam')).find(Boolean);
     // No Task without someone to do it: an ended episode or one without a team is skipped (and re-examined next run).
     if (!episodeRef || !patientId || !careTeamId || episode?.status !== 'active') {
       this.deps.log?.warn({ serviceRequest: m.serviceRequestId }, 'missing measurement not assigned: no active episode with a care team');
-      return;
+      return false;
     }
     const taskId = missingTaskId(m.serviceRequestId, m.start);
     const created = await this.deps.store.transaction(async (tx) => {
@@ -124,7 +144,7 @@ export class MissingMeasurementScheduler {
       summary.slotsDecided += 1;
       if (outcome === 'submitted') return void (summary.submitted += 1);
       const task = missingMeasurementTask(
-        { serviceRequestId: m.serviceRequestId, patientId, episodeId: episodeRef, careTeamId, code: m.sr.code?.coding?.[0], slot: m.slot, submitted },
+        { serviceRequestId: m.serviceRequestId, patientId, episodeId: episodeRef, careTeamId, code: m.sr.plan.code, slot: m.slot, submitted },
         now,
       );
       await tx.create(task, { id: taskId });
@@ -134,6 +154,7 @@ export class MissingMeasurementScheduler {
       summary.tasksCreated += 1;
       summary.taskIds.push(created);
     }
+    return true;
   }
 
   /** Run every `intervalSeconds` (0 = never); a run never overlaps the previous one. */
@@ -161,8 +182,4 @@ export class MissingMeasurementScheduler {
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
-}
-
-function episodeId(sr: ServiceRequestLike): string | undefined {
-  return refId(sr.extension?.find((e) => e.url === EPISODE_EXTENSION)?.valueReference?.reference, 'EpisodeOfCare');
 }

@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
       config,
       async (db) => {
         await migrate(db.pool, readMigrations(migrationsDir));
-        const services = createServices({ pool: db.pool, registry: loadDefinitions({ profileDirs: config.profileDirs, cacheDir: config.definitionsCacheDir }), migrations: [], config, softwareVersion });
+        const services = createServices({ pool: db.pool, registry: loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir }), migrations: [], config, softwareVersion });
         const started = Date.now();
         const summary = await seedCohort(services.store, { ...options, now: new Date() }, (p) => {
           progressShown = true;

@@ -87,6 +87,32 @@ describe('access model across organizations', () => {
       expect(found.some((u: string) => u.endsWith(`/Observation/${ids.obsB}`))).toBe(true);
     });
 
+    it('type and system history give full pages of what the caller may see, however many newer versions it may not', async () => {
+      const since = new Date(Date.now() - 1000).toISOString();
+      const mine = [await seed(spo2Observation(ids.patientB, 90)), await seed(spo2Observation(ids.patientB, 91)), await seed(spo2Observation(ids.patientB, 92))];
+      // newer than all of B's: versions of A's patients would fill B's first pages if they were filtered after the LIMIT
+      const other = await seed({ resourceType: 'Patient', gender: 'female' });
+      await seed({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${other}` }, managingOrganization: { reference: ORG_A }, team: [{ reference: `CareTeam/${ids.teamA}` }] });
+      const hidden = [other];
+      for (let i = 0; i < 6; i++) hidden.push(await seed(spo2Observation(other, 80 + i)));
+      for (const path of ['/fhir/Observation/_history', '/fhir/_history']) {
+        const seen: string[] = [];
+        let next: string | undefined = `${path}?_count=2&_since=${encodeURIComponent(since)}`;
+        for (let page = 0; next && page < 50; page++) {
+          const res = await get(tokens.sysB, next);
+          expect(res.statusCode).toBe(200);
+          const bundle = res.json() as { entry?: Array<{ fullUrl: string }>; link: Array<{ relation: string; url: string }> };
+          const urls = (bundle.entry ?? []).map((e) => e.fullUrl);
+          next = bundle.link.find((l) => l.relation === 'next')?.url.replace(/^https?:\/\/[^/]+/, '');
+          // every page but the last is full
+          if (next) expect(urls).toHaveLength(2);
+          expect(urls.filter((u) => hidden.some((id) => u.endsWith(`/${id}`)))).toEqual([]);
+          seen.push(...urls);
+        }
+        for (const id of mine) expect(seen.filter((u) => u.endsWith(`/Observation/${id}`))).toHaveLength(1);
+      }
+    });
+
     it('writes change nothing and answer as for an id that does not exist: update, patch, delete, a transaction entry; a create for A is 403', async () => {
       const missing = randomUUID();
       const changed = (id: string) => ({ resourceType: 'Observation', id, status: 'entered-in-error', code: { text: 'x' }, subject: { reference: `Patient/${ids.patientA}` } });

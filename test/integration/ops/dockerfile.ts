@@ -148,6 +148,9 @@ function run(command: string, place: Place): void {
     execFileSync('npm', ['run', 'build'], { cwd, stdio: 'pipe' });
   } else if (tool === 'npm' && rest[0] === 'cache') {
     // `npm cache clean` only shrinks the image; here it would empty the machine's shared cache
+  } else if (tool === 'node' && rest.length === 1) {
+    // a script of the image's own (dist/…)
+    execFileSync(process.execPath, rest, { cwd, stdio: 'pipe' });
   } else if (tool === 'mkdir' && rest[0] === '-p') {
     for (const dir of rest.slice(1)) mkdirSync(join(place.root, posix.resolve(place.workdir, dir)), { recursive: true });
   } else if (tool === 'chown') {

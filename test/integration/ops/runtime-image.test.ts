@@ -64,6 +64,13 @@ describe('the Docker runtime stage, assembled without Docker', () => {
     expect(existsSync(join(app, 'src'))).toBe(false);
   });
 
+  it('keeps of the R4 package only the definitions the server reads (not the spec examples)', () => {
+    const r4 = readdirSync(join(app, 'node_modules', 'hl7.fhir.r4.examples'));
+    expect(r4).toEqual(expect.arrayContaining(['package.json', 'StructureDefinition-Observation.json', 'SearchParameter-Observation-category.json']));
+    expect(r4).not.toContain('Patient-example.json');
+    expect(r4.every((f) => f === 'package.json' || /^(StructureDefinition|SearchParameter|ValueSet|CodeSystem|OperationDefinition|CompartmentDefinition)-/.test(f))).toBe(true);
+  });
+
   it('starts its CMD on an empty database: migrates, answers /fhir/metadata, serves /docs and a signing key', async () => {
     const [command, ...args] = cmdOf(runtime);
     const port = await freePort();

@@ -27,10 +27,10 @@ describe('kolibri <command> --help (spawned)', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('covers the commands this test knows', () => {
-    expect(Object.keys(commands).sort()).toEqual(['bench', 'clients', 'migrate', 'reindex', 'seed', 'serve']);
+    expect(Object.keys(commands).sort()).toEqual(['bench', 'clients', 'migrate', 'package', 'reindex', 'seed', 'serve']);
   });
 
-  it.each(['serve', 'migrate', 'reindex', 'clients', 'seed', 'bench'])('%s --help exits 0 with its usage', async (name) => {
+  it.each(['serve', 'migrate', 'reindex', 'clients', 'seed', 'bench', 'package'])('%s --help exits 0 with its usage', async (name) => {
     const { code, stdout, stderr } = await kolibri([name, '--help'], env);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(new RegExp(`^Usage: kolibri ${name}\\b`, 'm'));

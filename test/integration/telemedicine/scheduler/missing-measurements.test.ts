@@ -95,6 +95,27 @@ describe('missing-measurement scheduler', () => {
     expect(await missingTasks(finished.serviceRequestIds[0])).toHaveLength(0);
   });
 
+  it('reads a ServiceRequest once until it changes, decides only those with a closed slot, in batches', async () => {
+    const enrolments = await Promise.all([0, 1, 2, 3, 4].map(() => enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H])));
+    const s = scheduler(enrolments, 48);
+    // Monday's slot closed at 11:00Z: five ServiceRequests read and decided, two per batch
+    const monday = await s.runOnce(new Date('2026-03-02T12:00:00Z'), 2);
+    expect(monday).toMatchObject({ read: 5, serviceRequests: 5, tasksCreated: 5 });
+    // nothing closed since, nothing changed: no JSON read, nothing decided
+    expect(await s.runOnce(new Date('2026-03-03T12:00:00Z'), 2)).toMatchObject({ read: 0, serviceRequests: 0, tasksCreated: 0 });
+    // a changed ServiceRequest (a new version) is read again; Wednesday's slot makes all five due
+    const [sr] = await Promise.all([t.app.inject({ url: `/fhir/ServiceRequest/${enrolments[0].serviceRequestIds[0]}` })]);
+    const changed = { ...sr.json(), note: [{ text: 'measure before breakfast' }] };
+    const put = await t.app.inject({ method: 'PUT', url: `/fhir/ServiceRequest/${changed.id}`, headers: { 'content-type': 'application/fhir+json' }, payload: changed });
+    expect(put.statusCode).toBe(200);
+    expect(await s.runOnce(new Date('2026-03-04T12:00:00Z'), 2)).toMatchObject({ read: 1, serviceRequests: 5, tasksCreated: 5 });
+    for (const e of enrolments) expect(await missingTasks(e.serviceRequestIds[0])).toHaveLength(2);
+    const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM scheduler_request WHERE service_request = ANY($1) AND next_due = '2026-03-06T11:00:00Z'`, [
+      enrolments.map((e) => e.serviceRequestIds[0]),
+    ]);
+    expect(rows[0].n).toBe(5); // Friday 12:00 Copenhagen time
+  });
+
   it('stops cleanly: start(0) never runs, stop() waits for a run in progress', async () => {
     const e = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H]);
     const s = scheduler(e);

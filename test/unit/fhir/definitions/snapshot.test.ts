@@ -41,3 +41,35 @@ it('fails loudly on what it cannot address', () => {
   expect(() => generateSnapshot(sd([{ id: 'Observation.nothing', path: 'Observation.nothing' }]), lookup)).toThrow(/not in the base/);
   expect(() => generateSnapshot(sd([], 'http://unknown/base'), lookup)).toThrow(/unknown/);
 });
+
+it('reads slice names that contain dots against the element path', () => {
+  const snap = generateSnapshot(sd([
+    { id: 'Observation.identifier', path: 'Observation.identifier', slicing: { discriminator: [{ type: 'value', path: 'system' }], rules: 'open' } },
+    { id: 'Observation.identifier:device.measurement', path: 'Observation.identifier', sliceName: 'device.measurement', max: '1' },
+    { id: 'Observation.identifier:device.measurement.system', path: 'Observation.identifier.system', min: 1, fixedUri: 'urn:ietf:rfc:3986' },
+  ]), lookup);
+  const slice = snap.find((e) => e.id === 'Observation.identifier:device.measurement');
+  expect(slice).toMatchObject({ sliceName: 'device.measurement', max: '1' });
+  expect(snap.find((e) => e.id === 'Observation.identifier:device.measurement.system')).toMatchObject({ min: 1, fixedUri: 'urn:ietf:rfc:3986' });
+  expect(ids(snap).filter((id) => id?.startsWith('Observation.identifier:device.measurement.')).length).toBe(8);
+});
+
+it('reslices a slice: the reslice follows its slice and the slice’s children', () => {
+  const snap = generateSnapshot(sd([
+    { id: 'Observation.performer', path: 'Observation.performer', slicing: { discriminator: [{ type: 'type', path: '$this.resolve()' }], rules: 'open' } },
+    { id: 'Observation.performer:team', path: 'Observation.performer', sliceName: 'team', max: '2', slicing: { discriminator: [{ type: 'value', path: 'identifier.system' }], rules: 'open' } },
+    { id: 'Observation.performer:team/primary', path: 'Observation.performer', sliceName: 'team/primary', max: '1' },
+    { id: 'Observation.performer:team/primary.display', path: 'Observation.performer.display', min: 1 },
+  ]), lookup);
+  const list = ids(snap);
+  const team = list.indexOf('Observation.performer:team');
+  const primary = list.indexOf('Observation.performer:team/primary');
+  expect(team).toBeGreaterThan(list.indexOf('Observation.performer'));
+  expect(primary).toBeGreaterThan(team);
+  expect(list.slice(team + 1, primary).every((id) => id?.startsWith('Observation.performer:team.'))).toBe(true);
+  expect(snap[primary]).toMatchObject({ sliceName: 'team/primary', max: '1' });
+  expect(snap[primary].slicing).toBeUndefined();
+  expect(snap.find((e) => e.id === 'Observation.performer:team/primary.display')?.min).toBe(1);
+  // the slice itself keeps its own constraints: its children were never unfolded
+  expect(list.some((id) => id?.startsWith('Observation.performer:team.'))).toBe(false);
+});

@@ -116,6 +116,30 @@ describe('extraction shortcuts agree with fhirpath.js', () => {
     for (const entry of syntheaBundle(2, 2).entry) expectSameRows(entry.resource as Resource);
   });
 
+  it("on extension parameters written as extension('url'): R4's and an implementation guide's", () => {
+    const ext = (url: string, value: Record<string, unknown>) => ({ url, ...value });
+    const hl7 = 'http://hl7.org/fhir/StructureDefinition/';
+    const observation = {
+      resourceType: 'Observation',
+      id: 'genetics',
+      status: 'final',
+      code: { text: 'variant' },
+      extension: [
+        ext(`${hl7}observation-geneticsDnaVariant`, { valueCodeableConcept: { coding: [{ system: 'http://varnomen.hgvs.org', code: 'NG_007726.3:g.146252T>G' }] } }),
+        ext(`${hl7}observation-geneticsGene`, { valueCodeableConcept: { coding: [{ system: 'http://www.genenames.org', code: 'HGNC:3236' }] } }),
+        ext(`${hl7}observation-geneticsAminoAcidChangeName`, { valueString: 'p.Ala123Thr' }),
+        ext('http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-episodeofcare-reference', { valueReference: { reference: 'EpisodeOfCare/e1' } }),
+        ext('http://example.org/other', { valueString: 'not indexed' }),
+      ],
+    } as unknown as Resource;
+    expectSameRows(observation);
+    const ig = loadDefinitions({ profileDirs: [join(root, 'fhir-profiles')], igPackages: ['ehealth-mini', 'ehealth-base'].map((p) => join(root, 'test/fixtures/packages', p)) });
+    const rows = (x: IndexExtractor) => sorted(x.extract(observation));
+    const igFast = new IndexExtractor(ig, { baseUrl: 'http://k.test/fhir' });
+    expect(rows(igFast)).toEqual(rows(new IndexExtractor(ig, { baseUrl: 'http://k.test/fhir', exhaustive: true })));
+    expect(igFast.extract(observation).reference).toContainEqual(expect.objectContaining({ targetType: 'EpisodeOfCare', targetId: 'e1' }));
+  });
+
   it('on every resource type with every top-level element filled', () => {
     for (const type of registry.resourceTypes()) {
       if (!registry.searchParameters(type).length) continue;

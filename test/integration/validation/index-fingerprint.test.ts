@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import { systemClock } from '../../../src/clock';
+import { reindexIfParametersChanged, searchParameterFingerprint } from '../../../src/conformance/index-fingerprint';
+import { DEFAULT_DEFINITIONS_CACHE } from '../../../src/fhir/definitions/cache';
+import { loadDefinitions } from '../../../src/fhir/definitions/load';
+import { recordFingerprint } from '../../../src/store/definition-rows';
+import { noIndex } from '../../../src/store/index-writer';
+import { migrate, readMigrations } from '../../../src/store/migrate';
+import { createPool } from '../../../src/store/pool';
+import { ResourceStore } from '../../../src/store/resources';
+import { createIndexWriter } from '../../../src/store/search-index';
+import { freshDatabase, type FreshDatabase } from '../ops/fresh-database';
+import { testRegistry } from '../../support/app';
+
+/**
+ * The search index remembers which file SearchParameters built it (a fingerprint in the
+ * database): a start that loads other ones (a new R4 package, an IG package with parameters)
+ * rebuilds it with the reindex job, once, and later starts leave it alone. On a database of its
+ * own, since the job reads every row.
+ */
+const ROOT = join(__dirname, '../../..');
+let db: FreshDatabase;
+let pool: Pool;
+
+beforeAll(async () => {
+  db = await freshDatabase('kolibri_fingerprint');
+  pool = createPool({ connectionString: db.url, max: 4 });
+  await migrate(pool, readMigrations(join(ROOT, 'migrations')));
+}, 60_000);
+afterAll(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+const job = (registry = testRegistry()) => reindexIfParametersChanged({ pool, registry, indexWriter: createIndexWriter(registry), clock: systemClock });
+
+it('differs when a package adds a SearchParameter', () => {
+  const withPackages = loadDefinitions({ profileDirs: [join(ROOT, 'fhir-profiles')], igPackages: ['ehealth-mini', 'ehealth-base'].map((p) => join(ROOT, 'test/fixtures/packages', p)), cacheDir: DEFAULT_DEFINITIONS_CACHE });
+  expect(searchParameterFingerprint(withPackages)).not.toBe(searchParameterFingerprint(testRegistry()));
+  expect(searchParameterFingerprint(testRegistry())).toBe(searchParameterFingerprint(loadDefinitions({ profileDirs: [join(ROOT, 'fhir-profiles')] })));
+});
+
+it('records the fingerprint on an empty database, then leaves the index alone', async () => {
+  expect(await job()).toEqual({ action: 'recorded' });
+  expect(await job()).toEqual({ action: 'current' });
+});
+
+it('rebuilds the index when the parameters changed, and only then', async () => {
+  // a resource stored without index rows, as if indexed under other parameters
+  const store = new ResourceStore({ pool, indexWriter: noIndex, clock: systemClock });
+  const created = await store.transaction((tx) => tx.create({ resourceType: 'Patient', gender: 'female', birthDate: '1950-02-03' }));
+  const rows = async () => (await pool.query(`SELECT count(*)::int AS n FROM search_date d JOIN resource r ON r.rid = d.rid WHERE r.id = $1`, [created.id])).rows[0].n;
+  expect(await rows()).toBe(0);
+  expect(await job()).toEqual({ action: 'current' });
+  expect(await rows()).toBe(0);
+  await recordFingerprint(pool, 'search-index', 'parameters of an older release', new Date().toISOString());
+  const result = await job();
+  expect(result).toMatchObject({ action: 'reindexed', progress: { done: 1, total: 1 } });
+  expect(await rows()).toBeGreaterThan(0);
+  expect(await job()).toEqual({ action: 'current' });
+});
