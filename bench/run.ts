@@ -68,15 +68,20 @@ async function main(): Promise<number> {
     if (positionals.every((p) => p === 'search' || p === 'validate')) return code;
   }
   const timing: Timing = { durationMs: seconds(values.duration, '--duration', 0.5) * 1000, warmupMs: seconds(values.warmup, '--warmup', 0) * 1000 };
-  const unknown = positionals.filter((name) => name !== 'validate' && name !== 'search' && !SCENARIOS.some((s) => s.name === name));
+  const unknown = positionals.filter((name) => name !== 'validate' && name !== 'search' && !SCENARIOS.some((s) => named(s.name, name)));
   if (unknown.length) throw new UsageError(`unknown scenario ${unknown.join(', ')}`);
-  const scenarios = positionals.length ? SCENARIOS.filter((s) => positionals.includes(s.name)) : SCENARIOS.filter((s) => !s.optIn);
+  const scenarios = positionals.length ? SCENARIOS.filter((s) => positionals.some((p) => named(s.name, p))) : SCENARIOS.filter((s) => !s.optIn);
   if (scenarios.length === 0) return 0;
 
   return runSuite(scenarios, NOTES, timing);
 }
 
 class UsageError extends Error {}
+
+/** A scenario is named by its name or its family's (`depth` runs depth-100, depth-1000 and depth-3000). */
+function named(scenario: string, asked: string): boolean {
+  return scenario === asked || (scenario.startsWith(`${asked}-`) && /^\d+$/.test(scenario.slice(asked.length + 1)));
+}
 
 function count(raw: string | undefined, option: string): number {
   const n = Number(raw);

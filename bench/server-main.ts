@@ -14,7 +14,6 @@
 import pino from 'pino';
 import type { Resource } from '@medplum/fhirtypes';
 import { AuthService } from '../src/auth/auth-service';
-import { lookupFrom } from '../src/auth/token-context';
 import { systemClock } from '../src/clock';
 import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -24,7 +23,8 @@ import { createServices, type Services } from '../src/services';
 import { readMigrations } from '../src/store/migrate';
 import { createPool } from '../src/store/pool';
 import * as fhir from '../src/telemedicine/seed/resources';
-import { loadTemplates } from '../src/telemedicine/template-loader';
+import { telemedicineModule } from '../src/telemedicine/module';
+import { loadTargets } from '../src/telemedicine/reports/targets';
 import { migrationsDir, softwareVersion } from '../src/version';
 import type { BenchGrant, BenchSeed } from './auth';
 
@@ -42,19 +42,24 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) throw new Error('the benchmark server needs DATABASE_URL');
   const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions, pino.destination('/dev/null'));
   const pool = createPool({ connectionString: config.databaseUrl, max: config.poolSize });
+  // as main.ts composes it, without the scheduler job
+  const module = telemedicineModule({ targets: loadTargets(config.reportTargetsFile) });
   const services = createServices({
     pool,
     registry: loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir }),
     migrations: readMigrations(migrationsDir),
     config,
     softwareVersion,
+    modules: [module],
   });
   // as main.ts: the plan templates (PlanDefinitions for $apply) are there before it listens
-  await loadTemplates(services.interactions, config.profileDirs);
-  const auth = new AuthService({ pool, settings: config.authSettings, baseUrl: config.baseUrl, clock: systemClock, lookup: lookupFrom(services.store) });
+  await module.loadTemplates?.(services.interactions, config.profileDirs);
+  const auth = new AuthService({ pool, settings: config.authSettings, baseUrl: config.baseUrl, clock: systemClock, ...services.authData });
   const app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
   await app.listen({ port: config.port, host: '127.0.0.1' });
   services.auditDrainer.start(1000);
+  // as main.ts: the job runner (Bulk Data export runs on it)
+  services.bulkExport.runner.start();
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no TCP address');
   const ready: ServerReady = {
@@ -77,6 +82,7 @@ async function main(): Promise<void> {
   process.once('disconnect', () => {
     void app
       .close()
+      .then(() => services.bulkExport.runner.stop())
       .then(() => services.auditDrainer.stop())
       .then(() => pool.end())
       .finally(() => process.exit(0));

@@ -29,10 +29,16 @@ export function checkTargets(f: RunFigures): TargetCheck[] {
   const read16 = ratio('read', 'raw-read', 16, (m) => m.opsPerSecond);
   const fmt = (n: number | undefined, unit = '×') => (n === undefined ? 'not measured' : `${n.toFixed(2)}${unit}`);
   const mb = f.peakRssBytes / 2 ** 20;
+  // history depth: the vitals query for a citizen with 3,000 measurements against one with 100
+  const depth = (n: number) => f.scenarios.find((m) => m.name === `depth-${n}` && m.concurrency === 1)?.latencyMs.p50;
+  const deep = depth(3000);
+  const shallow = depth(100);
+  const depthRatio = deep !== undefined && shallow ? deep / shallow : undefined;
   return [
     { target: 'create at 32 clients ≥ 0.6 × raw (ops/s)', value: fmt(create32), met: create32 === undefined ? undefined : create32 >= 0.6 },
     { target: 'sequential create p50 ≤ 2 × raw', value: fmt(create1p50), met: create1p50 === undefined ? undefined : create1p50 <= 2 },
     { target: 'read by id at 16 clients ≥ 0.4 × raw (ops/s)', value: fmt(read16), met: read16 === undefined ? undefined : read16 >= 0.4 },
+    { target: 'vitals p50 at 3,000 measurements ≤ 1.3 × at 100', value: fmt(depthRatio), met: depthRatio === undefined ? undefined : depthRatio <= 1.3 },
     { target: 'peak RSS under load < 300 MB', value: `${mb.toFixed(0)} MB`, met: mb < 300 },
     { target: 'start-up < 3 s', value: `${(f.startupMs / 1000).toFixed(2)} s`, met: f.startupMs < 3000 },
   ];

@@ -6,6 +6,7 @@ import type { AuthService } from './auth/auth-service';
 import type { Clock } from './clock';
 import { registerAuthGuard } from './http/auth-guard';
 import { registerInputGuard } from './http/input-guard';
+import { registerSchemaValidation } from './http/schema-validation';
 import { registerAdminRoutes } from './http/routes/admin';
 import { registerFhirRest } from './http/routes/fhir-rest';
 import { registerSmartRoutes } from './http/routes/smart';
@@ -13,10 +14,9 @@ import { registerContextsRoute } from './http/routes/contexts';
 import { registerHealth } from './http/routes/health';
 import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
+import { registerBulkExport } from './http/routes/bulk-export';
 import type { Services } from './services';
 import { registerAuditHook } from './http/audit-hook';
-import { registerRolloutReport } from './telemedicine/reports/report-route';
-import type { Targets } from './telemedicine/reports/targets';
 import { registerMetrics } from './http/metrics';
 import { registerDocs } from './http/routes/docs';
 import { KolibriMetrics } from './metrics/registry';
@@ -35,8 +35,6 @@ export interface AppDeps {
    * loopback only) gives every /fhir request the development context.
    */
   auth: { mode: 'on' | 'off'; service: AuthService; clock: Clock };
-  /** Target populations of $rollout-report (KOLIBRI_REPORT_TARGETS); default config/targets.json. */
-  reportTargets?: Targets;
   /** Prometheus metrics (main.ts shares one with the pool gauges and jobs); a private one if absent. */
   metrics?: KolibriMetrics;
   /** KOLIBRI_METRICS_TOKEN: needed to scrape /metrics from anywhere but loopback. */
@@ -73,6 +71,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerCors(app, deps.corsOrigins ?? ['*']);
   registerContentTypes(app);
   registerBinaryContentTypes(app, deps.binary ?? DEFAULT_BINARY_LIMITS);
+  registerSchemaValidation(app);
   registerErrorHandling(app);
   registerHealth(app, deps.services.readiness);
   registerMetrics(app, {
@@ -91,7 +90,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: () => withSecurity(deps.services.capabilityStatement(), security, deps.auth.mode), binary: deps.binary });
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit);
-  registerOperations(app, deps.services.interactions);
-  registerRolloutReport(app, deps.services.interactions, deps.reportTargets);
+  registerOperations(app, deps.services.interactions, deps.services.operations);
+  registerBulkExport(app, deps.services.interactions, deps.services.bulkExport.requests);
   return app;
 }

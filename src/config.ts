@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { DEFAULT_DEFINITIONS_CACHE } from './fhir/definitions/cache';
 import { loadAuthConfig, type AuthSettings } from './auth/config';
 import { parseEnforcedProfiles, type EnforcedProfiles } from './fhir/validation/enforced-profiles';
@@ -64,6 +65,12 @@ export interface Config {
   corsOrigins: readonly string[];
   /** KOLIBRI_BINARY_MAX_BYTES and KOLIBRI_BINARY_CONTENT_TYPES: raw Binary uploads (http/binary-body.ts). */
   binary: BinaryLimits;
+  /** KOLIBRI_EXPORT_DIR: where Bulk Data export files are written; default `<dataDir>/exports`. */
+  exportDir: string;
+  /** KOLIBRI_EXPORT_TTL_HOURS: how long an export job and its files are kept. */
+  exportTtlHours: number;
+  /** KOLIBRI_EXPORT_MAX_FILE_MB: an export file is closed (and the next begun) at this size. */
+  exportMaxFileBytes: number;
   /** Token lifetime, signing keys, admin credential, rate limit, external issuer (src/auth/config.ts). */
   authSettings: AuthSettings;
 }
@@ -150,6 +157,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reportTargetsFile: env.KOLIBRI_REPORT_TARGETS || 'config/targets.json',
     shutdownTimeoutSeconds: int('KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600),
     metricsToken: env.KOLIBRI_METRICS_TOKEN || undefined,
+    exportDir: env.KOLIBRI_EXPORT_DIR || join(env.KOLIBRI_DATA_DIR || './.kolibri', 'exports'),
+    exportTtlHours: int('KOLIBRI_EXPORT_TTL_HOURS', 24, 1, 24 * 30),
+    exportMaxFileBytes: int('KOLIBRI_EXPORT_MAX_FILE_MB', 100, 1, 10240) * 1024 * 1024,
     corsOrigins: parseCorsOrigins(env.KOLIBRI_CORS_ORIGINS, problems),
     binary: {
       maxBytes: int('KOLIBRI_BINARY_MAX_BYTES', DEFAULT_BINARY_LIMITS.maxBytes, 1, 1024 * 1024 * 1024),

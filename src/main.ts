@@ -1,18 +1,16 @@
 import pino from 'pino';
 import { buildApp } from './app';
 import { AuthService } from './auth/auth-service';
-import { lookupFrom } from './auth/token-context';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { loadDefinitions } from './fhir/definitions/load';
 import { loggerOptions } from './http/logger';
 import { createServices } from './services';
-import { MissingMeasurementScheduler } from './telemedicine/scheduler/scheduler';
-import { triageOutcomeListener } from './telemedicine/triage/outcome-listener';
-import { loadTemplates } from './telemedicine/template-loader';
+import { telemedicineModule } from './telemedicine/module';
 import { seedBuiltinDefinitions } from './conformance/builtin-seed';
 import { reindexIfParametersChanged } from './conformance/index-fingerprint';
 import { loadTargets } from './telemedicine/reports/targets';
+import type { KolibriModule } from './modules/module';
 import { openDatabase, type Database } from './store/database';
 import { migrate, readMigrations, reindexAdvice } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
@@ -81,6 +79,18 @@ export async function main(): Promise<void> {
       const advice = await reindexAdvice(db.pool, applied);
       if (advice) log.warn(advice);
     }
+    // the modules on top of the FHIR engine, which knows them only through src/modules/module.ts
+    const modules: KolibriModule[] = [
+      telemedicineModule({
+        targets: loadTargets(config.reportTargetsFile),
+        onTriageOutcome: (outcome) => metrics.triageOutcomes.inc({ outcome }),
+        scheduler: {
+          intervalSeconds: config.schedulerIntervalSeconds,
+          lookbackHours: config.schedulerLookbackHours,
+          onRun: (result) => metrics.schedulerRuns.inc({ job: 'missing-measurements', result }),
+        },
+      }),
+    ];
     const registry = loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir });
     services = createServices({
       pool: db.pool,
@@ -89,27 +99,30 @@ export async function main(): Promise<void> {
       config,
       softwareVersion,
       onListenerError: (err) => log.error({ err }, 'post-commit listener failed'),
-      onCommit: triageOutcomeListener((outcome) => metrics.triageOutcomes.inc({ outcome })),
+      modules,
+      jobs: { log },
     });
     // definitions operators created through the API, then every later change, by any instance
     await services.definitions.reload();
     const definitionsListener = await services.definitions.listen();
     lifecycle.add({ name: 'definitions-listener', stop: () => definitionsListener.stop() });
-    const templates = await loadTemplates(services.interactions, config.profileDirs);
-    if (templates.created.length || templates.updated.length) log.info({ created: templates.created.length, updated: templates.updated.length }, 'plan templates and OperationDefinitions loaded');
+    for (const module of modules) {
+      const templates = await module.loadTemplates?.(services.interactions, config.profileDirs);
+      if (templates && (templates.created.length || templates.updated.length)) log.info({ module: module.name, created: templates.created.length, updated: templates.updated.length }, 'plan templates and OperationDefinitions loaded');
+    }
     const auth = new AuthService({
       pool: db.pool,
       settings: config.authSettings,
       baseUrl: config.baseUrl,
       clock: systemClock,
-      lookup: lookupFrom(services.store),
+      ...services.authData,
     });
     // A signing key before the first request: a verifier that caches the JWKS must find it there.
     if (config.auth === 'on') await auth.keys.ensureSigningKey();
     if (config.auth === 'off') {
       log.warn({ host: config.host }, 'KOLIBRI_AUTH=off: every request has full access without a token; for local development only');
     }
-    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, reportTargets: loadTargets(config.reportTargetsFile), metrics, metricsToken: config.metricsToken, corsOrigins: config.corsOrigins, binary: config.binary });
+    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, metrics, metricsToken: config.metricsToken, corsOrigins: config.corsOrigins, binary: config.binary });
     await app.listen({ port: config.port, host: config.host });
     // the R4 and Kolibri definitions as read-only stored resources: written in the background at
     // the first start on a database (about 15 s), skipped by fingerprint at every later one
@@ -134,10 +147,17 @@ export async function main(): Promise<void> {
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent
     lifecycle.add({ name: 'audit-drainer', stop: () => drainer.stop() });
-    const scheduler = new MissingMeasurementScheduler({ pool: db.pool, store: services.store, clock: systemClock, lookbackHours: config.schedulerLookbackHours, log, onRun: (result) => metrics.schedulerRuns.inc({ job: 'missing-measurements', result }) });
-    scheduler.start(config.schedulerIntervalSeconds);
-    // a run in progress finishes its transaction while the pool is still open
-    lifecycle.add({ name: 'scheduler', stop: () => scheduler.stop() });
+    for (const module of modules) {
+      for (const job of module.jobs?.({ pool: db.pool, store: services.store, clock: systemClock, log }) ?? []) {
+        job.start();
+        // a run in progress finishes its transaction while the pool is still open
+        lifecycle.add(job);
+      }
+    }
+    // background jobs of every instance (Bulk Data export); a job in progress is given back at shutdown
+    const runner = services.bulkExport.runner;
+    runner.start();
+    lifecycle.add({ name: 'job-runner', stop: () => runner.stop() });
     log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
   } catch (err) {
     await db.close().catch(() => undefined);

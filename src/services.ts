@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type {
   Resource,
   CapabilityStatement,
@@ -7,20 +9,16 @@ import type { Pool, PoolClient } from 'pg';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { DefinitionRegistry } from './fhir/definitions/registry';
-import { systemOperations, withOperations } from './http/routes/operations';
-import { ROLLOUT_REPORT_OPERATION } from './telemedicine/reports/operation';
+import { OPERATIONS, systemOperations, withOperations } from './http/routes/operations';
 import { findByCanonical, type CanonicalLookup } from './store/canonical';
 import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
 import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
 import { binarySizeRule } from './interactions/binary-size';
-import { appointmentRules } from './telemedicine/appointments';
-import { unreadMessageTasks } from './telemedicine/messages';
-import { withModalityRules } from './telemedicine/modality-capabilities';
 import { withBinaryContent } from './interactions/binary-capability';
 import { DEFAULT_BINARY_LIMITS } from './http/binary-body';
 import { IndexExtractor } from './fhir/search/extract';
-import { accessFilter, accessTarget, ownership, reachablePatients, readReaching } from './store/access-sql';
+import { accessFilter, accessTarget, ownership, reachablePatients, reachesAllCondition, readReaching } from './store/access-sql';
 import { inheritedPatients } from './interactions/inherited-access';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
@@ -34,21 +32,32 @@ import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
 import { insertAuditRecords } from './store/audit-outbox';
 import { AuditGroupCommit } from './audit/group-commit';
-import { retriageOnEnteredInError, withEnteredInErrorRule } from './telemedicine/entered-in-error';
 import { LiveDefinitions } from './conformance/live-definitions';
 import { definitionWriteRules } from './conformance/definition-writes';
 import { fileProfiles, KOLIBRI_IG_URL } from './conformance/implementation-guide';
+import type { Operation } from './interactions/operation';
+import { composeModules } from './modules/compose';
+import type { KolibriModule } from './modules/module';
+import type { AuthServiceOptions } from './auth/auth-service';
+import { lookupFrom } from './auth/token-context';
+import { createBulkExport, type BulkExport, type BulkExportOptions } from './interactions/export/export-service';
+import { EXPORT_SYSTEM_OPERATIONS, withExportOperations } from './interactions/export/export-operations';
 
 export interface ServiceOptions {
   pool: Pool;
   registry: DefinitionRegistry;
   migrations: Migration[];
-  config: Pick<Config, 'baseUrl' | 'updateCreate'> & Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple' | 'binary'>>;
+  config: Pick<Config, 'baseUrl' | 'updateCreate'> &
+    Partial<Pick<Config, 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple' | 'exportDir' | 'exportTtlHours' | 'exportMaxFileBytes' | 'binary'>>;
+  /** Background jobs: their log, and the runner's timing (tests shorten it). */
+  jobs?: Pick<BulkExportOptions, 'log' | 'runner' | 'storage'>;
   softwareVersion: string;
   clock?: Clock;
   indexWriter?: IndexWriter;
   onCommit?: CommitListener;
   onListenerError?: (err: unknown) => void;
+  /** The modules on top of the engine (main.ts: telemedicine), wired in through their contract. */
+  modules?: readonly KolibriModule[];
 }
 
 /** Everything the HTTP layer needs, composed once from its parts. */
@@ -70,11 +79,20 @@ export interface Services {
   findCanonical: CanonicalLookup;
   /** Definitions created through the API, in use at once (main.ts: reload at start, then listen). */
   definitions: LiveDefinitions;
+  /** Every FHIR operation: the engine's, then the modules'. */
+  operations: readonly Operation[];
+  /** What the token endpoint reads to check an asserted context (context resources, a care team's reach). */
+  authData: Pick<AuthServiceOptions, 'lookup' | 'reachablePatients'>;
+  /** Bulk Data export: its requests, and the job runner it runs on (main.ts starts it). */
+  bulkExport: BulkExport;
 }
 
 /** Compose the dependency graph: definitions → validator, store → interactions. */
 export function createServices(options: ServiceOptions): Services {
   const clock = options.clock ?? systemClock;
+  const modules = composeModules(options.modules ?? [], { operations: OPERATIONS, onListenerError: options.onListenerError });
+  const binaryLimits = options.config.binary ?? DEFAULT_BINARY_LIMITS;
+  const reach = modules.accessModel.reach;
   // this instance's own view: the file definitions plus those stored through the API
   const registry = options.registry.fork();
   const definitions = new LiveDefinitions({
@@ -95,7 +113,7 @@ export function createServices(options: ServiceOptions): Services {
     indexWriter: options.indexWriter ?? definitions.indexWriter,
     onCommit: (changes) => {
       definitions.apply(changes);
-      return options.onCommit?.(changes);
+      return Promise.all([modules.onCommit(changes), options.onCommit?.(changes)]).then(() => undefined);
     },
     onListenerError: options.onListenerError,
     accessPatients: async (resource, db) => {
@@ -114,28 +132,37 @@ export function createServices(options: ServiceOptions): Services {
     runRows: (query) => runRows(options.pool, query),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     subsetter: new Subsetter(registry),
-    // The telemedicine layer's in-transaction rule: entered-in-error re-triages the submission;
-    // built-in definitions are read-only and stored profiles must be usable.
-    writeHooks: [
-      retriageOnEnteredInError,
-      appointmentRules,
-      unreadMessageTasks,
-      definitionWriteRules(registry),
-      binarySizeRule((options.config.binary ?? DEFAULT_BINARY_LIMITS).maxBytes),
-    ],
+    // the modules' in-transaction rules, then the engine's: built-in definitions are read-only,
+    // stored profiles must be usable, a Binary keeps to the size limit on every write path
+    writeHooks: [...modules.writeHooks, definitionWriteRules(registry), binarySizeRule(binaryLimits.maxBytes)],
     limits: {
       maxBundleEntries: options.config.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
     },
     accessDeps: {
-      reachablePatients: (policy, ids, db) => reachablePatients(db ?? options.pool, policy, ids),
+      reachablePatients: (policy, ids, db) => reachablePatients(db ?? options.pool, policy, ids, reach),
       patientCompartments: compartments,
       inheritedPatients: (resource, db) => inherited(resource, db ?? options.pool),
       ownership: (type, id, db) => ownership(db ?? options.pool, type, id),
-      searchFilter: accessFilter,
-      readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id),
+      searchFilter: (policy) => accessFilter(policy, reach),
+      readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id, reach),
+      reachesAll: (policy, ids) => reachesAllCondition(policy, ids, reach),
+      grantTypes: modules.accessModel.grantTypes,
+      writeRules: modules.accessModel.writeRules,
+      reachHint: modules.accessModel.reachHint,
     },
   };
+  const bulkExport = createBulkExport({
+    pool: options.pool,
+    registry,
+    accessDeps: interactions.accessDeps,
+    baseUrl: options.config.baseUrl,
+    dir: options.config.exportDir ?? join(tmpdir(), 'kolibri-exports'),
+    ttlHours: options.config.exportTtlHours ?? 24,
+    maxFileBytes: options.config.exportMaxFileBytes ?? 100 * 1024 * 1024,
+    log: options.jobs?.log ?? quietLog(options.onListenerError),
+    ...options.jobs,
+  });
   const startedAt = clock.now().toISOString();
   let statement: CapabilityStatement | undefined;
   // built again when the stored definitions change (a new SearchParameter is listed)
@@ -147,6 +174,9 @@ export function createServices(options: ServiceOptions): Services {
     store,
     definitions,
     interactions,
+    operations: modules.operations,
+    authData: { lookup: lookupFrom(store), reachablePatients: (policy, ids) => interactions.accessDeps.reachablePatients(policy, ids) },
+    bulkExport,
     capabilityStatement: () => {
       if (statementGeneration !== registry.generation) [statement, statementGeneration] = [undefined, registry.generation];
       return (statement ??= buildCapabilityStatement(interactions, {
@@ -156,9 +186,8 @@ export function createServices(options: ServiceOptions): Services {
         supportedProfiles: (type) => fileProfiles(options.registry, type),
         implementationGuide: [KOLIBRI_IG_URL, ...options.registry.implementationGuides],
         systemInteractions: ['history-system', 'search-system'],
-        // $rollout-report has a route of its own (CSV and HTML besides FHIR JSON), not a table entry
-        systemOperations: [...systemOperations(), ROLLOUT_REPORT_OPERATION],
-        decorateResource: (r) => withOperations(withModalityRules(withEnteredInErrorRule(withBinaryContent(r, options.config.binary ?? DEFAULT_BINARY_LIMITS)))),
+        systemOperations: [...systemOperations(modules.operations), ...EXPORT_SYSTEM_OPERATIONS],
+        decorateResource: (r) => withExportOperations(withOperations(modules.decorateResource(withBinaryContent(r, binaryLimits)), modules.operations)),
       }));
     },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
@@ -169,6 +198,12 @@ export function createServices(options: ServiceOptions): Services {
       },
     },
   };
+}
+
+/** Without a logger: only errors, reported like post-commit listener errors. */
+function quietLog(onError?: (err: unknown) => void): BulkExportOptions['log'] {
+  const none = () => undefined;
+  return { info: none, warn: none, error: (obj, msg) => onError?.(new Error(`${msg ?? 'job error'}: ${JSON.stringify(obj)}`)) };
 }
 
 /** The search parameters that work for a type, as CapabilityStatement.rest.resource.searchParam. */

@@ -16,13 +16,14 @@ import type { Scenario, ScenarioContext } from './scenario';
 const PER_CODE = 250;
 const PAGE = 20;
 const SPO2 = MEASUREMENTS.spo2;
-const query = (patientId: string) =>
+export const vitalsQuery = (patientId: string) =>
   `/fhir/Observation?subject=Patient/${patientId}&code=${encodeURIComponent(`${SYSTEMS.npu}|${SPO2.code}`)}&_sort=-date&_count=${PAGE}`;
 
-/** Home measurements of `patientId`, every 2–3 days back from 2026-05-01, for one transaction. */
-export function vitalsBundle(patientId: string): Bundle {
+/** Home measurements of `patientId`, every 2–3 days back from 2026-05-01 (SpO2 and pulse, `perCode` each), for one transaction. */
+export function vitalsBundle(patientId: string, perCode = PER_CODE, from = 0): Bundle {
   const entries = [SPO2, MEASUREMENTS.pulse].flatMap((m, k) =>
-    Array.from({ length: PER_CODE }, (_v, i): Observation => {
+    Array.from({ length: perCode }, (_v, j): Observation => {
+      const i = from + j;
       const at = new Date(Date.UTC(2026, 4, 1, 6, 30 + k * 5) - Math.round(i * 2.33) * 86_400_000);
       return {
         ...spo2Observation,
@@ -42,7 +43,7 @@ export function vitalsBundle(patientId: string): Bundle {
 
 /** How many of the patient's Observations the vitals query matches (`_summary=count`). */
 async function matching(context: ScenarioContext): Promise<number> {
-  const res = await fetch(`${context.serverUrl}${query(context.patientId).replace(/&_sort=[^&]*&_count=\d+/, '&_summary=count')}`, { headers: context.headers });
+  const res = await fetch(`${context.serverUrl}${vitalsQuery(context.patientId).replace(/&_sort=[^&]*&_count=\d+/, '&_summary=count')}`, { headers: context.headers });
   if (res.status !== 200) throw new Error(`vitals-search: counting answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as Bundle).total ?? 0;
 }
@@ -60,7 +61,7 @@ let calibratedWith: number | undefined;
  * over resource_compartment and the organization's episodes per row), the Bundle, the token
  * check and the audit record.
  */
-function rawVitalsSearch(patientId: string): RawWorkload {
+export function rawVitalsSearch(patientId: string, name = 'raw-vitals-search', matched = (n: number) => void (calibratedWith = n)): RawWorkload {
   const from = `FROM search_reference s
       JOIN search_token c ON c.rid = s.rid AND c.param = $2 AND c.value = $3 AND c.system = $4
       JOIN search_date d ON d.rid = s.rid AND d.param = $5
@@ -69,10 +70,10 @@ function rawVitalsSearch(patientId: string): RawWorkload {
   const text = `SELECT r.id, r.content ${from} ORDER BY d.high DESC, r.rid LIMIT ${PAGE + 1}`;
   const values = [paramKey('Observation', 'subject'), paramKey('Observation', 'code'), SPO2.code, SYSTEMS.npu, paramKey('Observation', 'date'), patientId];
   return {
-    name: 'raw-vitals-search',
+    name,
     async setup(client: Client) {
       const { rows } = await client.query(`SELECT count(*)::int AS n ${from}`, values);
-      calibratedWith = rows[0].n as number;
+      matched(rows[0].n as number);
     },
     async run(client: Client) {
       const { rows } = await client.query({ name: 'kolibri-bench-vitals', text, values });
@@ -111,7 +112,7 @@ export const vitalsSearchScenario: Scenario = {
     }
     return measureHttp(
       'vitals-search',
-      { method: 'GET', url: `${context.serverUrl}${query(context.patientId)}`, headers: { accept: 'application/fhir+json' }, expectStatus: 200 },
+      { method: 'GET', url: `${context.serverUrl}${vitalsQuery(context.patientId)}`, headers: { accept: 'application/fhir+json' }, expectStatus: 200 },
       concurrency,
       context.timing,
     );

@@ -16,7 +16,7 @@ export interface RequestFacts {
   type?: string;
 }
 
-/** Who called and whose data the request reached (the request's Access). */
+/** Who called and whose data the request reached (the request's AccessTrail). */
 export interface TouchedData {
   readonly auth: AuthContext;
   readonly touched: ReadonlySet<string>;
@@ -43,7 +43,7 @@ export class RequestAudit {
 
   constructor(
     private readonly facts: RequestFacts,
-    private readonly access: TouchedData,
+    private readonly trail: TouchedData,
     private readonly clock: Clock,
   ) {
     ({ interaction: this.interaction, action: this.action } = interactionOf(facts.method, facts.route));
@@ -64,11 +64,11 @@ export class RequestAudit {
    */
   prepare(changes: readonly Change[]): { records: AuditRecord[]; committed: () => void } | undefined {
     if (!this.audited) return undefined;
-    const patients = new Set(this.access.touched);
+    const patients = new Set(this.trail.touched);
     for (const c of changes) if (c.resourceType === 'Patient') patients.add(c.id);
     const record = this.pending(committedStatus(this.interaction, changes), patients, false);
     if (!record) return undefined;
-    const rids = this.access.touchedRids.length;
+    const rids = this.trail.touchedRids.length;
     return {
       records: [record],
       committed: () => {
@@ -87,20 +87,20 @@ export class RequestAudit {
   leftover(status: number): AuditRecord[] {
     if (!this.audited) return [];
     const records: AuditRecord[] = [];
-    const reached = this.isWrite && status >= 400 ? undefined : this.pending(status, this.access.touched, false);
+    const reached = this.isWrite && status >= 400 ? undefined : this.pending(status, this.trail.touched, false);
     if (reached) records.push(reached);
-    const refused = this.pending(status, this.access.denied, true);
+    const refused = this.pending(status, this.trail.denied, true);
     if (refused) records.push(refused);
     return records;
   }
 
   private pending(status: number, patientsOf: ReadonlySet<string>, refused: boolean): AuditRecord | undefined {
     const patients = refused ? [...patientsOf] : [...patientsOf].filter((p) => !this.recordedPatients.has(p));
-    const rids = refused ? [] : this.access.touchedRids.slice(this.recordedRids);
+    const rids = refused ? [] : this.trail.touchedRids.slice(this.recordedRids);
     if (patients.length === 0 && rids.length === 0) return undefined;
     const { url } = this.facts;
     const q = url.indexOf('?');
-    const auth = this.access.auth;
+    const auth = this.trail.auth;
     return {
       recorded: this.clock.now().toISOString(),
       requestId: this.facts.requestId,

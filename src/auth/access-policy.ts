@@ -2,16 +2,16 @@ import type { AuthContext } from './context';
 import { referenceId } from './context';
 
 /**
- * Which data a caller reaches (../shared/DOMAIN.md, "Access model"), as data: the store turns it
+ * Which data a caller reaches (README, "Access control and audit"), as data: the store turns it
  * into SQL, interactions into 404/403. Scopes (what interactions on which types) are checked
  * separately; this is about which patients' data, and which organization's records.
  */
 export type AccessPolicy =
   /** KOLIBRI_AUTH=off on loopback: everything. */
   | { kind: 'unrestricted' }
-  /** System client: patients with an EpisodeOfCare managed by the organization or cared for by one of its teams, and the Patients it registered. */
+  /** System client: the Patients it registered, and those the care model grants the organization (telemedicine: its episodes and teams). */
   | { kind: 'organization'; organizationId: string }
-  /** Clinician: patients with an EpisodeOfCare whose team includes this care team. */
+  /** Clinician: the patients the care model grants this care team (telemedicine: episodes whose team includes it). */
   | { kind: 'care-team'; careTeamId: string; organizationId: string }
   /** Citizen: their own Patient compartment only. */
   | { kind: 'patient'; patientId: string }
@@ -63,12 +63,9 @@ export function isShared(type: string): boolean {
   return DEFINITIONAL_TYPES.has(type) || DIRECTORY_TYPES.has(type);
 }
 
-/** Resources whose writes change who reaches which patient (the access SQL reads their index rows). */
-export const GRANT_TYPES: ReadonlySet<string> = new Set(['EpisodeOfCare', 'CareTeam', 'Patient']);
-
 /**
- * What a citizen's app may write, and only in the citizen's own compartment. Appointment: only
- * its own participant's answer (accept, decline) to an existing one (the telemedicine rules).
+ * What a citizen's app may write, and only in the citizen's own compartment. A module's write
+ * hooks may narrow a type further (an Appointment: only the citizen's own participant's answer).
  */
 export const CITIZEN_WRITABLE: ReadonlySet<string> = new Set([
   'Appointment',

@@ -1,8 +1,8 @@
 import { decodeJwt, type JSONWebKeySet } from 'jose';
-import { reachablePatients } from '../store/access-sql';
 import { careTeamsOf, episodesOf, MAX_LISTED_EPISODES } from '../store/context-options-sql';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
+import type { AccessPolicy } from './access-policy';
 import { InvalidTokenError, verifyAccessToken, type AccessTokenDeps } from './access-token';
 import { AdminCredential } from './admin-credential';
 import { ClientKeySets } from './client-keys';
@@ -30,6 +30,8 @@ export interface AuthServiceOptions {
   clock: Clock;
   /** Reads context resources (CareTeam, EpisodeOfCare, …) when a client asserts a context. */
   lookup: ResourceLookup;
+  /** Which of the patients a policy reaches (the composed access model's; services.interactions.accessDeps). */
+  reachablePatients: (policy: AccessPolicy, ids: readonly string[]) => Promise<Set<string>>;
 }
 
 /** How long the guard trusts a client's status before re-reading it (revocation delay). */
@@ -76,7 +78,7 @@ export class AuthService {
       accessToken,
       lookup: options.lookup,
       careTeamReaches: async (careTeamId, patientId) =>
-        (await reachablePatients(pool, { kind: 'care-team', careTeamId, organizationId: '' }, [patientId])).has(patientId),
+        (await options.reachablePatients({ kind: 'care-team', careTeamId, organizationId: '' }, [patientId])).has(patientId),
       assertion: {
         findClient: (id) => this.clients.get(id),
         keySets: new ClientKeySets(),

@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
-import { CLIENT_KINDS, isClientKind, isReferenceTo, type ClientKind } from './context';
+import { isClientKind, isReferenceTo, type ClientKind } from './context';
+import { registrationShapeProblems } from './registration-schema';
 import { parseScopes, type ScopeContext } from './scopes';
 
 /** A registered OAuth client (SMART Backend Services, private_key_jwt). */
@@ -35,41 +36,32 @@ const CONTEXTS: Record<ClientKind, ScopeContext[]> = {
   citizen: ['patient'],
 };
 
-const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
-const ORGANIZATION = /^Organization\/[A-Za-z0-9.-]{1,64}$/;
 const ASYMMETRIC_KTY = ['RSA', 'EC'];
 
 /**
  * Check a registration (from the admin API or the CLI) and return it normalized, or the list
- * of problems. Keys must be public asymmetric keys: a symmetric (`oct`) or private key is refused.
+ * of problems; `shapeProblems` are those of REGISTRATION_SCHEMA, when a route schema found them. Keys must be public asymmetric keys: a symmetric (`oct`) or private key is refused.
  */
-export function checkRegistration(input: unknown): { client?: NewClient; problems: string[] } {
-  const problems: string[] = [];
+export function checkRegistration(input: unknown, shapeProblems = registrationShapeProblems(input)): { client?: NewClient; problems: string[] } {
+  // the members' shapes by JSON Schema (registration-schema.ts; a route has checked them), then the rules between them
+  const problems = [...shapeProblems];
   const o = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-  const clientId = o.clientId;
-  if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) problems.push('clientId: 1–128 characters of A-Z a-z 0-9 . _ ~ -');
+  const { clientId, organization, patient, name } = o;
   const kind = o.kind as ClientKind;
-  if (!isClientKind(kind)) problems.push(`kind: one of ${CLIENT_KINDS.join(', ')}`);
-  const organization = o.organization;
-  if (typeof organization !== 'string' || !ORGANIZATION.test(organization)) problems.push('organization: a reference Organization/<id>');
-  // A citizen app acts for one patient, fixed here; never one its assertion names (issue 12 item 5).
-  const patient = o.patient;
+  // A citizen app acts for one patient, fixed here; never one its assertion names.
   if (kind === 'citizen' && !isReferenceTo(patient, 'Patient')) problems.push('patient: a reference Patient/<id>, required for a citizen client (the patient whose app it is)');
   if (kind !== 'citizen' && isClientKind(kind) && patient !== undefined) problems.push(`patient: only a citizen client is bound to a patient, not a ${kind} client`);
   const scopeText = Array.isArray(o.scopes) ? o.scopes.join(' ') : o.scopes;
   const parsed = parseScopes(typeof scopeText === 'string' ? scopeText : '');
   if (parsed.invalid.length) problems.push(`scopes: malformed ${parsed.invalid.join(', ')}`);
   if (parsed.other.length) problems.push(`scopes: only clinical scopes can be registered, not ${parsed.other.join(', ')}`);
-  if (!parsed.scopes.length && !parsed.invalid.length) problems.push('scopes: at least one, e.g. system/Observation.rs');
+  if (!parsed.scopes.length && !parsed.invalid.length && !problems.some((p) => p.startsWith('scopes:'))) problems.push('scopes: at least one, e.g. system/Observation.rs');
   const wrong = isClientKind(kind) ? parsed.scopes.filter((s) => !CONTEXTS[kind].includes(s.context)) : [];
   if (wrong.length) problems.push(`scopes: a ${kind} client may only hold ${CONTEXTS[kind].map((c) => `${c}/`).join(' or ')} scopes`);
   const { jwks, jwksUri } = o;
   if ((jwks === undefined) === (jwksUri === undefined)) problems.push('give exactly one of jwks (inline JWKS) or jwksUri');
-  if (jwksUri !== undefined && (typeof jwksUri !== 'string' || !isHttpUrl(jwksUri))) problems.push('jwksUri: an http(s) URL');
-  if (jwks !== undefined) problems.push(...checkJwks(jwks));
-  const name = o.name;
-  if (name !== undefined && (typeof name !== 'string' || name.length > 200)) problems.push('name: a string of at most 200 characters');
-  if (problems.length) return { problems };
+  if (jwks !== undefined && typeof jwks === 'object') problems.push(...checkJwks(jwks));
+  if (problems.length) return { problems: [...new Set(problems)] };
   return {
     problems,
     client: {
@@ -82,14 +74,6 @@ export function checkRegistration(input: unknown): { client?: NewClient; problem
       ...(jwks !== undefined ? { jwks: jwks as JSONWebKeySet } : { jwksUri: jwksUri as string }),
     },
   };
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    return ['http:', 'https:'].includes(new URL(text).protocol);
-  } catch {
-    return false;
-  }
 }
 
 function checkJwks(jwks: unknown): string[] {

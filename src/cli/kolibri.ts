@@ -1,11 +1,11 @@
 /**
  * `kolibri <command>`: one entry point for operators. Each command lives in its own module
- * exporting `run(argv)`; modules load lazily so `kolibri --help` stays instant.
+ * exporting `run(argv, env)`; modules load lazily so `kolibri --help` stays instant.
  */
 export interface Command {
   summary: string;
   /** Resolves with the process exit code. */
-  load: () => Promise<{ run(argv: string[]): Promise<number> }>;
+  load: () => Promise<{ run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> }>;
 }
 
 export const commands: Record<string, Command> = {
@@ -29,7 +29,8 @@ function usage(): string {
   return `Usage: kolibri <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nkolibri <command> --help for a command's options.\n`;
 }
 
-export async function cli(argv: string[]): Promise<number> {
+/** Run one command; `env` is the environment its configuration is read from. */
+export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
@@ -41,7 +42,7 @@ export async function cli(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await command.load()).run(rest);
+    return await (await command.load()).run(rest, env);
   } catch (err) {
     // a command's own catch covers its work; this covers loading it and anything it let through
     // (loaded here, not on top: failure.ts reads config.ts, and `kolibri --help` stays instant)

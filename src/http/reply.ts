@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { informational } from '../fhir/outcome';
 import type { InteractionResult } from '../interactions/types';
-import { negotiateFormat } from './content-type';
+import { isFhirJson, negotiateFormat } from './content-type';
 
 /**
  * Send an interaction result: Prefer return=minimal|representation|OperationOutcome for writes
@@ -9,7 +9,7 @@ import { negotiateFormat } from './content-type';
  */
 export function sendResult(request: FastifyRequest, reply: FastifyReply, result: InteractionResult): FastifyReply {
   const query = request.query as Record<string, string | undefined>;
-  const contentType = negotiateFormat(query._format, request.headers.accept);
+  const contentType = result.contentType ?? negotiateFormat(query._format, request.headers.accept);
   reply.status(result.status);
   if (result.headers) reply.headers(result.headers);
   let body = result.body;
@@ -20,7 +20,7 @@ export function sendResult(request: FastifyRequest, reply: FastifyReply, result:
   }
   if (body === undefined) return reply.send();
   let text = typeof body === 'string' ? body : JSON.stringify(withoutEmpty(body) ?? {});
-  if (query._pretty === 'true') text = JSON.stringify(JSON.parse(text), null, 2);
+  if (query._pretty === 'true' && isFhirJson(contentType)) text = JSON.stringify(JSON.parse(text), null, 2);
   return reply.type(contentType).send(text);
 }
 

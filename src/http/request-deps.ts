@@ -29,7 +29,7 @@ export function requestDeps(req: FastifyRequest, shared: SharedDeps): Interactio
       url: req.url,
       type: (req.params as { type?: string } | undefined)?.type,
     },
-    deps.access,
+    deps.trail,
     shared.clock,
   );
   deps.store = deps.store.withAudit((changes) => audit.prepare(changes));

@@ -7,6 +7,9 @@ import { notFound } from '../fhir/outcome';
 import type { AccessFilter } from '../fhir/search/sql-builder';
 import type { ReadReaching } from '../store/access-sql';
 import type { StoredVersion } from '../store/versions';
+import type { CreateCondition } from '../store/write-statement';
+import type { WriteRule } from './access-model';
+import { AccessTrail } from './access-trail';
 
 /** A connection to ask on: the pool, or a write transaction's client (sees its own writes). */
 export type Db = Pool | PoolClient;
@@ -34,27 +37,25 @@ export interface AccessDeps {
   searchFilter(policy: AccessPolicy): AccessFilter | undefined;
   /** The current version and which patients of its indexed compartment the policy reaches, in one query. */
   readReaching(policy: AccessPolicy, resourceType: string, id: string): Promise<ReadReaching | undefined>;
+  /** Types whose writes change who reaches which patient (the Patient itself, the care model's relationships). */
+  grantTypes: ReadonlySet<string>;
+  /** The care model's write rules by type (access-model.ts). */
+  writeRules: Readonly<Record<string, WriteRule>>;
+  /** The condition a create written alone carries: the policy reaches every one of the patients (in SQL). */
+  reachesAll(policy: AccessPolicy, patientIds: readonly string[]): CreateCondition | undefined;
+  /** How a staff client comes to reach a patient (the care model's words; access-model.ts). */
+  reachHint?: string;
 }
 
 /**
  * One request's access decisions: SMART scopes (which interactions on which types) and the
  * access model (which patients' data, which organization's records). A read of something the
  * caller may not see answers 404 (no existence leak); search gets the same rule as SQL. Writes
- * are decided by `write-access.ts` on top of these. Every patient whose data a request touches
- * is recorded in `touched` for the AuditEvent.
+ * are decided by `write-access.ts` on top of these. Which patients' data a decision let through
+ * or refused is recorded in the request's `trail` (access-trail.ts), for the AuditEvent.
  */
 export class Access {
   readonly policy: AccessPolicy;
-  /** Patients whose data this request read or wrote. */
-  readonly touched = new Set<string>();
-  /**
-   * Patients whose data this request asked for and was refused (a read by id of a resource in
-   * their compartment that the caller may not see): the audit records a failed access in their
-   * trail, while the caller gets the same 404 as for a resource that does not exist.
-   */
-  readonly denied = new Set<string>();
-  /** Search results (resource.rid) this request returned; their patients are looked up for the audit. */
-  readonly touchedRids: string[] = [];
   /**
    * Patients found reachable earlier in this request: a transaction's hundreds of entries about
    * one patient need one look-up, not one each. Only positives are kept, so an episode a batch
@@ -67,6 +68,8 @@ export class Access {
   constructor(
     readonly auth: AuthContext,
     readonly deps: AccessDeps,
+    /** Where the decisions' patients are recorded for the audit. */
+    readonly trail: AccessTrail = new AccessTrail(auth),
   ) {
     this.policy = accessPolicy(auth);
   }
@@ -112,7 +115,7 @@ export class Access {
   async canSee(resource: Resource, db?: Db): Promise<boolean> {
     const patients = this.deps.patientCompartments(resource);
     if (this.unrestricted) {
-      for (const p of patients) this.touched.add(p);
+      this.trail.touch(patients);
       return true;
     }
     // its Patient compartments, or the patients it inherits (resource.access_patients) when in none
@@ -120,10 +123,10 @@ export class Access {
     if (governing.length === 0) return this.seesUnassigned(resource, db);
     const reachable = await this.reachable(governing, db);
     if (reachable.size === 0) {
-      for (const p of governing) this.denied.add(p);
+      for (const p of governing) this.trail.denied.add(p);
       return false;
     }
-    for (const p of governing) this.touched.add(p);
+    this.trail.touch(governing);
     return true;
   }
 

@@ -2,9 +2,9 @@ import type { Resource } from '@medplum/fhirtypes';
 import { hasErrors } from '../fhir/issue';
 import { notFound, unprocessable } from '../fhir/outcome';
 import { absentOnUpdate, type StoreTransaction, type WriteGuard } from '../store/resources';
+import { storageOutcome } from './storage-outcome';
 import type { StoredVersion } from '../store/versions';
 import type { Db } from './access';
-import { GRANT_TYPES } from '../auth/access-policy';
 import { questionnaireIssues } from './questionnaire-check';
 import { ensureVersionVisible } from './read';
 import type { EntryRequest } from './transaction-hooks';
@@ -45,7 +45,7 @@ export type CheckDb = Pick<StoreTransaction, 'flushIndexOf' | 'vread'> & { clien
 /** Whether the caller may see a stored version (a deletion is judged by the version before it), on the transaction's connection. */
 export async function versionVisible(deps: InteractionDeps, tx: CheckDb, version: StoredVersion): Promise<boolean> {
   if (deps.access.unrestricted) return true;
-  await tx.flushIndexOf(GRANT_TYPES);
+  await tx.flushIndexOf(deps.accessDeps.grantTypes);
   let json = version.json;
   if (json === null && version.versionId > 1) json = (await tx.vread(version.resourceType, version.id, version.versionId - 1))?.json ?? null;
   if (json === null) return false;
@@ -54,7 +54,7 @@ export async function versionVisible(deps: InteractionDeps, tx: CheckDb, version
 
 /** A create, authorized inside its transaction (it may rely on an episode the same transaction opened). */
 export async function authorizeCreate(deps: InteractionDeps, tx: StoreTransaction, resource: Resource): Promise<void> {
-  if (!deps.access.unrestricted) await tx.flushIndexOf(GRANT_TYPES);
+  if (!deps.access.unrestricted) await tx.flushIndexOf(deps.accessDeps.grantTypes);
   await authorizeWrite(deps.access, tx.client, resource.resourceType, undefined, resource);
 }
 
@@ -68,14 +68,14 @@ export function updateGuard(deps: InteractionDeps, tx: CheckDb, resource: Resour
   const type = resource.resourceType;
   const id = resource.id as string;
   return async (current) => {
-    if (current && !(await versionVisible(deps, tx, current))) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+    if (current && !(await versionVisible(deps, tx, current))) absentAsFhir(type, id, ifMatch);
     const before = current && !current.deleted ? (JSON.parse(current.json as string) as Resource) : undefined;
     if (!before) {
       // Update-as-create (or re-creating a deleted resource): where something could be hidden it
       // answers as for a missing id; where every row is visible, a refused write is a 403 first.
-      if (!mayCreateAtChosenId(deps.access, type)) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+      if (!mayCreateAtChosenId(deps.access, type)) absentAsFhir(type, id, ifMatch);
       await authorizeWrite(deps.access, tx.client, type, undefined, resource);
-      if (current === undefined && ifMatch !== undefined) absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+      if (current === undefined && ifMatch !== undefined) absentAsFhir(type, id, ifMatch);
       deps.access.requireScope('create', type);
     } else await authorizeWrite(deps.access, tx.client, type, before, resource);
     // what this request remembered of the row (its inherited patients) is about to change
@@ -120,4 +120,16 @@ export function authorizeEntry(deps: InteractionDeps): (entry: EntryRequest) => 
       if (version) await ensureVersionVisible(deps, version, what);
     }
   };
+}
+
+/**
+ * The answer for a version the caller may not see, or may not create at: the store's, as a
+ * FHIR answer here (the guard also runs outside a write transaction, on a write made alone).
+ */
+function absentAsFhir(type: string, id: string, ifMatch: number | undefined): void {
+  try {
+    absentOnUpdate(type, id, { ifMatch, allowCreate: false });
+  } catch (err) {
+    throw storageOutcome(err);
+  }
 }

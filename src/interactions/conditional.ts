@@ -35,7 +35,7 @@ export function conditionalResolver(deps: InteractionDeps, max = 1): Conditional
     const result = tx ? await runSearch(tx.client, request, compiled) : await deps.runSearch(request, compiled);
     // The one match is what the request goes on with: for If-None-Exist, the resource it returns
     // instead of creating one (200), which the audit records as a read of its patient.
-    if (result.matches.length === 1) deps.access.touchedRids.push(result.matches[0].rid);
+    if (result.matches.length === 1) deps.trail.touchedRids.push(result.matches[0].rid);
     return result.matches.map((m) => m.id);
   };
 }

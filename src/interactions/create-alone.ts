@@ -1,7 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { ownOrganization } from '../auth/access-policy';
 import { FhirError } from '../fhir/outcome';
-import { reachesAllCondition } from '../store/access-sql';
 import type { StoredVersion } from '../store/versions';
 import type { InteractionDeps } from './types';
 import { createReach, outsideCare } from './write-access';
@@ -22,14 +21,15 @@ export async function createAlone(deps: InteractionDeps, resource: Resource): Pr
   const reach = createReach(access, type, resource);
   if (!reach) return undefined;
   // the request's audit record, written by the same statement, names the patients it writes for
-  const added = reach.patients.filter((p) => !access.touched.has(p));
-  for (const p of added) access.touched.add(p);
-  const forget = () => added.forEach((p) => access.touched.delete(p));
+  const { touched } = deps.trail;
+  const added = reach.patients.filter((p) => !touched.has(p));
+  for (const p of added) touched.add(p);
+  const forget = () => added.forEach((p) => touched.delete(p));
   let version: StoredVersion | undefined;
   try {
     version = await deps.store.createAlone(resource, {
       owner: ownOrganization(access.policy),
-      condition: reach.check ? reachesAllCondition(access.policy, reach.patients) : undefined,
+      condition: reach.check ? access.deps.reachesAll(access.policy, reach.patients) : undefined,
     });
   } catch (err) {
     forget();

@@ -36,24 +36,24 @@ export async function create(deps: InteractionDeps, type: string, body: unknown)
     return tx.create(resource);
   });
   // A new Patient is its own compartment: known only now that it has an id (for the audit).
-  if (type === 'Patient') deps.access.touched.add(version.id);
+  if (type === 'Patient') deps.trail.touched.add(version.id);
   if (type === 'Patient' && !(await deps.access.canSee(JSON.parse(version.json as string) as Resource))) return unreadableCreated(deps, version);
   return createdResult(deps, version);
 }
 
 /**
  * A create the caller may not read back (a clinician's new Patient: a clinician reaches patients
- * through its care team's episodes, and there is none yet). 201 with the Location, and an
+ * only through the care model's relationships, and there is none yet). 201 with the Location, and an
  * OperationOutcome saying so instead of the resource, so that the answer promises nothing a
  * later read would refuse.
  */
-function unreadableCreated(deps: Pick<InteractionDeps, 'baseUrl'>, version: StoredVersion): InteractionResult {
+function unreadableCreated(deps: Pick<InteractionDeps, 'baseUrl' | 'accessDeps'>, version: StoredVersion): InteractionResult {
   const created = createdResult(deps, version);
   return {
     ...created,
     preferable: false,
     body: informational(
-      `Created ${version.resourceType}/${version.id}. You can read it once an EpisodeOfCare of your care team includes the patient (README, "Access control").`,
+      `Created ${version.resourceType}/${version.id}. You can read it ${deps.accessDeps.reachHint ?? 'once a care relationship gives you access to the patient'} (README, "Access control").`,
     ),
   };
 }

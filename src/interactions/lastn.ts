@@ -26,7 +26,7 @@ export async function lastn(deps: InteractionDeps, params: Array<[string, string
     { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() },
   );
   const rows = await deps.runRows(compileLastN(request, max, deps.access.searchFilter()));
-  for (const row of rows) deps.access.touchedRids.push(row.rid);
+  for (const row of rows) deps.trail.touchedRids.push(row.rid);
   const entries = rows.map((row) => ({
     fields: { fullUrl: `${deps.baseUrl}/${row.resourceType}/${row.id}`, search: { mode: 'match' } },
     resourceJson: row.content,

@@ -43,7 +43,7 @@ export async function search(deps: InteractionDeps, scope: SearchScope, input: S
   // Included resources of types the token may not read are left out (the SQL filter already
   // removed those of patients the caller does not reach).
   result.included = result.included.filter((r) => deps.access.mayUse('read', r.resourceType) || deps.access.mayUse('search', r.resourceType));
-  for (const row of [...result.matches, ...result.included]) deps.access.touchedRids.push(row.rid);
+  for (const row of [...result.matches, ...result.included]) deps.trail.touchedRids.push(row.rid);
   const allIssues: Issue[] = [...issues, ...result.issues];
 
   const subset = Subsetter.applies(request.summary, request.elements) ? deps.subsetter : undefined;

@@ -10,6 +10,7 @@ import type { BundleOptions } from './transaction-hooks';
 import { entryRequest, prepareEntry, processingRank, type PreparedEntry } from './transaction-prepare';
 import { rewriteReferences } from './transaction-references';
 import { entryError, responseBundle, responseEntry } from './transaction-response';
+import { storageOutcome } from './storage-outcome';
 import type { InteractionDeps, InteractionResult } from './types';
 import { writeTransaction } from './write-hooks';
 
@@ -22,7 +23,8 @@ import { writeTransaction } from './write-hooks';
  */
 export async function transaction(deps: InteractionDeps, rawEntries: readonly unknown[], options: BundleOptions): Promise<InteractionResult> {
   const total = rawEntries.length;
-  const named = (err: unknown, index: number, entry?: ParsedEntry): unknown => {
+  const named = (thrown: unknown, index: number, entry?: ParsedEntry): unknown => {
+    const err = storageOutcome(thrown);
     if (!(err instanceof FhirError)) return err;
     const raw = rawEntries[index] as { request?: { method?: unknown; url?: unknown }; resource?: { resourceType?: unknown } } | undefined;
     return entryError(err, index, total, {
@@ -143,6 +145,7 @@ async function resolveDynamic(
       const own = p.kind === 'conditional-update' ? p.resource.id : undefined;
       if (e.fullUrl !== undefined && dynamic.has(e.index) && ids.length <= 1) urls.set(e.fullUrl, `${p.type}/${ids[0] ?? own ?? createIds.get(e.index)}`);
     } catch (err) {
+      if (isRetryable(err)) throw err; // the store runs the whole transaction again
       throw named(err, e.index, e);
     }
   }

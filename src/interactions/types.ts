@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { AuthContext } from '../auth/context';
 import { Access, type AccessDeps } from './access';
+import { AccessTrail } from './access-trail';
 import type { DefinitionRegistry } from '../fhir/definitions/registry';
 import type { Clock } from '../clock';
 import type { SearchRequest } from '../fhir/search/ast';
@@ -15,8 +16,10 @@ import type { WriteHook } from './write-hooks';
 
 /** What every interaction of one request may use. Passed in; interactions never reach for globals. */
 export interface InteractionDeps extends SharedDeps {
-  /** This request's access decisions (scopes, which patients), and what it touched. */
+  /** This request's access decisions (scopes, which patients). */
   access: Access;
+  /** Whose data this request touched or was refused, for its AuditEvents (`access` records into it). */
+  trail: AccessTrail;
 }
 
 /** The request-independent part of InteractionDeps, composed once at start-up. */
@@ -51,7 +54,8 @@ export interface SharedDeps {
 
 /** The deps of one request made by `auth`. */
 export function forRequest(shared: SharedDeps, auth: AuthContext): InteractionDeps {
-  return { ...shared, access: new Access(auth, shared.accessDeps) };
+  const trail = new AccessTrail(auth);
+  return { ...shared, access: new Access(auth, shared.accessDeps, trail), trail };
 }
 
 /** Framework-free result of an interaction; the HTTP layer serializes it. */
@@ -65,4 +69,9 @@ export interface InteractionResult {
    * resource and may be replaced by nothing or an OperationOutcome).
    */
   preferable?: boolean;
+  /**
+   * The media type of a body that is not negotiated FHIR JSON: an operation's other
+   * representation (CSV, HTML), or FHIR JSON it answers whatever Accept says. Sent as is.
+   */
+  contentType?: string;
 }

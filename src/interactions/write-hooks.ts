@@ -3,6 +3,7 @@ import { ownOrganization } from '../auth/access-policy';
 import type { StoreTransaction } from '../store/resources';
 import type { Change } from '../store/versions';
 import type { InteractionDeps } from './types';
+import { storageOutcome } from './storage-outcome';
 
 /** What an in-transaction write hook is given: the open transaction and what the request wrote in it. */
 export interface WriteHookContext {
@@ -41,9 +42,18 @@ export function hooksWatch(deps: Pick<InteractionDeps, 'writeHooks'>, change: Wa
 
 /**
  * `deps.store.transaction` for the writes of a request: runs `work`, then every registered write
- * hook on the changes `work` made, all in one transaction (retried as a unit by the store).
+ * hook on the changes `work` made, all in one transaction (retried as a unit by the store). A
+ * storage-level refusal becomes the FHIR answer it means (storage-outcome.ts).
  */
-export function writeTransaction<T>(deps: InteractionDeps, work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+export async function writeTransaction<T>(deps: InteractionDeps, work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+  try {
+    return await runWriteTransaction(deps, work);
+  } catch (err) {
+    throw storageOutcome(err);
+  }
+}
+
+function runWriteTransaction<T>(deps: InteractionDeps, work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
   return deps.store.transaction(
     async (tx) => {
       const result = await work(tx);

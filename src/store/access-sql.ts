@@ -1,6 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
 import { DEFINITIONAL_TYPES, DIRECTORY_TYPES, isStaff, ownOrganization, type AccessPolicy } from '../auth/access-policy';
-import { paramKey } from '../fhir/search/param-key';
 import type { AccessFilter } from '../fhir/search/sql-builder';
 import type { CreateCondition } from './write-statement';
 import { CURRENT_COLUMNS } from './resources';
@@ -8,47 +7,43 @@ import { normalizeDatabaseError } from './pg-errors';
 import { queryPrepared } from './prepared';
 import { rowToVersion, type StoredVersion } from './versions';
 
-type Bind = (value: unknown, cast?: string) => string;
+/** Binds a value as the next statement parameter and returns its placeholder (`$3::text`). */
+export type Bind = (value: unknown, cast?: string) => string;
 
-const EPISODE_PATIENT = paramKey('EpisodeOfCare', 'patient');
-const EPISODE_ORGANIZATION = paramKey('EpisodeOfCare', 'organization');
-// Kolibri's own SearchParameters (fhir-profiles/searchparameter-*.json)
-const EPISODE_TEAM = paramKey('EpisodeOfCare', 'team');
-const CARETEAM_ORGANIZATION = paramKey('CareTeam', 'managing-organization');
-const SHARED = [...DEFINITIONAL_TYPES, ...DIRECTORY_TYPES];
+/** The policies of staff clients: the ones a care model can grant patients to. */
+export type StaffPolicy = Extract<AccessPolicy, { kind: 'organization' | 'care-team' }>;
 
 /**
- * The ids of the patients a policy reaches, as a SELECT of one text column, read from the
- * search index (current versions only: ending an episode's link ends the access).
- * Undefined for `unrestricted`; an empty set for `none` and `operator`.
+ * A care model's part of the access SQL: the ids of the patients a staff policy reaches through
+ * care relationships (a module's: episodes, care teams), as a SELECT of one text column read
+ * from the search index; undefined when it grants that policy none.
  */
-export function allowedPatientsSql(policy: AccessPolicy, bind: Bind): string | undefined {
+export type ReachSql = (policy: StaffPolicy, bind: Bind) => string | undefined;
+
+const SHARED = [...DEFINITIONAL_TYPES, ...DIRECTORY_TYPES];
+const NOBODY = 'SELECT NULL::text WHERE false';
+
+/**
+ * The ids of the patients a policy reaches, as a SELECT of one text column (current versions
+ * only: ending a care relationship ends the access). A citizen reaches itself; an organization
+ * the Patients it registered and whom the care model (`reach`) grants it; a care team whom the
+ * care model grants it. Undefined for `unrestricted`; an empty set for `none` and `operator`.
+ */
+export function allowedPatientsSql(policy: AccessPolicy, bind: Bind, reach?: ReachSql): string | undefined {
   switch (policy.kind) {
     case 'unrestricted':
       return undefined;
     case 'none':
     case 'operator':
-      return 'SELECT NULL::text WHERE false';
+      return NOBODY;
     case 'patient':
       return `SELECT ${bind(policy.patientId, 'text')}`;
     case 'care-team':
-      // drive from the team (index on param, target_id), then the episode's patient by rid
-      return `SELECT ep.target_id FROM search_reference et
-        JOIN search_reference ep ON ep.rid = et.rid AND ep.param = ${EPISODE_PATIENT} AND ep.target_type = 'Patient'
-        WHERE et.param = ${EPISODE_TEAM} AND et.target_id = ${bind(policy.careTeamId, 'text')} AND et.target_type = 'CareTeam'`;
+      return reach?.(policy, bind) ?? NOBODY;
     case 'organization': {
-      const org = bind(policy.organizationId, 'text');
-      return `SELECT ep.target_id FROM search_reference eo
-          JOIN search_reference ep ON ep.rid = eo.rid AND ep.param = ${EPISODE_PATIENT} AND ep.target_type = 'Patient'
-          WHERE eo.param = ${EPISODE_ORGANIZATION} AND eo.target_id = ${org} AND eo.target_type = 'Organization'
-        UNION ALL
-        SELECT ep.target_id FROM search_reference mo
-          JOIN resource ct ON ct.rid = mo.rid
-          JOIN search_reference et ON et.param = ${EPISODE_TEAM} AND et.target_id = ct.id AND et.target_type = 'CareTeam'
-          JOIN search_reference ep ON ep.rid = et.rid AND ep.param = ${EPISODE_PATIENT} AND ep.target_type = 'Patient'
-          WHERE mo.param = ${CARETEAM_ORGANIZATION} AND mo.target_id = ${org} AND mo.target_type = 'Organization'
-        UNION ALL
-        SELECT p.id FROM resource p WHERE p.resource_type = 'Patient' AND p.owner = ${org}`;
+      const granted = reach?.(policy, bind);
+      const registered = `SELECT p.id FROM resource p WHERE p.resource_type = 'Patient' AND p.owner = ${bind(policy.organizationId, 'text')}`;
+      return granted ? `${granted}\n        UNION ALL\n        ${registered}` : registered;
     }
   }
 }
@@ -72,11 +67,14 @@ function unassignedVisibleSql(policy: AccessPolicy, alias: string, bind: Bind): 
  * leak. A row is visible when it is in the compartment of a reachable patient or points into
  * one (`access_patients`); a row in no compartment by the unassigned rule above.
  */
-export function accessFilter(policy: AccessPolicy): AccessFilter | undefined {
+export function accessFilter(policy: AccessPolicy, reach?: ReachSql): AccessFilter | undefined {
   if (policy.kind === 'unrestricted') return undefined;
   return (alias, bind) => {
-    const allowed = allowedPatientsSql(policy, bind) as string;
-    return `(EXISTS (SELECT 1 FROM resource_compartment ac WHERE ac.rid = ${alias}.rid AND ac.compartment_type = 'Patient' AND ac.compartment_id IN (${allowed}))
+    const allowed = allowedPatientsSql(policy, bind, reach) as string;
+    // `= ANY(ARRAY(…))`: the reachable patients are an InitPlan, computed once per statement,
+    // also where the filter is checked row by row (a timeline scan). As `IN (…)` the planner made
+    // it a semi-join inside the per-row check, recomputing the set for every row read.
+    return `(EXISTS (SELECT 1 FROM resource_compartment ac WHERE ac.rid = ${alias}.rid AND ac.compartment_type = 'Patient' AND ac.compartment_id = ANY(ARRAY(${allowed})))
       OR ${alias}.access_patients && ARRAY(${allowed})
       OR (${alias}.access_patients IS NULL
         AND NOT EXISTS (SELECT 1 FROM resource_compartment au WHERE au.rid = ${alias}.rid AND au.compartment_type = 'Patient')
@@ -88,17 +86,17 @@ export function accessFilter(policy: AccessPolicy): AccessFilter | undefined {
  * "The policy reaches every one of these patients" as a create's condition (createStatement):
  * the question reachablePatients answers, asked inside the write's own statement.
  */
-export function reachesAllCondition(policy: AccessPolicy, patientIds: readonly string[]): CreateCondition | undefined {
+export function reachesAllCondition(policy: AccessPolicy, patientIds: readonly string[], reach?: ReachSql): CreateCondition | undefined {
   if (policy.kind === 'unrestricted') return undefined;
   return {
     shape: `reach-${policy.kind}`,
     sql: (bind) => `NOT EXISTS (SELECT 1 FROM unnest(${bind([...new Set(patientIds)], 'text[]')}) AS p(id)
-      WHERE (p.id IN (${allowedPatientsSql(policy, bind) as string})) IS NOT TRUE)`,
+      WHERE (p.id IN (${allowedPatientsSql(policy, bind, reach) as string})) IS NOT TRUE)`,
   };
 }
 
 /** Which of `patientIds` the policy reaches (one query). */
-export async function reachablePatients(db: Pool | PoolClient, policy: AccessPolicy, patientIds: readonly string[]): Promise<Set<string>> {
+export async function reachablePatients(db: Pool | PoolClient, policy: AccessPolicy, patientIds: readonly string[], reach?: ReachSql): Promise<Set<string>> {
   if (policy.kind === 'unrestricted') return new Set(patientIds);
   if (patientIds.length === 0) return new Set();
   const values: unknown[] = [[...new Set(patientIds)]];
@@ -106,7 +104,7 @@ export async function reachablePatients(db: Pool | PoolClient, policy: AccessPol
     values.push(value);
     return `$${values.length}${cast ? `::${cast}` : ''}`;
   };
-  const allowed = allowedPatientsSql(policy, bind) as string;
+  const allowed = allowedPatientsSql(policy, bind, reach) as string;
   const { rows } = await db.query(`SELECT id FROM unnest($1::text[]) AS x(id) WHERE id IN (${allowed})`, values);
   return new Set(rows.map((r: { id: string }) => r.id));
 }
@@ -128,15 +126,15 @@ export interface ReadReaching {
  * transaction) the policy reaches: a read by id then needs no second query for its access
  * check. `reachable` only ever grants: the caller still decides from the resource's JSON, and
  * asks `reachablePatients` about compartments the index did not vouch for. One prepared
- * statement per policy kind.
+ * statement per policy kind (a process composes one care model, so its text never varies).
  */
-export async function readReaching(db: Pool | PoolClient, policy: AccessPolicy, resourceType: string, id: string): Promise<ReadReaching | undefined> {
+export async function readReaching(db: Pool | PoolClient, policy: AccessPolicy, resourceType: string, id: string, reach?: ReachSql): Promise<ReadReaching | undefined> {
   const values: unknown[] = [resourceType, id];
   const bind: Bind = (value, cast) => {
     values.push(value);
     return `$${values.length}${cast ? `::${cast}` : ''}`;
   };
-  const allowed = allowedPatientsSql(policy, bind);
+  const allowed = allowedPatientsSql(policy, bind, reach);
   const reachable = allowed
     ? `ARRAY(SELECT c.compartment_id FROM resource_compartment c
           WHERE c.rid = r.rid AND c.compartment_type = 'Patient' AND c.compartment_id IN (${allowed})

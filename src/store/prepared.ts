@@ -22,12 +22,22 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 /** Shapes per connection when the pool does not say otherwise. */
 export const DEFAULT_PREPARED_PER_CONNECTION = 200;
 
+/**
+ * State is kept per physical connection, keyed by node-postgres's connection object: the
+ * PoolClient a caller holds may be a wrapper made per transaction (see pending-creates.ts), and
+ * what a connection has prepared outlives any one wrapper.
+ */
+type ConnectionKey = object;
 /** Per connection: its limit (0 = never prepare), set when the pool opens it. */
-const limits = new WeakMap<PoolClient, number>();
+const limits = new WeakMap<ConnectionKey, number>();
 /** Per connection: names it has prepared, least recently used first (a Map keeps insertion order). */
-const prepared = new WeakMap<PoolClient, Map<string, true>>();
+const prepared = new WeakMap<ConnectionKey, Map<string, true>>();
 /** Per connection: names to DEALLOCATE before its next statement (found stale inside a transaction). */
-const stale = new WeakMap<PoolClient, Set<string>>();
+const stale = new WeakMap<ConnectionKey, Set<string>>();
+
+function connectionOf(client: PoolClient): ConnectionKey {
+  return (client as unknown as { connection?: object }).connection ?? client;
+}
 
 export interface Statement {
   text: string;
@@ -44,7 +54,7 @@ export class StalePlanError extends Error {
 
 /** How many shapes `client` may prepare (called by the pool as each connection opens). */
 export function setPreparedLimit(client: PoolClient, limit: number): void {
-  limits.set(client, limit);
+  limits.set(connectionOf(client), limit);
 }
 
 /** The statement name of a query text. */
@@ -54,12 +64,12 @@ export function statementName(text: string): string {
 
 /** Names `client` holds now, least recently used first (tests). */
 export function preparedNames(client: PoolClient): string[] {
-  return [...(prepared.get(client)?.keys() ?? [])];
+  return [...(prepared.get(connectionOf(client))?.keys() ?? [])];
 }
 
 /**
  * Run `statement` on `db` as a named statement. On a pool it takes a connection for the one
- * statement and runs it again, once, when the statement was stale. On a client it throws
+ * statement and runs it again when the statement was stale. On a client it throws
  * {@link StalePlanError} instead (the transaction is aborted; its runner repeats it).
  */
 export async function queryPrepared(db: Db, statement: Statement): Promise<QueryResult> {
@@ -68,8 +78,15 @@ export async function queryPrepared(db: Db, statement: Statement): Promise<Query
 }
 
 /**
- * Run `work` with a connection of `pool`, once more when it hit a stale statement (which it
- * has forgotten by then). `work` may open and end its own transaction; a failed one is rolled
+ * Attempts of one piece of work that keeps meeting stale statements. Each attempt forgets the
+ * stale statement it met, so the work converges; but one search runs several statements and the
+ * pool hands out other connections, each holding its own stale copies, so once is not enough.
+ */
+export const STALE_ATTEMPTS = 32;
+
+/**
+ * Run `work` with a connection of `pool`, again when it hit a stale statement (which it has
+ * forgotten by then). `work` may open and end its own transaction; a failed one is rolled
  * back before the connection returns to the pool.
  */
 export async function withConnection<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -78,7 +95,7 @@ export async function withConnection<T>(pool: Pool, work: (client: PoolClient) =
     try {
       return await work(client);
     } catch (err) {
-      if (!(err instanceof StalePlanError) || attempt > 1) throw err instanceof StalePlanError ? err.original : err;
+      if (!(err instanceof StalePlanError) || attempt >= STALE_ATTEMPTS) throw err instanceof StalePlanError ? err.original : err;
     } finally {
       client.release();
     }
@@ -86,13 +103,13 @@ export async function withConnection<T>(pool: Pool, work: (client: PoolClient) =
 }
 
 async function onClient(client: PoolClient, statement: Statement): Promise<QueryResult> {
-  const limit = limits.get(client) ?? DEFAULT_PREPARED_PER_CONNECTION;
+  const limit = limits.get(connectionOf(client)) ?? DEFAULT_PREPARED_PER_CONNECTION;
   const parsed = parsedStatements(client);
   if (limit <= 0 || !parsed) return client.query(statement.text, statement.values);
   await deallocateStale(client, parsed);
   const name = statementName(statement.text);
-  const names = prepared.get(client) ?? new Map<string, true>();
-  prepared.set(client, names);
+  const names = prepared.get(connectionOf(client)) ?? new Map<string, true>();
+  prepared.set(connectionOf(client), names);
   if (names.delete(name)) names.set(name, true);
   else {
     while (names.size >= limit) await evict(client, parsed, names, names.keys().next().value as string);
@@ -101,15 +118,22 @@ async function onClient(client: PoolClient, statement: Statement): Promise<Query
   try {
     return await client.query({ name, text: statement.text, values: statement.values });
   } catch (err) {
+    if ((err as { code?: string }).code === '42P05') {
+      // "already exists": the connection holds the name though node-postgres forgot it (its
+      // bookkeeping and ours part ways when a pipelined Parse fails after a stale one). The name
+      // is a hash of the text, so it is this statement: remember it as parsed and run again.
+      parsed[name] = statement.text;
+      throw new StalePlanError(err);
+    }
     // a statement that failed to parse was never prepared
     if (!(name in parsed)) names.delete(name);
     if (!isStale(err)) throw err;
     names.delete(name);
     delete parsed[name];
     if ((err as { code?: string }).code === '0A000') {
-      const pending = stale.get(client) ?? new Set<string>();
+      const pending = stale.get(connectionOf(client)) ?? new Set<string>();
       pending.add(name);
-      stale.set(client, pending);
+      stale.set(connectionOf(client), pending);
     }
     throw new StalePlanError(err);
   }
@@ -122,7 +146,7 @@ async function evict(client: PoolClient, parsed: Record<string, string>, names: 
 }
 
 async function deallocateStale(client: PoolClient, parsed: Record<string, string>): Promise<void> {
-  const pending = stale.get(client);
+  const pending = stale.get(connectionOf(client));
   if (!pending?.size) return;
   for (const name of [...pending]) {
     // a name prepared again since (another text cannot carry it) is in use: leave it

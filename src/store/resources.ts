@@ -7,8 +7,10 @@ import { FhirError, preconditionFailed, serviceUnavailable } from '../fhir/outco
 import { insertAuditRecords } from './audit-outbox';
 import { createStatement, updateStatement, type CreateCondition, type Statement } from './write-statement';
 import { PendingCreates } from './pending-creates';
+import { CreateAtIdRefused } from './store-errors';
 import type { IndexEntry, IndexWriter } from './index-writer';
 import { isRetryable, normalizeDatabaseError } from './pg-errors';
+import { STALE_ATTEMPTS, StalePlanError } from './prepared';
 import { rowToVersion, type Change, type CommitListener, type StoredVersion } from './versions';
 import { history, type HistoryPage, type HistoryQuery } from './history';
 
@@ -221,7 +223,7 @@ export class ResourceStore {
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
         client.release();
-        if (isRetryable(err) && attempt < MAX_ATTEMPTS) continue;
+        if (isRetryable(err) && attempt < (err instanceof StalePlanError ? STALE_ATTEMPTS : MAX_ATTEMPTS)) continue;
         throw normalizeDatabaseError(err);
       }
       client.release();
@@ -515,14 +517,13 @@ export function versionConflict(type: string, id: string, ifMatch: number, curre
 
 /**
  * What an update finds when there is no current row (or, through a guard, none the caller may
- * see): 412 under If-Match, 405 when update-as-create is not allowed, else nothing (it creates).
+ * see): 412 under If-Match, CreateAtIdRefused when update-as-create is not allowed, else nothing
+ * (it creates).
  * The same answer for both cases, so a hidden resource cannot be told from a missing one.
  */
 export function absentOnUpdate(type: string, id: string, options: Pick<UpdateOptions, 'ifMatch' | 'allowCreate'>): void {
   if (options.ifMatch !== undefined) throw preconditionFailed(`${type}/${id} does not exist (If-Match: W/"${options.ifMatch}")`);
-  if (!options.allowCreate) {
-    throw new FhirError(405, [{ severity: 'error', code: 'not-supported', diagnostics: `${type}/${id} does not exist, and update-as-create (a new resource at a chosen id) is not allowed here: use POST` }]);
-  }
+  if (!options.allowCreate) throw new CreateAtIdRefused(type, id);
 }
 
 interface CurrentRow {

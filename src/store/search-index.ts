@@ -18,7 +18,10 @@ import type { Bind, IndexEntry, IndexWriter } from './index-writer';
 const TABLES: Record<Exclude<keyof IndexRows, 'compartment'> | 'compartment', { table: string; columns: [string, string][] }> = {
   string: { table: 'search_string', columns: [['norm', 'text'], ['value', 'text'], ['norm_full', 'text']] },
   token: { table: 'search_token', columns: [['system', 'text'], ['value', 'text']] },
-  reference: { table: 'search_reference', columns: [['target_type', 'text'], ['target_id', 'text'], ['url', 'text']] },
+  reference: {
+    table: 'search_reference',
+    columns: [['target_type', 'text'], ['target_id', 'text'], ['url', 'text'], ['sort_desc', 'timestamptz'], ['sort_asc', 'timestamptz']],
+  },
   date: { table: 'search_date', columns: [['low', 'timestamptz'], ['high', 'timestamptz']] },
   number: { table: 'search_number', columns: [['low', 'numeric'], ['high', 'numeric']] },
   quantity: {
@@ -47,6 +50,8 @@ const FIELD: Record<string, string> = {
   target_type: 'targetType',
   target_id: 'targetId',
   url: 'url',
+  sort_desc: 'sortDesc',
+  sort_asc: 'sortAsc',
   low: 'low',
   high: 'high',
   code: 'code',

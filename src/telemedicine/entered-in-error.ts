@@ -13,7 +13,7 @@ const SUBMITTED_TYPES = new Set(['Observation', 'QuestionnaireResponse']);
 const ENTERED_IN_ERROR = 'entered-in-error';
 
 /**
- * Issue 7 item 3, as a write hook (src/interactions/write-hooks.ts): when an Observation or
+ * A write hook (src/interactions/write-hooks.ts): when an Observation or
  * QuestionnaireResponse changes to status `entered-in-error` by any ordinary write (PUT, PATCH,
  * conditional update, a transaction or batch entry), in the same database transaction:
  *

@@ -4,7 +4,6 @@ import type { Pool } from 'pg';
 import { buildApp } from '../../src/app';
 import { AuthService } from '../../src/auth/auth-service';
 import type { AuthSettings } from '../../src/auth/config';
-import { lookupFrom } from '../../src/auth/token-context';
 import { systemClock, type Clock } from '../../src/clock';
 import { DEFAULT_DEFINITIONS_CACHE } from '../../src/fhir/definitions/cache';
 import { loadDefinitions } from '../../src/fhir/definitions/load';
@@ -16,6 +15,7 @@ import { DEVELOPMENT_CONTEXT } from '../../src/auth/context';
 import { forRequest, type InteractionDeps } from '../../src/interactions/types';
 import { alternateInject, TWO_INSTANCES } from './two-instances';
 import type { BinaryLimits } from '../../src/http/binary-body';
+import { telemedicineModule } from '../../src/telemedicine/module';
 
 export const TEST_BASE_URL = 'http://kolibri.test/fhir';
 const ROOT = join(__dirname, '..', '..');
@@ -108,6 +108,8 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
     clock: options.clock,
     indexWriter: options.indexWriter,
     onCommit: options.onCommit,
+    // as main.ts composes it (without the scheduler job: tests run it themselves)
+    modules: [telemedicineModule()],
   });
   const clock = options.clock ?? systemClock;
   const auth = testAuthService(pool, services, clock, options.authSettings, options.baseUrl);
@@ -132,7 +134,7 @@ export function testAuthService(pool: Pool, services: Services, clock: Clock = s
     settings: { ...TEST_AUTH_SETTINGS, ...settings },
     baseUrl,
     clock,
-    lookup: lookupFrom(services.store),
+    ...services.authData,
   });
 }
 

@@ -8,8 +8,8 @@ import { Pool } from 'pg';
 import { parse } from 'yaml';
 import { buildApp } from '../../src/app';
 import { createServices } from '../../src/services';
+import { telemedicineModule } from '../../src/telemedicine/module';
 import { AuthService } from '../../src/auth/auth-service';
-import { lookupFrom } from '../../src/auth/token-context';
 import { systemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
 import { testRegistry } from '../support/app';
@@ -142,6 +142,7 @@ describe('openapi.yaml', () => {
         migrations: [],
         config: { baseUrl: 'http://kolibri.test/fhir', updateCreate: true },
         softwareVersion: 'test',
+        modules: [telemedicineModule()],
       });
       const auth = new AuthService({
         pool,
@@ -149,7 +150,7 @@ describe('openapi.yaml', () => {
         settings: loadConfig({ KOLIBRI_ADMIN_TOKEN: 'x'.repeat(40) }).authSettings,
         baseUrl: 'http://kolibri.test/fhir',
         clock: systemClock,
-        lookup: lookupFrom(services.store),
+        ...services.authData,
       });
       // mode 'off' so the route knocks below reach the handlers; the auth routes register either way
       app = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: 'off', service: auth, clock: systemClock } });

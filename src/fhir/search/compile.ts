@@ -5,6 +5,7 @@ import { handlerFor } from './params/handlers';
 import { decodeCursor, type Cursor } from './paging';
 import { SqlBuilder, type AccessFilter, type SqlQuery } from './sql-builder';
 import { PLANNED_CRITERIA } from './limits';
+import { timelineScan } from './timeline-scan';
 
 /**
  * SearchRequest → parameterised SQL: ONE statement for the page of matches, one for the count,
@@ -40,6 +41,8 @@ interface SortColumn {
   expr: string;
   cast: string;
   descending: boolean;
+  /** A stored key that is never NULL: this value stands for "no value" (sorts last, see timeline.ts). */
+  sentinel?: string;
 }
 
 export function compileSearch(request: SearchRequest, options: CompileOptions = {}): CompiledSearch {
@@ -50,19 +53,31 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
 
   if (wantsPage) {
     const b = new SqlBuilder();
-    const filters = filterSql(request, 'r', b, options.accessFilter);
-    const sort = request.sort.map((k) => sortColumn(k, b));
+    const scan = timelineScan(request);
+    // A timeline scan checks each row it reads with every other condition (per-row subplans, not
+    // joins): the planner then never trades the ordered scan for a sort on a misestimated join,
+    // and the access filter looks up the row's own compartment instead of hashing all of the
+    // caller's (which it would for the thousands of rows it expects the scan to return).
+    const filters = scan ? filterSql(scan.request, 'r', b, options.accessFilter, true) : filterSql(request, 'r', b, options.accessFilter);
     const backwards = cursor?.direction === 'previous';
+    // with a timeline scan, the first key is the scan's stored key (never NULL)
+    const sort = request.sort.map((k, i): SortColumn => (scan && i === 0 ? { expr: scan.key, cast: 'timestamptz', descending: k.descending, sentinel: scan.sentinel } : sortColumn(k, b)));
+    if (scan) filters.unshift(...scan.where(b, backwards, cursor?.keys[0]));
     if (cursor) filters.push(keysetSql(sort, cursor, backwards, b));
-    const lateral = sort.length ? ` CROSS JOIN LATERAL (SELECT ${sort.map((s, i) => `${s.expr} AS k${i}`).join(', ')}) sk` : '';
-    const keyColumns = sort.map((_s, i) => `, sk.k${i}`).join('');
+    const lateralKeys = sort.flatMap((s, i) => (s.sentinel === undefined ? [`${s.expr} AS k${i}`] : []));
+    const lateral = lateralKeys.length ? ` CROSS JOIN LATERAL (SELECT ${lateralKeys.join(', ')}) sk` : '';
+    const keyColumns = sort.map((s, i) => (s.sentinel === undefined ? `, sk.k${i}` : `, NULLIF(${s.expr}, ${b.bind(s.sentinel, 'timestamptz')}) AS k${i}`)).join('');
     // backwards pages are read in reverse order; the store flips them back
     const order = [
-      ...sort.map((s, i) => `sk.k${i} ${s.descending !== backwards ? 'DESC' : 'ASC'} NULLS ${backwards ? 'FIRST' : 'LAST'}`),
-      `r.rid ${backwards ? 'DESC' : 'ASC'}`,
+      ...sort.map((s, i) =>
+        s.sentinel === undefined
+          ? `sk.k${i} ${s.descending !== backwards ? 'DESC' : 'ASC'} NULLS ${backwards ? 'FIRST' : 'LAST'}`
+          : `${s.expr} ${s.descending !== backwards ? 'DESC' : 'ASC'}`,
+      ),
+      `${scan ? 'tl' : 'r'}.rid ${backwards ? 'DESC' : 'ASC'}`,
     ];
     result.match = b.query(
-      `SELECT r.rid, r.resource_type, r.id, r.content${keyColumns} FROM resource r${lateral} WHERE ${filters.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${b.bind(request.count + 1, 'integer')}`,
+      `SELECT r.rid, r.resource_type, r.id, r.content${keyColumns} FROM ${scan ? scan.from : 'resource r'}${lateral} WHERE ${filters.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${b.bind(request.count + 1, 'integer')}`,
     );
     result.includes = compileIncludes(request, options.accessFilter);
   }
@@ -76,26 +91,30 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
   return result;
 }
 
-/** Type, liveness, compartment, criteria and access conditions on the match row (also used by operations such as $lastn). */
-export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, access?: AccessFilter): string[] {
+/**
+ * Type, liveness, compartment, criteria and access conditions on the match row (also used by
+ * operations such as $lastn). `perRow`: every condition but type and liveness as a scalar
+ * subquery, checked on each row as it comes (see below and ./timeline-scan.ts).
+ */
+export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, access?: AccessFilter, perRow = false): string[] {
   const filters = [
     request.types.length === 1
       ? `${alias}.resource_type = ${b.bind(request.types[0])}`
       : `${alias}.resource_type = ANY(${b.bind(request.types, 'text[]')})`,
     `NOT ${alias}.deleted`,
   ];
+  const perRowCheck = (sql: string): string => `(SELECT ${sql})`;
   if (request.compartment) {
-    filters.push(
-      `EXISTS (SELECT 1 FROM resource_compartment rc WHERE rc.rid = ${alias}.rid AND rc.compartment_type = ${b.bind(request.compartment.type)} AND rc.compartment_id = ${b.bind(request.compartment.id)})`,
-    );
+    const member = `EXISTS (SELECT 1 FROM resource_compartment rc WHERE rc.rid = ${alias}.rid AND rc.compartment_type = ${b.bind(request.compartment.type)} AND rc.compartment_id = ${b.bind(request.compartment.id)})`;
+    filters.push(perRow ? perRowCheck(member) : member);
   }
   // Past PLANNED_CRITERIA, a criterion is wrapped in a scalar subquery, which PostgreSQL never
   // pulls up into the join problem: it runs as a per-row subplan, planned on its own (see limits.ts).
   request.criteria.forEach((c, i) => {
     const sql = criterionSql(c, alias, b, access);
-    filters.push(i < PLANNED_CRITERIA ? sql : `(SELECT ${sql})`);
+    filters.push(i < PLANNED_CRITERIA && !perRow ? sql : perRowCheck(sql));
   });
-  if (access) filters.push(`(${access(alias, b.bind)})`);
+  if (access) filters.push(perRow ? perRowCheck(access(alias, b.bind)) : `(${access(alias, b.bind)})`);
   return filters;
 }
 
@@ -139,18 +158,24 @@ function sortColumn(key: SortKey, b: SqlBuilder): SortColumn {
  * last in forward order and first when scanning backwards, matching ORDER BY.
  */
 function keysetSql(sort: SortColumn[], cursor: Cursor, backwards: boolean, b: SqlBuilder): string {
-  let condition = `r.rid ${backwards ? '<' : '>'} ${b.bind(cursor.rid, 'bigint')}`;
+  let condition = `${sort[0]?.sentinel !== undefined ? 'tl' : 'r'}.rid ${backwards ? '<' : '>'} ${b.bind(cursor.rid, 'bigint')}`;
   for (let i = sort.length - 1; i >= 0; i--) {
-    const column = `sk.k${i}`;
+    const s = sort[i];
+    const column = s.sentinel === undefined ? `sk.k${i}` : s.expr;
     const value = cursor.keys[i];
-    const ascending = sort[i].descending === backwards;
+    const ascending = s.descending === backwards;
     let beyond: string;
     let equal: string;
-    if (value === null) {
+    if (s.sentinel !== undefined) {
+      // never NULL: "no value" is the sentinel, which already sorts last
+      const v = b.bind(value ?? s.sentinel, s.cast);
+      beyond = `${column} ${ascending ? '>' : '<'} ${v}`;
+      equal = `${column} = ${v}`;
+    } else if (value === null) {
       beyond = backwards ? `${column} IS NOT NULL` : 'false';
       equal = `${column} IS NULL`;
     } else {
-      const v = b.bind(value, sort[i].cast);
+      const v = b.bind(value, s.cast);
       beyond = `(${column} ${ascending ? '>' : '<'} ${v}${backwards ? '' : ` OR ${column} IS NULL`})`;
       equal = `${column} = ${v}`;
     }

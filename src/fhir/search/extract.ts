@@ -6,6 +6,7 @@ import { Facet, paramKey } from './param-key';
 import { compileNativePath, rootNode, type NativePath } from './native-path';
 import { presentMembers, rootMembers } from './presence';
 import { COLUMN_PARAMS, compositeComponents } from './supported';
+import { stampTimeline } from './timeline';
 import { addDate, addNumber, addQuantity, addReference, addString, addToken, addUri, typedValue, type RowSink, type TypedValue } from './values';
 
 /**
@@ -77,6 +78,7 @@ export class IndexExtractor {
       }
     }
     rows.compartment = this.compartmentsOf(resource, rows);
+    stampTimeline(resource.resourceType, rows);
     return rows;
   }
 

@@ -38,6 +38,9 @@ export interface ReferenceRow {
   targetType: string | null;
   targetId: string | null;
   url: string | null;
+  /** The resource's timeline sort keys (see timeline.ts), set once all its rows are extracted. */
+  sortDesc?: string;
+  sortAsc?: string;
 }
 
 /** Half-open [low, high) as ISO text or ±infinity. */

@@ -1,10 +1,9 @@
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
 
 /**
- * A StructureDefinition's snapshot parsed once into a tree of elements, in the manner of
- * medplum's packages/core/src/typeschema: everything the walker needs per element is read
- * here, and the raw ElementDefinition stays attached so that profile checks (fixed[x],
- * pattern[x], binding, constraint, slicing: issue 4) can be compiled from the same tree.
+ * A StructureDefinition's snapshot parsed once into a tree of elements: everything the walker
+ * needs per element is read here, and the raw ElementDefinition stays attached so that profile
+ * checks (fixed[x], pattern[x], binding, constraint, slicing) can be compiled from the same tree.
  * https://hl7.org/fhir/R4/elementdefinition.html
  */
 
@@ -16,9 +15,9 @@ export interface TypeRef {
    * that, unlike FHIR primitives, have no `_name` partner for extensions.
    */
   readonly system: boolean;
-  /** Profiles the value must conform to (e.g. SimpleQuantity on Quantity); checked by issue 4. */
+  /** Profiles the value must conform to (e.g. SimpleQuantity on Quantity); checked by the profile checks. */
   readonly profile: readonly string[];
-  /** For Reference/canonical: allowed targets; checked by issue 4. */
+  /** For Reference/canonical: allowed targets; checked by the profile checks. */
   readonly targetProfile: readonly string[];
 }
 
@@ -67,7 +66,7 @@ const SYSTEM_TYPES: Record<string, string> = {
   Time: 'time',
 };
 
-/** Parse a StructureDefinition's snapshot. Throws when it has none (differentials need issue 4's generator). */
+/** Parse a StructureDefinition's snapshot. Throws when it has none (differentials need the snapshot generator first). */
 export function parseElementTree(sd: StructureDefinition): ElementTree {
   const elements = sd.snapshot?.element;
   if (!sd.type || !elements?.length) {
@@ -76,7 +75,7 @@ export function parseElementTree(sd: StructureDefinition): ElementTree {
   const byPath = new Map<string, ElementNode>();
   let root: ElementNode | undefined;
   for (const el of elements) {
-    // Slices (ids with ':') restrict elements already in the tree; slicing is issue 4's.
+    // Slices (ids with ':') restrict elements already in the tree; the profile checks handle slicing.
     if (el.id?.includes(':') || el.sliceName) continue;
     const node = toNode(el, sd);
     byPath.set(node.path, node);

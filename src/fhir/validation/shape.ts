@@ -53,8 +53,8 @@ export interface Shape {
 }
 
 /**
- * Compiles Shapes from StructureDefinitions, each once: base resources, datatypes and (for
- * issue 4) any profile that has a snapshot, since the walk only needs the snapshot's tree.
+ * Compiles Shapes from StructureDefinitions, each once: base resources, datatypes and any
+ * profile that has a snapshot, since the walk only needs the snapshot's tree.
  */
 export class ShapeCompiler {
   private readonly byUrl = new Map<string, Shape>();
@@ -94,7 +94,7 @@ export class ShapeCompiler {
       if (!target) throw new Error(`${tree.url}: ${child.path} refers to unknown ${child.contentReference}`);
       // Backbone elements, and datatypes a profile unfolds, carry their members inline. A profile
       // may also unfold a choice or a primitive (its children then describe `_name`): those
-      // constraints are issue 4's, so such elements are checked by their types here.
+      // constraints belong to the profile checks, so such elements are checked by their types here.
       if (target.children.size > 0 && !child.isChoice && !child.types.some((t) => this.primitives.has(t.code))) {
         const type = target.types[0]?.code ?? 'BackboneElement';
         this.addField(shape, child, child.name, type, this.inlineShape(target, tree, inline));

@@ -10,7 +10,7 @@ import type { Field, RequiredElement, Shape } from './shape';
  * The walk allocates nothing on the success path but the Object.keys array of each object;
  * expressions and messages are built only when there is something to report.
  *
- * Profiles (issue 4) reuse this walk: ShapeCompiler.structure() compiles a profile snapshot
+ * Profiles reuse this walk: ShapeCompiler.structure() compiles a profile snapshot
  * into shapes like the base ones, and the checks it adds per element (fixed[x], pattern[x],
  * binding, constraint, from `field.node.definition`) belong where `value()` has accepted the
  * value's type; per-object invariants belong after the required-element loop in `object()`.

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AuthService } from '../../auth/auth-service';
 import { checkRegistration } from '../../auth/client-registration';
+import { REGISTRATION_SCHEMA } from '../../auth/registration-schema';
+import { schemaProblems } from '../../json-schema';
 import { FhirError, notFound, unauthorized } from '../../fhir/outcome';
 
 /**
@@ -39,8 +41,10 @@ export function registerAdminRoutes(app: FastifyInstance, service: AuthService):
       return send(reply, client);
     });
 
-    scope.post('/admin/clients', async (req, reply) => {
-      const { client, problems } = checkRegistration(req.body);
+    // the body's shape by the route schema (every problem kept for the answer), then the rules between members
+    scope.post('/admin/clients', { schema: { body: REGISTRATION_SCHEMA }, attachValidation: true }, async (req, reply) => {
+      const shape = req.validationError ? schemaProblems(REGISTRATION_SCHEMA, req.validationError.validation) : [];
+      const { client, problems } = checkRegistration(req.body, shape);
       if (!client) {
         throw new FhirError(
           400,

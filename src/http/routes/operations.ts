@@ -1,47 +1,22 @@
 import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { InteractionDeps, InteractionResult, SharedDeps } from '../../interactions/types';
+import type { SharedDeps } from '../../interactions/types';
+import type { Operation, OperationContext, OperationDeps, OperationFormat, OperationLevel } from '../../interactions/operation';
 import { requestDeps } from '../request-deps';
-import { notFound } from '../../fhir/outcome';
+import { badRequest, notFound } from '../../fhir/outcome';
 import { everything } from '../../interactions/everything';
 import { lastn } from '../../interactions/lastn';
 import { validateOperation } from '../../interactions/validate';
 import { sendResult } from '../reply';
-import { getPatientProceduresOperation } from '../../telemedicine/scheduler/procedures';
-import { telemedicineOperations } from '../../telemedicine/operations';
+import { FHIR_JSON, isFhirJsonFormat } from '../content-type';
+
+export type { Operation, OperationContext, OperationDeps, OperationLevel } from '../../interactions/operation';
 
 /**
- * FHIR operations (`$name`), one table: each names its levels, methods and handler, and
- * the routes and CapabilityStatement entries are generated from it. Later operations
- * ($everything, $lastn, $submit-measurement, $apply) join the table.
+ * The engine's own FHIR operations (`$name`). Modules add theirs (see src/modules/module.ts);
+ * routes and CapabilityStatement entries are generated from the composed table.
  * https://hl7.org/fhir/R4/operations.html
  */
-
-export type OperationLevel = 'system' | 'type' | 'instance';
-
-export interface OperationContext {
-  deps: OperationDeps;
-  type?: string;
-  id?: string;
-  body: unknown;
-  query: Record<string, string | string[] | undefined>;
-}
-
-export interface Operation {
-  /** Without the `$`. */
-  name: string;
-  levels: readonly OperationLevel[];
-  methods: readonly ('GET' | 'POST')[];
-  /** The OperationDefinition's canonical URL (CapabilityStatement.rest.resource.operation.definition). */
-  definition: string;
-  /** Resource types it applies to at type/instance level; undefined = all. */
-  types?: readonly string[];
-  handler: (ctx: OperationContext) => Promise<InteractionResult>;
-}
-
-/** An operation's deps: the request's interaction deps (canonical look-ups included). */
-export type OperationDeps = InteractionDeps;
-
 export const OPERATIONS: readonly Operation[] = [
   {
     name: 'validate',
@@ -66,8 +41,6 @@ export const OPERATIONS: readonly Operation[] = [
     definition: 'http://hl7.org/fhir/OperationDefinition/Observation-lastn',
     handler: ({ deps, query }) => lastn(deps, queryPairs(query)),
   },
-  getPatientProceduresOperation,
-  ...telemedicineOperations,
 ];
 
 /** Register every operation of the table at its levels. */
@@ -79,8 +52,12 @@ export function registerOperations(app: FastifyInstance, shared: SharedDeps, ope
       if (op.types && params.type !== undefined && !op.types.includes(params.type)) {
         throw notFound(`$${op.name} is not defined for ${params.type} (only ${op.types.join(', ')})`);
       }
+      op.authorize?.(deps.access);
       const query = req.query as OperationContext['query'];
-      return sendResult(req, reply, await op.handler({ deps, type: params.type, id: params.id, body: req.body, query }));
+      const format = op.formats ? chooseFormat(op.formats, query._format, req.headers.accept) : 'json';
+      const result = await op.handler({ deps, type: params.type, id: params.id, body: req.body, query, format });
+      // an operation with other representations answers FHIR JSON whatever else Accept names
+      return sendResult(req, reply, op.formats ? { contentType: FHIR_JSON, ...result } : result);
     };
     const urls: Record<OperationLevel, string> = {
       system: `/fhir/$${op.name}`,
@@ -89,6 +66,23 @@ export function registerOperations(app: FastifyInstance, shared: SharedDeps, ope
     };
     for (const level of op.levels) app.route({ method: [...op.methods], url: urls[level], handler });
   }
+}
+
+/**
+ * The representation an operation with `formats` answers: named by `_format` (FHIR JSON, or a
+ * format's name or media type; anything else is 400), else the first media type of Accept (a
+ * browser's text/html), else FHIR JSON.
+ */
+function chooseFormat(formats: readonly OperationFormat[], format: string | string[] | undefined, accept: string | undefined): string {
+  if (typeof format === 'string') {
+    const chosen = formats.find((f) => f.name === format || f.mediaType === format);
+    if (chosen) return chosen.name;
+    if (isFhirJsonFormat(format)) return 'json';
+    const names = ['json', ...formats.map((f) => f.name)];
+    throw badRequest(`_format must be ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}, got '${format}'`, ['_format']);
+  }
+  const first = (accept ?? '').split(',').map((s) => s.split(';')[0].trim())[0];
+  return formats.find((f) => f.mediaType === first)?.name ?? 'json';
 }
 
 /** CapabilityStatement: add the type- and instance-level operations to each resource entry. */

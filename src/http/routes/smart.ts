@@ -7,6 +7,29 @@ import { FhirError } from '../../fhir/outcome';
 import { FORM_PAIRS } from '../content-type';
 
 /**
+ * An OAuth form: text parameters only (a body that is not a form fails here, answered
+ * invalid_request). Which parameters a grant needs, and in which combination, the token endpoint
+ * decides, each with its own OAuth error code.
+ */
+const form = (parameters: Record<string, string>) => ({
+  type: 'object',
+  properties: Object.fromEntries(Object.entries(parameters).map(([name, description]) => [name, { type: 'string', description }])),
+  additionalProperties: { type: 'string' },
+});
+
+/** `POST /auth/token` (RFC 6749 §4.4.2, RFC 7523 §2.2, SMART Backend Services). */
+const TOKEN_FORM = form({
+  grant_type: 'client_credentials',
+  client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+  client_assertion: 'the signed JWT naming the client',
+  scope: 'the requested scopes, space-separated',
+  client_id: 'optional; must be the assertion\'s client',
+});
+
+/** `POST /auth/introspect` (RFC 7662 §2.1). */
+const INTROSPECTION_FORM = form({ token: 'the access token to introspect', token_type_hint: 'optional' });
+
+/**
  * The authorization server's HTTP face: discovery (`/fhir/.well-known/smart-configuration`),
  * the server's public keys (`/.well-known/jwks.json`, also under `/fhir`), the token endpoint
  * (`POST /auth/token`, SMART Backend Services) and introspection (`POST /auth/introspect`,
@@ -40,7 +63,7 @@ export function registerSmartRoutes(app: FastifyInstance, service: AuthService):
     return json(reply, { error: 'server_error', error_description: `internal error (request id ${request.id})` }, 500);
   };
 
-  app.post('/auth/token', { errorHandler: oauthErrors }, async (request, reply) => {
+  app.post('/auth/token', { errorHandler: oauthErrors, schema: { body: TOKEN_FORM } }, async (request, reply) => {
     const { response, summary } = await service.token(formOf(request));
     request.log.info({ clientId: summary.clientId, scope: summary.scope, tokenId: summary.tokenId }, 'access token issued');
     return json(reply, response);
@@ -48,7 +71,7 @@ export function registerSmartRoutes(app: FastifyInstance, service: AuthService):
 
   // RFC 7662 §2.1: the caller must be authorized — the operator, or a system client's token
   // (an API gateway or another resource server registered as a system client).
-  app.post('/auth/introspect', { errorHandler: oauthErrors }, async (request, reply) => {
+  app.post('/auth/introspect', { errorHandler: oauthErrors, schema: { body: INTROSPECTION_FORM } }, async (request, reply) => {
     if (!(await mayIntrospect(service, request.headers.authorization))) {
       reply.header('www-authenticate', 'Bearer realm="kolibri"');
       return json(reply, { error: 'invalid_client', error_description: 'introspection needs the admin token or a system client token' }, 401);

@@ -127,7 +127,7 @@ function entries<T>(body: InteractionResult['body']): T[] {
   return (parse<Bundle>(body).entry ?? []).filter((e) => e.search?.mode !== 'outcome').map((e) => e.resource as T).filter((r) => (r as Resource).resourceType !== 'OperationOutcome');
 }
 
-/** The operation-table entry (src/http/routes/operations.ts). */
+/** The operation entry the telemedicine module contributes (module.ts). */
 export const getPatientProceduresOperation = {
   name: 'get-patient-procedures',
   levels: ['instance'],

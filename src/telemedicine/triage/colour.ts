@@ -2,7 +2,7 @@ import type { Coding } from '@medplum/fhirtypes';
 
 /**
  * Triage colours (fhir-profiles/codesystem-triage-colour.json) and what they mean for the
- * care team's worklist: red → `asap`, yellow → `urgent`, green → `routine` (../shared/DOMAIN.md).
+ * care team's worklist: red → `asap`, yellow → `urgent`, green → `routine`.
  */
 export type Colour = 'red' | 'yellow' | 'green';
 

@@ -11,8 +11,8 @@ import { describeThreshold, type Threshold } from './thresholds';
  *   green  otherwise (strictly between every limit)
  * With the example thresholds (SpO2 RAL low 85, GAL low 88; pulse RAL 50/130, GAL 60/110):
  * SpO2 85 → red, 86..88 → yellow, 89 → green; pulse 50 → red, 51..60 → yellow, 61..109 → green,
- * 110..129 → yellow, 130 → red. This matches DOMAIN.md's "red ≤ 85, yellow 85–88" with the
- * shared edge going to the worse colour.
+ * 110..129 → yellow, 130 → red: for SpO2, red at 85 and below, yellow from 86 to 88, the shared
+ * edge going to the worse colour.
  *
  * Relative ranges (a `baseline` on the threshold) compare `value − baseline` with the bounds:
  * heart-failure weight GAL high +2 kg → a gain of 2 kg or more is yellow.

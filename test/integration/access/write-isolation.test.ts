@@ -237,6 +237,8 @@ describe('tenant isolation on writes', () => {
     // it yet, and the 201 says so instead of returning what a read would then refuse
     const byClinician = await call(tok.clinB, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: 'Ny2' }] });
     expect([byClinician.statusCode, byClinician.json().resourceType]).toEqual([201, 'OperationOutcome']);
+    // the care model's words for how the clinician comes to reach it
+    expect(byClinician.json().issue[0].diagnostics).toMatch(/You can read it once an EpisodeOfCare of your care team includes the patient/);
     const location = byClinician.headers.location as string;
     const newId = location.split('/Patient/')[1].split('/')[0];
     expect((await call(tok.clinB, 'GET', `/fhir/Patient/${newId}`)).statusCode).toBe(404);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
+import { Client } from 'pg';
 import { createTestApp, type TestApp } from '../../support/app';
 import { spo2Observation } from '../../support/spo2';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
@@ -72,9 +73,9 @@ describe('write statements', () => {
     const marker = `one-${randomUUID()}`;
     const requestId = `${marker}-req`;
     // the transaction path takes a client of its own from the pool; the one statement does not
-    const [res, ownClients] = await ownClientsOf(() => call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), requestId));
+    const [res, transactions] = await transactionsOf(() => call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), requestId));
     expect(res.statusCode).toBe(201);
-    expect(ownClients).toBe(0);
+    expect(transactions).toBe(0);
     const id = res.json().id as string;
     expect(res.headers.location).toContain(`/Observation/${id}/_history/1`);
     expect(await stored(marker)).toBe(1);
@@ -115,13 +116,15 @@ describe('write statements', () => {
   });
 
   /** Connections the request took for a transaction of its own (connect() without a callback; pool.query takes its own with one). */
-  const ownClientsOf = async <T>(request: () => Promise<T>): Promise<[T, number]> => {
-    const connect = jest.spyOn(t.pool, 'connect');
+  /** Runs `request` and counts the transactions it began (BEGIN sent on any connection). */
+  const transactionsOf = async <T>(request: () => Promise<T>): Promise<[T, number]> => {
+    const query = jest.spyOn(Client.prototype, 'query');
     try {
       const result = await request();
-      return [result, connect.mock.calls.filter((args) => (args as unknown[]).length === 0).length];
+      const begun = query.mock.calls.filter(([text]) => typeof text === 'string' && /^\s*BEGIN\b/i.test(text)).length;
+      return [result, begun];
     } finally {
-      connect.mockRestore();
+      query.mockRestore();
     }
   };
 
@@ -130,11 +133,11 @@ describe('write statements', () => {
     const created = await call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), `${marker}-c`);
     const id = created.json().id as string;
     const before = await indexRowsOf('Observation', id);
-    const [res, ownClients] = await ownClientsOf(() =>
+    const [res, transactions] = await transactionsOf(() =>
       call(tok.sysA, 'PUT', `/fhir/Observation/${id}`, { ...marked(patientA, `${marker}-v2`), id, valueQuantity: { value: 77, unit: '%', system: 'http://unitsofmeasure.org', code: '%' } }, `${marker}-u`, { 'if-match': 'W/"1"' }),
     );
     expect(res.statusCode).toBe(200);
-    expect(ownClients).toBe(0);
+    expect(transactions).toBe(0);
     expect(res.headers.etag).toBe('W/"2"');
     expect((await t.services.store.vread('Observation', id, 2))?.json).toBe(res.body);
     expect((await t.services.store.vread('Observation', id, 1))?.json).toBe(created.body);
@@ -177,9 +180,9 @@ describe('write statements', () => {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json-patch+json', 'x-request-id': requestId },
         payload: JSON.stringify([{ op: 'replace', path: '/valueQuantity/value', value: 81 }]),
       });
-    const [res, ownClients] = await ownClientsOf(() => patch(tok.sysA, id, `${marker}-p`));
+    const [res, transactions] = await transactionsOf(() => patch(tok.sysA, id, `${marker}-p`));
     expect(res.statusCode).toBe(200);
-    expect(ownClients).toBe(0);
+    expect(transactions).toBe(0);
     expect(res.json().valueQuantity.value).toBe(81);
     const history = await t.pool.query(`SELECT version_id, method FROM resource_version WHERE resource_type = 'Observation' AND id = $1 ORDER BY version_id`, [id]);
     expect(history.rows).toEqual([{ version_id: 1, method: 'POST' }, { version_id: 2, method: 'PATCH' }]);

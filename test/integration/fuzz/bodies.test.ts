@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { OPERATIONS } from '../../../src/http/routes/operations';
 import { createTestApp, type TestApp } from '../../support/app';
 import { entryFailed, inBatches, verdict } from './fuzz-support';
 
@@ -95,7 +94,7 @@ describe('fuzz: request bodies never answer 5xx and never write partially', () =
   const endpoints = (): Endpoint[] => {
     const asText = (b: Json | string) => (typeof b === 'string' ? b : JSON.stringify(b));
     const entry = (b: Json | string, method = 'POST', url = 'Patient') => `{"fullUrl":"urn:uuid:${randomUUID()}","resource":${asText(b)},"request":{"method":"${method}","url":"${url}"}}`;
-    const postOperations = OPERATIONS.filter((op) => op.methods.includes('POST')).flatMap((op) =>
+    const postOperations = t.services.operations.filter((op) => op.methods.includes('POST')).flatMap((op) =>
       op.levels.map((level) => {
         const type = op.types?.[0] ?? 'Patient';
         const url = level === 'system' ? `/fhir/$${op.name}` : level === 'type' ? `/fhir/${type}/$${op.name}` : `/fhir/${type}/${type === 'Patient' ? patientId : 'fuzz'}/$${op.name}`;

@@ -1,23 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { migrate, MigrationError, pendingMigrations, readMigrations, reindexAdvice } from '../../../src/store/migrate';
 import { createPool } from '../../../src/store/pool';
-import { testDatabaseUrl } from '../../support/app';
-
-/** A fresh, empty database on the test server, so migrations run from nothing. */
-async function freshDatabase(): Promise<string> {
-  const name = `kolibri_m_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new Client({ connectionString: testDatabaseUrl() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(testDatabaseUrl());
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+import { freshDatabase } from '../../support/fresh-database';
 
 function migrationsDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'kolibri-migrations-'));

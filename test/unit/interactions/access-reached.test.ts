@@ -2,6 +2,11 @@ import type { Resource } from '@medplum/fhirtypes';
 import { parseScopes } from '../../../src/auth/scopes';
 import { Access, type AccessDeps } from '../../../src/interactions/access';
 import { authorizeWrite } from '../../../src/interactions/write-access';
+import { composeAccessModels } from '../../../src/interactions/access-model';
+import { careModel } from '../../../src/telemedicine/access/care-model';
+
+const { grantTypes, writeRules } = composeAccessModels([careModel]);
+const careRules = { grantTypes, writeRules };
 
 /**
  * One request remembers the patients it found reachable (a transaction's entries about one
@@ -27,6 +32,9 @@ describe('Access: patients reached earlier in the request', () => {
       ownership: async () => ({}),
       searchFilter: () => undefined,
       readReaching: async () => undefined,
+      reachesAll: () => undefined,
+      // the telemedicine care model's grant types and write rules, as main.ts composes them
+      ...careRules,
     };
     const auth = { clientId: 'c', kind: 'system' as const, organization: 'Organization/o', scopes: parseScopes('system/*.cruds').scopes };
     return { access: new Access(auth, deps), asked };
@@ -55,6 +63,7 @@ describe('Access: patients reached earlier in the request', () => {
     for (const p of ['p1', 'p3', 'p4']) seen.push(await a.canSee(observation(p)));
     expect(seen).toEqual([true, true, false]);
     expect(asked).toEqual([['p1'], ['p3'], ['p4']]);
-    expect([...a.denied]).toEqual(['p4']);
+    expect([...a.trail.denied]).toEqual(['p4']);
+    expect([...a.trail.touched]).toEqual(['p1', 'p3']);
   });
 });

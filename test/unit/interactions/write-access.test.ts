@@ -3,6 +3,11 @@ import type { AuthContext } from '../../../src/auth/context';
 import { parseScopes } from '../../../src/auth/scopes';
 import { Access, type AccessDeps, type Ownership } from '../../../src/interactions/access';
 import { authorizeWrite, mayCreateAtChosenId } from '../../../src/interactions/write-access';
+import { composeAccessModels } from '../../../src/interactions/access-model';
+import { careModel } from '../../../src/telemedicine/access/care-model';
+
+const { grantTypes, writeRules } = composeAccessModels([careModel]);
+const careRules = { grantTypes, writeRules };
 
 /**
  * The ownership and grant rules of writes (README, "Access control"), decided on the version
@@ -32,6 +37,9 @@ describe('write rules', () => {
       ownership: async (type, id) => owners[`${type}/${id}`] ?? {},
       searchFilter: () => undefined,
       readReaching: async () => undefined,
+      reachesAll: () => undefined,
+      // the telemedicine care model's grant types and write rules, as main.ts composes them
+      ...careRules,
     };
     const full: AuthContext = { clientId: 'c', kind: 'system', scopes: parseScopes('system/*.cruds').scopes, ...auth };
     return new Access(full, deps);

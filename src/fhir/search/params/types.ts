@@ -2,7 +2,7 @@ import type { DefinitionRegistry } from '../../definitions/registry';
 import { paramKey } from '../param-key';
 
 /**
- * One interface per SearchParameter type, like Blaze's `search_param/*.clj`: which modifiers
+ * One interface per SearchParameter type: which modifiers
  * it takes, how a value is parsed, and what SQL it compiles to.
  * https://hl7.org/fhir/R4/search.html#ptypes
  */

@@ -24,28 +24,51 @@ describe('compileSearch', () => {
     expect(exact.match!.text).toContain('x1.low < $3::timestamptz');
   });
 
-  it('compiles the vitals-graph query to one parameterised statement', () => {
+  it('compiles the vitals-graph query to one statement driven from the timeline index of the subject', () => {
     const compiled = compileSearch(request('Observation', 'subject=Patient/p1&code=urn:oid:1.2.208.176.2.1|NPU03011&_sort=-date&_count=20'));
     expect(compiled.match!.text).toBe(
-      'SELECT r.rid, r.resource_type, r.id, r.content, sk.k0 FROM resource r' +
-        ' CROSS JOIN LATERAL (SELECT (SELECT max(s3.high) FROM search_date s3 WHERE s3.rid = r.rid AND s3.param = $8::integer) AS k0) sk' +
-        ' WHERE r.resource_type = $1 AND NOT r.deleted' +
-        ' AND EXISTS (SELECT 1 FROM search_reference x1 WHERE x1.rid = r.rid AND x1.param = $2::integer AND ((x1.target_id = $3 AND x1.target_type = $4)))' +
-        ' AND EXISTS (SELECT 1 FROM search_token x2 WHERE x2.rid = r.rid AND x2.param = $5::integer AND (x2.value = $6 AND x2.system = $7))' +
-        ' ORDER BY sk.k0 DESC NULLS LAST, r.rid ASC LIMIT $9::integer',
+      'SELECT r.rid, r.resource_type, r.id, r.content, NULLIF(tl.sort_desc, $8::timestamptz) AS k0' +
+        ' FROM search_reference tl JOIN resource r ON r.rid = tl.rid' +
+        ' WHERE tl.param = $5::integer AND tl.target_id = $6 AND tl.target_type = $7' +
+        ' AND r.resource_type = $1 AND NOT r.deleted' +
+        ' AND (SELECT EXISTS (SELECT 1 FROM search_token x1 WHERE x1.rid = r.rid AND x1.param = $2::integer AND (x1.value = $3 AND x1.system = $4)))' +
+        ' ORDER BY tl.sort_desc DESC, tl.rid ASC LIMIT $9::integer',
     );
     expect(compiled.match!.values).toEqual([
       'Observation',
-      paramKey('Observation', 'subject'),
-      'p1',
-      'Patient',
       paramKey('Observation', 'code'),
       'NPU03011',
       'urn:oid:1.2.208.176.2.1',
-      paramKey('Observation', 'date'),
+      paramKey('Observation', 'subject'),
+      'p1',
+      'Patient',
+      '-infinity',
       21,
     ]);
     expect(compiled.count).toBeUndefined();
+  });
+
+  it('starts the timeline range of a _page cursor at its key, and keeps the exact keyset for ties', () => {
+    const sort = request('Observation', '_sort=-date').sort;
+    const page = encodeCursor({ direction: 'next', keys: ['2026-05-01 06:30:00+00'], rid: '42' }, sort);
+    const compiled = compileSearch(request('Observation', `subject=Patient/p1&_sort=-date&_page=${page}`));
+    expect(compiled.match!.text).toContain('tl.target_type = $4 AND tl.sort_desc <= $5::timestamptz AND');
+    expect(compiled.match!.text).toContain('(tl.sort_desc < $7::timestamptz OR (tl.sort_desc = $7::timestamptz AND tl.rid > $6::bigint)) ORDER BY tl.sort_desc DESC, tl.rid ASC');
+    // a cursor on a resource without a date continues among those, at the sentinel
+    const nulls = encodeCursor({ direction: 'previous', keys: [null], rid: '42' }, sort);
+    const back = compileSearch(request('Observation', `subject=Patient/p1&_sort=-date&_page=${nulls}`));
+    expect(back.match!.text).toContain('tl.sort_desc >= $5::timestamptz AND');
+    expect(back.match!.text).toContain('ORDER BY tl.sort_desc ASC, tl.rid DESC');
+    expect(back.match!.values).toContain('-infinity');
+  });
+
+  it('sorts generically when no single-target reference or no timeline key leads', () => {
+    for (const query of ['subject=Patient/p1,Patient/p2&_sort=-date', 'subject=Patient/p1&_sort=-_lastUpdated', 'subject=Patient/p1&_sort=status,-date', 'subject=p1&_sort=-date']) {
+      const text = compileSearch(request('Observation', query)).match!.text;
+      expect(text).not.toContain('search_reference tl');
+      expect(text).toContain('FROM resource r CROSS JOIN LATERAL');
+    }
+    expect(compileSearch(request('Task', 'owner=CareTeam/t1&_sort=authored-on')).match!.text).toContain('ORDER BY tl.sort_asc ASC, tl.rid ASC');
   });
 
   it('never puts values into the SQL text', () => {

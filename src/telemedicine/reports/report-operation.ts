@@ -1,16 +1,15 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { badRequest, forbidden } from '../../fhir/outcome';
-import type { InteractionDeps, SharedDeps } from '../../interactions/types';
-import { requestDeps } from '../../http/request-deps';
-import { isFhirJsonFormat } from '../../http/content-type';
+import type { Access } from '../../interactions/access';
+import type { Operation } from '../../interactions/operation';
+import type { InteractionDeps } from '../../interactions/types';
 import { ZONE } from '../scheduler/slots';
 import { rolloutBundle } from './measure-report';
 import { rolloutCsv } from './report-csv';
 import { rolloutHtml } from './report-html';
 import { GROUPINGS, groupFigures, monthlyCitizens, taskFigures, type Grouping } from './report-sql';
 import { assembleRollout, type RolloutReport } from './rollout';
-import { loadTargets, type Targets } from './targets';
+import type { Targets } from './targets';
 
 /**
  * `GET /fhir/$rollout-report` (system level): the national secretariat's rollout and usage
@@ -22,17 +21,27 @@ import { loadTargets, type Targets } from './targets';
  * Parameters: periodStart, periodEnd (dates, inclusive; default the last six calendar months up to
  * today), grouping = region (default) | municipality | diagnosis.
  */
-export function registerRolloutReport(app: FastifyInstance, shared: SharedDeps, targets: Targets = loadTargets()): void {
-  app.get('/fhir/$rollout-report', async (req, reply) => {
-    const deps = requestDeps(req, shared);
-    authorize(deps);
-    const query = req.query as Record<string, string | undefined>;
-    const format = formatOf(req);
-    const report = await buildRolloutReport(deps, parseParams(query, deps.clock.now()), targets);
-    if (format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `inline; filename="rollout-${report.grouping}-${report.periodStart}-${report.periodEnd}.csv"`).send(rolloutCsv(report));
-    if (format === 'html') return reply.type('text/html; charset=utf-8').send(rolloutHtml(report));
-    return reply.type('application/fhir+json; charset=utf-8').send(JSON.stringify(rolloutBundle(report)));
-  });
+export function rolloutReportOperation(targets: Targets): Operation {
+  return {
+    name: 'rollout-report',
+    levels: ['system'],
+    methods: ['GET'],
+    definition: 'https://kolibri.dk/fhir/OperationDefinition/rollout-report',
+    authorize,
+    formats: [
+      { name: 'csv', mediaType: 'text/csv' },
+      { name: 'html', mediaType: 'text/html' },
+    ],
+    handler: async ({ deps, query, format }) => {
+      const report = await buildRolloutReport(deps, parseParams(query as Record<string, string | undefined>, deps.clock.now()), targets);
+      if (format === 'csv') {
+        const file = `rollout-${report.grouping}-${report.periodStart}-${report.periodEnd}.csv`;
+        return { status: 200, body: rolloutCsv(report), contentType: 'text/csv; charset=utf-8', headers: { 'content-disposition': `inline; filename="${file}"` } };
+      }
+      if (format === 'html') return { status: 200, body: rolloutHtml(report), contentType: 'text/html; charset=utf-8' };
+      return { status: 200, body: JSON.stringify(rolloutBundle(report)) };
+    },
+  };
 }
 
 export interface RolloutParams {
@@ -56,10 +65,10 @@ export async function buildRolloutReport(deps: Pick<InteractionDeps, 'store' | '
   return assembleRollout({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets);
 }
 
-function authorize(deps: InteractionDeps): void {
-  const kind = deps.access.auth.kind;
+function authorize(access: Access): void {
+  const kind = access.auth.kind;
   if (kind !== 'system' && kind !== 'development') throw forbidden('$rollout-report is for system clients (the national secretariat)');
-  deps.access.requireScope('read', 'MeasureReport');
+  access.requireScope('read', 'MeasureReport');
 }
 
 export function parseParams(query: Record<string, string | undefined>, now: Date): RolloutParams {
@@ -78,19 +87,4 @@ export function parseParams(query: Record<string, string | undefined>, now: Date
   if (periodEnd < periodStart) throw badRequest('periodEnd is before periodStart', ['periodEnd']);
   if (periodEnd.diff(periodStart, 'years').years > 5) throw badRequest('At most five years at a time', ['periodStart']);
   return { grouping, periodStart: periodStart.toISODate() as string, periodEnd: periodEnd.toISODate() as string };
-}
-
-function formatOf(req: FastifyRequest): 'json' | 'csv' | 'html' {
-  const format = (req.query as Record<string, string | undefined>)._format;
-  if (format !== undefined) {
-    if (['csv', 'text/csv'].includes(format)) return 'csv';
-    if (['html', 'text/html'].includes(format)) return 'html';
-    if (isFhirJsonFormat(format)) return 'json';
-    throw badRequest(`_format must be json, csv or html, got '${format}'`, ['_format']);
-  }
-  const accept = req.headers.accept ?? '';
-  const first = accept.split(',').map((s) => s.split(';')[0].trim())[0];
-  if (first === 'text/csv') return 'csv';
-  if (first === 'text/html') return 'html';
-  return 'json';
 }

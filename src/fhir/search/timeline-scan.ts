@@ -1,0 +1,71 @@
+import type { Criterion, SearchRequest } from './ast';
+import type { ReferenceValue } from './params/reference';
+import type { SqlBuilder } from './sql-builder';
+import { NO_TIMELINE, timelineCode } from './timeline';
+
+/**
+ * The search shape clinicians open for every citizen — "this patient's SpO2, newest first, 20" —
+ * driven from the timeline index (migrations/010_timeline_sort_keys.sql) instead of matching
+ * every row of the patient and sorting them: when the first `_sort` key is the type's timeline
+ * date (./timeline.ts) and a criterion names exactly one local target
+ * (`subject=Patient/x`, `owner=CareTeam/y`), the page is read from the btree
+ * `(param, target_id, target_type, sort_desc DESC, rid)` (or its `sort_asc` twin) in sort order,
+ * each row checked against the other criteria and the access filter as it comes, and the scan
+ * stops at `_count` + 1 matches. A `_page` cursor starts the range at its key, so a far page
+ * costs what the first one does. The cost depends on the page size and on how many of the
+ * target's rows the other criteria reject, not on how long the history is.
+ *
+ * Order, ties and "no value last" are those of the generic sort: the stored keys are the values
+ * `_sort` computes (max(high) descending, min(low) ascending) with a sentinel for "no value"
+ * that sorts last, and ties go by rid. The driving table is joined, not a subquery, so the
+ * planner sees the LIMIT and picks the ordered scan; a resource has one reference row per target
+ * and parameter (./timeline.ts), so it is read once.
+ */
+export interface TimelineScan {
+  /** The request without the driving criterion (the scan enforces it). */
+  request: SearchRequest;
+  /** The driving table, aliased `tl`, and its conditions (the range starting at a cursor's key). */
+  from: string;
+  where: (b: SqlBuilder, backwards: boolean, cursorKey: string | null | undefined) => string[];
+  /** The stored key (`tl.sort_desc` or `tl.sort_asc`, never NULL). */
+  key: string;
+  /** The stored key standing for "no value" in this direction: printed as NULL in cursors. */
+  sentinel: string;
+}
+
+export function timelineScan(request: SearchRequest): TimelineScan | undefined {
+  const first = request.sort[0];
+  if (request.types.length !== 1 || !first || first.kind !== 'param') return undefined;
+  const type = request.types[0];
+  if (first.type !== 'date' || first.code !== timelineCode(type) || first.types.length !== 1 || first.types[0] !== type) return undefined;
+  const index = request.criteria.findIndex((c) => singleTarget(c, type) !== undefined);
+  if (index < 0) return undefined;
+  const criterion = request.criteria[index] as Extract<Criterion, { kind: 'param' }>;
+  const target = singleTarget(criterion, type)!;
+  const key = first.descending ? 'tl.sort_desc' : 'tl.sort_asc';
+  const sentinel = first.descending ? NO_TIMELINE.desc : NO_TIMELINE.asc;
+  return {
+    request: { ...request, criteria: request.criteria.filter((_c, i) => i !== index) },
+    from: 'search_reference tl JOIN resource r ON r.rid = tl.rid',
+    key,
+    sentinel,
+    where(b, backwards, cursorKey) {
+      const ctx = b.context('r', criterion.types, criterion.code);
+      const where = [`tl.param ${ctx.keyIn()}`, `tl.target_id = ${b.bind(target.id)}`, `tl.target_type = ${b.bind(target.targetType)}`];
+      // the cursor row's key starts the index range; the exact keyset (ties by rid, later keys) is the caller's
+      if (cursorKey !== undefined) {
+        const up = first.descending === backwards;
+        where.push(`${key} ${up ? '>=' : '<='} ${b.bind(cursorKey ?? sentinel, 'timestamptz')}`);
+      }
+      return where;
+    },
+  };
+}
+
+/** `param=Type/id` with one value naming one local resource of a known type (also `param:Type=id`). */
+function singleTarget(c: Criterion, type: string): { targetType: string; id: string } | undefined {
+  if (c.kind !== 'param' || c.type !== 'reference' || c.modifier === 'identifier' || c.values.length !== 1) return undefined;
+  if (c.types.length !== 1 || c.types[0] !== type) return undefined;
+  const v = c.values[0] as ReferenceValue;
+  return v.kind === 'local' && v.targetType ? { targetType: v.targetType, id: v.id } : undefined;
+}

@@ -1,0 +1,72 @@
+import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import type { Pool } from 'pg';
+import type { Clock } from '../clock';
+import type { AccessModel } from '../interactions/access-model';
+import type { Operation } from '../interactions/operation';
+import type { SharedDeps } from '../interactions/types';
+import type { WriteHook } from '../interactions/write-hooks';
+import type { Stoppable } from '../lifecycle';
+import type { ResourceStore } from '../store/resources';
+import type { CommitListener } from '../store/versions';
+
+/**
+ * A module: a domain layer on top of the FHIR engine (telemedicine is one), which the engine
+ * knows only through this contract. main.ts chooses the modules and hands them to
+ * `createServices`; the engine folders (http, interactions, store, fhir, auth, audit,
+ * conformance) import nothing from a module. Every part is optional.
+ */
+export interface KolibriModule {
+  /** For logs and errors. */
+  readonly name: string;
+  /**
+   * FHIR operations (`$name`): routed at their levels and listed in the CapabilityStatement next
+   * to the engine's own. Each names its OperationDefinition's canonical URL (the resource itself
+   * is one of the module's templates); `formats` declares representations besides FHIR JSON
+   * (CSV, HTML) and `authorize` who may ask at all.
+   */
+  readonly operations?: readonly Operation[];
+  /**
+   * The module's care model: which care relationships grant staff access to a patient (as SQL
+   * the store ANDs into every read), and the write rules of the resources that hold them. The
+   * engine keeps the generic rules (owner organization, compartments, operator, citizen).
+   */
+  readonly accessModel?: AccessModel;
+  /** Rules run inside every write transaction after the request's own writes, before the engine's. */
+  readonly writeHooks?: readonly WriteHook[];
+  /** Told of every committed write, after the commit (metrics, notifications); failures are logged. */
+  readonly commitListeners?: readonly CommitListener[];
+  /** CapabilityStatement parts: what the module adds to a resource entry (a rule it enforces). */
+  readonly capability?: {
+    decorateResource?(resource: CapabilityStatementRestResource): CapabilityStatementRestResource;
+  };
+  /**
+   * Definitional resources to store at start-up (plan templates, the OperationDefinitions of the
+   * module's operations), from the profile folders; idempotent, so a restart writes nothing.
+   */
+  loadTemplates?(deps: TemplateDeps, profileDirs: readonly string[]): Promise<{ created: readonly string[]; updated: readonly string[] }>;
+  /** Background jobs, started by main.ts after the server listens and stopped before the pool closes. */
+  jobs?(context: JobContext): readonly BackgroundJob[];
+}
+
+/** What a module's template loader writes with. */
+export type TemplateDeps = Pick<SharedDeps, 'store' | 'validator' | 'findCanonical'>;
+
+/** What background jobs are given. */
+export interface JobContext {
+  pool: Pool;
+  store: ResourceStore;
+  clock: Clock;
+  log: JobLog;
+}
+
+/** Minimal logger (pino fits). */
+export interface JobLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** A job that runs until stopped; `stop` resolves when nothing of it uses the pool any more. */
+export interface BackgroundJob extends Stoppable {
+  start(): void;
+}

@@ -1,0 +1,74 @@
+import type { KolibriModule } from '../modules/module';
+import { careModel } from './access/care-model';
+import { applyInput, applyPlanDefinition } from './apply-plan';
+import { appointmentRules } from './appointments';
+import { retriageOnEnteredInError, withEnteredInErrorRule } from './entered-in-error';
+import { unreadMessageTasks } from './messages';
+import { withModalityRules } from './modality-capabilities';
+import { rolloutReportOperation } from './reports/report-operation';
+import { loadTargets, type Targets } from './reports/targets';
+import { MissingMeasurementScheduler } from './scheduler/scheduler';
+import { getPatientProceduresOperation } from './scheduler/procedures';
+import { submitMeasurement } from './submit-measurement';
+import { loadTemplates } from './template-loader';
+import type { Colour } from './triage/colour';
+import { triageOutcomeListener } from './triage/outcome-listener';
+
+export interface TelemedicineOptions {
+  /** Target populations of $rollout-report (KOLIBRI_REPORT_TARGETS); default config/targets.json. */
+  targets?: Targets;
+  /** Counts every committed triage result by colour (main.ts: the Prometheus counter). */
+  onTriageOutcome?: (outcome: Colour) => void;
+  /** The missing-measurement job; without it the module runs no background job. */
+  scheduler?: {
+    intervalSeconds: number;
+    lookbackHours: number;
+    onRun?: (result: 'ok' | 'error') => void;
+  };
+}
+
+/**
+ * The telemedicine workflow as a module of the engine: its care model (episodes and care teams
+ * grant access to patients), plan templates and the workflow's
+ * operations ($apply, $submit-measurement with measurements and photos, $get-patient-procedures,
+ * $rollout-report), the rules inside write transactions (entered-in-error re-triage, the video
+ * consultation's status workflow, the unread-message Task of a citizen's message), the
+ * triage-outcome count after commit and the missing-measurement scheduler.
+ */
+export function telemedicineModule(options: TelemedicineOptions = {}): KolibriModule {
+  const targets = options.targets ?? loadTargets();
+  const scheduler = options.scheduler;
+  return {
+    name: 'telemedicine',
+    operations: [
+      getPatientProceduresOperation,
+      {
+        name: 'apply',
+        levels: ['instance'],
+        methods: ['GET', 'POST'],
+        types: ['PlanDefinition'],
+        definition: 'http://hl7.org/fhir/OperationDefinition/PlanDefinition-apply',
+        handler: ({ deps, id, query, body }) => applyPlanDefinition(deps, id as string, applyInput(query, body)),
+      },
+      {
+        name: 'submit-measurement',
+        levels: ['instance'],
+        methods: ['POST'],
+        types: ['Patient'],
+        definition: 'https://kolibri.dk/fhir/OperationDefinition/Patient-submit-measurement',
+        handler: ({ deps, id, body }) => submitMeasurement(deps, id as string, body),
+      },
+      rolloutReportOperation(targets),
+    ],
+    accessModel: careModel,
+    writeHooks: [retriageOnEnteredInError, appointmentRules, unreadMessageTasks],
+    commitListeners: options.onTriageOutcome ? [triageOutcomeListener(options.onTriageOutcome)] : [],
+    capability: { decorateResource: (resource) => withModalityRules(withEnteredInErrorRule(resource)) },
+    loadTemplates: (deps, profileDirs) => loadTemplates(deps, profileDirs),
+    jobs: (context) => {
+      if (!scheduler) return [];
+      const job = new MissingMeasurementScheduler({ ...context, lookbackHours: scheduler.lookbackHours, onRun: scheduler.onRun });
+      return [{ name: 'scheduler', start: () => job.start(scheduler.intervalSeconds), stop: () => job.stop() }];
+    },
+  };
+}

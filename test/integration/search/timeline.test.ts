@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import type { Observation } from '@medplum/fhirtypes';
+import { compileSearch, type CompileOptions } from '../../../src/fhir/search/compile';
+import { parseSearch } from '../../../src/fhir/search/parse';
+import { runSearch, type SearchResult } from '../../../src/store/search';
+import { accessFilter } from '../../../src/store/access-sql';
+import { reindex } from '../../../src/store/reindex';
+import { createIndexWriter } from '../../../src/store/search-index';
+import { NPU } from '../../support/spo2';
+import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
+
+/**
+ * Search cost independent of history depth: the vitals query of a patient with 3,000
+ * Observations reads the timeline index (migrations/010_timeline_sort_keys.sql) only as far as
+ * its page, on the first page and far into the result, and returns exactly what the generic
+ * sort returns (ties, resources without a date, mixed precisions, duplicate reference rows).
+ */
+
+let t: TestApp;
+const patient = `p-${randomUUID()}`;
+const team = `t-${randomUUID()}`;
+const TOTAL = 3000;
+const CODES = ['NPU03011', 'NPU21692'];
+const at = (hoursBack: number) => new Date(Date.UTC(2026, 4, 1, 8) - hoursBack * 3_600_000).toISOString();
+
+/** Observation i: alternating codes, hourly back in time, with ties, gaps, periods and day-precision dates among them. */
+function observation(i: number): Observation {
+  const effective: Partial<Observation> =
+    i % 100 === 7
+      ? {}
+      : i % 50 === 3
+        ? { effectiveDateTime: at(i - 1) }
+        : i % 37 === 0
+          ? { effectivePeriod: { start: at(i + 2), end: at(i) } }
+          : i % 41 === 0
+            ? { effectiveDateTime: at(i).slice(0, 10) }
+            : { effectiveDateTime: at(i) };
+  return {
+    resourceType: 'Observation',
+    status: 'final',
+    code: { coding: [{ system: NPU, code: CODES[i % 2] }] },
+    subject: { reference: `Patient/${patient}` },
+    // the same target twice under one parameter: two reference rows for one resource
+    ...(i % 300 === 5 ? { performer: [{ reference: `Patient/${patient}` }, { reference: `Patient/${patient}` }] } : {}),
+    ...(i % 300 === 6 ? { performer: [{ reference: `Patient/${patient}` }] } : {}),
+    ...effective,
+    valueQuantity: { value: 90 + (i % 8), unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+  };
+}
+
+beforeAll(async () => {
+  t = await createTestApp({ indexWriter: createIndexWriter(testRegistry(), { baseUrl: TEST_BASE_URL }) });
+  const chunk = 500;
+  for (let i = 0; i < TOTAL; i += chunk) {
+    const entry = Array.from({ length: chunk }, (_v, j) => ({ resource: observation(i + j), request: { method: 'POST', url: 'Observation' } }));
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/fhir',
+      payload: { resourceType: 'Bundle', type: 'transaction', entry },
+      headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
+    });
+    if (res.statusCode !== 200) throw new Error(`transaction failed ${res.statusCode}: ${res.body.slice(0, 500)}`);
+  }
+  // the clinician's way in: an episode of the patient with the care team
+  const episode = await t.app.inject({
+    method: 'POST',
+    url: '/fhir/EpisodeOfCare',
+    payload: { resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${patient}` }, team: [{ reference: `CareTeam/${team}` }] },
+    headers: { 'content-type': 'application/fhir+json' },
+  });
+  if (episode.statusCode !== 201) throw new Error(`episode failed ${episode.statusCode}: ${episode.body}`);
+  await t.pool.query('ANALYZE search_reference, search_token, search_date, resource, resource_compartment');
+}, 300_000);
+afterAll(() => t.close());
+
+function compiled(query: string, token?: string, options: CompileOptions = {}) {
+  const params = [...new URLSearchParams(query).entries()];
+  if (token) params.push(['_page', token]);
+  const { request } = parseSearch({ resourceType: 'Observation', params }, { registry: testRegistry(), baseUrl: TEST_BASE_URL });
+  return { request, compiled: compileSearch(request, options) };
+}
+
+async function page(query: string, token?: string): Promise<SearchResult> {
+  const c = compiled(query, token);
+  return runSearch(t.pool, c.request, c.compiled);
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  Plans?: PlanNode[];
+}
+
+async function explain(query: string, token?: string, options: CompileOptions = {}): Promise<PlanNode> {
+  const { match } = compiled(query, token, options).compiled;
+  const { rows } = await t.pool.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${match!.text}`, match!.values);
+  return rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+}
+
+const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+
+/** The plan is a Limit over an ordered walk of the timeline index that stopped early. */
+function expectEarlyStop(plan: PlanNode, matches: number): void {
+  expect(plan['Node Type']).toBe('Limit');
+  const all = nodes(plan);
+  expect(all.filter((n) => /Sort/.test(n['Node Type']))).toEqual([]);
+  const scans = all.filter((n) => n['Index Name'] === 'search_reference_timeline_desc_ix');
+  expect(scans).toHaveLength(1);
+  const read = scans[0]['Actual Rows'] * scans[0]['Actual Loops'];
+  // 21 rows of one code among two interleaved codes: about 42 index entries, whatever the depth
+  expect(read).toBeGreaterThanOrEqual(21);
+  expect(read).toBeLessThan(100);
+  expect(read * 10).toBeLessThan(matches);
+}
+
+/** Every page of `query` following next links, then back again following previous links. */
+async function walk(query: string): Promise<{ forward: string[]; backward: string[]; tokens: string[] }> {
+  const forward: string[] = [];
+  const tokens: string[] = [];
+  let result = await page(query);
+  forward.push(...result.matches.map((m) => m.id));
+  while (result.next) {
+    tokens.push(result.next);
+    result = await page(query, result.next);
+    forward.push(...result.matches.map((m) => m.id));
+  }
+  const backward: string[] = [...result.matches.map((m) => m.id)];
+  while (result.previous) {
+    result = await page(query, result.previous);
+    backward.unshift(...result.matches.map((m) => m.id));
+  }
+  return { forward, backward, tokens };
+}
+
+describe('the vitals query over 3,000 Observations of one patient', () => {
+  const vitals = `subject=Patient/${patient}&code=${NPU}|NPU03011&_sort=-date&_count=20`;
+
+  it('stops after the page on the first page: an ordered scan of the timeline index, no sort', async () => {
+    const total = await page(`subject=Patient/${patient}&code=${NPU}|NPU03011&_summary=count`);
+    expect(total.total).toBe(TOTAL / 2);
+    expectEarlyStop(await explain(vitals), TOTAL / 2);
+  });
+
+  it('stops after the page with the access filter of the citizen and of the care team ANDed in', async () => {
+    for (const policy of [{ kind: 'patient', patientId: patient } as const, { kind: 'care-team', careTeamId: team, organizationId: 'o1' } as const]) {
+      const options = { accessFilter: accessFilter(policy) };
+      expectEarlyStop(await explain(vitals, undefined, options), TOTAL / 2);
+      const c = compiled(vitals, undefined, options);
+      expect((await runSearch(t.pool, c.request, c.compiled)).matches).toHaveLength(20);
+    }
+    // a care team without the patient's episode reads (all of) the timeline and finds nothing
+    const other = compiled(vitals, undefined, { accessFilter: accessFilter({ kind: 'care-team', careTeamId: 'nobody', organizationId: 'o1' }) });
+    expect((await runSearch(t.pool, other.request, other.compiled)).matches).toEqual([]);
+  });
+
+  it('stops after the page far into the result (_page after 1,000 matches)', async () => {
+    const deep = await page(vitals.replace('_count=20', '_count=1000'));
+    expect(deep.next).toBeDefined();
+    const plan = await explain(vitals, deep.next);
+    expectEarlyStop(plan, TOTAL / 2);
+    // and the previous page from there reads the index backwards, as far as its page
+    const far = await page(vitals, deep.next);
+    expectEarlyStop(await explain(vitals, far.previous), TOTAL / 2);
+  });
+
+  it('returns what the generic sort returns, page by page in both directions, ties and resources without a date included', async () => {
+    // two values of one target: the same matches, sorted without the timeline index
+    const generic = (q: string) => q.replace(`subject=Patient/${patient}`, `subject=Patient/${patient},Patient/${patient}`);
+    for (const query of [
+      `subject=Patient/${patient}&code=${NPU}|NPU03011&_sort=-date&_count=97`,
+      `subject=Patient/${patient}&_sort=date&_count=250`,
+      `subject=Patient/${patient}&code=${NPU}|NPU21692&_sort=date,-_lastUpdated&_count=113`,
+    ]) {
+      const indexed = await walk(query);
+      const sorted = await walk(generic(query));
+      expect(indexed.forward).toHaveLength(query.includes('code=') ? TOTAL / 2 : TOTAL);
+      expect(indexed.forward).toEqual(sorted.forward);
+      expect(indexed.backward).toEqual(sorted.forward);
+      expect(sorted.backward).toEqual(sorted.forward);
+      // the tokens name the same rows and keys
+      expect(indexed.tokens).toEqual(sorted.tokens);
+    }
+  });
+
+  it('returns a resource with two reference rows to the target once', async () => {
+    const performed = (await walk(`performer=Patient/${patient}&_sort=-date&_count=3`)).forward;
+    const expected = Array.from({ length: TOTAL }, (_v, i) => i).filter((i) => i % 300 === 5 || i % 300 === 6);
+    expect(performed).toHaveLength(expected.length);
+    expect(new Set(performed).size).toBe(expected.length);
+    const generic = (await walk(`performer=Patient/${patient},Patient/${patient}&_sort=-date&_count=3`)).forward;
+    expect(performed).toEqual(generic);
+  });
+});
+
+describe('timeline keys follow the resource', () => {
+  it('are rewritten on update, gone on delete, and restored by reindex', async () => {
+    const p = `p-${randomUUID()}`;
+    const query = `subject=Patient/${p}&_sort=-date`;
+    const write = async (method: 'POST' | 'PUT', resource: Observation) => {
+      const res = await t.app.inject({
+        method,
+        url: method === 'POST' ? '/fhir/Observation' : `/fhir/Observation/${resource.id}`,
+        payload: resource,
+        headers: { 'content-type': 'application/fhir+json' },
+      });
+      if (res.statusCode >= 300) throw new Error(`${method} failed ${res.statusCode}: ${res.body}`);
+      return res.json().id as string;
+    };
+    const obs = (date: string, id?: string): Observation => ({ ...observation(1), id, subject: { reference: `Patient/${p}` }, effectiveDateTime: date });
+    const ids = async () => (await page(query)).matches.map((m) => m.id);
+    const a = await write('POST', obs('2026-01-01T00:00:00Z'));
+    const b = await write('POST', obs('2026-02-01T00:00:00Z'));
+    const c = await write('POST', obs('2026-03-01T00:00:00Z'));
+    expect(await ids()).toEqual([c, b, a]);
+    await write('PUT', obs('2026-04-01T00:00:00Z', a));
+    expect(await ids()).toEqual([a, c, b]);
+    expect((await t.app.inject({ method: 'DELETE', url: `/fhir/Observation/${c}` })).statusCode).toBeLessThan(300);
+    expect(await ids()).toEqual([a, b]);
+
+    // keys lost (as by a writer that did not know them) come back with reindex
+    const { rows } = await t.pool.query(`SELECT min(rid) AS lo, max(rid) AS hi FROM resource WHERE resource_type = 'Observation' AND id = ANY($1)`, [[a, b]]);
+    await t.pool.query(`UPDATE search_reference SET sort_desc = '-infinity', sort_asc = 'infinity' WHERE rid BETWEEN $1 AND $2`, [rows[0].lo, rows[0].hi]);
+    const { rows: lost } = await t.pool.query(`SELECT count(*)::int AS n FROM search_reference WHERE rid BETWEEN $1 AND $2 AND sort_desc <> '-infinity'`, [rows[0].lo, rows[0].hi]);
+    expect(lost[0].n).toBe(0);
+    await reindex(t.pool, createIndexWriter(testRegistry(), { baseUrl: TEST_BASE_URL }), { afterRid: String(BigInt(rows[0].lo) - 1n), upToRid: String(rows[0].hi) });
+    const { rows: back } = await t.pool.query(
+      `SELECT r.id, min(x.sort_desc) = max(x.sort_desc) AS same, (min(x.sort_desc) AT TIME ZONE 'UTC')::text AS k FROM search_reference x JOIN resource r ON r.rid = x.rid WHERE r.id = ANY($1) GROUP BY r.id`,
+      [[a, b]],
+    );
+    expect(Object.fromEntries(back.map((r) => [r.id, [r.same, r.k]]))).toEqual({ [a]: [true, '2026-04-01 00:00:01'], [b]: [true, '2026-02-01 00:00:01'] });
+    expect(await ids()).toEqual([a, b]);
+  });
+});

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import type { Resource } from '@medplum/fhirtypes';
+import { IndexExtractor } from '../../../src/fhir/search/extract';
+import { timelineKeys } from '../../../src/fhir/search/timeline';
+import { migrate, readMigrations } from '../../../src/store/migrate';
+import { createPool } from '../../../src/store/pool';
+import { testRegistry, TEST_BASE_URL } from '../../support/app';
+import { freshDatabase } from '../../support/fresh-database';
+
+/**
+ * migrations/010_timeline_sort_keys.sql on a database written before it: every reference row
+ * gets the sort keys the index writer computes today, and a resource's duplicate reference rows
+ * (one target twice under one parameter) become one.
+ */
+
+const resources: Resource[] = [
+  {
+    resourceType: 'Observation',
+    id: 'o1',
+    status: 'final',
+    code: { text: 'x' },
+    subject: { reference: 'Patient/p1' },
+    effectiveDateTime: '2026-05-01T08:00:00+02:00',
+    performer: [{ reference: 'Patient/p1' }, { reference: 'Patient/p1' }],
+  },
+  { resourceType: 'Observation', id: 'o2', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p1' }, effectivePeriod: { start: '2026-04', end: '2026-05-02' } },
+  { resourceType: 'Observation', id: 'o3', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p1' } },
+  { resourceType: 'Task', id: 't1', status: 'requested', intent: 'order', priority: 'asap', owner: { reference: 'CareTeam/c1' }, authoredOn: '2026-05-03T10:00:00Z' },
+  { resourceType: 'QuestionnaireResponse', id: 'q1', status: 'completed', subject: { reference: 'Patient/p1' }, authored: '2026-05-04' },
+];
+
+it('backfills the timeline sort keys of reference rows written before it, and drops duplicate rows', async () => {
+  const pool = createPool({ connectionString: await freshDatabase(), max: 2 });
+  const all = readMigrations(join(__dirname, '..', '..', '..', 'migrations'));
+  const extractor = new IndexExtractor(testRegistry(), { baseUrl: TEST_BASE_URL });
+  try {
+    await migrate(pool, all.filter((m) => m.version < 10));
+    const rids = new Map<string, string>();
+    for (const resource of resources) {
+      const { rows } = await pool.query(
+        `INSERT INTO resource (resource_type, id, version_id, last_updated, content) VALUES ($1, $2, 1, now(), $3) RETURNING rid`,
+        [resource.resourceType, resource.id, JSON.stringify(resource)],
+      );
+      const rid = String(rows[0].rid);
+      rids.set(resource.id!, rid);
+      const index = extractor.extract(resource);
+      // as the writer before migration 010 wrote them: every value, duplicates included
+      const references = [...index.reference];
+      if (resource.id === 'o1') references.push({ ...references.find((r) => r.targetId === 'p1' && r.param !== references[0].param)! });
+      await pool.query(
+        `INSERT INTO search_date (rid, param, grp, low, high) SELECT $1, * FROM unnest($2::int[], $3::smallint[], $4::timestamptz[], $5::timestamptz[])`,
+        [rid, index.date.map((d) => d.param), index.date.map((d) => d.grp), index.date.map((d) => d.low), index.date.map((d) => d.high)],
+      );
+      await pool.query(
+        `INSERT INTO search_reference (rid, param, grp, target_type, target_id, url) SELECT $1, * FROM unnest($2::int[], $3::smallint[], $4::text[], $5::text[], $6::text[])`,
+        [rid, references.map((r) => r.param), references.map((r) => r.grp), references.map((r) => r.targetType), references.map((r) => r.targetId), references.map((r) => r.url)],
+      );
+    }
+    await migrate(pool, all);
+
+    for (const resource of resources) {
+      const expected = timelineKeys(resource.resourceType, extractor.extract(resource));
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE sort_desc = $2::timestamptz AND sort_asc = $3::timestamptz)::int AS right,
+                count(DISTINCT (param, grp, target_type, target_id))::int AS distinct_targets
+           FROM search_reference WHERE rid = $1`,
+        [rids.get(resource.id!), expected.desc, expected.asc],
+      );
+      expect(rows[0].n).toBeGreaterThan(0);
+      expect(rows[0]).toEqual({ n: rows[0].n, right: rows[0].n, distinct_targets: rows[0].n });
+    }
+    // the values themselves, not only agreement with the extractor
+    const { rows } = await pool.query(
+      `SELECT r.id, (min(x.sort_desc) AT TIME ZONE 'UTC')::text AS d, (min(x.sort_asc) AT TIME ZONE 'UTC')::text AS a FROM search_reference x JOIN resource r ON r.rid = x.rid GROUP BY r.id ORDER BY r.id`,
+    );
+    // in UTC, whatever the session's time zone
+    expect(rows.map((r) => [r.id, r.d, r.a])).toEqual([
+      ['o1', '2026-05-01 06:00:01', '2026-05-01 06:00:00'],
+      ['o2', '2026-05-03 00:00:00', '2026-04-01 00:00:00'],
+      ['o3', '-infinity', 'infinity'],
+      ['q1', '2026-05-05 00:00:00', '2026-05-04 00:00:00'],
+      ['t1', '2026-05-03 10:00:01', '2026-05-03 10:00:00'],
+    ]);
+  } finally {
+    await pool.end();
+  }
+});
