@@ -22,6 +22,7 @@ import { registerDocs } from './http/routes/docs';
 import { KolibriMetrics } from './metrics/registry';
 import { registerCors } from './http/cors';
 import { restSecurity, withSecurity } from './interactions/capability-security';
+import { DEFAULT_BINARY_LIMITS, registerBinaryContentTypes, type BinaryLimits } from './http/binary-body';
 
 export interface AppDeps {
   services: Services;
@@ -40,6 +41,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** KOLIBRI_CORS_ORIGINS: origins browser apps may call from; default any (`*`). */
   corsOrigins?: readonly string[];
+  /** KOLIBRI_BINARY_*: raw Binary uploads (size, media types); default DEFAULT_BINARY_LIMITS. */
+  binary?: BinaryLimits;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -67,6 +70,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // First, so preflights are answered before the guard and every answer (errors too) carries the CORS headers.
   registerCors(app, deps.corsOrigins ?? ['*']);
   registerContentTypes(app);
+  registerBinaryContentTypes(app, deps.binary ?? DEFAULT_BINARY_LIMITS);
   registerSchemaValidation(app);
   registerErrorHandling(app);
   registerHealth(app, deps.services.readiness);
@@ -83,7 +87,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerContextsRoute(app, { service: deps.auth.service, audit: deps.services.audit, clock: deps.auth.clock });
   registerAdminRoutes(app, deps.auth.service);
   const security = restSecurity(deps.services.interactions.baseUrl, { auth: deps.auth.mode, cors: true });
-  registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: () => withSecurity(deps.services.capabilityStatement(), security, deps.auth.mode) });
+  registerFhirRest(app, { deps: deps.services.interactions, capabilityStatement: () => withSecurity(deps.services.capabilityStatement(), security, deps.auth.mode), binary: deps.binary });
   registerSearch(app, deps.services.interactions);
   registerAuditHook(app, deps.services.audit);
   registerOperations(app, deps.services.interactions, deps.services.operations);

@@ -4,6 +4,7 @@ import { loadAuthConfig, type AuthSettings } from './auth/config';
 import { parseEnforcedProfiles, type EnforcedProfiles } from './fhir/validation/enforced-profiles';
 import { parseCorsOrigins } from './http/cors';
 import type { UnknownProfiles } from './fhir/validation/validator';
+import { DEFAULT_BINARY_LIMITS, type BinaryLimits } from './http/binary-body';
 import { parseServerSettings, type ServerSettings } from './store/embedded-settings';
 
 /**
@@ -66,6 +67,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** KOLIBRI_CORS_ORIGINS: origins browser apps may call from (comma-separated); `*` = any (the default). */
   corsOrigins: readonly string[];
+  /** KOLIBRI_BINARY_MAX_BYTES and KOLIBRI_BINARY_CONTENT_TYPES: raw Binary uploads (http/binary-body.ts). */
+  binary: BinaryLimits;
   /** KOLIBRI_EXPORT_DIR: where Bulk Data export files are written; default `<dataDir>/exports`. */
   exportDir: string;
   /** KOLIBRI_EXPORT_TTL_HOURS: how long an export job and its files are kept. */
@@ -164,9 +167,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     exportTtlHours: int('KOLIBRI_EXPORT_TTL_HOURS', 24, 1, 24 * 30),
     exportMaxFileBytes: int('KOLIBRI_EXPORT_MAX_FILE_MB', 100, 1, 10240) * 1024 * 1024,
     corsOrigins: parseCorsOrigins(env.KOLIBRI_CORS_ORIGINS, problems),
+    binary: {
+      maxBytes: int('KOLIBRI_BINARY_MAX_BYTES', DEFAULT_BINARY_LIMITS.maxBytes, 1, 1024 * 1024 * 1024),
+      contentTypes: mediaTypeList(env.KOLIBRI_BINARY_CONTENT_TYPES, problems),
+    },
     ...loadAuthConfig(env, { host, baseUrl }, problems),
   };
   if (config.metricsToken !== undefined && config.metricsToken.length < 32) problems.push('KOLIBRI_METRICS_TOKEN must be at least 32 characters');
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** A comma-separated list of media types (`image/jpeg,application/pdf`); unset = the default allow-list. */
+function mediaTypeList(raw: string | undefined, problems: string[]): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_BINARY_LIMITS.contentTypes;
+  const types = raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  const fhir = types.filter((t) => !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(t) || /json|xml|x-www-form-urlencoded/.test(t));
+  if (fhir.length) problems.push(`KOLIBRI_BINARY_CONTENT_TYPES must list media types other than JSON, XML and forms (type/subtype), got '${fhir.join(', ')}'`);
+  return types;
 }

@@ -125,7 +125,7 @@ export async function main(): Promise<void> {
     if (config.auth === 'off') {
       log.warn({ host: config.host }, 'KOLIBRI_AUTH=off: every request has full access without a token; for local development only');
     }
-    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, metrics, metricsToken: config.metricsToken, corsOrigins: config.corsOrigins });
+    app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock }, metrics, metricsToken: config.metricsToken, corsOrigins: config.corsOrigins, binary: config.binary });
     await app.listen({ port: config.port, host: config.host });
     // the R4 and Kolibri definitions as read-only stored resources: written in the background at
     // the first start on a database (about 15 s), skipped by fingerprint at every later one

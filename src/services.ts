@@ -14,6 +14,9 @@ import { findByCanonical, type CanonicalLookup } from './store/canonical';
 import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
 import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
+import { binarySizeRule } from './interactions/binary-size';
+import { withBinaryContent } from './interactions/binary-capability';
+import { DEFAULT_BINARY_LIMITS } from './http/binary-body';
 import { IndexExtractor } from './fhir/search/extract';
 import { accessFilter, accessTarget, ownership, reachablePatients, reachesAllCondition, readReaching } from './store/access-sql';
 import { inheritedPatients } from './interactions/inherited-access';
@@ -47,7 +50,7 @@ export interface ServiceOptions {
   registry: DefinitionRegistry;
   migrations: Migration[];
   config: Pick<Config, 'baseUrl' | 'updateCreate'> &
-    Partial<Pick<Config, 'subscriptionEndpoints' | 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple' | 'exportDir' | 'exportTtlHours' | 'exportMaxFileBytes'>>;
+    Partial<Pick<Config, 'subscriptionEndpoints' | 'enforcedProfiles' | 'unknownProfiles' | 'maxBundleEntries' | 'conditionalDeleteMultiple' | 'exportDir' | 'exportTtlHours' | 'exportMaxFileBytes' | 'binary'>>;
   /** Background jobs: their log, and the runner's timing (tests shorten it). */
   jobs?: Pick<BulkExportOptions, 'log' | 'runner' | 'storage'>;
   softwareVersion: string;
@@ -90,6 +93,7 @@ export interface Services {
 export function createServices(options: ServiceOptions): Services {
   const clock = options.clock ?? systemClock;
   const modules = composeModules(options.modules ?? [], { operations: OPERATIONS, onListenerError: options.onListenerError });
+  const binaryLimits = options.config.binary ?? DEFAULT_BINARY_LIMITS;
   const reach = modules.accessModel.reach;
   // this instance's own view: the file definitions plus those stored through the API
   const registry = options.registry.fork();
@@ -130,9 +134,9 @@ export function createServices(options: ServiceOptions): Services {
     runRows: (query) => runRows(options.pool, query),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     subsetter: new Subsetter(registry),
-    // the modules' in-transaction rules, then the engine's: built-in definitions are read-only
-    // and stored profiles must be usable
-    writeHooks: [...modules.writeHooks, definitionWriteRules(registry), subscriptionWriteRule({ prefixes: options.config.subscriptionEndpoints })],
+    // the modules' in-transaction rules, then the engine's: built-in definitions are read-only,
+    // stored profiles must be usable, a Binary keeps to the size limit on every write path
+    writeHooks: [...modules.writeHooks, definitionWriteRules(registry), subscriptionWriteRule({ prefixes: options.config.subscriptionEndpoints }), binarySizeRule(binaryLimits.maxBytes)],
     limits: {
       maxBundleEntries: options.config.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
@@ -185,7 +189,7 @@ export function createServices(options: ServiceOptions): Services {
         implementationGuide: [KOLIBRI_IG_URL, ...options.registry.implementationGuides],
         systemInteractions: ['history-system', 'search-system'],
         systemOperations: [...systemOperations(modules.operations), ...EXPORT_SYSTEM_OPERATIONS],
-        decorateResource: (r) => withSubscriptionChannels(withExportOperations(withOperations(modules.decorateResource(r), modules.operations))),
+        decorateResource: (r) => withSubscriptionChannels(withExportOperations(withOperations(modules.decorateResource(withBinaryContent(r, binaryLimits)), modules.operations))),
       }));
     },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),

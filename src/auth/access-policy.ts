@@ -63,8 +63,12 @@ export function isShared(type: string): boolean {
   return DEFINITIONAL_TYPES.has(type) || DIRECTORY_TYPES.has(type);
 }
 
-/** What a citizen's app may write, and only in the citizen's own compartment. */
+/**
+ * What a citizen's app may write, and only in the citizen's own compartment. A module's write
+ * hooks may narrow a type further (an Appointment: only the citizen's own participant's answer).
+ */
 export const CITIZEN_WRITABLE: ReadonlySet<string> = new Set([
+  'Appointment',
   'Observation',
   'QuestionnaireResponse',
   'Media',

@@ -1,7 +1,10 @@
 import type { KolibriModule } from '../modules/module';
 import { careModel } from './access/care-model';
 import { applyInput, applyPlanDefinition } from './apply-plan';
+import { appointmentRules } from './appointments';
 import { retriageOnEnteredInError, withEnteredInErrorRule } from './entered-in-error';
+import { unreadMessageTasks } from './messages';
+import { withModalityRules } from './modality-capabilities';
 import { rolloutReportOperation } from './reports/report-operation';
 import { loadTargets, type Targets } from './reports/targets';
 import { MissingMeasurementScheduler } from './scheduler/scheduler';
@@ -27,9 +30,10 @@ export interface TelemedicineOptions {
 /**
  * The telemedicine workflow as a module of the engine: its care model (episodes and care teams
  * grant access to patients), plan templates and the workflow's
- * operations ($apply, $submit-measurement, $get-patient-procedures, $rollout-report), the
- * entered-in-error re-triage inside write transactions, the triage-outcome count after commit
- * and the missing-measurement scheduler.
+ * operations ($apply, $submit-measurement with measurements and photos, $get-patient-procedures,
+ * $rollout-report), the rules inside write transactions (entered-in-error re-triage, the video
+ * consultation's status workflow, the unread-message Task of a citizen's message), the
+ * triage-outcome count after commit and the missing-measurement scheduler.
  */
 export function telemedicineModule(options: TelemedicineOptions = {}): KolibriModule {
   const targets = options.targets ?? loadTargets();
@@ -57,9 +61,9 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
       rolloutReportOperation(targets),
     ],
     accessModel: careModel,
-    writeHooks: [retriageOnEnteredInError],
+    writeHooks: [retriageOnEnteredInError, appointmentRules, unreadMessageTasks],
     commitListeners: options.onTriageOutcome ? [triageOutcomeListener(options.onTriageOutcome)] : [],
-    capability: { decorateResource: withEnteredInErrorRule },
+    capability: { decorateResource: (resource) => withModalityRules(withEnteredInErrorRule(resource)) },
     loadTemplates: (deps, profileDirs) => loadTemplates(deps, profileDirs),
     jobs: (context) => {
       if (!scheduler) return [];

@@ -1,4 +1,4 @@
-import type { Coding, EpisodeOfCare, Goal, Observation, Questionnaire, QuestionnaireResponse, ServiceRequest } from '@medplum/fhirtypes';
+import type { Binary, Coding, EpisodeOfCare, Goal, Media, Observation, Questionnaire, QuestionnaireResponse, ServiceRequest } from '@medplum/fhirtypes';
 import { badRequest, notFound, unprocessable } from '../fhir/outcome';
 import type { InteractionDeps } from '../interactions/types';
 import { splitCanonical } from '../store/canonical';
@@ -7,7 +7,7 @@ import { EPISODE_EXTENSION } from './triage/triage-result';
 import { readThresholds, type Threshold } from './triage/thresholds';
 import { idOf, readCurrent, serverSearch } from './server-reads';
 
-export type Submitted = Observation | QuestionnaireResponse;
+export type Submitted = Observation | QuestionnaireResponse | Media;
 
 /** Everything the clinical rules need about a submission, resolved and checked. */
 export interface SubmissionContext {
@@ -58,6 +58,8 @@ export async function resolveSubmission(deps: InteractionDeps, patientId: string
     thresholds.set(srId, readThresholds(sr.extension));
   }
 
+  for (const [i, item] of items.entries()) if (item.resourceType === 'Media') await checkPhoto(deps, patientId, item, i);
+
   const questionnaires = new Map<string, Questionnaire | undefined>();
   for (const item of items) {
     if (item.resourceType !== 'QuestionnaireResponse' || !item.questionnaire || questionnaires.has(item.questionnaire)) continue;
@@ -68,6 +70,21 @@ export async function resolveSubmission(deps: InteractionDeps, patientId: string
   const needsBaseline = [...thresholds.values()].flat().filter((t) => t.baseline);
   const goals = needsBaseline.length ? await baselineGoals(deps, patientId, needsBaseline) : [];
   return { patientId, episodeId, careTeamId, thresholds, questionnaires, baselineOf: (codes) => baselineFrom(goals, codes) };
+}
+
+/**
+ * A photo's image is a Binary uploaded before the submission (POST /fhir/Binary with the image's
+ * bytes and X-Security-Context: Patient/{id}), named by `Media.content.url` as `Binary/{id}`: it
+ * must exist, be visible to the caller and belong to the patient (securityContext the Patient),
+ * so a submission never attaches another citizen's image. One missing and one hidden answer alike.
+ */
+async function checkPhoto(deps: InteractionDeps, patientId: string, media: Media, i: number): Promise<void> {
+  const url = media.content?.url ?? '';
+  const binaryId = idOf(url.startsWith(`${deps.baseUrl}/`) ? url.slice(deps.baseUrl.length + 1) : url, 'Binary');
+  const refuse = () => invalid(`Media.content.url '${url}' does not name a Binary of Patient/${patientId} (upload the image first: POST /fhir/Binary with X-Security-Context: Patient/${patientId})`, `Bundle.entry[${i}].resource.content.url`);
+  if (!binaryId) throw refuse();
+  const binary = await readCurrent<Binary>(deps, 'Binary', binaryId);
+  if (!binary || !(await deps.access.canSee(binary)) || binary.securityContext?.reference !== `Patient/${patientId}`) throw refuse();
 }
 
 /**

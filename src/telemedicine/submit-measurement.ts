@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Bundle, Observation, QuestionnaireResponse, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/outcome';
 import { precheckWrite } from '../interactions/authorize';
 import { transaction } from '../interactions/transaction';
@@ -7,17 +7,19 @@ import type { InteractionDeps, InteractionResult } from '../interactions/types';
 import { resolveSubmission, type Submitted } from './submission-context';
 import { triageObservation } from './triage/observation-triage';
 import { triageResponse } from './triage/questionnaire-triage';
+import { triagePhoto } from './triage/photo-triage';
 import { assessmentTask, triageImpression, type TriagedItem } from './triage/triage-result';
 
 /**
- * `POST /fhir/Patient/{id}/$submit-measurement`: a citizen app's Bundle of Observations and
- * QuestionnaireResponses for one patient and one episode of care, stored and triaged in ONE
+ * `POST /fhir/Patient/{id}/$submit-measurement`: a citizen app's Bundle of Observations,
+ * QuestionnaireResponses and Media (photos, the image a Binary uploaded before) for one patient and one episode of care, stored and triaged in ONE
  * transaction (the engine's own transaction processing: profile validation, Questionnaire
  * checks, reference rewriting, index rows, audit):
  *
  *  - each Observation against its ServiceRequest's thresholds (src/telemedicine/triage/), the
  *    thresholds used copied onto its `referenceRange`;
  *  - each QuestionnaireResponse by the answer significance on its Questionnaire;
+ *  - each Media (a photo) is for the care team to assess: yellow, "not triaged automatically";
  *  - a ClinicalImpression with the overall (worst) colour and one finding per item, and a
  *    "measurement for assessment" Task for the episode's care team (red → asap, yellow →
  *    urgent, green → routine), focus the ClinicalImpression.
@@ -42,6 +44,10 @@ export async function submitMeasurement(deps: InteractionDeps, patientId: string
       triaged.push({ reference: urls[i], finding });
       return observation;
     }
+    if (item.resourceType === 'Media') {
+      triaged.push({ reference: urls[i], finding: triagePhoto(item) });
+      return item;
+    }
     triaged.push({ reference: urls[i], finding: triageResponse(item, ctx.questionnaires.get(item.questionnaire ?? '')) });
     return item;
   });
@@ -64,15 +70,20 @@ export async function submitMeasurement(deps: InteractionDeps, patientId: string
   });
 }
 
-/** The Bundle's Observations and QuestionnaireResponses (any Bundle type; entries need only a resource). */
+const SUBMITTABLE = ['Observation', 'QuestionnaireResponse', 'Media'];
+
+/** The Bundle's Observations, QuestionnaireResponses and Media (photos) (any Bundle type; entries need only a resource). */
 function submittedItems(body: unknown): Submitted[] {
   const bundle = body as Bundle | undefined;
-  if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle') throw badRequest('The body must be a Bundle of Observations and QuestionnaireResponses');
+  if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle') throw badRequest('The body must be a Bundle of Observations, QuestionnaireResponses and Media');
   return (bundle.entry ?? []).map((e, i) => {
     const r = e?.resource;
-    if (r?.resourceType !== 'Observation' && r?.resourceType !== 'QuestionnaireResponse') {
-      throw badRequest(`Entry ${i + 1} is ${r?.resourceType ?? 'not a resource'}; only Observation and QuestionnaireResponse can be submitted`, [`Bundle.entry[${i}].resource`]);
+    if (!SUBMITTABLE.includes(r?.resourceType as string)) {
+      throw badRequest(
+        `Entry ${i + 1} is ${r?.resourceType ?? 'not a resource'}; only Observation, QuestionnaireResponse and Media can be submitted (a photo's image is uploaded first as a Binary and named by Media.content.url)`,
+        [`Bundle.entry[${i}].resource`],
+      );
     }
-    return r as Observation | QuestionnaireResponse;
+    return r as Submitted;
   });
 }

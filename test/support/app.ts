@@ -14,6 +14,7 @@ import { createPool } from '../../src/store/pool';
 import { DEVELOPMENT_CONTEXT } from '../../src/auth/context';
 import { forRequest, type InteractionDeps } from '../../src/interactions/types';
 import { alternateInject, TWO_INSTANCES } from './two-instances';
+import type { BinaryLimits } from '../../src/http/binary-body';
 import { telemedicineModule } from '../../src/telemedicine/module';
 
 export const TEST_BASE_URL = 'http://kolibri.test/fhir';
@@ -69,6 +70,8 @@ export async function createTestApp(
     /** BASE_URL (default TEST_BASE_URL): a listening test server's own, so links and fullUrls lead back to it. */
     baseUrl?: string;
     unknownProfiles?: 'warning' | 'error';
+    /** Raw Binary uploads (default DEFAULT_BINARY_LIMITS). */
+    binary?: BinaryLimits;
     /** Another (migrated) database than the shared test database. */
     databaseUrl?: string;
     /** KOLIBRI_SUBSCRIPTION_ENDPOINTS (a test's own listener). */
@@ -102,6 +105,7 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
       maxBundleEntries: options.maxBundleEntries,
       unknownProfiles: options.unknownProfiles,
       subscriptionEndpoints: options.subscriptionEndpoints,
+      binary: options.binary,
     },
     softwareVersion: 'test',
     clock: options.clock,
@@ -112,7 +116,7 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
   });
   const clock = options.clock ?? systemClock;
   const auth = testAuthService(pool, services, clock, options.authSettings, options.baseUrl);
-  const app = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: options.auth ?? 'off', service: auth, clock } });
+  const app = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: options.auth ?? 'off', service: auth, clock }, binary: options.binary });
   await app.ready();
   return {
     app,

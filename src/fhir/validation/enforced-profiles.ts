@@ -13,7 +13,7 @@ const BASE = 'https://kolibri.dk/fhir/StructureDefinition/kolibri-';
 /** The Kolibri profile of each telemedicine type (fhir-profiles/profile-*.json). */
 export const KOLIBRI_PROFILES: Readonly<Record<string, string>> = Object.freeze(
   Object.fromEntries(
-    ['Patient', 'Organization', 'CareTeam', 'Condition', 'EpisodeOfCare', 'CarePlan', 'ServiceRequest', 'Observation', 'Questionnaire', 'QuestionnaireResponse', 'Task', 'ClinicalImpression'].map(
+    ['Patient', 'Organization', 'CareTeam', 'Condition', 'EpisodeOfCare', 'CarePlan', 'ServiceRequest', 'Observation', 'Questionnaire', 'QuestionnaireResponse', 'Task', 'ClinicalImpression', 'Media', 'Appointment', 'Communication'].map(
       (type) => [type, `${BASE}${type.toLowerCase()}`],
     ),
   ),

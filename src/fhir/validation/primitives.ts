@@ -64,7 +64,9 @@ function compilePrimitive(sd: StructureDefinition): PrimitiveType {
   }
 
   const source = value?.type?.[0]?.extension?.find((x) => x.url === REGEX_EXT)?.valueString;
-  const maxLength = value?.maxLength ?? DEFAULT_MAX_STRING;
+  // R4 limits strings to 1 MB; base64Binary has no such limit (a Binary's size is the server's
+  // KOLIBRI_BINARY_MAX_BYTES, checked on the decoded content).
+  const maxLength = value?.maxLength ?? (code === 'base64Binary' ? Number.POSITIVE_INFINITY : DEFAULT_MAX_STRING);
   // base64Binary's published regex nests \s* inside a repeated group, which backtracks
   // exponentially on long invalid input; checkBase64 accepts exactly the same language.
   const regex = source && code !== 'base64Binary' ? new RegExp(`^(?:${xsdToJs(source)})$`) : undefined;

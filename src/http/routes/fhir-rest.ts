@@ -17,6 +17,8 @@ import { sendResult } from '../reply';
 import { isFhirJson } from '../content-type';
 import { authorizeEntry } from '../../interactions/authorize';
 import { conditionalInteraction, conditionalPatch, conditionalResolver } from '../../interactions/conditional';
+import type { Binary } from '@medplum/fhirtypes';
+import { DEFAULT_BINARY_LIMITS, resourceBody, sendRawBinary, wantsRawBinary, type BinaryLimits } from '../binary-body';
 
 interface Params {
   type: string;
@@ -29,13 +31,15 @@ export interface FhirRestOptions {
   capabilityStatement: () => CapabilityStatement;
   /** Transaction/batch limits and hooks (conditional resolver, per-entry authorization). */
   bundle?: BundleOptions;
+  /** Raw Binary bodies and reads (default: DEFAULT_BINARY_LIMITS). */
+  binary?: BinaryLimits;
 }
 
 /**
  * The FHIR REST route table: one route per interaction, each a thin adapter from HTTP to a
  * framework-free interaction. https://hl7.org/fhir/R4/http.html
  */
-export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilityStatement, bundle }: FhirRestOptions): void {
+export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilityStatement, bundle, binary = DEFAULT_BINARY_LIMITS }: FhirRestOptions): void {
   // Each handler gets the deps of its own request: the shared parts plus the caller's Access.
   const route =
     (run: (p: Params, req: FastifyRequest, deps: InteractionDeps) => Promise<InteractionResult> | InteractionResult) =>
@@ -48,19 +52,27 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
   app.get('/fhir/_history', route((_p, req, deps) => history(deps, {}, req.query as Query)));
   app.get('/fhir/:type/_history', route((p, req, deps) => history(deps, { type: p.type }, req.query as Query)));
   app.get('/fhir/:type/:id/_history', route((p, req, deps) => history(deps, { type: p.type, id: p.id }, req.query as Query)));
-  app.get('/fhir/:type/:id/_history/:vid', route((p, _req, deps) => vread(deps, p.type, p.id, p.vid)));
-  app.get('/fhir/:type/:id', route((p, _req, deps) => read(deps, p.type, p.id)));
+  // A Binary read without FHIR in Accept or _format answers its content (https://hl7.org/fhir/R4/http.html#binary).
+  const readOrContent =
+    (run: (p: Params, deps: InteractionDeps) => Promise<InteractionResult>) => async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = req.params as Params;
+      const result = await run(p, requestDeps(req, shared));
+      if (p.type !== 'Binary' || !wantsRawBinary(req)) return sendResult(req, reply, result);
+      return sendRawBinary(reply, JSON.parse(result.body as string) as Binary, result.headers, binary);
+    };
+  app.get('/fhir/:type/:id/_history/:vid', readOrContent((p, deps) => vread(deps, p.type, p.id, p.vid)));
+  app.get('/fhir/:type/:id', readOrContent((p, deps) => read(deps, p.type, p.id)));
   app.post(
     '/fhir/:type',
     route((p, req, deps) => {
       const ifNoneExist = header(req, 'if-none-exist');
       return ifNoneExist
-        ? conditionalInteraction(deps, { method: 'POST', type: p.type, criteria: ifNoneExist.replace(/^[^?]*\?/, ''), body: req.body })
-        : create(deps, p.type, req.body);
+        ? conditionalInteraction(deps, { method: 'POST', type: p.type, criteria: ifNoneExist.replace(/^[^?]*\?/, ''), body: resourceBody(req, p.type) })
+        : create(deps, p.type, resourceBody(req, p.type));
     }),
   );
   // Conditional update and delete: the criteria are the query string (https://hl7.org/fhir/R4/http.html#cond-update)
-  app.put('/fhir/:type', route((p, req, deps) => conditionalInteraction(deps, { method: 'PUT', type: p.type, criteria: criteria(req), body: req.body, ifMatch: ifMatch(req) })));
+  app.put('/fhir/:type', route((p, req, deps) => conditionalInteraction(deps, { method: 'PUT', type: p.type, criteria: criteria(req), body: resourceBody(req, p.type), ifMatch: ifMatch(req) })));
   app.delete('/fhir/:type', route((p, req, deps) => conditionalInteraction(deps, { method: 'DELETE', type: p.type, criteria: criteria(req) })));
   app.patch(
     '/fhir/:type',
@@ -68,7 +80,7 @@ export function registerFhirRest(app: FastifyInstance, { deps: shared, capabilit
       conditionalPatch(deps, { type: p.type, criteria: criteria(req), contentType: patchContentType(req), content: req.body, ifMatch: ifMatch(req) }),
     ),
   );
-  app.put('/fhir/:type/:id', route((p, req, deps) => update(deps, p.type, p.id, req.body, { ifMatch: ifMatch(req) })));
+  app.put('/fhir/:type/:id', route((p, req, deps) => update(deps, p.type, p.id, resourceBody(req, p.type), { ifMatch: ifMatch(req) })));
   app.delete('/fhir/:type/:id', route((p, req, deps) => remove(deps, p.type, p.id, { ifMatch: ifMatch(req) })));
   const transactionOrBatch = route((_p, req, deps) => processBundle(deps, req.body, {
     ...bundle,

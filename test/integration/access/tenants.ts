@@ -99,7 +99,7 @@ export async function call(t: TestApp, token: string, method: string, url: strin
   const res = await t.app.inject({
     method: method as 'GET',
     url,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json', ...headers },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...headers },
     ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
   });
   return { status: res.statusCode, body: res.body, headers: res.headers as Record<string, unknown>, json: () => JSON.parse(res.body) };

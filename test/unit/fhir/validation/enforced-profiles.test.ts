@@ -8,7 +8,7 @@ it("'kolibri' enforces every Kolibri profile for its type, and pairs add more", 
   const problems: string[] = [];
   const parsed = parseEnforcedProfiles('kolibri, Device=https://x/dev, Observation=https://x/obs', problems);
   expect(problems).toEqual([]);
-  expect(Object.keys(parsed)).toHaveLength(13);
+  expect(Object.keys(parsed)).toHaveLength(16);
   expect(parsed.Observation).toEqual([KOLIBRI_PROFILES.Observation, 'https://x/obs']);
   expect(parsed.Device).toEqual(['https://x/dev']);
 });

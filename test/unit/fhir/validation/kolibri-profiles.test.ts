@@ -38,7 +38,7 @@ const examples = read<{ resourceType: string; meta: { profile: string[] } }>(joi
 
 it('ships one conforming example per Kolibri profile', () => {
   const profiles = [...registry.structureDefinitions()].filter((sd) => sd.url?.startsWith(`${BASE}kolibri-`)).map((sd) => sd.url).sort();
-  expect(profiles).toHaveLength(12);
+  expect(profiles).toHaveLength(15);
   expect(examples.map(([, r]) => r.meta.profile[0]).sort()).toEqual(profiles);
 });
 
