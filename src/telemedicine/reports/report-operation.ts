@@ -27,7 +27,7 @@ export function rolloutReportOperation(targets: Targets): Operation {
     levels: ['system'],
     methods: ['GET'],
     definition: 'https://kolibri.dk/fhir/OperationDefinition/rollout-report',
-    authorize,
+    authorize: authorizeReport('rollout-report'),
     formats: [
       { name: 'csv', mediaType: 'text/csv' },
       { name: 'html', mediaType: 'text/html' },
@@ -65,10 +65,13 @@ export async function buildRolloutReport(deps: Pick<InteractionDeps, 'store' | '
   return assembleRollout({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets);
 }
 
-function authorize(access: Access): void {
-  const kind = access.auth.kind;
-  if (kind !== 'system' && kind !== 'development') throw forbidden('$rollout-report is for system clients (the national secretariat)');
-  access.requireScope('read', 'MeasureReport');
+/** Who may ask for a national report: system clients (and KOLIBRI_AUTH=off) allowed to read MeasureReport. */
+export function authorizeReport(operation: string): (access: Access) => void {
+  return (access) => {
+    const kind = access.auth.kind;
+    if (kind !== 'system' && kind !== 'development') throw forbidden(`$${operation} is for system clients (the national secretariat)`);
+    access.requireScope('read', 'MeasureReport');
+  };
 }
 
 export function parseParams(query: Record<string, string | undefined>, now: Date): RolloutParams {
