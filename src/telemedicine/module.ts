@@ -4,6 +4,7 @@ import { applyInput, applyPlanDefinition } from './apply-plan';
 import { retriageOnEnteredInError, withEnteredInErrorRule } from './entered-in-error';
 import { rolloutReportOperation } from './reports/report-operation';
 import { loadTargets, type Targets } from './reports/targets';
+import { utilisationReportOperation } from './reports/utilisation-operation';
 import { MissingMeasurementScheduler } from './scheduler/scheduler';
 import { getPatientProceduresOperation } from './scheduler/procedures';
 import { submitMeasurement } from './submit-measurement';
@@ -27,7 +28,7 @@ export interface TelemedicineOptions {
 /**
  * The telemedicine workflow as a module of the engine: its care model (episodes and care teams
  * grant access to patients), plan templates and the workflow's
- * operations ($apply, $submit-measurement, $get-patient-procedures, $rollout-report), the
+ * operations ($apply, $submit-measurement, $get-patient-procedures, $rollout-report, $utilisation-report), the
  * entered-in-error re-triage inside write transactions, the triage-outcome count after commit
  * and the missing-measurement scheduler.
  */
@@ -55,6 +56,7 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
         handler: ({ deps, id, body }) => submitMeasurement(deps, id as string, body),
       },
       rolloutReportOperation(targets),
+      utilisationReportOperation(targets),
     ],
     accessModel: careModel,
     writeHooks: [retriageOnEnteredInError],
