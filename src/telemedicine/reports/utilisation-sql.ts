@@ -31,8 +31,7 @@ const ENCOUNTERS = `
      WHERE r.resource_type = 'Encounter' AND NOT r.deleted AND c#>>'{class,system}' = '${ACT_CODE}' AND c#>>'{class,code}' IN ('IMP', 'AMB')
        AND c->>'status' NOT IN ('cancelled', 'entered-in-error') AND c#>>'{period,start}' IS NOT NULL)`;
 
-const count = (cls: string, from: string, to: string) =>
-  `(SELECT count(*) FROM enc WHERE enc.patient = e.patient AND enc.class = '${cls}' AND enc.at >= ${from} AND enc.at < ${to})`;
+const count = (cls: string, from: string, to: string) => `count(*) FILTER (WHERE enc.class = '${cls}' AND enc.at >= ${from} AND enc.at < ${to})`;
 
 /** Per group (or the country as key 'DK'), the cohort's encounters and citizen-years before and since enrolment. */
 export async function utilisationFigures(db: PoolClient, grouping: Grouping | 'country', start: string, end: string): Promise<UtilisationRow[]> {
@@ -47,7 +46,8 @@ export async function utilisationFigures(db: PoolClient, grouping: Grouping | 'c
              extract(epoch FROM $2::timestamptz - e.enrolled) / 86400 / 365.25 AS years_since,
              ${count('IMP', before, 'e.enrolled')} AS imp_before, ${count('IMP', 'e.enrolled', '$2::timestamptz')} AS imp_since,
              ${count('AMB', before, 'e.enrolled')} AS amb_before, ${count('AMB', 'e.enrolled', '$2::timestamptz')} AS amb_since
-        FROM enrolled e)
+        FROM enrolled e LEFT JOIN enc ON enc.patient = e.patient AND enc.at >= ${before} AND enc.at < $2::timestamptz
+       GROUP BY e.key, e.patient, e.enrolled)
     SELECT key, count(*)::int AS citizens, sum(years_before)::float8 AS years_before, sum(years_since)::float8 AS years_since,
            sum(imp_before)::int AS imp_before, sum(imp_since)::int AS imp_since, sum(amb_before)::int AS amb_before, sum(amb_since)::int AS amb_since
       FROM per GROUP BY key ORDER BY key NULLS LAST`;

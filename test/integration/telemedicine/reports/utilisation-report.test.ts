@@ -7,7 +7,8 @@ import { UTILISATION_CSV_COLUMNS } from '../../../../src/telemedicine/reports/ut
 
 let t: TestApp;
 const u = randomBytes(3).toString('hex');
-// Enrolment in 2015, a year no other test enrols in; follow-up to 2015-12-31.
+// Enrolment in 2015, a year no other test enrols in; follow-up to 2015-12-31. The episodes end
+// then, so the rollout report's periods (which count every active episode) do not see them.
 const PERIOD = 'periodStart=2015-01-01&periodEnd=2015-12-31';
 const FOLLOW_UP_END = DateTime.fromISO('2016-01-01', { zone: 'Europe/Copenhagen' });
 const ACT = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
@@ -59,7 +60,7 @@ beforeAll(async () => {
     const suffix = c.region === REGION_A ? 'a' : 'b';
     await put(patient(c.id, '0101501234', 'Test', c.id, 'female', '1950-01-01'));
     await put(condition(`${c.id}-cond`, c.id, c.diagnosis));
-    await put(episodeOfCare({ id: `${c.id}-eoc`, patientId: c.id, conditionId: `${c.id}-cond`, organizationId: `${u}-mun-${suffix}`, careTeamId: `${u}-team-${suffix}`, start: c.enrolled.toISO() as string }));
+    await put(episodeOfCare({ id: `${c.id}-eoc`, patientId: c.id, conditionId: `${c.id}-cond`, organizationId: `${u}-mun-${suffix}`, careTeamId: `${u}-team-${suffix}`, start: c.enrolled.toISO() as string, end: '2015-12-31', status: 'finished' }));
     let n = 0;
     for (const e of c.encounters) {
       const start = e.at.toISO() as string;
