@@ -8,7 +8,8 @@ import { ENROLLED_STATUSES, episodesWithKey, ref, startOf, type Grouping } from 
  * Per citizen: Encounters (class IMP = admission, AMB = outpatient contact, in
  * http://terminology.hl7.org/CodeSystem/v3-ActCode; not cancelled or entered-in-error) whose
  * period starts in the 12 months before enrolment, and from enrolment up to $2; citizen-years are
- * the days of each window ÷ 365.25.
+ * the days of each window ÷ 365.25. `enc` and `enrolled` are MATERIALIZED: inlined, the planner
+ * re-read every Encounter per citizen (300 demo citizens: 53 s instead of 0.25 s).
  */
 
 export const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
@@ -25,7 +26,7 @@ export interface UtilisationRow {
 }
 
 const ENCOUNTERS = `
-  enc AS (
+  enc AS MATERIALIZED (
     SELECT ${ref('subject,reference', 'Patient')} AS patient, c#>>'{class,code}' AS class, ${startOf(`c#>>'{period,start}'`)} AS at
       FROM resource r, LATERAL (SELECT r.content::jsonb AS c) j
      WHERE r.resource_type = 'Encounter' AND NOT r.deleted AND c#>>'{class,system}' = '${ACT_CODE}' AND c#>>'{class,code}' IN ('IMP', 'AMB')
@@ -37,7 +38,7 @@ const count = (cls: string, from: string, to: string) => `count(*) FILTER (WHERE
 export async function utilisationFigures(db: PoolClient, grouping: Grouping | 'country', start: string, end: string): Promise<UtilisationRow[]> {
   const before = `e.enrolled - interval '12 months'`;
   const sql = `WITH ${episodesWithKey(grouping)}, ${ENCOUNTERS},
-    enrolled AS (
+    enrolled AS MATERIALIZED (
       SELECT key, patient, min(starts) AS enrolled FROM epk WHERE ${ENROLLED_STATUSES} AND patient IS NOT NULL
        GROUP BY key, patient HAVING min(starts) >= $1::timestamptz AND min(starts) < $2::timestamptz),
     per AS (
