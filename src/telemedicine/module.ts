@@ -28,7 +28,7 @@ export interface TelemedicineOptions {
 /**
  * The telemedicine workflow as a module of the engine: its care model (episodes and care teams
  * grant access to patients), plan templates and the workflow's
- * operations ($apply, $submit-measurement, $get-patient-procedures, $rollout-report, $utilisation-report), the
+ * operations ($apply, $submit-measurement, $get-patient-procedures, $rollout-report), the
  * entered-in-error re-triage inside write transactions, the triage-outcome count after commit
  * and the missing-measurement scheduler.
  */
