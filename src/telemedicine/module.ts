@@ -7,6 +7,7 @@ import { unreadMessageTasks } from './messages';
 import { withModalityRules } from './modality-capabilities';
 import { rolloutReportOperation } from './reports/report-operation';
 import { loadTargets, type Targets } from './reports/targets';
+import { utilisationReportOperation } from './reports/utilisation-operation';
 import { MissingMeasurementScheduler } from './scheduler/scheduler';
 import { getPatientProceduresOperation } from './scheduler/procedures';
 import { submitMeasurement } from './submit-measurement';
@@ -59,6 +60,7 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
         handler: ({ deps, id, body }) => submitMeasurement(deps, id as string, body),
       },
       rolloutReportOperation(targets),
+      utilisationReportOperation(targets),
     ],
     accessModel: careModel,
     writeHooks: [retriageOnEnteredInError, appointmentRules, unreadMessageTasks],

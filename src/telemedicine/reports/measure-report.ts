@@ -1,4 +1,5 @@
 import type { Bundle, MeasureReport, MeasureReportGroup } from '@medplum/fhirtypes';
+import type { Grouping } from './report-sql';
 import type { GroupFigures, RolloutReport } from './rollout';
 
 /**
@@ -32,8 +33,28 @@ export function rolloutBundle(report: RolloutReport): Bundle {
   } as Bundle;
 }
 
+/**
+ * The group (region, municipality, diagnosis or the country) as a MeasureReport's subject: a
+ * contained Group whose characteristic carries the code.
+ */
+export function groupSubject(grouping: Grouping, g: { key: string; display: string }, national: boolean): Pick<MeasureReport, 'contained' | 'subject'> {
+  const system = national ? 'urn:iso:std:iso:3166' : GROUPING_SYSTEMS[grouping];
+  return {
+    contained: [
+      {
+        resourceType: 'Group',
+        id: 'subject',
+        type: 'person',
+        actual: false,
+        name: g.display,
+        characteristic: [{ code: { text: national ? 'country' : grouping }, valueCodeableConcept: { coding: [{ system, code: g.key, display: g.display }] }, exclude: false }],
+      },
+    ],
+    subject: { reference: '#subject', display: g.display },
+  };
+}
+
 function measureReport(report: RolloutReport, g: GroupFigures, national: boolean): MeasureReport {
-  const system = national ? GROUPING_SYSTEMS.region : GROUPING_SYSTEMS[report.grouping];
   const groups: MeasureReportGroup[] = [
     { code: measure('active-citizens', 'Citizens with an active episode'), ...score(g.activeCitizens) },
     { code: measure('citizens-submitting-7-days', 'Citizens submitting on 7 or more distinct days'), ...score(g.citizensActive7Days) },
@@ -76,20 +97,10 @@ function measureReport(report: RolloutReport, g: GroupFigures, national: boolean
   return {
     resourceType: 'MeasureReport',
     id: `rollout-${report.grouping}-${g.key}`.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 64),
-    contained: [
-      {
-        resourceType: 'Group',
-        id: 'subject',
-        type: 'person',
-        actual: false,
-        name: g.display,
-        characteristic: [{ code: { text: national ? 'country' : report.grouping }, valueCodeableConcept: { coding: [{ system: national ? 'urn:iso:std:iso:3166' : system, code: g.key, display: g.display }] }, exclude: false }],
-      },
-    ],
+    ...groupSubject(report.grouping, g, national),
     status: 'complete',
     type: 'summary',
     measure: MEASURE_URL,
-    subject: { reference: '#subject', display: g.display },
     date: report.generated,
     period: { start: report.periodStart, end: report.periodEnd },
     group: groups,

@@ -39,6 +39,11 @@ export function rolloutCsv(report: RolloutReport): string {
     g.milestoneReached ?? '',
   ];
   const lines = [[...CSV_COLUMNS], ...report.groups.map((g) => row(report.grouping, g)), row('country', report.total)];
+  return csvText(lines);
+}
+
+/** Rows as RFC 4180 CSV text. */
+export function csvText(lines: Array<Array<string | number>>): string {
   return lines.map((cells) => cells.map(cell).join(',')).join('\r\n') + '\r\n';
 }
 

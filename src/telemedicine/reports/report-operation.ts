@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { PoolClient } from 'pg';
 import { badRequest, forbidden } from '../../fhir/outcome';
 import type { Access } from '../../interactions/access';
 import type { Operation } from '../../interactions/operation';
@@ -27,19 +28,18 @@ export function rolloutReportOperation(targets: Targets): Operation {
     levels: ['system'],
     methods: ['GET'],
     definition: 'https://kolibri.dk/fhir/OperationDefinition/rollout-report',
-    authorize,
+    authorize: authorizeReport('rollout-report'),
     formats: [
       { name: 'csv', mediaType: 'text/csv' },
       { name: 'html', mediaType: 'text/html' },
     ],
     handler: async ({ deps, query, format }) => {
       const report = await buildRolloutReport(deps, parseParams(query as Record<string, string | undefined>, deps.clock.now()), targets);
-      if (format === 'csv') {
-        const file = `rollout-${report.grouping}-${report.periodStart}-${report.periodEnd}.csv`;
-        return { status: 200, body: rolloutCsv(report), contentType: 'text/csv; charset=utf-8', headers: { 'content-disposition': `inline; filename="${file}"` } };
-      }
-      if (format === 'html') return { status: 200, body: rolloutHtml(report), contentType: 'text/html; charset=utf-8' };
-      return { status: 200, body: JSON.stringify(rolloutBundle(report)) };
+      return reportResponse(format, `rollout-${report.grouping}-${report.periodStart}-${report.periodEnd}.csv`, {
+        csv: () => rolloutCsv(report),
+        html: () => rolloutHtml(report),
+        json: () => rolloutBundle(report),
+      });
     },
   };
 }
@@ -53,22 +53,44 @@ export interface RolloutParams {
 /** Run the report's queries in one read-only snapshot, local time Europe/Copenhagen. */
 export async function buildRolloutReport(deps: Pick<InteractionDeps, 'store' | 'clock'>, params: RolloutParams, targets: Targets): Promise<RolloutReport> {
   const start = params.periodStart;
-  const end = DateTime.fromISO(params.periodEnd, { zone: ZONE }).plus({ days: 1 }).toISODate() as string;
-  const rows = await deps.store.transaction(async (tx) => {
-    await tx.client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    await tx.client.query(`SET LOCAL TIME ZONE '${ZONE}'`);
-    const groups = await groupFigures(tx.client, params.grouping, start, end);
-    const tasks = await taskFigures(tx.client, params.grouping, start, end);
-    const months = await monthlyCitizens(tx.client, params.grouping, start, end);
+  const end = dayAfter(params.periodEnd);
+  const rows = await inReportSnapshot(deps, async (db) => {
+    const groups = await groupFigures(db, params.grouping, start, end);
+    const tasks = await taskFigures(db, params.grouping, start, end);
+    const months = await monthlyCitizens(db, params.grouping, start, end);
     return { groups, tasks, months };
   });
   return assembleRollout({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets);
 }
 
-function authorize(access: Access): void {
-  const kind = access.auth.kind;
-  if (kind !== 'system' && kind !== 'development') throw forbidden('$rollout-report is for system clients (the national secretariat)');
-  access.requireScope('read', 'MeasureReport');
+/** The day after an inclusive last day (the exclusive end of a period). */
+export function dayAfter(date: string): string {
+  return DateTime.fromISO(date, { zone: ZONE }).plus({ days: 1 }).toISODate() as string;
+}
+
+/** Run a report's queries in one read-only snapshot, local time Europe/Copenhagen. */
+export function inReportSnapshot<T>(deps: Pick<InteractionDeps, 'store'>, run: (db: PoolClient) => Promise<T>): Promise<T> {
+  return deps.store.transaction(async (tx) => {
+    await tx.client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    await tx.client.query(`SET LOCAL TIME ZONE '${ZONE}'`);
+    return run(tx.client);
+  });
+}
+
+/** A report in the asked format: CSV (as a named file), HTML or FHIR JSON. */
+export function reportResponse(format: string | undefined, csvFile: string, render: { csv: () => string; html: () => string; json: () => unknown }) {
+  if (format === 'csv') return { status: 200, body: render.csv(), contentType: 'text/csv; charset=utf-8', headers: { 'content-disposition': `inline; filename="${csvFile}"` } };
+  if (format === 'html') return { status: 200, body: render.html(), contentType: 'text/html; charset=utf-8' };
+  return { status: 200, body: JSON.stringify(render.json()) };
+}
+
+/** Who may ask for a national report: system clients (and KOLIBRI_AUTH=off) allowed to read MeasureReport. */
+export function authorizeReport(operation: string): (access: Access) => void {
+  return (access) => {
+    const kind = access.auth.kind;
+    if (kind !== 'system' && kind !== 'development') throw forbidden(`$${operation} is for system clients (the national secretariat)`);
+    access.requireScope('read', 'MeasureReport');
+  };
 }
 
 export function parseParams(query: Record<string, string | undefined>, now: Date): RolloutParams {

@@ -48,7 +48,7 @@ const WHEN = [paramKey('Observation', 'date'), paramKey('QuestionnaireResponse',
 const STATUS = [paramKey('Observation', 'status'), paramKey('QuestionnaireResponse', 'status')];
 const TASK_AUTHORED = paramKey('Task', 'authored-on');
 
-const ref = (path: string, type: string) => `substring(c#>>'{${path}}' from '^${type}/(.+)$')`;
+export const ref = (path: string, type: string) => `substring(c#>>'{${path}}' from '^${type}/(.+)$')`;
 const codeOf = (array: string, system: string) => `(SELECT x->>'code' FROM jsonb_array_elements(${array}) x WHERE x->>'system' = '${system}' LIMIT 1)`;
 const idOf = (system: string) => `(SELECT x->>'value' FROM jsonb_array_elements(c->'identifier') x WHERE x->>'system' = '${system}' LIMIT 1)`;
 /**
@@ -56,7 +56,7 @@ const idOf = (system: string) => `(SELECT x->>'value' FROM jsonb_array_elements(
  * "2026-05-14" are valid dateTimes (https://hl7.org/fhir/R4/datatypes.html#dateTime) that a bare
  * ::timestamptz cast rejects.
  */
-const startOf = (text: string) =>
+export const startOf = (text: string) =>
   `CASE length(${text}) WHEN 4 THEN (${text} || '-01-01')::timestamptz WHEN 7 THEN (${text} || '-01')::timestamptz ELSE (${text})::timestamptz END`;
 const endOf = (text: string) =>
   `CASE length(${text}) WHEN 4 THEN (${text} || '-01-01')::date + interval '1 year' WHEN 7 THEN (${text} || '-01')::date + interval '1 month' WHEN 10 THEN (${text})::date + 1 ELSE (${text})::timestamptz END`;
@@ -80,7 +80,7 @@ const EPISODES = `
       LEFT JOIN resource cd ON cd.resource_type = 'Condition' AND cd.id = ep0.condition AND NOT cd.deleted),
   epk AS (SELECT ep.*, GROUPKEY AS key FROM ep)`;
 
-const ACTIVE = (start: string, end: string) => `status IN ('active', 'onhold', 'finished') AND starts < ${end} AND (ends IS NULL OR ends > ${start})`;
+const ACTIVE = (start: string, end: string) => `${ENROLLED_STATUSES} AND starts < ${end} AND (ends IS NULL OR ends > ${start})`;
 
 const SUBMISSIONS = `
   srep AS (
@@ -98,9 +98,20 @@ function groupKey(grouping: Grouping): string {
   return { region: 'region', municipality: 'municipality', diagnosis: 'diagnosis' }[grouping];
 }
 
+/**
+ * The CTEs ending in `epk` (episodes with id, patient, status, starts, ends and `key`): the
+ * grouping's key, or one key 'DK' for the whole country.
+ */
+export function episodesWithKey(grouping: Grouping | 'country'): string {
+  return EPISODES.replace('GROUPKEY', grouping === 'country' ? `'DK'::text` : groupKey(grouping));
+}
+
+/** Episode statuses that count as enrolled. */
+export const ENROLLED_STATUSES = "status IN ('active', 'onhold', 'finished')";
+
 /** Per-group figures for [start, end). */
 export async function groupFigures(db: PoolClient, grouping: Grouping, start: string, end: string): Promise<GroupRow[]> {
-  const sql = `WITH ${EPISODES.replace('GROUPKEY', groupKey(grouping))}, ${SUBMISSIONS},
+  const sql = `WITH ${episodesWithKey(grouping)}, ${SUBMISSIONS},
     active AS (SELECT key, count(DISTINCT patient)::int AS citizens, count(*)::int AS episodes FROM epk WHERE ${ACTIVE('$1', '$2')} GROUP BY key),
     meas AS (SELECT epk.key, count(*)::int AS n FROM sub JOIN epk ON epk.id = sub.episode GROUP BY epk.key),
     days AS (SELECT epk.key, epk.patient FROM sub JOIN epk ON epk.id = sub.episode GROUP BY epk.key, epk.patient HAVING count(DISTINCT sub.at::date) >= 7),
@@ -114,7 +125,7 @@ export async function groupFigures(db: PoolClient, grouping: Grouping, start: st
 
 /** Tasks authored in [start, end) per group and category (Task.code). */
 export async function taskFigures(db: PoolClient, grouping: Grouping, start: string, end: string): Promise<TaskRow[]> {
-  const sql = `WITH ${EPISODES.replace('GROUPKEY', groupKey(grouping))},
+  const sql = `WITH ${episodesWithKey(grouping)},
     tasks AS (
       SELECT substring((SELECT x#>>'{valueReference,reference}' FROM jsonb_array_elements(c->'extension') x WHERE x->>'url' = '${EPISODE_EXTENSION}' LIMIT 1) from '^EpisodeOfCare/(.+)$') AS episode,
              COALESCE(c#>>'{code,coding,0,code}', 'unknown') AS category
@@ -127,7 +138,7 @@ export async function taskFigures(db: PoolClient, grouping: Grouping, start: str
 
 /** Citizens with an active episode in each month of [start, end), per group (for the chart). */
 export async function monthlyCitizens(db: PoolClient, grouping: Grouping, start: string, end: string): Promise<MonthRow[]> {
-  const sql = `WITH ${EPISODES.replace('GROUPKEY', groupKey(grouping))},
+  const sql = `WITH ${episodesWithKey(grouping)},
     months AS (SELECT m AS ms, m + interval '1 month' AS me FROM generate_series(date_trunc('month', $1::timestamptz), $2::timestamptz - interval '1 second', interval '1 month') m)
     SELECT epk.key, to_char(months.ms, 'YYYY-MM') AS month, count(DISTINCT epk.patient)::int AS n
       FROM months JOIN epk ON ${ACTIVE('months.ms', 'months.me')}

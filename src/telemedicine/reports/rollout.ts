@@ -54,11 +54,10 @@ export function assembleRollout(
   const groups = [...keys].sort(unknownLast).map((key) => {
     const row = input.groups.find((g) => keyOf(g.key) === key);
     const target = input.grouping === 'region' ? targets.regions[key]?.target : input.grouping === 'municipality' ? targets.municipalities[key]?.target : undefined;
-    const display = input.grouping === 'region' ? targets.regions[key]?.name : input.grouping === 'municipality' ? targets.municipalities[key]?.name : DIAGNOSIS_NAMES[key];
     const tasks = Object.fromEntries(TASK_CATEGORIES.map((c) => [c, 0])) as Record<string, number>;
     for (const t of input.tasks) if (keyOf(t.key) === key) tasks[t.category] = (tasks[t.category] ?? 0) + t.n;
     const months = input.months.filter((m) => keyOf(m.key) === key).map((m) => ({ month: m.month, activeCitizens: m.activeCitizens, ...(target ? { inclusionPercent: round1((m.activeCitizens / target) * 100) } : {}) }));
-    return figures(key, display ?? (key === 'unknown' ? 'Unknown' : key), row, tasks, target, months, targets.milestones);
+    return figures(key, groupDisplay(input.grouping, key, targets), row, tasks, target, months, targets.milestones);
   });
   const sum = (f: (g: GroupFigures) => number) => groups.reduce((n, g) => n + f(g), 0);
   const totalTasks = Object.fromEntries(TASK_CATEGORIES.map((c) => [c, sum((g) => g.tasks[c] ?? 0)]));
@@ -102,6 +101,12 @@ function figures(
   };
 }
 
-function unknownLast(a: string, b: string): number {
+/** A group's name: the region's or municipality's from the targets file, the diagnosis's, else its code. */
+export function groupDisplay(grouping: Grouping, key: string, targets: Targets): string {
+  const name = grouping === 'region' ? targets.regions[key]?.name : grouping === 'municipality' ? targets.municipalities[key]?.name : DIAGNOSIS_NAMES[key];
+  return name ?? (key === 'unknown' ? 'Unknown' : key);
+}
+
+export function unknownLast(a: string, b: string): number {
   return (a === 'unknown' ? 1 : 0) - (b === 'unknown' ? 1 : 0) || a.localeCompare(b);
 }

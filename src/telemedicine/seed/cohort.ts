@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { missingMeasurementTask, missingTaskId } from '../scheduler/missing-task';
 import { slotsOverlapping, ZONE, type TimingRepeat } from '../scheduler/slots';
 import { cprNumber, FAMILY_NAMES, GIVEN_NAMES, random, REGIONS } from './geography';
+import { seedEncounters } from './encounters';
 import * as fhir from './resources';
 
 /**
@@ -85,8 +86,9 @@ export function patientUnit(options: CohortOptions, index: number): PatientUnit 
     fhir.carePlan(cp, pat, eoc, diagnosis, start, srs.map((s) => s.id as string)),
   ];
   const claims: SeedClaim[] = [];
-  const adherence = 0.55 + 0.43 * rand();
   const until = new Date(Math.min(options.now.getTime(), end.toMillis()));
+  resources.push(...seedEncounters(`${p}|${index}`, pat, diagnosis, enrolled, DateTime.fromJSDate(until, { zone: ZONE })));
+  const adherence = 0.55 + 0.43 * rand();
   const ctx = { pat, eoc, team: teamId(p, municipality.code) };
   regimes.forEach((r, i) => {
     const sr = srs[i];

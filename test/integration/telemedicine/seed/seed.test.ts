@@ -30,7 +30,7 @@ describe('kolibri seed', () => {
   it('makes resources that conform to the Kolibri profiles, with CPR numbers whose DDMMYY is a real date', () => {
     const resources: Resource[] = [...organizations(prefix), ...[1, 2, 3, 4, 5, 6].flatMap((i) => patientUnit(options, i).resources)];
     const types = new Set(resources.map((r) => r.resourceType));
-    expect([...types].sort()).toEqual(['CarePlan', 'CareTeam', 'Condition', 'EpisodeOfCare', 'Observation', 'Organization', 'Patient', 'ServiceRequest', 'Task']);
+    expect([...types].sort()).toEqual(['CarePlan', 'CareTeam', 'Condition', 'Encounter', 'EpisodeOfCare', 'Observation', 'Organization', 'Patient', 'ServiceRequest', 'Task']);
     const errors = resources.flatMap((r) => t.services.interactions.validator.validate(r).filter((i) => i.severity === 'error').map((i) => `${r.resourceType}/${r.id}: ${i.diagnostics}`));
     expect(errors).toEqual([]);
     for (const p of resources.filter((r) => r.resourceType === 'Patient') as Array<{ identifier: Array<{ value: string }>; birthDate: string }>) {
@@ -40,6 +40,20 @@ describe('kolibri seed', () => {
       expect(date.isValid).toBe(true);
       expect(p.birthDate.slice(2).replace(/-/g, '')).toBe(`${cpr.slice(4, 6)}${cpr.slice(2, 4)}${cpr.slice(0, 2)}`);
     }
+  });
+
+  it('gives each citizen admissions and outpatient contacts in the 12 months before enrolment and since, none later than now', () => {
+    const units = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => patientUnit(options, i));
+    const encounters = units.flatMap((u) =>
+      u.resources.filter((r) => r.resourceType === 'Encounter').map((r) => ({ enrolled: DateTime.fromISO(u.enrolled, { zone: 'Europe/Copenhagen' }), e: r as { class: { code: string }; period: { start: string } } })),
+    );
+    expect(new Set(encounters.map(({ e }) => e.class.code))).toEqual(new Set(['IMP', 'AMB']));
+    for (const { enrolled, e } of encounters) {
+      const at = DateTime.fromISO(e.period.start);
+      expect(at >= enrolled.minus({ months: 12 }) && at.toJSDate() < options.now).toBe(true);
+    }
+    expect(encounters.some(({ enrolled, e }) => DateTime.fromISO(e.period.start) < enrolled)).toBe(true);
+    expect(encounters.some(({ enrolled, e }) => DateTime.fromISO(e.period.start) >= enrolled)).toBe(true);
   });
 
   it('leaves the scheduler nothing to repeat: missed slots already have their Task and claim', async () => {

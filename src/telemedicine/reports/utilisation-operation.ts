@@ -1,0 +1,46 @@
+import type { Operation } from '../../interactions/operation';
+import type { InteractionDeps } from '../../interactions/types';
+import { authorizeReport, dayAfter, inReportSnapshot, parseParams, reportResponse, type RolloutParams } from './report-operation';
+import type { Targets } from './targets';
+import { assembleUtilisation, type UtilisationReport } from './utilisation';
+import { utilisationCsv } from './utilisation-csv';
+import { utilisationHtml } from './utilisation-html';
+import { utilisationBundle } from './utilisation-measure-report';
+import { utilisationFigures } from './utilisation-sql';
+
+/**
+ * `GET /fhir/$utilisation-report` (system level): admissions and outpatient contacts per
+ * citizen-year in the 12 months before enrolment and since, for the citizens enrolled in the
+ * period, per region, municipality or diagnosis; groups of fewer than 5 citizens suppressed.
+ * Same parameters, formats and authorization as `$rollout-report`.
+ */
+export function utilisationReportOperation(targets: Targets): Operation {
+  return {
+    name: 'utilisation-report',
+    levels: ['system'],
+    methods: ['GET'],
+    definition: 'https://kolibri.dk/fhir/OperationDefinition/utilisation-report',
+    authorize: authorizeReport('utilisation-report'),
+    formats: [
+      { name: 'csv', mediaType: 'text/csv' },
+      { name: 'html', mediaType: 'text/html' },
+    ],
+    handler: async ({ deps, query, format }) => {
+      const report = await buildUtilisationReport(deps, parseParams(query as Record<string, string | undefined>, deps.clock.now()), targets);
+      return reportResponse(format, `utilisation-${report.grouping}-${report.periodStart}-${report.periodEnd}.csv`, {
+        csv: () => utilisationCsv(report),
+        html: () => utilisationHtml(report),
+        json: () => utilisationBundle(report),
+      });
+    },
+  };
+}
+
+export async function buildUtilisationReport(deps: Pick<InteractionDeps, 'store' | 'clock'>, params: RolloutParams, targets: Targets): Promise<UtilisationReport> {
+  const end = dayAfter(params.periodEnd);
+  const rows = await inReportSnapshot(deps, async (db) => ({
+    groups: await utilisationFigures(db, params.grouping, params.periodStart, end),
+    total: await utilisationFigures(db, 'country', params.periodStart, end),
+  }));
+  return assembleUtilisation({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets);
+}
