@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
+import { join } from 'node:path';
 import { createTestApp, type TestApp } from '../../support/app';
+import { migrate, readMigrations } from '../../../src/store/migrate';
+import { createPool } from '../../../src/store/pool';
+import { freshDatabase, type FreshDatabase } from '../ops/fresh-database';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 import { JobRunner } from '../../../src/jobs/runner';
 import { JobStore } from '../../../src/store/jobs';
@@ -43,8 +47,15 @@ describe('Bulk Data $export', () => {
     valueQuantity: { value: 95, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
   });
 
+  // a database of its own: system-level exports hold every row the client may read, and other
+  // test files write rows every staff client may read (no compartment, written with auth off)
+  let db: FreshDatabase;
   beforeAll(async () => {
-    t = await createTestApp({ auth: 'on' });
+    db = await freshDatabase('kolibri_bulk');
+    const pool = createPool({ connectionString: db.url, max: 1 });
+    await migrate(pool, readMigrations(join(__dirname, '..', '..', '..', 'migrations')));
+    await pool.end();
+    t = await createTestApp({ auth: 'on', databaseUrl: db.url });
     runner = testRunner(t);
     runner.start();
     patient = await seed({ resourceType: 'Patient', name: [{ family: 'Export' }] });
@@ -72,6 +83,7 @@ describe('Bulk Data $export', () => {
   afterAll(async () => {
     await runner.stop();
     await t.close();
+    await db?.drop();
   });
 
   /**
@@ -218,7 +230,7 @@ describe('Bulk Data $export', () => {
   });
 
   it('a second instance runs a job the first started, and either serves status and files', async () => {
-    const second = await createTestApp({ auth: 'on' });
+    const second = await createTestApp({ auth: 'on', databaseUrl: db.url });
     await runner.stop();
     const secondRunner = testRunner(second);
     try {
