@@ -23,22 +23,40 @@ import type { Targets } from './targets';
  * today), grouping = region (default) | municipality | diagnosis.
  */
 export function rolloutReportOperation(targets: Targets): Operation {
+  return reportOperation('rollout-report', targets, { build: buildRolloutReport, csv: rolloutCsv, html: rolloutHtml, json: rolloutBundle });
+}
+
+/** A national report's rendering: its figures, then MeasureReports (FHIR JSON), CSV or HTML. */
+export interface ReportKind<R extends { grouping: Grouping; periodStart: string; periodEnd: string }> {
+  build: (deps: Pick<InteractionDeps, 'store' | 'clock'>, params: RolloutParams, targets: Targets) => Promise<R>;
+  csv: (report: R) => string;
+  html: (report: R) => string;
+  json: (report: R) => unknown;
+}
+
+/**
+ * A system-level `GET /fhir/$<name>` report: the rollout report's parameters (parseParams) and
+ * authorization (authorizeReport), FHIR JSON by default, `_format=csv` / `_format=html` (or the
+ * Accept media types) besides; the CSV is named `<name without -report>-<grouping>-<period>.csv`.
+ */
+export function reportOperation<R extends { grouping: Grouping; periodStart: string; periodEnd: string }>(name: string, targets: Targets, kind: ReportKind<R>): Operation {
+  const file = name.replace(/-report$/, '');
   return {
-    name: 'rollout-report',
+    name,
     levels: ['system'],
     methods: ['GET'],
-    definition: 'https://kolibri.dk/fhir/OperationDefinition/rollout-report',
-    authorize: authorizeReport('rollout-report'),
+    definition: `https://kolibri.dk/fhir/OperationDefinition/${name}`,
+    authorize: authorizeReport(name),
     formats: [
       { name: 'csv', mediaType: 'text/csv' },
       { name: 'html', mediaType: 'text/html' },
     ],
     handler: async ({ deps, query, format }) => {
-      const report = await buildRolloutReport(deps, parseParams(query as Record<string, string | undefined>, deps.clock.now()), targets);
-      return reportResponse(format, `rollout-${report.grouping}-${report.periodStart}-${report.periodEnd}.csv`, {
-        csv: () => rolloutCsv(report),
-        html: () => rolloutHtml(report),
-        json: () => rolloutBundle(report),
+      const report = await kind.build(deps, parseParams(query as Record<string, string | undefined>, deps.clock.now()), targets);
+      return reportResponse(format, `${file}-${report.grouping}-${report.periodStart}-${report.periodEnd}.csv`, {
+        csv: () => kind.csv(report),
+        html: () => kind.html(report),
+        json: () => kind.json(report),
       });
     },
   };

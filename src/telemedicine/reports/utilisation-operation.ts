@@ -1,6 +1,6 @@
 import type { Operation } from '../../interactions/operation';
 import type { InteractionDeps } from '../../interactions/types';
-import { authorizeReport, dayAfter, inReportSnapshot, parseParams, reportResponse, type RolloutParams } from './report-operation';
+import { dayAfter, inReportSnapshot, reportOperation, type RolloutParams } from './report-operation';
 import type { Targets } from './targets';
 import { assembleUtilisation, type UtilisationReport } from './utilisation';
 import { utilisationCsv } from './utilisation-csv';
@@ -15,25 +15,7 @@ import { utilisationFigures } from './utilisation-sql';
  * Same parameters, formats and authorization as `$rollout-report`.
  */
 export function utilisationReportOperation(targets: Targets): Operation {
-  return {
-    name: 'utilisation-report',
-    levels: ['system'],
-    methods: ['GET'],
-    definition: 'https://kolibri.dk/fhir/OperationDefinition/utilisation-report',
-    authorize: authorizeReport('utilisation-report'),
-    formats: [
-      { name: 'csv', mediaType: 'text/csv' },
-      { name: 'html', mediaType: 'text/html' },
-    ],
-    handler: async ({ deps, query, format }) => {
-      const report = await buildUtilisationReport(deps, parseParams(query as Record<string, string | undefined>, deps.clock.now()), targets);
-      return reportResponse(format, `utilisation-${report.grouping}-${report.periodStart}-${report.periodEnd}.csv`, {
-        csv: () => utilisationCsv(report),
-        html: () => utilisationHtml(report),
-        json: () => utilisationBundle(report),
-      });
-    },
-  };
+  return reportOperation('utilisation-report', targets, { build: buildUtilisationReport, csv: utilisationCsv, html: utilisationHtml, json: utilisationBundle });
 }
 
 export async function buildUtilisationReport(deps: Pick<InteractionDeps, 'store' | 'clock'>, params: RolloutParams, targets: Targets): Promise<UtilisationReport> {
