@@ -7,6 +7,7 @@ import { loadTargets, type Targets } from './reports/targets';
 import { MissingMeasurementScheduler } from './scheduler/scheduler';
 import { getPatientProceduresOperation } from './scheduler/procedures';
 import { submitMeasurement } from './submit-measurement';
+import { requireTriage, withTriageRule } from './triage-required';
 import { loadTemplates } from './template-loader';
 import type { Colour } from './triage/colour';
 import { triageOutcomeListener } from './triage/outcome-listener';
@@ -27,8 +28,8 @@ export interface TelemedicineOptions {
 /**
  * The telemedicine workflow as a module of the engine: its care model (episodes and care teams
  * grant access to patients), plan templates and the workflow's
- * operations ($apply, $submit-measurement, $get-patient-procedures, $rollout-report), the
- * entered-in-error re-triage inside write transactions, the triage-outcome count after commit
+ * operations ($apply, $submit-measurement, $get-patient-procedures, $rollout-report), the rule
+ * that home measurements are written only through $submit-measurement, the entered-in-error re-triage inside write transactions, the triage-outcome count after commit
  * and the missing-measurement scheduler.
  */
 export function telemedicineModule(options: TelemedicineOptions = {}): KolibriModule {
@@ -57,9 +58,9 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
       rolloutReportOperation(targets),
     ],
     accessModel: careModel,
-    writeHooks: [retriageOnEnteredInError],
+    writeHooks: [requireTriage, retriageOnEnteredInError],
     commitListeners: options.onTriageOutcome ? [triageOutcomeListener(options.onTriageOutcome)] : [],
-    capability: { decorateResource: withEnteredInErrorRule },
+    capability: { decorateResource: (resource) => withTriageRule(withEnteredInErrorRule(resource)) },
     loadTemplates: (deps, profileDirs) => loadTemplates(deps, profileDirs),
     jobs: (context) => {
       if (!scheduler) return [];
