@@ -47,10 +47,10 @@ export const requireTriage: WriteHook = async ({ tx, deps, changes }) => {
     if (change.action === 'delete' || change.json === null || !MEASURED_TYPES.has(change.resourceType)) continue;
     const item = JSON.parse(change.json) as Observation | QuestionnaireResponse;
     if (importedBySystem(deps, item.meta)) continue;
-    if (!(await isMeasurement(tx, deps, item))) continue;
-    if (change.action === 'update' && (await keepsMeasuredContent(tx, deps, change, item))) continue;
     const patientId = idOf(item.subject?.reference?.replace(`${deps.baseUrl}/`, ''), 'Patient');
     if (!patientId || !(await inHomeMonitoring(tx, deps, patientId))) continue;
+    if (!(await isMeasurement(tx, deps, item))) continue;
+    if (change.action === 'update' && (await keepsMeasuredContent(tx, deps, change, item))) continue;
     throw unprocessable([
       {
         severity: 'error',
