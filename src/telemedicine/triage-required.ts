@@ -48,7 +48,11 @@ export const requireTriage: WriteHook = async ({ tx, deps, changes }) => {
     const item = JSON.parse(change.json) as Observation | QuestionnaireResponse;
     if (importedBySystem(deps, item.meta)) continue;
     const patientId = idOf(item.subject?.reference?.replace(`${deps.baseUrl}/`, ''), 'Patient');
-    if (!patientId || !(await inHomeMonitoring(tx, deps, patientId))) continue;
+    if (!patientId) continue;
+    // cheapest first: an Observation's code is checked in memory, a QuestionnaireResponse's
+    // Questionnaire by a search, so that one waits until the patient is known to be monitored
+    if (item.resourceType === 'Observation' && !hasMeasurementCode(deps.registry, item.code?.coding)) continue;
+    if (!(await inHomeMonitoring(tx, deps, patientId))) continue;
     if (!(await isMeasurement(tx, deps, item))) continue;
     if (change.action === 'update' && (await keepsMeasuredContent(tx, deps, change, item))) continue;
     throw unprocessable([
@@ -64,9 +68,15 @@ export const requireTriage: WriteHook = async ({ tx, deps, changes }) => {
   }
 };
 
-// only Observations and QuestionnaireResponses about a patient can be measurements
-requireTriage.watches = (change) =>
-  change.action !== 'delete' && MEASURED_TYPES.has(change.resourceType) && !!(change.resource as { subject?: unknown }).subject;
+// Only Observations with a measurement code and QuestionnaireResponses, about a patient, can be
+// measurements; a system client's import is let through. What is not watched may be written
+// alone (no transaction): plain Observations and imports keep that fast path.
+requireTriage.watches = (change, deps) => {
+  if (change.action === 'delete' || !MEASURED_TYPES.has(change.resourceType)) return false;
+  const item = change.resource as Observation | QuestionnaireResponse;
+  if (!item.subject || importedBySystem(deps, item.meta)) return false;
+  return item.resourceType === 'QuestionnaireResponse' || hasMeasurementCode(deps.registry, item.code?.coding);
+};
 
 /** CapabilityStatement: the rule, on the Observation and QuestionnaireResponse entries. */
 export function withTriageRule(resource: CapabilityStatementRestResource): CapabilityStatementRestResource {
