@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Bundle, Observation, OperationOutcome } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, Observation, OperationOutcome } from '@medplum/fhirtypes';
 import { HISTORICAL_IMPORT_TAG } from '../../../../src/telemedicine/triage-required';
 import { copdWorkflow, created, type CopdWorkflow } from './copd-workflow';
 
@@ -143,6 +143,15 @@ describe('no triage bypass: plain writes of home measurements are refused', () =
     expect(patient.statusCode).toBe(201);
     const plain = { ...weight(patient.json().id), code: spo2.code, valueQuantity: spo2.valueQuantity };
     expect((await inject(w.tokens.sysA, 'POST', '/Observation', plain)).statusCode).toBe(201);
+  });
+
+  it('the CapabilityStatement says so on Observation and QuestionnaireResponse', async () => {
+    const res = await w.t.app.inject({ method: 'GET', url: '/fhir/metadata' });
+    const resources = (res.json() as CapabilityStatement).rest?.[0].resource ?? [];
+    for (const type of ['Observation', 'QuestionnaireResponse']) {
+      expect(resources.find((r) => r.type === type)?.documentation).toContain('Patient/{id}/$submit-measurement');
+    }
+    expect(resources.find((r) => r.type === 'Patient')?.documentation ?? '').not.toContain('historical-import');
   });
 
   it("another municipality's client: a hidden patient answers as a nonexistent one", async () => {
