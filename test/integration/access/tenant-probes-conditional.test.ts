@@ -17,6 +17,7 @@ import {
   type Answer,
   type Fixture,
   type Probe,
+  missingId,
 } from './tenants';
 
 /**
@@ -125,7 +126,7 @@ describe('cross-tenant probes: conditional writes', () => {
             name: `${p.name}: ${shape.name} Observation?${k.name}=<A's>,<B's own>`,
             run: async () => {
               const [ownH, ownM] = [await fresh(p.token), await fresh(p.token)];
-              const missing = k.name === '_id' ? randomUUID() : `missing-${randomUUID()}`;
+              const missing = k.name === '_id' ? missingId() : `missing-${randomUUID()}`;
               const hidden = await shape.run(k.query(ownH, k.hidden), ownH);
               const other = await shape.run(k.query(ownM, missing), ownM);
               // both act on (or match exactly) B's own Observation, named differently in each run

@@ -18,6 +18,7 @@ import {
   type HiddenKey,
   type Probe,
   type Prober,
+  missingId as newMissingId,
 } from './tenants';
 
 /**
@@ -109,7 +110,7 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
   const pair = (name: string, token: string, hiddenId: string, build: (id: string) => Promise<Answer>, expectError: boolean | number = true): Probe => ({
     name,
     run: async () => {
-      const missingId = randomUUID();
+      const missingId = newMissingId();
       const [hidden, missing] = await Promise.all([build(hiddenId), build(missingId)]);
       if (expectError && hidden.status < 300) return `answered ${hidden.status} for A's resource: ${hidden.body.slice(0, 200)}`;
       if (typeof expectError === 'number' && hidden.status !== expectError) return `expected ${expectError}, got ${hidden.status} ${hidden.body.slice(0, 200)}`;

@@ -17,10 +17,12 @@ import {
   runProbes,
   unchanged,
   versionsOf,
+  WEIGHT,
   type Answer,
   type Fixture,
   type HiddenKey,
   type Probe,
+  missingId as newMissingId,
 } from './tenants';
 
 /**
@@ -31,8 +33,6 @@ import {
  * (visible to B) are refused outright. A deleted resource of A answers like a nonexistent one
  * too. Positive controls: A's own clients do update, patch and delete their own data.
  */
-/** Body weight, not a patient group's measurement: clinicians and citizens write those only through $submit-measurement. */
-const WEIGHT = { meta: undefined, code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 80, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } };
 
 describe('cross-tenant probes: writes by id', () => {
   let f: Fixture;
@@ -71,7 +71,7 @@ describe('cross-tenant probes: writes by id', () => {
   const pair = (name: string, hiddenId: string, build: (id: string) => Promise<Answer>, want?: number): Probe => ({
     name,
     run: async () => {
-      const missingId = randomUUID();
+      const missingId = newMissingId();
       const hidden = await build(hiddenId);
       const missing = await build(missingId);
       if (hidden.status < 300 && !name.includes(': DELETE ')) return `answered ${hidden.status} for A's resource: ${hidden.body.slice(0, 200)}`;

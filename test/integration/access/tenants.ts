@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { containsCprNumber } from '../../../src/audit/cpr';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
@@ -458,6 +459,21 @@ export async function runProbes(probes: readonly Probe[], chunk = 12): Promise<s
 export function report(what: string, total: number, failures: readonly string[]): void {
   if (failures.length) throw new Error(`${failures.length} of ${total} ${what} probes failed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
 }
+
+/**
+ * An id that never existed, for the "nonexistent" side of a probe: a UUID, drawn again when a run
+ * of its digits reads as a CPR number (about one in a thousand), which the server refuses as a
+ * Patient id a client chooses (400) before it looks for the resource.
+ */
+export function missingId(): string {
+  for (;;) {
+    const id = randomUUID();
+    if (!containsCprNumber(id)) return id;
+  }
+}
+
+/** Body weight, not a patient group's measurement: clinicians and citizens write those only through $submit-measurement. */
+export const WEIGHT = { meta: undefined, code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 80, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } };
 
 /** Compare two answers (hidden vs nonexistent): same status and same normalized body. */
 export function differs(f: Fixture, hidden: Answer, missing: Answer, hiddenId: string, missingId: string): string | undefined {
