@@ -48,8 +48,9 @@ export function registerDocs(app: FastifyInstance, options: DocsOptions): void {
     if (fileTokenUrl) text = text.replace(`tokenUrl: ${fileTokenUrl}\n`, `tokenUrl: ${root}/auth/token\n`);
     return reply.type('application/yaml; charset=utf-8').send(text);
   });
-  // a browser opening the server's root lands on the API documentation (the FHIR base is /fhir)
-  app.get('/', async (_request, reply) => reply.redirect('/docs'));
+  // a browser opening the server's root lands on the API documentation (the FHIR base is /fhir);
+  // API clients get the server's 404 OperationOutcome as for any other unknown path
+  app.get('/', async (request, reply) => ((request.headers.accept ?? '').includes('text/html') ? reply.redirect('/docs') : reply.callNotFound()));
   void app.register(async (docs) => {
     await docs.register(swagger, { mode: 'static', specification: { document } });
     await docs.register(swaggerUi, {

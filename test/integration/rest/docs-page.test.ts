@@ -8,10 +8,13 @@ describe('documentation page', () => {
   });
   afterAll(async () => t?.close());
 
-  it('GET / leads to /docs', async () => {
-    const res = await t.app.inject({ url: '/' });
+  it('GET / leads a browser to /docs; an API client gets a 404 OperationOutcome', async () => {
+    const res = await t.app.inject({ url: '/', headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe('/docs');
+    const api = await t.app.inject({ url: '/', headers: { accept: 'application/fhir+json' } });
+    expect(api.statusCode).toBe(404);
+    expect(api.json().resourceType).toBe('OperationOutcome');
   });
 
   it('serves the page under Kolibri\'s title and wordmark, and the API description it loads', async () => {
