@@ -150,6 +150,31 @@ describe("FUT's search parameters", () => {
     expect(await found(`Communication?threadId=${thread}`)).toEqual([fut.id]);
   });
 
+  it("definitions and FUT's Basic profiles: modifier role, employee title, intended audience, action guidance, view", async () => {
+    const org = randomUUID();
+    const title = `Sygeplejerske ${randomUUID()}`;
+    const modifier = { url: `${FUT}ehealth-modifier-role`, extension: [ext('reference', { valueReference: ref(`Organization/${org}`) }), ext('role', { valueCodeableConcept: { coding: [{ system: 'urn:test', code: 'owner' }] } })] };
+    const plan = await create({ resourceType: 'PlanDefinition', status: 'draft', extension: [modifier, ext(`${FUT}ehealth-employee-title`, { valueString: title }), ext(`${FUT}ehealth-intendedAudience`, { valueReference: ref(`Organization/${org}`) })] } as Resource);
+    expect(await found(`PlanDefinition?modifier_role_reference=Organization/${org}`)).toEqual([plan.id]);
+    expect(await found(`PlanDefinition?modifier_role_reference=${org}&modifier_role_role=owner`)).toEqual([plan.id]);
+    expect(await found(`PlanDefinition?employeeTitle=${encodeURIComponent(title)}`)).toEqual([plan.id]);
+    expect(await found(`PlanDefinition?intendedAudience=${org}`)).toEqual([plan.id]);
+    const target = `Questionnaire/${randomUUID()}`;
+    const guidance = await create({
+      resourceType: 'Basic',
+      code: { coding: [{ system: 'urn:test', code: 'action-guidance' }] },
+      extension: [
+        modifier,
+        ext(`${FUT}ehealth-actionguidance-type`, { valueCoding: { system: 'urn:test', code: 'instruction' } }),
+        { url: `${FUT}ehealth-actionguidance-for`, extension: [ext('forType', { valueCoding: { system: 'urn:test', code: 'Questionnaire' } }), ext('forReference', { valueReference: ref(target) })] },
+        ext(`${FUT}ehealth-status`, { valueCoding: { system: 'http://hl7.org/fhir/publication-status', code: 'active' } }),
+      ],
+    } as Resource);
+    expect(await found(`Basic?actionGuidanceForReference=${target}`)).toEqual([guidance.id]);
+    expect(await found(`Basic?actionGuidanceForReference=${target}&actionGuidanceType=instruction&actionGuidanceForType=Questionnaire&status=active&reference=${org}&role=owner`)).toEqual([guidance.id]);
+    expect(await found(`Basic?actionGuidanceForReference=${target}&status=retired`)).toEqual([]);
+  });
+
   it('_language, _list and _has work on any type', async () => {
     const code = randomUUID();
     const danish = await create({ resourceType: 'Observation', status: 'final', language: 'da', code: { text: code } } as Resource);
