@@ -1,5 +1,4 @@
 import { decodeJwt, type JSONWebKeySet } from 'jose';
-import { careTeamsOf, episodesOf, MAX_LISTED_EPISODES } from '../store/context-options-sql';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import type { AccessPolicy } from './access-policy';
@@ -8,7 +7,7 @@ import { AdminCredential } from './admin-credential';
 import { ClientKeySets } from './client-keys';
 import { ClientStore } from './client-store';
 import { DEFAULT_REFRESH_TTL_S, type AuthSettings } from './config';
-import { listContextOptions, type ContextOptionsDeps } from './context-options';
+import { listContextOptions, type CareContexts, type ContextOptionsDeps } from './context-options';
 import { CONTEXT_CLAIMS, type AuthContext, type ContextField } from './context';
 import { ExternalIssuer } from './external-issuer';
 import { JtiStore } from './jti-store';
@@ -32,6 +31,8 @@ export interface AuthServiceOptions {
   lookup: ResourceLookup;
   /** Which of the patients a policy reaches (the composed access model's; services.interactions.accessDeps). */
   reachablePatients: (policy: AccessPolicy, ids: readonly string[]) => Promise<Set<string>>;
+  /** The care relationships listed as contexts (the composed access model's); none without. */
+  careContexts?: CareContexts;
 }
 
 /** How long the guard trusts a client's status before re-reading it (revocation delay). */
@@ -90,9 +91,7 @@ export class AuthService {
     };
     this.contextOptions = {
       lookup: options.lookup,
-      careTeamsOf: (organizationId, practitionerId) => careTeamsOf(pool, organizationId, practitionerId),
-      episodesOf: (by) => episodesOf(pool, by),
-      maxEpisodes: MAX_LISTED_EPISODES,
+      care: options.careContexts,
       baseUrl: this.urls.audience,
     };
   }

@@ -1,5 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
+import type { CareContexts } from '../auth/context-options';
 import type { ReachSql } from '../store/access-sql';
+import type { ReferenceLister } from '../store/reference-lists';
 import type { Access, Db } from './access';
 
 /**
@@ -20,6 +22,8 @@ export interface AccessModel {
    * it reaches patients only through care relationships), ending "You can read it …".
    */
   reachHint?: string;
+  /** The care relationships listed as contexts a client may choose (care teams, episodes), read through the store's lists. */
+  contexts?: (list: ReferenceLister) => CareContexts;
 }
 
 /**
@@ -46,12 +50,15 @@ export interface ComposedAccessModel {
   grantTypes: ReadonlySet<string>;
   writeRules: Readonly<Record<string, WriteRule>>;
   reachHint?: string;
+  contexts?: (list: ReferenceLister) => CareContexts;
 }
 
 /** Join care models: the patients any of them grants, and each type's write rule from one model only. */
 export function composeAccessModels(models: readonly AccessModel[]): ComposedAccessModel {
   const reaches = models.flatMap((m) => (m.reach ? [m.reach] : []));
   const writeRules: Record<string, WriteRule> = {};
+  const contexts = models.filter((m) => m.contexts);
+  if (contexts.length > 1) throw new Error('two access models list care contexts');
   for (const model of models) {
     for (const [type, rule] of Object.entries(model.writeRules ?? {})) {
       if (writeRules[type]) throw new Error(`two access models give a write rule for ${type}`);
@@ -68,5 +75,6 @@ export function composeAccessModels(models: readonly AccessModel[]): ComposedAcc
     grantTypes: new Set([...ENGINE_GRANT_TYPES, ...models.flatMap((m) => m.grantTypes ?? [])]),
     writeRules,
     reachHint: models.find((m) => m.reachHint)?.reachHint,
+    contexts: contexts[0]?.contexts,
   };
 }

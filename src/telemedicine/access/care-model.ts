@@ -1,4 +1,5 @@
 import type { AccessModel } from '../../interactions/access-model';
+import { careContexts } from './care-contexts';
 import { careReachSql } from './care-reach-sql';
 import { careTeamRule, episodeRule } from './care-write-rules';
 
@@ -11,5 +12,6 @@ export const careModel: AccessModel = {
   reach: careReachSql,
   grantTypes: ['EpisodeOfCare', 'CareTeam'],
   writeRules: { CareTeam: careTeamRule, EpisodeOfCare: episodeRule },
+  contexts: careContexts,
   reachHint: 'once an EpisodeOfCare of your care team includes the patient',
 };
