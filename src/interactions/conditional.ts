@@ -1,7 +1,7 @@
 // https://hl7.org/fhir/R4/http.html#ccreate, #cond-update, #cdelete
 import { badRequest, informational, notFound, preconditionFailed } from '../fhir/outcome';
 import { parsePatchBody } from '../fhir/patch/patch-document';
-import { compileSearch } from '../fhir/search/compile';
+import { compileSearch } from '../store/search/compile';
 import { parseSearch } from '../fhir/search/parse';
 import type { StoreTransaction } from '../store/resources';
 import { runSearch } from '../store/search';

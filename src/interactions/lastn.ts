@@ -1,6 +1,6 @@
 // https://hl7.org/fhir/R4/observation-operation-lastn.html
 import { badRequest } from '../fhir/outcome';
-import { compileLastN } from '../fhir/search/lastn';
+import { compileLastN } from '../store/search/lastn';
 import { parseSearch } from '../fhir/search/parse';
 import { bundleJson } from './bundle-json';
 import type { InteractionDeps, InteractionResult } from './types';

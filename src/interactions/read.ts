@@ -1,7 +1,7 @@
 // https://hl7.org/fhir/R4/http.html#read
 import type { Resource } from '@medplum/fhirtypes';
 import { gone, notFound } from '../fhir/outcome';
-import { compileSearch } from '../fhir/search/compile';
+import { compileSearch } from '../store/search/compile';
 import { parseSearch } from '../fhir/search/parse';
 import type { StoredVersion } from '../store/versions';
 import { checkId, checkType } from './resource-input';

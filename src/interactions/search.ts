@@ -1,7 +1,7 @@
 // https://hl7.org/fhir/R4/search.html and https://hl7.org/fhir/R4/http.html#search
 import { forbidden, operationOutcome } from '../fhir/outcome';
 import type { Issue } from '../fhir/issue';
-import { compileSearch } from '../fhir/search/compile';
+import { compileSearch } from '../store/search/compile';
 import { parseSearch } from '../fhir/search/parse';
 import type { SearchRequest } from '../fhir/search/ast';
 import { Subsetter } from '../fhir/subset';

@@ -1,6 +1,6 @@
 import { gone, notFound, notImplemented, preconditionFailed, badRequest } from '../fhir/outcome';
 import type { SearchRequest } from '../fhir/search/ast';
-import type { CompiledSearch } from '../fhir/search/compile';
+import type { CompiledSearch } from '../store/search/compile';
 import type { StoreTransaction } from '../store/resources';
 import { runSearch } from '../store/search';
 import { search } from './search';

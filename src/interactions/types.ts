@@ -5,7 +5,7 @@ import { AccessTrail } from './access-trail';
 import type { DefinitionRegistry } from '../fhir/definitions/registry';
 import type { Clock } from '../clock';
 import type { SearchRequest } from '../fhir/search/ast';
-import type { CompiledSearch } from '../fhir/search/compile';
+import type { CompiledSearch } from '../store/search/compile';
 import type { Subsetter } from '../fhir/subset';
 import type { ResourceValidator } from '../fhir/validation/validator';
 import type { ResourceStore } from '../store/resources';

@@ -1,8 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Issue } from '../fhir/issue';
 import type { SearchRequest } from '../fhir/search/ast';
-import type { CompiledSearch } from '../fhir/search/compile';
-import { MAX_INCLUDE_ROWS, MAX_ITERATE_DEPTH, type IncludeQuery } from '../fhir/search/include-sql';
+import type { CompiledSearch } from './search/compile';
+import { MAX_INCLUDE_ROWS, MAX_ITERATE_DEPTH, type IncludeQuery } from './search/include-sql';
 import { encodeCursor } from '../fhir/search/paging';
 import { normalizeDatabaseError } from './pg-errors';
 import { isPool, queryPrepared, withConnection } from './prepared';

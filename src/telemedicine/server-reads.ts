@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { compileSearch } from '../fhir/search/compile';
+import { compileSearch } from '../store/search/compile';
 import { parseSearch } from '../fhir/search/parse';
 import type { InteractionDeps } from '../interactions/types';
 import type { StoreTransaction } from '../store/resources';
