@@ -18,6 +18,7 @@ import { binarySizeRule } from './interactions/binary-size';
 import { withBinaryContent } from './interactions/binary-capability';
 import { DEFAULT_BINARY_LIMITS } from './http/binary-body';
 import { IndexExtractor } from './fhir/search/extract';
+import { authStores } from './store/auth/auth-stores';
 import { referenceLister } from './store/reference-lists';
 import { accessFilter, accessTarget, ownership, reachablePatients, reachesAllCondition, readReaching } from './store/access-sql';
 import { inheritedPatients } from './interactions/inherited-access';
@@ -85,7 +86,7 @@ export interface Services {
   /** Every FHIR operation: the engine's, then the modules'. */
   operations: readonly Operation[];
   /** What the token endpoint reads to check an asserted context (context resources, a care team's reach). */
-  authData: Pick<AuthServiceOptions, 'lookup' | 'reachablePatients' | 'careContexts'>;
+  authData: Pick<AuthServiceOptions, 'stores' | 'lookup' | 'reachablePatients' | 'careContexts'>;
   /** Bulk Data export: its requests, and the job runner it runs on (main.ts starts it). */
   bulkExport: BulkExport;
 }
@@ -179,6 +180,7 @@ export function createServices(options: ServiceOptions): Services {
     interactions,
     operations: modules.operations,
     authData: {
+      stores: authStores(options.pool),
       lookup: lookupFrom(store),
       reachablePatients: (policy, ids) => interactions.accessDeps.reachablePatients(policy, ids),
       careContexts: modules.accessModel.contexts?.(referenceLister(options.pool)),
