@@ -24,7 +24,7 @@ import { accessFilter, accessTarget, ownership, reachablePatients, reachesAllCon
 import { inheritedPatients } from './interactions/inherited-access';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
-import { runRows, runSearch } from './store/search';
+import { lastNIn, searchIn } from './store/search';
 import { Subsetter } from './fhir/subset';
 import { supportedSearchParameters } from './fhir/search/supported';
 import { pendingMigrations, type Migration } from './store/migrate';
@@ -132,8 +132,8 @@ export function createServices(options: ServiceOptions): Services {
     baseUrl: options.config.baseUrl,
     updateCreate: options.config.updateCreate,
     clock,
-    runSearch: (request, compiled) => runSearch(options.pool, request, compiled),
-    runRows: (query) => runRows(options.pool, query),
+    search: (request, access) => searchIn(options.pool, request, access),
+    lastN: (request, max, access) => lastNIn(options.pool, request, max, access),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     subsetter: new Subsetter(registry),
     // the modules' in-transaction rules, then the engine's: built-in definitions are read-only,
