@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { CareContexts } from '../auth/context-options';
 import type { ReachSql } from '../store/access-sql';
+import { reachOfGrants, type CareGrants } from '../store/care-grants';
 import type { ReferenceLister } from '../store/reference-lists';
 import type { Access, Db } from './access';
 
@@ -11,8 +12,8 @@ import type { Access, Db } from './access';
  * grant staff access to a patient, and who may change those relationships, the module says.
  */
 export interface AccessModel {
-  /** The patients a staff policy reaches through the module's care relationships, as SQL. */
-  reach?: ReachSql;
+  /** How the module's care relationships grant a staff policy patients (the store compiles them to SQL). */
+  grants?: CareGrants;
   /** Types whose writes change who reaches which patient (their index is written before access checks). */
   grantTypes?: readonly string[];
   /** Write rules of the module's care-relationship types, run after the generic refusals. */
@@ -55,7 +56,7 @@ export interface ComposedAccessModel {
 
 /** Join care models: the patients any of them grants, and each type's write rule from one model only. */
 export function composeAccessModels(models: readonly AccessModel[]): ComposedAccessModel {
-  const reaches = models.flatMap((m) => (m.reach ? [m.reach] : []));
+  const grants = models.flatMap((m) => (m.grants ? [m.grants] : []));
   const writeRules: Record<string, WriteRule> = {};
   const contexts = models.filter((m) => m.contexts);
   if (contexts.length > 1) throw new Error('two access models list care contexts');
@@ -66,12 +67,7 @@ export function composeAccessModels(models: readonly AccessModel[]): ComposedAcc
     }
   }
   return {
-    reach:
-      reaches.length === 0
-        ? undefined
-        : reaches.length === 1
-          ? reaches[0]
-          : (policy, bind) => reaches.map((r) => r(policy, bind)).filter((sql): sql is string => !!sql).join('\n        UNION ALL\n        ') || undefined,
+    reach: grants.length === 0 ? undefined : reachOfGrants((policy) => grants.flatMap((g) => g(policy))),
     grantTypes: new Set([...ENGINE_GRANT_TYPES, ...models.flatMap((m) => m.grantTypes ?? [])]),
     writeRules,
     reachHint: models.find((m) => m.reachHint)?.reachHint,

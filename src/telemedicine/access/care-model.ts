@@ -1,6 +1,6 @@
 import type { AccessModel } from '../../interactions/access-model';
 import { careContexts } from './care-contexts';
-import { careReachSql } from './care-reach-sql';
+import { careGrants } from './care-reach-sql';
 import { careTeamRule, episodeRule } from './care-write-rules';
 
 /**
@@ -9,7 +9,7 @@ import { careTeamRule, episodeRule } from './care-write-rules';
  * managing organization, whose staff reach the patients of the episodes it cares in.
  */
 export const careModel: AccessModel = {
-  reach: careReachSql,
+  grants: careGrants,
   grantTypes: ['EpisodeOfCare', 'CareTeam'],
   writeRules: { CareTeam: careTeamRule, EpisodeOfCare: episodeRule },
   contexts: careContexts,
