@@ -1,9 +1,9 @@
-import type { Criterion } from './ast';
-import { instantCondition } from './params/date';
-import { handlerFor } from './params/handlers';
-import { referenceParam } from './params/reference';
-import { paramKey } from './param-key';
-import type { AccessFilter, SqlBuilder } from './sql-builder';
+import type { Criterion } from '../../fhir/search/ast';
+import { instantCondition } from '../../fhir/search/params/date';
+import { handlerFor } from '../../fhir/search/params/handlers';
+import { referenceParam } from '../../fhir/search/params/reference';
+import { paramKey } from '../../fhir/search/param-key';
+import type { AccessFilter, SqlBuilder } from '../../fhir/search/sql-builder';
 
 /**
  * Criterion → SQL boolean on the `resource` row aliased `alias`. Every criterion is an

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { RateWindows } from '../store/auth/rate-windows';
 
 const WINDOW_MS = 60_000;
 /** How often each instance adds its new counts to the shared ones. */
@@ -49,7 +49,7 @@ export class RateLimiter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
-  constructor(private readonly pool: Pool, private readonly perMinute: number) {}
+  constructor(private readonly shared: RateWindows, private readonly perMinute: number) {}
 
   get enabled(): boolean {
     return this.perMinute > 0;
@@ -107,11 +107,7 @@ export class RateLimiter {
    */
   private async join(window: Window): Promise<void> {
     try {
-      const { rows } = await this.pool.query<{ requests: number }>(
-        'SELECT requests FROM auth_rate_window WHERE client_id = $1 AND window_start = to_timestamp($2 / 1000.0)',
-        [window.clientId, window.start],
-      );
-      window.others = rows[0]?.requests ?? 0;
+      window.others = await this.shared.requests(window.clientId, window.start);
     } catch {
       window.others = 0;
     } finally {
@@ -135,17 +131,9 @@ export class RateLimiter {
     }
   }
 
-  /** Add `counts` to the windows' rows; returns the new totals, in order. */
-  private async add(windows: Window[], counts: number[]): Promise<number[]> {
-    const { rows } = await this.pool.query<{ client_id: string; start: string; requests: number }>(
-      `INSERT INTO auth_rate_window (client_id, window_start, requests)
-         SELECT c, to_timestamp(s / 1000.0), n FROM unnest($1::text[], $2::float8[], $3::int[]) AS x(c, s, n)
-       ON CONFLICT (client_id, window_start) DO UPDATE SET requests = auth_rate_window.requests + EXCLUDED.requests
-       RETURNING client_id, (extract(epoch FROM window_start) * 1000)::bigint AS start, requests`,
-      [windows.map((w) => w.clientId), windows.map((w) => w.start), counts],
-    );
-    const totals = new Map(rows.map((r) => [`${r.client_id} ${r.start}`, r.requests]));
-    return windows.map((w) => totals.get(`${w.clientId} ${w.start}`) ?? 0);
+  /** Add `counts` to the windows' shared rows; returns the new totals, in order. */
+  private add(windows: Window[], counts: number[]): Promise<number[]> {
+    return this.shared.add(windows.map((w, i) => ({ clientId: w.clientId, start: w.start, requests: counts[i] })));
   }
 
   private async flushAll(): Promise<void> {
@@ -165,7 +153,7 @@ export class RateLimiter {
     for (const [key, w] of this.windows) if (w.start + 2 * WINDOW_MS < this.latest && w.flushed === w.counted) this.windows.delete(key);
     if (this.latest - this.lastPrune > WINDOW_MS) {
       this.lastPrune = this.latest;
-      await this.pool.query(`DELETE FROM auth_rate_window WHERE window_start < now() - interval '2 minutes'`);
+      await this.shared.prune();
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { conflict } from '../fhir/outcome';
-import type { Client, NewClient } from './client-registration';
+import { conflict } from '../../fhir/outcome';
+import type { Client, NewClient } from '../../auth/client-registration';
 
 const COLUMNS = `client_id, name, kind, organization, patient, scopes, jwks, jwks_uri, status,
   to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at,

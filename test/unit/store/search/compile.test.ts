@@ -1,6 +1,6 @@
 import { loadDefinitions } from '../../../../src/fhir/definitions/load';
 import type { DefinitionRegistry } from '../../../../src/fhir/definitions/registry';
-import { compileSearch } from '../../../../src/fhir/search/compile';
+import { compileSearch } from '../../../../src/store/search/compile';
 import { encodeCursor } from '../../../../src/fhir/search/paging';
 import { paramKey } from '../../../../src/fhir/search/param-key';
 import { parseSearch } from '../../../../src/fhir/search/parse';

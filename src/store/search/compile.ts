@@ -1,11 +1,11 @@
-import type { SearchRequest, SortKey } from './ast';
+import type { SearchRequest, SortKey } from '../../fhir/search/ast';
 import { criterionSql } from './criteria-sql';
 import { compileIncludes, type IncludeQuery } from './include-sql';
-import { handlerFor } from './params/handlers';
-import { decodeCursor, type Cursor } from './paging';
-import { SqlBuilder, type AccessFilter, type SqlQuery } from './sql-builder';
-import { PLANNED_CRITERIA } from './limits';
-import { timelineScan } from './timeline-scan';
+import { handlerFor } from '../../fhir/search/params/handlers';
+import { decodeCursor, type Cursor } from '../../fhir/search/paging';
+import { SqlBuilder, type AccessFilter, type SqlQuery } from '../../fhir/search/sql-builder';
+import { PLANNED_CRITERIA } from '../../fhir/search/limits';
+import { timelineScan } from '../../fhir/search/timeline-scan';
 
 /**
  * SearchRequest → parameterised SQL: ONE statement for the page of matches, one for the count,
