@@ -32,6 +32,7 @@ import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
 import { subscriptionWriteRule } from './subscriptions/subscription-rule';
 import { withSubscriptionChannels } from './subscriptions/capability';
+import { ownSubscriptionsSql, subscriptionOwner } from './store/subscriptions';
 import { insertAuditRecords } from './store/audit-outbox';
 import { AuditGroupCommit } from './audit/group-commit';
 import { LiveDefinitions } from './conformance/live-definitions';
@@ -152,6 +153,11 @@ export function createServices(options: ServiceOptions): Services {
       grantTypes: modules.accessModel.grantTypes,
       writeRules: modules.accessModel.writeRules,
       reachHint: modules.accessModel.reachHint,
+      clientOwned: {
+        types: new Set(['Subscription']),
+        owner: (_type, id, db) => subscriptionOwner(db ?? options.pool, id),
+        filter: ownSubscriptionsSql,
+      },
     },
   };
   const bulkExport = createBulkExport({

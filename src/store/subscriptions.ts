@@ -114,3 +114,12 @@ export async function notificationStats(pool: Pool): Promise<{ queued: number; o
   );
   return { queued: rows[0].queued, oldestAgeSeconds: rows[0].age, delivered: rows[0].delivered ?? 0, failed: rows[0].failed ?? 0 };
 }
+
+/**
+ * "A Subscription row only when `clientId` owns it", as a search's access SQL (see
+ * ClientOwnedRecords in interactions/access.ts): rows of other types pass.
+ */
+export function ownSubscriptionsSql(clientId: string): (alias: string, bind: (value: unknown, cast?: string) => string) => string {
+  return (alias, bind) =>
+    `(${alias}.resource_type <> 'Subscription' OR EXISTS (SELECT 1 FROM subscription_owner so WHERE so.subscription_id = ${alias}.id AND so.client_id = ${bind(clientId, 'text')}))`;
+}

@@ -173,7 +173,7 @@ describe('rest-hook subscriptions', () => {
     expect((await call(one, tok.a, 'GET', `/fhir/Subscription/${id}`)).json().status).toBe('active');
   });
 
-  it('is its owner’s: another municipality gets 404 as for a missing one, another client cannot change it', async () => {
+  it('is its owner’s: other clients, of another municipality or the same organization, get 404 as for a missing one and cannot change it', async () => {
     const id = (await call(one, tok.a, 'POST', '/fhir/Subscription', subscription('/own', 'Observation'))).json().id as string;
     const missing = randomUUID();
     for (const [method, url, body] of [
@@ -188,11 +188,28 @@ describe('rest-hook subscriptions', () => {
       else if (method === 'PUT') expect(hidden.statusCode).toBe(405);
       else expect(hidden.statusCode).toBe(absent.statusCode);
     }
-    const search = await call(one, tok.b, 'GET', `/fhir/Subscription?_id=${id}`);
-    expect(search.json().entry ?? []).toHaveLength(0);
-    // a second client of the same organization may not change it either
-    const changed = await call(one, tok.a2, 'PUT', `/fhir/Subscription/${id}`, { ...subscription('/stolen', 'Observation'), id });
-    expect(changed.statusCode).toBe(404);
+    // neither another municipality's client nor a second client of the same organization reads, finds or changes it
+    for (const other of [tok.b, tok.a2]) {
+      for (const url of [`/fhir/Subscription/${id}`, `/fhir/Subscription/${id}/_history`, `/fhir/Subscription/${id}/_history/1`]) {
+        const hidden = await call(two, other, 'GET', url);
+        const absent = await call(two, other, 'GET', url.replace(id, missing));
+        expect([url, hidden.statusCode]).toEqual([url, 404]);
+        expect(hidden.statusCode).toBe(absent.statusCode);
+      }
+      for (const url of [`/fhir/Subscription?_id=${id}`, '/fhir/Subscription', `/fhir/Subscription/_history`]) {
+        const found = await call(one, other, 'GET', url);
+        expect([url, found.statusCode]).toEqual([url, 200]);
+        const ids = (found.json().entry ?? []).map((e: { resource?: { id?: string } }) => e.resource?.id);
+        expect(ids).not.toContain(id);
+      }
+      const changed = await call(one, other, 'PUT', `/fhir/Subscription/${id}`, { ...subscription('/stolen', 'Observation'), id });
+      expect([404, 405]).toContain(changed.statusCode);
+      const deleted = await call(one, other, 'DELETE', `/fhir/Subscription/${id}`);
+      const deletedAbsent = await call(one, other, 'DELETE', `/fhir/Subscription/${missing}`);
+      expect(deleted.statusCode).toBe(deletedAbsent.statusCode);
+    }
+    // the owner still finds it
+    expect((await call(one, tok.a, 'GET', `/fhir/Subscription?_id=${id}`)).json().entry).toHaveLength(1);
     expect((await call(one, tok.a, 'GET', `/fhir/Subscription/${id}`)).json().channel.endpoint).toBe(`${base}/own`);
   });
 
