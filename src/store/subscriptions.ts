@@ -84,6 +84,14 @@ export async function claimOldest(client: PoolClient, subscriptionId: string): P
   return { n: r.n, subscriptionId, resourceType: r.resource_type, id: r.id, attempts: r.attempts, auth: r.auth, clientActive: r.active === true, subscription: r.content ?? undefined };
 }
 
+/** The NOTIFY channel of websocket pings; payload: the Subscription id. */
+export const PING_CHANNEL = 'kolibri_subscription_ping';
+
+/** Publish `ping <id>` to every instance's websocket clients when this transaction commits. */
+export async function notifyPing(client: PoolClient, subscriptionId: string): Promise<void> {
+  await client.query('SELECT pg_notify($1, $2)', [PING_CHANNEL, subscriptionId]);
+}
+
 /** Remove a notification (delivered, or nothing to deliver); `counter` counts it. */
 export async function finishNotification(client: PoolClient, n: string, counter?: 'delivered' | 'failed'): Promise<void> {
   await client.query('DELETE FROM subscription_notification WHERE n = $1', [n]);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Resource } from '@medplum/fhirtypes';
 import { notificationStats } from '../../../src/store/subscriptions';
 import { SubscriptionWorker } from '../../../src/subscriptions/worker';
 import { createTestApp, type TestApp } from '../../support/app';
 import { spo2Observation } from '../../support/spo2';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
+import { call, seedSubscribers, type Subscribers } from './subscribers';
 
 /**
  * Rest-hook Subscriptions end to end: two server instances on one database, each with its own
@@ -21,18 +21,10 @@ describe('rest-hook subscriptions', () => {
   let one: TestApp;
   let two: TestApp;
   const workers: SubscriptionWorker[] = [];
-  const orgA = randomUUID();
-  const orgB = randomUUID();
-  const tok = { a: '', a2: '', b: '' };
+  let orgA = '';
+  let tok: Subscribers['tok'];
   let patientA = '';
 
-  const call = (t: TestApp, token: string, method: string, url: string, payload?: unknown) =>
-    t.app.inject({
-      method: method as 'POST',
-      url,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
   const subscription = (path: string, criteria: string, extra: Record<string, unknown> = {}) => ({
     resourceType: 'Subscription',
     status: 'requested',
@@ -82,15 +74,7 @@ describe('rest-hook subscriptions', () => {
     }
     // start the delivery consumer at the present end of the change log
     await deliver(1);
-    const seed = async (r: Resource) => (await one.services.store.transaction((tx) => tx.create(r))).id;
-    patientA = await seed({ resourceType: 'Patient', name: [{ family: 'A' }] });
-    await seed({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${patientA}` }, managingOrganization: { reference: `Organization/${orgA}` } });
-    const appA = await registerVendorApp(one, { organization: `Organization/${orgA}`, scopes: ['system/*.cruds'] });
-    const appA2 = await registerVendorApp(one, { organization: `Organization/${orgA}`, scopes: ['system/*.cruds'] });
-    const appB = await registerVendorApp(one, { organization: `Organization/${orgB}`, scopes: ['system/*.cruds'] });
-    tok.a = await accessToken(one, appA, 'system/*.cruds');
-    tok.a2 = await accessToken(one, appA2, 'system/*.cruds');
-    tok.b = await accessToken(one, appB, 'system/*.cruds');
+    ({ orgA, patientA, tok } = await seedSubscribers(one));
   });
   afterAll(async () => {
     await one?.close();
