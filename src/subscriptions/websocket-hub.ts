@@ -7,6 +7,8 @@ export interface WebsocketHubDeps {
   /** Why `auth` may not bind Subscription `id`, or undefined when it may. */
   bindRefusal(auth: AuthContext, id: string): Promise<string | undefined>;
   onError(err: unknown): void;
+  /** A connection with nothing bound this long after it opened is closed (default 30 s). */
+  bindTimeoutMs?: number;
 }
 
 const BIND = /^bind ([A-Za-z0-9.-]{1,64})(?: +([A-Za-z0-9._~+/=-]+))?$/;
@@ -32,6 +34,9 @@ export class WebsocketHub {
   /** Serve one connection; `headerToken` is the upgrade request's bearer token, if any. */
   accept(socket: WebSocket, headerToken: string | undefined): void {
     const mine = new Set<string>();
+    // a connection that binds nothing holds a socket for nothing
+    const idle = setTimeout(() => mine.size === 0 && socket.close(1008, 'no subscription bound'), this.deps.bindTimeoutMs ?? 30_000);
+    idle.unref();
     socket.on('error', () => socket.terminate());
     socket.on('message', (data, isBinary) => {
       if (isBinary) return socket.close(1003, 'text messages only');
@@ -41,6 +46,7 @@ export class WebsocketHub {
       });
     });
     socket.on('close', () => {
+      clearTimeout(idle);
       for (const id of mine) this.unbind(id, socket);
     });
   }
