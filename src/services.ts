@@ -24,7 +24,7 @@ import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
 import { runRows, runSearch } from './store/search';
 import { Subsetter } from './fhir/subset';
-import { supportedSearchParameters } from './fhir/search/supported';
+import { supportedSearchParameters, UNDEFINED_PARAMS } from './fhir/search/supported';
 import { pendingMigrations, type Migration } from './store/migrate';
 import { ResourceStore } from './store/resources';
 import type { CommitListener } from './store/versions';
@@ -221,9 +221,10 @@ function quietLog(onError?: (err: unknown) => void): BulkExportOptions['log'] {
 
 /** The search parameters that work for a type, as CapabilityStatement.rest.resource.searchParam. */
 function capabilitySearchParams(registry: DefinitionRegistry, type: string): CapabilityStatementRestResourceSearchParam[] {
-  return supportedSearchParameters(registry, type).map((sp) => ({
+  const defined = supportedSearchParameters(registry, type).map((sp) => ({
     name: sp.code as string,
     ...(sp.url ? { definition: sp.url } : {}),
     type: sp.type as CapabilityStatementRestResourceSearchParam['type'],
   }));
+  return [...defined, ...UNDEFINED_PARAMS];
 }
