@@ -21,7 +21,7 @@ describe('websocket hub', () => {
     onError: (err) => {
       throw err;
     },
-    bindTimeoutMs: 300,
+    bindTimeoutMs: 1000,
   });
 
   beforeAll(async () => {
@@ -39,8 +39,10 @@ describe('websocket hub', () => {
     const ws = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     const messages: string[] = [];
     ws.on('message', (m) => messages.push(String(m)));
+    // listened for from the start: the server may close it before the test looks
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     await new Promise((resolve) => ws.once('open', resolve));
-    return { ws, messages };
+    return { ws, messages, closed };
   };
   const until = async (check: () => boolean) => {
     for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
@@ -71,11 +73,11 @@ describe('websocket hub', () => {
     const bound = await open('t-1');
     refused.ws.send('bind other-1');
     bound.ws.send('bind sub-2');
-    const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-    expect(await closed(idle.ws)).toBe(1008);
-    expect(await closed(refused.ws)).toBe(1008);
+    expect(await idle.closed).toBe(1008);
+    expect(await refused.closed).toBe(1008);
     expect(refused.messages).toEqual(['error other-1 Subscription/other-1 is not known']);
-    await new Promise((r) => setTimeout(r, 400));
+    expect(bound.messages).toEqual(['bound sub-2']);
+    await new Promise((r) => setTimeout(r, 1200));
     expect(bound.ws.readyState).toBe(WebSocket.OPEN);
     bound.ws.close();
   });
