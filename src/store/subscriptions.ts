@@ -30,7 +30,9 @@ export async function queueNotifications(client: PoolClient, changes: readonly C
        JOIN subscription_owner o ON o.criteria_type = c.resource_type
        JOIN resource s ON s.resource_type = 'Subscription' AND s.id = o.subscription_id AND NOT s.deleted
                       AND s.content::jsonb->>'status' IN ('active', 'error')
-       JOIN auth_client a ON a.client_id = o.client_id AND a.revoked_at IS NULL
+       -- not revoked; a client without a row here (KOLIBRI_AUTH=off, an external issuer's) is live
+       LEFT JOIN auth_client a ON a.client_id = o.client_id
+      WHERE a.revoked_at IS NULL
       ORDER BY c.k, o.subscription_id`,
     [live.map((c) => c.resourceType), live.map((c) => c.id), live.map((c) => c.versionId)],
   );

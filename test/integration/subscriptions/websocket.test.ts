@@ -52,6 +52,13 @@ describe('websocket subscriptions', () => {
   let tok: Subscribers['tok'];
   let patientA = '';
   const clients: Client[] = [];
+  const workerSettings = {
+    policy: {},
+    limits: { timeoutMs: 2000, maxResponseBytes: 4096 },
+    errorAfterAttempts: 2,
+    backoff: { baseMs: 20, maxMs: 100 },
+    onError: () => undefined,
+  };
 
   const subscribe = async (token: string, criteria: string) => {
     const res = await call(one, token, 'POST', '/fhir/Subscription', { resourceType: 'Subscription', status: 'requested', reason: 'test', criteria, channel: { type: 'websocket' } });
@@ -76,15 +83,7 @@ describe('websocket subscriptions', () => {
     two = await createTestApp({ auth: 'on' });
     await two.app.listen({ port: 0, host: '127.0.0.1' });
     wsUrl = `ws://127.0.0.1:${(two.app.server.address() as AddressInfo).port}/fhir/websocket`;
-    worker = new SubscriptionWorker({
-      pool: one.pool,
-      shared: one.services.interactions,
-      policy: {},
-      limits: { timeoutMs: 2000, maxResponseBytes: 4096 },
-      errorAfterAttempts: 2,
-      backoff: { baseMs: 20, maxMs: 100 },
-      onError: () => undefined,
-    });
+    worker = new SubscriptionWorker({ ...workerSettings, pool: one.pool, shared: one.services.interactions });
     // start the delivery consumer at the present end of the change log
     await worker.runOnce();
     ({ orgA, patientA, tok } = await seedSubscribers(one));
@@ -168,5 +167,32 @@ describe('websocket subscriptions', () => {
       channel: { type: 'rest-hook', endpoint: 'https://hooks.example.dk/x', payload: 'application/fhir+json' },
     });
     if (restHook.statusCode === 201) expect(await watcher.ask(`bind ${restHook.json().id}`)).toMatch(/^error .* does not have channel type websocket$/);
+  });
+
+  it('pings with KOLIBRI_AUTH=off too (a subscriber that is no registered client)', async () => {
+    const open = await createTestApp({ auth: 'off' });
+    try {
+      await open.app.listen({ port: 0, host: '127.0.0.1' });
+      const local = new SubscriptionWorker({ ...workerSettings, pool: open.pool, shared: open.services.interactions });
+      const sub = await open.app.inject({
+        method: 'POST',
+        url: '/fhir/Subscription',
+        headers: { 'content-type': 'application/fhir+json' },
+        payload: { resourceType: 'Subscription', status: 'requested', reason: 'test', criteria: `Observation?patient=Patient/${patientA}`, channel: { type: 'websocket' } },
+      });
+      expect(sub.statusCode).toBe(201);
+      const id = sub.json().id as string;
+      const c = await connect(`ws://127.0.0.1:${(open.app.server.address() as AddressInfo).port}/fhir/websocket`);
+      clients.push(c);
+      expect(await c.ask(`bind ${id}`)).toBe(`bound ${id}`);
+      expect((await call(one, tok.a, 'POST', '/fhir/Observation', spo2Observation(patientA, 94))).statusCode).toBe(201);
+      for (let i = 0; i < 100 && c.messages.length < 2; i++) {
+        await local.runOnce();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(c.messages).toEqual([`bound ${id}`, `ping ${id}`]);
+    } finally {
+      await open.close();
+    }
   });
 });
