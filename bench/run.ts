@@ -28,6 +28,7 @@ With no scenario, runs every default scenario (about ${Math.ceil((SCENARIOS.filt
 scenarios: ${SCENARIOS.map((s) => `${s.name} (${s.description}${s.optIn ? '; only when named' : ''})`).join('; ')}; validate (in process: validation time of a Kolibri Observation and a 50-item QuestionnaireResponse); search (loads --patients × --per-patient Observations, then p50/p95 of the vitals, alarm and CPR-lookup queries over --queries requests each)
   --duration <s>  measured seconds per cell (default 5)
   --warmup <s>    discarded warm-up seconds before each cell (default 2)
+  --export-resources <n>  Observations the export scenario writes and exports (default 20000; also KOLIBRI_BENCH_EXPORT_RESOURCES)
 environment: DATABASE_URL (else an embedded PostgreSQL in a temp dir), DATABASE_POOL_SIZE, LOG_LEVEL,
   KOLIBRI_RATE_LIMIT_PER_MINUTE (default 0 = off for the bench server)`;
 
@@ -40,6 +41,7 @@ async function main(): Promise<number> {
       patients: { type: 'string', default: '1000' },
       'per-patient': { type: 'string', default: '100' },
       queries: { type: 'string', default: '200' },
+      'export-resources': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -67,6 +69,8 @@ async function main(): Promise<number> {
     );
     if (positionals.every((p) => p === 'search' || p === 'validate')) return code;
   }
+  // read by the export scenario (bench/scenarios/export.ts) when it prepares and measures
+  if (values['export-resources'] !== undefined) process.env.KOLIBRI_BENCH_EXPORT_RESOURCES = String(count(values['export-resources'], '--export-resources'));
   const timing: Timing = { durationMs: seconds(values.duration, '--duration', 0.5) * 1000, warmupMs: seconds(values.warmup, '--warmup', 0) * 1000 };
   const unknown = positionals.filter((name) => name !== 'validate' && name !== 'search' && !SCENARIOS.some((s) => named(s.name, name)));
   if (unknown.length) throw new UsageError(`unknown scenario ${unknown.join(', ')}`);

@@ -42,7 +42,7 @@ export async function runSuite(scenarios: Scenario[], notes: string[], timing: T
     const token = await client.token(`${server.baseUrl}/auth/token`, 'system/*.cruds');
     const headers = { authorization: `Bearer ${token}` };
     setRunHeaders(headers);
-    const context: ScenarioContext = { serverUrl: server.baseUrl, timing, headers, patientId: seeded.patientId, episodeId: seeded.episodeId, databaseUrl: db.url };
+    const context: ScenarioContext = { serverUrl: server.baseUrl, timing, headers, patientId: seeded.patientId, episodeId: seeded.episodeId, databaseUrl: db.url, serverPid: server.pid };
     // the calibration's index rows name a stand-in patient: raw inserts must not add to the bench patient's data
     const captured = await observationIndex(context, db.url);
     const calibration: CalibrationContext = { observationIndex: retarget(captured, seeded.patientId, standInId(seeded.patientId)), patientId: seeded.patientId };

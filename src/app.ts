@@ -15,6 +15,7 @@ import { registerHealth } from './http/routes/health';
 import { registerOperations } from './http/routes/operations';
 import { registerSearch } from './http/routes/search';
 import { registerBulkExport } from './http/routes/bulk-export';
+import { registerSubscriptionWebsocket } from './http/routes/subscription-websocket';
 import type { Services } from './services';
 import { registerAuditHook } from './http/audit-hook';
 import { registerMetrics } from './http/metrics';
@@ -92,5 +93,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerAuditHook(app, deps.services.audit);
   registerOperations(app, deps.services.interactions, deps.services.operations);
   registerBulkExport(app, deps.services.interactions, deps.services.bulkExport.requests);
+  registerSubscriptionWebsocket(app, { shared: deps.services.interactions, auth: deps.auth, listen: deps.services.listenSubscriptionPings });
   return app;
 }

@@ -33,7 +33,9 @@ import type { CommitListener } from './store/versions';
 import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
 import { subscriptionWriteRule } from './subscriptions/subscription-rule';
-import { withSubscriptionChannels } from './subscriptions/capability';
+import { withSubscriptionChannels, withWebsocketEndpoint } from './subscriptions/capability';
+import { ownSubscriptionsSql, PING_CHANNEL, subscriptionOwner } from './store/subscriptions';
+import { listenOn, type Listener } from './store/listen';
 import { insertAuditRecords } from './store/audit-outbox';
 import { AuditGroupCommit } from './audit/group-commit';
 import { LiveDefinitions } from './conformance/live-definitions';
@@ -89,6 +91,8 @@ export interface Services {
   authData: Pick<AuthServiceOptions, 'stores' | 'lookup' | 'reachablePatients' | 'careContexts'>;
   /** Bulk Data export: its requests, and the job runner it runs on (main.ts starts it). */
   bulkExport: BulkExport;
+  /** Hear the websocket pings every instance's subscription worker publishes (payload: the Subscription id). */
+  listenSubscriptionPings(onPing: (subscriptionId: string) => void): Promise<Listener>;
 }
 
 /** Compose the dependency graph: definitions → validator, store → interactions. */
@@ -154,6 +158,11 @@ export function createServices(options: ServiceOptions): Services {
       grantTypes: modules.accessModel.grantTypes,
       writeRules: modules.accessModel.writeRules,
       reachHint: modules.accessModel.reachHint,
+      clientOwned: {
+        types: new Set(['Subscription']),
+        owner: (_type, id, db) => subscriptionOwner(db ?? options.pool, id),
+        filter: ownSubscriptionsSql,
+      },
     },
   };
   const bulkExport = createBulkExport({
@@ -186,9 +195,11 @@ export function createServices(options: ServiceOptions): Services {
       careContexts: modules.accessModel.contexts?.(referenceLister(options.pool)),
     },
     bulkExport,
+    listenSubscriptionPings: (onPing) =>
+      listenOn(options.pool, PING_CHANNEL, 'kolibri-subscription-pings', { onChange: onPing, onConnected: () => undefined, onError: options.onListenerError }),
     capabilityStatement: () => {
       if (statementGeneration !== registry.generation) [statement, statementGeneration] = [undefined, registry.generation];
-      return (statement ??= buildCapabilityStatement(interactions, {
+      return (statement ??= withWebsocketEndpoint(buildCapabilityStatement(interactions, {
         softwareVersion: options.softwareVersion,
         date: startedAt,
         searchParams: (type) => capabilitySearchParams(registry, type),
@@ -197,7 +208,7 @@ export function createServices(options: ServiceOptions): Services {
         systemInteractions: ['history-system', 'search-system'],
         systemOperations: [...systemOperations(modules.operations), ...EXPORT_SYSTEM_OPERATIONS],
         decorateResource: (r) => withSubscriptionChannels(withExportOperations(withOperations(modules.decorateResource(withBinaryContent(r, binaryLimits)), modules.operations))),
-      }));
+      }), options.config.baseUrl));
     },
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     readiness: {

@@ -18,6 +18,8 @@ export interface ScenarioContext {
   episodeId: string;
   /** The measured database, for reading back what the server wrote (never for the load itself). */
   databaseUrl: string;
+  /** The server's process id (e.g. to sample its resident set size while a scenario runs). */
+  serverPid?: number;
 }
 
 /**

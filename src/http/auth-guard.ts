@@ -66,8 +66,12 @@ export function requireAuth(request: FastifyRequest): AuthContext {
 }
 
 function bearerToken(request: FastifyRequest): string | undefined {
-  const m = /^Bearer +([A-Za-z0-9._~+/=-]+)\s*$/i.exec(request.headers.authorization ?? '');
-  return m?.[1];
+  return bearerFrom(request.headers.authorization);
+}
+
+/** The token of an `Authorization: Bearer <token>` header (RFC 6750), if it is one. */
+export function bearerFrom(header: string | undefined): string | undefined {
+  return /^Bearer +([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header ?? '')?.[1];
 }
 
 /** RFC 6750 §3 challenge. */

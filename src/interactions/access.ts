@@ -45,6 +45,20 @@ export interface AccessDeps {
   reachesAll(policy: AccessPolicy, patientIds: readonly string[]): CreateCondition | undefined;
   /** How a staff client comes to reach a patient (the care model's words; access-model.ts). */
   reachHint?: string;
+  /** Records only the client that created them may see (Subscription), whatever the organization. */
+  clientOwned?: ClientOwnedRecords;
+}
+
+/**
+ * Types whose records belong to one client rather than to its organization: another client, of
+ * any organization, neither reads nor finds them (404, as for a missing id).
+ */
+export interface ClientOwnedRecords {
+  types: ReadonlySet<string>;
+  /** The owning client of a record of one of `types`, if any. */
+  owner(resourceType: string, id: string, db?: Db): Promise<string | undefined>;
+  /** SQL ANDed into every search: a row of one of `types` only when `clientId` owns it. */
+  filter(clientId: string): AccessFilter;
 }
 
 /**
@@ -96,7 +110,11 @@ export class Access {
 
   /** The SQL filter that search, counts, includes and history run under; undefined when unrestricted. */
   searchFilter(): AccessFilter | undefined {
-    return this.deps.searchFilter(this.policy);
+    const base = this.deps.searchFilter(this.policy);
+    const owned = this.deps.clientOwned;
+    if (!base || !owned) return base;
+    const mine = owned.filter(this.auth.clientId);
+    return (alias, bind) => `(${base(alias, bind)}) AND ${mine(alias, bind)}`;
   }
 
   /**
@@ -118,6 +136,8 @@ export class Access {
       this.trail.touch(patients);
       return true;
     }
+    const owned = this.deps.clientOwned;
+    if (owned?.types.has(resource.resourceType) && (!resource.id || (await owned.owner(resource.resourceType, resource.id, db)) !== this.auth.clientId)) return false;
     // its Patient compartments, or the patients it inherits (resource.access_patients) when in none
     const governing = patients.length ? patients : ((await this.ownershipOf(resource, db)).accessPatients ?? []);
     if (governing.length === 0) return this.seesUnassigned(resource, db);

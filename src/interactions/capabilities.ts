@@ -16,7 +16,7 @@ export interface CapabilityOptions {
   /** Extra system-level interactions and operations (transaction, batch...) as they are added. */
   systemInteractions?: Array<'transaction' | 'batch' | 'search-system' | 'history-system'>;
   /** System-level operations (`[base]/$name`), as rest.operation. */
-  systemOperations?: Array<{ name: string; definition: string }>;
+  systemOperations?: Array<{ name: string; definition: string; documentation?: string }>;
   /** Per-type additions (operations, conditional support) contributed by later features. */
   decorateResource?: (r: CapabilityStatementRestResource) => CapabilityStatementRestResource;
   /** Profiles the server supports for a type (rest.resource.supportedProfile): Kolibri's, from fhir-profiles/. */
@@ -86,7 +86,7 @@ export function buildCapabilityStatement(
         interaction: [...new Set(['transaction', 'batch', ...(options.systemInteractions ?? ['history-system'])])].map((code) => ({
           code: code as 'transaction',
         })),
-        ...(options.systemOperations?.length ? { operation: options.systemOperations.map((o) => ({ name: o.name, definition: o.definition })) } : {}),
+        ...(options.systemOperations?.length ? { operation: options.systemOperations.map((o) => ({ name: o.name, definition: o.definition, ...(o.documentation ? { documentation: o.documentation } : {}) })) } : {}),
       },
     ],
   };

@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { Client, type Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { listenOn, type ListenHandlers, type Listener } from './listen';
 import { normalizeDatabaseError } from './pg-errors';
 
 /**
@@ -124,66 +125,9 @@ export async function lockSeed(client: PoolClient): Promise<void> {
   await client.query(`SET LOCAL kolibri.seeding = 'on'`);
 }
 
-export interface DefinitionListener {
-  stop(): Promise<void>;
-}
+export type { ListenHandlers, Listener as DefinitionListener } from './listen';
 
-export interface ListenHandlers {
-  /** A definition changed (payload `Type/id`), committed by any session. */
-  onChange(key: string): void;
-  /** The connection was (re)established: notifications may have been missed before it. */
-  onConnected(): void;
-  onError?(err: unknown): void;
-}
-
-/**
- * LISTEN on the definitions channel over a connection of its own (not one of the pool's, so the
- * pool can end while it listens), with the pool's settings. A lost connection is re-opened after
- * a second, and `onConnected` runs again, since what was committed meanwhile was not heard.
- */
-export async function listenForDefinitions(pool: Pool, handlers: ListenHandlers): Promise<DefinitionListener> {
-  let stopped = false;
-  let client: Client | undefined;
-  let retry: NodeJS.Timeout | undefined;
-  const connect = async (): Promise<void> => {
-    const c = new Client({ ...pool.options, application_name: 'kolibri-definitions' });
-    c.on('notification', (n) => n.channel === DEFINITIONS_CHANNEL && n.payload && handlers.onChange(n.payload));
-    c.on('error', (err) => {
-      handlers.onError?.(err);
-      lost(c);
-    });
-    c.on('end', () => lost(c));
-    await c.connect();
-    await c.query(`LISTEN ${DEFINITIONS_CHANNEL}`);
-    if (stopped) return void (await c.end().catch(() => undefined));
-    client = c;
-    handlers.onConnected();
-  };
-  const schedule = () => {
-    if (stopped || retry) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      connect().catch((err) => {
-        handlers.onError?.(err);
-        schedule();
-      });
-    }, 1000);
-    retry.unref();
-  };
-  const lost = (c: Client) => {
-    if (stopped || client !== c) return;
-    client = undefined;
-    c.end().catch(() => undefined);
-    schedule();
-  };
-  await connect();
-  return {
-    async stop() {
-      stopped = true;
-      if (retry) clearTimeout(retry);
-      const c = client;
-      client = undefined;
-      await c?.end().catch(() => undefined);
-    },
-  };
+/** LISTEN on the definitions channel (listenOn). */
+export function listenForDefinitions(pool: Pool, handlers: ListenHandlers): Promise<Listener> {
+  return listenOn(pool, DEFINITIONS_CHANNEL, 'kolibri-definitions', handlers);
 }

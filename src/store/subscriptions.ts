@@ -30,7 +30,9 @@ export async function queueNotifications(client: PoolClient, changes: readonly C
        JOIN subscription_owner o ON o.criteria_type = c.resource_type
        JOIN resource s ON s.resource_type = 'Subscription' AND s.id = o.subscription_id AND NOT s.deleted
                       AND s.content::jsonb->>'status' IN ('active', 'error')
-       JOIN auth_client a ON a.client_id = o.client_id AND a.revoked_at IS NULL
+       -- not revoked; a client without a row here (KOLIBRI_AUTH=off, an external issuer's) is live
+       LEFT JOIN auth_client a ON a.client_id = o.client_id
+      WHERE a.revoked_at IS NULL
       ORDER BY c.k, o.subscription_id`,
     [live.map((c) => c.resourceType), live.map((c) => c.id), live.map((c) => c.versionId)],
   );
@@ -84,6 +86,14 @@ export async function claimOldest(client: PoolClient, subscriptionId: string): P
   return { n: r.n, subscriptionId, resourceType: r.resource_type, id: r.id, attempts: r.attempts, auth: r.auth, clientActive: r.active === true, subscription: r.content ?? undefined };
 }
 
+/** The NOTIFY channel of websocket pings; payload: the Subscription id. */
+export const PING_CHANNEL = 'kolibri_subscription_ping';
+
+/** Publish `ping <id>` to every instance's websocket clients when this transaction commits. */
+export async function notifyPing(client: PoolClient, subscriptionId: string): Promise<void> {
+  await client.query('SELECT pg_notify($1, $2)', [PING_CHANNEL, subscriptionId]);
+}
+
 /** Remove a notification (delivered, or nothing to deliver); `counter` counts it. */
 export async function finishNotification(client: PoolClient, n: string, counter?: 'delivered' | 'failed'): Promise<void> {
   await client.query('DELETE FROM subscription_notification WHERE n = $1', [n]);
@@ -113,4 +123,13 @@ export async function notificationStats(pool: Pool): Promise<{ queued: number; o
             (SELECT value FROM subscription_counter WHERE name = 'failed')::int AS failed`,
   );
   return { queued: rows[0].queued, oldestAgeSeconds: rows[0].age, delivered: rows[0].delivered ?? 0, failed: rows[0].failed ?? 0 };
+}
+
+/**
+ * "A Subscription row only when `clientId` owns it", as a search's access SQL (see
+ * ClientOwnedRecords in interactions/access.ts): rows of other types pass.
+ */
+export function ownSubscriptionsSql(clientId: string): (alias: string, bind: (value: unknown, cast?: string) => string) => string {
+  return (alias, bind) =>
+    `(${alias}.resource_type <> 'Subscription' OR EXISTS (SELECT 1 FROM subscription_owner so WHERE so.subscription_id = ${alias}.id AND so.client_id = ${bind(clientId, 'text')}))`;
 }

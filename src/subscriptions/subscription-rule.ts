@@ -8,7 +8,7 @@ import { criteriaRefusal, parseCriteria } from './criteria-match';
 import { endpointRefusal, type EndpointPolicy, type Resolve } from './endpoint-policy';
 
 /** The channel types this server delivers. */
-export const CHANNEL_TYPES = ['rest-hook'] as const;
+export const CHANNEL_TYPES = ['rest-hook', 'websocket'] as const;
 
 /**
  * The in-transaction rule of Subscription writes: a Subscription belongs to the client that
@@ -43,6 +43,8 @@ export function subscriptionWriteRule(policy: EndpointPolicy, resolve?: Resolve)
     if (!s.criteria) return 'criteria is required';
     const type = s.channel?.type as string | undefined;
     if (!type || !(CHANNEL_TYPES as readonly string[]).includes(type)) return `channel.type ${type ?? '(none)'} is not supported (supported: ${CHANNEL_TYPES.join(', ')})`;
+    // websocket: the client connects and binds; there is no endpoint to call
+    if (type === 'websocket') return undefined;
     if (!s.channel.endpoint) return 'channel.endpoint is required for rest-hook';
     return endpointRefusal(s.channel.endpoint, policy, resolve);
   }

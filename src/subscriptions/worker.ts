@@ -5,7 +5,7 @@ import type { SharedDeps } from '../interactions/types';
 import { repeat } from '../repeat';
 import { consumeChanges } from '../store/change-log';
 import { inTransaction } from '../store/pool-transaction';
-import { claimOldest, dropNotifications, dueSubscriptions, finishNotification, queueNotifications, retryNotification, type ClaimedNotification } from '../store/subscriptions';
+import { claimOldest, dropNotifications, dueSubscriptions, finishNotification, notifyPing, queueNotifications, retryNotification, type ClaimedNotification } from '../store/subscriptions';
 import { currentMatch } from './criteria-match';
 import { endpointRefusal, type EndpointPolicy, type Resolve } from './endpoint-policy';
 import { postRestHook, type RestHookLimits } from './rest-hook';
@@ -37,7 +37,8 @@ export const SUBSCRIPTION_DELIVERY = {
  * type are queued per subscription (one instance at a time, at least once); then each due
  * subscription is claimed by one deliverer, its oldest notification evaluated now (criteria as
  * the subscriber's search, restricted to the resource) and POSTed, removed when delivered, and
- * otherwise retried with back-off while the later ones wait (commit order per subscription).
+ * otherwise retried with back-off while the later ones wait (commit order per subscription). A
+ * websocket subscription's notification is a `ping` NOTIFY committed with its removal.
  */
 export class SubscriptionWorker {
   private stopRepeating: (() => Promise<void>) | undefined;
@@ -85,6 +86,7 @@ export class SubscriptionWorker {
         return 'skipped';
       }
       if (result.kind === 'delivered') {
+        if (result.ping) await notifyPing(client, subscriptionId);
         await finishNotification(client, claimed.n, 'delivered');
         if (result.subscription.status === 'error') statusChange = { subscription: result.subscription, status: 'active' };
         return 'delivered';
@@ -102,12 +104,14 @@ export class SubscriptionWorker {
 
   private async attempt(
     claimed: ClaimedNotification,
-  ): Promise<{ kind: 'drop-all' } | { kind: 'skip' } | { kind: 'delivered'; subscription: Subscription } | { kind: 'failed'; subscription: Subscription; error: string }> {
+  ): Promise<{ kind: 'drop-all' } | { kind: 'skip' } | { kind: 'delivered'; subscription: Subscription; ping?: true } | { kind: 'failed'; subscription: Subscription; error: string }> {
     if (!claimed.subscription || !claimed.clientActive) return { kind: 'drop-all' };
     const subscription = JSON.parse(claimed.subscription) as Subscription;
     if (subscription.status !== 'active' && subscription.status !== 'error') return { kind: 'drop-all' };
     const json = await currentMatch(this.options.shared, claimed.auth as AuthContext, subscription.criteria as string, claimed.id);
     if (json === undefined) return { kind: 'skip' };
+    // websocket: every instance pings its clients bound to it when the claim commits
+    if (subscription.channel.type === 'websocket') return { kind: 'delivered', subscription, ping: true };
     const endpoint = subscription.channel.endpoint as string;
     const refusal = await endpointRefusal(endpoint, this.options.policy, this.options.resolve);
     if (refusal) return { kind: 'failed', subscription, error: refusal };

@@ -7,11 +7,14 @@ import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
  */
 const BULKDATA = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition';
 
-export const EXPORT_SYSTEM_OPERATIONS = [{ name: 'export', definition: `${BULKDATA}/export` }];
+/** How every kick-off is made (CapabilityStatement.rest…operation.documentation). */
+const KICK_OFF = 'Kick-off by GET with query parameters, or by POST with a Parameters body (_type, _since, _typeFilter, _outputFormat as valueString/valueInstant); Prefer: respond-async.';
 
-const TYPE_OPERATIONS: Record<string, { name: string; definition: string }> = {
-  Patient: { name: 'export', definition: `${BULKDATA}/patient-export` },
-  Group: { name: 'export', definition: `${BULKDATA}/group-export` },
+export const EXPORT_SYSTEM_OPERATIONS = [{ name: 'export', definition: `${BULKDATA}/export`, documentation: KICK_OFF }];
+
+const TYPE_OPERATIONS: Record<string, { name: string; definition: string; documentation: string }> = {
+  Patient: { name: 'export', definition: `${BULKDATA}/patient-export`, documentation: KICK_OFF },
+  Group: { name: 'export', definition: `${BULKDATA}/group-export`, documentation: KICK_OFF },
 };
 
 /** Add `$export` to the Patient and Group entries. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobRunner } from '../../../src/jobs/runner';
-import { awaitManifest, kickOff, pathOf, send, testRunner, type Manifest } from '../operations/export-support';
+import { awaitManifest, exportParameters, kickOff, pathOf, send, testRunner, type Manifest } from '../operations/export-support';
 import { buildFixture, call, COMPARTMENT_KEYS, differs, leaks, outsiders, report, runProbes, type Fixture, type Probe, missingId } from './tenants';
 
 /**
@@ -55,12 +55,18 @@ describe('cross-tenant probes: Bulk Data export', () => {
   });
 
   it("no outsider's export at system or Patient level holds anything of A's", async () => {
-    const urls = ['/fhir/$export', '/fhir/Patient/$export', '/fhir/$export?_type=Observation,Patient,Task'];
+    const kickOffs: Array<[string, object?]> = [
+      ['/fhir/$export'],
+      ['/fhir/Patient/$export'],
+      ['/fhir/$export?_type=Observation,Patient,Task'],
+      ['/fhir/$export', exportParameters()],
+      ['/fhir/Patient/$export', exportParameters(['_type', 'Observation,Patient,Task'])],
+    ];
     const probes: Probe[] = outsiders(f).flatMap((p) =>
-      urls.map((url) => ({
-        name: `${p.name} GET ${url}`,
+      kickOffs.map(([url, body]) => ({
+        name: `${p.name} ${body ? 'POST' : 'GET'} ${url}`,
         run: async () => {
-          const kick = await send(f.t, p.token, 'GET', url, { prefer: 'respond-async' });
+          const kick = await send(f.t, p.token, body ? 'POST' : 'GET', url, { prefer: 'respond-async' }, body);
           // refused outright (scopes) is fine; an export that runs must hold nothing of A's
           if (kick.status === 403) return undefined;
           if (kick.status !== 202) return `kick-off answered ${kick.status}: ${kick.body.slice(0, 200)}`;
@@ -79,9 +85,13 @@ describe('cross-tenant probes: Bulk Data export', () => {
     const probes: Probe[] = outsiders(f).map((p) => ({
       name: `${p.name} Group/$export`,
       run: async () => {
-        const hidden = await call(f.t, p.token, 'GET', `/fhir/Group/${groupOfA}/$export`, undefined, { prefer: 'respond-async' });
-        const none = await call(f.t, p.token, 'GET', `/fhir/Group/${missing}/$export`, undefined, { prefer: 'respond-async' });
-        return differs(f, hidden, none, groupOfA, missing);
+        for (const [method, body] of [['GET', undefined], ['POST', exportParameters()]] as const) {
+          const hidden = await call(f.t, p.token, method, `/fhir/Group/${groupOfA}/$export`, body, { prefer: 'respond-async' });
+          const none = await call(f.t, p.token, method, `/fhir/Group/${missing}/$export`, body, { prefer: 'respond-async' });
+          const difference = differs(f, hidden, none, groupOfA, missing);
+          if (difference) return `${method}: ${difference}`;
+        }
+        return undefined;
       },
     }));
     report('Group export', probes.length, await runProbes(probes));

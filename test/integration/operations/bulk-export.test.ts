@@ -10,7 +10,7 @@ import { JobRunner } from '../../../src/jobs/runner';
 import { JobStore } from '../../../src/store/jobs';
 import { readExportBatch, storedResourceTypes } from '../../../src/store/export-rows';
 import { exportJobKind, type ExportProgress } from '../../../src/interactions/export/export-job';
-import { awaitManifest, download, idsOf, kickOff, pathOf, send, testRunner } from './export-support';
+import { awaitManifest, download, exportParameters, idsOf, kickOff, pathOf, send, testRunner } from './export-support';
 
 const NPU = 'urn:oid:1.2.208.176.2.1';
 
@@ -114,13 +114,56 @@ describe('Bulk Data $export', () => {
     expect(idsOf(files, 'Observation')).toEqual([...observations].sort());
   });
 
+  it('kicks off by POST with a Parameters body as by GET, at system, Patient and Group level', async () => {
+    const post = async (url: string, body: object) => {
+      const kick = await send(t, token, 'POST', url, { prefer: 'respond-async' }, body);
+      expect([url, kick.status]).toEqual([url, 202]);
+      return download(t, token, await awaitManifest(t, token, pathOf(String(kick.headers['content-location']))));
+    };
+    const system = await post('/fhir/$export', {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: '_type', valueString: 'Patient,Observation' },
+        { name: '_outputFormat', valueString: 'application/fhir+ndjson' },
+        { name: '_since', valueInstant: '2000-01-01T00:00:00Z' },
+      ],
+    });
+    expect(idsOf(system, 'Patient')).toEqual([patient]);
+    expect(idsOf(system, 'Observation')).toEqual([...observations].sort());
+    expect(system.EpisodeOfCare).toBeUndefined();
+    const patientLevel = await post('/fhir/Patient/$export', exportParameters(['_type', 'EpisodeOfCare']));
+    expect(Object.keys(patientLevel)).toEqual(['EpisodeOfCare']);
+    expect(idsOf(patientLevel, 'EpisodeOfCare')).toEqual([episode]);
+    const groupLevel = await post(`/fhir/Group/${group}/$export`, exportParameters(['_type', 'Observation'], ['_typeFilter', `Observation?code=${NPU}|NPU03011`]));
+    expect(idsOf(groupLevel, 'Observation')).toEqual([observations[0], observations[1]].sort());
+  });
+
+  it('refuses a POST kick-off with 400 and queues nothing: no Parameters body, a query string beside it, a parameter without one text value, an unsupported parameter', async () => {
+    const { rows: before } = await t.pool.query('SELECT count(*)::int AS n FROM job WHERE owner = $1', [clientId]);
+    for (const [url, body] of [
+      ['/fhir/$export', { resourceType: 'Patient' }],
+      ['/fhir/$export?_type=Patient', exportParameters(['_type', 'Observation'])],
+      ['/fhir/$export', { resourceType: 'Parameters', parameter: [{ name: '_type' }] }],
+      ['/fhir/$export', { resourceType: 'Parameters', parameter: [{ name: 'patient', valueReference: { reference: `Patient/${patient}` } }] }],
+      ['/fhir/$export', exportParameters(['_elements', 'id'])],
+      ['/fhir/$export', exportParameters(['_type', 'NoSuchType'])],
+    ] as const) {
+      const res = await send(t, token, 'POST', url, { prefer: 'respond-async' }, body);
+      expect([url, JSON.stringify(body), res.status]).toEqual([url, JSON.stringify(body), 400]);
+      expect(res.json().resourceType).toBe('OperationOutcome');
+    }
+    const { rows: after } = await t.pool.query('SELECT count(*)::int AS n FROM job WHERE owner = $1', [clientId]);
+    expect(after[0].n).toBe(before[0].n);
+  });
+
   it('the CapabilityStatement lists the export operations with the Bulk Data OperationDefinitions', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/fhir/metadata' });
     const rest = res.json().rest[0];
-    expect(rest.operation).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' });
+    const post = expect.stringContaining('or by POST with a Parameters body');
+    expect(rest.operation).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export', documentation: post });
     const ops = (type: string) => rest.resource.find((r: { type: string }) => r.type === type).operation;
-    expect(ops('Patient')).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' });
-    expect(ops('Group')).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' });
+    expect(ops('Patient')).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export', documentation: post });
+    expect(ops('Group')).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export', documentation: post });
   });
 
   it('the status answers application/json with an Expires header once done', async () => {

@@ -21,9 +21,10 @@ export interface Reply {
   json(): any;
 }
 
-/** One request with a bearer token, through app.inject. */
-export async function send(t: TestApp, token: string, method: 'GET' | 'DELETE', url: string, headers: Record<string, string> = {}): Promise<Reply> {
-  const res = await t.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...headers } });
+/** One request with a bearer token, through app.inject (a `payload` is sent as application/fhir+json). */
+export async function send(t: TestApp, token: string, method: 'GET' | 'DELETE' | 'POST', url: string, headers: Record<string, string> = {}, payload?: object): Promise<Reply> {
+  const body = payload === undefined ? {} : { payload: JSON.stringify(payload), headers: { 'content-type': 'application/fhir+json' } };
+  const res = await t.app.inject({ method, url, ...body, headers: { authorization: `Bearer ${token}`, ...body.headers, ...headers } });
   return { status: res.statusCode, headers: res.headers as Record<string, unknown>, body: res.body, json: () => JSON.parse(res.body) };
 }
 
@@ -38,6 +39,9 @@ export async function kickOff(t: TestApp, token: string, url: string): Promise<s
   if (res.status !== 202) throw new Error(`kick-off ${url} answered ${res.status}: ${res.body}`);
   return pathOf(String(res.headers['content-location']));
 }
+
+/** A POST kick-off's Parameters body: each pair as a parameter with a valueString. */
+export const exportParameters = (...pairs: Array<[string, string]>) => ({ resourceType: 'Parameters', parameter: pairs.map(([name, valueString]) => ({ name, valueString })) });
 
 export interface Manifest {
   transactionTime: string;

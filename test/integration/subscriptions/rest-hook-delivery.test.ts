@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Resource } from '@medplum/fhirtypes';
 import { notificationStats } from '../../../src/store/subscriptions';
 import { SubscriptionWorker } from '../../../src/subscriptions/worker';
 import { createTestApp, type TestApp } from '../../support/app';
 import { spo2Observation } from '../../support/spo2';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
+import { call, seedSubscribers, type Subscribers } from './subscribers';
 
 /**
  * Rest-hook Subscriptions end to end: two server instances on one database, each with its own
@@ -21,18 +21,10 @@ describe('rest-hook subscriptions', () => {
   let one: TestApp;
   let two: TestApp;
   const workers: SubscriptionWorker[] = [];
-  const orgA = randomUUID();
-  const orgB = randomUUID();
-  const tok = { a: '', a2: '', b: '' };
+  let orgA = '';
+  let tok: Subscribers['tok'];
   let patientA = '';
 
-  const call = (t: TestApp, token: string, method: string, url: string, payload?: unknown) =>
-    t.app.inject({
-      method: method as 'POST',
-      url,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
   const subscription = (path: string, criteria: string, extra: Record<string, unknown> = {}) => ({
     resourceType: 'Subscription',
     status: 'requested',
@@ -82,15 +74,7 @@ describe('rest-hook subscriptions', () => {
     }
     // start the delivery consumer at the present end of the change log
     await deliver(1);
-    const seed = async (r: Resource) => (await one.services.store.transaction((tx) => tx.create(r))).id;
-    patientA = await seed({ resourceType: 'Patient', name: [{ family: 'A' }] });
-    await seed({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${patientA}` }, managingOrganization: { reference: `Organization/${orgA}` } });
-    const appA = await registerVendorApp(one, { organization: `Organization/${orgA}`, scopes: ['system/*.cruds'] });
-    const appA2 = await registerVendorApp(one, { organization: `Organization/${orgA}`, scopes: ['system/*.cruds'] });
-    const appB = await registerVendorApp(one, { organization: `Organization/${orgB}`, scopes: ['system/*.cruds'] });
-    tok.a = await accessToken(one, appA, 'system/*.cruds');
-    tok.a2 = await accessToken(one, appA2, 'system/*.cruds');
-    tok.b = await accessToken(one, appB, 'system/*.cruds');
+    ({ orgA, patientA, tok } = await seedSubscribers(one));
   });
   afterAll(async () => {
     await one?.close();
@@ -173,7 +157,7 @@ describe('rest-hook subscriptions', () => {
     expect((await call(one, tok.a, 'GET', `/fhir/Subscription/${id}`)).json().status).toBe('active');
   });
 
-  it('is its owner’s: another municipality gets 404 as for a missing one, another client cannot change it', async () => {
+  it('is its owner’s: other clients, of another municipality or the same organization, get 404 as for a missing one and cannot change it', async () => {
     const id = (await call(one, tok.a, 'POST', '/fhir/Subscription', subscription('/own', 'Observation'))).json().id as string;
     const missing = randomUUID();
     for (const [method, url, body] of [
@@ -188,11 +172,28 @@ describe('rest-hook subscriptions', () => {
       else if (method === 'PUT') expect(hidden.statusCode).toBe(405);
       else expect(hidden.statusCode).toBe(absent.statusCode);
     }
-    const search = await call(one, tok.b, 'GET', `/fhir/Subscription?_id=${id}`);
-    expect(search.json().entry ?? []).toHaveLength(0);
-    // a second client of the same organization may not change it either
-    const changed = await call(one, tok.a2, 'PUT', `/fhir/Subscription/${id}`, { ...subscription('/stolen', 'Observation'), id });
-    expect(changed.statusCode).toBe(404);
+    // neither another municipality's client nor a second client of the same organization reads, finds or changes it
+    for (const other of [tok.b, tok.a2]) {
+      for (const url of [`/fhir/Subscription/${id}`, `/fhir/Subscription/${id}/_history`, `/fhir/Subscription/${id}/_history/1`]) {
+        const hidden = await call(two, other, 'GET', url);
+        const absent = await call(two, other, 'GET', url.replace(id, missing));
+        expect([url, hidden.statusCode]).toEqual([url, 404]);
+        expect(hidden.statusCode).toBe(absent.statusCode);
+      }
+      for (const url of [`/fhir/Subscription?_id=${id}`, '/fhir/Subscription', `/fhir/Subscription/_history`]) {
+        const found = await call(one, other, 'GET', url);
+        expect([url, found.statusCode]).toEqual([url, 200]);
+        const ids = (found.json().entry ?? []).map((e: { resource?: { id?: string } }) => e.resource?.id);
+        expect(ids).not.toContain(id);
+      }
+      const changed = await call(one, other, 'PUT', `/fhir/Subscription/${id}`, { ...subscription('/stolen', 'Observation'), id });
+      expect([404, 405]).toContain(changed.statusCode);
+      const deleted = await call(one, other, 'DELETE', `/fhir/Subscription/${id}`);
+      const deletedAbsent = await call(one, other, 'DELETE', `/fhir/Subscription/${missing}`);
+      expect(deleted.statusCode).toBe(deletedAbsent.statusCode);
+    }
+    // the owner still finds it
+    expect((await call(one, tok.a, 'GET', `/fhir/Subscription?_id=${id}`)).json().entry).toHaveLength(1);
     expect((await call(one, tok.a, 'GET', `/fhir/Subscription/${id}`)).json().channel.endpoint).toBe(`${base}/own`);
   });
 
