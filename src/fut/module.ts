@@ -2,10 +2,19 @@ import type { KolibriModule } from '../modules/module';
 import { upsertDefinitions } from '../telemedicine/template-loader';
 import { applyInstanceSpec, applySystemSpec } from './apply';
 import { futDefinition, futRoute, type FutOperationSpec } from './operation-definition';
+import { setMeasurementValiditySpec } from './measurement-validity';
+import { searchMeasurementsBundleLimitSpec, searchMeasurementsSpec } from './search-measurements';
 import { submitMeasurementSpec } from './submit-measurement';
 
 /** The FUT operations Kolibri serves, in CapabilityStatement order. */
-export const FUT_OPERATIONS: readonly FutOperationSpec[] = [submitMeasurementSpec, applyInstanceSpec, applySystemSpec];
+export const FUT_OPERATIONS: readonly FutOperationSpec[] = [
+  submitMeasurementSpec,
+  applyInstanceSpec,
+  applySystemSpec,
+  setMeasurementValiditySpec,
+  searchMeasurementsSpec,
+  searchMeasurementsBundleLimitSpec,
+];
 
 /**
  * The Danish national eHealth infrastructure's (FUT) API as a module on top of telemedicine: its

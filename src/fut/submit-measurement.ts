@@ -4,8 +4,7 @@ import type { InteractionDeps, InteractionResult } from '../interactions/types';
 import type { Submitted } from '../telemedicine/submission-context';
 import { callerAgents } from '../telemedicine/provenance-agents';
 import { submitItems } from '../telemedicine/submit-measurement';
-import { EPISODE_EXTENSION } from '../telemedicine/triage/triage-result';
-import { WORKFLOW_EPISODE } from './canonical';
+import { withKolibriEpisode } from './episode-link';
 import type { FutOperationSpec } from './operation-definition';
 import { localId, localizeReferences } from './references';
 
@@ -72,14 +71,6 @@ async function submitFutMeasurement(deps: InteractionDeps, bundle: Bundle): Prom
     fullUrls,
     more: (urls) => ({ caller: provenances, server: [submissionProvenance(deps, urls)] }),
   });
-}
-
-/** FUT links an item to its episode with workflow-episodeOfCare; Kolibri's rules read their own extension. */
-function withKolibriEpisode(item: Submitted): Submitted {
-  const extensions = item.extension ?? [];
-  if (extensions.some((e) => e.url === EPISODE_EXTENSION)) return item;
-  const workflow = extensions.find((e) => e.url === WORKFLOW_EPISODE)?.valueReference;
-  return workflow ? { ...item, extension: [...extensions, { url: EPISODE_EXTENSION, valueReference: { reference: workflow.reference } }] } : item;
 }
 
 /** The server's record of one submission: every item as target, the caller as agent. */
