@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { futModule } from '../../../src/fut/module';
-import { buildFixture, call, differs, HIDDEN_KEYS, outsiders, report, runProbes, versionsOf, type Answer, type Fixture, type Probe } from './tenants';
+import { buildFixture, call, HIDDEN_KEYS, outsiders, refusedLikeMissing, report, runProbes, versionsOf, type Answer, type Fixture, type Probe } from './tenants';
 
 /**
  * The FUT operations (src/fut/) probed across tenants: B's clients, the operator and a clinician
@@ -28,16 +28,7 @@ describe('cross-tenant probes: FUT operations', () => {
   afterAll(async () => f.t.close());
 
   const probers = () => [...outsiders(f), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token }];
-  const pair = (name: string, hiddenId: string, build: (id: string) => Promise<Answer>): Probe => ({
-    name,
-    run: async () => {
-      const missingId = randomUUID();
-      const hidden = await build(hiddenId);
-      const missing = await build(missingId);
-      if (hidden.status < 300) return `answered ${hidden.status}: ${hidden.body.slice(0, 200)}`;
-      return differs(f, hidden, missing, hiddenId, missingId);
-    },
-  });
+  const pair = (name: string, hiddenId: string, build: (id: string) => Promise<Answer>): Probe => refusedLikeMissing(f, name, hiddenId, build);
   const params = (...parameter: object[]) => ({ resourceType: 'Parameters', parameter });
   const ref = (name: string, reference: string) => ({ name, valueReference: { reference } });
   const measurement = (patient: string, episode: string, serviceRequest: string) =>

@@ -451,6 +451,24 @@ export function report(what: string, total: number, failures: readonly string[])
   if (failures.length) throw new Error(`${failures.length} of ${total} ${what} probes failed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
 }
 
+/**
+ * A probe of a write or operation that names one of A's ids: it must be refused, and answer as it
+ * does for a nonexistent id. The request itself may name A's other resources: an answer echoing
+ * them leaks nothing new; equality decides.
+ */
+export function refusedLikeMissing(f: Fixture, name: string, hiddenId: string, build: (id: string) => Promise<Answer>): Probe {
+  return {
+    name,
+    run: async () => {
+      const missingId = randomUUID();
+      const hidden = await build(hiddenId);
+      const missing = await build(missingId);
+      if (hidden.status < 300) return `answered ${hidden.status}: ${hidden.body.slice(0, 200)}`;
+      return differs(f, hidden, missing, hiddenId, missingId);
+    },
+  };
+}
+
 /** Compare two answers (hidden vs nonexistent): same status and same normalized body. */
 export function differs(f: Fixture, hidden: Answer, missing: Answer, hiddenId: string, missingId: string): string | undefined {
   const h = normalize(hidden.body, f.labels, [hiddenId]);
