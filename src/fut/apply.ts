@@ -9,6 +9,7 @@ import { instantiatePlan } from '../telemedicine/plan-instance';
 import type { DocumentedInput, FutOperationSpec } from './operation-definition';
 import { one } from './parameters';
 import { localId, requireId } from './references';
+import { resourcesOf } from './results';
 
 /**
  * FUT's `$apply`: a CarePlan with its ServiceRequests for an episode of care, from a
@@ -67,9 +68,7 @@ async function applyFut(deps: InteractionDeps, planDefinitionId: string, episode
     const body: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [post(carePlan, `urn:uuid:${randomUUID()}`), ...serviceRequests.map((sr, i) => post(sr, urls[i]))] };
     return { status: 200, body };
   }
-  const result = await persistPlan(deps, applied);
-  const response = (typeof result.body === 'string' ? JSON.parse(result.body) : result.body) as Bundle;
-  const carePlan = response.entry?.map((e) => e.resource).find((r) => r?.resourceType === 'CarePlan');
+  const carePlan = resourcesOf(await persistPlan(deps, applied)).find((r) => r?.resourceType === 'CarePlan');
   return { status: 200, body: carePlan as CarePlan };
 }
 

@@ -1,6 +1,6 @@
 import type { ClinicalImpression, Resource } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
-import { badRequest, notFound, unprocessable } from '../fhir/outcome';
+import { badRequest, notFound } from '../fhir/outcome';
 import { authorizeEntry } from '../interactions/authorize';
 import { transaction } from '../interactions/transaction';
 import type { InteractionDeps, InteractionResult } from '../interactions/types';
@@ -9,6 +9,7 @@ import { FUT_BASE } from './canonical';
 import { withKolibriEpisode } from './episode-link';
 import type { FutOperationSpec } from './operation-definition';
 import { localId, localizeReferences, localReference } from './references';
+import { businessRule, resourcesOf } from './results';
 
 /**
  * `POST ClinicalImpression/$set-measurement-validity` (FUT): a clinician (or the citizen) marks a
@@ -47,8 +48,6 @@ export const setMeasurementValiditySpec: FutOperationSpec = {
   run: ({ deps }, inputs) => setMeasurementValidity(deps, inputs.get('clinicalImpression')?.[0] as ClinicalImpression),
 };
 
-const rule = (diagnostics: string, expression: string) => unprocessable([{ severity: 'error', code: 'business-rule', diagnostics, expression: [expression] }]);
-
 async function setMeasurementValidity(deps: InteractionDeps, given: ClinicalImpression): Promise<InteractionResult> {
   const ci = localizeReferences(deps.baseUrl, given);
   const items = (ci.investigation ?? []).flatMap((inv) => inv.item ?? []).map((i) => localReference(deps.baseUrl, i.reference) ?? '');
@@ -64,19 +63,19 @@ async function setMeasurementValidity(deps: InteractionDeps, given: ClinicalImpr
   if (!measurement) throw notFound(`${type}/${id} is not known`);
   await deps.access.ensureVisible(measurement, `${type}/${id}`);
 
-  if (ci.status !== 'completed') throw rule(`status must be completed, got '${ci.status}'`, 'ClinicalImpression.status');
+  if (ci.status !== 'completed') throw businessRule(`status must be completed, got '${ci.status}'`, 'ClinicalImpression.status');
   const findings = (ci.finding ?? []).flatMap((f) => f.itemCodeableConcept?.coding ?? []).map((c) => c.code);
   const finding = findings.length === 1 ? findings[0] : undefined;
-  if (finding !== FINDING_INVALIDATED && finding !== FINDING_RETRACTED) throw rule(`finding must be one itemCodeableConcept, ${FINDING_INVALIDATED} or ${FINDING_RETRACTED}`, 'ClinicalImpression.finding');
+  if (finding !== FINDING_INVALIDATED && finding !== FINDING_RETRACTED) throw businessRule(`finding must be one itemCodeableConcept, ${FINDING_INVALIDATED} or ${FINDING_RETRACTED}`, 'ClinicalImpression.finding');
   const decision = ci.extension?.find((e) => e.url === DECISION_EXTENSION)?.valueCodeableConcept?.coding?.[0]?.code;
-  if (finding === FINDING_INVALIDATED && !DECISIONS.includes(decision ?? '')) throw rule(`An invalidation needs the decision extension (${DECISION_EXTENSION}): ${DECISIONS.join(' or ')}`, 'ClinicalImpression.extension');
-  if (measurement.subject?.reference !== `Patient/${patientId}`) throw rule(`${type}/${id} is not a measurement of Patient/${patientId}`, 'ClinicalImpression.subject');
+  if (finding === FINDING_INVALIDATED && !DECISIONS.includes(decision ?? '')) throw businessRule(`An invalidation needs the decision extension (${DECISION_EXTENSION}): ${DECISIONS.join(' or ')}`, 'ClinicalImpression.extension');
+  if (measurement.subject?.reference !== `Patient/${patientId}`) throw businessRule(`${type}/${id} is not a measurement of Patient/${patientId}`, 'ClinicalImpression.subject');
 
   const earlier = (await serverSearch<ClinicalImpression>(deps, 'ClinicalImpression', [['investigation', `${type}/${id}`], ['_count', '100']])).filter(
     (c) => c.status !== 'entered-in-error' && c.finding?.some((f) => f.itemCodeableConcept?.coding?.some((x) => x.code === FINDING_INVALIDATED || x.code === FINDING_RETRACTED)),
   );
   if (finding === FINDING_RETRACTED && !earlier.some((c) => c.finding?.some((f) => f.itemCodeableConcept?.coding?.some((x) => x.code === FINDING_INVALIDATED)))) {
-    throw rule(`${type}/${id} has no invalidation to retract`, 'ClinicalImpression.finding');
+    throw businessRule(`${type}/${id} has no invalidation to retract`, 'ClinicalImpression.finding');
   }
   const status = finding === FINDING_INVALIDATED ? 'entered-in-error' : type === 'Observation' ? 'final' : 'completed';
   const version = Number(measurement.meta?.versionId ?? '1');
@@ -98,9 +97,8 @@ async function setMeasurementValidity(deps: InteractionDeps, given: ClinicalImpr
     { fullUrl: ciUrl, resource: stored, request: { method: 'POST', url: 'ClinicalImpression' } },
     ...earlier.map((c) => ({ resource: withoutMeta({ ...c, status: 'entered-in-error' }), request: { method: 'PUT', url: `ClinicalImpression/${c.id}` } })),
   ];
-  const result = await transaction(deps, entries, { authorize: authorizeEntry(deps) });
-  const response = (typeof result.body === 'string' ? JSON.parse(result.body) : result.body) as { entry?: Array<{ resource?: Resource }> };
-  return { status: 200, body: response.entry?.[1]?.resource as ClinicalImpression };
+  const written = resourcesOf(await transaction(deps, entries, { authorize: authorizeEntry(deps) }));
+  return { status: 200, body: written[1] as ClinicalImpression };
 }
 
 /** A stored resource as an update body: its meta is the server's. */

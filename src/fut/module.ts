@@ -2,9 +2,15 @@ import type { KolibriModule } from '../modules/module';
 import { upsertDefinitions } from '../telemedicine/template-loader';
 import { applyInstanceSpec, applySystemSpec } from './apply';
 import { futDefinition, futRoute, type FutOperationSpec } from './operation-definition';
+import { createEpisodeOfCareSpec } from './create-episode-of-care';
+import { createPatientSpec } from './create-patient';
+import { isContextAllowedSpec } from './episode-context';
 import { setMeasurementValiditySpec } from './measurement-validity';
+import { getPatientProceduresSpec } from './patient-procedures';
 import { searchMeasurementsBundleLimitSpec, searchMeasurementsSpec } from './search-measurements';
 import { submitMeasurementSpec } from './submit-measurement';
+import { suggestCareTeamsSpec } from './suggest-care-teams';
+import { updateCareTeamsSpec } from './update-care-teams';
 
 /** The FUT operations Kolibri serves, in CapabilityStatement order. */
 export const FUT_OPERATIONS: readonly FutOperationSpec[] = [
@@ -14,6 +20,12 @@ export const FUT_OPERATIONS: readonly FutOperationSpec[] = [
   setMeasurementValiditySpec,
   searchMeasurementsSpec,
   searchMeasurementsBundleLimitSpec,
+  isContextAllowedSpec,
+  createEpisodeOfCareSpec,
+  updateCareTeamsSpec,
+  suggestCareTeamsSpec,
+  getPatientProceduresSpec,
+  createPatientSpec,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import type { Bundle, Provenance, Resource } from '@medplum/fhirtypes';
-import { badRequest, unprocessable } from '../fhir/outcome';
+import { badRequest } from '../fhir/outcome';
 import type { InteractionDeps, InteractionResult } from '../interactions/types';
 import type { Submitted } from '../telemedicine/submission-context';
 import { callerAgents } from '../telemedicine/provenance-agents';
@@ -7,6 +7,7 @@ import { submitItems } from '../telemedicine/submit-measurement';
 import { withKolibriEpisode } from './episode-link';
 import type { FutOperationSpec } from './operation-definition';
 import { localId, localizeReferences } from './references';
+import { businessRule } from './results';
 
 /**
  * `POST [base]/$submit-measurement` as the national infrastructure defines it: one measurement
@@ -51,7 +52,7 @@ async function submitFutMeasurement(deps: InteractionDeps, bundle: Bundle): Prom
     }
     const item = resource as Submitted;
     if (item.status !== ITEM_STATUS[item.resourceType]) {
-      throw unprocessable([{ severity: 'error', code: 'business-rule', diagnostics: `A submitted ${item.resourceType} must have status ${ITEM_STATUS[item.resourceType]}, got '${item.status}'`, expression: [`${at}.status`] }]);
+      throw businessRule(`A submitted ${item.resourceType} must have status ${ITEM_STATUS[item.resourceType]}, got '${item.status}'`, `${at}.status`);
     }
     items.push(withKolibriEpisode(item));
     fullUrls.push(typeof entry.fullUrl === 'string' && /^urn:(uuid|oid):/.test(entry.fullUrl) ? entry.fullUrl : undefined);
@@ -59,12 +60,12 @@ async function submitFutMeasurement(deps: InteractionDeps, bundle: Bundle): Prom
   if (items.length === 0) throw badRequest('The measurement holds no Observation, QuestionnaireResponse or Media', ['Parameters.parameter[0].resource']);
   const patients = new Set(items.map((item) => localId(deps.baseUrl, item.subject?.reference, 'Patient')));
   const patientId = [...patients][0];
-  if (patients.size !== 1 || !patientId) throw unprocessable([{ severity: 'error', code: 'business-rule', diagnostics: 'All resources of a measurement must refer to the same Patient (subject)', expression: ['Parameters.parameter[0].resource.entry.resource.subject'] }]);
+  if (patients.size !== 1 || !patientId) throw businessRule('All resources of a measurement must refer to the same Patient (subject)', 'Parameters.parameter[0].resource.entry.resource.subject');
   const known = new Set(fullUrls.filter((u): u is string => !!u));
   for (const [i, p] of provenances.entries()) {
     const targets = (p.target ?? []).map((t) => t.reference ?? '');
     if (targets.length === 0 || targets.some((t) => !known.has(t))) {
-      throw unprocessable([{ severity: 'error', code: 'business-rule', diagnostics: `Provenance ${i + 1} must target other resources of the Bundle by their urn:uuid or urn:oid fullUrl`, expression: ['Provenance.target'] }]);
+      throw businessRule(`Provenance ${i + 1} must target other resources of the Bundle by their urn:uuid or urn:oid fullUrl`, 'Provenance.target');
     }
   }
   return submitItems(deps, patientId, items, {

@@ -15,7 +15,7 @@ describe('cross-tenant probes: FUT operations', () => {
   const watched = () => HIDDEN_KEYS.map((k) => f.a.ids[k]);
   /** Rows the write operations could add for A's patient. */
   const recordOfA = async () => {
-    const { rows } = await f.t.pool.query<{ n: string }>("SELECT count(*) AS n FROM resource WHERE resource_type IN ('Task', 'ClinicalImpression', 'CarePlan', 'ServiceRequest', 'Observation', 'Provenance') AND content LIKE $1", [`%Patient/${f.a.ids.patient}"%`]);
+    const { rows } = await f.t.pool.query<{ n: string }>("SELECT count(*) AS n FROM resource WHERE resource_type IN ('Task', 'ClinicalImpression', 'CarePlan', 'ServiceRequest', 'Observation', 'Provenance', 'EpisodeOfCare', 'Condition') AND content LIKE $1", [`%Patient/${f.a.ids.patient}"%`]);
     return Number(rows[0].n);
   };
 
@@ -66,6 +66,19 @@ describe('cross-tenant probes: FUT operations', () => {
       },
     });
 
+  const enrolment = (patient: string) =>
+    params({
+      name: 'episodeOfCareAndProvenances',
+      resource: {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [
+          { fullUrl: 'urn:uuid:7a0c5f4e-0000-4000-8000-000000000001', resource: { resourceType: 'EpisodeOfCare', status: 'planned', patient: { reference: `Patient/${patient}` }, managingOrganization: { reference: `Organization/${f.b.org}` } } },
+          { resource: { resourceType: 'Provenance', target: [{ reference: 'urn:uuid:7a0c5f4e-0000-4000-8000-000000000001' }], recorded: '2026-03-01T10:00:00Z', policy: ['http://ehealth.sundhed.dk/policy/dk/sundhedsloven'], agent: [{ who: { reference: `Organization/${f.b.org}` } }] } },
+        ],
+      },
+    });
+
   it("B's clients and A's other team get for A's ids what they get for nonexistent ones, and change nothing of A's", async () => {
     const a = f.a;
     const plan = f.defs.planDefinition.id;
@@ -81,6 +94,21 @@ describe('cross-tenant probes: FUT operations', () => {
       probes.push(pair(`${p.name}: POST $search-measurements patient={A}`, a.ids.patient, (x) => post('/fhir/$search-measurements', params(ref('patient', `Patient/${x}`), { name: 'period', valuePeriod: { start: '2026-01-01' } }))));
       probes.push(pair(`${p.name}: POST $search-measurements episodeOfCare={A}`, a.ids.episode, (x) => post('/fhir/$search-measurements', params(ref('episodeOfCare', `EpisodeOfCare/${x}`), { name: 'period', valuePeriod: { start: '2026-01-01' } }))));
       probes.push(pair(`${p.name}: GET $search-measurements-bundle-limit patient={A}`, a.ids.patient, (x) => call(f.t, p.token, 'GET', `/fhir/$search-measurements-bundle-limit?patient=Patient/${x}&count=10`)));
+      probes.push(pair(`${p.name}: POST EpisodeOfCare/{A}/$is-context-allowed`, a.ids.episode, (x) => post(`/fhir/EpisodeOfCare/${x}/$is-context-allowed`, params(ref('careTeam', `CareTeam/${f.b.ids.careTeam}`)))));
+      probes.push(pair(`${p.name}: POST $create-episode-of-care for A's patient`, a.ids.patient, (x) => post('/fhir/$create-episode-of-care', enrolment(x))));
+      probes.push(pair(`${p.name}: POST EpisodeOfCare/{A}/$update-care-teams`, a.ids.episode, (x) => post(`/fhir/EpisodeOfCare/${x}/$update-care-teams`, params(ref('addCareTeams', `CareTeam/${f.b.ids.careTeam}`)))));
+      probes.push(pair(`${p.name}: POST CarePlan/{A}/$update-care-teams`, a.ids.carePlan, (x) => post(`/fhir/CarePlan/${x}/$update-care-teams`, params(ref('addCareTeams', `CareTeam/${f.b.ids.careTeam}`)))));
+      probes.push(pair(`${p.name}: POST CarePlan/{A}/$suggest-care-teams`, a.ids.carePlan, (x) => post(`/fhir/CarePlan/${x}/$suggest-care-teams`, params({ name: 'municipalityCode', valueString: '0851' }))));
+      probes.push(pair(`${p.name}: POST $get-patient-procedures patient={A}`, a.ids.patient, (x) => post('/fhir/$get-patient-procedures', params(ref('patient', `Patient/${x}`), { name: 'start', valueDateTime: '2026-03-02T00:00:00Z' }, { name: 'end', valueDateTime: '2026-03-03T00:00:00Z' }))));
+      probes.push({
+        name: `${p.name}: POST Patient/$createPatient with A's CPR answers as for an unknown CPR, never with A's Patient`,
+        run: async () => {
+          const hidden = await post('/fhir/Patient/$createPatient', params({ name: 'crn', valueIdentifier: { system: 'urn:oid:1.2.208.176.1.2', value: a.cpr } }));
+          const fresh = await post('/fhir/Patient/$createPatient', params({ name: 'crn', valueIdentifier: { system: 'urn:oid:1.2.208.176.1.2', value: `9${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}` } }));
+          if (hidden.body.includes(a.ids.patient)) return `answered with A's Patient: ${hidden.body.slice(0, 200)}`;
+          return hidden.status === fresh.status ? undefined : `A's CPR answered ${hidden.status}, an unknown CPR ${fresh.status}`;
+        },
+      });
     }
     probes.push({
       name: "nothing of A's changed",
