@@ -5,6 +5,7 @@ import { precheckWrite } from '../interactions/authorize';
 import { transaction } from '../interactions/transaction';
 import type { InteractionDeps, InteractionResult } from '../interactions/types';
 import { resolveSubmission, type Submitted } from './submission-context';
+import { submissionDeps } from './triage-required';
 import { triageObservation } from './triage/observation-triage';
 import { triageResponse } from './triage/questionnaire-triage';
 import { triagePhoto } from './triage/photo-triage';
@@ -86,7 +87,8 @@ export async function submitItems(deps: InteractionDeps, patientId: string, item
     post(task),
     ...more.server.map((resource) => post(resource)),
   ];
-  return transaction(deps, entries, {
+  // the one route whose measurement writes pass the triage rule (triage-required.ts)
+  return transaction(submissionDeps(deps), entries, {
     maxEntries: deps.limits.maxBundleEntries,
     authorize: async (entry) => {
       if (entry.index < own) await precheckWrite(deps, 'create', entry.type, entry.resource);

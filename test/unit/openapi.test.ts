@@ -146,7 +146,6 @@ describe('openapi.yaml', () => {
         modules: [telemedicineModule(), futModule()],
       });
       const auth = new AuthService({
-        pool,
         // with an admin token, so the admin API's routes exist to be compared
         settings: loadConfig({ KOLIBRI_ADMIN_TOKEN: 'x'.repeat(40) }).authSettings,
         baseUrl: 'http://kolibri.test/fhir',
