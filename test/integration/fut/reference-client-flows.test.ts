@@ -9,9 +9,8 @@ import { futWorkflow, type FutWorkflow } from './fut-workflow';
  * The call sequences of FUT's reference clients (clinician and citizen), with requests shaped as
  * those clients build them: absolute resource URLs, Parameters bodies with valueReference, the
  * ehealth profiles and extensions, Prefer: return=representation. The tokens are Kolibri's
- * (context claims), not FUT's context-selection grant, and the worklist is searched by owner (the
- * clients' Task?episodeOfCare= needs FUT's search parameter). Steps run in order; each depends on
- * the ones before.
+ * (context claims), not FUT's context-selection grant. Steps run in order; each depends on the
+ * ones before.
  */
 describe("FUT reference clients' call sequences", () => {
   const u = randomUUID();
@@ -116,7 +115,9 @@ describe("FUT reference clients' call sequences", () => {
   });
 
   it('clinician: the triage worklist holds the red measurement, and $search-measurements-bundle-limit shows the submission', async () => {
-    const worklist = await send(w.tokens.clinician, 'GET', `/fhir/Task?owner=CareTeam/${w.ids.team}&status=ready,requested&_count=200`);
+    // TaskAPI.findTasksByEpisode: Task?episodeOfCare=<absolute URL>&_count=200
+    const worklist = await send(w.tokens.clinician, 'GET', `/fhir/Task?episodeOfCare=${encodeURIComponent(w.url(`EpisodeOfCare/${state.episode}`))}&_count=200`);
+    expect(worklist.statusCode).toBe(200);
     const task = resources(worklist).find((r) => r.id === state.task) as Task;
     expect(task.priority).toBe('asap');
     const res = await send(w.tokens.clinician, 'POST', '/fhir/$search-measurements-bundle-limit', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCare', valueReference: { reference: w.url(`EpisodeOfCare/${state.episode}`) } }, { name: 'start', valueDateTime: days(-1) }, { name: 'count', valueInteger: 100 }] });
