@@ -23,6 +23,15 @@ export interface Operation {
    * `contentType` of its own; an operation without them answers FHIR JSON only.
    */
   formats?: readonly OperationFormat[];
+  /**
+   * For an operation another module already serves at the same name, levels and types (a second
+   * parameter shape at one URL, e.g. a national API's): whether a request is in this shape. The
+   * composed route tries it first and falls back to the earlier operation; the CapabilityStatement
+   * names both definitions.
+   */
+  accepts?: (ctx: OperationContext) => boolean;
+  /** Canonicals of the other shapes the same route serves (set by composition, see `accepts`). */
+  alsoDefinitions?: readonly string[];
   handler: (ctx: OperationContext) => Promise<InteractionResult>;
 }
 
@@ -38,6 +47,7 @@ export interface OperationFormat {
 
 export interface OperationContext {
   deps: OperationDeps;
+  method: 'GET' | 'POST';
   type?: string;
   id?: string;
   body: unknown;

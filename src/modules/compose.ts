@@ -18,20 +18,17 @@ export interface ComposedModules {
 }
 
 /**
- * Join the engine's operations and the modules' contributions; an operation name given twice is
- * a start-up error.
+ * Join the engine's operations and the modules' contributions. Two operations of one name may
+ * share a URL only as overloads: the later one says which requests are its shape (`accepts`),
+ * at exactly the same levels and types; any other repeat of a name at a level and type is a
+ * start-up error.
  */
 export function composeModules(
   modules: readonly KolibriModule[],
   engine: { operations: readonly Operation[]; onListenerError?: (err: unknown) => void },
 ): ComposedModules {
-  const operations = [...engine.operations, ...modules.flatMap((m) => m.operations ?? [])];
+  const operations = joinOperations([...engine.operations, ...modules.flatMap((m) => m.operations ?? [])]);
   const listeners = modules.flatMap((m) => m.commitListeners ?? []);
-  const seen = new Set<string>();
-  for (const op of operations) {
-    if (seen.has(op.name)) throw new Error(`operation $${op.name} is contributed twice`);
-    seen.add(op.name);
-  }
   return {
     operations,
     writeHooks: modules.flatMap((m) => m.writeHooks ?? []),
@@ -47,4 +44,36 @@ export function composeModules(
     },
     decorateResource: (resource) => modules.reduce((r, m) => m.capability?.decorateResource?.(r) ?? r, resource),
   };
+}
+
+/** The operation table with overloads merged into the operation they share a route with. */
+function joinOperations(all: readonly Operation[]): Operation[] {
+  const joined: Operation[] = [];
+  for (const op of all) {
+    const i = joined.findIndex((o) => o.name === op.name && o.levels.some((l) => op.levels.includes(l)) && typesOverlap(o.types, op.types));
+    if (i < 0) {
+      joined.push(op);
+      continue;
+    }
+    const earlier = joined[i];
+    if (!op.accepts || !sameList(earlier.levels, op.levels) || !sameList(earlier.types ?? [], op.types ?? [])) {
+      throw new Error(`operation $${op.name} is contributed twice`);
+    }
+    const overload = op;
+    joined[i] = {
+      ...earlier,
+      methods: [...new Set([...earlier.methods, ...overload.methods])],
+      alsoDefinitions: [...(earlier.alsoDefinitions ?? []), overload.definition],
+      handler: (ctx) => (overload.methods.includes(ctx.method) && overload.accepts?.(ctx) ? overload.handler(ctx) : earlier.handler(ctx)),
+    };
+  }
+  return joined;
+}
+
+function typesOverlap(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return !a || !b || a.some((t) => b.includes(t));
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }

@@ -6,7 +6,7 @@ import { read } from '../interactions/read';
 import { transaction } from '../interactions/transaction';
 import type { InteractionDeps, InteractionResult } from '../interactions/types';
 import { splitCanonical } from '../store/canonical';
-import { instantiatePlan } from './plan-instance';
+import { instantiatePlan, type PlanSubject } from './plan-instance';
 import { idOf, readCurrent } from './server-reads';
 
 /**
@@ -22,17 +22,44 @@ import { idOf, readCurrent } from './server-reads';
  * the transaction-response Bundle (ServiceRequests first, then the CarePlan).
  */
 export async function applyPlanDefinition(deps: InteractionDeps, planId: string, input: ApplyInput): Promise<InteractionResult> {
+  const applied = await resolveApply(deps, planId, input);
+  if (!input.persist) {
+    const { carePlan, serviceRequests } = instantiatePlan(applied.plan, applied.activities, applied.subject, (i) => `#sr-${i}`);
+    return { status: 200, body: { ...carePlan, contained: serviceRequests.map((sr, i) => ({ ...sr, id: `sr-${i}` })) } };
+  }
+  return persistPlan(deps, applied);
+}
+
+/** A PlanDefinition resolved for one patient's episode: what instantiatePlan needs, checked. */
+export interface ResolvedApply {
+  plan: PlanDefinition;
+  activities: ActivityDefinition[];
+  subject: PlanSubject;
+}
+
+/**
+ * Read the plan (as the caller's read), the episode and the patient (each must be visible to the
+ * caller: 404 as a read otherwise), check they belong together and resolve the plan's
+ * ActivityDefinitions. Without `subject` the patient is the episode's.
+ */
+export async function resolveApply(deps: InteractionDeps, planId: string, input: Omit<ApplyInput, 'persist'>): Promise<ResolvedApply> {
   const plan = JSON.parse((await read(deps, 'PlanDefinition', planId)).body as string) as PlanDefinition;
-  const patientId = idOf(input.subject, 'Patient');
-  if (!patientId) throw badRequest('subject must be a Patient reference (Patient/{id})', ['subject']);
   const episodeId = idOf(input.episodeOfCare, 'EpisodeOfCare');
+  let patientId = idOf(input.subject, 'Patient');
+  if (!patientId && input.subject !== undefined) throw badRequest('subject must be a Patient reference (Patient/{id})', ['subject']);
   if (!episodeId) throw badRequest('episodeOfCare must be an EpisodeOfCare reference (EpisodeOfCare/{id})', ['episodeOfCare']);
-  const patient = await readCurrent(deps, 'Patient', patientId);
-  if (!patient) throw notFound(`Patient/${patientId} is not known`);
-  await deps.access.ensureVisible(patient, `Patient/${patientId}`);
+  if (patientId) {
+    const patient = await readCurrent(deps, 'Patient', patientId);
+    if (!patient) throw notFound(`Patient/${patientId} is not known`);
+    await deps.access.ensureVisible(patient, `Patient/${patientId}`);
+  }
   const episode = await readCurrent<EpisodeOfCare>(deps, 'EpisodeOfCare', episodeId);
   if (!episode) throw notFound(`EpisodeOfCare/${episodeId} is not known`);
   await deps.access.ensureVisible(episode, `EpisodeOfCare/${episodeId}`);
+  if (!patientId) {
+    patientId = idOf(episode.patient?.reference, 'Patient');
+    if (!patientId) throw unprocessable([{ severity: 'error', code: 'business-rule', diagnostics: `EpisodeOfCare/${episodeId} names no Patient`, expression: ['episodeOfCare'] }]);
+  }
   if (episode.patient?.reference !== `Patient/${patientId}`) {
     throw unprocessable([{ severity: 'error', code: 'business-rule', diagnostics: `EpisodeOfCare/${episodeId} is not an episode of Patient/${patientId}`, expression: ['episodeOfCare'] }]);
   }
@@ -47,14 +74,16 @@ export async function applyPlanDefinition(deps: InteractionDeps, planId: string,
     if (!ad) throw unprocessable([{ severity: 'error', code: 'not-found', diagnostics: `ActivityDefinition ${action.definitionCanonical} of PlanDefinition/${planId} is not known` }]);
     activities.push(ad);
   }
-  const subject = { patientId, episodeId, careTeamId: idOf(episode.team?.[0]?.reference, 'CareTeam'), start };
+  return { plan, activities, subject: { patientId, episodeId, careTeamId: idOf(episode.team?.[0]?.reference, 'CareTeam'), start } };
+}
 
-  if (!input.persist) {
-    const { carePlan, serviceRequests } = instantiatePlan(plan, activities, subject, (i) => `#sr-${i}`);
-    return { status: 200, body: { ...carePlan, contained: serviceRequests.map((sr, i) => ({ ...sr, id: `sr-${i}` })) } };
-  }
-  const urls = activities.map(() => `urn:uuid:${randomUUID()}`);
-  const { carePlan, serviceRequests } = instantiatePlan(plan, activities, subject, (i) => urls[i]);
+/**
+ * The ServiceRequests and the CarePlan created in one transaction through the ordinary bundle
+ * processing (each entry validated and authorized like a create); the transaction-response Bundle.
+ */
+export async function persistPlan(deps: InteractionDeps, applied: ResolvedApply): Promise<InteractionResult> {
+  const urls = applied.activities.map(() => `urn:uuid:${randomUUID()}`);
+  const { carePlan, serviceRequests } = instantiatePlan(applied.plan, applied.activities, applied.subject, (i) => urls[i]);
   const entries = [
     ...serviceRequests.map((resource, i) => ({ fullUrl: urls[i], resource, request: { method: 'POST', url: 'ServiceRequest' } })),
     { fullUrl: `urn:uuid:${randomUUID()}`, resource: carePlan, request: { method: 'POST', url: 'CarePlan' } },

@@ -1,4 +1,5 @@
-import type { CapabilityStatementRestResource, ClinicalImpression, Provenance, ProvenanceAgent, Resource, Task } from '@medplum/fhirtypes';
+import type { CapabilityStatementRestResource, ClinicalImpression, Provenance, Resource, Task } from '@medplum/fhirtypes';
+import { callerAgents } from './provenance-agents';
 import type { AuthContext } from '../auth/context';
 import { checkResourceBody } from '../interactions/resource-input';
 import type { InteractionDeps } from '../interactions/types';
@@ -113,9 +114,6 @@ function hasProvenance(baseUrl: string, changes: readonly Change[], item: Change
  * else patient, else organization) on behalf of its organization, and the client application.
  */
 function provenanceFor(change: Change, auth: AuthContext, now: string): Provenance {
-  const person = auth.practitioner ?? (auth.kind === 'citizen' ? auth.patient : undefined) ?? auth.organization;
-  const onBehalfOf: ProvenanceAgent['onBehalfOf'] = auth.organization && auth.organization !== person ? { reference: auth.organization } : undefined;
-  const agentType = (code: string, display: string) => ({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code, display }] });
   return {
     resourceType: 'Provenance',
     target: [{ reference: `${change.resourceType}/${change.id}/_history/${change.versionId}` }],
@@ -125,9 +123,6 @@ function provenanceFor(change: Change, auth: AuthContext, now: string): Provenan
       text: `${change.resourceType} marked entered-in-error`,
     },
     reason: [{ text: ENTERED_IN_ERROR }],
-    agent: [
-      ...(person ? [{ type: agentType('author', 'Author'), who: { reference: person }, ...(onBehalfOf ? { onBehalfOf } : {}) }] : []),
-      { type: agentType('performer', 'Performer'), who: { identifier: { system: 'https://kolibri.dk/fhir/client-id', value: auth.clientId }, display: `${auth.clientId} (${auth.kind})` } },
-    ],
+    agent: callerAgents(auth),
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Parameters, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/outcome';
 import { precheckWrite } from '../interactions/authorize';
 import { transaction } from '../interactions/transaction';
@@ -32,11 +32,31 @@ import { assessmentTask, triageImpression, type TriagedItem } from './triage/tri
  * in the request's order, then the ClinicalImpression, then the Task).
  */
 export async function submitMeasurement(deps: InteractionDeps, patientId: string, body: unknown): Promise<InteractionResult> {
-  const items = submittedItems(body);
+  return submitItems(deps, patientId, submittedItems(measurementsBundle(body)));
+}
+
+/** A submission's own items and what else a caller's API shape adds to its transaction. */
+export interface SubmissionExtras {
+  /** The items' fullUrls (`urn:uuid:`), so that other entries may reference them; fresh ones when absent. */
+  fullUrls?: readonly (string | undefined)[];
+  /**
+   * More entries of the caller (Provenance of reuse) written in the same transaction, authorized
+   * as creates, and entries of the server (a Provenance of the submission) written trusted; each
+   * built knowing the items' fullUrls.
+   */
+  more?: (itemUrls: readonly string[]) => { caller: Resource[]; server: Resource[] };
+}
+
+/**
+ * The shared path of every measurement submission (Kolibri's Patient-level operation and the
+ * national API's system-level one): check, triage and store the items of one patient and episode,
+ * with the triage ClinicalImpression and its Task, in one transaction.
+ */
+export async function submitItems(deps: InteractionDeps, patientId: string, items: Submitted[], extras: SubmissionExtras = {}): Promise<InteractionResult> {
   const ctx = await resolveSubmission(deps, patientId, items);
   const now = deps.clock.now().toISOString();
 
-  const urls = items.map(() => `urn:uuid:${randomUUID()}`);
+  const urls = items.map((_, i) => extras.fullUrls?.[i] ?? `urn:uuid:${randomUUID()}`);
   const triaged: TriagedItem[] = [];
   const written: Resource[] = items.map((item, i) => {
     if (item.resourceType === 'Observation') {
@@ -57,27 +77,47 @@ export async function submitMeasurement(deps: InteractionDeps, patientId: string
   const impression = triageImpression(triaged, triage);
   const task = assessmentTask(triaged, impressionUrl, triage);
 
+  const more = extras.more?.(urls) ?? { caller: [], server: [] };
+  const post = (resource: Resource, fullUrl = `urn:uuid:${randomUUID()}`) => ({ fullUrl, resource, request: { method: 'POST', url: resource.resourceType } });
+  const own = items.length + more.caller.length;
   const entries = [
-    ...written.map((resource, i) => ({ fullUrl: urls[i], resource, request: { method: 'POST', url: resource.resourceType } })),
-    { fullUrl: impressionUrl, resource: impression, request: { method: 'POST', url: 'ClinicalImpression' } },
-    { fullUrl: `urn:uuid:${randomUUID()}`, resource: task, request: { method: 'POST', url: 'Task' } },
+    ...written.map((resource, i) => post(resource, urls[i])),
+    ...more.caller.map((resource) => post(resource)),
+    post(impression, impressionUrl),
+    post(task),
+    ...more.server.map((resource) => post(resource)),
   ];
   // the one route whose measurement writes pass the triage rule (triage-required.ts)
   return transaction(submissionDeps(deps), entries, {
     maxEntries: deps.limits.maxBundleEntries,
     authorize: async (entry) => {
-      if (entry.index < items.length) await precheckWrite(deps, 'create', entry.type, entry.resource);
+      if (entry.index < own) await precheckWrite(deps, 'create', entry.type, entry.resource);
     },
-    trusted: (index) => index >= items.length,
+    trusted: (index) => index >= own,
   });
 }
 
 const SUBMITTABLE = ['Observation', 'QuestionnaireResponse', 'Media'];
 
+/**
+ * The Bundle of a Kolibri submission: the body itself, or the `measurements` parameter of a
+ * Parameters body (the operation's one input; R4 lets a single resource input be the body).
+ */
+function measurementsBundle(body: unknown): Bundle {
+  const given = body as (Bundle | Parameters) | undefined;
+  if (given && typeof given === 'object' && given.resourceType === 'Parameters') {
+    const params = given.parameter ?? [];
+    const unknown = params.find((p) => p.name !== 'measurements');
+    if (unknown) throw badRequest(`Unknown parameter '${unknown.name}': $submit-measurement takes one, measurements (a Bundle)`, ['Parameters.parameter']);
+    if (params.length !== 1 || params[0].resource?.resourceType !== 'Bundle') throw badRequest('measurements must be given once, as a Bundle resource', ['Parameters.parameter']);
+    return params[0].resource as Bundle;
+  }
+  if (!given || typeof given !== 'object' || given.resourceType !== 'Bundle') throw badRequest('The body must be a Bundle of Observations, QuestionnaireResponses and Media, or Parameters with it as measurements');
+  return given as Bundle;
+}
+
 /** The Bundle's Observations, QuestionnaireResponses and Media (photos) (any Bundle type; entries need only a resource). */
-function submittedItems(body: unknown): Submitted[] {
-  const bundle = body as Bundle | undefined;
-  if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle') throw badRequest('The body must be a Bundle of Observations, QuestionnaireResponses and Media');
+function submittedItems(bundle: Bundle): Submitted[] {
   return (bundle.entry ?? []).map((e, i) => {
     const r = e?.resource;
     if (!SUBMITTABLE.includes(r?.resourceType as string)) {

@@ -40,6 +40,20 @@ export async function loadTemplates(deps: Pick<SharedDeps, 'store' | 'validator'
   const known = new Set(templates.map((t) => `${t.resourceType} ${(t as { url: string }).url}`));
   const incomplete = groups.flatMap((g) => checkGroup(g, known));
   if (incomplete.length) throw unprocessable(incomplete);
+  await upsertDefinitions(deps, templates, result);
+  return result;
+}
+
+/**
+ * Upsert definitional resources by canonical URL and version, each validated first, all in one
+ * transaction: created at the file's id when missing, updated when changed, else left alone (so a
+ * restart writes nothing). Other modules store their OperationDefinitions with it.
+ */
+export async function upsertDefinitions(
+  deps: Pick<SharedDeps, 'store' | 'validator' | 'findCanonical'>,
+  templates: readonly Resource[],
+  result: Pick<TemplateLoadResult, 'created' | 'updated' | 'unchanged'> = { created: [], updated: [], unchanged: [] },
+): Promise<Pick<TemplateLoadResult, 'created' | 'updated' | 'unchanged'>> {
   for (const t of templates) {
     const issues = deps.validator.validate(t);
     if (hasErrors(issues)) throw unprocessable(issues.map((i) => ({ ...i, diagnostics: `template ${t.resourceType}/${t.id}: ${i.diagnostics}` })));

@@ -55,7 +55,7 @@ export function registerOperations(app: FastifyInstance, shared: SharedDeps, ope
       op.authorize?.(deps.access);
       const query = req.query as OperationContext['query'];
       const format = op.formats ? chooseFormat(op.formats, query._format, req.headers.accept) : 'json';
-      const result = await op.handler({ deps, type: params.type, id: params.id, body: req.body, query, format });
+      const result = await op.handler({ deps, method: req.method === 'GET' ? 'GET' : 'POST', type: params.type, id: params.id, body: req.body, query, format });
       // an operation with other representations answers FHIR JSON whatever else Accept names
       return sendResult(req, reply, op.formats ? { contentType: FHIR_JSON, ...result } : result);
     };
@@ -92,13 +92,13 @@ export function withOperations(
 ): CapabilityStatementRestResource {
   const ops = operations
     .filter((op) => op.levels.some((l) => l !== 'system') && (!op.types || op.types.includes(resource.type as string)))
-    .map((op) => ({ name: op.name, definition: op.definition }));
+    .flatMap((op) => [op.definition, ...(op.alsoDefinitions ?? [])].map((definition) => ({ name: op.name, definition })));
   return ops.length ? { ...resource, operation: [...(resource.operation ?? []), ...ops] } : resource;
 }
 
 /** CapabilityStatement rest.operation: the table's system-level operations (`[base]/$name`). */
 export function systemOperations(operations: readonly Operation[] = OPERATIONS): Array<{ name: string; definition: string }> {
-  return operations.filter((op) => op.levels.includes('system')).map((op) => ({ name: op.name, definition: op.definition }));
+  return operations.filter((op) => op.levels.includes('system')).flatMap((op) => [op.definition, ...(op.alsoDefinitions ?? [])].map((definition) => ({ name: op.name, definition })));
 }
 
 /** A parsed query object back to [name, value] pairs (repeats kept). */

@@ -5,6 +5,7 @@ import {
   differs,
   HIDDEN_KEYS,
   outsiders,
+  refusedLikeMissing,
   report,
   runProbes,
   unchanged,
@@ -74,17 +75,7 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
       ((await call(f.t, a.tokens.system, 'GET', `/fhir/Patient/${a.ids.patient}/$everything?_count=1000`)).json().entry ?? []).filter((e: { resource: { resourceType: string } }) => e.resource.resourceType !== 'AuditEvent').length;
     const startCount = await countOfA();
     const probes: Probe[] = [];
-    const pair = (name: string, hiddenId: string, build: (id: string) => Promise<Answer>): Probe => ({
-      name,
-      run: async () => {
-        const missingId = randomUUID();
-        const hidden = await build(hiddenId);
-        const missing = await build(missingId);
-        if (hidden.status < 300) return `answered ${hidden.status}: ${hidden.body.slice(0, 200)}`;
-        // the request itself names A's episode and ServiceRequest: an answer echoing them leaks nothing new; equality decides
-        return differs(f, hidden, missing, hiddenId, missingId);
-      },
-    });
+  const pair = (name: string, hiddenId: string, build: (id: string) => Promise<Answer>): Probe => refusedLikeMissing(f, name, hiddenId, build);
     for (const p of outsiders(f)) {
       probes.push(pair(`${p.name}: POST Patient/{A}/$submit-measurement`, a.ids.patient, (x) => call(f.t, p.token, 'POST', `/fhir/Patient/${x}/$submit-measurement`, submission)));
       probes.push(

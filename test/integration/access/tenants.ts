@@ -475,6 +475,24 @@ export function missingId(): string {
 /** Body weight, not a patient group's measurement: clinicians and citizens write those only through $submit-measurement. */
 export const WEIGHT = { meta: undefined, code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 80, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } };
 
+/**
+ * A probe of a write or operation that names one of A's ids: it must be refused, and answer as it
+ * does for a nonexistent id. The request itself may name A's other resources: an answer echoing
+ * them leaks nothing new; equality decides.
+ */
+export function refusedLikeMissing(f: Fixture, name: string, hiddenId: string, build: (id: string) => Promise<Answer>): Probe {
+  return {
+    name,
+    run: async () => {
+      const absentId = missingId();
+      const hidden = await build(hiddenId);
+      const missing = await build(absentId);
+      if (hidden.status < 300) return `answered ${hidden.status}: ${hidden.body.slice(0, 200)}`;
+      return differs(f, hidden, missing, hiddenId, absentId);
+    },
+  };
+}
+
 /** Compare two answers (hidden vs nonexistent): same status and same normalized body. */
 export function differs(f: Fixture, hidden: Answer, missing: Answer, hiddenId: string, missingId: string): string | undefined {
   const h = normalize(hidden.body, f.labels, [hiddenId]);

@@ -98,6 +98,6 @@ describe('telemedicine workflow: enrol from template, submit, triage, worklist',
   it('the template loader is idempotent: a second run changes nothing', async () => {
     const again = await loadTemplates(w.t.services.interactions, [PROFILES]);
     expect(again.created.concat(again.updated)).toEqual([]);
-    expect(again.unchanged).toHaveLength(35); // 31 plan-template resources of the six patient groups and 4 OperationDefinitions
+    expect(again.unchanged).toHaveLength(36); // 31 plan-template resources of the six patient groups and 5 OperationDefinitions
   });
 });

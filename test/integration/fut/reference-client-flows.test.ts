@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { Bundle, CarePlan, ClinicalImpression, EpisodeOfCare, Observation, Parameters, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
+import type { LightMyRequestResponse } from 'fastify';
+import * as fhir from '../../../src/telemedicine/seed/resources';
+import { accessToken, registerVendorApp } from '../auth/vendor-app';
+import { futWorkflow, type FutWorkflow } from './fut-workflow';
+
+/**
+ * The call sequences of FUT's reference clients (clinician and citizen), with requests shaped as
+ * those clients build them: absolute resource URLs, Parameters bodies with valueReference, the
+ * ehealth profiles and extensions, Prefer: return=representation. The tokens are Kolibri's
+ * (context claims), not FUT's context-selection grant. Steps run in order; each depends on the
+ * ones before.
+ */
+describe("FUT reference clients' call sequences", () => {
+  const u = randomUUID();
+  let w: FutWorkflow;
+  let citizen: string;
+  const state: { episode?: string; carePlan?: string; serviceRequests?: ServiceRequest[]; observation?: string; task?: string } = {};
+  const HAPI = { accept: 'application/fhir+json;q=1.0, application/json+fhir;q=0.9', prefer: 'return=representation' };
+  const send = (token: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
+    w.t.app.inject({ method, url, headers: { ...w.as(token), ...HAPI, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  /** The plan starts today (FUT's $apply has no start): the period is counted from now. */
+  const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString();
+  const resources = (res: LightMyRequestResponse) => ((res.json() as Bundle).entry ?? []).map((e) => e.resource as Resource);
+
+  beforeAll(async () => {
+    w = await futWorkflow(u);
+    const app = await registerVendorApp(w.t, { kind: 'citizen', organization: `Organization/${w.ids.orgA}`, patient: `Patient/${w.ids.patient}`, scopes: ['patient/*.cruds'] });
+    citizen = await accessToken(w.t, app, 'patient/*.cruds', { claims: { patient: `Patient/${w.ids.patient}` } });
+  });
+  afterAll(() => w.t.close());
+
+  it('clinician: $create-episode-of-care (EpisodeOfCare, Condition, privacy Provenance) with Prefer: return=representation', async () => {
+    const eoc = `urn:uuid:${randomUUID()}`;
+    const cond = `urn:uuid:${randomUUID()}`;
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: eoc, request: { method: 'POST', url: 'EpisodeOfCare' }, resource: { resourceType: 'EpisodeOfCare', meta: { profile: ['http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-episodeofcare'] }, status: 'planned', patient: { reference: w.url(`Patient/${w.ids.patient}`) }, managingOrganization: { reference: w.url(`Organization/${w.ids.orgA}`) }, team: [{ reference: w.url(`CareTeam/${w.ids.team}`) }], diagnosis: [{ condition: { reference: cond } }], period: { start: '2026-03-01' } } },
+        { fullUrl: cond, request: { method: 'POST', url: 'Condition' }, resource: { resourceType: 'Condition', meta: { profile: ['http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-condition'] }, subject: { reference: w.url(`Patient/${w.ids.patient}`) }, code: { coding: [{ system: fhir.SYSTEMS.sks, code: 'DJ44' }] } } },
+        { fullUrl: `urn:uuid:${randomUUID()}`, request: { method: 'POST', url: 'Provenance' }, resource: { resourceType: 'Provenance', target: [{ reference: eoc }], recorded: '2026-03-01T09:00:00+01:00', policy: ['http://ehealth.sundhed.dk/policy/dk/sundhedsloven'], agent: [{ who: { reference: w.url(`Practitioner/${w.ids.nurse}`) }, onBehalfOf: { reference: w.url(`Organization/${w.ids.orgA}`) } }] } },
+      ],
+    };
+    const res = await send(w.tokens.clinician, 'POST', '/fhir/$create-episode-of-care', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCareAndProvenances', resource: bundle }] });
+    expect(res.statusCode).toBe(200);
+    const episode = resources(res).find((r) => r.resourceType === 'EpisodeOfCare') as EpisodeOfCare;
+    state.episode = episode.id;
+    // changeEpisodeStatus: JSON Patch planned → active
+    const activated = await send(w.tokens.clinician, 'PATCH', `/fhir/EpisodeOfCare/${state.episode}`, [{ op: 'replace', path: '/status', value: 'active' }], { 'content-type': 'application/json-patch+json' });
+    expect(activated.statusCode).toBe(200);
+  });
+
+  it('clinician: context selection checks the episode with $is-context-allowed', async () => {
+    const res = await send(w.tokens.clinician, 'POST', `/fhir/EpisodeOfCare/${state.episode}/$is-context-allowed`, { resourceType: 'Parameters', parameter: [{ name: 'careTeam', valueReference: { reference: w.url(`CareTeam/${w.ids.team}`) } }] });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('clinician: POST PlanDefinition/{id}/$apply with episodeOfCare, then activates the plan and its activities in one transaction', async () => {
+    const applied = await send(w.tokens.clinician, 'POST', '/fhir/PlanDefinition/kol-home-monitoring/$apply', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCare', valueReference: { reference: w.url(`EpisodeOfCare/${state.episode}`) } }] });
+    expect(applied.statusCode).toBe(200);
+    const plan = applied.json() as CarePlan;
+    state.carePlan = plan.id;
+    // fetchCarePlanByIdWithActivities
+    const found = await send(w.tokens.clinician, 'GET', `/fhir/CarePlan?_id=${plan.id}&_include=CarePlan:activity-reference`);
+    expect(found.statusCode).toBe(200);
+    const all = resources(found);
+    state.serviceRequests = all.filter((r): r is ServiceRequest => r.resourceType === 'ServiceRequest');
+    expect(state.serviceRequests).toHaveLength(3);
+    // CarePlanActivationUtil: PUT the CarePlan and each activity, status active, fullUrl the absolute URL
+    const put = (r: Resource) => ({ fullUrl: w.url(`${r.resourceType}/${r.id}`), resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } });
+    const activation = { resourceType: 'Bundle', type: 'transaction', entry: [put({ ...(all.find((r) => r.resourceType === 'CarePlan') as CarePlan), status: 'active' }), ...state.serviceRequests.map((sr) => put({ ...sr, status: 'active' }))] };
+    const res = await send(w.tokens.clinician, 'POST', '/fhir', activation);
+    expect(res.statusCode).toBe(200);
+  });
+
+  it("citizen: today's activities with $get-patient-procedures, then $submit-measurement of an ehealth-observation", async () => {
+    const procedures = await send(citizen, 'POST', '/fhir/$get-patient-procedures', { resourceType: 'Parameters', parameter: [{ name: 'patient', valueReference: { reference: w.url(`Patient/${w.ids.patient}`) } }, { name: 'start', valueDateTime: days(0) }, { name: 'end', valueDateTime: days(7) }, { name: 'extra', valueBoolean: true }] });
+    expect(procedures.statusCode).toBe(200);
+    const items = (resources(procedures).find((r) => r.resourceType === 'Parameters') as Parameters).parameter ?? [];
+    const spo2Request = state.serviceRequests?.find((sr) => sr.code?.coding?.[0].code === 'NPU03011') as ServiceRequest;
+    const item = items.find((i) => i.part?.find((p) => p.name === 'ServiceRequest')?.valueReference?.reference === `ServiceRequest/${spo2Request.id}`);
+    expect(item).toBeDefined();
+    const part = (name: string) => item?.part?.find((p) => p.name === name);
+    const sr = (await send(citizen, 'GET', `/fhir/ServiceRequest/${spo2Request.id}`)).json() as ServiceRequest;
+    const observation = {
+      resourceType: 'Observation',
+      meta: { profile: ['http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-observation'] },
+      extension: [
+        { url: 'http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare', valueReference: { reference: w.url(`EpisodeOfCare/${state.episode}`) } },
+        {
+          url: 'http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-resolved-timing',
+          extension: [
+            { url: 'serviceRequestVersionId', valueId: part('ServiceRequestVersionId')?.valueId },
+            { url: 'type', valueCodeableConcept: { coding: [{ system: 'http://ehealth.sundhed.dk/cs/resolved-timing-type', code: 'Resolved' }] } },
+            { url: 'start', valueDateTime: part('ResolvedTimingStart')?.valueDateTime },
+            { url: 'end', valueDateTime: part('ResolvedTimingEnd')?.valueDateTime },
+          ],
+        },
+      ],
+      basedOn: [{ reference: w.url(`ServiceRequest/${sr.id}`) }],
+      status: 'final',
+      code: { coding: [{ ...sr.code?.coding?.[0] }] },
+      subject: { reference: sr.subject?.reference },
+      effectiveDateTime: part('ResolvedTimingStart')?.valueDateTime,
+      valueQuantity: { value: 84, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+    };
+    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: observation, request: { method: 'POST', url: 'Observation' } }] };
+    const res = await send(citizen, 'POST', '/fhir/$submit-measurement', { resourceType: 'Parameters', parameter: [{ name: 'measurement', resource: bundle }] });
+    expect(res.statusCode).toBe(200);
+    const created = resources(res);
+    state.observation = created[0].id;
+    state.task = created.find((r) => r.resourceType === 'Task')?.id;
+  });
+
+  it('clinician: the triage worklist holds the red measurement, and $search-measurements-bundle-limit shows the submission', async () => {
+    // TaskAPI.findTasksByEpisode: Task?episodeOfCare=<absolute URL>&_count=200
+    const worklist = await send(w.tokens.clinician, 'GET', `/fhir/Task?episodeOfCare=${encodeURIComponent(w.url(`EpisodeOfCare/${state.episode}`))}&_count=200`);
+    expect(worklist.statusCode).toBe(200);
+    const task = resources(worklist).find((r) => r.id === state.task) as Task;
+    expect(task.priority).toBe('asap');
+    const res = await send(w.tokens.clinician, 'POST', '/fhir/$search-measurements-bundle-limit', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCare', valueReference: { reference: w.url(`EpisodeOfCare/${state.episode}`) } }, { name: 'start', valueDateTime: days(-1) }, { name: 'count', valueInteger: 100 }] });
+    expect(res.statusCode).toBe(200);
+    const nested = resources(res) as Bundle[];
+    expect(nested).toHaveLength(1);
+    expect((nested[0].entry ?? []).map((e) => e.resource?.resourceType).sort()).toEqual(['Observation', 'Provenance']);
+  });
+
+  it('clinician: invalidates the measurement with $set-measurement-validity; its assessment Task is cancelled', async () => {
+    const res = await send(w.tokens.clinician, 'POST', '/fhir/ClinicalImpression/$set-measurement-validity', {
+      resourceType: 'Parameters',
+      parameter: [{
+        name: 'clinicalImpression',
+        resource: {
+          resourceType: 'ClinicalImpression',
+          meta: { profile: ['http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-clinicalimpression'] },
+          extension: [
+            { url: 'http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare', valueReference: { reference: w.url(`EpisodeOfCare/${state.episode}`) } },
+            { url: 'http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-clinicalimpression-decision', valueCodeableConcept: { coding: [{ system: 'http://ehealth.sundhed.dk/cs/clinicalimpression-decision-codes', code: 'invalidated-fulfills' }] } },
+          ],
+          status: 'completed',
+          code: { coding: [{ system: 'http://ehealth.sundhed.dk/cs/clinicalimpression-codes', code: 'MeasurementValidityUpdate' }] },
+          subject: { reference: w.url(`Patient/${w.ids.patient}`) },
+          investigation: [{ code: { coding: [{ system: 'http://ehealth.sundhed.dk/cs/clinicalimpression-investigation-item-codes', code: 'item-for-investigation' }] }, item: [{ reference: w.url(`Observation/${state.observation}/_history/1`) }, { reference: w.url(`Observation/${state.observation}`) }] }],
+          finding: [{ itemCodeableConcept: { coding: [{ system: 'http://ehealth.sundhed.dk/cs/clinicalimpression-finding-codes', code: 'measurement-invalidated' }] } }],
+        },
+      }],
+    });
+    expect(res.statusCode).toBe(200);
+    expect((res.json() as ClinicalImpression).assessor?.reference).toBe(`Practitioner/${w.ids.nurse}`);
+    expect(((await send(w.tokens.clinician, 'GET', `/fhir/Observation/${state.observation}`)).json() as Observation).status).toBe('entered-in-error');
+    expect(((await send(w.tokens.clinician, 'GET', `/fhir/Task/${state.task}`)).json() as Task).status).toBe('cancelled');
+  });
+});
