@@ -146,18 +146,19 @@ export class JobStore {
   }
 
   /**
-   * Remove expired jobs and cancelled ones no worker holds, at most `limit`, and return them
-   * so that their kind can remove what they stored.
+   * Remove expired jobs of `kinds` and cancelled ones no worker holds, at most `limit`, and
+   * return them so that their kind can remove what they stored. Only the kinds the caller knows:
+   * a runner of other kinds could not remove what those jobs stored.
    */
-  async sweep(limit = 100): Promise<Job[]> {
+  async sweep(kinds: readonly string[], limit = 100): Promise<Job[]> {
     const { rows } = await this.run(
       `DELETE FROM job WHERE id IN (
          SELECT id FROM job
-         WHERE expires_at <= now() OR (state = 'cancelled' AND (lease_until IS NULL OR lease_until < now()))
+         WHERE kind = ANY($2) AND (expires_at <= now() OR (state = 'cancelled' AND (lease_until IS NULL OR lease_until < now())))
          FOR UPDATE SKIP LOCKED
          LIMIT $1)
        RETURNING ${COLUMNS}`,
-      [limit],
+      [limit, kinds],
     );
     return rows.map(toJob);
   }

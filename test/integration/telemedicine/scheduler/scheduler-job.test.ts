@@ -107,6 +107,20 @@ describe('the missing-measurement run as a periodic job', () => {
     expect((await jobsOf(kind.kind)).map((j) => j.params.period)).toEqual(['2026-03-08T00:00:00.000Z', '2026-03-08T01:00:00.000Z']);
   });
 
+  it('the periodic runner sweeps only its own kinds: another kind’s expired job is left to its runner', async () => {
+    const e = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H]);
+    const kind = jobKind([e], []);
+    const a = instance(kind);
+    const [own] = await a.queue.tick();
+    const store = new JobStore(t.pool);
+    const other = await store.enqueue({ id: randomUUID(), kind: `other-${randomUUID().slice(0, 8)}`, owner: 'someone', params: {}, ttlSeconds: 60 });
+    await t.pool.query(`UPDATE job SET expires_at = now() - interval '1 second' WHERE id = ANY($1::uuid[])`, [[own, other.id]]);
+    await a.runner.sweep();
+    const { rows } = await t.pool.query('SELECT id FROM job WHERE id = ANY($1::uuid[])', [[own, other.id]]);
+    expect(rows.map((r) => r.id)).toEqual([other.id]);
+    await t.pool.query('DELETE FROM job WHERE id = $1', [other.id]);
+  });
+
   it('a run whose instance died mid-way is resumed by another instance for the same instant, deciding each slot once', async () => {
     const enrolments = await Promise.all([0, 1, 2].map(() => enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H])));
     const runs: string[] = [];
