@@ -121,6 +121,22 @@ describe('the missing-measurement run as a periodic job', () => {
     await t.pool.query('DELETE FROM job WHERE id = $1', [other.id]);
   });
 
+  it('a periodic job’s id (derivable from kind and period) is no export: status and cancel answer as for an unknown id', async () => {
+    const e = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H]);
+    const kind = jobKind([e], []);
+    const [id] = await instance(kind).queue.tick();
+    const unknown = randomUUID();
+    for (const method of ['GET', 'DELETE'] as const) {
+      const [job, none] = await Promise.all([id, unknown].map((x) => t.app.inject({ method, url: `/fhir/$export-status/${x}` })));
+      expect(job.statusCode).toBe(404);
+      expect(job.body).toContain(`No export ${id}`);
+      expect(none.statusCode).toBe(404);
+      expect(job.body.replace(id, 'ID')).toBe(none.body.replace(unknown, 'ID'));
+    }
+    expect((await t.app.inject({ url: `/fhir/$export-file/${id}/Task-1.ndjson` })).statusCode).toBe(404);
+    expect((await jobsOf(kind.kind)).map((j) => j.state)).toEqual(['queued']);
+  });
+
   it('a run whose instance died mid-way is resumed by another instance for the same instant, deciding each slot once', async () => {
     const enrolments = await Promise.all([0, 1, 2].map(() => enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H])));
     const runs: string[] = [];
