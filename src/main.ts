@@ -18,6 +18,9 @@ import { migrationsDir, softwareVersion } from './version';
 import { Lifecycle, shutdown } from './lifecycle';
 import { KolibriMetrics } from './metrics/registry';
 import { startChangeLogPruning } from './store/change-log';
+import { JobStore } from './store/jobs';
+import { JobRunner } from './jobs/runner';
+import { PeriodicQueue } from './jobs/periodic';
 import { notificationStats } from './store/subscriptions';
 import { SUBSCRIPTION_DELIVERY, SubscriptionWorker } from './subscriptions/worker';
 
@@ -151,12 +154,16 @@ export async function main(): Promise<void> {
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent
     lifecycle.add({ name: 'audit-drainer', stop: () => drainer.stop() });
-    for (const module of modules) {
-      for (const job of module.jobs?.({ pool: db.pool, store: services.store, clock: systemClock, log }) ?? []) {
-        job.start();
-        // a run in progress finishes its transaction while the pool is still open
-        lifecycle.add(job);
-      }
+    // the modules' periodic work (missing measurements): each period queued once across instances, run by one
+    const periodicKinds = modules.flatMap((m) => m.periodicJobs?.({ pool: db.pool, store: services!.store, clock: systemClock, log }) ?? []);
+    if (periodicKinds.length) {
+      const jobStore = new JobStore(db.pool);
+      const periodicRunner = new JobRunner({ store: jobStore, kinds: periodicKinds, log });
+      const queue = new PeriodicQueue({ store: jobStore, kinds: periodicKinds, clock: systemClock, onQueued: () => periodicRunner.wake(), onError: (err) => log.error({ err }, 'queueing periodic jobs failed') });
+      periodicRunner.start();
+      queue.start();
+      // a run in progress is given back (resumed by the next instance) while the pool is still open
+      lifecycle.add({ name: 'periodic-jobs', stop: async () => (await queue.stop(), await periodicRunner.stop()) });
     }
     // background jobs of every instance (Bulk Data export); a job in progress is given back at shutdown
     const runner = services.bulkExport.runner;

@@ -128,9 +128,9 @@ export class JobRunner {
     }
   }
 
-  /** Remove expired jobs and cancelled ones, with what they stored. */
+  /** Remove expired jobs and cancelled ones of this runner's kinds, with what they stored. */
   async sweep(): Promise<number> {
-    const removed = await this.options.store.sweep();
+    const removed = await this.options.store.sweep([...this.kinds.keys()]);
     for (const job of removed) {
       await this.kinds
         .get(job.kind)

@@ -5,7 +5,7 @@ import type { AccessModel } from '../interactions/access-model';
 import type { Operation } from '../interactions/operation';
 import type { SharedDeps } from '../interactions/types';
 import type { WriteHook } from '../interactions/write-hooks';
-import type { Stoppable } from '../lifecycle';
+import type { PeriodicJobKind } from '../jobs/periodic';
 import type { ResourceStore } from '../store/resources';
 import type { CommitListener } from '../store/versions';
 
@@ -45,14 +45,17 @@ export interface KolibriModule {
    * module's operations), from the profile folders; idempotent, so a restart writes nothing.
    */
   loadTemplates?(deps: TemplateDeps, profileDirs: readonly string[]): Promise<{ created: readonly string[]; updated: readonly string[] }>;
-  /** Background jobs, started by main.ts after the server listens and stopped before the pool closes. */
-  jobs?(context: JobContext): readonly BackgroundJob[];
+  /**
+   * Periodic work as job kinds of the job runner: each period's job is queued once across all
+   * instances and run by one of them (a run whose instance died is resumed by another).
+   */
+  periodicJobs?(context: JobContext): readonly PeriodicJobKind[];
 }
 
 /** What a module's template loader writes with. */
 export type TemplateDeps = Pick<SharedDeps, 'store' | 'validator' | 'findCanonical'>;
 
-/** What background jobs are given. */
+/** What periodic jobs are given. */
 export interface JobContext {
   pool: Pool;
   store: ResourceStore;
@@ -67,7 +70,3 @@ export interface JobLog {
   error(obj: object, msg?: string): void;
 }
 
-/** A job that runs until stopped; `stop` resolves when nothing of it uses the pool any more. */
-export interface BackgroundJob extends Stoppable {
-  start(): void;
-}

@@ -54,6 +54,23 @@ export class JobStore {
     return toJob(rows[0]) as Job<P>;
   }
 
+  /**
+   * Enqueue `job` unless a job with its id exists (another instance queued it first) or a live
+   * (queued or running) job of its kind does (the previous period's run is not over). True
+   * when this call queued it. Periodic work gives each period's job an id derived from the
+   * period, so however many instances ask, a period is queued once.
+   */
+  async enqueueOnce<P>(job: NewJob<P>): Promise<boolean> {
+    const { rowCount } = await this.run(
+      `INSERT INTO job (id, kind, owner, state, params, created_at, updated_at, expires_at)
+       SELECT $1, $2, $3, 'queued', $4, now(), now(), now() + make_interval(secs => $5)
+        WHERE NOT EXISTS (SELECT 1 FROM job WHERE kind = $2 AND state IN ('queued', 'running') AND expires_at > now())
+       ON CONFLICT (id) DO NOTHING`,
+      [job.id, job.kind, job.owner, JSON.stringify(job.params), job.ttlSeconds],
+    );
+    return rowCount === 1;
+  }
+
   /** A job by id, or undefined when there is none or it expired (the sweep may not have run yet). */
   async get(id: string): Promise<Job | undefined> {
     if (!UUID.test(id)) return undefined;
@@ -129,18 +146,19 @@ export class JobStore {
   }
 
   /**
-   * Remove expired jobs and cancelled ones no worker holds, at most `limit`, and return them
-   * so that their kind can remove what they stored.
+   * Remove expired jobs of `kinds` and cancelled ones no worker holds, at most `limit`, and
+   * return them so that their kind can remove what they stored. Only the kinds the caller knows:
+   * a runner of other kinds could not remove what those jobs stored.
    */
-  async sweep(limit = 100): Promise<Job[]> {
+  async sweep(kinds: readonly string[], limit = 100): Promise<Job[]> {
     const { rows } = await this.run(
       `DELETE FROM job WHERE id IN (
          SELECT id FROM job
-         WHERE expires_at <= now() OR (state = 'cancelled' AND (lease_until IS NULL OR lease_until < now()))
+         WHERE kind = ANY($2) AND (expires_at <= now() OR (state = 'cancelled' AND (lease_until IS NULL OR lease_until < now())))
          FOR UPDATE SKIP LOCKED
          LIMIT $1)
        RETURNING ${COLUMNS}`,
-      [limit],
+      [limit, kinds],
     );
     return rows.map(toJob);
   }

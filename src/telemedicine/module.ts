@@ -8,7 +8,7 @@ import { withModalityRules } from './modality-capabilities';
 import { rolloutReportOperation } from './reports/report-operation';
 import { loadTargets, type Targets } from './reports/targets';
 import { utilisationReportOperation } from './reports/utilisation-operation';
-import { MissingMeasurementScheduler } from './scheduler/scheduler';
+import { missingMeasurementJobKind } from './scheduler/scheduler-job';
 import { getPatientProceduresOperation } from './scheduler/procedures';
 import { submitMeasurement } from './submit-measurement';
 import { requireTriage, withTriageRule } from './triage-required';
@@ -21,7 +21,7 @@ export interface TelemedicineOptions {
   targets?: Targets;
   /** Counts every committed triage result by colour (main.ts: the Prometheus counter). */
   onTriageOutcome?: (outcome: Colour) => void;
-  /** The missing-measurement job; without it the module runs no background job. */
+  /** The missing-measurement job (a periodic job; interval 0 = never); without it the module runs no job. */
   scheduler?: {
     intervalSeconds: number;
     lookbackHours: number;
@@ -69,10 +69,9 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
     commitListeners: options.onTriageOutcome ? [triageOutcomeListener(options.onTriageOutcome)] : [],
     capability: { decorateResource: (resource) => withTriageRule(withModalityRules(withEnteredInErrorRule(resource))) },
     loadTemplates: (deps, profileDirs) => loadTemplates(deps, profileDirs),
-    jobs: (context) => {
-      if (!scheduler) return [];
-      const job = new MissingMeasurementScheduler({ ...context, lookbackHours: scheduler.lookbackHours, onRun: scheduler.onRun });
-      return [{ name: 'scheduler', start: () => job.start(scheduler.intervalSeconds), stop: () => job.stop() }];
-    },
+    periodicJobs: (context) =>
+      scheduler && scheduler.intervalSeconds > 0
+        ? [missingMeasurementJobKind({ ...context, everySeconds: scheduler.intervalSeconds, lookbackHours: scheduler.lookbackHours, onRun: scheduler.onRun })]
+        : [],
   };
 }

@@ -23,8 +23,6 @@ export interface SchedulerDeps {
   log?: SchedulerLog;
   /** Only these ServiceRequests (tests share one database). */
   onlyServiceRequests?: readonly string[];
-  /** Told after each timed run (metrics). */
-  onRun?: (result: 'ok' | 'error') => void;
 }
 
 export interface RunSummary {
@@ -55,21 +53,19 @@ const keyOf = (k: SlotKey) => `${k.serviceRequestId}|${k.start.toISOString()}`;
 /**
  * Creates one "missing measurement" Task per closed slot without enough submissions. State lives
  * in PostgreSQL only (scheduler_slot): any number of instances may run; each slot's claim row
- * is inserted in the same transaction as its Task, so a slot gets at most one Task.
+ * is inserted in the same transaction as its Task, so a slot gets at most one Task. Its periodic
+ * run is a job on the job runner (scheduler-job.ts).
  */
 export class MissingMeasurementScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
-
   constructor(private readonly deps: SchedulerDeps) {}
 
   /**
    * Decide every slot that closed in (now − lookback, now]. Reads the JSON only of the
    * ServiceRequests that are new or changed since the last run, and decides only those with a
-   * slot closing (scheduler_request.next_due), both in batches.
+   * slot closing (scheduler_request.next_due), both in batches. `afterBatch` is awaited after
+   * each batch (the job checkpoints there; a throw stops the run, whose work so far is kept).
    */
-  async runOnce(now: Date = this.deps.clock.now(), batch = SCHEDULER_BATCH): Promise<RunSummary> {
+  async runOnce(now: Date = this.deps.clock.now(), batch = SCHEDULER_BATCH, afterBatch?: () => Promise<void>): Promise<RunSummary> {
     const since = new Date(now.getTime() - this.deps.lookbackHours * 3_600_000);
     const summary: RunSummary = { read: 0, serviceRequests: 0, slotsDecided: 0, submitted: 0, tasksCreated: 0, taskIds: [] };
     for (let after = ''; ; ) {
@@ -80,6 +76,7 @@ export class MissingMeasurementScheduler {
       const plans = rows.map((r) => ({ id: r.id, versionId: r.versionId, plan: planOf(JSON.parse(r.content)) }));
       await savePlans(this.deps.pool, plans.map((p) => ({ ...p, nextDue: nextClose(p.plan.repeat, since) })), now);
       after = rows[rows.length - 1].id;
+      await afterBatch?.();
       if (rows.length < batch) break;
     }
     for (let after = ''; ; ) {
@@ -94,6 +91,7 @@ export class MissingMeasurementScheduler {
       // next due when its next slot closes; at once (the next run) while a slot waits for an episode
       await savePlans(this.deps.pool, due.map((sr) => ({ ...sr, nextDue: waiting.has(sr.id) ? now : nextClose(sr.plan.repeat, now) })), now);
       after = due[due.length - 1].id;
+      await afterBatch?.();
       if (due.length < batch) break;
     }
     if (summary.tasksCreated) this.deps.log?.info({ tasks: summary.tasksCreated, slots: summary.slotsDecided }, 'missing-measurement tasks created');
@@ -156,31 +154,5 @@ export class MissingMeasurementScheduler {
       summary.taskIds.push(created);
     }
     return true;
-  }
-
-  /** Run every `intervalSeconds` (0 = never); a run never overlaps the previous one. */
-  start(intervalSeconds: number): void {
-    if (intervalSeconds <= 0) return;
-    this.stopped = false;
-    const tick = () => {
-      this.running = this.runOnce()
-        .then(() => this.deps.onRun?.('ok'))
-        .catch((err) => {
-          this.deps.onRun?.('error');
-          this.deps.log?.error({ err: err instanceof Error ? { message: err.message } : err }, 'scheduler run failed');
-        })
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.timer = setTimeout(tick, intervalSeconds * 1000);
-        });
-    };
-    this.timer = setTimeout(tick, intervalSeconds * 1000);
-  }
-
-  /** Stop the timer and wait for a run in progress (before the pool closes). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
   }
 }
