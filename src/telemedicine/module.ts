@@ -6,6 +6,7 @@ import { retriageOnEnteredInError, withEnteredInErrorRule } from './entered-in-e
 import { unreadMessageTasks } from './messages';
 import { withModalityRules } from './modality-capabilities';
 import { rolloutReportOperation } from './reports/report-operation';
+import { selfManagementReportOperation } from './reports/self-management-operation';
 import { loadTargets, type Targets } from './reports/targets';
 import { utilisationReportOperation } from './reports/utilisation-operation';
 import { MissingMeasurementScheduler } from './scheduler/scheduler';
@@ -32,7 +33,7 @@ export interface TelemedicineOptions {
  * The telemedicine workflow as a module of the engine: its care model (episodes and care teams
  * grant access to patients), plan templates and the workflow's
  * operations ($apply, $submit-measurement with measurements and photos, $get-patient-procedures,
- * $rollout-report), the rules inside write transactions (entered-in-error re-triage, the video
+ * $rollout-report, $utilisation-report, $self-management-report), the rules inside write transactions (entered-in-error re-triage, the video
  * consultation's status workflow, the unread-message Task of a citizen's message), the
  * triage-outcome count after commit and the missing-measurement scheduler.
  */
@@ -61,6 +62,7 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
       },
       rolloutReportOperation(targets),
       utilisationReportOperation(targets),
+      selfManagementReportOperation(targets),
     ],
     accessModel: careModel,
     writeHooks: [retriageOnEnteredInError, appointmentRules, unreadMessageTasks],

@@ -1,4 +1,5 @@
-import type { CarePlan, CareTeam, Condition, EpisodeOfCare, Observation, Organization, Patient, ServiceRequest, Task, Timing } from '@medplum/fhirtypes';
+import type { CarePlan, CareTeam, Condition, EpisodeOfCare, Observation, Organization, Patient, QuestionnaireResponse, ServiceRequest, Task, Timing } from '@medplum/fhirtypes';
+import { SEMCD6_QUESTIONNAIRE } from '../reports/self-management-sql';
 import { EPISODE_EXTENSION, TASK_CATEGORY_SYSTEM } from '../scheduler/missing-task';
 import type { TimingRepeat } from '../scheduler/slots';
 
@@ -157,6 +158,46 @@ export function observation(id: string, patientId: string, episodeId: string, se
     subject: { reference: `Patient/${patientId}` },
     effectiveDateTime: effective,
     valueQuantity: { value, unit: m.unit, system: SYSTEMS.ucum, code: m.unit },
+  };
+}
+
+/** The self-management questionnaire's regime (fhir-profiles/templates/activitydefinition-self-management.json): at enrolment and every 3 months, a 14-day window. */
+export const SELF_MANAGEMENT_TIMING: TimingRepeat = { frequency: 1, period: 3, periodUnit: 'mo', timeOfDay: ['08:00:00'], duration: 14, durationUnit: 'd' };
+export const SELF_MANAGEMENT_CODE = { system: `${BASE}/CodeSystem/self-reported-measure`, code: 'semcd-6', display: 'Self-efficacy for managing chronic disease, 6 items' };
+
+/** The self-management questionnaire's ServiceRequest of an episode, from `start` (YYYY-MM-DD). */
+export function selfManagementRequest(id: string, patientId: string, episodeId: string, start: string): ServiceRequest {
+  return {
+    resourceType: 'ServiceRequest',
+    id,
+    meta: profile('kolibri-servicerequest'),
+    extension: [episodeExtension(episodeId)],
+    instantiatesCanonical: [`${BASE}/ActivityDefinition/self-management|1.0`],
+    status: 'active',
+    intent: 'order',
+    code: { coding: [SELF_MANAGEMENT_CODE] },
+    subject: { reference: `Patient/${patientId}` },
+    occurrenceTiming: { repeat: { ...SELF_MANAGEMENT_TIMING, boundsPeriod: { start } } as Timing['repeat'] },
+  };
+}
+
+/** A citizen's SEMCD-6 answers (items semcd-1…6, each 1–10; `undefined` = not answered). */
+export function selfManagementResponse(
+  id: string,
+  r: { patientId: string; episodeId: string; serviceRequestId: string; authored: string; answers: Array<number | undefined>; status?: QuestionnaireResponse['status']; questionnaire?: string },
+): QuestionnaireResponse {
+  return {
+    resourceType: 'QuestionnaireResponse',
+    id,
+    meta: profile('kolibri-questionnaireresponse'),
+    extension: [episodeExtension(r.episodeId)],
+    basedOn: [{ reference: `ServiceRequest/${r.serviceRequestId}` }],
+    questionnaire: r.questionnaire ?? `${SEMCD6_QUESTIONNAIRE}|1.0`,
+    status: r.status ?? 'completed',
+    subject: { reference: `Patient/${r.patientId}` },
+    authored: r.authored,
+    source: { reference: `Patient/${r.patientId}` },
+    item: r.answers.flatMap((value, i) => (value === undefined ? [] : [{ linkId: `semcd-${i + 1}`, answer: [{ valueInteger: value }] }])),
   };
 }
 
