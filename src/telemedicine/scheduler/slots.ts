@@ -121,7 +121,7 @@ function dayIsActive(repeat: TimingRepeat, day: DateTime, anchor: DateTime | und
   if (repeat.periodUnit === 'mo' && anchor) {
     // Every `period` months on the anchor's day of the month (31 January + 1 month = 28/29 February).
     const months = (day.year - anchor.year) * 12 + (day.month - anchor.month);
-    return months >= 0 && months % period === 0 && day.hasSame(anchor.startOf('day').plus({ months }), 'day');
+    return months >= 0 && months % period === 0 && day.day === Math.min(anchor.day, day.daysInMonth ?? 31);
   }
   return true;
 }

@@ -5,8 +5,9 @@ import type { TimingRepeat } from '../scheduler/slots';
 
 /**
  * Builders for the Kolibri-profiled resources of an enrolment (fhir-profiles/profile-*.json):
- * organizations with Danish codes, care team, patient with CPR, COPD / heart-failure condition,
- * episode, care plan, measurement ServiceRequests with thresholds, Observations. Used by the
+ * organizations with Danish codes, care team, patient with CPR, a condition of one of the patient
+ * groups, episode, care plan, measurement ServiceRequests with thresholds, Observations, the
+ * self-management questionnaire's ServiceRequest and answers. Used by the
  * demo cohort and by tests; every result conforms to its profile.
  */
 
@@ -26,8 +27,24 @@ export const SYSTEMS = {
 export const DIAGNOSES = {
   DJ44: 'Kronisk obstruktiv lungesygdom (KOL)',
   DI50: 'Hjertesvigt',
+  DE11: 'Type 2-diabetes',
+  DO14: 'Præeklampsi',
+  DK50: 'Crohns sygdom',
+  DK51: 'Colitis ulcerosa',
+  DL97: 'Sår på underekstremitet, ikke klassificeret andetsteds',
 } as const;
 export type Diagnosis = keyof typeof DIAGNOSES;
+
+/** The patient group's PlanDefinition (fhir-profiles/groups/) of each diagnosis. */
+export const PLANS: Record<Diagnosis, string> = {
+  DJ44: 'kol-home-monitoring',
+  DI50: 'hjertesvigt-home-monitoring',
+  DE11: 'diabetes-home-monitoring',
+  DO14: 'pregnancy-home-monitoring',
+  DK50: 'ibd-home-monitoring',
+  DK51: 'ibd-home-monitoring',
+  DL97: 'wound-home-monitoring',
+};
 
 /** A measurement regime: code, UCUM unit and thresholds (RAL red, GAL yellow; low/high bounds). */
 export interface Measurement {
@@ -44,6 +61,8 @@ export const MEASUREMENTS = {
   spo2: { code: 'NPU03011', display: 'Iltmætning (SpO2)', unit: '%', thresholds: [{ type: 'RAL', low: 85 }, { type: 'GAL', low: 88 }] },
   pulse: { code: 'NPU21692', display: 'Puls', unit: '/min', thresholds: [{ type: 'RAL', low: 50, high: 130 }, { type: 'GAL', low: 60, high: 110 }] },
   weight: { code: 'NPU03804', display: 'Vægt', unit: 'kg', thresholds: [] },
+  glucose: { code: 'NPU22089', display: 'Blodsukker', unit: 'mmol/L', thresholds: [{ type: 'RAL', low: 2.9, high: 20 }, { type: 'GAL', low: 3.8, high: 15 }] },
+  urineProtein: { code: 'NPU04206', display: 'Protein i urin (stiks)', unit: '{grade}', thresholds: [{ type: 'RAL', high: 2 }, { type: 'GAL', high: 1 }] },
 } satisfies Record<string, Measurement>;
 
 export function regionOrganization(id: string, code: string, name: string): Organization {
@@ -114,7 +133,7 @@ export function carePlan(id: string, patientId: string, episodeId: string, diagn
     id,
     meta: profile('kolibri-careplan'),
     extension: [episodeExtension(episodeId)],
-    instantiatesCanonical: [`${BASE}/PlanDefinition/${diagnosis === 'DJ44' ? 'kol' : 'hjertesvigt'}-home-monitoring|1.0`],
+    instantiatesCanonical: [`${BASE}/PlanDefinition/${PLANS[diagnosis]}|1.0`],
     status: 'active',
     intent: 'plan',
     subject: { reference: `Patient/${patientId}` },
