@@ -46,7 +46,7 @@ function cohort(): Citizen[] {
     ];
     if (i === 0) responses.push({ at: at(0, 7), answers: items(10, i), ignored: 'a second answer at the same follow-up: the first counts' });
     if (i === 1) responses.push({ at: at(2), answers: items(1, i), status: 'entered-in-error', ignored: 'entered in error' });
-    if (i === 2) responses.push({ at: at(1), answers: items(1, i), questionnaire: 'https://kolibri.dk/fhir/Questionnaire/kol-symptoms|1.0', ignored: 'another questionnaire' });
+    if (i === 2) responses.push({ at: at(1), answers: items(1, i), questionnaire: `https://kolibri.dk/fhir/Questionnaire/${u}-other|1.0`, ignored: 'another questionnaire' });
     if (i === 3) responses.push({ at: enrolled.minus({ days: 30 }), answers: items(1, i), ignored: 'more than 14 days before enrolment' });
     if (i === 4) responses.push({ at: DateTime.fromISO('2014-01-05T09:00:00', { zone: ZONE }), answers: items(1, i), ignored: 'after the follow-up end' });
     if (i === 5) responses.push({ at: at(2), answers: [9, 9, 9, undefined, undefined, undefined], ignored: 'more than two items missing: no score' });
