@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   });
   // as main.ts: the plan templates (PlanDefinitions for $apply) are there before it listens
   await module.loadTemplates?.(services.interactions, config.profileDirs);
-  const auth = new AuthService({ pool, settings: config.authSettings, baseUrl: config.baseUrl, clock: systemClock, ...services.authData });
+  const auth = new AuthService({ settings: config.authSettings, baseUrl: config.baseUrl, clock: systemClock, ...services.authData });
   const app = buildApp({ services, logger: log, maxBodyBytes: config.maxBodyBytes, auth: { mode: config.auth, service: auth, clock: systemClock } });
   await app.listen({ port: config.port, host: '127.0.0.1' });
   services.auditDrainer.start(1000);

@@ -114,7 +114,6 @@ export async function main(): Promise<void> {
       if (templates && (templates.created.length || templates.updated.length)) log.info({ module: module.name, created: templates.created.length, updated: templates.updated.length }, 'plan templates and OperationDefinitions loaded');
     }
     const auth = new AuthService({
-      pool: db.pool,
       settings: config.authSettings,
       baseUrl: config.baseUrl,
       clock: systemClock,

@@ -18,13 +18,15 @@ import { binarySizeRule } from './interactions/binary-size';
 import { withBinaryContent } from './interactions/binary-capability';
 import { DEFAULT_BINARY_LIMITS } from './http/binary-body';
 import { IndexExtractor } from './fhir/search/extract';
+import { authStores } from './store/auth/auth-stores';
+import { referenceLister } from './store/reference-lists';
 import { accessFilter, accessTarget, ownership, reachablePatients, reachesAllCondition, readReaching } from './store/access-sql';
 import { inheritedPatients } from './interactions/inherited-access';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
-import { runRows, runSearch } from './store/search';
+import { lastNIn, searchIn } from './store/search';
 import { Subsetter } from './fhir/subset';
-import { supportedSearchParameters } from './fhir/search/supported';
+import { supportedSearchParameters, UNDEFINED_PARAMS } from './fhir/search/supported';
 import { pendingMigrations, type Migration } from './store/migrate';
 import { ResourceStore } from './store/resources';
 import type { CommitListener } from './store/versions';
@@ -84,7 +86,7 @@ export interface Services {
   /** Every FHIR operation: the engine's, then the modules'. */
   operations: readonly Operation[];
   /** What the token endpoint reads to check an asserted context (context resources, a care team's reach). */
-  authData: Pick<AuthServiceOptions, 'lookup' | 'reachablePatients'>;
+  authData: Pick<AuthServiceOptions, 'stores' | 'lookup' | 'reachablePatients' | 'careContexts'>;
   /** Bulk Data export: its requests, and the job runner it runs on (main.ts starts it). */
   bulkExport: BulkExport;
 }
@@ -130,8 +132,8 @@ export function createServices(options: ServiceOptions): Services {
     baseUrl: options.config.baseUrl,
     updateCreate: options.config.updateCreate,
     clock,
-    runSearch: (request, compiled) => runSearch(options.pool, request, compiled),
-    runRows: (query) => runRows(options.pool, query),
+    search: (request, access) => searchIn(options.pool, request, access),
+    lastN: (request, max, access) => lastNIn(options.pool, request, max, access),
     findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
     subsetter: new Subsetter(registry),
     // the modules' in-transaction rules, then the engine's: built-in definitions are read-only,
@@ -177,7 +179,12 @@ export function createServices(options: ServiceOptions): Services {
     definitions,
     interactions,
     operations: modules.operations,
-    authData: { lookup: lookupFrom(store), reachablePatients: (policy, ids) => interactions.accessDeps.reachablePatients(policy, ids) },
+    authData: {
+      stores: authStores(options.pool),
+      lookup: lookupFrom(store),
+      reachablePatients: (policy, ids) => interactions.accessDeps.reachablePatients(policy, ids),
+      careContexts: modules.accessModel.contexts?.(referenceLister(options.pool)),
+    },
     bulkExport,
     capabilityStatement: () => {
       if (statementGeneration !== registry.generation) [statement, statementGeneration] = [undefined, registry.generation];
@@ -210,9 +217,10 @@ function quietLog(onError?: (err: unknown) => void): BulkExportOptions['log'] {
 
 /** The search parameters that work for a type, as CapabilityStatement.rest.resource.searchParam. */
 function capabilitySearchParams(registry: DefinitionRegistry, type: string): CapabilityStatementRestResourceSearchParam[] {
-  return supportedSearchParameters(registry, type).map((sp) => ({
+  const defined = supportedSearchParameters(registry, type).map((sp) => ({
     name: sp.code as string,
     ...(sp.url ? { definition: sp.url } : {}),
     type: sp.type as CapabilityStatementRestResourceSearchParam['type'],
   }));
+  return [...defined, ...UNDEFINED_PARAMS];
 }

@@ -1,16 +1,21 @@
 // https://hl7.org/fhir/R4/http.html#create
 import { randomUUID } from 'node:crypto';
 import type { Observation } from '@medplum/fhirtypes';
+import { HISTORICAL_IMPORT_TAG } from '../../src/telemedicine/triage-required';
 import { rawInsert } from '../calibrate';
 import { measureHttp } from '../load';
 import type { Scenario } from './scenario';
 
 /**
- * A home SpO2 measurement as a telemedicine device app sends it: NPU code from the Danish
- * national terminology (urn:oid:1.2.208.176.2.1), percent in UCUM, the patient as subject.
+ * A home SpO2 measurement: NPU code from the Danish national terminology
+ * (urn:oid:1.2.208.176.2.1), percent in UCUM, the patient as subject. The bench patient is in
+ * home monitoring, where new measurements go through $submit-measurement (triaged); the plain
+ * create measured here is the bench system client importing history, so it carries the
+ * historical-import tag (src/telemedicine/triage-required.ts).
  */
 export const spo2Observation: Observation = {
   resourceType: 'Observation',
+  meta: { tag: [{ ...HISTORICAL_IMPORT_TAG }] },
   status: 'final',
   category: [
     {
@@ -34,8 +39,8 @@ export function spo2For(patientId: string): Observation {
 
 /** The JSON the server stores for the Observation above: id and meta first, as the store writes them. */
 export function storedJson(id: string, lastUpdated: string): string {
-  const { resourceType, ...rest } = spo2Observation;
-  return JSON.stringify({ resourceType, id, meta: { versionId: '1', lastUpdated }, ...rest });
+  const { resourceType, meta, ...rest } = spo2Observation;
+  return JSON.stringify({ resourceType, id, meta: { versionId: '1', lastUpdated, ...meta }, ...rest });
 }
 
 /**
@@ -44,7 +49,7 @@ export function storedJson(id: string, lastUpdated: string): string {
  */
 export const createScenario: Scenario = {
   name: 'create',
-  description: 'POST /fhir/Observation of a home SpO2 measurement',
+  description: 'POST /fhir/Observation of an imported home SpO2 measurement',
   concurrency: [1, 32],
   baseline: { key: 'insert-observation', workload: (c) => rawInsert(storedJson, 'Observation', c.observationIndex) },
   measure: (context, concurrency) =>

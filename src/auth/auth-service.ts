@@ -1,29 +1,26 @@
 import { decodeJwt, type JSONWebKeySet } from 'jose';
-import { careTeamsOf, episodesOf, MAX_LISTED_EPISODES } from '../store/context-options-sql';
-import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import type { AccessPolicy } from './access-policy';
 import { InvalidTokenError, verifyAccessToken, type AccessTokenDeps } from './access-token';
 import { AdminCredential } from './admin-credential';
 import { ClientKeySets } from './client-keys';
-import { ClientStore } from './client-store';
+import type { AuthStores } from '../store/auth/auth-stores';
+import type { ClientStore } from '../store/auth/client-store';
 import { DEFAULT_REFRESH_TTL_S, type AuthSettings } from './config';
-import { listContextOptions, type ContextOptionsDeps } from './context-options';
+import { listContextOptions, type CareContexts, type ContextOptionsDeps } from './context-options';
 import { CONTEXT_CLAIMS, type AuthContext, type ContextField } from './context';
 import { ExternalIssuer } from './external-issuer';
-import { JtiStore } from './jti-store';
 import { VerifiedTokenCache } from './token-cache';
 import { KeyRing } from './key-ring';
-import { KeyStore } from './key-store';
-import { RateLimiter } from './rate-limit-store';
-import { RefreshTokenStore } from './refresh-token-store';
+import { RateLimiter } from './rate-limiter';
 import { formatScopes } from './scopes';
 import { authUrls, smartConfiguration, type AuthUrls } from './smart-configuration';
 import { issueToken, type GrantSummary, type TokenResponse, type TokenEndpointDeps } from './token-endpoint';
 import type { ResourceLookup } from './token-context';
 
 export interface AuthServiceOptions {
-  pool: Pool;
+  /** The authorization server's tables (store/auth/auth-stores.ts). */
+  stores: AuthStores;
   settings: AuthSettings;
   /** Public FHIR base URL (token `aud`; the OAuth URLs derive from it). */
   baseUrl: string;
@@ -32,6 +29,8 @@ export interface AuthServiceOptions {
   lookup: ResourceLookup;
   /** Which of the patients a policy reaches (the composed access model's; services.interactions.accessDeps). */
   reachablePatients: (policy: AccessPolicy, ids: readonly string[]) => Promise<Set<string>>;
+  /** The care relationships listed as contexts (the composed access model's); none without. */
+  careContexts?: CareContexts;
 }
 
 /** How long the guard trusts a client's status before re-reading it (revocation delay). */
@@ -55,16 +54,16 @@ export class AuthService {
   private readonly verified = new VerifiedTokenCache();
 
   constructor(private readonly options: AuthServiceOptions) {
-    const { pool, settings, clock } = options;
+    const { stores, settings, clock } = options;
     this.urls = authUrls(options.baseUrl);
-    this.clients = new ClientStore(pool);
-    this.keys = new KeyRing(new KeyStore(pool), {
+    this.clients = stores.clients;
+    this.keys = new KeyRing(stores.keys, {
       alg: settings.signingAlg,
       rotationDays: settings.signingKeyRotationDays,
       tokenTtlSeconds: settings.accessTokenTtlSeconds,
       clock,
     });
-    this.rateLimiter = new RateLimiter(pool, settings.rateLimitPerMinute);
+    this.rateLimiter = new RateLimiter(stores.rateWindows, settings.rateLimitPerMinute);
     this.admin = settings.adminToken ? new AdminCredential(settings.adminToken) : undefined;
     this.external = settings.externalIssuer ? new ExternalIssuer(settings.externalIssuer, clock) : undefined;
     const accessToken: AccessTokenDeps = {
@@ -82,17 +81,15 @@ export class AuthService {
       assertion: {
         findClient: (id) => this.clients.get(id),
         keySets: new ClientKeySets(),
-        jtis: new JtiStore(pool),
+        jtis: stores.jtis,
         tokenUrl: this.urls.tokenUrl,
         clock,
       },
-      refresh: { store: new RefreshTokenStore(pool), ttlSeconds: settings.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TTL_S },
+      refresh: { store: stores.refreshTokens, ttlSeconds: settings.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TTL_S },
     };
     this.contextOptions = {
       lookup: options.lookup,
-      careTeamsOf: (organizationId, practitionerId) => careTeamsOf(pool, organizationId, practitionerId),
-      episodesOf: (by) => episodesOf(pool, by),
-      maxEpisodes: MAX_LISTED_EPISODES,
+      care: options.careContexts,
       baseUrl: this.urls.audience,
     };
   }

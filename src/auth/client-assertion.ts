@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } 
 import type { Clock } from '../clock';
 import type { Client } from './client-registration';
 import type { ClientKeySets } from './client-keys';
-import type { JtiStore } from './jti-store';
+import type { JtiStore } from '../store/auth/jti-store';
 import { OAuthError } from './oauth-error';
 
 /** https://www.rfc-editor.org/rfc/rfc7523#section-2.2 */

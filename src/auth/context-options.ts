@@ -7,16 +7,23 @@ export interface Listed {
   resource: Record<string, unknown>;
 }
 
-export interface ContextOptionsDeps {
-  lookup: ResourceLookup;
+/** The care relationships a care model lists as contexts (a module's; without one, none are listed). */
+export interface CareContexts {
   /** Current CareTeams managed by an organization (by id), with the practitioner as participant when given. */
   careTeamsOf(organizationId: string, practitionerId: string | undefined): Promise<Listed[]>;
   /** Current EpisodesOfCare of some care teams or of one patient, at most `maxEpisodes` + 1. */
   episodesOf(by: { careTeamIds: string[] } | { patientId: string }): Promise<Listed[]>;
   maxEpisodes: number;
+}
+
+export interface ContextOptionsDeps {
+  lookup: ResourceLookup;
+  care?: CareContexts;
   /** The FHIR base URL (each option's `url`). */
   baseUrl: string;
 }
+
+const NO_CARE: CareContexts = { careTeamsOf: async () => [], episodesOf: async () => [], maxEpisodes: 0 };
 
 interface Option {
   id: string;
@@ -41,6 +48,7 @@ export async function listContextOptions(deps: ContextOptionsDeps, auth: AuthCon
     url: `${deps.baseUrl}/${type}/${id}`,
     ...(typeof name === 'string' && name ? { name } : {}),
   });
+  const care = deps.care ?? NO_CARE;
   const warnings: string[] = [];
   const organizationId = auth.organization ? referenceId(auth.organization) : undefined;
   const organization = organizationId ? option('Organization', organizationId, (await deps.lookup('Organization', organizationId))?.name) : undefined;
@@ -49,18 +57,18 @@ export async function listContextOptions(deps: ContextOptionsDeps, auth: AuthCon
   let episodes: Listed[] = [];
   if (auth.kind === 'clinician' && organization) {
     const teams = auth.practitioner
-      ? (await deps.careTeamsOf(organization.id, referenceId(auth.practitioner))).filter((t) => !['inactive', 'entered-in-error'].includes(t.resource.status as string))
+      ? (await care.careTeamsOf(organization.id, referenceId(auth.practitioner))).filter((t) => !['inactive', 'entered-in-error'].includes(t.resource.status as string))
       : [];
     result.care_teams = teams.map((t) => ({ ...option('CareTeam', t.id, t.resource.name), affiliation: organization }));
-    episodes = await deps.episodesOf({ careTeamIds: teams.map((t) => t.id) });
+    episodes = await care.episodesOf({ careTeamIds: teams.map((t) => t.id) });
     const teamIds = new Set(teams.map((t) => `CareTeam/${t.id}`));
-    result.episodes_of_care = shown(episodes, deps.maxEpisodes, warnings).map((e) => ({
+    result.episodes_of_care = shown(episodes, care.maxEpisodes, warnings).map((e) => ({
       ...episodeOption(option, e),
       care_teams: referencesOf(e.resource.team).filter((r) => teamIds.has(r)).map(referenceId),
     }));
   } else if (auth.kind === 'citizen' && auth.patient) {
-    episodes = await deps.episodesOf({ patientId: referenceId(auth.patient) });
-    result.episodes_of_care = shown(episodes, deps.maxEpisodes, warnings).map((e) => episodeOption(option, e));
+    episodes = await care.episodesOf({ patientId: referenceId(auth.patient) });
+    result.episodes_of_care = shown(episodes, care.maxEpisodes, warnings).map((e) => episodeOption(option, e));
   }
   if (auth.kind === 'clinician' || auth.kind === 'citizen') {
     const patients = new Set((result.episodes_of_care as Array<{ patient?: string }>).map((e) => e.patient).filter((p): p is string => !!p));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 import type { Clock } from '../clock';
-import type { KeyStore, StoredKey } from './key-store';
+import type { KeyStore, StoredKey } from '../store/auth/key-store';
 
 /** What the ring needs from storage (KeyStore in PostgreSQL; a fake in unit tests). */
 export type KeyStorage = Pick<KeyStore, 'usable' | 'rotate'>;

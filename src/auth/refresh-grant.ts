@@ -1,7 +1,7 @@
 import { authenticate, assertionOf, respond, type GrantSummary, type TokenEndpointDeps, type TokenResponse } from './token-endpoint';
 import { readContextParameters } from './context-parameters';
 import { OAuthError } from './oauth-error';
-import type { RefreshTokenStore } from './refresh-token-store';
+import type { RefreshTokenStore } from '../store/auth/refresh-token-store';
 import { formatScopes, grantScopes, parseScopes } from './scopes';
 import { resolveContext, type TokenContext } from './token-context';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkRegistration } from '../auth/client-registration';
-import { ClientStore } from '../auth/client-store';
+import { ClientStore } from '../store/auth/client-store';
 import { KeyRing } from '../auth/key-ring';
-import { KeyStore } from '../auth/key-store';
+import { KeyStore } from '../store/auth/key-store';
 import { systemClock } from '../clock';
 import { loadConfig } from '../config';
 import { migrate, readMigrations } from '../store/migrate';

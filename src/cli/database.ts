@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { openDatabase, type Database } from '../store/database';
+import { openDatabase, ping, type Database } from '../store/database';
 import { DataFolderInUseError, dataFolderHolder } from '../store/data-folder-lock';
 import { embeddedDatabaseUrl } from '../store/embedded';
 import { rememberedPort } from '../store/embedded-port';
@@ -80,16 +80,6 @@ async function openCliDatabase(config: Config, poolSize: number): Promise<Databa
     }
     if (Date.now() >= deadline) throw problemBeside(server, config.dataDir, port, problem);
     await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Undefined when the database answers a query, else what went wrong. */
-async function ping(db: Database): Promise<unknown> {
-  try {
-    await db.pool.query('SELECT 1');
-    return undefined;
-  } catch (err) {
-    return err ?? new Error('the connection failed without saying why');
   }
 }
 

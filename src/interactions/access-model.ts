@@ -1,5 +1,8 @@
 import type { Resource } from '@medplum/fhirtypes';
+import type { CareContexts } from '../auth/context-options';
 import type { ReachSql } from '../store/access-sql';
+import { reachOfGrants, type CareGrants } from '../store/care-grants';
+import type { ReferenceLister } from '../store/reference-lists';
 import type { Access, Db } from './access';
 
 /**
@@ -9,8 +12,8 @@ import type { Access, Db } from './access';
  * grant staff access to a patient, and who may change those relationships, the module says.
  */
 export interface AccessModel {
-  /** The patients a staff policy reaches through the module's care relationships, as SQL. */
-  reach?: ReachSql;
+  /** How the module's care relationships grant a staff policy patients (the store compiles them to SQL). */
+  grants?: CareGrants;
   /** Types whose writes change who reaches which patient (their index is written before access checks). */
   grantTypes?: readonly string[];
   /** Write rules of the module's care-relationship types, run after the generic refusals. */
@@ -20,6 +23,8 @@ export interface AccessModel {
    * it reaches patients only through care relationships), ending "You can read it …".
    */
   reachHint?: string;
+  /** The care relationships listed as contexts a client may choose (care teams, episodes), read through the store's lists. */
+  contexts?: (list: ReferenceLister) => CareContexts;
 }
 
 /**
@@ -46,12 +51,15 @@ export interface ComposedAccessModel {
   grantTypes: ReadonlySet<string>;
   writeRules: Readonly<Record<string, WriteRule>>;
   reachHint?: string;
+  contexts?: (list: ReferenceLister) => CareContexts;
 }
 
 /** Join care models: the patients any of them grants, and each type's write rule from one model only. */
 export function composeAccessModels(models: readonly AccessModel[]): ComposedAccessModel {
-  const reaches = models.flatMap((m) => (m.reach ? [m.reach] : []));
+  const grants = models.flatMap((m) => (m.grants ? [m.grants] : []));
   const writeRules: Record<string, WriteRule> = {};
+  const contexts = models.filter((m) => m.contexts);
+  if (contexts.length > 1) throw new Error('two access models list care contexts');
   for (const model of models) {
     for (const [type, rule] of Object.entries(model.writeRules ?? {})) {
       if (writeRules[type]) throw new Error(`two access models give a write rule for ${type}`);
@@ -59,14 +67,10 @@ export function composeAccessModels(models: readonly AccessModel[]): ComposedAcc
     }
   }
   return {
-    reach:
-      reaches.length === 0
-        ? undefined
-        : reaches.length === 1
-          ? reaches[0]
-          : (policy, bind) => reaches.map((r) => r(policy, bind)).filter((sql): sql is string => !!sql).join('\n        UNION ALL\n        ') || undefined,
+    reach: grants.length === 0 ? undefined : reachOfGrants((policy) => grants.flatMap((g) => g(policy))),
     grantTypes: new Set([...ENGINE_GRANT_TYPES, ...models.flatMap((m) => m.grantTypes ?? [])]),
     writeRules,
     reachHint: models.find((m) => m.reachHint)?.reachHint,
+    contexts: contexts[0]?.contexts,
   };
 }

@@ -1,5 +1,4 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { Pool, PoolClient } from 'pg';
 import { accessPolicy, isShared, isStaff, ownOrganization, type AccessPolicy } from '../auth/access-policy';
 import type { AuthContext } from '../auth/context';
 import { allows, insufficientScope, restrictionsFor, type Interaction } from '../auth/permissions';
@@ -10,9 +9,10 @@ import type { StoredVersion } from '../store/versions';
 import type { CreateCondition } from '../store/write-statement';
 import type { WriteRule } from './access-model';
 import { AccessTrail } from './access-trail';
+import type { Db } from '../store/db';
 
 /** A connection to ask on: the pool, or a write transaction's client (sees its own writes). */
-export type Db = Pool | PoolClient;
+export type { Db };
 
 /** Owner and inherited patients of a stored resource (resource.owner, resource.access_patients). */
 export interface Ownership {

@@ -1,10 +1,10 @@
 // https://hl7.org/fhir/R4/http.html#ccreate, #cond-update, #cdelete
 import { badRequest, informational, notFound, preconditionFailed } from '../fhir/outcome';
 import { parsePatchBody } from '../fhir/patch/patch-document';
-import { compileSearch } from '../fhir/search/compile';
 import { parseSearch } from '../fhir/search/parse';
+import { lockKeys } from '../store/advisory-locks';
 import type { StoreTransaction } from '../store/resources';
-import { runSearch } from '../store/search';
+import { searchIn } from '../store/search';
 import { authorizeEntry, deleteGuard, precheckWrite } from './authorize';
 import { preparePatch, writePatch } from './patch';
 import { updatedResult } from './update';
@@ -31,8 +31,8 @@ export function conditionalResolver(deps: InteractionDeps, max = 1): Conditional
       { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() },
     );
     request.count = max + 1;
-    const compiled = compileSearch(request, { accessFilter: deps.access.searchFilter() });
-    const result = tx ? await runSearch(tx.client, request, compiled) : await deps.runSearch(request, compiled);
+    const access = deps.access.searchFilter();
+    const result = tx ? await searchIn(tx.client, request, access) : await deps.search(request, access);
     // The one match is what the request goes on with: for If-None-Exist, the resource it returns
     // instead of creating one (200), which the audit records as a read of its patient.
     if (result.matches.length === 1) deps.trail.touchedRids.push(result.matches[0].rid);
@@ -57,7 +57,7 @@ export async function lockCriteria(tx: StoreTransaction, type: string, query: st
  */
 export async function lockAllCriteria(tx: StoreTransaction, criteria: ReadonlyArray<{ type: string; query: string }>): Promise<void> {
   const keys = [...new Set(criteria.map((c) => criteriaKey(c.type, c.query)))].sort();
-  for (const key of keys) await tx.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+  await lockKeys(tx, keys);
 }
 
 /** type + criteria with parameters in a canonical order: the same condition gives the same key. */

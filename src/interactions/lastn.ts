@@ -1,6 +1,5 @@
 // https://hl7.org/fhir/R4/observation-operation-lastn.html
 import { badRequest } from '../fhir/outcome';
-import { compileLastN } from '../fhir/search/lastn';
 import { parseSearch } from '../fhir/search/parse';
 import { bundleJson } from './bundle-json';
 import type { InteractionDeps, InteractionResult } from './types';
@@ -25,7 +24,7 @@ export async function lastn(deps: InteractionDeps, params: Array<[string, string
     { resourceType: 'Observation', params: criteria, strict: true },
     { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() },
   );
-  const rows = await deps.runRows(compileLastN(request, max, deps.access.searchFilter()));
+  const rows = await deps.lastN(request, max, deps.access.searchFilter());
   for (const row of rows) deps.trail.touchedRids.push(row.rid);
   const entries = rows.map((row) => ({
     fields: { fullUrl: `${deps.baseUrl}/${row.resourceType}/${row.id}`, search: { mode: 'match' } },

@@ -1,7 +1,6 @@
 // https://hl7.org/fhir/R4/http.html#read
 import type { Resource } from '@medplum/fhirtypes';
 import { gone, notFound } from '../fhir/outcome';
-import { compileSearch } from '../fhir/search/compile';
 import { parseSearch } from '../fhir/search/parse';
 import type { StoredVersion } from '../store/versions';
 import { checkId, checkType } from './resource-input';
@@ -45,7 +44,7 @@ export async function ensureWithinRestrictions(deps: InteractionDeps, type: stri
       { resourceType: type, params: [['_id', id], ...alternative.map(([n, v]) => [n, v] as [string, string])] },
       { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() },
     );
-    const result = await deps.runSearch(request, compileSearch(request, { accessFilter: deps.access.searchFilter() }));
+    const result = await deps.search(request, deps.access.searchFilter());
     if (result.matches.length > 0) return;
   }
   throw notFound(`${what} is not known`);

@@ -14,7 +14,9 @@ const CONTEXT_OF_TYPE: Readonly<Record<string, ContextField>> = {
  * Like the national infrastructure, refuse (403) a search whose parameters contradict the
  * token's context: a reference parameter naming only other patients, care teams or episodes of
  * care than the one in context (`Observation?subject=Patient/other` with a patient in context,
- * `Task?owner=CareTeam/other` with a care team), `_id` naming only other patients or episodes
+ * `Task?owner=CareTeam/other` with a care team; any reference parameter counts, so FUT's
+ * `episodeOfCare`, `responsible`, `careTeamRecipient`… of fhir-profiles/fut-search take part, a
+ * bare id where the parameter has one target type), `_id` naming only other patients or episodes
  * on their own type, or a compartment search of another patient. A parameter whose values
  * include the context's own (`Patient?_id=own,other`) is no contradiction: the access filter
  * narrows it as before. The refusal names the parameter and the context; it is decided from

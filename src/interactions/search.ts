@@ -1,7 +1,6 @@
 // https://hl7.org/fhir/R4/search.html and https://hl7.org/fhir/R4/http.html#search
 import { forbidden, operationOutcome } from '../fhir/outcome';
 import type { Issue } from '../fhir/issue';
-import { compileSearch } from '../fhir/search/compile';
 import { parseSearch } from '../fhir/search/parse';
 import type { SearchRequest } from '../fhir/search/ast';
 import { Subsetter } from '../fhir/subset';
@@ -38,8 +37,7 @@ export async function search(deps: InteractionDeps, scope: SearchScope, input: S
   );
   authorizeSearch(deps, scope, input, request);
   refuseContradictions(deps.access.auth, request);
-  const compiled = compileSearch(request, { accessFilter: deps.access.searchFilter() });
-  const result = await deps.runSearch(request, compiled);
+  const result = await deps.search(request, deps.access.searchFilter());
   // Included resources of types the token may not read are left out (the SQL filter already
   // removed those of patients the caller does not reach).
   result.included = result.included.filter((r) => deps.access.mayUse('read', r.resourceType) || deps.access.mayUse('search', r.resourceType));

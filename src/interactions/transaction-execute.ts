@@ -1,8 +1,8 @@
 import { gone, notFound, notImplemented, preconditionFailed, badRequest } from '../fhir/outcome';
 import type { SearchRequest } from '../fhir/search/ast';
-import type { CompiledSearch } from '../fhir/search/compile';
+import type { AccessFilter } from '../fhir/search/sql-builder';
 import type { StoreTransaction } from '../store/resources';
-import { runSearch } from '../store/search';
+import { searchIn } from '../store/search';
 import { search } from './search';
 import { history } from './history';
 import type { StoredVersion } from '../store/versions';
@@ -104,7 +104,7 @@ export async function executeEntry(tx: StoreTransaction, ctx: ExecuteContext, en
       // Runs after the writes (processing order) on the transaction's own connection, so it
       // sees them; the caller's access filter applies as for any search.
       await tx.flushIndex(); // index rows of this transaction's writes, so the search finds them
-      const inTx = { ...deps, runSearch: (request: SearchRequest, compiled: CompiledSearch) => runSearch(tx.client, request, compiled) };
+      const inTx = { ...deps, search: (request: SearchRequest, access?: AccessFilter) => searchIn(tx.client, request, access) };
       return { result: await search(inTx, { type: p.type }, { params: [...new URLSearchParams(p.query)], strict: false }) };
     }
     case 'history': {

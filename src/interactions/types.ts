@@ -5,12 +5,11 @@ import { AccessTrail } from './access-trail';
 import type { DefinitionRegistry } from '../fhir/definitions/registry';
 import type { Clock } from '../clock';
 import type { SearchRequest } from '../fhir/search/ast';
-import type { CompiledSearch } from '../fhir/search/compile';
 import type { Subsetter } from '../fhir/subset';
 import type { ResourceValidator } from '../fhir/validation/validator';
 import type { ResourceStore } from '../store/resources';
 import type { SearchResult, SearchRow } from '../store/search';
-import type { SqlQuery } from '../fhir/search/sql-builder';
+import type { AccessFilter } from '../fhir/search/sql-builder';
 import type { CanonicalLookup } from '../store/canonical';
 import type { WriteHook } from './write-hooks';
 
@@ -32,10 +31,10 @@ export interface SharedDeps {
   /** PUT to a new id creates the resource. */
   updateCreate: boolean;
   clock: Clock;
-  /** Runs a compiled search on the database. */
-  runSearch: (request: SearchRequest, compiled: CompiledSearch) => Promise<SearchResult>;
-  /** Runs a compiled statement selecting search rows (operations such as $lastn). */
-  runRows: (query: SqlQuery) => Promise<SearchRow[]>;
+  /** Runs a parsed search in the store (which compiles it), under the access filter when given. */
+  search: (request: SearchRequest, access?: AccessFilter) => Promise<SearchResult>;
+  /** `Observation/$lastn` in the store: the `max` latest matches per subject and code. */
+  lastN: (request: SearchRequest, max: number, access?: AccessFilter) => Promise<SearchRow[]>;
   /** `_summary` / `_elements` trimming, per-type element facts cached. */
   subsetter: Subsetter;
   /** What access checks need from the database and the definitions. */

@@ -24,9 +24,9 @@ export type WriteHook = ((ctx: WriteHookContext) => Promise<void>) & {
    * Which changes the hook may act on (`resource`: the version to be written). A hook that says
    * it ignores a write lets that write be made in one statement without a transaction around it
    * (store.createAlone, store.updateAlone); a hook without it is run on every write, which keeps
-   * every write in a transaction.
+   * every write in a transaction. `deps` are the request's (its caller, the definitions).
    */
-  watches?: (change: WatchedChange) => boolean;
+  watches?: (change: WatchedChange, deps: InteractionDeps) => boolean;
 };
 
 export interface WatchedChange {
@@ -36,8 +36,8 @@ export interface WatchedChange {
 }
 
 /** Whether some registered hook may act on this write (then it runs in a transaction with the hooks). */
-export function hooksWatch(deps: Pick<InteractionDeps, 'writeHooks'>, change: WatchedChange): boolean {
-  return (deps.writeHooks ?? []).some((hook) => !hook.watches || hook.watches(change));
+export function hooksWatch(deps: InteractionDeps, change: WatchedChange): boolean {
+  return (deps.writeHooks ?? []).some((hook) => !hook.watches || hook.watches(change, deps));
 }
 
 /**

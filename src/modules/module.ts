@@ -26,9 +26,10 @@ export interface KolibriModule {
    */
   readonly operations?: readonly Operation[];
   /**
-   * The module's care model: which care relationships grant staff access to a patient (as SQL
-   * the store ANDs into every read), and the write rules of the resources that hold them. The
-   * engine keeps the generic rules (owner organization, compartments, operator, citizen).
+   * The module's care model: which care relationships grant staff access to a patient (as index
+   * references the store compiles to the SQL it ANDs into every read), the write rules of the
+   * resources that hold them, and the contexts they offer. The engine keeps the generic rules
+   * (owner organization, compartments, operator, citizen).
    */
   readonly accessModel?: AccessModel;
   /** Rules run inside every write transaction after the request's own writes, before the engine's. */

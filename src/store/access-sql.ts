@@ -62,7 +62,7 @@ function unassignedVisibleSql(policy: AccessPolicy, alias: string, bind: Bind): 
 }
 
 /**
- * The search engine's security slot (src/fhir/search/compile.ts): ANDed into every match,
+ * The search engine's security slot (./search/compile.ts): ANDed into every match,
  * count, chain, _has, include, history and export query, so paging, totals and includes never
  * leak. A row is visible when it is in the compartment of a reachable patient or points into
  * one (`access_patients`); a row in no compartment by the unassigned rule above.

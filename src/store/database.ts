@@ -82,3 +82,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
   };
 }
+
+/** Undefined when the database answers a query, else what went wrong. */
+export async function ping(db: Database): Promise<unknown> {
+  try {
+    await db.pool.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return err ?? new Error('the connection failed without saying why');
+  }
+}

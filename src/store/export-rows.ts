@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { SearchRequest } from '../fhir/search/ast';
-import { criterionSql } from '../fhir/search/criteria-sql';
+import { criterionSql } from './search/criteria-sql';
 import { SqlBuilder, type AccessFilter } from '../fhir/search/sql-builder';
 import { normalizeDatabaseError } from './pg-errors';
 

@@ -1,14 +1,16 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Issue } from '../fhir/issue';
 import type { SearchRequest } from '../fhir/search/ast';
-import type { CompiledSearch } from '../fhir/search/compile';
-import { MAX_INCLUDE_ROWS, MAX_ITERATE_DEPTH, type IncludeQuery } from '../fhir/search/include-sql';
+import type { AccessFilter } from '../fhir/search/sql-builder';
+import { compileSearch, type CompiledSearch } from './search/compile';
+import { compileLastN } from './search/lastn';
+import { MAX_INCLUDE_ROWS, MAX_ITERATE_DEPTH, type IncludeQuery } from './search/include-sql';
 import { encodeCursor } from '../fhir/search/paging';
 import { normalizeDatabaseError } from './pg-errors';
 import { isPool, queryPrepared, withConnection } from './prepared';
 
 /**
- * Runs a compiled search (src/fhir/search/compile.ts) on PostgreSQL: the page of matches,
+ * Runs a compiled search (./search/compile.ts) on PostgreSQL: the page of matches,
  * the total, and `_include` / `_revinclude` (with `:iterate`) over the page. When more than one
  * statement runs they share one REPEATABLE READ snapshot, so includes and total agree with the
  * page. Returns rows with the stored JSON text; the interaction builds the Bundle.
@@ -37,6 +39,19 @@ export interface SearchResult {
 }
 
 type Queryable = Pool | PoolClient;
+
+/**
+ * The store's search: a parsed request (src/fhir/search) compiled to SQL here and run on a pool
+ * or a transaction's client, with the access filter ANDed into every statement.
+ */
+export function searchIn(db: Queryable, request: SearchRequest, access?: AccessFilter): Promise<SearchResult> {
+  return runSearch(db, request, compileSearch(request, { accessFilter: access }));
+}
+
+/** `Observation/$lastn`: per subject and code the `max` most recent matches of `request` (./search/lastn.ts). */
+export function lastNIn(db: Queryable, request: SearchRequest, max: number, access?: AccessFilter): Promise<SearchRow[]> {
+  return runRows(db, compileLastN(request, max, access));
+}
 
 /**
  * Execute `compiled` (compiled from `request`) on a pool or client. Every statement runs as a

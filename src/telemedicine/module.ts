@@ -12,6 +12,7 @@ import { utilisationReportOperation } from './reports/utilisation-operation';
 import { MissingMeasurementScheduler } from './scheduler/scheduler';
 import { getPatientProceduresOperation } from './scheduler/procedures';
 import { submitMeasurement } from './submit-measurement';
+import { requireTriage, withTriageRule } from './triage-required';
 import { loadTemplates } from './template-loader';
 import type { Colour } from './triage/colour';
 import { triageOutcomeListener } from './triage/outcome-listener';
@@ -33,9 +34,10 @@ export interface TelemedicineOptions {
  * The telemedicine workflow as a module of the engine: its care model (episodes and care teams
  * grant access to patients), plan templates and the workflow's
  * operations ($apply, $submit-measurement with measurements and photos, $get-patient-procedures,
- * $rollout-report, $utilisation-report, $self-management-report), the rules inside write transactions (entered-in-error re-triage, the video
- * consultation's status workflow, the unread-message Task of a citizen's message), the
- * triage-outcome count after commit and the missing-measurement scheduler.
+ * $rollout-report, $utilisation-report, $self-management-report), the rules inside write
+ * transactions (home measurements are written only through $submit-measurement, entered-in-error
+ * re-triage, the video consultation's status workflow, the unread-message Task of a citizen's
+ * message), the triage-outcome count after commit and the missing-measurement scheduler.
  */
 export function telemedicineModule(options: TelemedicineOptions = {}): KolibriModule {
   const targets = options.targets ?? loadTargets();
@@ -65,9 +67,9 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
       selfManagementReportOperation(targets),
     ],
     accessModel: careModel,
-    writeHooks: [retriageOnEnteredInError, appointmentRules, unreadMessageTasks],
+    writeHooks: [requireTriage, retriageOnEnteredInError, appointmentRules, unreadMessageTasks],
     commitListeners: options.onTriageOutcome ? [triageOutcomeListener(options.onTriageOutcome)] : [],
-    capability: { decorateResource: (resource) => withModalityRules(withEnteredInErrorRule(resource)) },
+    capability: { decorateResource: (resource) => withTriageRule(withModalityRules(withEnteredInErrorRule(resource))) },
     loadTemplates: (deps, profileDirs) => loadTemplates(deps, profileDirs),
     jobs: (context) => {
       if (!scheduler) return [];

@@ -1,9 +1,8 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { compileSearch } from '../fhir/search/compile';
 import { parseSearch } from '../fhir/search/parse';
 import type { InteractionDeps } from '../interactions/types';
 import type { StoreTransaction } from '../store/resources';
-import { runSearch } from '../store/search';
+import { searchIn } from '../store/search';
 
 /**
  * Reads the telemedicine operations make on the server's own behalf, once the caller's access
@@ -24,14 +23,14 @@ export async function readCurrent<T extends Resource>(deps: Pick<InteractionDeps
  * the transaction's connection after writing its pending index rows, so it sees its own writes.
  */
 export async function serverSearch<T extends Resource>(
-  deps: Pick<InteractionDeps, 'registry' | 'baseUrl' | 'clock' | 'runSearch'>,
+  deps: Pick<InteractionDeps, 'registry' | 'baseUrl' | 'clock' | 'search'>,
   type: string,
   params: Array<[string, string]>,
   tx?: StoreTransaction,
 ): Promise<T[]> {
   const { request } = parseSearch({ resourceType: type, params, strict: true }, { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() });
   if (tx) await tx.flushIndex();
-  const result = tx ? await runSearch(tx.client, request, compileSearch(request)) : await deps.runSearch(request, compileSearch(request));
+  const result = tx ? await searchIn(tx.client, request) : await deps.search(request);
   return result.matches.map((row) => JSON.parse(row.content) as T);
 }
 

@@ -5,6 +5,7 @@ import { precheckWrite } from '../interactions/authorize';
 import { transaction } from '../interactions/transaction';
 import type { InteractionDeps, InteractionResult } from '../interactions/types';
 import { resolveSubmission, type Submitted } from './submission-context';
+import { submissionDeps } from './triage-required';
 import { triageObservation } from './triage/observation-triage';
 import { triageResponse } from './triage/questionnaire-triage';
 import { triagePhoto } from './triage/photo-triage';
@@ -61,7 +62,8 @@ export async function submitMeasurement(deps: InteractionDeps, patientId: string
     { fullUrl: impressionUrl, resource: impression, request: { method: 'POST', url: 'ClinicalImpression' } },
     { fullUrl: `urn:uuid:${randomUUID()}`, resource: task, request: { method: 'POST', url: 'Task' } },
   ];
-  return transaction(deps, entries, {
+  // the one route whose measurement writes pass the triage rule (triage-required.ts)
+  return transaction(submissionDeps(deps), entries, {
     maxEntries: deps.limits.maxBundleEntries,
     authorize: async (entry) => {
       if (entry.index < items.length) await precheckWrite(deps, 'create', entry.type, entry.resource);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { buildApp } from '../../src/app';
 import { AuthService } from '../../src/auth/auth-service';
+import { authStores } from '../../src/store/auth/auth-stores';
 import type { AuthSettings } from '../../src/auth/config';
 import { systemClock, type Clock } from '../../src/clock';
 import { DEFAULT_DEFINITIONS_CACHE } from '../../src/fhir/definitions/cache';
@@ -133,11 +134,11 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
 /** An AuthService on the test database with test settings (no rotation, no rate limit). */
 export function testAuthService(pool: Pool, services: Services, clock: Clock = systemClock, settings: Partial<AuthSettings> = {}, baseUrl = TEST_BASE_URL): AuthService {
   return new AuthService({
-    pool,
     settings: { ...TEST_AUTH_SETTINGS, ...settings },
     baseUrl,
     clock,
     ...services.authData,
+    stores: authStores(pool),
   });
 }
 

@@ -145,7 +145,6 @@ describe('openapi.yaml', () => {
         modules: [telemedicineModule()],
       });
       const auth = new AuthService({
-        pool,
         // with an admin token, so the admin API's routes exist to be compared
         settings: loadConfig({ KOLIBRI_ADMIN_TOKEN: 'x'.repeat(40) }).authSettings,
         baseUrl: 'http://kolibri.test/fhir',

@@ -1,5 +1,5 @@
 import type { DefinitionRegistry } from '../definitions/registry';
-import { parseElementTree, type ElementNode, type ElementTree } from '../validation/element-tree';
+import { parseElementTree, type ElementNode, type ElementTree } from '../definitions/element-tree';
 
 /**
  * What each JSON property of an element holds, for finding the values a transaction must
@@ -49,7 +49,7 @@ export class ReferencePlans {
     if (plan) return plan;
     const slots = new Map<string, Slot>();
     this.plans.set(key, slots); // before recursing: element trees are recursive (Extension.extension)
-    for (const child of node.children.values()) {
+    for (const child of node.children) {
       const target = child.contentReference ? tree.byPath.get(child.contentReference) : undefined;
       for (const t of child.types.length ? child.types : [{ code: 'BackboneElement' }]) {
         const name = child.isChoice ? `${child.name}${t.code[0].toUpperCase()}${t.code.slice(1)}` : child.name;
@@ -68,7 +68,7 @@ export class ReferencePlans {
     if (code === 'Narrative') return { kind: 'narrative' };
     if (code === 'Resource') return { kind: 'resource' };
     if (PRIMITIVE.test(code)) return undefined;
-    if ((code === 'BackboneElement' || code === 'Element') && node.children.size) {
+    if ((code === 'BackboneElement' || code === 'Element') && node.children.length) {
       return { kind: 'element', plan: () => this.forNode(tree, node) };
     }
     return { kind: 'element', plan: () => this.forType(code) ?? new Map() };

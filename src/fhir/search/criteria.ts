@@ -21,6 +21,7 @@ export type CriterionResult = Criterion | { unknown: string };
 export function parseCriterion(name: string, raw: string, types: string[], ctx: ValueContext, depth = 0): CriterionResult {
   if (depth > MAX_CHAIN) throw badRequest(`parameter '${name}': chains and _has are limited to ${MAX_CHAIN} links`, [name]);
   if (name.startsWith('_has:')) return parseHas(name, raw, types, ctx, depth);
+  if (name === '_list') return parseList(raw, types, ctx, depth);
   const dot = name.indexOf('.');
   if (dot > 0) return parseChain(name, dot, raw, types, ctx, depth);
 
@@ -106,6 +107,16 @@ function parseHas(name: string, raw: string, types: string[], ctx: ValueContext,
   const next = parseCriterion(rest.join(':'), raw, [sourceType], ctx, depth + 1);
   if ('unknown' in next) return next;
   return { kind: 'has', sourceType, code, next };
+}
+
+/**
+ * `_list=id` (https://hl7.org/fhir/R4/search.html#list): the resources a List names in
+ * `entry.item`, which is the reverse chain `_has:List:item:_id=id` (so the List must be one the
+ * caller may read). Functional lists (`$current-problems`) are not kept.
+ */
+function parseList(raw: string, types: string[], ctx: ValueContext, depth: number): CriterionResult {
+  if (raw.split(',').some((v) => v.startsWith('$'))) throw badRequest(`parameter '_list': functional lists ($name) are not supported`, ['_list']);
+  return parseHas('_has:List:item:_id', raw, types, ctx, depth);
 }
 
 /** The SearchParameter `code` has on every type (one definition shared, or same type everywhere). */

@@ -41,7 +41,7 @@ export interface ParseOptions {
 
 /** Parameters the HTTP layer consumes; search ignores them silently. */
 const TRANSPORT = new Set(['_format', '_pretty']);
-const NOT_SUPPORTED = new Set(['_contained', '_containedType', '_text', '_content', '_query', '_filter', '_list', '_score']);
+const NOT_SUPPORTED = new Set(['_contained', '_containedType', '_text', '_content', '_query', '_filter', '_score']);
 
 export function parseSearch(input: ParseInput, options: ParseOptions): { request: SearchRequest; issues: Issue[] } {
   const { registry } = options;

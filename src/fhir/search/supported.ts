@@ -10,6 +10,17 @@ import { handlerFor } from './params/handlers';
  * `_text`, `_content`, `_query` (full-text search and named queries).
  */
 
+/**
+ * Search parameters with no SearchParameter definition that every type answers: the reverse
+ * chain `_has` (https://hl7.org/fhir/R4/search.html#has) and `_list`
+ * (https://hl7.org/fhir/R4/search.html#list, a `_has` over List.entry.item); declared in the
+ * CapabilityStatement beside the defined ones.
+ */
+export const UNDEFINED_PARAMS: ReadonlyArray<{ name: string; type: 'special' | 'reference'; documentation: string }> = [
+  { name: '_has', type: 'special', documentation: 'Reverse chaining: _has:Type:reference:parameter=value' },
+  { name: '_list', type: 'reference', documentation: 'Resources named in List.entry.item of the List with this id (not functional lists)' },
+];
+
 /** Served from resource columns rather than index rows. */
 export const COLUMN_PARAMS: ReadonlySet<string> = new Set(['_id', '_lastUpdated']);
 

@@ -4,7 +4,7 @@ import { checkBinding } from './bindings';
 import { contextAllows, describeContexts, type ExtensionContext, type ExtensionHost } from './extension-context';
 import type { Invariant, InvariantCompiler, InvariantEnv } from './invariants';
 import { equalsFixed, matchesPattern, show } from './pattern';
-import type { PElement, ProfileTree } from './profile-tree';
+import type { ElementNode, ElementTree } from '../definitions/element-tree';
 import { checkTargetType, referencedType, targetTypes, type TargetTypes } from './references';
 import { assignSlices } from './slicing';
 
@@ -17,7 +17,7 @@ import { assignSlices } from './slicing';
  */
 
 export interface ConformanceContext {
-  tree(urlOrType: string): ProfileTree | undefined;
+  tree(urlOrType: string): ElementTree | undefined;
   isPrimitive(code: string): boolean;
   isResourceType(code: string): boolean;
   typeOfProfile(url: string): string | undefined;
@@ -34,8 +34,8 @@ export interface ConformanceContext {
 
 const NON_DATATYPES = new Set(['BackboneElement', 'Element', 'Resource']);
 const UNDERSCORE = 95;
-const invariantCache = new WeakMap<PElement, Map<string, Invariant[]>>();
-const targetCache = new WeakMap<PElement, TargetTypes>();
+const invariantCache = new WeakMap<ElementNode, Map<string, Invariant[]>>();
+const targetCache = new WeakMap<ElementNode, TargetTypes>();
 
 export class ConformanceWalk {
   private env: InvariantEnv;
@@ -59,7 +59,7 @@ export class ConformanceWalk {
    * parameter) is a root of its own, so `#id` references inside it resolve against its own
    * `contained`. https://hl7.org/fhir/R4/fhirpath.html#variables
    */
-  resource(obj: Record<string, unknown>, tree: ProfileTree, expression: string, contained = false): void {
+  resource(obj: Record<string, unknown>, tree: ElementTree, expression: string, contained = false): void {
     const saved = this.env;
     const savedCurrent = this.current;
     this.env = { resource: obj, rootResource: contained ? saved.rootResource : obj };
@@ -70,11 +70,11 @@ export class ConformanceWalk {
   }
 
   /** Check a datatype value against a tree's root (e.g. a value conforming to an extension profile). */
-  value(value: unknown, tree: ProfileTree, expression: string): void {
+  value(value: unknown, tree: ElementTree, expression: string): void {
     this.item(value, tree.root, tree.type, expression);
   }
 
-  private object(obj: Record<string, unknown>, el: PElement, type: string, expression: string): void {
+  private object(obj: Record<string, unknown>, el: ElementNode, type: string, expression: string): void {
     const container = el.children.length ? el : this.typeRoot(el, type);
     const keys = Object.keys(obj);
     for (const inv of this.invariantsOf(el, type, container)) {
@@ -105,7 +105,7 @@ export class ConformanceWalk {
     }
   }
 
-  private items(items: unknown[], el: PElement, type: string, expression: string): void {
+  private items(items: unknown[], el: ElementNode, type: string, expression: string): void {
     const assigned = el.slicing && el.slices.length ? assignSlices(items, el, this.sliceEnv, expression, this.issues) : undefined;
     for (let i = 0; i < items.length; i++) {
       const s = assigned ? assigned[i] : -1;
@@ -113,7 +113,7 @@ export class ConformanceWalk {
     }
   }
 
-  private item(value: unknown, el: PElement, type: string, expression: string): void {
+  private item(value: unknown, el: ElementNode, type: string, expression: string): void {
     if (value === null || value === undefined) return;
     if (el.fixed && !equalsFixed(value, el.fixed.value)) {
       this.report('error', 'value', expression, `${expression}: must be exactly ${show(el.fixed.value)} (fixed value), got ${show(value)}`);
@@ -167,7 +167,7 @@ export class ConformanceWalk {
    * The id and extensions of a primitive (`_birthDate`, `_given[1]`): each extension is checked
    * against its definition and its context, with the primitive element as the host.
    */
-  private primitiveExtensions(partner: unknown, entry: { el: PElement; type: string } | undefined, expression: string): void {
+  private primitiveExtensions(partner: unknown, entry: { el: ElementNode; type: string } | undefined, expression: string): void {
     if (!entry || partner === null || typeof partner !== 'object') return;
     const extensionEl = this.ctx.tree('Element')?.root.byKey.get('extension')?.el;
     const items = Array.isArray(partner) ? partner : [partner];
@@ -202,7 +202,7 @@ export class ConformanceWalk {
     }
   }
 
-  private host(obj: Record<string, unknown>, el: PElement, type: string, expression: string): ExtensionHost {
+  private host(obj: Record<string, unknown>, el: ElementNode, type: string, expression: string): ExtensionHost {
     const isResource = this.ctx.isResourceType(type);
     return {
       paths: isResource ? [type] : this.paths(el, expression),
@@ -213,7 +213,7 @@ export class ConformanceWalk {
   }
 
   /** The instance path of an expression (`Patient.contact.name`, no indexes) and the element's definition paths. */
-  private paths(el: PElement, expression: string): string[] {
+  private paths(el: ElementNode, expression: string): string[] {
     const logical = this.current.type + expression.slice(this.current.expression.length).replace(/\[\d+\]/g, '').replace(/\._/g, '.');
     const out = [logical, el.path];
     const base = el.definition.base?.path;
@@ -221,7 +221,7 @@ export class ConformanceWalk {
     return out;
   }
 
-  private reference(ref: Record<string, unknown>, el: PElement, expression: string): void {
+  private reference(ref: Record<string, unknown>, el: ElementNode, expression: string): void {
     let targets = targetCache.get(el);
     if (!targets) {
       const t = el.types.find((x) => x.code === 'Reference');
@@ -251,7 +251,7 @@ export class ConformanceWalk {
     }
   }
 
-  private cardinality(obj: Record<string, unknown>, child: PElement, container: PElement, expression: string): void {
+  private cardinality(obj: Record<string, unknown>, child: ElementNode, container: ElementNode, expression: string): void {
     let count = 0;
     for (const [key, entry] of container.byKey) {
       if (entry.el !== child) continue;
@@ -269,7 +269,7 @@ export class ConformanceWalk {
   }
 
   /** `valueString` where the profile narrowed `value[x]` to Quantity. */
-  private removedChoice(key: string, container: PElement, expression: string): void {
+  private removedChoice(key: string, container: ElementNode, expression: string): void {
     const choice = container.children.find((c) => c.isChoice && key.startsWith(c.name) && /^[A-Z]/.test(key.charAt(c.name.length)));
     if (!choice) return;
     const allowed = choice.types.map((t) => t.code).join(', ');
@@ -277,13 +277,13 @@ export class ConformanceWalk {
     this.report('error', 'structure', expr, `${expr}: this profile allows ${choice.name}[x] only as ${allowed}`);
   }
 
-  private typeRoot(el: PElement, type: string): PElement | undefined {
+  private typeRoot(el: ElementNode, type: string): ElementNode | undefined {
     if (this.ctx.isPrimitive(type)) return undefined;
     const profile = el.types.find((t) => t.code === type)?.profile[0];
     return ((profile && this.ctx.tree(profile)) || this.ctx.tree(type))?.root;
   }
 
-  private invariantsOf(el: PElement, type: string, container: PElement | undefined): Invariant[] {
+  private invariantsOf(el: ElementNode, type: string, container: ElementNode | undefined): Invariant[] {
     let byType = invariantCache.get(el);
     if (!byType) invariantCache.set(el, (byType = new Map()));
     let list = byType.get(type);

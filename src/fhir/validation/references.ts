@@ -1,5 +1,5 @@
 import type { Issue } from '../issue';
-import type { PType } from './profile-tree';
+import type { ElementType } from '../definitions/element-tree';
 
 /**
  * Reference target types: `Reference(Patient | Group)` allows only references to those types.
@@ -21,7 +21,7 @@ export interface TargetTypes {
 }
 
 /** Reduce targetProfile URLs to resource types (unknown URLs: any type, nothing wrongly rejected). */
-export function targetTypes(type: PType, typeOfProfile: (url: string) => string | undefined): TargetTypes {
+export function targetTypes(type: ElementType, typeOfProfile: (url: string) => string | undefined): TargetTypes {
   const any: TargetTypes = { types: undefined, profiles: [], plain: new Set() };
   if (type.targetProfile.length === 0) return any;
   const types = new Set<string>();

@@ -1,6 +1,6 @@
 import type { StructureDefinition } from '@medplum/fhirtypes';
 import type { DefinitionRegistry } from '../definitions/registry';
-import { parseElementTree, type ElementNode, type ElementTree } from './element-tree';
+import { parseElementTree, type ElementNode, type ElementTree } from '../definitions/element-tree';
 import type { PrimitiveType } from './primitives';
 
 /**
@@ -85,7 +85,7 @@ export class ShapeCompiler {
   }
 
   private fill(shape: Shape, node: ElementNode, tree: ElementTree, inline: Map<ElementNode, Shape>): void {
-    for (const child of node.children.values()) {
+    for (const child of node.children) {
       // A primitive's own `value` is the JSON value itself; its shape is the `_name` object.
       if (tree.kind === 'primitive-type' && node === tree.root && child.name === 'value') continue;
       if (child.min > 0) shape.required.push({ node: child, keys: [] });
@@ -95,7 +95,7 @@ export class ShapeCompiler {
       // Backbone elements, and datatypes a profile unfolds, carry their members inline. A profile
       // may also unfold a choice or a primitive (its children then describe `_name`): those
       // constraints belong to the profile checks, so such elements are checked by their types here.
-      if (target.children.size > 0 && !child.isChoice && !child.types.some((t) => this.primitives.has(t.code))) {
+      if (target.children.length > 0 && !child.isChoice && !child.types.some((t) => this.primitives.has(t.code))) {
         const type = target.types[0]?.code ?? 'BackboneElement';
         this.addField(shape, child, child.name, type, this.inlineShape(target, tree, inline));
         continue;

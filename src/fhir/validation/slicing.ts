@@ -1,6 +1,6 @@
 import type { Issue } from '../issue';
 import { equalsFixed, matchesPattern } from './pattern';
-import type { PElement, ProfileTree } from './profile-tree';
+import type { ElementNode, ElementTree } from '../definitions/element-tree';
 
 /**
  * Slicing: which slice each item of a sliced element belongs to, by the discriminators
@@ -12,13 +12,13 @@ import type { PElement, ProfileTree } from './profile-tree';
 
 export interface SliceEnv {
   /** A compiled tree by type code or profile URL. */
-  tree(urlOrType: string): ProfileTree | undefined;
+  tree(urlOrType: string): ElementTree | undefined;
   /** Whether a value conforms to a profile (no errors), for `profile` discriminators. */
   conforms(value: unknown, profileUrl: string): boolean;
 }
 
 /** For each item, the index of its slice in `el.slices`, or -1. Adds rule and cardinality issues. */
-export function assignSlices(items: unknown[], el: PElement, env: SliceEnv, expression: string, issues: Issue[]): number[] {
+export function assignSlices(items: unknown[], el: ElementNode, env: SliceEnv, expression: string, issues: Issue[]): number[] {
   const slicing = el.slicing!;
   const assigned = items.map((item) => el.slices.findIndex((slice) => slicing.discriminator.every((d) => matches(item, slice, d.type as string, d.path as string, env))));
   let lastMatched = -1;
@@ -51,7 +51,7 @@ export function assignSlices(items: unknown[], el: PElement, env: SliceEnv, expr
   return assigned;
 }
 
-function matches(item: unknown, slice: PElement, type: string, path: string, env: SliceEnv): boolean {
+function matches(item: unknown, slice: ElementNode, type: string, path: string, env: SliceEnv): boolean {
   const values = valuesAt(item, path);
   if (values === undefined) return false;
   // An extension slice typed by its definition has url = the definition's URL.
@@ -86,18 +86,18 @@ function typeOf(v: unknown): string | undefined {
 }
 
 /** The element a discriminator path names inside a slice (descending into its type's tree when not unfolded). */
-function elementAt(slice: PElement, path: string, env: SliceEnv): PElement | undefined {
-  let el: PElement | undefined = slice;
+function elementAt(slice: ElementNode, path: string, env: SliceEnv): ElementNode | undefined {
+  let el: ElementNode | undefined = slice;
   for (const seg of segments(path)) {
     if (seg === '$this') continue;
     if (seg.startsWith('ofType(') || seg.startsWith('resolve(')) return el;
     const ext = /^extension\('(.+)'\)$/.exec(seg);
     if (el === undefined) return undefined;
-    const container: PElement | undefined = el.children.length ? el : typeRoot(el, env);
+    const container: ElementNode | undefined = el.children.length ? el : typeRoot(el, env);
     if (!container) return undefined;
     if (ext) {
-      const extEl: PElement | undefined = container.children.find((c) => c.name === 'extension');
-      el = extEl?.slices.find((s: PElement) => s.types[0]?.profile[0] === ext[1]);
+      const extEl: ElementNode | undefined = container.children.find((c) => c.name === 'extension');
+      el = extEl?.slices.find((s: ElementNode) => s.types[0]?.profile[0] === ext[1]);
       continue;
     }
     el = container.children.find((c) => c.name === seg);
@@ -105,7 +105,7 @@ function elementAt(slice: PElement, path: string, env: SliceEnv): PElement | und
   return el;
 }
 
-function typeRoot(el: PElement, env: SliceEnv): PElement | undefined {
+function typeRoot(el: ElementNode, env: SliceEnv): ElementNode | undefined {
   const t = el.types[0];
   if (!t) return undefined;
   return (t.profile[0] ? env.tree(t.profile[0]) : undefined)?.root ?? env.tree(t.code)?.root;
@@ -158,7 +158,7 @@ function segments(path: string): string[] {
   return out;
 }
 
-function names(el: PElement): string {
+function names(el: ElementNode): string {
   return el.slices.map((s) => s.sliceName).join(', ');
 }
 

@@ -7,7 +7,7 @@ import { enableWhenIssues } from './enable-when';
 import type { ExtensionContext } from './extension-context';
 import { InvariantCompiler } from './invariants';
 import { clip, compilePrimitiveTypes } from './primitives';
-import { parseProfileTree, type ProfileTree } from './profile-tree';
+import { parseElementTree, type ElementTree } from '../definitions/element-tree';
 import { ShapeCompiler, type Shape } from './shape';
 import { Walk } from './walker';
 
@@ -69,12 +69,12 @@ export function createValidator(registry: DefinitionRegistry, options: Validator
     }
     return shape;
   };
-  const trees = new Map<string, ProfileTree | null>();
-  const tree = (urlOrType: string): ProfileTree | undefined => {
+  const trees = new Map<string, ElementTree | null>();
+  const tree = (urlOrType: string): ElementTree | undefined => {
     let t = trees.get(urlOrType);
     if (t === undefined) {
       const sd = registry.structureDefinition(urlOrType);
-      t = sd?.snapshot?.element?.length ? parseProfileTree(sd) : null;
+      t = sd?.snapshot?.element?.length ? parseElementTree(sd) : null;
       trees.set(urlOrType, t);
     }
     return t ?? undefined;
@@ -90,8 +90,8 @@ export function createValidator(registry: DefinitionRegistry, options: Validator
   }
 
   /** The trees a resource must conform to, plus issues for profiles that cannot apply. */
-  const treesFor = (obj: Record<string, unknown>, type: string, expression: string, extra: readonly string[], issues: Issue[]): ProfileTree[] => {
-    const out: ProfileTree[] = [];
+  const treesFor = (obj: Record<string, unknown>, type: string, expression: string, extra: readonly string[], issues: Issue[]): ElementTree[] => {
+    const out: ElementTree[] = [];
     const add = (url: string, at: string, claimed = false) => {
       const t = tree(url);
       if (!t && claimed && unknownProfiles === 'warning') issues.push(warning('not-supported', at, `${at}: profile '${clip(url)}' is not known to this server and was not checked`));

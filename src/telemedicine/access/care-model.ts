@@ -1,5 +1,6 @@
 import type { AccessModel } from '../../interactions/access-model';
-import { careReachSql } from './care-reach-sql';
+import { careContexts } from './care-contexts';
+import { careGrants } from './care-reach-sql';
 import { careTeamRule, episodeRule } from './care-write-rules';
 
 /**
@@ -8,8 +9,9 @@ import { careTeamRule, episodeRule } from './care-write-rules';
  * managing organization, whose staff reach the patients of the episodes it cares in.
  */
 export const careModel: AccessModel = {
-  reach: careReachSql,
+  grants: careGrants,
   grantTypes: ['EpisodeOfCare', 'CareTeam'],
   writeRules: { CareTeam: careTeamRule, EpisodeOfCare: episodeRule },
+  contexts: careContexts,
   reachHint: 'once an EpisodeOfCare of your care team includes the patient',
 };

@@ -1,11 +1,11 @@
 import type { Operation } from '../../interactions/operation';
 import { diagnosisNames } from './diagnosis-names';
 import { dayAfter, inReportSnapshot, reportOperation, type ReportDeps, type RolloutParams } from './report-operation';
-import { assembleSelfManagement, type SelfManagementReport } from './self-management';
+import { assembleSelfManagement, SEMCD6_QUESTIONNAIRE, type SelfManagementReport } from './self-management';
 import { selfManagementCsv } from './self-management-csv';
 import { selfManagementHtml } from './self-management-html';
 import { selfManagementBundle } from './self-management-measure-report';
-import { SEMCD6_QUESTIONNAIRE, selfManagementCohort, selfManagementScores } from './self-management-sql';
+import { selfManagementCohort, selfManagementScores } from './utilisation-sql';
 import type { Targets } from './targets';
 
 /**

@@ -1,7 +1,7 @@
 import type { DiagnosisNames } from './diagnosis-names';
 import type { Grouping } from './report-sql';
 import { groupDisplay, unknownLast } from './rollout';
-import type { SelfManagementCohortRow, SelfManagementRow } from './self-management-sql';
+import type { SelfManagementCohortRow, SelfManagementRow } from './utilisation-sql';
 import type { Targets } from './targets';
 import { SMALL_CELL } from './utilisation';
 
@@ -11,6 +11,9 @@ import { SMALL_CELL } from './utilisation';
  * country has answers for). A cell (a group's cohort, or a group at one follow-up) with fewer
  * than SMALL_CELL citizens is suppressed: no mean and no count.
  */
+
+/** The standardised self-management questionnaire (fhir-profiles/templates/questionnaire-self-management-semcd6.json). */
+export const SEMCD6_QUESTIONNAIRE = 'https://kolibri.dk/fhir/Questionnaire/self-management-semcd6';
 
 export interface FollowUp {
   /** Months since enrolment: 0 = baseline. */

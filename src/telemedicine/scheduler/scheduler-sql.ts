@@ -13,18 +13,6 @@ const BASED_ON = [paramKey('Observation', 'based-on'), paramKey('QuestionnaireRe
 const WHEN = [paramKey('Observation', 'date'), paramKey('QuestionnaireResponse', 'authored')];
 const STATUS = [paramKey('Observation', 'status'), paramKey('QuestionnaireResponse', 'status')];
 
-export interface StoredRow {
-  id: string;
-  content: string;
-}
-
-/** Current resources of one type by id (deleted ones left out). */
-export async function resourcesById(db: Db, type: string, ids: readonly string[]): Promise<Map<string, unknown>> {
-  if (!ids.length) return new Map();
-  const { rows } = await db.query(`SELECT id, content FROM resource WHERE resource_type = $1 AND id = ANY($2::text[]) AND NOT deleted`, [type, [...new Set(ids)]]);
-  return new Map(rows.map((r: StoredRow) => [r.id, JSON.parse(r.content)]));
-}
-
 export interface SlotKey {
   serviceRequestId: string;
   start: Date;

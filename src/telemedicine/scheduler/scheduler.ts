@@ -3,7 +3,8 @@ import type { Clock } from '../../clock';
 import type { ResourceStore } from '../../store/resources';
 import { changedRequests, dueRequests, nextClose, planOf, refId, savePlans, type DueRequest } from './due-requests';
 import { missingMeasurementTask, missingTaskId } from './missing-task';
-import { decidedSlots, recordDecisions, resourcesById, submissionCounts, type Decision, type SlotKey } from './scheduler-sql';
+import { currentResources } from '../../store/resource-ids';
+import { decidedSlots, recordDecisions, submissionCounts, type Decision, type SlotKey } from './scheduler-sql';
 import { slotsClosedBetween, type Slot } from './slots';
 
 /** pino-compatible, so main.ts passes its logger. */
@@ -114,7 +115,7 @@ export class MissingMeasurementScheduler {
     const inserted = await recordDecisions(this.deps.pool, met, now);
     summary.slotsDecided += inserted;
     summary.submitted += inserted;
-    const episodes = await resourcesById(this.deps.pool, 'EpisodeOfCare', missing.map((m) => m.sr.plan.episodeId ?? ''));
+    const episodes = await currentResources(this.deps.pool, 'EpisodeOfCare', missing.map((m) => m.sr.plan.episodeId ?? ''));
     for (const m of missing) {
       const assigned = await this.claimMissing(m, episodes.get(m.sr.plan.episodeId ?? '') as EpisodeLike | undefined, now, summary);
       if (!assigned) waiting.add(m.serviceRequestId);

@@ -1,5 +1,5 @@
 import type { CarePlan, CareTeam, Condition, EpisodeOfCare, Observation, Organization, Patient, QuestionnaireResponse, ServiceRequest, Task, Timing } from '@medplum/fhirtypes';
-import { SEMCD6_QUESTIONNAIRE } from '../reports/self-management-sql';
+import { SEMCD6_QUESTIONNAIRE } from '../reports/self-management';
 import { EPISODE_EXTENSION, TASK_CATEGORY_SYSTEM } from '../scheduler/missing-task';
 import type { TimingRepeat } from '../scheduler/slots';
 

@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../store/resources';
 import { recordDecisions } from '../scheduler/scheduler-sql';
 import { organizations, patientUnit, type CohortOptions, type PatientUnit } from './cohort';
+import { storedIds } from '../../store/resource-ids';
 
 /**
  * Writes the demo cohort through the store, many resources per transaction (index rows
@@ -51,10 +52,7 @@ async function writeBatch(store: ResourceStore, resources: Resource[], claims: P
     const byType = new Map<string, string[]>();
     for (const r of resources) byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r.id as string]);
     const existing = new Set<string>();
-    for (const [type, ids] of byType) {
-      const { rows } = await tx.client.query('SELECT id FROM resource WHERE resource_type = $1 AND id = ANY($2::text[])', [type, ids]);
-      for (const row of rows as Array<{ id: string }>) existing.add(`${type}/${row.id}`);
-    }
+    for (const [type, ids] of byType) for (const key of await storedIds(tx.client, type, ids)) existing.add(key);
     for (const r of resources) {
       if (existing.has(`${r.resourceType}/${r.id}`)) {
         progress.skipped++;

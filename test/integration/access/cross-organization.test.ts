@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { missingId } from './tenants';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 import { spo2Observation } from '../../support/spo2';
@@ -114,7 +115,7 @@ describe('access model across organizations', () => {
     });
 
     it('writes change nothing and answer as for an id that does not exist: update, patch, delete, a transaction entry; a create for A is 403', async () => {
-      const missing = randomUUID();
+      const missing = missingId();
       const changed = (id: string) => ({ resourceType: 'Observation', id, status: 'entered-in-error', code: { text: 'x' }, subject: { reference: `Patient/${ids.patientA}` } });
       const attempts = (id: string) => [
         t.app.inject({ method: 'PUT', url: `/fhir/Observation/${id}`, headers: as(tokens.sysB), payload: changed(id) }),

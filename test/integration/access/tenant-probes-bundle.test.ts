@@ -21,6 +21,7 @@ import {
   type Fixture,
   type HiddenKey,
   type Probe,
+  missingId,
 } from './tenants';
 
 interface Entry {
@@ -124,7 +125,7 @@ describe('cross-tenant probes: batch and transaction entries', () => {
           probes.push({
             name: `${p.name} → A.${key}: transaction [${s.name}]`,
             run: async () => {
-              const missing = randomUUID();
+              const missing = missingId();
               const tx = (id: string) => call(f.t, p.token, 'POST', '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [s.entry(id)] });
               const hidden = await tx(f.a.ids[key]);
               const other = await tx(missing);
@@ -238,7 +239,7 @@ describe('cross-tenant probes: batch and transaction entries', () => {
             const created = await call(f.t, b.tokens.system, 'GET', `/fhir/Observation?identifier=${encodeURIComponent(`${PROBE_SYSTEM}|${value}`)}`);
             return { res, created: (created.json().entry ?? []).length };
           };
-          const missing = randomUUID();
+          const missing = missingId();
           const hidden = await tx(a.ids.observation);
           const other = await tx(missing);
           if (hidden.created) return `the transaction's first entry was kept (${hidden.created} created) though it answered ${hidden.res.status}`;

@@ -17,6 +17,7 @@ import {
   type Answer,
   type Fixture,
   type Probe,
+  missingId,
 } from './tenants';
 
 /**
@@ -98,9 +99,11 @@ describe('cross-tenant probes: conditional writes', () => {
   it('match counts never include A\'s resources: criteria naming one of A\'s and one of B\'s own act on B\'s alone', async () => {
     const b = f.b;
     const probes: Probe[] = [];
+    // B's own Observations: body weight, no patient group's measurement code (those are written only by $submit-measurement)
+    const NOT_A_MEASUREMENT = { meta: undefined, code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 80, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } };
     const fresh = async (token: string) => {
       const value = `b-own-${randomUUID()}`;
-      const res = await call(f.t, token, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), id: undefined, identifier: [{ system: PROBE_SYSTEM, value }], subject: { reference: `Patient/${b.ids.patient}` }, extension: undefined, basedOn: undefined });
+      const res = await call(f.t, token, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), id: undefined, identifier: [{ system: PROBE_SYSTEM, value }], subject: { reference: `Patient/${b.ids.patient}` }, extension: undefined, basedOn: undefined, ...NOT_A_MEASUREMENT });
       if (res.status !== 201) throw new Error(`B could not create its own Observation: ${res.status} ${res.body.slice(0, 200)}`);
       return { id: res.json().id as string, value, body: res.json() as Record<string, unknown> };
     };
@@ -123,7 +126,7 @@ describe('cross-tenant probes: conditional writes', () => {
             name: `${p.name}: ${shape.name} Observation?${k.name}=<A's>,<B's own>`,
             run: async () => {
               const [ownH, ownM] = [await fresh(p.token), await fresh(p.token)];
-              const missing = k.name === '_id' ? randomUUID() : `missing-${randomUUID()}`;
+              const missing = k.name === '_id' ? missingId() : `missing-${randomUUID()}`;
               const hidden = await shape.run(k.query(ownH, k.hidden), ownH);
               const other = await shape.run(k.query(ownM, missing), ownM);
               // both act on (or match exactly) B's own Observation, named differently in each run

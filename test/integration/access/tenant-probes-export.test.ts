@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobRunner } from '../../../src/jobs/runner';
 import { awaitManifest, kickOff, pathOf, send, testRunner, type Manifest } from '../operations/export-support';
-import { buildFixture, call, COMPARTMENT_KEYS, differs, leaks, outsiders, report, runProbes, type Fixture, type Probe } from './tenants';
+import { buildFixture, call, COMPARTMENT_KEYS, differs, leaks, outsiders, report, runProbes, type Fixture, type Probe, missingId } from './tenants';
 
 /**
  * Cross-tenant probes, Bulk Data export: every outsider of municipality A exports at system,
@@ -75,7 +75,7 @@ describe('cross-tenant probes: Bulk Data export', () => {
   });
 
   it("A's Group answers an outsider's Group export as a Group that does not exist", async () => {
-    const missing = randomUUID();
+    const missing = missingId();
     const probes: Probe[] = outsiders(f).map((p) => ({
       name: `${p.name} Group/$export`,
       run: async () => {
@@ -89,7 +89,7 @@ describe('cross-tenant probes: Bulk Data export', () => {
 
   it("another client's poll, download and DELETE of A's job answer as for a job that does not exist", async () => {
     const jobOfA = statusOfA.split('/').pop() as string;
-    const missing = randomUUID();
+    const missing = missingId();
     const fileOfA = pathOf(manifestOfA.output[0].url);
     const fileName = fileOfA.split('/').pop() as string;
     const probers = [...outsiders(f), { name: 'A.clinician', token: f.a.tokens.clinician, writes: true }, { name: 'A.narrow', token: f.a.tokens.narrow, writes: false }];

@@ -18,6 +18,7 @@ import {
   type HiddenKey,
   type Probe,
   type Prober,
+  missingId as newMissingId,
 } from './tenants';
 
 /**
@@ -81,7 +82,7 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
     else extras.push({ label: 'provenanceOfAbsoluteTarget', type: 'Provenance', id: absolute.json().id });
     if (twoTargets.status !== 201) f.seedProblems.push(`Provenance with two targets: ${twoTargets.status} ${twoTargets.body.slice(0, 200)}`);
     else extras.push({ label: 'provenanceOfTwoTargets', type: 'Provenance', id: twoTargets.json().id });
-    const invalid = await call(f.t, a.tokens.system, 'POST', '/fhir/Observation', { ...f.a.resources.observation, id: undefined, meta: undefined, identifier: undefined });
+    const invalid = await call(f.t, a.tokens.system, 'POST', '/fhir/Observation', { ...f.a.resources.observation, id: undefined, meta: { tag: f.a.resources.observation.meta?.tag }, identifier: undefined });
     const marked = await call(f.t, a.tokens.system, 'PATCH', `/fhir/Observation/${invalid.json().id}`, [{ op: 'replace', path: '/status', value: 'entered-in-error' }], { 'content-type': 'application/json-patch+json' });
     const made = await call(f.t, a.tokens.system, 'GET', `/fhir/Provenance?target=Observation/${invalid.json().id}`);
     if (versioned.status !== 201 || marked.status !== 200) f.seedProblems.push(`versioned Provenance ${versioned.status}, entered-in-error ${marked.status} ${marked.body.slice(0, 200)}`);
@@ -109,7 +110,7 @@ describe('cross-tenant probes: reads, searches, histories, read-only operations'
   const pair = (name: string, token: string, hiddenId: string, build: (id: string) => Promise<Answer>, expectError: boolean | number = true): Probe => ({
     name,
     run: async () => {
-      const missingId = randomUUID();
+      const missingId = newMissingId();
       const [hidden, missing] = await Promise.all([build(hiddenId), build(missingId)]);
       if (expectError && hidden.status < 300) return `answered ${hidden.status} for A's resource: ${hidden.body.slice(0, 200)}`;
       if (typeof expectError === 'number' && hidden.status !== expectError) return `expected ${expectError}, got ${hidden.status} ${hidden.body.slice(0, 200)}`;

@@ -9,6 +9,7 @@ import {
   runProbes,
   unchanged,
   versionsOf,
+  WEIGHT,
   type Answer,
   type Fixture,
   type Probe,
@@ -388,7 +389,7 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
     const them = { reference: `Patient/${f.b.ids.patient}` };
     const obsRef = { reference: `Observation/${a.ids.observation}` };
     const allowed: Record<string, (subject: { reference: string }) => object> = {
-      Observation: (s) => ({ ...unchanged(f, 'observation'), id: undefined, identifier: undefined, subject: s }),
+      Observation: (s) => ({ ...unchanged(f, 'observation'), ...WEIGHT, id: undefined, identifier: undefined, subject: s }),
       QuestionnaireResponse: (s) => ({ resourceType: 'QuestionnaireResponse', status: 'completed', subject: s, authored: '2026-05-02T08:00:00Z' }),
       Media: (s) => ({ resourceType: 'Media', status: 'completed', subject: s, content: { contentType: 'image/png', data: 'AAAA' } }),
       Binary: (s) => ({ resourceType: 'Binary', contentType: 'text/plain', data: 'AAAA', securityContext: s.reference === me.reference ? obsRef : { reference: `Observation/${f.b.ids.observation}` } }),

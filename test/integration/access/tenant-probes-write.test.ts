@@ -17,10 +17,12 @@ import {
   runProbes,
   unchanged,
   versionsOf,
+  WEIGHT,
   type Answer,
   type Fixture,
   type HiddenKey,
   type Probe,
+  missingId as newMissingId,
 } from './tenants';
 
 /**
@@ -31,6 +33,7 @@ import {
  * (visible to B) are refused outright. A deleted resource of A answers like a nonexistent one
  * too. Positive controls: A's own clients do update, patch and delete their own data.
  */
+
 describe('cross-tenant probes: writes by id', () => {
   let f: Fixture;
   let before: Record<string, string>;
@@ -68,7 +71,7 @@ describe('cross-tenant probes: writes by id', () => {
   const pair = (name: string, hiddenId: string, build: (id: string) => Promise<Answer>, want?: number): Probe => ({
     name,
     run: async () => {
-      const missingId = randomUUID();
+      const missingId = newMissingId();
       const hidden = await build(hiddenId);
       const missing = await build(missingId);
       if (hidden.status < 300 && !name.includes(': DELETE ')) return `answered ${hidden.status} for A's resource: ${hidden.body.slice(0, 200)}`;
@@ -338,7 +341,7 @@ describe('cross-tenant probes: writes by id', () => {
           name: `${name}: ${shape.name} of its own Observation to B's patient`,
           run: async () => {
             const value = `a-own-${randomUUID()}`;
-            const made = await call(f.t, token, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), id: undefined, identifier: [{ system: PROBE_SYSTEM, value }] });
+            const made = await call(f.t, token, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), ...WEIGHT, id: undefined, identifier: [{ system: PROBE_SYSTEM, value }] });
             if (made.status !== 201) return `could not create its own Observation: ${made.status}`;
             const o = { id: made.json().id as string, body: made.json() as Record<string, unknown>, value };
             const res = await shape.run(token, o);
@@ -356,7 +359,7 @@ describe('cross-tenant probes: writes by id', () => {
   it('positive controls: A\'s own clients update, patch and delete their own data', async () => {
     const a = f.a;
     const own = async (token: string) => {
-      const body = { ...unchanged(f, 'observation'), id: undefined, identifier: undefined };
+      const body = { ...unchanged(f, 'observation'), ...WEIGHT, id: undefined, identifier: undefined };
       const res = await call(f.t, token, 'POST', '/fhir/Observation', body);
       if (res.status !== 201) throw new Error(`create answered ${res.status} ${res.body.slice(0, 200)}`);
       return res.json() as { id: string };

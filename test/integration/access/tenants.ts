@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { containsCprNumber } from '../../../src/audit/cpr';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { EPISODE_EXTENSION } from '../../../src/telemedicine/scheduler/missing-task';
+import { HISTORICAL_IMPORT_TAG } from '../../../src/telemedicine/triage-required';
 import { MEASUREMENTS, MON_WED_FRI_0800_4H, serviceRequest, SYSTEMS } from '../../../src/telemedicine/seed/resources';
 import { createTestApp, type TestApp } from '../../support/app';
 import { accessToken, registerVendorApp, type VendorApp } from '../auth/vendor-app';
@@ -305,8 +307,15 @@ async function tenant(testApp: TestApp, label: 'A' | 'B', make: Make, operatorTo
     effectiveDateTime: '2026-05-01T08:00:00Z',
     valueQuantity: { value, unit: '%', system: SYSTEMS.ucum, code: '%' },
   });
-  r.observation = await make(`${label} Observation`, sys, observation('observation', 91));
-  r.observationByCitizen = await make(`${label} Observation by the citizen`, tokens.citizen, observation('observationByCitizen', 93));
+  // the patient is in home monitoring: the system client imports history (tagged), the citizen submits
+  r.observation = await make(`${label} Observation`, sys, { ...observation('observation', 91), meta: { tag: [{ ...HISTORICAL_IMPORT_TAG }] } });
+  const submitted = await call(testApp, tokens.citizen, 'POST', `/fhir/${patientRef}/$submit-measurement`, {
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: [{ resource: observation('observationByCitizen', 93) }],
+  });
+  if (submitted.status !== 200) throw new Error(`${label} $submit-measurement answered ${submitted.status} ${submitted.body.slice(0, 300)}`);
+  r.observationByCitizen = (submitted.json() as { entry: Array<{ resource: Resource & { id: string } }> }).entry[0].resource;
   r.task = await make(`${label} Task (clinician)`, tokens.clinician, {
     resourceType: 'Task',
     identifier: id('task'),
@@ -451,6 +460,21 @@ export function report(what: string, total: number, failures: readonly string[])
   if (failures.length) throw new Error(`${failures.length} of ${total} ${what} probes failed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
 }
 
+/**
+ * An id that never existed, for the "nonexistent" side of a probe: a UUID, drawn again when a run
+ * of its digits reads as a CPR number (about one in a thousand), which the server refuses as a
+ * Patient id a client chooses (400) before it looks for the resource.
+ */
+export function missingId(): string {
+  for (;;) {
+    const id = randomUUID();
+    if (!containsCprNumber(id)) return id;
+  }
+}
+
+/** Body weight, not a patient group's measurement: clinicians and citizens write those only through $submit-measurement. */
+export const WEIGHT = { meta: undefined, code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 80, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } };
+
 /** Compare two answers (hidden vs nonexistent): same status and same normalized body. */
 export function differs(f: Fixture, hidden: Answer, missing: Answer, hiddenId: string, missingId: string): string | undefined {
   const h = normalize(hidden.body, f.labels, [hiddenId]);
@@ -515,6 +539,8 @@ export function retarget(f: Fixture, key: ResourceKey): Resource & { id: string 
   const moved = JSON.parse(text) as Resource & { id: string; identifier?: unknown; meta?: unknown };
   delete moved.identifier;
   delete moved.meta;
+  // a moved Observation is, for B, an import of history (a plain write of a measurement is refused otherwise)
+  if (moved.resourceType === 'Observation') moved.meta = { tag: [{ ...HISTORICAL_IMPORT_TAG }] };
   if (key === 'patient') (moved as { name?: unknown }).name = [{ family: `Moved-${f.b.family}` }];
   return moved;
 }
@@ -523,6 +549,8 @@ export function retarget(f: Fixture, key: ResourceKey): Resource & { id: string 
 export function unchanged(f: Fixture, key: ResourceKey): Resource & { id: string } {
   const r = { ...f.a.resources[key] } as Resource & { id: string; meta?: unknown };
   delete r.meta;
+  // written again by a system client: an import of history (see retarget)
+  if (r.resourceType === 'Observation') r.meta = { tag: [{ ...HISTORICAL_IMPORT_TAG }] };
   return r;
 }
 

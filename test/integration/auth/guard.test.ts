@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { RateLimiter } from '../../../src/auth/rate-limit-store';
+import { RateLimiter } from '../../../src/auth/rate-limiter';
+import { RateWindows } from '../../../src/store/auth/rate-windows';
 import { createTestApp, FixedClock, type TestApp } from '../../support/app';
 import { accessToken, registerVendorApp } from './vendor-app';
 import { generateKeyPair, SignJWT } from 'jose';
@@ -116,7 +117,7 @@ describe('rate limiting per client', () => {
 
   it('counts in memory: no database statement per request (measured)', async () => {
     const n = 300;
-    const limiter = new RateLimiter(t.pool, 1_000_000);
+    const limiter = new RateLimiter(new RateWindows(t.pool), 1_000_000);
     const started = performance.now();
     for (let i = 0; i < n; i++) await limiter.hit(`bench-${process.pid}`, clock.now().getTime());
     const perHit = (performance.now() - started) / n;
@@ -127,7 +128,7 @@ describe('rate limiting per client', () => {
   });
 
   it('lets exactly the limit through when one client sends many requests at once', async () => {
-    const limiter = new RateLimiter(t.pool, 50);
+    const limiter = new RateLimiter(new RateWindows(t.pool), 50);
     const client = `burst-${randomUUID()}`;
     const decisions = await Promise.all(Array.from({ length: 200 }, () => limiter.hit(client, clock.now().getTime())));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(50);
@@ -137,7 +138,7 @@ describe('rate limiting per client', () => {
   });
 
   it('holds across instances: each learns the counts the others wrote', async () => {
-    const [a, b] = [new RateLimiter(t.pool, 50), new RateLimiter(t.pool, 50)];
+    const [a, b] = [new RateLimiter(new RateWindows(t.pool), 50), new RateLimiter(new RateWindows(t.pool), 50)];
     const client = `shared-${randomUUID()}`;
     const now = clock.now().getTime();
     const first = await Promise.all(Array.from({ length: 30 }, () => a.hit(client, now)));

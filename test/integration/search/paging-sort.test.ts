@@ -1,4 +1,4 @@
-import { compileSearch } from '../../../src/fhir/search/compile';
+import { compileSearch } from '../../../src/store/search/compile';
 import { parseSearch } from '../../../src/fhir/search/parse';
 import { runSearch } from '../../../src/store/search';
 import { createIndexWriter } from '../../../src/store/search-index';

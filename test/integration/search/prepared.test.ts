@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
-import { compileSearch } from '../../../src/fhir/search/compile';
+import { compileSearch } from '../../../src/store/search/compile';
 import { parseSearch } from '../../../src/fhir/search/parse';
 import { migrate, readMigrations } from '../../../src/store/migrate';
 import { createPool } from '../../../src/store/pool';

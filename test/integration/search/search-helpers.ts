@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { compileSearch, type CompileOptions } from '../../../src/fhir/search/compile';
+import { compileSearch, type CompileOptions } from '../../../src/store/search/compile';
 import { parseSearch } from '../../../src/fhir/search/parse';
 import { runSearch, type SearchResult } from '../../../src/store/search';
 import { testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Observation } from '@medplum/fhirtypes';
-import { compileSearch, type CompileOptions } from '../../../src/fhir/search/compile';
+import { compileSearch, type CompileOptions } from '../../../src/store/search/compile';
 import { parseSearch } from '../../../src/fhir/search/parse';
 import { runSearch, type SearchResult } from '../../../src/store/search';
 import type { AccessPolicy } from '../../../src/auth/access-policy';

@@ -1,7 +1,10 @@
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
 import type { Pool } from 'pg';
 import { systemClock } from '../../../src/clock';
-import { reindexIfParametersChanged, searchParameterFingerprint } from '../../../src/conformance/index-fingerprint';
+import { recordIndexBuiltWith, reindexIfParametersChanged, searchParameterFingerprint } from '../../../src/conformance/index-fingerprint';
 import { DEFAULT_DEFINITIONS_CACHE } from '../../../src/fhir/definitions/cache';
 import { loadDefinitions } from '../../../src/fhir/definitions/load';
 import { recordFingerprint } from '../../../src/store/definition-rows';
@@ -59,4 +62,27 @@ it('rebuilds the index when the parameters changed, and only then', async () => 
   expect(result).toMatchObject({ action: 'reindexed', progress: { done: 1, total: 1 } });
   expect(await rows()).toBeGreaterThan(0);
   expect(await job()).toEqual({ action: 'current' });
+});
+
+it('picks up SearchParameters added to fhir-profiles/ (the FUT parameters) and indexes existing rows by them', async () => {
+  // the release before: fhir-profiles/ without fut-search/
+  const before = mkdtempSync(join(tmpdir(), 'kolibri-profiles-'));
+  try {
+    cpSync(join(ROOT, 'fhir-profiles'), before, { recursive: true, filter: (src) => !src.includes(`${sep}fut-search`) });
+    const older = loadDefinitions({ profileDirs: [before] });
+    expect(older.searchParameter('Observation', 'episodeOfCare')).toBeUndefined();
+    expect(searchParameterFingerprint(older)).not.toBe(searchParameterFingerprint(testRegistry()));
+    const episode = randomUUID();
+    const store = new ResourceStore({ pool, indexWriter: createIndexWriter(older), clock: systemClock });
+    const created = await store.transaction((tx) =>
+      tx.create({ resourceType: 'Observation', status: 'final', code: { text: 'SpO2' }, extension: [{ url: 'https://kolibri.dk/fhir/StructureDefinition/ext-episode-of-care', valueReference: { reference: `EpisodeOfCare/${episode}` } }] }),
+    );
+    const rows = async () => (await pool.query(`SELECT count(*)::int AS n FROM search_reference x JOIN resource r ON r.rid = x.rid WHERE r.id = $1 AND x.target_id = $2`, [created.id, episode])).rows[0].n;
+    expect(await rows()).toBe(0);
+    await recordIndexBuiltWith(pool, older, systemClock);
+    expect(await job()).toMatchObject({ action: 'reindexed' });
+    expect(await rows()).toBe(1);
+  } finally {
+    rmSync(before, { recursive: true, force: true });
+  }
 });

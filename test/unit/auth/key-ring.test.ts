@@ -1,6 +1,6 @@
 import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { KeyRing, type KeyStorage } from '../../../src/auth/key-ring';
-import type { StoredKey } from '../../../src/auth/key-store';
+import type { StoredKey } from '../../../src/store/auth/key-store';
 
 /** KeyStore's contract in memory (the PostgreSQL one is exercised by the integration tests). */
 class MemoryKeys implements KeyStorage {

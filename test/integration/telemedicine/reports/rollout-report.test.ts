@@ -2,18 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { Bundle, MeasureReport, QuestionnaireResponse } from '@medplum/fhirtypes';
 import { DateTime } from 'luxon';
 import { patientUnit } from '../../../../src/telemedicine/seed/cohort';
-import { createTestApp, type TestApp } from '../../../support/app';
+import type { TestApp } from '../../../support/app';
+import { createTestAppOnOwnDatabase } from '../../../support/own-database';
 import { seedCohort, type SeedSummary } from '../../../../src/telemedicine/seed/seed-cohort';
 import { CSV_COLUMNS } from '../../../../src/telemedicine/reports/report-csv';
 
 let t: TestApp;
 let seeded: SeedSummary;
 const prefix = `r${randomBytes(3).toString('hex')}`;
-// A period no other test writes in: the report counts the whole database.
+// The report counts the whole database: this file has one of its own.
 const PERIOD = 'periodStart=2019-04-01&periodEnd=2019-06-30';
 
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestAppOnOwnDatabase('kolibri_rollout');
   seeded = await seedCohort(t.services.store, { patients: 60, months: 3, end: '2019-06-30', now: new Date('2019-07-01T10:00:00Z'), prefix });
 }, 120_000);
 afterAll(async () => t?.close());

@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import type { TimingRepeat } from '../../../../src/telemedicine/scheduler/slots';
 import * as fhir from '../../../../src/telemedicine/seed/resources';
+import { HISTORICAL_IMPORT_TAG } from '../../../../src/telemedicine/triage-required';
 
 /** Write resources through POST /fhir (a transaction of PUTs: validated against their profiles). */
 export async function putAll(app: FastifyInstance, resources: Resource[]): Promise<void> {
@@ -48,9 +49,10 @@ export async function enrolCopd(
   return { patientId: ids.patient, episodeId: ids.eoc, careTeamId: ids.team, organizationId: ids.org, serviceRequestIds: srs.map((s) => s.id as string) };
 }
 
-/** An SpO2 Observation basedOn the ServiceRequest at `effective`. */
+/** An SpO2 Observation basedOn the ServiceRequest at `effective`, written as imported history (not triaged). */
 export function spo2(e: Enrolment, srIndex: number, id: string, value: number, effective: string) {
-  return fhir.observation(id, e.patientId, e.episodeId, e.serviceRequestIds[srIndex], fhir.MEASUREMENTS.spo2, value, effective);
+  const observation = fhir.observation(id, e.patientId, e.episodeId, e.serviceRequestIds[srIndex], fhir.MEASUREMENTS.spo2, value, effective);
+  return { ...observation, meta: { ...observation.meta, tag: [HISTORICAL_IMPORT_TAG] } };
 }
 
 export const MON_WED_FRI_0800_4H: TimingRepeat = { ...fhir.MON_WED_FRI_0800_4H, boundsPeriod: { start: '2026-03-01' } };

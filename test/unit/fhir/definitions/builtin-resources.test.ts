@@ -27,7 +27,9 @@ it('leaves out the R4 narratives and meta, keeps Kolibri’s own text', () => {
 it('names every Kolibri definition in the ImplementationGuide', () => {
   const ig = resources.find((r) => r.resourceType === 'ImplementationGuide') as ImplementationGuide;
   const named = ig.definition!.resource.map((r) => r.reference.reference).sort();
-  const kolibri = resources.filter((r) => (r as { url?: string }).url?.startsWith('https://kolibri.dk/') && r.resourceType !== 'ImplementationGuide').map((r) => `${r.resourceType}/${r.id}`).sort();
+  // Kolibri's own, and its definitions of the national infrastructure's search parameters at FUT's canonical URLs (fhir-profiles/fut-search)
+  const own = (url = '') => url.startsWith('https://kolibri.dk/') || url.startsWith('http://ehealth.sundhed.dk/fhir/SearchParameter/');
+  const kolibri = resources.filter((r) => own((r as { url?: string }).url) && r.resourceType !== 'ImplementationGuide').map((r) => `${r.resourceType}/${r.id}`).sort();
   expect(named).toEqual(kolibri);
   expect(kolibri.length).toBeGreaterThan(25);
 });
