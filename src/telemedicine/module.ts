@@ -6,6 +6,7 @@ import { retriageOnEnteredInError, withEnteredInErrorRule } from './entered-in-e
 import { unreadMessageTasks } from './messages';
 import { withModalityRules } from './modality-capabilities';
 import { rolloutReportOperation } from './reports/report-operation';
+import { selfManagementReportOperation } from './reports/self-management-operation';
 import { loadTargets, type Targets } from './reports/targets';
 import { utilisationReportOperation } from './reports/utilisation-operation';
 import { missingMeasurementJobKind } from './scheduler/scheduler-job';
@@ -33,10 +34,10 @@ export interface TelemedicineOptions {
  * The telemedicine workflow as a module of the engine: its care model (episodes and care teams
  * grant access to patients), plan templates and the workflow's
  * operations ($apply, $submit-measurement with measurements and photos, $get-patient-procedures,
- * $rollout-report, $utilisation-report), the rules inside write transactions (home measurements are
- * written only through $submit-measurement, entered-in-error re-triage, the video consultation's
- * status workflow, the unread-message Task of a citizen's message), the triage-outcome count after
- * commit and the missing-measurement scheduler.
+ * $rollout-report, $utilisation-report, $self-management-report), the rules inside write
+ * transactions (home measurements are written only through $submit-measurement, entered-in-error
+ * re-triage, the video consultation's status workflow, the unread-message Task of a citizen's
+ * message), the triage-outcome count after commit and the missing-measurement scheduler.
  */
 export function telemedicineModule(options: TelemedicineOptions = {}): KolibriModule {
   const targets = options.targets ?? loadTargets();
@@ -63,6 +64,7 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
       },
       rolloutReportOperation(targets),
       utilisationReportOperation(targets),
+      selfManagementReportOperation(targets),
     ],
     accessModel: careModel,
     writeHooks: [requireTriage, retriageOnEnteredInError, appointmentRules, unreadMessageTasks],

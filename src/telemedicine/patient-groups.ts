@@ -83,6 +83,22 @@ export function checkGroup(group: PatientGroup, known: ReadonlySet<string>): Iss
   return problems.map((p) => ({ severity: 'error', code: 'invalid', diagnostics: `patient group ${group.name}: ${p}` }));
 }
 
+export interface NamedTemplate {
+  type: 'ActivityDefinition' | 'Questionnaire';
+  canonical: string;
+}
+
+/** The templates a group's PlanDefinitions and ActivityDefinitions name: ActivityDefinitions and the Questionnaires they depend on. */
+export function namedTemplates(group: PatientGroup): NamedTemplate[] {
+  return group.resources.flatMap((r): NamedTemplate[] => {
+    if (r.resourceType === 'PlanDefinition') return (r.action ?? []).flatMap((a) => (a.definitionCanonical ? [{ type: 'ActivityDefinition', canonical: a.definitionCanonical }] : []));
+    if (r.resourceType === 'ActivityDefinition') {
+      return (r.relatedArtifact ?? []).flatMap((a) => (a.type === 'depends-on' && a.resource?.includes('/Questionnaire/') ? [{ type: 'Questionnaire', canonical: a.resource }] : []));
+    }
+    return [];
+  });
+}
+
 /** Whether a ValueSet's compose lists the code (enumerated concepts; an include by filter, whole system or other ValueSet counts as listing it). */
 function listed(vs: ValueSet, coding: Coding): boolean {
   return (vs.compose?.include ?? []).some((inc) =>

@@ -3,7 +3,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import { hasErrors } from '../fhir/issue';
 import { unprocessable } from '../fhir/outcome';
 import type { SharedDeps } from '../interactions/types';
-import { checkGroup, readGroups, readJsonFolder } from './patient-groups';
+import { splitCanonical } from '../store/canonical';
+import { checkGroup, namedTemplates, readGroups, readJsonFolder } from './patient-groups';
 
 /**
  * Plan templates (PlanDefinitions, ActivityDefinitions, their Questionnaires) and the
@@ -15,7 +16,7 @@ import { checkGroup, readGroups, readJsonFolder } from './patient-groups';
  * canonical URL and version: created when missing (at the file's id), updated when its content
  * changed, left alone otherwise — so a restart writes nothing. All files in one transaction; each
  * is validated first, and each group is checked to be complete (a group that is not fails the
- * start, naming what is missing).
+ * start, naming what is missing; a template it names may also be one already stored).
  */
 export const TEMPLATE_TYPES = new Set(['PlanDefinition', 'ActivityDefinition', 'Questionnaire', 'OperationDefinition']);
 const TEMPLATE_FOLDERS = ['templates', 'operations'];
@@ -38,6 +39,11 @@ export async function loadTemplates(deps: Pick<SharedDeps, 'store' | 'validator'
   const result: TemplateLoadResult = { created: [], updated: [], unchanged: [], groups: groups.map((g) => g.name) };
   if (templates.length === 0) return result;
   const known = new Set(templates.map((t) => `${t.resourceType} ${(t as { url: string }).url}`));
+  // A group may name a template another profile folder loaded earlier (the shared self-management questionnaire).
+  for (const { type, canonical } of groups.flatMap(namedTemplates)) {
+    const { url, version } = splitCanonical(canonical);
+    if (!known.has(`${type} ${url}`) && (await deps.findCanonical(type, url, version))) known.add(`${type} ${url}`);
+  }
   const incomplete = groups.flatMap((g) => checkGroup(g, known));
   if (incomplete.length) throw unprocessable(incomplete);
   await upsertDefinitions(deps, templates, result);

@@ -23,14 +23,37 @@ const measure = (code: string, display: string) => ({ coding: [{ system: MEASURE
 const score = (value: number, unit?: string) => ({ measureScore: { value, ...(unit ? { unit, system: 'http://unitsofmeasure.org', code: unit } : {}) } });
 
 export function rolloutBundle(report: RolloutReport): Bundle {
-  const reports = [...report.groups.map((g) => measureReport(report, g, false)), measureReport(report, report.total, true)];
+  return reportBundle(report, (g, national) => measureReport(report, g, national));
+}
+
+type ReportFrame<G> = { grouping: Grouping; periodStart: string; periodEnd: string; generated: string; groups: G[]; total: G };
+
+/** A national report as a `collection` Bundle: one MeasureReport per group, then the country's. */
+export function reportBundle<G>(report: ReportFrame<G>, measureReport: (g: G, national: boolean) => MeasureReport): Bundle {
+  const reports = [...report.groups.map((g) => measureReport(g, false)), measureReport(report.total, true)];
+  return { resourceType: 'Bundle', type: 'collection', timestamp: report.generated, total: reports.length, entry: reports.map((resource) => ({ resource })) } as Bundle;
+}
+
+/** A summary MeasureReport of one group (or the country) of a national report: id `<name>-<grouping>-<key>`, the group as subject. */
+export function summaryReport(
+  name: string,
+  measure: string,
+  report: Omit<ReportFrame<unknown>, 'groups' | 'total'>,
+  g: { key: string; display: string },
+  national: boolean,
+  group: MeasureReportGroup[],
+): MeasureReport {
   return {
-    resourceType: 'Bundle',
-    type: 'collection',
-    timestamp: report.generated,
-    total: reports.length,
-    entry: reports.map((resource) => ({ resource })),
-  } as Bundle;
+    resourceType: 'MeasureReport',
+    id: `${name}-${report.grouping}-${g.key}`.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 64),
+    ...groupSubject(report.grouping, g, national),
+    status: 'complete',
+    type: 'summary',
+    measure,
+    date: report.generated,
+    period: { start: report.periodStart, end: report.periodEnd },
+    group,
+  } as MeasureReport;
 }
 
 /**
@@ -94,15 +117,5 @@ function measureReport(report: RolloutReport, g: GroupFigures, national: boolean
       ],
     });
   }
-  return {
-    resourceType: 'MeasureReport',
-    id: `rollout-${report.grouping}-${g.key}`.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 64),
-    ...groupSubject(report.grouping, g, national),
-    status: 'complete',
-    type: 'summary',
-    measure: MEASURE_URL,
-    date: report.generated,
-    period: { start: report.periodStart, end: report.periodEnd },
-    group: groups,
-  } as MeasureReport;
+  return summaryReport('rollout', MEASURE_URL, report, g, national, groups);
 }

@@ -5,6 +5,7 @@ import type { Access } from '../../interactions/access';
 import type { Operation } from '../../interactions/operation';
 import type { InteractionDeps } from '../../interactions/types';
 import { ZONE } from '../scheduler/slots';
+import { diagnosisNames } from './diagnosis-names';
 import { rolloutBundle } from './measure-report';
 import { rolloutCsv } from './report-csv';
 import { rolloutHtml } from './report-html';
@@ -28,7 +29,7 @@ export function rolloutReportOperation(targets: Targets): Operation {
 
 /** A national report's rendering: its figures, then MeasureReports (FHIR JSON), CSV or HTML. */
 export interface ReportKind<R extends { grouping: Grouping; periodStart: string; periodEnd: string }> {
-  build: (deps: Pick<InteractionDeps, 'store' | 'clock'>, params: RolloutParams, targets: Targets) => Promise<R>;
+  build: (deps: ReportDeps, params: RolloutParams, targets: Targets) => Promise<R>;
   csv: (report: R) => string;
   html: (report: R) => string;
   json: (report: R) => unknown;
@@ -62,6 +63,9 @@ export function reportOperation<R extends { grouping: Grouping; periodStart: str
   };
 }
 
+/** What a report's build reads: the store, the clock and the definitions (for the diagnosis names). */
+export type ReportDeps = Pick<InteractionDeps, 'store' | 'clock' | 'registry'>;
+
 export interface RolloutParams {
   grouping: Grouping;
   periodStart: string;
@@ -69,7 +73,7 @@ export interface RolloutParams {
 }
 
 /** Run the report's queries in one read-only snapshot, local time Europe/Copenhagen. */
-export async function buildRolloutReport(deps: Pick<InteractionDeps, 'store' | 'clock'>, params: RolloutParams, targets: Targets): Promise<RolloutReport> {
+export async function buildRolloutReport(deps: ReportDeps, params: RolloutParams, targets: Targets): Promise<RolloutReport> {
   const start = params.periodStart;
   const end = dayAfter(params.periodEnd);
   const rows = await inReportSnapshot(deps, async (db) => {
@@ -78,7 +82,7 @@ export async function buildRolloutReport(deps: Pick<InteractionDeps, 'store' | '
     const months = await monthlyCitizens(db, params.grouping, start, end);
     return { groups, tasks, months };
   });
-  return assembleRollout({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets);
+  return assembleRollout({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets, diagnosisNames(deps.registry));
 }
 
 /** The day after an inclusive last day (the exclusive end of a period). */

@@ -1,3 +1,4 @@
+import type { DiagnosisNames } from './diagnosis-names';
 import type { Targets } from './targets';
 import type { GroupRow, Grouping, MonthRow, TaskRow } from './report-sql';
 
@@ -7,7 +8,6 @@ import type { GroupRow, Grouping, MonthRow, TaskRow } from './report-sql';
  */
 
 export const TASK_CATEGORIES = ['measurement-for-assessment', 'missing-measurement', 'threshold-review', 'other'] as const;
-export const DIAGNOSIS_NAMES: Record<string, string> = { DJ44: 'KOL (DJ44)', DI50: 'Hjertesvigt (DI50)' };
 
 export interface GroupFigures {
   /** Region / municipality / diagnosis code; 'unknown' when an episode has none. */
@@ -47,6 +47,7 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 export function assembleRollout(
   input: { grouping: Grouping; periodStart: string; periodEnd: string; generated: string; groups: GroupRow[]; tasks: TaskRow[]; months: MonthRow[] },
   targets: Targets,
+  diagnoses: DiagnosisNames = {},
 ): RolloutReport {
   const keyOf = (k: string | null) => k ?? 'unknown';
   const keys = new Set<string>([...input.groups.map((g) => keyOf(g.key)), ...input.tasks.map((t) => keyOf(t.key))]);
@@ -57,7 +58,7 @@ export function assembleRollout(
     const tasks = Object.fromEntries(TASK_CATEGORIES.map((c) => [c, 0])) as Record<string, number>;
     for (const t of input.tasks) if (keyOf(t.key) === key) tasks[t.category] = (tasks[t.category] ?? 0) + t.n;
     const months = input.months.filter((m) => keyOf(m.key) === key).map((m) => ({ month: m.month, activeCitizens: m.activeCitizens, ...(target ? { inclusionPercent: round1((m.activeCitizens / target) * 100) } : {}) }));
-    return figures(key, groupDisplay(input.grouping, key, targets), row, tasks, target, months, targets.milestones);
+    return figures(key, groupDisplay(input.grouping, key, targets, diagnoses), row, tasks, target, months, targets.milestones);
   });
   const sum = (f: (g: GroupFigures) => number) => groups.reduce((n, g) => n + f(g), 0);
   const totalTasks = Object.fromEntries(TASK_CATEGORIES.map((c) => [c, sum((g) => g.tasks[c] ?? 0)]));
@@ -101,9 +102,9 @@ function figures(
   };
 }
 
-/** A group's name: the region's or municipality's from the targets file, the diagnosis's, else its code. */
-export function groupDisplay(grouping: Grouping, key: string, targets: Targets): string {
-  const name = grouping === 'region' ? targets.regions[key]?.name : grouping === 'municipality' ? targets.municipalities[key]?.name : DIAGNOSIS_NAMES[key];
+/** A group's name: the region's or municipality's from the targets file, the diagnosis's (the patient groups' diagnoses), else its code. */
+export function groupDisplay(grouping: Grouping, key: string, targets: Targets, diagnoses: DiagnosisNames): string {
+  const name = grouping === 'region' ? targets.regions[key]?.name : grouping === 'municipality' ? targets.municipalities[key]?.name : diagnoses[key];
   return name ?? (key === 'unknown' ? 'Unknown' : key);
 }
 

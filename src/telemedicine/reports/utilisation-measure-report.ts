@@ -1,6 +1,6 @@
-import type { Bundle, MeasureReport, MeasureReportGroup } from '@medplum/fhirtypes';
-import { groupSubject } from './measure-report';
-import type { Utilisation, UtilisationGroup, UtilisationReport } from './utilisation';
+import type { Bundle, MeasureReportGroup } from '@medplum/fhirtypes';
+import { reportBundle, summaryReport } from './measure-report';
+import type { Utilisation, UtilisationReport } from './utilisation';
 
 /**
  * The utilisation report as FHIR: a `collection` Bundle with one MeasureReport (type summary) per
@@ -44,20 +44,5 @@ function groups(f: Utilisation | undefined): MeasureReportGroup[] {
 }
 
 export function utilisationBundle(report: UtilisationReport): Bundle {
-  const reports = [...report.groups.map((g) => measureReport(report, g, false)), measureReport(report, report.total, true)];
-  return { resourceType: 'Bundle', type: 'collection', timestamp: report.generated, total: reports.length, entry: reports.map((resource) => ({ resource })) } as Bundle;
-}
-
-function measureReport(report: UtilisationReport, g: UtilisationGroup, national: boolean): MeasureReport {
-  return {
-    resourceType: 'MeasureReport',
-    id: `utilisation-${report.grouping}-${g.key}`.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 64),
-    ...groupSubject(report.grouping, g, national),
-    status: 'complete',
-    type: 'summary',
-    measure: UTILISATION_MEASURE_URL,
-    date: report.generated,
-    period: { start: report.periodStart, end: report.periodEnd },
-    group: groups(g.figures),
-  } as MeasureReport;
+  return reportBundle(report, (g, national) => summaryReport('utilisation', UTILISATION_MEASURE_URL, report, g, national, groups(g.figures)));
 }

@@ -1,6 +1,6 @@
 import type { Operation } from '../../interactions/operation';
-import type { InteractionDeps } from '../../interactions/types';
-import { dayAfter, inReportSnapshot, reportOperation, type RolloutParams } from './report-operation';
+import { diagnosisNames } from './diagnosis-names';
+import { dayAfter, inReportSnapshot, reportOperation, type ReportDeps, type RolloutParams } from './report-operation';
 import type { Targets } from './targets';
 import { assembleUtilisation, type UtilisationReport } from './utilisation';
 import { utilisationCsv } from './utilisation-csv';
@@ -18,11 +18,11 @@ export function utilisationReportOperation(targets: Targets): Operation {
   return reportOperation('utilisation-report', targets, { build: buildUtilisationReport, csv: utilisationCsv, html: utilisationHtml, json: utilisationBundle });
 }
 
-export async function buildUtilisationReport(deps: Pick<InteractionDeps, 'store' | 'clock'>, params: RolloutParams, targets: Targets): Promise<UtilisationReport> {
+export async function buildUtilisationReport(deps: ReportDeps, params: RolloutParams, targets: Targets): Promise<UtilisationReport> {
   const end = dayAfter(params.periodEnd);
   const rows = await inReportSnapshot(deps, async (db) => ({
     groups: await utilisationFigures(db, params.grouping, params.periodStart, end),
     total: await utilisationFigures(db, 'country', params.periodStart, end),
   }));
-  return assembleUtilisation({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets);
+  return assembleUtilisation({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets, diagnosisNames(deps.registry));
 }

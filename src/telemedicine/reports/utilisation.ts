@@ -1,5 +1,6 @@
 import type { Grouping } from './report-sql';
 import { groupDisplay, unknownLast } from './rollout';
+import type { DiagnosisNames } from './diagnosis-names';
 import type { Targets } from './targets';
 import type { UtilisationRow } from './utilisation-sql';
 
@@ -49,11 +50,12 @@ const rate = (n: number, years: number) => (years > 0 ? round2(n / years) : 0);
 export function assembleUtilisation(
   input: { grouping: Grouping; periodStart: string; periodEnd: string; generated: string; groups: UtilisationRow[]; total: UtilisationRow[] },
   targets: Targets,
+  diagnoses: DiagnosisNames = {},
 ): UtilisationReport {
   const groups = input.groups
     .map((row) => ({ row, key: row.key ?? 'unknown' }))
     .sort((a, b) => unknownLast(a.key, b.key))
-    .map(({ row, key }) => group(key, groupDisplay(input.grouping, key, targets), row));
+    .map(({ row, key }) => group(key, groupDisplay(input.grouping, key, targets, diagnoses), row));
   return { ...input, groups, total: group('DK', 'Danmark', input.total[0]) };
 }
 

@@ -15,7 +15,8 @@ import { DateTime, type DurationLikeObject } from 'luxon';
  *   from Monday, mo, a) expecting `frequency` submissions ("2× daily" = one day slot, expected 2;
  *   "2× weekly" = one week slot, expected 2).
  * - Active days: `dayOfWeek` when given; `period` > 1 with unit d or wk counts days/weeks from
- *   `boundsPeriod.start` (every other day, every other week).
+ *   `boundsPeriod.start` (every other day, every other week); unit mo with times of day is the
+ *   start's day of the month every `period` months (at enrolment and every 3 months).
  * - `boundsPeriod`: slots starting before `start` or at/after `end` are not expected. A date
  *   without a time means local midnight; an `end` date includes that whole day.
  * Not supported (ignored): `when`/`offset`, `count`, `frequencyMax`, `periodMax`, `boundsDuration`.
@@ -116,6 +117,11 @@ function dayIsActive(repeat: TimingRepeat, day: DateTime, anchor: DateTime | und
   if (period > 1 && anchor) {
     if (repeat.periodUnit === 'd') return Math.round(day.diff(anchor.startOf('day'), 'days').days) % period === 0;
     if (repeat.periodUnit === 'wk') return Math.round(day.startOf('week').diff(anchor.startOf('week'), 'weeks').weeks) % period === 0;
+  }
+  if (repeat.periodUnit === 'mo' && anchor) {
+    // Every `period` months on the anchor's day of the month (31 January + 1 month = 28/29 February).
+    const months = (day.year - anchor.year) * 12 + (day.month - anchor.month);
+    return months >= 0 && months % period === 0 && day.day === Math.min(anchor.day, day.daysInMonth ?? 31);
   }
   return true;
 }

@@ -17,9 +17,11 @@ export const help = `Usage: kolibri seed [--patients 1000] [--months 6] [--end Y
 
 Create a demo cohort in DATABASE_URL, or in the embedded database in KOLIBRI_DATA_DIR when
 DATABASE_URL is unset (the running server's, when one holds that folder): the five regions and fifteen municipalities (Organizations with region and
-municipality codes), a care team per municipality, citizens with CPR numbers, COPD (DJ44) and heart
-failure (DI50) episodes, care plans and measurement ServiceRequests with thresholds, and months of
-Observations with alarms, assessment and missing-measurement Tasks. Deterministic ids: running it
+municipality codes), a care team per municipality, citizens with CPR numbers, COPD (DJ44), heart
+failure (DI50), diabetes, pre-eclampsia, IBD and leg-ulcer episodes, care plans and measurement
+ServiceRequests with thresholds, and months of Observations with alarms, assessment and
+missing-measurement Tasks, hospital Encounters before and since enrolment, and self-management
+(SEMCD-6) answers at enrolment and every 3 months. Deterministic ids: running it
 again writes only what is missing. Applies pending migrations first.
 `;
 

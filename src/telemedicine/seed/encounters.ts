@@ -15,6 +15,11 @@ const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 const RATES: Record<Diagnosis, { imp: [number, number]; amb: [number, number] }> = {
   DJ44: { imp: [0.9, 0.6], amb: [4, 3] },
   DI50: { imp: [0.7, 0.5], amb: [5, 4] },
+  DE11: { imp: [0.3, 0.2], amb: [4, 3] },
+  DO14: { imp: [0.5, 0.3], amb: [8, 6] },
+  DK50: { imp: [0.4, 0.3], amb: [6, 5] },
+  DK51: { imp: [0.3, 0.2], amb: [6, 5] },
+  DL97: { imp: [0.2, 0.1], amb: [10, 6] },
 };
 
 export function seedEncounters(key: string, patientId: string, diagnosis: Diagnosis, enrolled: DateTime, until: DateTime): Encounter[] {

@@ -1,11 +1,13 @@
-import type { CarePlan, CareTeam, Condition, EpisodeOfCare, Observation, Organization, Patient, ServiceRequest, Task, Timing } from '@medplum/fhirtypes';
+import type { CarePlan, CareTeam, Condition, EpisodeOfCare, Observation, Organization, Patient, QuestionnaireResponse, ServiceRequest, Task, Timing } from '@medplum/fhirtypes';
+import { SEMCD6_QUESTIONNAIRE } from '../reports/self-management';
 import { EPISODE_EXTENSION, TASK_CATEGORY_SYSTEM } from '../scheduler/missing-task';
 import type { TimingRepeat } from '../scheduler/slots';
 
 /**
  * Builders for the Kolibri-profiled resources of an enrolment (fhir-profiles/profile-*.json):
- * organizations with Danish codes, care team, patient with CPR, COPD / heart-failure condition,
- * episode, care plan, measurement ServiceRequests with thresholds, Observations. Used by the
+ * organizations with Danish codes, care team, patient with CPR, a condition of one of the patient
+ * groups, episode, care plan, measurement ServiceRequests with thresholds, Observations, the
+ * self-management questionnaire's ServiceRequest and answers. Used by the
  * demo cohort and by tests; every result conforms to its profile.
  */
 
@@ -25,8 +27,24 @@ export const SYSTEMS = {
 export const DIAGNOSES = {
   DJ44: 'Kronisk obstruktiv lungesygdom (KOL)',
   DI50: 'Hjertesvigt',
+  DE11: 'Type 2-diabetes',
+  DO14: 'Præeklampsi',
+  DK50: 'Crohns sygdom',
+  DK51: 'Colitis ulcerosa',
+  DL97: 'Sår på underekstremitet, ikke klassificeret andetsteds',
 } as const;
 export type Diagnosis = keyof typeof DIAGNOSES;
+
+/** The patient group's PlanDefinition (fhir-profiles/groups/) of each diagnosis. */
+export const PLANS: Record<Diagnosis, string> = {
+  DJ44: 'kol-home-monitoring',
+  DI50: 'hjertesvigt-home-monitoring',
+  DE11: 'diabetes-home-monitoring',
+  DO14: 'pregnancy-home-monitoring',
+  DK50: 'ibd-home-monitoring',
+  DK51: 'ibd-home-monitoring',
+  DL97: 'wound-home-monitoring',
+};
 
 /** A measurement regime: code, UCUM unit and thresholds (RAL red, GAL yellow; low/high bounds). */
 export interface Measurement {
@@ -43,6 +61,8 @@ export const MEASUREMENTS = {
   spo2: { code: 'NPU03011', display: 'Iltmætning (SpO2)', unit: '%', thresholds: [{ type: 'RAL', low: 85 }, { type: 'GAL', low: 88 }] },
   pulse: { code: 'NPU21692', display: 'Puls', unit: '/min', thresholds: [{ type: 'RAL', low: 50, high: 130 }, { type: 'GAL', low: 60, high: 110 }] },
   weight: { code: 'NPU03804', display: 'Vægt', unit: 'kg', thresholds: [] },
+  glucose: { code: 'NPU22089', display: 'Blodsukker', unit: 'mmol/L', thresholds: [{ type: 'RAL', low: 2.9, high: 20 }, { type: 'GAL', low: 3.8, high: 15 }] },
+  urineProtein: { code: 'NPU04206', display: 'Protein i urin (stiks)', unit: '{grade}', thresholds: [{ type: 'RAL', high: 2 }, { type: 'GAL', high: 1 }] },
 } satisfies Record<string, Measurement>;
 
 export function regionOrganization(id: string, code: string, name: string): Organization {
@@ -113,7 +133,7 @@ export function carePlan(id: string, patientId: string, episodeId: string, diagn
     id,
     meta: profile('kolibri-careplan'),
     extension: [episodeExtension(episodeId)],
-    instantiatesCanonical: [`${BASE}/PlanDefinition/${diagnosis === 'DJ44' ? 'kol' : 'hjertesvigt'}-home-monitoring|1.0`],
+    instantiatesCanonical: [`${BASE}/PlanDefinition/${PLANS[diagnosis]}|1.0`],
     status: 'active',
     intent: 'plan',
     subject: { reference: `Patient/${patientId}` },
@@ -157,6 +177,46 @@ export function observation(id: string, patientId: string, episodeId: string, se
     subject: { reference: `Patient/${patientId}` },
     effectiveDateTime: effective,
     valueQuantity: { value, unit: m.unit, system: SYSTEMS.ucum, code: m.unit },
+  };
+}
+
+/** The self-management questionnaire's regime (fhir-profiles/templates/activitydefinition-self-management.json): at enrolment and every 3 months, a 14-day window. */
+export const SELF_MANAGEMENT_TIMING: TimingRepeat = { frequency: 1, period: 3, periodUnit: 'mo', timeOfDay: ['08:00:00'], duration: 14, durationUnit: 'd' };
+export const SELF_MANAGEMENT_CODE = { system: `${BASE}/CodeSystem/self-reported-measure`, code: 'semcd-6', display: 'Self-efficacy for managing chronic disease, 6 items' };
+
+/** The self-management questionnaire's ServiceRequest of an episode, from `start` (YYYY-MM-DD). */
+export function selfManagementRequest(id: string, patientId: string, episodeId: string, start: string): ServiceRequest {
+  return {
+    resourceType: 'ServiceRequest',
+    id,
+    meta: profile('kolibri-servicerequest'),
+    extension: [episodeExtension(episodeId)],
+    instantiatesCanonical: [`${BASE}/ActivityDefinition/self-management|1.0`],
+    status: 'active',
+    intent: 'order',
+    code: { coding: [SELF_MANAGEMENT_CODE] },
+    subject: { reference: `Patient/${patientId}` },
+    occurrenceTiming: { repeat: { ...SELF_MANAGEMENT_TIMING, boundsPeriod: { start } } as Timing['repeat'] },
+  };
+}
+
+/** A citizen's SEMCD-6 answers (items semcd-1…6, each 1–10; `undefined` = not answered). */
+export function selfManagementResponse(
+  id: string,
+  r: { patientId: string; episodeId: string; serviceRequestId: string; authored: string; answers: Array<number | undefined>; status?: QuestionnaireResponse['status']; questionnaire?: string },
+): QuestionnaireResponse {
+  return {
+    resourceType: 'QuestionnaireResponse',
+    id,
+    meta: profile('kolibri-questionnaireresponse'),
+    extension: [episodeExtension(r.episodeId)],
+    basedOn: [{ reference: `ServiceRequest/${r.serviceRequestId}` }],
+    questionnaire: r.questionnaire ?? `${SEMCD6_QUESTIONNAIRE}|1.0`,
+    status: r.status ?? 'completed',
+    subject: { reference: `Patient/${r.patientId}` },
+    authored: r.authored,
+    source: { reference: `Patient/${r.patientId}` },
+    item: r.answers.flatMap((value, i) => (value === undefined ? [] : [{ linkId: `semcd-${i + 1}`, answer: [{ valueInteger: value }] }])),
   };
 }
 

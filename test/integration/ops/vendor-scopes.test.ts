@@ -44,6 +44,7 @@ describe("the README's scopes for vendors", () => {
     'GET /fhir/Patient/{id}/$get-patient-procedures': (token) => w.t.app.inject({ method: 'GET', url: `/fhir/Patient/${w.ids.patient}/$get-patient-procedures?date=2026-03-09`, headers: w.as(token) }),
     'GET /fhir/$rollout-report': (token) => w.t.app.inject({ method: 'GET', url: '/fhir/$rollout-report?periodStart=2026-03-01&periodEnd=2026-03-31', headers: w.as(token) }),
     'GET /fhir/$utilisation-report': (token) => w.t.app.inject({ method: 'GET', url: '/fhir/$utilisation-report?periodStart=2026-03-01&periodEnd=2026-03-31', headers: w.as(token) }),
+    'GET /fhir/$self-management-report': (token) => w.t.app.inject({ method: 'GET', url: '/fhir/$self-management-report?periodStart=2026-03-01&periodEnd=2026-03-31', headers: w.as(token) }),
   };
 
   /** A token for a new client of `kind` registered with exactly `scopes`, asking for exactly them. */
@@ -64,10 +65,13 @@ describe("the README's scopes for vendors", () => {
     expect({ status: res.statusCode, body: res.statusCode === 200 ? '' : res.body }).toEqual({ status: 200, body: '' });
   });
 
-  it('$rollout-report: the registration example (system/Observation.rs system/Patient.rs) is not enough, nor is a clinician', async () => {
+  it('the national reports: the registration example (system/Observation.rs system/Patient.rs) is not enough, nor is a clinician or a citizen', async () => {
     expect((await calls['GET /fhir/$rollout-report'](await tokenFor('system', 'system/Observation.rs system/Patient.rs'))).statusCode).toBe(403);
     expect((await calls['GET /fhir/$rollout-report'](await tokenFor('clinician', 'user/MeasureReport.r'))).statusCode).toBe(403);
     expect((await calls['GET /fhir/$utilisation-report'](await tokenFor('system', 'system/Observation.rs system/Patient.rs'))).statusCode).toBe(403);
     expect((await calls['GET /fhir/$utilisation-report'](await tokenFor('clinician', 'user/MeasureReport.r'))).statusCode).toBe(403);
+    expect((await calls['GET /fhir/$self-management-report'](await tokenFor('system', 'system/Observation.rs system/Patient.rs'))).statusCode).toBe(403);
+    expect((await calls['GET /fhir/$self-management-report'](await tokenFor('clinician', 'user/MeasureReport.r'))).statusCode).toBe(403);
+    expect((await calls['GET /fhir/$self-management-report'](await tokenFor('citizen', 'patient/MeasureReport.r patient/QuestionnaireResponse.rs'))).statusCode).toBe(403);
   });
 });

@@ -18,6 +18,8 @@ let dir: string;
 
 beforeAll(async () => {
   t = await createTestApp();
+  // the shipped templates, so the copied group finds the shared one it names (the self-management questionnaire)
+  await loadTemplates(t.services.interactions, [PROFILES]);
   dir = mkdtempSync(join(tmpdir(), 'kolibri-groups-'));
 });
 afterAll(async () => {
@@ -44,7 +46,7 @@ it('loads the templates of a group folder it has never seen, and reports the gro
   expect(result.created.sort()).toEqual([`ActivityDefinition/${name}-symptoms`, `ActivityDefinition/${name}-weight`, `PlanDefinition/${name}-home-monitoring`, `Questionnaire/${name}-symptoms`]);
   const found = await t.app.inject({ url: `/fhir/PlanDefinition?url=https://kolibri.dk/fhir/PlanDefinition/${name}-home-monitoring` });
   const plans = ((found.json() as Bundle).entry ?? []).map((e) => e.resource as PlanDefinition);
-  expect(plans.map((p) => p.action?.map((a) => a.definitionCanonical))).toEqual([[`https://kolibri.dk/fhir/ActivityDefinition/${name}-symptoms|1.0`, `https://kolibri.dk/fhir/ActivityDefinition/${name}-weight|1.0`]]);
+  expect(plans.map((p) => p.action?.map((a) => a.definitionCanonical))).toEqual([[`https://kolibri.dk/fhir/ActivityDefinition/${name}-symptoms|1.0`, `https://kolibri.dk/fhir/ActivityDefinition/${name}-weight|1.0`, 'https://kolibri.dk/fhir/ActivityDefinition/self-management|1.0']]);
   expect((await loadTemplates(t.services.interactions, [root])).created).toEqual([]);
 });
 

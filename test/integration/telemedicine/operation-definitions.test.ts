@@ -24,7 +24,7 @@ describe("OperationDefinitions of Kolibri's own operations", () => {
   it('resolve: each canonical the CapabilityStatement names is a stored, valid OperationDefinition of that code and resource', async () => {
     const statement = (await t.app.inject({ url: '/fhir/metadata' })).json() as CapabilityStatement;
     const operations = kolibriOperations(statement);
-    expect(new Set(operations.map((o) => o.name))).toEqual(new Set(['submit-measurement', 'get-patient-procedures', 'rollout-report', 'utilisation-report', 'apply']));
+    expect(new Set(operations.map((o) => o.name))).toEqual(new Set(['submit-measurement', 'get-patient-procedures', 'rollout-report', 'utilisation-report', 'self-management-report', 'apply']));
     for (const op of operations) {
       const res = await t.app.inject({ url: `/fhir/OperationDefinition?url=${encodeURIComponent(op.definition)}` });
       expect(res.statusCode).toBe(200);

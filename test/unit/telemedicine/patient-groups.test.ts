@@ -3,7 +3,7 @@ import type { ActivityDefinition, Questionnaire, QuestionnaireResponse, Resource
 import { loadDefinitions } from '../../../src/fhir/definitions/load';
 import { composeIncludedIn, INCLUDED_IN_EXTENSION } from '../../../src/fhir/definitions/included-in';
 import { ValueSetExpander } from '../../../src/fhir/terminology/expand';
-import { checkGroup, readGroups, type PatientGroup } from '../../../src/telemedicine/patient-groups';
+import { checkGroup, readGroups, readJsonFolder, type PatientGroup } from '../../../src/telemedicine/patient-groups';
 import { readThresholds } from '../../../src/telemedicine/triage/thresholds';
 import { triageResponse } from '../../../src/telemedicine/triage/questionnaire-triage';
 import { triageValue } from '../../../src/telemedicine/triage/value-rule';
@@ -14,7 +14,8 @@ const group = (name: string) => groups.find((g) => g.name === name) as PatientGr
 const find = <T extends Resource>(g: string, type: string, id: string) => group(g).resources.find((r) => r.resourceType === type && r.id === id) as T;
 const thresholds = (g: string, id: string) => readThresholds(find<ActivityDefinition>(g, 'ActivityDefinition', id).extension);
 const q = (value: number, code: string) => ({ value, unit: code, system: 'http://unitsofmeasure.org', code });
-const known = new Set(groups.flatMap((g) => g.resources).map((r) => `${r.resourceType} ${(r as { url?: string }).url}`));
+// the groups' templates and the shared ones (templates/: the self-management questionnaire)
+const known = new Set([...groups.flatMap((g) => g.resources), ...readJsonFolder(join(PROFILES, 'templates'))].map((r) => `${r.resourceType} ${(r as { url?: string }).url}`));
 
 describe('patient groups are folders of fhir-profiles/groups/', () => {
   it('ships the two original groups and diabetes, pregnancy with complications, IBD and wound care', () => {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Bundle, MeasureReport } from '@medplum/fhirtypes';
+import type { Bundle, MeasureReport, QuestionnaireResponse } from '@medplum/fhirtypes';
+import { DateTime } from 'luxon';
+import { patientUnit } from '../../../../src/telemedicine/seed/cohort';
 import type { TestApp } from '../../../support/app';
 import { createTestAppOnOwnDatabase } from '../../../support/own-database';
 import { seedCohort, type SeedSummary } from '../../../../src/telemedicine/seed/seed-cohort';
@@ -21,7 +23,8 @@ const score = (r: MeasureReport, code: string) => r.group?.find((g) => g.code?.c
 const regionOf = (r: MeasureReport) => (r.contained?.[0] as { characteristic: Array<{ valueCodeableConcept: { coding: Array<{ code: string }> } }> }).characteristic[0].valueCodeableConcept.coding[0].code;
 
 /**
- * Direct SQL, written apart from the report's: episode → managing organization → its region's code, per region.
+ * Direct SQL, written apart from the report's: episode → managing organization → its region's code, per region;
+ * measurements are Observations and QuestionnaireResponses (the self-management questionnaire).
  * Timestamps are cast only when complete: other tests store partial dates ("2026-05") that a plain cast rejects.
  */
 async function directCounts(): Promise<Map<string, { citizens: number; measurements: number; tasks: number }>> {
@@ -34,7 +37,9 @@ async function directCounts(): Promise<Map<string, { citizens: number; measureme
         WHERE e.resource_type = 'EpisodeOfCare' AND NOT e.deleted AND left(e.content::jsonb->'period'->>'start', 10) <= '2019-06-30')
      SELECT e.region, count(DISTINCT e.patient)::int AS citizens,
             (SELECT count(*)::int FROM resource ob, e e2 WHERE e2.region = e.region AND ob.resource_type = 'Observation' AND NOT ob.deleted
-               AND ob.content::jsonb->'subject'->>'reference' = e2.patient AND (CASE WHEN ob.content::jsonb->>'effectiveDateTime' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' THEN (ob.content::jsonb->>'effectiveDateTime')::timestamptz END) BETWEEN '2019-04-01T00:00:00+02:00' AND '2019-07-01T00:00:00+02:00') AS measurements,
+               AND ob.content::jsonb->'subject'->>'reference' = e2.patient AND (CASE WHEN ob.content::jsonb->>'effectiveDateTime' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' THEN (ob.content::jsonb->>'effectiveDateTime')::timestamptz END) BETWEEN '2019-04-01T00:00:00+02:00' AND '2019-07-01T00:00:00+02:00')
+          + (SELECT count(*)::int FROM resource qr, e e4 WHERE e4.region = e.region AND qr.resource_type = 'QuestionnaireResponse' AND NOT qr.deleted
+               AND qr.content::jsonb->'subject'->>'reference' = e4.patient AND (CASE WHEN qr.content::jsonb->>'authored' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' THEN (qr.content::jsonb->>'authored')::timestamptz END) BETWEEN '2019-04-01T00:00:00+02:00' AND '2019-07-01T00:00:00+02:00') AS measurements,
             (SELECT count(*)::int FROM resource tk, e e3 WHERE e3.region = e.region AND tk.resource_type = 'Task' AND NOT tk.deleted
                AND tk.content::jsonb->'for'->>'reference' = e3.patient AND (CASE WHEN tk.content::jsonb->>'authoredOn' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' THEN (tk.content::jsonb->>'authoredOn')::timestamptz END) >= '2019-04-01T00:00:00+02:00' AND (CASE WHEN tk.content::jsonb->>'authoredOn' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' THEN (tk.content::jsonb->>'authoredOn')::timestamptz END) < '2019-07-01T00:00:00+02:00') AS tasks
        FROM e WHERE e.region IS NOT NULL AND e.id IN (SELECT id FROM resource WHERE resource_type = 'EpisodeOfCare' AND (content::jsonb->'period'->>'start') >= '2019-01-01')
@@ -71,8 +76,42 @@ describe('$rollout-report over a seeded cohort', () => {
     const total = (code: string) => score(diag.find((r) => regionOf(r) === code) as MeasureReport, 'active-citizens');
     expect(total('DJ44')).toBe(seeded.units.filter((u) => u.diagnosis === 'DJ44').length);
     expect(total('DI50')).toBe(seeded.units.filter((u) => u.diagnosis === 'DI50').length);
+    // every diagnosis group the seed made (the newer groups too) is named, with its code
+    const named = diag.filter((r) => regionOf(r) !== 'DK');
+    expect(named.map((r) => regionOf(r)).sort()).toEqual([...new Set(seeded.units.map((u) => u.diagnosis))].sort());
+    for (const r of named) expect(r.subject?.display).toMatch(new RegExp(`^\\S.* \\(${regionOf(r)}\\)$`));
     const muni = ((await t.app.inject({ url: `/fhir/$rollout-report?${PERIOD}&grouping=municipality` })).json() as Bundle).entry!.map((e) => e.resource as MeasureReport);
     expect(score(muni.find((r) => regionOf(r) === '0851') as MeasureReport, 'active-citizens')).toBe(seeded.units.filter((u) => u.municipality === '0851').length);
+  });
+
+  it('$self-management-report over the same cohort: baseline and 3-month means match the seeded answers', async () => {
+    // the seeded answers, recomputed from the seed's pure units (same options and prefix)
+    const options = { patients: 60, months: 3, end: '2019-06-30', now: new Date('2019-07-01T10:00:00Z'), prefix };
+    const byMonth = new Map<number, number[]>();
+    for (let i = 1; i <= 60; i++) {
+      const unit = patientUnit(options, i);
+      const enrolled = DateTime.fromISO(unit.enrolled, { zone: 'Europe/Copenhagen' });
+      for (const r of unit.resources.filter((x): x is QuestionnaireResponse => x.resourceType === 'QuestionnaireResponse')) {
+        const answers = (r.item ?? []).map((x) => x.answer?.[0].valueInteger as number);
+        if (answers.length < 4) continue;
+        const month = 3 * Math.round(DateTime.fromISO(r.authored as string).diff(enrolled, 'days').days / 91.3125);
+        byMonth.set(month, [...(byMonth.get(month) ?? []), answers.reduce((a, b) => a + b, 0) / answers.length]);
+      }
+    }
+    const res = await t.app.inject({ url: `/fhir/$self-management-report?${PERIOD}` });
+    expect(res.statusCode).toBe(200);
+    const dk = ((res.json() as Bundle).entry ?? []).map((e) => e.resource as MeasureReport).find((r) => regionOf(r) === 'DK') as MeasureReport;
+    expect(dk.group?.[0].measureScore?.value).toBe(60);
+    const strata = dk.group?.[1].stratifier?.[0].stratum ?? [];
+    const baseline = byMonth.get(0) as number[];
+    expect(baseline.length).toBeGreaterThanOrEqual(5);
+    const s0 = strata.find((s) => s.value?.coding?.[0].code === 'month-0');
+    expect(s0?.population?.[0].count).toBe(baseline.length);
+    expect(s0?.measureScore?.value).toBeCloseTo(baseline.reduce((a, b) => a + b, 0) / baseline.length, 2);
+    const three = byMonth.get(3) ?? [];
+    const s3 = strata.find((s) => s.value?.coding?.[0].code === 'month-3');
+    if (three.length >= 5) expect(s3?.population?.[0].count).toBe(three.length);
+    else expect(s3 === undefined || s3.extension?.[0].valueCode === 'masked').toBe(true);
   });
 
   it('answers CSV with one row per region and a country row', async () => {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Bundle, Encounter, MeasureReport, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Encounter, MeasureReport } from '@medplum/fhirtypes';
 import { DateTime } from 'luxon';
 import { createTestApp, type TestApp } from '../../../support/app';
-import { careTeam, condition, episodeOfCare, municipalityOrganization, patient, regionOrganization, type Diagnosis } from '../../../../src/telemedicine/seed/resources';
+import type { Diagnosis } from '../../../../src/telemedicine/seed/resources';
+import { put, writeCitizen, writeRegions } from './report-cohort';
 import { UTILISATION_CSV_COLUMNS } from '../../../../src/telemedicine/reports/utilisation-csv';
 
 let t: TestApp;
@@ -44,27 +45,15 @@ function cohort(): Citizen[] {
 }
 const citizens = cohort();
 
-async function put(resource: Resource): Promise<void> {
-  const res = await t.app.inject({ method: 'PUT', url: `/fhir/${resource.resourceType}/${resource.id}`, headers: { 'content-type': 'application/fhir+json' }, payload: JSON.stringify(resource) });
-  if (res.statusCode >= 300) throw new Error(`${resource.resourceType}/${resource.id}: ${res.statusCode} ${res.body}`);
-}
-
 beforeAll(async () => {
   t = await createTestApp();
-  for (const [code, suffix] of [[REGION_A, 'a'], [REGION_B, 'b']]) {
-    await put(regionOrganization(`${u}-reg-${suffix}`, code, `Region ${suffix.toUpperCase()}`));
-    await put(municipalityOrganization(`${u}-mun-${suffix}`, suffix === 'a' ? '0851' : '0101', `Kommune ${suffix}`, `${u}-reg-${suffix}`));
-    await put(careTeam(`${u}-team-${suffix}`, `Team ${suffix}`, `${u}-mun-${suffix}`));
-  }
+  await writeRegions(t, u, REGION_A, REGION_B);
   for (const c of citizens) {
-    const suffix = c.region === REGION_A ? 'a' : 'b';
-    await put(patient(c.id, '0101501234', 'Test', c.id, 'female', '1950-01-01'));
-    await put(condition(`${c.id}-cond`, c.id, c.diagnosis));
-    await put(episodeOfCare({ id: `${c.id}-eoc`, patientId: c.id, conditionId: `${c.id}-cond`, organizationId: `${u}-mun-${suffix}`, careTeamId: `${u}-team-${suffix}`, start: c.enrolled.toISO() as string, end: '2015-12-31', status: 'finished' }));
+    await writeCitizen(t, u, { id: c.id, suffix: c.region === REGION_A ? 'a' : 'b', diagnosis: c.diagnosis, enrolled: c.enrolled, end: '2015-12-31' });
     let n = 0;
     for (const e of c.encounters) {
       const start = e.at.toISO() as string;
-      await put({ resourceType: 'Encounter', id: `${c.id}-enc${n++}`, status: e.status ?? 'finished', class: { system: ACT, code: e.cls }, subject: { reference: `Patient/${c.id}` }, period: { start, end: e.at.plus({ hours: 2 }).toISO() as string } } as Encounter);
+      await put(t, { resourceType: 'Encounter', id: `${c.id}-enc${n++}`, status: e.status ?? 'finished', class: { system: ACT, code: e.cls }, subject: { reference: `Patient/${c.id}` }, period: { start, end: e.at.plus({ hours: 2 }).toISO() as string } } as Encounter);
     }
   }
 }, 120_000);

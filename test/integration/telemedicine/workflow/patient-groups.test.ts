@@ -127,14 +127,14 @@ describe('patient groups: enrol through $apply and triage a red value, one citiz
   it('diabetes (DE11): blood glucose 2.5 mmol/L is red', async () => {
     const e = await enrol('DE11', 'diabetes-home-monitoring', '0101901234');
     diabetesPatient = e.patient;
-    expect(Object.keys(e.sr).sort()).toEqual(['445988008', 'DNK05472', 'NPU03804', 'NPU22089']);
+    expect(Object.keys(e.sr).sort()).toEqual(['445988008', 'DNK05472', 'NPU03804', 'NPU22089', 'semcd-6']);
     const { findings } = await submitRed(e, [observation(e, 'NPU22089', 'mmol/L', 2.5)]);
     expect(findings).toEqual(['red: NPU22089 2.5 mmol/L ≤ RAL low limit 2.9 mmol/L']);
   });
 
   it('pregnancy with complications (DO14): blood pressure 165/112 and urine protein 2+ are red', async () => {
     const e = await enrol('DO14', 'pregnancy-home-monitoring', '0202921234');
-    expect(Object.keys(e.sr).sort()).toEqual(['445988008', 'DNK05472', 'NPU03804', 'NPU04206']);
+    expect(Object.keys(e.sr).sort()).toEqual(['445988008', 'DNK05472', 'NPU03804', 'NPU04206', 'semcd-6']);
     const { findings } = await submitRed(e, [bloodPressure(e, 165, 112), observation(e, 'NPU04206', '{grade}', 2)]);
     expect(findings).toEqual([
       'red: DNK05472 165 mm[Hg] ≥ RAL high limit 160 mm[Hg]; DNK05473 112 mm[Hg] ≥ RAL high limit 110 mm[Hg]',
@@ -144,14 +144,14 @@ describe('patient groups: enrol through $apply and triage a red value, one citiz
 
   it('inflammatory bowel disease (DK51): frank blood in the stool is red', async () => {
     const e = await enrol('DK51', 'ibd-home-monitoring', '0303931234');
-    expect(Object.keys(e.sr).sort()).toEqual(['445988008', 'NPU03804']);
+    expect(Object.keys(e.sr).sort()).toEqual(['445988008', 'NPU03804', 'semcd-6']);
     const { findings } = await submitRed(e, [answers(e, 'ibd', 'ibd-symptoms', 'blood', 'frank')]);
     expect(findings[0]).toMatch(/^red: Er der blod i afføringen\?: Tydeligt blod ved de fleste toiletbesøg → red/);
   });
 
   it('wound care (DL97): fever is red; a photo is stored as a Media basedOn the photo regime', async () => {
     const e = await enrol('DL97', 'wound-home-monitoring', '0404941234');
-    expect(Object.keys(e.sr).sort()).toEqual(['445988008', 'ZZ7011']);
+    expect(Object.keys(e.sr).sort()).toEqual(['445988008', 'ZZ7011', 'semcd-6']);
     const { findings } = await submitRed(e, [answers(e, 'wound-care', 'wound-assessment', 'fever', 'yes')]);
     expect(findings[0]).toMatch(/^red: Har du feber over 38 °C eller kulderystelser\?: Ja → red/);
     const photo = {
@@ -166,6 +166,18 @@ describe('patient groups: enrol through $apply and triage a red value, one citiz
     expect(stored.statusCode).toBe(201);
     const found = await t.app.inject({ url: `/fhir/Media?based-on=ServiceRequest/${e.sr.ZZ7011}`, headers: as(sys) });
     expect(((found.json() as Bundle).entry ?? []).map((x) => x.resource?.id)).toEqual([stored.json().id]);
+  });
+
+  it('every plan asks for the self-management questionnaire (SEMCD-6) at enrolment and every 3 months; its answers are not triaged', async () => {
+    const e = await enrol('DE10', 'diabetes-home-monitoring', '0505951234');
+    const sr = (await t.app.inject({ url: `/fhir/ServiceRequest/${e.sr['semcd-6']}`, headers: as(sys) })).json() as ServiceRequest;
+    expect(sr.occurrenceTiming?.repeat).toEqual({ frequency: 1, period: 3, periodUnit: 'mo', timeOfDay: ['08:00:00'], duration: 14, durationUnit: 'd', boundsPeriod: { start: '2026-03-02' } });
+    const response = { ...fhir.selfManagementResponse('ignored', { patientId: e.patient, episodeId: e.episode, serviceRequestId: e.sr['semcd-6'], authored: AT, answers: [2, 3, 1, 2, 1, 2] }), id: undefined };
+    const res = await t.app.inject({ method: 'POST', url: `/fhir/Patient/${e.patient}/$submit-measurement`, headers: as(e.citizen), payload: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: response }] } });
+    expect(res.statusCode).toBe(200);
+    const [stored, impression] = created(res) as [QuestionnaireResponse, ClinicalImpression];
+    expect(stored.item?.map((i) => i.answer?.[0].valueInteger)).toEqual([2, 3, 1, 2, 1, 2]);
+    expect(impression.extension?.[0].valueCoding?.code).toBe('green');
   });
 
   it('refuses a Condition whose diagnosis no installed group covers (the binding is the union of the groups)', async () => {

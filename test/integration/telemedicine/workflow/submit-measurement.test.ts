@@ -23,7 +23,7 @@ describe('telemedicine workflow: enrol from template, submit, triage, worklist',
     expect(res.statusCode).toBe(200);
     const plan = res.json();
     expect(plan.instantiatesCanonical).toEqual(['https://kolibri.dk/fhir/PlanDefinition/kol-home-monitoring|1.0']);
-    expect(plan.activity.map((a: { reference: { reference: string } }) => a.reference.reference)).toEqual(['#sr-0', '#sr-1', '#sr-2']);
+    expect(plan.activity.map((a: { reference: { reference: string } }) => a.reference.reference)).toEqual(['#sr-0', '#sr-1', '#sr-2', '#sr-3']);
     const spo2 = plan.contained[0] as ServiceRequest;
     expect(spo2.code?.coding?.[0].code).toBe('NPU03011');
     expect(spo2.occurrenceTiming?.repeat).toMatchObject({ dayOfWeek: ['mon', 'wed', 'fri'], timeOfDay: ['08:00:00'], duration: 4, durationUnit: 'h', boundsPeriod: { start: '2026-03-02' } });
@@ -36,11 +36,11 @@ describe('telemedicine workflow: enrol from template, submit, triage, worklist',
     const res = await w.apply('&persist=true');
     expect(res.statusCode).toBe(200);
     const entries = (res.json() as Bundle).entry ?? [];
-    expect(entries.map((e) => e.response?.status)).toEqual(['201 Created', '201 Created', '201 Created', '201 Created']);
+    expect(entries.map((e) => e.response?.status)).toEqual(['201 Created', '201 Created', '201 Created', '201 Created', '201 Created']);
     const created = entries.map((e) => e.resource as ServiceRequest);
-    for (const s of created.slice(0, 3)) w.sr[s.code?.coding?.[0].code as string] = s.id as string;
-    expect(Object.keys(w.sr)).toEqual(['NPU03011', 'NPU21692', 'MCS88137']);
-    expect(entries[3].resource?.resourceType).toBe('CarePlan');
+    for (const s of created.slice(0, 4)) w.sr[s.code?.coding?.[0].code as string] = s.id as string;
+    expect(Object.keys(w.sr)).toEqual(['NPU03011', 'NPU21692', 'MCS88137', 'semcd-6']);
+    expect(entries[4].resource?.resourceType).toBe('CarePlan');
   });
 
   it('a green and a yellow submission make routine and urgent Tasks (older, for the worklist order)', async () => {
@@ -98,6 +98,6 @@ describe('telemedicine workflow: enrol from template, submit, triage, worklist',
   it('the template loader is idempotent: a second run changes nothing', async () => {
     const again = await loadTemplates(w.t.services.interactions, [PROFILES]);
     expect(again.created.concat(again.updated)).toEqual([]);
-    expect(again.unchanged).toHaveLength(36); // 31 plan-template resources of the six patient groups and 5 OperationDefinitions
+    expect(again.unchanged).toHaveLength(39); // 31 plan-template resources of the six patient groups, the shared self-management ActivityDefinition and Questionnaire, and 6 OperationDefinitions
   });
 });

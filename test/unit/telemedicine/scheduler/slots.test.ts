@@ -68,6 +68,19 @@ describe('slotsOverlapping (Europe/Copenhagen)', () => {
     const slots = slotsOverlapping(MON_WED_FRI_0800_4H, new Date('2026-03-03T00:00:00Z'), new Date('2026-03-03T23:00:00Z'));
     expect(slots).toEqual([]);
   });
+
+  it('gives every 3 months at 08:00 with a 14-day window on the start day of the month (the self-management questionnaire)', () => {
+    const quarterly: TimingRepeat = { boundsPeriod: { start: '2026-01-31' }, frequency: 1, period: 3, periodUnit: 'mo', timeOfDay: ['08:00:00'], duration: 14, durationUnit: 'd' };
+    const slots = slotsOverlapping(quarterly, new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z'));
+    expect(spans(slots)).toEqual([
+      '2026-01-31T07:00:00Z/2026-02-14T07:00:00Z×1',
+      '2026-04-30T06:00:00Z/2026-05-14T06:00:00Z×1',
+      '2026-07-31T06:00:00Z/2026-08-14T06:00:00Z×1',
+      '2026-10-31T07:00:00Z/2026-11-14T07:00:00Z×1',
+    ]);
+    // a window that closed in the look-back is found although it opened two weeks earlier
+    expect(spans(slotsClosedBetween(quarterly, new Date('2026-05-14T00:00:00Z'), new Date('2026-05-15T00:00:00Z')))).toEqual(['2026-04-30T06:00:00Z/2026-05-14T06:00:00Z×1']);
+  });
 });
 
 describe('slotsClosedBetween', () => {
