@@ -18,7 +18,7 @@ describe('FUT $apply (PlanDefinition-i-apply and -s-apply)', () => {
     expect(res.statusCode).toBe(200);
     const bundle = res.json() as Bundle;
     expect(bundle.type).toBe('transaction');
-    expect(bundle.entry?.map((e) => [e.resource?.resourceType, e.request?.method])).toEqual([['CarePlan', 'POST'], ['ServiceRequest', 'POST'], ['ServiceRequest', 'POST'], ['ServiceRequest', 'POST']]);
+    expect(bundle.entry?.map((e) => [e.resource?.resourceType, e.request?.method])).toEqual([['CarePlan', 'POST'], ['ServiceRequest', 'POST'], ['ServiceRequest', 'POST'], ['ServiceRequest', 'POST'], ['ServiceRequest', 'POST']]);
     const plan = bundle.entry?.[0].resource as CarePlan;
     expect(plan.subject?.reference).toBe(`Patient/${w.ids.patient}`);
     expect(plan.activity?.map((a) => a.reference?.reference)).toEqual(bundle.entry?.slice(1).map((e) => e.fullUrl));
@@ -57,7 +57,7 @@ describe('FUT $apply (PlanDefinition-i-apply and -s-apply)', () => {
   it("Kolibri's shape (subject, start, persist) still answers as before on the same URL", async () => {
     const res = await w.apply('');
     expect(res.statusCode).toBe(200);
-    expect((res.json() as CarePlan).contained).toHaveLength(3);
+    expect((res.json() as CarePlan).contained).toHaveLength(4); // SpO2, pulse, symptoms and the self-management questionnaire
   });
 
   it.each([

@@ -67,7 +67,7 @@ describe("FUT reference clients' call sequences", () => {
     expect(found.statusCode).toBe(200);
     const all = resources(found);
     state.serviceRequests = all.filter((r): r is ServiceRequest => r.resourceType === 'ServiceRequest');
-    expect(state.serviceRequests).toHaveLength(3);
+    expect(state.serviceRequests).toHaveLength(4); // SpO2, pulse, symptoms and the self-management questionnaire
     // CarePlanActivationUtil: PUT the CarePlan and each activity, status active, fullUrl the absolute URL
     const put = (r: Resource) => ({ fullUrl: w.url(`${r.resourceType}/${r.id}`), resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } });
     const activation = { resourceType: 'Bundle', type: 'transaction', entry: [put({ ...(all.find((r) => r.resourceType === 'CarePlan') as CarePlan), status: 'active' }), ...state.serviceRequests.map((sr) => put({ ...sr, status: 'active' }))] };
