@@ -2,20 +2,23 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, CarePlan, ClinicalImpression, EpisodeOfCare, Observation, Parameters, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { LightMyRequestResponse } from 'fastify';
 import * as fhir from '../../../src/telemedicine/seed/resources';
-import { accessToken, registerVendorApp } from '../auth/vendor-app';
+import { accessToken, ASSERTION_TYPE, assertion, registerVendorApp, requestToken, tokenRequest } from '../auth/vendor-app';
 import { futWorkflow, type FutWorkflow } from './fut-workflow';
 
 /**
  * The call sequences of FUT's reference clients (clinician and citizen), with requests shaped as
  * those clients build them: absolute resource URLs, Parameters bodies with valueReference, the
- * ehealth profiles and extensions, Prefer: return=representation. The tokens are Kolibri's
- * (context claims), not FUT's context-selection grant. Steps run in order; each depends on the
- * ones before.
+ * ehealth profiles and extensions, Prefer: return=representation. The clinician's token comes
+ * from FUT's context selection (a first token, the ehealth-connect contexts listing, then the
+ * refresh_token grant naming the chosen care team); the citizen's is bound to its patient at
+ * registration. Steps run in order; each depends on the ones before.
  */
 describe("FUT reference clients' call sequences", () => {
   const u = randomUUID();
   let w: FutWorkflow;
   let citizen: string;
+  /** Set by the first step: the clinician's token after context selection. */
+  let clinician = '';
   const state: { episode?: string; carePlan?: string; serviceRequests?: ServiceRequest[]; observation?: string; task?: string } = {};
   const HAPI = { accept: 'application/fhir+json;q=1.0, application/json+fhir;q=0.9', prefer: 'return=representation' };
   const send = (token: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
@@ -31,6 +34,27 @@ describe("FUT reference clients' call sequences", () => {
   });
   afterAll(() => w.t.close());
 
+  it('clinician: logs in, lists its contexts at /resource/ehealth-connect/contexts and selects its care team by the refresh_token grant', async () => {
+    const app = await registerVendorApp(w.t, { kind: 'clinician', organization: `Organization/${w.ids.orgA}`, scopes: ['user/*.cruds'] });
+    const login = await requestToken(w.t, app, 'user/*.cruds', { claims: { practitioner: `Practitioner/${w.ids.nurse}` } });
+    expect(login.statusCode).toBe(200);
+    const first = login.json() as { access_token: string; refresh_token: string };
+    const listed = await w.t.app.inject({ url: '/resource/ehealth-connect/contexts', headers: { authorization: `Bearer ${first.access_token}`, accept: 'application/json' } });
+    expect(listed.statusCode).toBe(200);
+    const team = (listed.json().care_teams as Array<{ id: string; url: string; affiliation: { url: string } }>).find((c) => c.id === w.ids.team);
+    expect(team).toBeDefined();
+    const selected = await tokenRequest(w.t, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      organization_id: team!.affiliation.url,
+      care_team_id: team!.url,
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: await assertion(app),
+    });
+    expect(selected.statusCode).toBe(200);
+    clinician = selected.json().access_token as string;
+  });
+
   it('clinician: $create-episode-of-care (EpisodeOfCare, Condition, privacy Provenance) with Prefer: return=representation', async () => {
     const eoc = `urn:uuid:${randomUUID()}`;
     const cond = `urn:uuid:${randomUUID()}`;
@@ -43,27 +67,27 @@ describe("FUT reference clients' call sequences", () => {
         { fullUrl: `urn:uuid:${randomUUID()}`, request: { method: 'POST', url: 'Provenance' }, resource: { resourceType: 'Provenance', target: [{ reference: eoc }], recorded: '2026-03-01T09:00:00+01:00', policy: ['http://ehealth.sundhed.dk/policy/dk/sundhedsloven'], agent: [{ who: { reference: w.url(`Practitioner/${w.ids.nurse}`) }, onBehalfOf: { reference: w.url(`Organization/${w.ids.orgA}`) } }] } },
       ],
     };
-    const res = await send(w.tokens.clinician, 'POST', '/fhir/$create-episode-of-care', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCareAndProvenances', resource: bundle }] });
+    const res = await send(clinician, 'POST', '/fhir/$create-episode-of-care', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCareAndProvenances', resource: bundle }] });
     expect(res.statusCode).toBe(200);
     const episode = resources(res).find((r) => r.resourceType === 'EpisodeOfCare') as EpisodeOfCare;
     state.episode = episode.id;
     // changeEpisodeStatus: JSON Patch planned → active
-    const activated = await send(w.tokens.clinician, 'PATCH', `/fhir/EpisodeOfCare/${state.episode}`, [{ op: 'replace', path: '/status', value: 'active' }], { 'content-type': 'application/json-patch+json' });
+    const activated = await send(clinician, 'PATCH', `/fhir/EpisodeOfCare/${state.episode}`, [{ op: 'replace', path: '/status', value: 'active' }], { 'content-type': 'application/json-patch+json' });
     expect(activated.statusCode).toBe(200);
   });
 
   it('clinician: context selection checks the episode with $is-context-allowed', async () => {
-    const res = await send(w.tokens.clinician, 'POST', `/fhir/EpisodeOfCare/${state.episode}/$is-context-allowed`, { resourceType: 'Parameters', parameter: [{ name: 'careTeam', valueReference: { reference: w.url(`CareTeam/${w.ids.team}`) } }] });
+    const res = await send(clinician, 'POST', `/fhir/EpisodeOfCare/${state.episode}/$is-context-allowed`, { resourceType: 'Parameters', parameter: [{ name: 'careTeam', valueReference: { reference: w.url(`CareTeam/${w.ids.team}`) } }] });
     expect(res.statusCode).toBe(200);
   });
 
   it('clinician: POST PlanDefinition/{id}/$apply with episodeOfCare, then activates the plan and its activities in one transaction', async () => {
-    const applied = await send(w.tokens.clinician, 'POST', '/fhir/PlanDefinition/kol-home-monitoring/$apply', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCare', valueReference: { reference: w.url(`EpisodeOfCare/${state.episode}`) } }] });
+    const applied = await send(clinician, 'POST', '/fhir/PlanDefinition/kol-home-monitoring/$apply', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCare', valueReference: { reference: w.url(`EpisodeOfCare/${state.episode}`) } }] });
     expect(applied.statusCode).toBe(200);
     const plan = applied.json() as CarePlan;
     state.carePlan = plan.id;
     // fetchCarePlanByIdWithActivities
-    const found = await send(w.tokens.clinician, 'GET', `/fhir/CarePlan?_id=${plan.id}&_include=CarePlan:activity-reference`);
+    const found = await send(clinician, 'GET', `/fhir/CarePlan?_id=${plan.id}&_include=CarePlan:activity-reference`);
     expect(found.statusCode).toBe(200);
     const all = resources(found);
     state.serviceRequests = all.filter((r): r is ServiceRequest => r.resourceType === 'ServiceRequest');
@@ -71,7 +95,7 @@ describe("FUT reference clients' call sequences", () => {
     // CarePlanActivationUtil: PUT the CarePlan and each activity, status active, fullUrl the absolute URL
     const put = (r: Resource) => ({ fullUrl: w.url(`${r.resourceType}/${r.id}`), resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } });
     const activation = { resourceType: 'Bundle', type: 'transaction', entry: [put({ ...(all.find((r) => r.resourceType === 'CarePlan') as CarePlan), status: 'active' }), ...state.serviceRequests.map((sr) => put({ ...sr, status: 'active' }))] };
-    const res = await send(w.tokens.clinician, 'POST', '/fhir', activation);
+    const res = await send(clinician, 'POST', '/fhir', activation);
     expect(res.statusCode).toBe(200);
   });
 
@@ -116,11 +140,11 @@ describe("FUT reference clients' call sequences", () => {
 
   it('clinician: the triage worklist holds the red measurement, and $search-measurements-bundle-limit shows the submission', async () => {
     // TaskAPI.findTasksByEpisode: Task?episodeOfCare=<absolute URL>&_count=200
-    const worklist = await send(w.tokens.clinician, 'GET', `/fhir/Task?episodeOfCare=${encodeURIComponent(w.url(`EpisodeOfCare/${state.episode}`))}&_count=200`);
+    const worklist = await send(clinician, 'GET', `/fhir/Task?episodeOfCare=${encodeURIComponent(w.url(`EpisodeOfCare/${state.episode}`))}&_count=200`);
     expect(worklist.statusCode).toBe(200);
     const task = resources(worklist).find((r) => r.id === state.task) as Task;
     expect(task.priority).toBe('asap');
-    const res = await send(w.tokens.clinician, 'POST', '/fhir/$search-measurements-bundle-limit', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCare', valueReference: { reference: w.url(`EpisodeOfCare/${state.episode}`) } }, { name: 'start', valueDateTime: days(-1) }, { name: 'count', valueInteger: 100 }] });
+    const res = await send(clinician, 'POST', '/fhir/$search-measurements-bundle-limit', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCare', valueReference: { reference: w.url(`EpisodeOfCare/${state.episode}`) } }, { name: 'start', valueDateTime: days(-1) }, { name: 'count', valueInteger: 100 }] });
     expect(res.statusCode).toBe(200);
     const nested = resources(res) as Bundle[];
     expect(nested).toHaveLength(1);
@@ -128,7 +152,7 @@ describe("FUT reference clients' call sequences", () => {
   });
 
   it('clinician: invalidates the measurement with $set-measurement-validity; its assessment Task is cancelled', async () => {
-    const res = await send(w.tokens.clinician, 'POST', '/fhir/ClinicalImpression/$set-measurement-validity', {
+    const res = await send(clinician, 'POST', '/fhir/ClinicalImpression/$set-measurement-validity', {
       resourceType: 'Parameters',
       parameter: [{
         name: 'clinicalImpression',
@@ -149,7 +173,7 @@ describe("FUT reference clients' call sequences", () => {
     });
     expect(res.statusCode).toBe(200);
     expect((res.json() as ClinicalImpression).assessor?.reference).toBe(`Practitioner/${w.ids.nurse}`);
-    expect(((await send(w.tokens.clinician, 'GET', `/fhir/Observation/${state.observation}`)).json() as Observation).status).toBe('entered-in-error');
-    expect(((await send(w.tokens.clinician, 'GET', `/fhir/Task/${state.task}`)).json() as Task).status).toBe('cancelled');
+    expect(((await send(clinician, 'GET', `/fhir/Observation/${state.observation}`)).json() as Observation).status).toBe('entered-in-error');
+    expect(((await send(clinician, 'GET', `/fhir/Task/${state.task}`)).json() as Task).status).toBe('cancelled');
   });
 });
