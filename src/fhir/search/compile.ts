@@ -76,8 +76,9 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
       ),
       `${scan ? 'tl' : 'r'}.rid ${backwards ? 'DESC' : 'ASC'}`,
     ];
+    const limit = b.bind(request.count + 1, 'integer');
     result.match = b.query(
-      `SELECT r.rid, r.resource_type, r.id, r.content${keyColumns} FROM ${scan ? scan.from : 'resource r'}${lateral} WHERE ${filters.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${b.bind(request.count + 1, 'integer')}`,
+      `SELECT r.rid, r.resource_type, r.id, r.content${keyColumns} FROM ${scan ? scan.from : 'resource r'}${lateral} WHERE ${filters.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${scan ? scan.limit(limit) : limit}`,
     );
     result.includes = compileIncludes(request, options.accessFilter);
   }

@@ -17,9 +17,21 @@ import { NO_TIMELINE, timelineCode } from './timeline';
  *
  * Order, ties and "no value last" are those of the generic sort: the stored keys are the values
  * `_sort` computes (max(high) descending, min(low) ascending) with a sentinel for "no value"
- * that sorts last, and ties go by rid. The driving table is joined, not a subquery, so the
- * planner sees the LIMIT and picks the ordered scan; a resource has one reference row per target
- * and parameter (./timeline.ts), so it is read once.
+ * that sorts last, and ties go by rid. A resource has one reference row per target and parameter
+ * (./timeline.ts), so it is read once.
+ *
+ * The plan must not depend on statistics. Left to its estimates, PostgreSQL chose the ordered
+ * scan only while it expected many matches: where it under-estimated them (a `_page` range whose
+ * dates look rare among all reference rows, a patient missing from the column's common values,
+ * a small `resource` table) it read every row of the target by bitmap or hashed a sequential scan
+ * of `resource`, and sorted. Two things take that choice away:
+ * - the resource row is a LATERAL subquery fenced with OFFSET 0, so it is a look-up by rid per
+ *   index row read, never a join the planner may reorder, hash or drive from `resource`;
+ * - the LIMIT is a sub-select ({@link TimelineScan.limit}), a value the planner cannot see: it then
+ *   plans for fetching 10 % of the rows (its rule for a LIMIT of unknown value, the default
+ *   `cursor_tuple_fraction` of a cursor), where a plan that sorts pays for every row before its
+ *   first one and the ordered scan for a tenth of them, whatever the estimate. Execution still
+ *   stops at the real LIMIT.
  */
 export interface TimelineScan {
   /** The request without the driving criterion (the scan enforces it). */
@@ -27,6 +39,8 @@ export interface TimelineScan {
   /** The driving table, aliased `tl`, and its conditions (the range starting at a cursor's key). */
   from: string;
   where: (b: SqlBuilder, backwards: boolean, cursorKey: string | null | undefined) => string[];
+  /** The LIMIT clause's expression for `bound` (the bound page size + 1): hidden from the planner. */
+  limit: (bound: string) => string;
   /** The stored key (`tl.sort_desc` or `tl.sort_asc`, never NULL). */
   key: string;
   /** The stored key standing for "no value" in this direction: printed as NULL in cursors. */
@@ -46,7 +60,8 @@ export function timelineScan(request: SearchRequest): TimelineScan | undefined {
   const sentinel = first.descending ? NO_TIMELINE.desc : NO_TIMELINE.asc;
   return {
     request: { ...request, criteria: request.criteria.filter((_c, i) => i !== index) },
-    from: 'search_reference tl JOIN resource r ON r.rid = tl.rid',
+    from: 'search_reference tl CROSS JOIN LATERAL (SELECT * FROM resource WHERE resource.rid = tl.rid OFFSET 0) r',
+    limit: (bound) => `(SELECT ${bound})`,
     key,
     sentinel,
     where(b, backwards, cursorKey) {

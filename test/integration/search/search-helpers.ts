@@ -16,6 +16,25 @@ export async function create(t: TestApp, resource: Record<string, unknown>): Pro
   return res.json().id as string;
 }
 
+/**
+ * A patient's history: `count` resources made by `make(i)`, posted as transaction Bundles of 500,
+ * and an active EpisodeOfCare of the patient with `team` (a clinician's way in).
+ */
+export async function writeHistory(t: TestApp, count: number, make: (i: number) => { resourceType: string }, patient: string, team: string): Promise<void> {
+  const chunk = 500;
+  for (let i = 0; i < count; i += chunk) {
+    const entry = Array.from({ length: Math.min(chunk, count - i) }, (_v, j) => make(i + j)).map((resource) => ({ resource, request: { method: 'POST', url: resource.resourceType } }));
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/fhir',
+      payload: { resourceType: 'Bundle', type: 'transaction', entry },
+      headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
+    });
+    if (res.statusCode !== 200) throw new Error(`transaction failed ${res.statusCode}: ${res.body.slice(0, 500)}`);
+  }
+  await create(t, { resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${patient}` }, team: [{ reference: `CareTeam/${team}` }] });
+}
+
 /** Run a search the way the interaction will: parse → compile → run. */
 export async function search(
   t: TestApp,
