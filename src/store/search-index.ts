@@ -38,7 +38,10 @@ const TABLES: Record<Exclude<keyof IndexRows, 'compartment'> | 'compartment', { 
     ],
   },
   uri: { table: 'search_uri', columns: [['value', 'text']] },
-  compartment: { table: 'resource_compartment', columns: [['compartment_type', 'text'], ['compartment_id', 'text']] },
+  compartment: {
+    table: 'resource_compartment',
+    columns: [['compartment_type', 'text'], ['compartment_id', 'text'], ['resource_type', 'text'], ['sort_desc', 'timestamptz'], ['sort_asc', 'timestamptz']],
+  },
 };
 
 /** Row field for each column (camelCase in IndexRows). */
@@ -61,6 +64,7 @@ const FIELD: Record<string, string> = {
   canonical_high: 'canonicalHigh',
   compartment_type: 'type',
   compartment_id: 'id',
+  resource_type: 'resourceType',
 };
 
 export interface SearchIndexWriter extends IndexWriter {

@@ -78,6 +78,10 @@ export interface UriRow {
 export interface CompartmentRow {
   type: string;
   id: string;
+  /** The member's type and timeline sort keys (see timeline.ts), set once all its rows are extracted. */
+  resourceType?: string;
+  sortDesc?: string;
+  sortAsc?: string;
 }
 
 export function emptyRows(): IndexRows {

@@ -9,7 +9,9 @@ import { NO_TIMELINE, timelineCode } from './timeline';
  * every row of the patient and sorting them: when the first `_sort` key is the type's timeline
  * date (./timeline.ts) and a criterion names exactly one local target
  * (`subject=Patient/x`, `owner=CareTeam/y`), the page is read from the btree
- * `(param, target_id, target_type, sort_desc DESC, rid)` (or its `sort_asc` twin) in sort order,
+ * `(param, target_id, target_type, sort_desc DESC, rid)` (or its `sort_asc` twin) in sort order
+ * (in a compartment search without such a criterion, `Patient/x/Observation?_sort=-date`, from
+ * `(compartment_type, compartment_id, resource_type, sort_desc DESC, rid)` of the compartment rows),
  * each row checked against the other criteria and the access filter as it comes, and the scan
  * stops at `_count` + 1 matches. A `_page` cursor starts the range at its key, so a far page
  * costs what the first one does. The cost depends on the page size and on how many of the
@@ -52,21 +54,18 @@ export function timelineScan(request: SearchRequest): TimelineScan | undefined {
   if (request.types.length !== 1 || !first || first.kind !== 'param') return undefined;
   const type = request.types[0];
   if (first.type !== 'date' || first.code !== timelineCode(type) || first.types.length !== 1 || first.types[0] !== type) return undefined;
-  const index = request.criteria.findIndex((c) => singleTarget(c, type) !== undefined);
-  if (index < 0) return undefined;
-  const criterion = request.criteria[index] as Extract<Criterion, { kind: 'param' }>;
-  const target = singleTarget(criterion, type)!;
+  const driving = drivingRows(request, type);
+  if (!driving) return undefined;
   const key = first.descending ? 'tl.sort_desc' : 'tl.sort_asc';
   const sentinel = first.descending ? NO_TIMELINE.desc : NO_TIMELINE.asc;
   return {
-    request: { ...request, criteria: request.criteria.filter((_c, i) => i !== index) },
-    from: 'search_reference tl CROSS JOIN LATERAL (SELECT * FROM resource WHERE resource.rid = tl.rid OFFSET 0) r',
+    request: driving.rest,
+    from: `${driving.table} tl CROSS JOIN LATERAL (SELECT * FROM resource WHERE resource.rid = tl.rid OFFSET 0) r`,
     limit: (bound) => `(SELECT ${bound})`,
     key,
     sentinel,
     where(b, backwards, cursorKey) {
-      const ctx = b.context('r', criterion.types, criterion.code);
-      const where = [`tl.param ${ctx.keyIn()}`, `tl.target_id = ${b.bind(target.id)}`, `tl.target_type = ${b.bind(target.targetType)}`];
+      const where = driving.where(b);
       // the cursor row's key starts the index range; the exact keyset (ties by rid, later keys) is the caller's
       if (cursorKey !== undefined) {
         const up = first.descending === backwards;
@@ -74,6 +73,32 @@ export function timelineScan(request: SearchRequest): TimelineScan | undefined {
       }
       return where;
     },
+  };
+}
+
+/**
+ * The rows the scan walks, and the request without the condition they enforce: the reference
+ * rows of a criterion naming one target (`subject=Patient/x`), else, in a compartment search
+ * (`Patient/x/Observation`), the compartment's rows of the type (migration 025 gives them the
+ * member's type and keys, indexed like the reference rows').
+ */
+function drivingRows(request: SearchRequest, type: string): { table: string; where: (b: SqlBuilder) => string[]; rest: SearchRequest } | undefined {
+  const index = request.criteria.findIndex((c) => singleTarget(c, type) !== undefined);
+  if (index >= 0) {
+    const criterion = request.criteria[index] as Extract<Criterion, { kind: 'param' }>;
+    const target = singleTarget(criterion, type)!;
+    return {
+      table: 'search_reference',
+      rest: { ...request, criteria: request.criteria.filter((_c, i) => i !== index) },
+      where: (b) => [`tl.param ${b.context('r', criterion.types, criterion.code).keyIn()}`, `tl.target_id = ${b.bind(target.id)}`, `tl.target_type = ${b.bind(target.targetType)}`],
+    };
+  }
+  const compartment = request.compartment;
+  if (!compartment) return undefined;
+  return {
+    table: 'resource_compartment',
+    rest: { ...request, compartment: undefined },
+    where: (b) => [`tl.compartment_type = ${b.bind(compartment.type)}`, `tl.compartment_id = ${b.bind(compartment.id)}`, `tl.resource_type = ${b.bind(type)}`],
   };
 }
 

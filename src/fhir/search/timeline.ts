@@ -72,14 +72,16 @@ function instant(v: string): [number, number] {
 }
 
 /**
- * Put the resource's timeline keys on each of its reference rows (done once per extraction), and
- * keep one row per local target of a parameter: the timeline scan returns a resource once per
- * row it reads, so the same target twice under one parameter (two performers naming one
- * Practitioner) must be one row. Matching, sorting and includes never depended on the count.
+ * Put the resource's timeline keys on each of its reference and compartment rows (done once per
+ * extraction; compartment rows also name the member's type), and keep one reference row per
+ * local target of a parameter: the timeline scan returns a resource once per row it reads, so
+ * the same target twice under one parameter (two performers naming one Practitioner) must be one
+ * row. Matching, sorting and includes never depended on the count.
  */
 export function stampTimeline(resourceType: string, rows: IndexRows): void {
-  if (rows.reference.length === 0) return;
+  if (rows.reference.length === 0 && rows.compartment.length === 0) return;
   const { desc, asc } = timelineKeys(resourceType, rows);
+  for (const c of rows.compartment) Object.assign(c, { resourceType, sortDesc: desc, sortAsc: asc });
   const seen = new Set<string>();
   rows.reference = rows.reference.filter((r) => {
     if (r.targetId === null) return true;

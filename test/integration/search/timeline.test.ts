@@ -62,10 +62,13 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => t.close());
 
+/** `query`: Observation search parameters, or `Patient/{id}/Observation?…` for a compartment search. */
 function compiled(query: string, token?: string, options: CompileOptions = {}) {
-  const params = [...new URLSearchParams(query).entries()];
+  const inCompartment = /^Patient\/([^/]+)\/Observation\?(.*)$/.exec(query);
+  const params = [...new URLSearchParams(inCompartment ? inCompartment[2] : query).entries()];
   if (token) params.push(['_page', token]);
-  const { request } = parseSearch({ resourceType: 'Observation', params }, { registry: testRegistry(), baseUrl: TEST_BASE_URL });
+  const compartment = inCompartment ? { type: 'Patient', id: inCompartment[1] } : undefined;
+  const { request } = parseSearch({ resourceType: 'Observation', params, compartment }, { registry: testRegistry(), baseUrl: TEST_BASE_URL });
   return { request, compiled: compileSearch(request, options) };
 }
 
@@ -104,20 +107,22 @@ const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)
 const mainNodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).filter((c) => !/SubPlan|InitPlan/.test(c['Parent Relationship'] ?? '')).flatMap(mainNodes)];
 
 /** A Limit over an ordered walk of the timeline index, nothing sorted, no other way into search_reference. */
-function expectOrderedWalk(plan: PlanNode): PlanNode {
+function expectOrderedWalk(plan: PlanNode, index: string): PlanNode {
   expect(plan['Node Type']).toBe('Limit');
   const all = nodes(plan);
   expect(all.filter((n) => /Sort/.test(n['Node Type'])).map((n) => n['Node Type'])).toEqual([]);
   expect(mainNodes(plan).filter((n) => /Bitmap|Seq Scan|Hash/.test(n['Node Type'])).map((n) => n['Node Type'])).toEqual([]);
-  const scans = all.filter((n) => n['Index Name'] === 'search_reference_timeline_desc_ix');
+  const scans = all.filter((n) => n['Index Name'] === index);
   expect(scans).toHaveLength(1);
   return scans[0];
 }
 
 /** The plan walks the timeline index in order and stopped early; so does its generic plan. */
 async function expectEarlyStop(query: string, token: string | undefined, options: CompileOptions, matches: number): Promise<void> {
-  expectOrderedWalk(await explainGeneric(query, token, options));
-  const scan = expectOrderedWalk(await explain(query, token, options));
+  // a compartment search walks the compartment rows' twin of the reference rows' index
+  const index = query.startsWith('Patient/') ? 'resource_compartment_timeline_desc_ix' : 'search_reference_timeline_desc_ix';
+  expectOrderedWalk(await explainGeneric(query, token, options), index);
+  const scan = expectOrderedWalk(await explain(query, token, options), index);
   const read = scan['Actual Rows'] * scan['Actual Loops'];
   // 21 rows of one code among two interleaved codes: about 42 index entries, whatever the depth
   expect(read).toBeGreaterThanOrEqual(21);
@@ -193,6 +198,28 @@ describe('the vitals query over 3,000 Observations of one patient', () => {
     }
   });
 
+  it('walks the compartment rows in order for a compartment search (Patient/x/Observation?_sort=-date), first and far pages, as the generic sort does', async () => {
+    const inCompartment = `Patient/${patient}/Observation?code=${NPU}|NPU03011&_sort=-date&_count=20`;
+    await expectEarlyStop(inCompartment, undefined, {}, TOTAL / 2);
+    await expectEarlyStop(inCompartment, undefined, { accessFilter: accessFilter({ kind: 'care-team', careTeamId: team, organizationId: 'o1' }) }, TOTAL / 2);
+    const deep = await page(inCompartment.replace('_count=20', '_count=1000'));
+    await expectEarlyStop(inCompartment, deep.next, {}, TOTAL / 2);
+    const far = await page(inCompartment, deep.next);
+    await expectEarlyStop(inCompartment, far.previous, {}, TOTAL / 2);
+    // every Observation here is in the compartment through its subject: the same pages as the
+    // generic sort of the subject's (two values of one target: not a timeline scan)
+    for (const [query, generic] of [
+      [`Patient/${patient}/Observation?code=${NPU}|NPU03011&_sort=-date&_count=97`, `subject=Patient/${patient},Patient/${patient}&code=${NPU}|NPU03011&_sort=-date&_count=97`],
+      [`Patient/${patient}/Observation?_sort=date&_count=250`, `subject=Patient/${patient},Patient/${patient}&_sort=date&_count=250`],
+    ]) {
+      const indexed = await walk(query);
+      const sorted = await walk(generic);
+      expect(indexed.forward).toHaveLength(query.includes('code=') ? TOTAL / 2 : TOTAL);
+      expect(indexed.forward).toEqual(sorted.forward);
+      expect(indexed.backward).toEqual(sorted.forward);
+    }
+  });
+
   it('returns a resource with two reference rows to the target once', async () => {
     const performed = (await walk(`performer=Patient/${patient}&_sort=-date&_count=3`)).forward;
     const expected = Array.from({ length: TOTAL }, (_v, i) => i).filter((i) => i % 300 === 5 || i % 300 === 6);
@@ -218,7 +245,12 @@ describe('timeline keys follow the resource', () => {
       return res.json().id as string;
     };
     const obs = (date: string, id?: string): Observation => ({ ...observation(1), id, subject: { reference: `Patient/${p}` }, effectiveDateTime: date });
-    const ids = async () => (await page(query)).matches.map((m) => m.id);
+    const ids = async () => {
+      const bySubject = (await page(query)).matches.map((m) => m.id);
+      // the compartment rows carry the same keys
+      expect((await page(`Patient/${p}/Observation?_sort=-date`)).matches.map((m) => m.id)).toEqual(bySubject);
+      return bySubject;
+    };
     const a = await write('POST', obs('2026-01-01T00:00:00Z'));
     const b = await write('POST', obs('2026-02-01T00:00:00Z'));
     const c = await write('POST', obs('2026-03-01T00:00:00Z'));
@@ -231,6 +263,7 @@ describe('timeline keys follow the resource', () => {
     // keys lost (as by a writer that did not know them) come back with reindex
     const { rows } = await t.pool.query(`SELECT min(rid) AS lo, max(rid) AS hi FROM resource WHERE resource_type = 'Observation' AND id = ANY($1)`, [[a, b]]);
     await t.pool.query(`UPDATE search_reference SET sort_desc = '-infinity', sort_asc = 'infinity' WHERE rid BETWEEN $1 AND $2`, [rows[0].lo, rows[0].hi]);
+    await t.pool.query(`UPDATE resource_compartment SET sort_desc = '-infinity', sort_asc = 'infinity' WHERE rid BETWEEN $1 AND $2`, [rows[0].lo, rows[0].hi]);
     const { rows: lost } = await t.pool.query(`SELECT count(*)::int AS n FROM search_reference WHERE rid BETWEEN $1 AND $2 AND sort_desc <> '-infinity'`, [rows[0].lo, rows[0].hi]);
     expect(lost[0].n).toBe(0);
     await reindex(t.pool, createIndexWriter(testRegistry(), { baseUrl: TEST_BASE_URL }), { afterRid: String(BigInt(rows[0].lo) - 1n), upToRid: String(rows[0].hi) });
