@@ -20,7 +20,15 @@ const TABLES: Record<Exclude<keyof IndexRows, 'compartment'> | 'compartment', { 
   token: { table: 'search_token', columns: [['system', 'text'], ['value', 'text']] },
   reference: {
     table: 'search_reference',
-    columns: [['target_type', 'text'], ['target_id', 'text'], ['url', 'text'], ['sort_desc', 'timestamptz'], ['sort_asc', 'timestamptz']],
+    columns: [
+      ['target_type', 'text'],
+      ['target_id', 'text'],
+      ['url', 'text'],
+      ['sort_desc', 'timestamptz'],
+      ['sort_asc', 'timestamptz'],
+      ['state', 'text'],
+      ['sort_rank', 'numeric'],
+    ],
   },
   date: { table: 'search_date', columns: [['low', 'timestamptz'], ['high', 'timestamptz']] },
   number: { table: 'search_number', columns: [['low', 'numeric'], ['high', 'numeric']] },
@@ -65,6 +73,8 @@ const FIELD: Record<string, string> = {
   compartment_type: 'type',
   compartment_id: 'id',
   resource_type: 'resourceType',
+  state: 'state',
+  sort_rank: 'sortRank',
 };
 
 export interface SearchIndexWriter extends IndexWriter {

@@ -41,6 +41,9 @@ export interface ReferenceRow {
   /** The resource's timeline sort keys (see timeline.ts), set once all its rows are extracted. */
   sortDesc?: string;
   sortAsc?: string;
+  /** A queue type's state code and rank (see timeline.ts `queueCodes`); absent for other types. */
+  state?: string;
+  sortRank?: string;
 }
 
 /** Half-open [low, high) as ISO text or ±infinity. */

@@ -1,5 +1,6 @@
 import type { Criterion, SearchRequest } from './ast';
 import type { ReferenceValue } from './params/reference';
+import type { Cursor } from './paging';
 import type { SqlBuilder } from './sql-builder';
 import { NO_TIMELINE, timelineCode } from './timeline';
 
@@ -29,27 +30,36 @@ import { NO_TIMELINE, timelineCode } from './timeline';
  * of `resource`, and sorted. Two things take that choice away:
  * - the resource row is a LATERAL subquery fenced with OFFSET 0, so it is a look-up by rid per
  *   index row read, never a join the planner may reorder, hash or drive from `resource`;
- * - the LIMIT is a sub-select ({@link TimelineScan.limit}), a value the planner cannot see: it then
+ * - the LIMIT is a sub-select ({@link hiddenLimit}), a value the planner cannot see: it then
  *   plans for fetching 10 % of the rows (its rule for a LIMIT of unknown value, the default
  *   `cursor_tuple_fraction` of a cursor), where a plan that sorts pays for every row before its
  *   first one and the ordered scan for a tenth of them, whatever the estimate. Execution still
  *   stops at the real LIMIT.
  */
-export interface TimelineScan {
-  /** The request without the driving criterion (the scan enforces it). */
+/**
+ * A page read in sort order from an index over the driving rows (aliased `tl`, the resource `r`):
+ * the timeline scan here, the work-queue scan of ./queue-scan.ts.
+ */
+export interface OrderedScan {
+  /** The request without the conditions the scan enforces. */
   request: SearchRequest;
-  /** The driving table, aliased `tl`, and its conditions (the range starting at a cursor's key). */
-  from: string;
-  where: (b: SqlBuilder, backwards: boolean, cursorKey: string | null | undefined) => string[];
-  /** The LIMIT clause's expression for `bound` (the bound page size + 1): hidden from the planner. */
+  /** The FROM clause: the driving rows as `tl` (starting at the cursor's position), each row's resource as `r`. */
+  from: (b: SqlBuilder, backwards: boolean, cursor: Cursor | undefined) => string;
+  /** Conditions on `tl` for the WHERE clause (the index range). */
+  where: (b: SqlBuilder, backwards: boolean, cursor: Cursor | undefined) => string[];
+  /** The stored keys of the first sort keys (never NULL), with the value standing for "no value" (printed as NULL in cursors). */
+  keys: { expr: string; cast: string; sentinel: string }[];
+  /** The LIMIT clause's expression for `bound` (the bound page size + 1). */
   limit: (bound: string) => string;
-  /** The stored key (`tl.sort_desc` or `tl.sort_asc`, never NULL). */
-  key: string;
-  /** The stored key standing for "no value" in this direction: printed as NULL in cursors. */
-  sentinel: string;
 }
 
-export function timelineScan(request: SearchRequest): TimelineScan | undefined {
+/** Each driving row's resource: a look-up by rid, fenced (see above). */
+export const RESOURCE_PER_ROW = 'CROSS JOIN LATERAL (SELECT * FROM resource WHERE resource.rid = tl.rid OFFSET 0) r';
+
+/** A LIMIT the planner cannot see (see above). */
+export const hiddenLimit = (bound: string): string => `(SELECT ${bound})`;
+
+export function timelineScan(request: SearchRequest): OrderedScan | undefined {
   const first = request.sort[0];
   if (request.types.length !== 1 || !first || first.kind !== 'param') return undefined;
   const type = request.types[0];
@@ -60,16 +70,15 @@ export function timelineScan(request: SearchRequest): TimelineScan | undefined {
   const sentinel = first.descending ? NO_TIMELINE.desc : NO_TIMELINE.asc;
   return {
     request: driving.rest,
-    from: `${driving.table} tl CROSS JOIN LATERAL (SELECT * FROM resource WHERE resource.rid = tl.rid OFFSET 0) r`,
-    limit: (bound) => `(SELECT ${bound})`,
-    key,
-    sentinel,
-    where(b, backwards, cursorKey) {
+    from: () => `${driving.table} tl ${RESOURCE_PER_ROW}`,
+    limit: hiddenLimit,
+    keys: [{ expr: key, cast: 'timestamptz', sentinel }],
+    where(b, backwards, cursor) {
       const where = driving.where(b);
       // the cursor row's key starts the index range; the exact keyset (ties by rid, later keys) is the caller's
-      if (cursorKey !== undefined) {
+      if (cursor) {
         const up = first.descending === backwards;
-        where.push(`${key} ${up ? '>=' : '<='} ${b.bind(cursorKey ?? sentinel, 'timestamptz')}`);
+        where.push(`${key} ${up ? '>=' : '<='} ${b.bind(cursor.keys[0] ?? sentinel, 'timestamptz')}`);
       }
       return where;
     },
@@ -103,7 +112,7 @@ function drivingRows(request: SearchRequest, type: string): { table: string; whe
 }
 
 /** `param=Type/id` with one value naming one local resource of a known type (also `param:Type=id`). */
-function singleTarget(c: Criterion, type: string): { targetType: string; id: string } | undefined {
+export function singleTarget(c: Criterion, type: string): { targetType: string; id: string } | undefined {
   if (c.kind !== 'param' || c.type !== 'reference' || c.modifier === 'identifier' || c.values.length !== 1) return undefined;
   if (c.types.length !== 1 || c.types[0] !== type) return undefined;
   const v = c.values[0] as ReferenceValue;

@@ -10,6 +10,7 @@ import { createPool } from '../../../src/store/pool';
 import { runSearch } from '../../../src/store/search';
 import { createIndexWriter } from '../../../src/store/search-index';
 import { careReachSql } from '../../../src/telemedicine/access/care-reach-sql';
+import { mainNodes, type PlanNode } from './plan-nodes';
 import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
 import { NPU } from '../../support/spo2';
 import { freshDatabase, type FreshDatabase } from '../ops/fresh-database';
@@ -68,16 +69,6 @@ function compiled(query: string, token?: string, options: CompileOptions = {}) {
   return { request, compiled: compileSearch(request, options) };
 }
 
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Parent Relationship'?: string;
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  Plans?: PlanNode[];
-}
-/** The statement's own tree, without the per-row checks and InitPlans hanging off it. */
-const mainNodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).filter((c) => !/SubPlan|InitPlan/.test(c['Parent Relationship'] ?? '')).flatMap(mainNodes)];
 
 /** Plan (ANALYZE: planned for the values; GENERIC_PLAN: as a prepared statement's cached plan) of one page. */
 async function plan(how: 'ANALYZE' | 'GENERIC_PLAN', query: string, token: string | undefined, options: CompileOptions): Promise<PlanNode> {

@@ -13,6 +13,7 @@ import { writeHistory } from './search-helpers';
 
 /** The search filter as the server composes it: the engine's rules with the telemedicine care model's reach. */
 const accessFilter = (policy: AccessPolicy) => storeAccessFilter(policy, careReachSql);
+import { mainNodes, nodes, type PlanNode } from './plan-nodes';
 import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
 
 /**
@@ -77,14 +78,6 @@ async function page(query: string, token?: string): Promise<SearchResult> {
   return runSearch(t.pool, c.request, c.compiled);
 }
 
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Parent Relationship'?: string;
-  Plans?: PlanNode[];
-}
 
 async function explain(query: string, token?: string, options: CompileOptions = {}): Promise<PlanNode> {
   const { match } = compiled(query, token, options).compiled;
@@ -102,9 +95,6 @@ async function explainGeneric(query: string, token?: string, options: CompileOpt
   return rows[0]['QUERY PLAN'][0].Plan as PlanNode;
 }
 
-const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
-/** The statement's own tree: without the per-row checks and InitPlans (the access filter's reach query) hanging off it. */
-const mainNodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).filter((c) => !/SubPlan|InitPlan/.test(c['Parent Relationship'] ?? '')).flatMap(mainNodes)];
 
 /** A Limit over an ordered walk of the timeline index, nothing sorted, no other way into search_reference. */
 function expectOrderedWalk(plan: PlanNode, index: string): PlanNode {
@@ -123,7 +113,7 @@ async function expectEarlyStop(query: string, token: string | undefined, options
   const index = query.startsWith('Patient/') ? 'resource_compartment_timeline_desc_ix' : 'search_reference_timeline_desc_ix';
   expectOrderedWalk(await explainGeneric(query, token, options), index);
   const scan = expectOrderedWalk(await explain(query, token, options), index);
-  const read = scan['Actual Rows'] * scan['Actual Loops'];
+  const read = scan['Actual Rows']! * scan['Actual Loops']!;
   // 21 rows of one code among two interleaved codes: about 42 index entries, whatever the depth
   expect(read).toBeGreaterThanOrEqual(21);
   expect(read).toBeLessThan(100);
