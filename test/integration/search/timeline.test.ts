@@ -192,6 +192,11 @@ describe('the vitals query over 3,000 Observations of one patient', () => {
     const inCompartment = `Patient/${patient}/Observation?code=${NPU}|NPU03011&_sort=-date&_count=20`;
     await expectEarlyStop(inCompartment, undefined, {}, TOTAL / 2);
     await expectEarlyStop(inCompartment, undefined, { accessFilter: accessFilter({ kind: 'care-team', careTeamId: team, organizationId: 'o1' }) }, TOTAL / 2);
+    // another care team, and a citizen asking for someone else's compartment, find nothing
+    for (const policy of [{ kind: 'care-team', careTeamId: 'nobody', organizationId: 'o1' } as const, { kind: 'patient', patientId: 'someone-else' } as const]) {
+      const other = compiled(inCompartment, undefined, { accessFilter: accessFilter(policy) });
+      expect((await runSearch(t.pool, other.request, other.compiled)).matches).toEqual([]);
+    }
     const deep = await page(inCompartment.replace('_count=20', '_count=1000'));
     await expectEarlyStop(inCompartment, deep.next, {}, TOTAL / 2);
     const far = await page(inCompartment, deep.next);
