@@ -20,7 +20,15 @@ const TABLES: Record<Exclude<keyof IndexRows, 'compartment'> | 'compartment', { 
   token: { table: 'search_token', columns: [['system', 'text'], ['value', 'text']] },
   reference: {
     table: 'search_reference',
-    columns: [['target_type', 'text'], ['target_id', 'text'], ['url', 'text'], ['sort_desc', 'timestamptz'], ['sort_asc', 'timestamptz']],
+    columns: [
+      ['target_type', 'text'],
+      ['target_id', 'text'],
+      ['url', 'text'],
+      ['sort_desc', 'timestamptz'],
+      ['sort_asc', 'timestamptz'],
+      ['state', 'text'],
+      ['sort_rank', 'numeric'],
+    ],
   },
   date: { table: 'search_date', columns: [['low', 'timestamptz'], ['high', 'timestamptz']] },
   number: { table: 'search_number', columns: [['low', 'numeric'], ['high', 'numeric']] },
@@ -38,7 +46,10 @@ const TABLES: Record<Exclude<keyof IndexRows, 'compartment'> | 'compartment', { 
     ],
   },
   uri: { table: 'search_uri', columns: [['value', 'text']] },
-  compartment: { table: 'resource_compartment', columns: [['compartment_type', 'text'], ['compartment_id', 'text']] },
+  compartment: {
+    table: 'resource_compartment',
+    columns: [['compartment_type', 'text'], ['compartment_id', 'text'], ['resource_type', 'text'], ['sort_desc', 'timestamptz'], ['sort_asc', 'timestamptz']],
+  },
 };
 
 /** Row field for each column (camelCase in IndexRows). */
@@ -61,6 +72,9 @@ const FIELD: Record<string, string> = {
   canonical_high: 'canonicalHigh',
   compartment_type: 'type',
   compartment_id: 'id',
+  resource_type: 'resourceType',
+  state: 'state',
+  sort_rank: 'sortRank',
 };
 
 export interface SearchIndexWriter extends IndexWriter {

@@ -6,7 +6,8 @@ import { Facet, paramKey } from './param-key';
 import { compileNativePath, rootNode, type NativePath } from './native-path';
 import { presentMembers, rootMembers } from './presence';
 import { COLUMN_PARAMS, compositeComponents } from './supported';
-import { stampTimeline } from './timeline';
+import { codeOrdinals } from './code-ordinal';
+import { queueCodes, stampTimeline } from './timeline';
 import { addDate, addNumber, addQuantity, addReference, addString, addToken, addUri, typedValue, type RowSink, type TypedValue } from './values';
 
 /**
@@ -55,6 +56,7 @@ export interface ExtractorOptions {
 
 export class IndexExtractor {
   private readonly prepared = new Map<string, PreparedParam[]>();
+  private readonly ordinals = new Map<string, ReadonlyMap<string, number> | undefined>();
 
   constructor(
     private readonly registry: DefinitionRegistry,
@@ -78,7 +80,7 @@ export class IndexExtractor {
       }
     }
     rows.compartment = this.compartmentsOf(resource, rows);
-    stampTimeline(resource.resourceType, rows);
+    stampTimeline(resource.resourceType, rows, this.rankOrdinals(resource.resourceType));
     return rows;
   }
 
@@ -118,6 +120,17 @@ export class IndexExtractor {
       }
     }
     return (this.compartmentsOf(resource, rows) ?? []).map((c) => c.id);
+  }
+
+  /** The ordinals of a queue type's rank codes (what `_sort` on its rank parameter orders by), looked up once. */
+  private rankOrdinals(resourceType: string): ReadonlyMap<string, number> | undefined {
+    const codes = queueCodes(resourceType);
+    if (!codes) return undefined;
+    if (!this.ordinals.has(resourceType)) {
+      const sp = this.registry.searchParameter(resourceType, codes.rank);
+      this.ordinals.set(resourceType, sp ? codeOrdinals(this.registry, [resourceType], sp) : undefined);
+    }
+    return this.ordinals.get(resourceType);
   }
 
   /** The parameters indexed for a type (compiled on first use). */

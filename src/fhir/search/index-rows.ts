@@ -41,6 +41,9 @@ export interface ReferenceRow {
   /** The resource's timeline sort keys (see timeline.ts), set once all its rows are extracted. */
   sortDesc?: string;
   sortAsc?: string;
+  /** A queue type's state code and rank (see timeline.ts `queueCodes`); absent for other types. */
+  state?: string;
+  sortRank?: string;
 }
 
 /** Half-open [low, high) as ISO text or ±infinity. */
@@ -78,6 +81,10 @@ export interface UriRow {
 export interface CompartmentRow {
   type: string;
   id: string;
+  /** The member's type and timeline sort keys (see timeline.ts), set once all its rows are extracted. */
+  resourceType?: string;
+  sortDesc?: string;
+  sortAsc?: string;
 }
 
 export function emptyRows(): IndexRows {

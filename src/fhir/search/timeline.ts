@@ -38,6 +38,27 @@ export function timelineCode(resourceType: string): string {
   return TIMELINE_CODES[resourceType] ?? 'date';
 }
 
+/**
+ * Types read as a work queue: "the open ones of this owner, most urgent first, then oldest first"
+ * (the clinician's worklist, `Task?owner=…&status=requested,in-progress&_sort=priority,authored-on`).
+ * Reference rows of such a type also carry its `state` (the code of the state parameter) and its
+ * `rank` (the lowest ordinal of the rank parameter's codes, see ./code-ordinal.ts, or the sentinel
+ * 'Infinity' without one: last, as `_sort` puts codes without an ordinal), and a btree
+ * `(param, target_id, target_type, state, sort_rank, sort_asc, rid)` over them
+ * (migrations/025_compartment_timeline.sql) holds each state's rows in queue order (./queue-scan.ts).
+ */
+const QUEUES: Readonly<Record<string, { rank: string; state: string }>> = {
+  Task: { rank: 'priority', state: 'status' },
+};
+
+/** The rank and state parameter codes of `resourceType`'s queue, if it is read as one. */
+export function queueCodes(resourceType: string): { rank: string; state: string } | undefined {
+  return QUEUES[resourceType];
+}
+
+/** Rank with no ordinal: sorts last. */
+export const NO_RANK = 'Infinity';
+
 /** Sort keys with no value: the sentinels above. */
 export const NO_TIMELINE = { desc: NEG_INFINITY, asc: POS_INFINITY } as const;
 
@@ -72,14 +93,17 @@ function instant(v: string): [number, number] {
 }
 
 /**
- * Put the resource's timeline keys on each of its reference rows (done once per extraction), and
- * keep one row per local target of a parameter: the timeline scan returns a resource once per
- * row it reads, so the same target twice under one parameter (two performers naming one
- * Practitioner) must be one row. Matching, sorting and includes never depended on the count.
+ * Put the resource's timeline keys on each of its reference and compartment rows (done once per
+ * extraction; compartment rows also name the member's type), and keep one reference row per
+ * local target of a parameter: the timeline scan returns a resource once per row it reads, so
+ * the same target twice under one parameter (two performers naming one Practitioner) must be one
+ * row. Matching, sorting and includes never depended on the count.
  */
-export function stampTimeline(resourceType: string, rows: IndexRows): void {
-  if (rows.reference.length === 0) return;
+export function stampTimeline(resourceType: string, rows: IndexRows, rankOrdinals?: ReadonlyMap<string, number>): void {
+  if (rows.reference.length === 0 && rows.compartment.length === 0) return;
   const { desc, asc } = timelineKeys(resourceType, rows);
+  const queue = queueKeys(resourceType, rows, rankOrdinals);
+  for (const c of rows.compartment) Object.assign(c, { resourceType, sortDesc: desc, sortAsc: asc });
   const seen = new Set<string>();
   rows.reference = rows.reference.filter((r) => {
     if (r.targetId === null) return true;
@@ -91,5 +115,22 @@ export function stampTimeline(resourceType: string, rows: IndexRows): void {
   for (const r of rows.reference) {
     r.sortDesc = desc;
     r.sortAsc = asc;
+    if (queue) Object.assign(r, queue);
   }
+}
+
+/** A queue type's state and rank from its token rows (`rankOrdinals`: the rank parameter's code → ordinal). */
+function queueKeys(resourceType: string, rows: IndexRows, rankOrdinals?: ReadonlyMap<string, number>): { state: string; sortRank: string } | undefined {
+  const codes = queueCodes(resourceType);
+  if (!codes) return undefined;
+  const stateKey = paramKey(resourceType, codes.state);
+  const rankKey = paramKey(resourceType, codes.rank);
+  const state = rows.token.find((t) => t.param === stateKey)?.value;
+  if (state === undefined) return undefined;
+  let rank = Infinity;
+  for (const t of rows.token) {
+    const ordinal = t.param === rankKey ? rankOrdinals?.get(t.value) : undefined;
+    if (ordinal !== undefined && ordinal < rank) rank = ordinal;
+  }
+  return { state, sortRank: rank === Infinity ? NO_RANK : String(rank) };
 }

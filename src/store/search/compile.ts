@@ -5,6 +5,7 @@ import { handlerFor } from '../../fhir/search/params/handlers';
 import { decodeCursor, type Cursor } from '../../fhir/search/paging';
 import { SqlBuilder, type AccessFilter, type SqlQuery } from '../../fhir/search/sql-builder';
 import { PLANNED_CRITERIA } from '../../fhir/search/limits';
+import { queueScan } from '../../fhir/search/queue-scan';
 import { timelineScan } from '../../fhir/search/timeline-scan';
 
 /**
@@ -53,20 +54,20 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
 
   if (wantsPage) {
     const b = new SqlBuilder();
-    const scan = timelineScan(request);
-    // A timeline scan checks each row it reads with every other condition (per-row subplans, not
+    const scan = timelineScan(request) ?? queueScan(request);
+    // An ordered scan (timeline or work queue) checks each row it reads with every other condition (per-row subplans, not
     // joins): the planner then never trades the ordered scan for a sort on a misestimated join,
     // and the access filter looks up the row's own compartment instead of hashing all of the
     // caller's (which it would for the thousands of rows it expects the scan to return).
     const filters = scan ? filterSql(scan.request, 'r', b, options.accessFilter, true) : filterSql(request, 'r', b, options.accessFilter);
     const backwards = cursor?.direction === 'previous';
-    // with a timeline scan, the first key is the scan's stored key (never NULL)
-    const sort = request.sort.map((k, i): SortColumn => (scan && i === 0 ? { expr: scan.key, cast: 'timestamptz', descending: k.descending, sentinel: scan.sentinel } : sortColumn(k, b)));
-    if (scan) filters.unshift(...scan.where(b, backwards, cursor?.keys[0]));
+    // with an ordered scan, the first keys are the scan's stored keys (never NULL)
+    const sort = request.sort.map((k, i): SortColumn => (scan && i < scan.keys.length ? { ...scan.keys[i], descending: k.descending } : sortColumn(k, b)));
+    if (scan) filters.unshift(...scan.where(b, backwards, cursor));
     if (cursor) filters.push(keysetSql(sort, cursor, backwards, b));
     const lateralKeys = sort.flatMap((s, i) => (s.sentinel === undefined ? [`${s.expr} AS k${i}`] : []));
     const lateral = lateralKeys.length ? ` CROSS JOIN LATERAL (SELECT ${lateralKeys.join(', ')}) sk` : '';
-    const keyColumns = sort.map((s, i) => (s.sentinel === undefined ? `, sk.k${i}` : `, NULLIF(${s.expr}, ${b.bind(s.sentinel, 'timestamptz')}) AS k${i}`)).join('');
+    const keyColumns = sort.map((s, i) => (s.sentinel === undefined ? `, sk.k${i}` : `, NULLIF(${s.expr}, ${b.bind(s.sentinel, s.cast)}) AS k${i}`)).join('');
     // backwards pages are read in reverse order; the store flips them back
     const order = [
       ...sort.map((s, i) =>
@@ -76,8 +77,9 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
       ),
       `${scan ? 'tl' : 'r'}.rid ${backwards ? 'DESC' : 'ASC'}`,
     ];
+    const limit = b.bind(request.count + 1, 'integer');
     result.match = b.query(
-      `SELECT r.rid, r.resource_type, r.id, r.content${keyColumns} FROM ${scan ? scan.from : 'resource r'}${lateral} WHERE ${filters.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${b.bind(request.count + 1, 'integer')}`,
+      `SELECT r.rid, r.resource_type, r.id, r.content${keyColumns} FROM ${scan ? scan.from(b, backwards, cursor) : 'resource r'}${lateral} WHERE ${filters.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT ${scan ? scan.limit(limit) : limit}`,
     );
     result.includes = compileIncludes(request, options.accessFilter);
   }

@@ -16,6 +16,32 @@ export async function create(t: TestApp, resource: Record<string, unknown>): Pro
   return res.json().id as string;
 }
 
+/** `count` resources made by `make(i)`, created by transaction Bundles of 500. */
+export async function postInTransactions(t: TestApp, count: number, make: (i: number) => { resourceType: string }): Promise<void> {
+  const chunk = 500;
+  for (let i = 0; i < count; i += chunk) {
+    const entry = Array.from({ length: Math.min(chunk, count - i) }, (_v, j) => make(i + j)).map((resource) => ({ resource, request: { method: 'POST', url: resource.resourceType } }));
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/fhir',
+      payload: { resourceType: 'Bundle', type: 'transaction', entry },
+      headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
+    });
+    if (res.statusCode !== 200) throw new Error(`transaction failed ${res.statusCode}: ${res.body.slice(0, 500)}`);
+  }
+}
+
+/** An active EpisodeOfCare of `patient` with `team` (a clinician's way in). */
+export async function enrol(t: TestApp, patient: string, team: string): Promise<void> {
+  await create(t, { resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${patient}` }, team: [{ reference: `CareTeam/${team}` }] });
+}
+
+/** A patient's history of `count` resources made by `make(i)`, and an episode of the patient with `team`. */
+export async function writeHistory(t: TestApp, count: number, make: (i: number) => { resourceType: string }, patient: string, team: string): Promise<void> {
+  await postInTransactions(t, count, make);
+  await enrol(t, patient, team);
+}
+
 /** Run a search the way the interaction will: parse → compile → run. */
 export async function search(
   t: TestApp,

@@ -9,9 +9,11 @@ import { careReachSql } from '../../../src/telemedicine/access/care-reach-sql';
 import { reindex } from '../../../src/store/reindex';
 import { createIndexWriter } from '../../../src/store/search-index';
 import { NPU } from '../../support/spo2';
+import { writeHistory } from './search-helpers';
 
 /** The search filter as the server composes it: the engine's rules with the telemedicine care model's reach. */
 const accessFilter = (policy: AccessPolicy) => storeAccessFilter(policy, careReachSql);
+import { mainNodes, nodes, type PlanNode } from './plan-nodes';
 import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
 
 /**
@@ -55,33 +57,19 @@ function observation(i: number): Observation {
 
 beforeAll(async () => {
   t = await createTestApp({ indexWriter: createIndexWriter(testRegistry(), { baseUrl: TEST_BASE_URL }) });
-  const chunk = 500;
-  for (let i = 0; i < TOTAL; i += chunk) {
-    const entry = Array.from({ length: chunk }, (_v, j) => ({ resource: observation(i + j), request: { method: 'POST', url: 'Observation' } }));
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/fhir',
-      payload: { resourceType: 'Bundle', type: 'transaction', entry },
-      headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
-    });
-    if (res.statusCode !== 200) throw new Error(`transaction failed ${res.statusCode}: ${res.body.slice(0, 500)}`);
-  }
-  // the clinician's way in: an episode of the patient with the care team
-  const episode = await t.app.inject({
-    method: 'POST',
-    url: '/fhir/EpisodeOfCare',
-    payload: { resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${patient}` }, team: [{ reference: `CareTeam/${team}` }] },
-    headers: { 'content-type': 'application/fhir+json' },
-  });
-  if (episode.statusCode !== 201) throw new Error(`episode failed ${episode.statusCode}: ${episode.body}`);
+  // the history, and the clinician's way in: an episode of the patient with the care team
+  await writeHistory(t, TOTAL, observation, patient, team);
   await t.pool.query('ANALYZE search_reference, search_token, search_date, resource, resource_compartment');
 }, 300_000);
 afterAll(() => t.close());
 
+/** `query`: Observation search parameters, or `Patient/{id}/Observation?…` for a compartment search. */
 function compiled(query: string, token?: string, options: CompileOptions = {}) {
-  const params = [...new URLSearchParams(query).entries()];
+  const inCompartment = /^Patient\/([^/]+)\/Observation\?(.*)$/.exec(query);
+  const params = [...new URLSearchParams(inCompartment ? inCompartment[2] : query).entries()];
   if (token) params.push(['_page', token]);
-  const { request } = parseSearch({ resourceType: 'Observation', params }, { registry: testRegistry(), baseUrl: TEST_BASE_URL });
+  const compartment = inCompartment ? { type: 'Patient', id: inCompartment[1] } : undefined;
+  const { request } = parseSearch({ resourceType: 'Observation', params, compartment }, { registry: testRegistry(), baseUrl: TEST_BASE_URL });
   return { request, compiled: compileSearch(request, options) };
 }
 
@@ -90,13 +78,6 @@ async function page(query: string, token?: string): Promise<SearchResult> {
   return runSearch(t.pool, c.request, c.compiled);
 }
 
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  Plans?: PlanNode[];
-}
 
 async function explain(query: string, token?: string, options: CompileOptions = {}): Promise<PlanNode> {
   const { match } = compiled(query, token, options).compiled;
@@ -104,16 +85,35 @@ async function explain(query: string, token?: string, options: CompileOptions = 
   return rows[0]['QUERY PLAN'][0].Plan as PlanNode;
 }
 
-const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+/**
+ * The plan PostgreSQL caches for the server's prepared statement once it stops planning per
+ * value (src/store/prepared.ts): planned without the values, as `EXPLAIN (GENERIC_PLAN)` shows.
+ */
+async function explainGeneric(query: string, token?: string, options: CompileOptions = {}): Promise<PlanNode> {
+  const { match } = compiled(query, token, options).compiled;
+  const { rows } = await t.pool.query(`EXPLAIN (GENERIC_PLAN, FORMAT JSON) ${match!.text}`);
+  return rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+}
 
-/** The plan is a Limit over an ordered walk of the timeline index that stopped early. */
-function expectEarlyStop(plan: PlanNode, matches: number): void {
+
+/** A Limit over an ordered walk of the timeline index, nothing sorted, no other way into search_reference. */
+function expectOrderedWalk(plan: PlanNode, index: string): PlanNode {
   expect(plan['Node Type']).toBe('Limit');
   const all = nodes(plan);
-  expect(all.filter((n) => /Sort/.test(n['Node Type']))).toEqual([]);
-  const scans = all.filter((n) => n['Index Name'] === 'search_reference_timeline_desc_ix');
+  expect(all.filter((n) => /Sort/.test(n['Node Type'])).map((n) => n['Node Type'])).toEqual([]);
+  expect(mainNodes(plan).filter((n) => /Bitmap|Seq Scan|Hash/.test(n['Node Type'])).map((n) => n['Node Type'])).toEqual([]);
+  const scans = all.filter((n) => n['Index Name'] === index);
   expect(scans).toHaveLength(1);
-  const read = scans[0]['Actual Rows'] * scans[0]['Actual Loops'];
+  return scans[0];
+}
+
+/** The plan walks the timeline index in order and stopped early; so does its generic plan. */
+async function expectEarlyStop(query: string, token: string | undefined, options: CompileOptions, matches: number): Promise<void> {
+  // a compartment search walks the compartment rows' twin of the reference rows' index
+  const index = query.startsWith('Patient/') ? 'resource_compartment_timeline_desc_ix' : 'search_reference_timeline_desc_ix';
+  expectOrderedWalk(await explainGeneric(query, token, options), index);
+  const scan = expectOrderedWalk(await explain(query, token, options), index);
+  const read = scan['Actual Rows']! * scan['Actual Loops']!;
   // 21 rows of one code among two interleaved codes: about 42 index entries, whatever the depth
   expect(read).toBeGreaterThanOrEqual(21);
   expect(read).toBeLessThan(100);
@@ -145,13 +145,13 @@ describe('the vitals query over 3,000 Observations of one patient', () => {
   it('stops after the page on the first page: an ordered scan of the timeline index, no sort', async () => {
     const total = await page(`subject=Patient/${patient}&code=${NPU}|NPU03011&_summary=count`);
     expect(total.total).toBe(TOTAL / 2);
-    expectEarlyStop(await explain(vitals), TOTAL / 2);
+    await expectEarlyStop(vitals, undefined, {}, TOTAL / 2);
   });
 
   it('stops after the page with the access filter of the citizen and of the care team ANDed in', async () => {
     for (const policy of [{ kind: 'patient', patientId: patient } as const, { kind: 'care-team', careTeamId: team, organizationId: 'o1' } as const]) {
       const options = { accessFilter: accessFilter(policy) };
-      expectEarlyStop(await explain(vitals, undefined, options), TOTAL / 2);
+      await expectEarlyStop(vitals, undefined, options, TOTAL / 2);
       const c = compiled(vitals, undefined, options);
       expect((await runSearch(t.pool, c.request, c.compiled)).matches).toHaveLength(20);
     }
@@ -163,11 +163,10 @@ describe('the vitals query over 3,000 Observations of one patient', () => {
   it('stops after the page far into the result (_page after 1,000 matches)', async () => {
     const deep = await page(vitals.replace('_count=20', '_count=1000'));
     expect(deep.next).toBeDefined();
-    const plan = await explain(vitals, deep.next);
-    expectEarlyStop(plan, TOTAL / 2);
+    await expectEarlyStop(vitals, deep.next, {}, TOTAL / 2);
     // and the previous page from there reads the index backwards, as far as its page
     const far = await page(vitals, deep.next);
-    expectEarlyStop(await explain(vitals, far.previous), TOTAL / 2);
+    await expectEarlyStop(vitals, far.previous, {}, TOTAL / 2);
   });
 
   it('returns what the generic sort returns, page by page in both directions, ties and resources without a date included', async () => {
@@ -186,6 +185,33 @@ describe('the vitals query over 3,000 Observations of one patient', () => {
       expect(sorted.backward).toEqual(sorted.forward);
       // the tokens name the same rows and keys
       expect(indexed.tokens).toEqual(sorted.tokens);
+    }
+  });
+
+  it('walks the compartment rows in order for a compartment search (Patient/x/Observation?_sort=-date), first and far pages, as the generic sort does', async () => {
+    const inCompartment = `Patient/${patient}/Observation?code=${NPU}|NPU03011&_sort=-date&_count=20`;
+    await expectEarlyStop(inCompartment, undefined, {}, TOTAL / 2);
+    await expectEarlyStop(inCompartment, undefined, { accessFilter: accessFilter({ kind: 'care-team', careTeamId: team, organizationId: 'o1' }) }, TOTAL / 2);
+    // another care team, and a citizen asking for someone else's compartment, find nothing
+    for (const policy of [{ kind: 'care-team', careTeamId: 'nobody', organizationId: 'o1' } as const, { kind: 'patient', patientId: 'someone-else' } as const]) {
+      const other = compiled(inCompartment, undefined, { accessFilter: accessFilter(policy) });
+      expect((await runSearch(t.pool, other.request, other.compiled)).matches).toEqual([]);
+    }
+    const deep = await page(inCompartment.replace('_count=20', '_count=1000'));
+    await expectEarlyStop(inCompartment, deep.next, {}, TOTAL / 2);
+    const far = await page(inCompartment, deep.next);
+    await expectEarlyStop(inCompartment, far.previous, {}, TOTAL / 2);
+    // every Observation here is in the compartment through its subject: the same pages as the
+    // generic sort of the subject's (two values of one target: not a timeline scan)
+    for (const [query, generic] of [
+      [`Patient/${patient}/Observation?code=${NPU}|NPU03011&_sort=-date&_count=97`, `subject=Patient/${patient},Patient/${patient}&code=${NPU}|NPU03011&_sort=-date&_count=97`],
+      [`Patient/${patient}/Observation?_sort=date&_count=250`, `subject=Patient/${patient},Patient/${patient}&_sort=date&_count=250`],
+    ]) {
+      const indexed = await walk(query);
+      const sorted = await walk(generic);
+      expect(indexed.forward).toHaveLength(query.includes('code=') ? TOTAL / 2 : TOTAL);
+      expect(indexed.forward).toEqual(sorted.forward);
+      expect(indexed.backward).toEqual(sorted.forward);
     }
   });
 
@@ -214,7 +240,12 @@ describe('timeline keys follow the resource', () => {
       return res.json().id as string;
     };
     const obs = (date: string, id?: string): Observation => ({ ...observation(1), id, subject: { reference: `Patient/${p}` }, effectiveDateTime: date });
-    const ids = async () => (await page(query)).matches.map((m) => m.id);
+    const ids = async () => {
+      const bySubject = (await page(query)).matches.map((m) => m.id);
+      // the compartment rows carry the same keys
+      expect((await page(`Patient/${p}/Observation?_sort=-date`)).matches.map((m) => m.id)).toEqual(bySubject);
+      return bySubject;
+    };
     const a = await write('POST', obs('2026-01-01T00:00:00Z'));
     const b = await write('POST', obs('2026-02-01T00:00:00Z'));
     const c = await write('POST', obs('2026-03-01T00:00:00Z'));
@@ -227,6 +258,7 @@ describe('timeline keys follow the resource', () => {
     // keys lost (as by a writer that did not know them) come back with reindex
     const { rows } = await t.pool.query(`SELECT min(rid) AS lo, max(rid) AS hi FROM resource WHERE resource_type = 'Observation' AND id = ANY($1)`, [[a, b]]);
     await t.pool.query(`UPDATE search_reference SET sort_desc = '-infinity', sort_asc = 'infinity' WHERE rid BETWEEN $1 AND $2`, [rows[0].lo, rows[0].hi]);
+    await t.pool.query(`UPDATE resource_compartment SET sort_desc = '-infinity', sort_asc = 'infinity' WHERE rid BETWEEN $1 AND $2`, [rows[0].lo, rows[0].hi]);
     const { rows: lost } = await t.pool.query(`SELECT count(*)::int AS n FROM search_reference WHERE rid BETWEEN $1 AND $2 AND sort_desc <> '-infinity'`, [rows[0].lo, rows[0].hi]);
     expect(lost[0].n).toBe(0);
     await reindex(t.pool, createIndexWriter(testRegistry(), { baseUrl: TEST_BASE_URL }), { afterRid: String(BigInt(rows[0].lo) - 1n), upToRid: String(rows[0].hi) });

@@ -10,7 +10,8 @@ import { freshDatabase } from '../../support/fresh-database';
 /**
  * migrations/010_timeline_sort_keys.sql on a database written before it: every reference row
  * gets the sort keys the index writer computes today, and a resource's duplicate reference rows
- * (one target twice under one parameter) become one.
+ * (one target twice under one parameter) become one; 025_compartment_timeline.sql gives the
+ * compartment rows the member's type and the same keys, and a Task's reference rows its state and rank.
  */
 
 const resources: Resource[] = [
@@ -55,8 +56,42 @@ it('backfills the timeline sort keys of reference rows written before it, and dr
         `INSERT INTO search_reference (rid, param, grp, target_type, target_id, url) SELECT $1, * FROM unnest($2::int[], $3::smallint[], $4::text[], $5::text[], $6::text[])`,
         [rid, references.map((r) => r.param), references.map((r) => r.grp), references.map((r) => r.targetType), references.map((r) => r.targetId), references.map((r) => r.url)],
       );
+      await pool.query(`INSERT INTO search_token (rid, param, grp, system, value) SELECT $1, * FROM unnest($2::int[], $3::smallint[], $4::text[], $5::text[])`, [
+        rid,
+        index.token.map((x) => x.param),
+        index.token.map((x) => x.grp),
+        index.token.map((x) => x.system),
+        index.token.map((x) => x.value),
+      ]);
+      // compartment rows as written before migration 025: no type, no keys
+      await pool.query(`INSERT INTO resource_compartment (rid, compartment_type, compartment_id) SELECT $1, 'Patient', id FROM unnest($2::text[]) AS x(id)`, [
+        rid,
+        index.compartment.map((c) => c.id),
+      ]);
     }
     await migrate(pool, all);
+
+    // migration 025: compartment rows get the member's type and the keys its reference rows carry
+    const { rows: members } = await pool.query(
+      `SELECT r.id, c.resource_type, (c.sort_desc AT TIME ZONE 'UTC')::text AS d, (c.sort_asc AT TIME ZONE 'UTC')::text AS a
+         FROM resource_compartment c JOIN resource r ON r.rid = c.rid ORDER BY r.id`,
+    );
+    // and a Task's reference rows its state and rank (the extractor's values), other types' none
+    const { rows: queue } = await pool.query(
+      `SELECT DISTINCT r.id, x.state, x.sort_rank::text AS rank FROM search_reference x JOIN resource r ON r.rid = x.rid WHERE r.id IN ('t1', 'o2') ORDER BY r.id`,
+    );
+    const t1 = extractor.extract(resources.find((r) => r.id === 't1')!).reference[0];
+    expect(queue.map((q) => [q.id, q.state, q.rank])).toEqual([
+      ['o2', null, null],
+      ['t1', 'requested', '2'],
+    ]);
+    expect([t1.state, t1.sortRank]).toEqual(['requested', '2']);
+    expect(members.map((m) => [m.id, m.resource_type, m.d, m.a])).toEqual([
+      ['o1', 'Observation', '2026-05-01 06:00:01', '2026-05-01 06:00:00'],
+      ['o2', 'Observation', '2026-05-03 00:00:00', '2026-04-01 00:00:00'],
+      ['o3', 'Observation', '-infinity', 'infinity'],
+      ['q1', 'QuestionnaireResponse', '2026-05-05 00:00:00', '2026-05-04 00:00:00'],
+    ]);
 
     for (const resource of resources) {
       const expected = timelineKeys(resource.resourceType, extractor.extract(resource));

@@ -120,8 +120,13 @@ describe('IndexExtractor', () => {
   });
 
   it('puts resources in the Patient compartment from the CompartmentDefinition, a Patient in its own', () => {
-    expect(extractor.extract(obs as Resource).compartment).toEqual([{ type: 'Patient', id: 'p1' }]);
-    expect(extractor.extract({ resourceType: 'Patient', id: 'p9' }).compartment).toEqual([{ type: 'Patient', id: 'p9' }]);
+    // with the member's type and timeline keys (src/fhir/search/timeline.ts), for compartment searches read in date order
+    expect(extractor.extract(obs as Resource).compartment).toEqual([
+      { type: 'Patient', id: 'p1', resourceType: 'Observation', sortDesc: '2026-05-15T08:00:01.000Z', sortAsc: '2026-05-15T08:00:00.000Z' },
+    ]);
+    expect(extractor.extract({ resourceType: 'Patient', id: 'p9' }).compartment).toEqual([
+      { type: 'Patient', id: 'p9', resourceType: 'Patient', sortDesc: '-infinity', sortAsc: 'infinity' },
+    ]);
     expect(extractor.extract({ resourceType: 'Organization', id: 'o' }).compartment).toEqual([]);
   });
 

@@ -28,11 +28,11 @@ describe('compileSearch', () => {
     const compiled = compileSearch(request('Observation', 'subject=Patient/p1&code=urn:oid:1.2.208.176.2.1|NPU03011&_sort=-date&_count=20'));
     expect(compiled.match!.text).toBe(
       'SELECT r.rid, r.resource_type, r.id, r.content, NULLIF(tl.sort_desc, $8::timestamptz) AS k0' +
-        ' FROM search_reference tl JOIN resource r ON r.rid = tl.rid' +
+        ' FROM search_reference tl CROSS JOIN LATERAL (SELECT * FROM resource WHERE resource.rid = tl.rid OFFSET 0) r' +
         ' WHERE tl.param = $5::integer AND tl.target_id = $6 AND tl.target_type = $7' +
         ' AND r.resource_type = $1 AND NOT r.deleted' +
         ' AND (SELECT EXISTS (SELECT 1 FROM search_token x1 WHERE x1.rid = r.rid AND x1.param = $2::integer AND (x1.value = $3 AND x1.system = $4)))' +
-        ' ORDER BY tl.sort_desc DESC, tl.rid ASC LIMIT $9::integer',
+        ' ORDER BY tl.sort_desc DESC, tl.rid ASC LIMIT (SELECT $9::integer)',
     );
     expect(compiled.match!.values).toEqual([
       'Observation',
