@@ -5,8 +5,8 @@ import { handlerFor } from '../../fhir/search/params/handlers';
 import { decodeCursor, type Cursor } from '../../fhir/search/paging';
 import { SqlBuilder, type AccessFilter, type SqlQuery } from '../../fhir/search/sql-builder';
 import { PLANNED_CRITERIA } from '../../fhir/search/limits';
-import { queueScan } from '../../fhir/search/queue-scan';
-import { timelineScan } from '../../fhir/search/timeline-scan';
+import { queueScan } from './queue-scan';
+import { timelineScan } from './timeline-scan';
 
 /**
  * SearchRequest → parameterised SQL: ONE statement for the page of matches, one for the count,

@@ -17,7 +17,7 @@ import { freshDatabase, type FreshDatabase } from '../ops/fresh-database';
 import { writeHistory } from './search-helpers';
 
 /**
- * The timeline scan's plan does not follow the statistics (src/fhir/search/timeline-scan.ts): on
+ * The timeline scan's plan does not follow the statistics (src/store/search/timeline-scan.ts): on
  * a database of its own, 400,000 reference rows of other patients with this month's dates make
  * the citizen's rows and dates look rare, as a long-running server's tables do. With the
  * statistics that gives, PostgreSQL planned the earlier shape as a hash join of a sequential

@@ -14,7 +14,7 @@ import { enrol, postInTransactions } from './search-helpers';
 /**
  * The clinician's worklist, `Task?owner=CareTeam/y&status=requested,in-progress&_sort=priority,authored-on`,
  * over a team with 2,000 Tasks of which 200 are open: read from the work-queue index
- * (src/fhir/search/queue-scan.ts) in order, only as far as its page, on the first page and far
+ * (src/store/search/queue-scan.ts) in order, only as far as its page, on the first page and far
  * into the result, in exactly the generic sort's order (priorities by ordinal, Tasks without a
  * priority or a date last, ties by row).
  */

@@ -27,7 +27,6 @@ const NOT_YET: Readonly<Record<string, 'pg' | 'sql' | 'pg sql'>> = {
   'fhir/search/params/token.ts': 'sql',
   'fhir/search/params/types.ts': 'sql',
   'fhir/search/params/uri.ts': 'sql',
-  'fhir/search/timeline-scan.ts': 'sql',
   // the telemedicine module's own queries, not yet a store API (reports, scheduler)
   'telemedicine/reports/report-operation.ts': 'pg',
   'telemedicine/reports/report-sql.ts': 'pg sql',

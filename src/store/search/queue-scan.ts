@@ -1,7 +1,7 @@
-import type { Criterion, SearchRequest } from './ast';
-import type { TokenValue } from './params/token';
+import type { Criterion, SearchRequest } from '../../fhir/search/ast';
+import type { TokenValue } from '../../fhir/search/params/token';
 import { hiddenLimit, RESOURCE_PER_ROW, singleTarget, type OrderedScan } from './timeline-scan';
-import { NO_RANK, NO_TIMELINE, queueCodes, timelineCode } from './timeline';
+import { NO_RANK, NO_TIMELINE, queueCodes, timelineCode } from '../../fhir/search/timeline';
 
 /**
  * The clinician's worklist — "the open Tasks of my care team, most urgent first, then oldest

@@ -1,8 +1,8 @@
-import type { Criterion, SearchRequest } from './ast';
-import type { ReferenceValue } from './params/reference';
-import type { Cursor } from './paging';
-import type { SqlBuilder } from './sql-builder';
-import { NO_TIMELINE, timelineCode } from './timeline';
+import type { Criterion, SearchRequest } from '../../fhir/search/ast';
+import type { ReferenceValue } from '../../fhir/search/params/reference';
+import type { Cursor } from '../../fhir/search/paging';
+import type { SqlBuilder } from '../../fhir/search/sql-builder';
+import { NO_TIMELINE, timelineCode } from '../../fhir/search/timeline';
 
 /**
  * The search shape clinicians open for every citizen — "this patient's SpO2, newest first, 20" —
