@@ -7,6 +7,7 @@ import { loadDefinitions } from './fhir/definitions/load';
 import { loggerOptions } from './http/logger';
 import { createServices } from './services';
 import { telemedicineModule } from './telemedicine/module';
+import { futReportingModule } from './fut/reporting/module';
 import { seedBuiltinDefinitions } from './conformance/builtin-seed';
 import { reindexIfParametersChanged } from './conformance/index-fingerprint';
 import { loadTargets } from './telemedicine/reports/targets';
@@ -93,6 +94,7 @@ export async function main(): Promise<void> {
           onRun: (result) => metrics.schedulerRuns.inc({ job: 'missing-measurements', result }),
         },
       }),
+      futReportingModule({ pool: db.pool, ttlHours: config.exportTtlHours }),
     ];
     const registry = loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir });
     services = createServices({

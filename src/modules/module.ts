@@ -1,6 +1,8 @@
 import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
+import type { JobKind } from '../jobs/runner';
+import type { AccessDeps } from '../interactions/access';
 import type { AccessModel } from '../interactions/access-model';
 import type { Operation } from '../interactions/operation';
 import type { SharedDeps } from '../interactions/types';
@@ -46,6 +48,18 @@ export interface KolibriModule {
   loadTemplates?(deps: TemplateDeps, profileDirs: readonly string[]): Promise<{ created: readonly string[]; updated: readonly string[] }>;
   /** Background jobs, started by main.ts after the server listens and stopped before the pool closes. */
   jobs?(context: JobContext): readonly BackgroundJob[];
+  /**
+   * Kinds of job the instance's job runner runs besides the engine's (asynchronous operations
+   * queue them in the `job` table): every instance's runner claims them, with a lease.
+   */
+  jobKinds?(deps: JobKindDeps): readonly JobKind[];
+}
+
+/** What the modules' job kinds read and write with: the store, and the access rules to recompute a caller's reach. */
+export interface JobKindDeps {
+  store: ResourceStore;
+  accessDeps: AccessDeps;
+  clock: Clock;
 }
 
 /** What a module's template loader writes with. */

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { buildApp } from '../../src/app';
 import { createServices } from '../../src/services';
 import { telemedicineModule } from '../../src/telemedicine/module';
+import { futReportingModule } from '../../src/fut/reporting/module';
 import { AuthService } from '../../src/auth/auth-service';
 import { systemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
@@ -142,7 +143,7 @@ describe('openapi.yaml', () => {
         migrations: [],
         config: { baseUrl: 'http://kolibri.test/fhir', updateCreate: true },
         softwareVersion: 'test',
-        modules: [telemedicineModule()],
+        modules: [telemedicineModule(), futReportingModule({ pool })],
       });
       const auth = new AuthService({
         pool,

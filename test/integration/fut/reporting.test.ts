@@ -1,0 +1,202 @@
+import { inflateRawSync } from 'node:zlib';
+import { systemClock } from '../../../src/clock';
+import { futReportingModule } from '../../../src/fut/reporting/module';
+import { reportJobKind } from '../../../src/fut/reporting/report-job';
+import type { JobRunner } from '../../../src/jobs/runner';
+import { testRunner } from '../operations/export-support';
+import { buildFixture, call, leaks, type Answer, type Fixture } from '../access/tenants';
+
+/** The files of a ZIP (read from its central directory), name → text. */
+function unzip(data: Buffer): Record<string, string> {
+  const end = data.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = data.readUInt16LE(end + 10);
+  let at = data.readUInt32LE(end + 16);
+  const files: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    const method = data.readUInt16LE(at + 10);
+    const size = data.readUInt32LE(at + 20);
+    const nameLength = data.readUInt16LE(at + 28);
+    const extra = data.readUInt16LE(at + 30) + data.readUInt16LE(at + 32);
+    const local = data.readUInt32LE(at + 42);
+    const name = data.toString('utf8', at + 46, at + 46 + nameLength);
+    const start = local + 30 + data.readUInt16LE(local + 26) + data.readUInt16LE(local + 28);
+    const raw = data.subarray(start, start + size);
+    files[name.slice(name.indexOf('/') + 1)] = (method === 8 ? inflateRawSync(raw) : raw).toString('utf8');
+    at += 46 + nameLength + extra;
+  }
+  return files;
+}
+
+const params = (...parameter: object[]) => ({ resourceType: 'Parameters', parameter });
+const NONE = { name: 'anonymization', valueString: 'NONE' };
+const ANONYMIZED = { name: 'anonymization', valueString: 'ANONYMIZED' };
+
+/** The report files of a Binary answer. */
+function filesOf(res: Answer): Record<string, string> {
+  expect(res.status).toBe(200);
+  const binary = res.json();
+  expect(binary).toMatchObject({ resourceType: 'Binary', contentType: 'application/zip' });
+  return unzip(Buffer.from(binary.data, 'base64'));
+}
+
+describe("FUT's reporting operations", () => {
+  let f: Fixture;
+  let runner: JobRunner;
+
+  beforeAll(async () => {
+    f = await buildFixture();
+    runner = testRunner(f.t, reportJobKind({ store: f.t.services.store, accessDeps: f.t.services.interactions.accessDeps, clock: systemClock }));
+    runner.start();
+  });
+
+  afterAll(async () => {
+    await runner.stop();
+    await f.t.close();
+  });
+
+  const post = (token: string, op: string, body: unknown) => call(f.t, token, 'POST', `/fhir/$${op}`, body);
+
+  /** Poll $fetch until the report is no longer the placeholder. */
+  async function fetchDone(token: string, report: string, body: unknown): Promise<Answer> {
+    for (let i = 0; i < 100; i++) {
+      const res = await post(token, `fetch-${report}`, body);
+      if (res.status !== 200 || res.json().contentType !== 'text/plain') return res;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('report not done in 10 s');
+  }
+
+  it('$execute-measurement-stats: A’s system client gets its episode with its measurement counts', async () => {
+    const files = filesOf(await post(f.a.tokens.system, 'execute-measurement-stats', params(NONE)));
+    expect(Object.keys(files).sort()).toEqual(['EHealthEpisodeOfCare/' + f.a.ids.episode, 'ReportHeader']);
+    const group = JSON.parse(files[`EHealthEpisodeOfCare/${f.a.ids.episode}`]);
+    expect(group.EHealthEpisodeOfCare.id).toBe(f.a.ids.episode);
+    // two Observations basedOn the episode's ServiceRequest; the QuestionnaireResponse is basedOn none
+    expect(group.EpisodeOfCareMeasurementSummary).toEqual({ observationCount: 2, mediaCount: 0, questionnaireResponseCount: 0 });
+    expect(JSON.parse(files.ReportHeader)).toMatchObject({ report: 'measurement-stats', anonymized: false, groups: 1 });
+  });
+
+  it('period and organization filters change the figures', async () => {
+    const before = filesOf(await post(f.a.tokens.system, 'execute-measurement-stats', params(NONE, { name: 'period', valuePeriod: { start: '2026-01-01', end: '2026-04-30' } })));
+    expect(JSON.parse(before[`EHealthEpisodeOfCare/${f.a.ids.episode}`]).EpisodeOfCareMeasurementSummary.observationCount).toBe(0);
+    const otherOrg = filesOf(await post(f.a.tokens.system, 'execute-measurement-stats', params(NONE, { name: 'organization', valueReference: { reference: `https://x.example/fhir/Organization/${f.b.org}` } })));
+    expect(Object.keys(otherOrg)).toEqual(['ReportHeader']);
+  });
+
+  it('anonymized: no ids, no patient reference, groups numbered', async () => {
+    const files = filesOf(await post(f.a.tokens.system, 'execute-measurement-stats', params(ANONYMIZED)));
+    const text = Object.values(files).join('\n');
+    expect(Object.keys(files).sort()).toEqual(['EHealthEpisodeOfCare/1', 'ReportHeader']);
+    expect(text).not.toContain(f.a.ids.episode);
+    expect(text).not.toContain(f.a.ids.patient);
+  });
+
+  it('$execute-patient-total: the patient, episode, request and measurements of each episode', async () => {
+    const files = filesOf(await post(f.a.tokens.system, 'execute-patient-total', params(NONE, { name: 'status', valueString: 'active' })));
+    const group = JSON.parse(files[`EHealthEpisodeOfCare/${f.a.ids.episode}`]);
+    expect(group.Patient.id).toBe(f.a.ids.patient);
+    expect(group.EHealthServiceRequest.map((s: { id: string }) => s.id)).toEqual([f.a.ids.serviceRequest]);
+    expect(group.EHealthObservation.map((o: { id: string }) => o.id).sort()).toEqual([f.a.ids.observation, f.a.ids.observationByCitizen].sort());
+    const finished = filesOf(await post(f.a.tokens.system, 'execute-patient-total', params(NONE, { name: 'status', valueString: 'finished' })));
+    expect(Object.keys(finished)).toEqual(['ReportHeader']);
+  });
+
+  it('$execute-patient-usage-stats: one patient in every month since March 2026', async () => {
+    const files = filesOf(await post(f.a.tokens.system, 'execute-patient-usage-stats', params(NONE)));
+    const summary = JSON.parse(files.PatientsUsageSummary).PatientsUsageSummary;
+    const march = summary.monthData.find((m: { month: string; year: string }) => m.year === '2026' && m.month === '3');
+    expect(march.entries).toEqual([
+      { name: 'uniquePatientsWithEpisodeOfCareBeingActiveSevenOrMoreDays', count: 1, percentChangeFromLastMonth: 0 },
+      { name: 'uniquePatientsWithEpisodeOfCare', count: 1, percentChangeFromLastMonth: 0 },
+    ]);
+    expect(summary.monthData[0]).toMatchObject({ year: '2026', month: '3' });
+    expect(summary.yearData.find((y: { year: string }) => y.year === '2026').entries[1]).toMatchObject({ count: 1, average: 1 });
+  });
+
+  it('$schedule-… queues, the job runner computes, $fetch-… and $get-report-job-status answer', async () => {
+    const body = params(NONE, { name: 'period', valuePeriod: { start: '2026-05-01', end: '2026-05-31' } });
+    const scheduled = await post(f.a.tokens.system, 'schedule-measurement-stats', body);
+    expect(scheduled.status).toBe(200);
+    expect(scheduled.json()).toMatchObject({ resourceType: 'Binary', contentType: 'text/plain' });
+    const jobId = scheduled.json().id;
+    const files = filesOf(await fetchDone(f.a.tokens.system, 'measurement-stats', body));
+    expect(JSON.parse(files[`EHealthEpisodeOfCare/${f.a.ids.episode}`]).EpisodeOfCareMeasurementSummary.observationCount).toBe(2);
+    const status = await call(f.t, f.a.tokens.system, 'GET', '/fhir/$get-report-job-status');
+    expect(status.status).toBe(200);
+    const job = status.json().entry.find((e: { resource: { id: string } }) => e.resource.id === jobId).resource.parameter[0].part;
+    expect(job.find((p: { name: string }) => p.name === 'status').valueString).toBe('DONE');
+    expect(job.find((p: { name: string }) => p.name === 'reportClass').valueString).toBe('measurement-stats');
+    // other parameters: nothing scheduled with them
+    expect((await post(f.a.tokens.system, 'fetch-measurement-stats', params(ANONYMIZED))).status).toBe(404);
+  });
+
+  it("another municipality's client never sees A's figures, reports or jobs", async () => {
+    const body = params(NONE);
+    await post(f.a.tokens.system, 'schedule-patient-total', body);
+    await fetchDone(f.a.tokens.system, 'patient-total', body);
+    for (const report of ['measurement-stats', 'patient-total', 'patient-usage-stats']) {
+      const own = filesOf(await post(f.b.tokens.system, `execute-${report}`, params(NONE)));
+      expect({ report, leaks: leaks(f, Object.values(own).join('\n')) }).toEqual({ report, leaks: [] });
+    }
+    const usage = JSON.parse(filesOf(await post(f.b.tokens.system, 'execute-patient-usage-stats', params(NONE))).PatientsUsageSummary);
+    const march = usage.PatientsUsageSummary.monthData.find((m: { month: string; year: string }) => m.year === '2026' && m.month === '3');
+    expect(march.entries[1].count).toBe(1); // B's own patient only
+    // A's scheduled report: B's fetch answers as for a report never scheduled
+    const hidden = await post(f.b.tokens.system, 'fetch-patient-total', body);
+    const never = await post(f.b.tokens.system, 'fetch-patient-total', params(NONE, { name: 'status', valueString: 'planned' }));
+    expect(hidden.status).toBe(404);
+    expect(never.status).toBe(404);
+    expect(hidden.json().issue[0].code).toBe(never.json().issue[0].code);
+    const status = await call(f.t, f.b.tokens.system, 'POST', '/fhir/$get-report-job-status', { resourceType: 'Parameters' });
+    expect(status.json().entry ?? []).toEqual([]);
+    // A's other-team clinician (no care relationship) sees no episode of A's patient
+    const other = filesOf(await post(f.a.otherTeam.token, 'execute-measurement-stats', params(ANONYMIZED)));
+    expect(Object.keys(other)).toEqual(['ReportHeader']);
+  });
+
+  it('bad input answers 400 with an OperationOutcome and queues nothing; citizens and operators get 403', async () => {
+    const bad: Array<[string, unknown]> = [
+      ['no anonymization', params()],
+      ['unknown anonymization', params({ name: 'anonymization', valueString: 'SOME' })],
+      ['unknown parameter', params(NONE, { name: 'conditionCode', valueCoding: { code: 'DJ44' } })],
+      ['twice', params(NONE, NONE)],
+      ['bad period', params(NONE, { name: 'period', valuePeriod: { start: '2026-13-01' } })],
+      ['period backwards', params(NONE, { name: 'period', valuePeriod: { start: '2026-05-01', end: '2026-04-01' } })],
+      ['bad organization', params(NONE, { name: 'organization', valueReference: { reference: 'Patient/x' } })],
+      ['not Parameters', { resourceType: 'Patient' }],
+    ];
+    const before = (await call(f.t, f.a.tokens.system, 'GET', '/fhir/$get-report-job-status')).json().entry?.length ?? 0;
+    for (const [what, body] of bad) {
+      const res = await post(f.a.tokens.system, 'schedule-measurement-stats', body);
+      expect({ what, status: res.status, type: res.json().resourceType }).toEqual({ what, status: 400, type: 'OperationOutcome' });
+    }
+    expect((await call(f.t, f.a.tokens.system, 'GET', '/fhir/$get-report-job-status')).json().entry?.length ?? 0).toBe(before);
+    expect((await post(f.a.tokens.system, 'execute-patient-total', params(NONE, { name: 'status', valueString: 'open' }))).status).toBe(400);
+    expect((await call(f.t, f.a.tokens.system, 'GET', '/fhir/$get-report-job-status?x=1')).status).toBe(400);
+    for (const token of [f.a.tokens.citizen, f.operatorToken]) {
+      const res = await post(token, 'schedule-measurement-stats', params(ANONYMIZED));
+      expect(res.status).toBe(403);
+      expect(res.json().resourceType).toBe('OperationOutcome');
+    }
+    // a Patient-less scope may ask for anonymized figures only
+    const narrow = await post(f.a.tokens.narrow, 'execute-measurement-stats', params(ANONYMIZED));
+    expect(narrow.status).toBe(403);
+  });
+
+  it('serves an OperationDefinition per operation at FUT’s canonical URL, matching the route', async () => {
+    const module = futReportingModule({ pool: f.t.pool });
+    await module.loadTemplates?.(f.t.services.interactions, []);
+    const again = await module.loadTemplates?.(f.t.services.interactions, []);
+    expect(again).toEqual({ created: [], updated: [] });
+    const statement = (await call(f.t, f.a.tokens.system, 'GET', '/fhir/metadata')).json();
+    const declared = statement.rest[0].operation as Array<{ name: string; definition: string }>;
+    for (const op of module.operations ?? []) {
+      expect(declared).toContainEqual({ name: op.name, definition: op.definition });
+      const found = await call(f.t, f.a.tokens.system, 'GET', `/fhir/OperationDefinition?url=${encodeURIComponent(op.definition)}`);
+      const def = found.json().entry[0].resource;
+      expect({ code: def.code, system: def.system, type: def.type, instance: def.instance }).toEqual({ code: op.name, system: true, type: false, instance: false });
+    }
+    const schedule = (await call(f.t, f.a.tokens.system, 'GET', `/fhir/OperationDefinition?url=${encodeURIComponent('http://ehealth.sundhed.dk/fhir/OperationDefinition/-s-schedule-patient-total')}`)).json().entry[0].resource;
+    expect(schedule.parameter.filter((p: { use: string }) => p.use === 'in').map((p: { name: string }) => p.name)).toEqual(['anonymization', 'organization', 'period', 'conditionCode', 'status']);
+  });
+});
