@@ -8,6 +8,7 @@ import { loggerOptions } from './http/logger';
 import { createServices } from './services';
 import { telemedicineModule } from './telemedicine/module';
 import { futReportingModule } from './fut/reporting/module';
+import { futRecordsModule } from './fut/records/module';
 import { seedBuiltinDefinitions } from './conformance/builtin-seed';
 import { reindexIfParametersChanged } from './conformance/index-fingerprint';
 import { loadTargets } from './telemedicine/reports/targets';
@@ -95,6 +96,7 @@ export async function main(): Promise<void> {
         },
       }),
       futReportingModule({ pool: db.pool, ttlHours: config.exportTtlHours }),
+      futRecordsModule(),
     ];
     const registry = loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir });
     services = createServices({

@@ -10,6 +10,7 @@ import { buildApp } from '../../src/app';
 import { createServices } from '../../src/services';
 import { telemedicineModule } from '../../src/telemedicine/module';
 import { futReportingModule } from '../../src/fut/reporting/module';
+import { futRecordsModule } from '../../src/fut/records/module';
 import { AuthService } from '../../src/auth/auth-service';
 import { systemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
@@ -143,7 +144,7 @@ describe('openapi.yaml', () => {
         migrations: [],
         config: { baseUrl: 'http://kolibri.test/fhir', updateCreate: true },
         softwareVersion: 'test',
-        modules: [telemedicineModule(), futReportingModule({ pool })],
+        modules: [telemedicineModule(), futReportingModule({ pool }), futRecordsModule()],
       });
       const auth = new AuthService({
         pool,

@@ -1,7 +1,7 @@
 import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { TemplateDeps } from '../../modules/module';
 import { REPORTS, type Report } from './reports';
-import { FUT_OPERATION_BASE } from './operations';
+import { futDefinition, loadDefinitions } from '../operation-definitions';
 
 /**
  * The OperationDefinitions of the reporting family, written from the same tables the routes are
@@ -18,24 +18,7 @@ const RETURN_BINARY: OperationDefinitionParameter = {
 };
 
 function definition(code: string, title: string, description: string, affectsState: boolean, parameter: OperationDefinitionParameter[]): OperationDefinition {
-  const id = `-s-${code}`;
-  return {
-    resourceType: 'OperationDefinition',
-    id: `fut${id}`,
-    url: `${FUT_OPERATION_BASE}/${id}`,
-    name: code.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase()),
-    title,
-    status: 'active',
-    kind: 'operation',
-    publisher: 'Kolibri',
-    description,
-    affectsState,
-    code,
-    system: true,
-    type: false,
-    instance: false,
-    parameter,
-  };
+  return futDefinition({ futId: `-s-${code}`, code, title, description, affectsState, system: true, type: false, instance: false, parameter });
 }
 
 function reportParameters(report: Report): OperationDefinitionParameter[] {
@@ -62,18 +45,5 @@ export function reportingDefinitions(): OperationDefinition[] {
   return out;
 }
 
-/** Store the definitions (created when missing, updated when changed); a restart writes nothing. */
-export async function loadReportingDefinitions(deps: TemplateDeps): Promise<{ created: string[]; updated: string[] }> {
-  const result = { created: [] as string[], updated: [] as string[] };
-  await deps.store.transaction(async (tx) => {
-    for (const def of reportingDefinitions()) {
-      const existing = await deps.findCanonical('OperationDefinition', def.url as string, undefined);
-      const id = existing?.id ?? (def.id as string);
-      const { meta: _meta, ...stored } = (existing ?? {}) as OperationDefinition;
-      if (existing && JSON.stringify({ ...stored, id: def.id }) === JSON.stringify(def)) continue;
-      const written = await tx.update({ ...def, id }, { allowCreate: true });
-      (written.created ? result.created : result.updated).push(`OperationDefinition/${id}`);
-    }
-  });
-  return result;
-}
+/** Store the reporting definitions at start-up. */
+export const loadReportingDefinitions = (deps: TemplateDeps) => loadDefinitions(deps, reportingDefinitions());

@@ -5,13 +5,12 @@ import type { Access } from '../../interactions/access';
 import type { Operation, OperationContext, OperationDeps } from '../../interactions/operation';
 import type { InteractionResult } from '../../interactions/types';
 import type { Job, JobStore } from '../../store/jobs';
+import { futCanonical } from '../operation-definitions';
 import { parametersOf, parseReportInput, type ReportInput } from './parameters';
 import { REPORT_JOB_KIND, type ReportJobParams } from './report-job';
 import { REPORTS, type Report } from './reports';
 import { pendingBinary, reportBinary, runReport, type ReportResult } from './run-report';
 
-/** FUT's canonical base of its OperationDefinitions. */
-export const FUT_OPERATION_BASE = 'http://ehealth.sundhed.dk/fhir/OperationDefinition';
 
 export interface ReportOperationDeps {
   jobs: JobStore;
@@ -31,7 +30,7 @@ export function authorizeReport(access: Access, input?: ReportInput): void {
   if (input && !input.anonymized) access.requireScope('search', 'Patient');
 }
 
-const canonical = (code: string) => `${FUT_OPERATION_BASE}/-s-${code}`;
+const canonical = (code: string) => futCanonical(`-s-${code}`);
 
 /** A report's operation `$<verb>-<report>`: its Parameters read and checked, the caller authorized, then `run`. */
 function reportOperation(verb: string, report: Report, run: (req: OperationDeps, input: ReportInput, body: unknown) => Promise<InteractionResult>): Operation {
