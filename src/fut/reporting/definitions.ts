@@ -1,6 +1,7 @@
 import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { TemplateDeps } from '../../modules/module';
-import { REPORTS, type Report } from './reports';
+import { REPORTS } from './report-list';
+import type { Report } from './reports';
 import { futDefinition, loadDefinitions } from '../operation-definitions';
 
 /**

@@ -8,7 +8,8 @@ import type { Job, JobStore } from '../../store/jobs';
 import { futCanonical } from '../operation-definitions';
 import { parametersOf, parseReportInput, type ReportInput } from './parameters';
 import { REPORT_JOB_KIND, type ReportJobParams } from './report-job';
-import { REPORTS, type Report } from './reports';
+import { REPORTS } from './report-list';
+import type { Report } from './reports';
 import { pendingBinary, reportBinary, runReport, type ReportResult } from './run-report';
 
 

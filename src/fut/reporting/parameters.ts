@@ -3,7 +3,7 @@ import { parseDateRange } from '../../fhir/search/date-range';
 import { badRequest } from '../../fhir/outcome';
 
 /** The input parameters FUT's reports take, and their types (OperationDefinition.parameter). */
-export type ReportParameterName = 'anonymization' | 'organization' | 'period' | 'conditionCode' | 'status';
+export type ReportParameterName = 'anonymization' | 'organization' | 'period' | 'conditionCode' | 'condition' | 'status' | 'patient' | 'practitioner';
 
 export interface ParameterSpec {
   name: ReportParameterName;
@@ -28,8 +28,13 @@ export interface ReportInput {
   organization?: string;
   /** `period` as a half-open range of instants; either end may be open. */
   period?: { low?: string; high?: string };
+  /** `conditionCode` or `condition` (the reports name it either way). */
   conditionCode?: { system?: string; code: string };
   status?: string;
+  /** Patient id of `patient`. */
+  patient?: string;
+  /** Practitioner id of `practitioner`. */
+  practitioner?: string;
 }
 
 const EPISODE_STATUSES = ['planned', 'waitlist', 'active', 'onhold', 'finished', 'cancelled', 'entered-in-error'];
@@ -50,10 +55,14 @@ export function parseReportInput(body: unknown, specs: readonly ParameterSpec[])
   for (const spec of specs) if (spec.min === 1 && !seen.has(spec.name)) throw badRequest(`Parameter '${spec.name}' is required`, ['Parameters.parameter']);
   const input: ReportInput = { anonymized: anonymization(seen.get('anonymization')) };
   const org = seen.get('organization');
-  if (org) input.organization = organizationId(org);
+  if (org) input.organization = referenceId(org, 'Organization');
+  const patient = seen.get('patient');
+  if (patient) input.patient = referenceId(patient, 'Patient');
+  const practitioner = seen.get('practitioner');
+  if (practitioner) input.practitioner = referenceId(practitioner, 'Practitioner');
   const period = seen.get('period');
   if (period) input.period = periodRange(period);
-  const code = seen.get('conditionCode');
+  const code = seen.get('conditionCode') ?? seen.get('condition');
   if (code) input.conditionCode = coding(code);
   const status = seen.get('status');
   if (status) {
@@ -80,11 +89,11 @@ function anonymization(p: ParametersParameter | undefined): boolean {
   throw badRequest(`anonymization must be NONE or ANONYMIZED, got '${String(p?.valueString ?? p?.valueCode)}'`, ['anonymization']);
 }
 
-/** `Organization/<id>`, or an absolute URL ending in it (FUT clients send those). */
-function organizationId(p: ParametersParameter): string {
+/** `<Type>/<id>`, or an absolute URL ending in it (FUT clients send those): the id. */
+function referenceId(p: ParametersParameter, type: string): string {
   const ref = p.valueReference?.reference ?? '';
-  const m = /(?:^|\/)Organization\/([A-Za-z0-9\-.]{1,64})$/.exec(ref);
-  if (!m) throw badRequest(`organization must be a Reference to an Organization, got '${ref}'`, ['organization']);
+  const m = new RegExp(`(?:^|/)${type}/([A-Za-z0-9\\-.]{1,64})$`).exec(ref);
+  if (!m) throw badRequest(`${String(p.name)} must be a Reference to a ${type}, got '${ref}'`, [String(p.name)]);
   return m[1];
 }
 
@@ -105,6 +114,6 @@ function periodRange(p: ParametersParameter): { low?: string; high?: string } {
 
 function coding(p: ParametersParameter): { system?: string; code: string } {
   const c: Coding | undefined = p.valueCoding;
-  if (!c?.code) throw badRequest('conditionCode must be a Coding with a code', ['conditionCode']);
+  if (!c?.code) throw badRequest(`${String(p.name)} must be a Coding with a code`, [String(p.name)]);
   return c.system ? { system: c.system, code: c.code } : { code: c.code };
 }

@@ -5,7 +5,8 @@ import type { JobKind } from '../../jobs/runner';
 import type { JobKindDeps } from '../../modules/module';
 import type { Job } from '../../store/jobs';
 import type { ReportInput } from './parameters';
-import { REPORTS, type Report } from './reports';
+import { REPORTS } from './report-list';
+import type { Report } from './reports';
 import { runReport } from './run-report';
 
 export const REPORT_JOB_KIND = 'fut-report';

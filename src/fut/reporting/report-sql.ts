@@ -13,18 +13,18 @@ import type { ReportInput } from './parameters';
  * episode-of-care extension of that episode; entered-in-error measurements are not counted.
  */
 
-const EPISODE_EXTENSION = 'https://kolibri.dk/fhir/StructureDefinition/ext-episode-of-care';
+export const EPISODE_EXTENSION = 'https://kolibri.dk/fhir/StructureDefinition/ext-episode-of-care';
 const MEASUREMENT_TYPES = ['Observation', 'QuestionnaireResponse', 'Media'];
 const BASED_ON = MEASUREMENT_TYPES.map((t) => paramKey(t, 'based-on'));
 const STATUS = MEASUREMENT_TYPES.map((t) => paramKey(t, 'status'));
 /** Observation.effective, QuestionnaireResponse.authored, Media.created. */
 const MEASURED = [paramKey('Observation', 'date'), paramKey('QuestionnaireResponse', 'authored'), paramKey('Media', 'created')];
-const EPISODE_PERIOD = paramKey('EpisodeOfCare', 'date');
+export const EPISODE_PERIOD = paramKey('EpisodeOfCare', 'date');
 /** Episode statuses during which a citizen counts as enrolled. */
 const ENROLLED = ['active', 'onhold', 'finished'];
 
 /** One statement's bind values. */
-class Binds {
+export class Binds {
   readonly values: unknown[] = [];
   readonly bind = (value: unknown, cast?: string): string => {
     this.values.push(value);
@@ -33,7 +33,7 @@ class Binds {
 }
 
 /** The visible, not deleted EpisodeOfCare rows (alias e) matching the report's episode filters. */
-function episodeWhere(b: Binds, scope: AccessFilter | undefined, input: ReportInput, periodOverlap: boolean): string {
+export function episodeWhere(b: Binds, scope: AccessFilter | undefined, input: ReportInput, periodOverlap: boolean): string {
   const parts = [`e.resource_type = 'EpisodeOfCare'`, 'NOT e.deleted'];
   if (scope) parts.push(scope('e', b.bind));
   if (input.organization) parts.push(`e.content::jsonb#>>'{managingOrganization,reference}' = ${b.bind(`Organization/${input.organization}`, 'text')}`);

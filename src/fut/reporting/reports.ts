@@ -11,7 +11,7 @@ export interface ReportFile {
 
 /** One of FUT's reports: the `…` of `$schedule-…`, `$fetch-…` and `$execute-…`. */
 export interface Report {
-  key: 'measurement-stats' | 'patient-total' | 'patient-usage-stats';
+  key: string;
   /** The folder the ZIP's files are in, before the report's time stamp. */
   folder: string;
   title: string;
@@ -21,7 +21,7 @@ export interface Report {
   files(db: PoolClient, scope: AccessFilter | undefined, input: ReportInput, now: Date): Promise<ReportFile[]>;
 }
 
-const json = (value: unknown) => JSON.stringify(value, null, 2);
+export const json = (value: unknown) => JSON.stringify(value, null, 2);
 
 /** Elements that identify a patient, left out of anonymized reports. */
 const IDENTIFYING = ['id', 'identifier', 'text', 'patient', 'subject', 'performer', 'source', 'author', 'requester', 'name', 'telecom', 'address', 'contained'];
@@ -35,7 +35,7 @@ export function anonymize(resource: Record<string, unknown>): Record<string, unk
 
 /** A group's file name: the episode's id, or its number in an anonymized report. */
 const groupName = (input: ReportInput, episode: Record<string, unknown>, index: number) => `EHealthEpisodeOfCare/${input.anonymized ? String(index + 1) : String(episode.id)}`;
-const maybeAnonymized = (input: ReportInput, r: Record<string, unknown>) => (input.anonymized ? anonymize(r) : r);
+export const maybeAnonymized = (input: ReportInput, r: Record<string, unknown>) => (input.anonymized ? anonymize(r) : r);
 
 const PERIOD_MEASURED: ParameterSpec = {
   name: 'period',
@@ -134,4 +134,4 @@ export const PATIENT_USAGE_STATS: Report = {
   },
 };
 
-export const REPORTS: readonly Report[] = [MEASUREMENT_STATS, PATIENT_TOTAL, PATIENT_USAGE_STATS];
+

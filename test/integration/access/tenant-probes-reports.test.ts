@@ -5,7 +5,17 @@ import { testRunner } from '../operations/export-support';
 import { unzip } from '../fut/report-support';
 import { buildFixture, call, differs, leaks, outsiders, report, runProbes, type Fixture, type Probe, type Prober } from './tenants';
 
-const REPORTS = ['measurement-stats', 'patient-total', 'patient-usage-stats'];
+const REPORTS = [
+  'measurement-stats',
+  'patient-total',
+  'patient-usage-stats',
+  'careplan-and-episode-of-care-stats',
+  'careplans-by-patient',
+  'careteam-stats',
+  'patient-gdpr',
+  'practitioner-gdpr',
+  'practitioner-stats',
+];
 const params = (...parameter: object[]) => ({ resourceType: 'Parameters', parameter });
 const NONE = { name: 'anonymization', valueString: 'NONE' };
 const ANONYMIZED = { name: 'anonymization', valueString: 'ANONYMIZED' };
@@ -24,6 +34,13 @@ describe('cross-tenant probes: FUT reports', () => {
   const neverScheduled = params(NONE, { name: 'period', valuePeriod: { start: '2025-01-01' } });
   let jobsOfA = '';
 
+  /** The patient- and practitioner-GDPR reports are asked about A's patient and practitioner. */
+  const subjectOf = (r: string) =>
+    r === 'patient-gdpr'
+      ? [{ name: 'patient', valueReference: { reference: `Patient/${f.a.ids.patient}` } }]
+      : r === 'practitioner-gdpr'
+        ? [{ name: 'practitioner', valueReference: { reference: `Practitioner/${f.a.ids.practitioner}` } }]
+        : [];
   const post = (token: string, op: string, body: unknown) => call(f.t, token, 'POST', `/fhir/$${op}`, body);
   const jobStatus = async (token: string) => (await call(f.t, token, 'GET', '/fhir/$get-report-job-status')).body;
 
@@ -31,7 +48,9 @@ describe('cross-tenant probes: FUT reports', () => {
     f = await buildFixture();
     runner = testRunner(f.t, reportJobKind({ store: f.t.services.store, accessDeps: f.t.services.interactions.accessDeps, clock: systemClock }));
     runner.start();
-    for (const r of REPORTS) expect((await post(f.a.tokens.system, `schedule-${r}`, r === 'patient-usage-stats' ? params(NONE) : scheduledByA)).status).toBe(200);
+    for (const r of ['measurement-stats', 'patient-total', 'patient-usage-stats']) {
+      expect((await post(f.a.tokens.system, `schedule-${r}`, r === 'patient-usage-stats' ? params(NONE) : scheduledByA)).status).toBe(200);
+    }
     jobsOfA = await jobStatus(f.a.tokens.system);
     for (let i = 0; i < 100 && (jobsOfA.includes('"QUEUED"') || jobsOfA.includes('"RUNNING"')); i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -58,10 +77,12 @@ describe('cross-tenant probes: FUT reports', () => {
         [NONE, ANONYMIZED].map((anonymization) => ({
           name: `${p.name} $execute-${r} ${anonymization.valueString}`,
           run: async () => {
-            const res = await post(p.token, `execute-${r}`, params(anonymization));
+            const res = await post(p.token, `execute-${r}`, params(anonymization, ...subjectOf(r)));
             if (res.status === 403) return undefined;
             if (res.status !== 200) return `answered ${res.status} ${res.body.slice(0, 200)}`;
-            const found = leaks(f, Object.values(unzip(Buffer.from(res.json().data, 'base64'))).join('\n'));
+            // the ReportHeader echoes the parameters the caller sent (A's patient id for the GDPR report): the rest must hold nothing of A's
+            const files = Object.entries(unzip(Buffer.from(res.json().data, 'base64'))).filter(([name]) => name !== 'ReportHeader');
+            const found = leaks(f, files.map(([, text]) => text).join('\n'));
             return found.length ? `leaks ${found.join(', ')}` : undefined;
           },
         })),
@@ -72,7 +93,7 @@ describe('cross-tenant probes: FUT reports', () => {
 
   it("A's scheduled reports answer another client's $fetch as reports never scheduled, and are not listed to it", async () => {
     const probes: Probe[] = probers.flatMap((p) => [
-      ...REPORTS.filter((r) => r !== 'patient-usage-stats').map((r) => ({
+      ...['measurement-stats', 'patient-total'].map((r) => ({
         name: `${p.name} $fetch-${r}`,
         run: async () => differs(f, await post(p.token, `fetch-${r}`, scheduledByA), await post(p.token, `fetch-${r}`, neverScheduled), 'no-target', 'no-target'),
       })),

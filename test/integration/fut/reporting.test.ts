@@ -92,6 +92,49 @@ describe("FUT's reporting operations", () => {
     expect(summary.yearData.find((y: { year: string }) => y.year === '2026').entries[1]).toMatchObject({ count: 1, average: 1 });
   });
 
+  it('$execute-careplan-and-episode-of-care-stats: active episodes and care plans per condition code', async () => {
+    const files = filesOf(await post(f.a.tokens.system, 'execute-careplan-and-episode-of-care-stats', params(NONE)));
+    // the fixture's episode has no diagnosis
+    expect(JSON.parse(files['ConditionCode/none'])).toEqual({ conditionCode: null, episodeOfCareCount: 1, carePlanCount: 1 });
+    const later = filesOf(await post(f.a.tokens.system, 'execute-careplan-and-episode-of-care-stats', params(NONE, { name: 'period', valuePeriod: { end: '2026-01-31' } })));
+    expect(JSON.parse(later['ConditionCode/none']).carePlanCount).toBe(0);
+  });
+
+  it('$execute-careplans-by-patient: each episode with its care plans and requests', async () => {
+    const files = filesOf(await post(f.a.tokens.system, 'execute-careplans-by-patient', params(NONE)));
+    const group = JSON.parse(files[`EHealthEpisodeOfCare/${f.a.ids.episode}`]);
+    expect(group.EHealthCarePlan.map((c: { id: string }) => c.id)).toEqual([f.a.ids.carePlan]);
+    expect(group.EHealthServiceRequest.map((c: { id: string }) => c.id)).toEqual([f.a.ids.serviceRequest]);
+    const none = filesOf(await post(f.a.tokens.system, 'execute-careplans-by-patient', params(NONE, { name: 'period', valuePeriod: { end: '2026-01-31' } })));
+    expect(Object.keys(none)).toEqual(['ReportHeader']);
+  });
+
+  it('$execute-careteam-stats: episodes and tasks of the care team', async () => {
+    const files = filesOf(await post(f.a.tokens.system, 'execute-careteam-stats', params(NONE, { name: 'organization', valueReference: { reference: `Organization/${f.a.org}` } })));
+    const group = JSON.parse(files[`EHealthCareTeam/${f.a.ids.careTeam}`]);
+    expect(group).toMatchObject({ episodeOfCareCount: 1, carePlanCount: 0, taskCounts: [{ category: 'unknown', count: 1 }] });
+    expect(JSON.parse(files[`EHealthCareTeam/${f.a.otherTeam.careTeam}`])).toMatchObject({ episodeOfCareCount: 0, taskCounts: [] });
+  });
+
+  it('$execute-patient-gdpr: the patient and its record; nothing for a patient the caller may not read', async () => {
+    const mine = JSON.parse(filesOf(await post(f.a.tokens.system, 'execute-patient-gdpr', params(NONE, { name: 'patient', valueReference: { reference: `Patient/${f.a.ids.patient}` } }))).PatientGdpr);
+    expect(mine.Patient.map((p: { id: string }) => p.id)).toEqual([f.a.ids.patient]);
+    expect(mine.Observation.map((o: { id: string }) => o.id).sort()).toEqual([f.a.ids.observation, f.a.ids.observationByCitizen].sort());
+    expect(mine.EpisodeOfCare.map((o: { id: string }) => o.id)).toEqual([f.a.ids.episode]);
+    const other = filesOf(await post(f.b.tokens.system, 'execute-patient-gdpr', params(NONE, { name: 'patient', valueReference: { reference: `Patient/${f.a.ids.patient}` } })));
+    expect(JSON.parse(other.PatientGdpr)).toEqual({});
+    expect((await post(f.a.tokens.system, 'execute-patient-gdpr', params(NONE))).status).toBe(400);
+  });
+
+  it('$execute-practitioner-gdpr and $execute-practitioner-stats: the directory about practitioners', async () => {
+    const gdpr = JSON.parse(filesOf(await post(f.a.tokens.system, 'execute-practitioner-gdpr', params(NONE, { name: 'practitioner', valueReference: { reference: `Practitioner/${f.a.ids.practitioner}` } }))).PractitionerGdpr);
+    expect(gdpr.Practitioner.id).toBe(f.a.ids.practitioner);
+    expect(gdpr.CareTeam.map((t: { id: string }) => t.id)).toEqual([f.a.ids.careTeam]);
+    const stats = JSON.parse(filesOf(await post(f.a.tokens.system, 'execute-practitioner-stats', params(NONE, { name: 'organization', valueReference: { reference: `Organization/${f.a.org}` } }))).PractitionerStats);
+    expect(stats.careTeams).toContainEqual(expect.objectContaining({ reference: `CareTeam/${f.a.ids.careTeam}`, practitionerCount: 1 }));
+    expect(stats.careTeams.every((t: { reference: string }) => t.reference !== `CareTeam/${f.b.ids.careTeam}`)).toBe(true);
+  });
+
   it('$schedule-… queues, the job runner computes, $fetch-… and $get-report-job-status answer', async () => {
     const body = params(NONE, { name: 'period', valuePeriod: { start: '2026-05-01', end: '2026-05-31' } });
     const scheduled = await post(f.a.tokens.system, 'schedule-measurement-stats', body);
