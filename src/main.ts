@@ -9,6 +9,7 @@ import { createServices } from './services';
 import { telemedicineModule } from './telemedicine/module';
 import { futReportingModule } from './fut/reporting/module';
 import { futRecordsModule } from './fut/records/module';
+import { futStandardModule } from './fut/standard/module';
 import { seedBuiltinDefinitions } from './conformance/builtin-seed';
 import { reindexIfParametersChanged } from './conformance/index-fingerprint';
 import { loadTargets } from './telemedicine/reports/targets';
@@ -97,6 +98,7 @@ export async function main(): Promise<void> {
       }),
       futReportingModule({ pool: db.pool, ttlHours: config.exportTtlHours }),
       futRecordsModule(),
+      futStandardModule(),
     ];
     const registry = loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir });
     services = createServices({
