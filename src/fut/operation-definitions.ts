@@ -1,4 +1,4 @@
-import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
+import type { CapabilityStatementRestResource, OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { TemplateDeps } from '../modules/module';
 
 /** FUT's canonical base of its OperationDefinitions. */
@@ -56,4 +56,14 @@ export async function loadDefinitions(deps: TemplateDeps, definitions: readonly 
     }
   });
   return result;
+}
+
+/**
+ * A CapabilityStatement resource entry with operation `name` declared again under each of FUT's
+ * names whose types include the entry's (FUT names one standard operation differently per group
+ * of types; the route is the same).
+ */
+export function withFutNames(resource: CapabilityStatementRestResource, name: string, names: ReadonlyArray<{ futId: string; types: readonly string[] }>): CapabilityStatementRestResource {
+  const added = names.filter((n) => n.types.includes(resource.type as string)).map((n) => ({ name, definition: futCanonical(n.futId) }));
+  return added.length ? { ...resource, operation: [...(resource.operation ?? []), ...added] } : resource;
 }

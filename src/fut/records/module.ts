@@ -1,8 +1,9 @@
 import type { OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { Operation } from '../../interactions/operation';
 import type { KolibriModule } from '../../modules/module';
-import { futCanonical, futDefinition, loadDefinitions, type FutOperationSpec } from '../operation-definitions';
+import { futCanonical, futDefinition, loadDefinitions, withFutNames, type FutOperationSpec } from '../operation-definitions';
 import { appointmentIcal } from './appointment-ical';
+import { metaOperation } from './meta';
 import { resourceCounts } from './resource-counts';
 import { traverseToSor } from './traverse-to-sor';
 
@@ -62,16 +63,47 @@ const OPERATIONS = [
     ['GET', 'POST'],
     appointmentIcal,
   ),
+  futOperation(
+    {
+      futId: '-s-meta',
+      code: 'meta',
+      title: 'Profiles, tags and security labels',
+      description:
+        'At instance level the resource’s meta.profile, meta.tag and meta.security (404 when the caller may not read it); at type and system level those in use on the current resources (of the type) the caller may read, of the types its scopes allow it to search. Takes no parameters.',
+      affectsState: false,
+      system: true,
+      type: true,
+      instance: true,
+      parameter: [out('Meta', 'The profiles, tags and security labels.')],
+    },
+    ['GET', 'POST'],
+    metaOperation,
+  ),
+];
+
+/** FUT's other names for `$meta`, by the types its services declare them for (the operation is the one above). */
+const META_NAMES: ReadonlyArray<{ futId: string; types: string[] }> = [
+  { futId: 'AppointmentSearchParameter-its-meta', types: ['Appointment', 'SearchParameter'] },
+  { futId: 'Multi-its-meta', types: ['CodeSystem', 'ConceptMap', 'Group', 'NamingSystem', 'Practitioner', 'ValueSet'] },
+];
+const META_SPEC = OPERATIONS[OPERATIONS.length - 1].spec;
+
+
+const definitions = () => [
+  ...OPERATIONS.map((o) => futDefinition(o.spec)),
+  ...META_NAMES.map((n) => futDefinition({ ...META_SPEC, futId: n.futId, system: n.futId.includes('-its-'), resource: n.types })),
 ];
 
 /**
  * Further operations of FUT's services at FUT's canonical URLs, on the records Kolibri holds:
- * `$get-resource-counts`, `Organization/$traverse-to-sor` and `Appointment/$exportAsiCal`.
+ * `$get-resource-counts`, `Organization/$traverse-to-sor`, `Appointment/$exportAsiCal` and `$meta`
+ * (also under FUT's type-specific names).
  */
 export function futRecordsModule(): KolibriModule {
   return {
     name: 'fut-records',
     operations: OPERATIONS.map((o) => o.operation),
-    loadTemplates: (deps) => loadDefinitions(deps, OPERATIONS.map((o) => futDefinition(o.spec))),
+    capability: { decorateResource: (resource) => withFutNames(resource, 'meta', META_NAMES) },
+    loadTemplates: (deps) => loadDefinitions(deps, definitions()),
   };
 }

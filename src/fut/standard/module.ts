@@ -1,6 +1,6 @@
 import type { CapabilityStatementRestResource, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { KolibriModule } from '../../modules/module';
-import { futCanonical, futDefinition, loadDefinitions, type FutOperationSpec } from '../operation-definitions';
+import { futDefinition, loadDefinitions, withFutNames, type FutOperationSpec } from '../operation-definitions';
 
 /**
  * FUT's services declare the standard `$validate` under names of their own, one per group of
@@ -49,10 +49,7 @@ function validateSpec(futId: string, types: readonly string[]): FutOperationSpec
 }
 
 /** A resource entry with `$validate` declared under each FUT name that covers its type. */
-export function withFutValidate(resource: CapabilityStatementRestResource): CapabilityStatementRestResource {
-  const names = VALIDATE_NAMES.filter((n) => n.types.includes(resource.type as string)).map((n) => ({ name: 'validate', definition: futCanonical(n.futId) }));
-  return names.length ? { ...resource, operation: [...(resource.operation ?? []), ...names] } : resource;
-}
+export const withFutValidate = (resource: CapabilityStatementRestResource) => withFutNames(resource, 'validate', VALIDATE_NAMES);
 
 export function futStandardModule(): KolibriModule {
   return {

@@ -3,6 +3,7 @@ import { futRecordsModule } from '../../../src/fut/records/module';
 import { buildFixture, call, differs, outsiders, report, runProbes, type Fixture, type Probe } from '../access/tenants';
 
 const SOR = 'urn:oid:1.2.208.176.1.1';
+const TAG_OF_A = { system: 'urn:kolibri:probe-tag', code: `a-${randomUUID()}` };
 
 /** FUT's $get-resource-counts, Organization/$traverse-to-sor and Appointment/$exportAsiCal, with cross-tenant probes. */
 describe('FUT operations on records', () => {
@@ -13,6 +14,7 @@ describe('FUT operations on records', () => {
     f = await buildFixture();
     const res = await call(f.t, f.a.tokens.system, 'POST', '/fhir/Appointment', {
       resourceType: 'Appointment',
+      meta: { tag: [TAG_OF_A], security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] },
       status: 'booked',
       description: 'Video follow-up; wound, day 3',
       comment: 'Bring the\nmeasurement log',
@@ -128,10 +130,63 @@ describe('FUT operations on records', () => {
     });
   });
 
+  describe('$meta', () => {
+    const metaOf = async (token: string, url: string) => {
+      const res = await call(f.t, token, 'GET', url);
+      expect(res.status).toBe(200);
+      return res.json().parameter[0].valueMeta;
+    };
+
+    it('answers the instance’s tags and security labels, and those in use at type and system level', async () => {
+      const instance = await metaOf(f.a.tokens.citizen, `/fhir/Appointment/${appointmentOfA}/$meta`);
+      expect(instance.tag).toEqual([TAG_OF_A]);
+      expect(instance.security).toEqual([expect.objectContaining({ code: 'R' })]);
+      expect((await metaOf(f.a.tokens.system, '/fhir/Appointment/$meta')).tag).toContainEqual(TAG_OF_A);
+      expect((await metaOf(f.a.tokens.system, '/fhir/$meta')).tag).toContainEqual(TAG_OF_A);
+      const post = await call(f.t, f.a.tokens.system, 'POST', '/fhir/Appointment/$meta', { resourceType: 'Parameters' });
+      expect(post.json().parameter[0].valueMeta.tag).toContainEqual(TAG_OF_A);
+    });
+
+    it('never shows another municipality A’s tags; A’s Appointment answers as one that does not exist', async () => {
+      for (const p of [...outsiders(f), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token }]) {
+        for (const url of ['/fhir/$meta', '/fhir/Appointment/$meta']) {
+          const res = await call(f.t, p.token, 'GET', url);
+          expect({ who: p.name, url, leaked: res.body.includes(TAG_OF_A.code) }).toEqual({ who: p.name, url, leaked: false });
+        }
+        const missing = randomUUID();
+        const failure = differs(
+          f,
+          await call(f.t, p.token, 'GET', `/fhir/Appointment/${appointmentOfA}/$meta`),
+          await call(f.t, p.token, 'GET', `/fhir/Appointment/${missing}/$meta`),
+          appointmentOfA,
+          missing,
+        );
+        expect({ who: p.name, failure }).toEqual({ who: p.name, failure: undefined });
+      }
+    });
+
+    it('refuses parameters (400) and unknown types (404)', async () => {
+      expect((await call(f.t, f.a.tokens.system, 'GET', '/fhir/$meta?_tag=x')).status).toBe(400);
+      const unknown = await call(f.t, f.a.tokens.system, 'GET', '/fhir/Nonsense/$meta');
+      expect([unknown.status, unknown.json().resourceType]).toEqual([404, 'OperationOutcome']);
+    });
+  });
+
+  it('declares $meta under FUT’s type-specific names too', async () => {
+    const resources = (await call(f.t, f.a.tokens.system, 'GET', '/fhir/metadata')).json().rest[0].resource as Array<{ type: string; operation?: Array<{ name: string; definition: string }> }>;
+    const metaOps = (type: string) => (resources.find((r) => r.type === type)?.operation ?? []).filter((o) => o.name === 'meta').map((o) => o.definition).sort();
+    expect(metaOps('Appointment')).toEqual(['http://ehealth.sundhed.dk/fhir/OperationDefinition/-s-meta', 'http://ehealth.sundhed.dk/fhir/OperationDefinition/AppointmentSearchParameter-its-meta']);
+    expect(metaOps('ValueSet')).toContain('http://ehealth.sundhed.dk/fhir/OperationDefinition/Multi-its-meta');
+  });
+
   it('serves each OperationDefinition at FUT’s canonical URL and declares it in the CapabilityStatement', async () => {
     const module = futRecordsModule();
     await module.loadTemplates?.(f.t.services.interactions, []);
     expect(await module.loadTemplates?.(f.t.services.interactions, [])).toEqual({ created: [], updated: [] });
+    for (const name of ['AppointmentSearchParameter-its-meta', 'Multi-its-meta']) {
+      const def = (await call(f.t, f.a.tokens.system, 'GET', `/fhir/OperationDefinition?url=${encodeURIComponent(`http://ehealth.sundhed.dk/fhir/OperationDefinition/${name}`)}`)).json().entry[0].resource;
+      expect({ name, code: def.code, type: def.type, instance: def.instance }).toEqual({ name, code: 'meta', type: true, instance: true });
+    }
     const statement = (await call(f.t, f.a.tokens.system, 'GET', '/fhir/metadata')).json();
     for (const op of module.operations ?? []) {
       const declared = op.levels.includes('system')
