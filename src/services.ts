@@ -189,7 +189,7 @@ export function createServices(options: ServiceOptions): Services {
         supportedProfiles: (type) => fileProfiles(options.registry, type),
         implementationGuide: [KOLIBRI_IG_URL, ...options.registry.implementationGuides],
         systemInteractions: ['history-system', 'search-system'],
-        systemOperations: [...systemOperations(modules.operations), ...EXPORT_SYSTEM_OPERATIONS],
+        systemOperations: [...systemOperations(modules.operations), ...EXPORT_SYSTEM_OPERATIONS, ...modules.systemOperationNames],
         decorateResource: (r) => withSubscriptionChannels(withExportOperations(withOperations(modules.decorateResource(withBinaryContent(r, binaryLimits)), modules.operations))),
       }));
     },

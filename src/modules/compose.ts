@@ -16,6 +16,8 @@ export interface ComposedModules {
   /** Every module's commit listeners in turn; one failing is reported and does not stop the others. */
   onCommit: CommitListener;
   decorateResource(resource: CapabilityStatementRestResource): CapabilityStatementRestResource;
+  /** The modules' further names of system-level operations (CapabilityStatement rest.operation). */
+  systemOperationNames: Array<{ name: string; definition: string }>;
   /** Every module's job kinds, for the instance's job runner. */
   jobKinds(deps: JobKindDeps): JobKind[];
 }
@@ -49,6 +51,7 @@ export function composeModules(
       }
     },
     decorateResource: (resource) => modules.reduce((r, m) => m.capability?.decorateResource?.(r) ?? r, resource),
+    systemOperationNames: modules.flatMap((m) => [...(m.capability?.systemOperations ?? [])]),
     jobKinds: (deps) => modules.flatMap((m) => [...(m.jobKinds?.(deps) ?? [])]),
   };
 }

@@ -40,6 +40,8 @@ export interface KolibriModule {
   /** CapabilityStatement parts: what the module adds to a resource entry (a rule it enforces). */
   readonly capability?: {
     decorateResource?(resource: CapabilityStatementRestResource): CapabilityStatementRestResource;
+    /** System-level operations the module declares under further names (an engine route it names differently). */
+    systemOperations?: ReadonlyArray<{ name: string; definition: string }>;
   };
   /**
    * Definitional resources to store at start-up (plan templates, the OperationDefinitions of the

@@ -1,9 +1,9 @@
 import type { CapabilityStatementRestResource, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { KolibriModule } from '../../modules/module';
-import { futDefinition, loadDefinitions, withFutNames, type FutOperationSpec } from '../operation-definitions';
+import { futCanonical, futDefinition, loadDefinitions, withFutNames, type FutOperationSpec } from '../operation-definitions';
 
 /**
- * FUT's services declare the standard `$validate` under names of their own, one per group of
+ * FUT's services declare the standard `$validate` (and Bulk Data `$export`) under names of their own, one per group of
  * resource types. Kolibri's `$validate` (type and instance level, every type: the same checks a
  * write runs, with `mode` and `profile`) is that operation, so this module declares it under
  * FUT's names too, on the types FUT declares each for, and stores an OperationDefinition at each
@@ -51,10 +51,29 @@ function validateSpec(futId: string, types: readonly string[]): FutOperationSpec
 /** A resource entry with `$validate` declared under each FUT name that covers its type. */
 export const withFutValidate = (resource: CapabilityStatementRestResource) => withFutNames(resource, 'validate', VALIDATE_NAMES);
 
+/** Kolibri's Bulk Data `$export` at system level under FUT's name, with the kick-off parameters it accepts. */
+const EXPORT_SPEC: FutOperationSpec = {
+  futId: '-s-export',
+  code: 'export',
+  title: 'Bulk Data export (system level)',
+  description:
+    "Kolibri's FHIR Bulk Data export under FUT's name: GET [base]/$export with Prefer: respond-async queues an export of every resource the caller may read and answers 202 with Content-Location, the status URL to poll (202 with X-Progress while it runs, 200 with the manifest when done, DELETE to cancel). Other parameters than those below are refused (400).",
+  affectsState: false,
+  system: true,
+  type: false,
+  instance: false,
+  parameter: [
+    { name: '_outputFormat', use: 'in', min: 0, max: '1', type: 'string', documentation: 'application/fhir+ndjson (or its short forms).' },
+    { name: '_type', use: 'in', min: 0, max: '1', type: 'string', documentation: 'Comma-separated resource types.' },
+    { name: '_since', use: 'in', min: 0, max: '1', type: 'instant', documentation: 'Only resources changed since this instant.' },
+    { name: '_typeFilter', use: 'in', min: 0, max: '*', type: 'string', documentation: '[type]?[search]: only the resources of that type the search finds.' },
+  ],
+};
+
 export function futStandardModule(): KolibriModule {
   return {
     name: 'fut-standard',
-    capability: { decorateResource: withFutValidate },
-    loadTemplates: (deps) => loadDefinitions(deps, VALIDATE_NAMES.map((n) => futDefinition(validateSpec(n.futId, n.types)))),
+    capability: { decorateResource: withFutValidate, systemOperations: [{ name: 'export', definition: futCanonical(EXPORT_SPEC.futId) }] },
+    loadTemplates: (deps) => loadDefinitions(deps, [...VALIDATE_NAMES.map((n) => futDefinition(validateSpec(n.futId, n.types))), futDefinition(EXPORT_SPEC)]),
   };
 }

@@ -53,4 +53,19 @@ describe("FUT's names for $validate", () => {
     });
     expect([bad.statusCode, bad.json().resourceType]).toEqual([400, 'OperationOutcome']);
   });
+
+  it('declares Bulk Data $export under FUT’s -s-export, whose OperationDefinition lists what the kick-off accepts', async () => {
+    const statement = await get('/fhir/metadata');
+    expect(statement.rest[0].operation).toContainEqual({ name: 'export', definition: `${BASE}/-s-export` });
+    const def = (await get(`/fhir/OperationDefinition?url=${encodeURIComponent(`${BASE}/-s-export`)}`)).entry[0].resource;
+    expect(def.parameter.map((p: { name: string }) => p.name)).toEqual(['_outputFormat', '_type', '_since', '_typeFilter']);
+    // FUT's _exportId is not among them, and the route refuses it
+    const refused = await t.app.inject({ method: 'GET', url: '/fhir/$export?_exportId=x', headers: { prefer: 'respond-async' } });
+    expect([refused.statusCode, refused.json().resourceType]).toEqual([400, 'OperationOutcome']);
+    const started = await t.app.inject({ method: 'GET', url: '/fhir/$export?_type=Organization&_outputFormat=application/fhir%2Bndjson', headers: { prefer: 'respond-async' } });
+    expect(started.statusCode).toBe(202);
+    // cancel it: no runner here, and another test file's runner must not pick it up
+    const status = new URL(String(started.headers['content-location'])).pathname;
+    expect((await t.app.inject({ method: 'DELETE', url: status })).statusCode).toBe(202);
+  });
 });
