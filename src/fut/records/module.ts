@@ -86,12 +86,17 @@ const META_NAMES: ReadonlyArray<{ futId: string; types: string[] }> = [
   { futId: 'AppointmentSearchParameter-its-meta', types: ['Appointment', 'SearchParameter'] },
   { futId: 'Multi-its-meta', types: ['CodeSystem', 'ConceptMap', 'Group', 'NamingSystem', 'Practitioner', 'ValueSet'] },
 ];
-const META_SPEC = OPERATIONS[OPERATIONS.length - 1].spec;
+const specOf = (code: string) => OPERATIONS.find((o) => o.spec.code === code)?.spec as FutOperationSpec;
+const META_SPEC = specOf('meta');
+/** FUT's patient service names `$exportAsiCal` by a server-generated id besides the IG's canonical. */
+const ICAL_NAMES = [{ futId: 'Appointment-i-exportAsiCal', types: ['Appointment'] }];
+const ICAL_SPEC = specOf('exportAsiCal');
 
 
 const definitions = () => [
   ...OPERATIONS.map((o) => futDefinition(o.spec)),
   ...META_NAMES.map((n) => futDefinition({ ...META_SPEC, futId: n.futId, system: n.futId.includes('-its-'), resource: n.types })),
+  ...ICAL_NAMES.map((n) => futDefinition({ ...ICAL_SPEC, futId: n.futId })),
 ];
 
 /**
@@ -103,7 +108,7 @@ export function futRecordsModule(): KolibriModule {
   return {
     name: 'fut-records',
     operations: OPERATIONS.map((o) => o.operation),
-    capability: { decorateResource: (resource) => withFutNames(resource, 'meta', META_NAMES) },
+    capability: { decorateResource: (resource) => withFutNames(withFutNames(resource, 'meta', META_NAMES), 'exportAsiCal', ICAL_NAMES) },
     loadTemplates: (deps) => loadDefinitions(deps, definitions()),
   };
 }

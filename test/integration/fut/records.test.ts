@@ -177,15 +177,17 @@ describe('FUT operations on records', () => {
     const metaOps = (type: string) => (resources.find((r) => r.type === type)?.operation ?? []).filter((o) => o.name === 'meta').map((o) => o.definition).sort();
     expect(metaOps('Appointment')).toEqual(['http://ehealth.sundhed.dk/fhir/OperationDefinition/-s-meta', 'http://ehealth.sundhed.dk/fhir/OperationDefinition/AppointmentSearchParameter-its-meta']);
     expect(metaOps('ValueSet')).toContain('http://ehealth.sundhed.dk/fhir/OperationDefinition/Multi-its-meta');
+    const ical = (resources.find((r) => r.type === 'Appointment')?.operation ?? []).filter((o) => o.name === 'exportAsiCal').map((o) => o.definition).sort();
+    expect(ical).toEqual(['http://ehealth.sundhed.dk/fhir/OperationDefinition/Appointment-i-exportAsiCal', 'http://ehealth.sundhed.dk/fhir/OperationDefinition/ehealth-appointment-toical']);
   });
 
   it('serves each OperationDefinition at FUT’s canonical URL and declares it in the CapabilityStatement', async () => {
     const module = futRecordsModule();
     await module.loadTemplates?.(f.t.services.interactions, []);
     expect(await module.loadTemplates?.(f.t.services.interactions, [])).toEqual({ created: [], updated: [] });
-    for (const name of ['AppointmentSearchParameter-its-meta', 'Multi-its-meta']) {
+    for (const [name, code] of [['AppointmentSearchParameter-its-meta', 'meta'], ['Multi-its-meta', 'meta'], ['Appointment-i-exportAsiCal', 'exportAsiCal']]) {
       const def = (await call(f.t, f.a.tokens.system, 'GET', `/fhir/OperationDefinition?url=${encodeURIComponent(`http://ehealth.sundhed.dk/fhir/OperationDefinition/${name}`)}`)).json().entry[0].resource;
-      expect({ name, code: def.code, type: def.type, instance: def.instance }).toEqual({ name, code: 'meta', type: true, instance: true });
+      expect({ name, code: def.code, instance: def.instance }).toEqual({ name, code, instance: true });
     }
     const statement = (await call(f.t, f.a.tokens.system, 'GET', '/fhir/metadata')).json();
     for (const op of module.operations ?? []) {
