@@ -3,7 +3,7 @@ import { parseDateRange } from '../../fhir/search/date-range';
 import { badRequest } from '../../fhir/outcome';
 
 /** The input parameters FUT's reports take, and their types (OperationDefinition.parameter). */
-export type ReportParameterName = 'anonymization' | 'organization' | 'period' | 'conditionCode' | 'condition' | 'status' | 'patient' | 'practitioner';
+export type ReportParameterName = 'anonymization' | 'organization' | 'period' | 'conditionCode' | 'condition' | 'status' | 'patient' | 'practitioner' | 'devicetype';
 
 export interface ParameterSpec {
   name: ReportParameterName;
@@ -35,6 +35,8 @@ export interface ReportInput {
   patient?: string;
   /** Practitioner id of `practitioner`. */
   practitioner?: string;
+  /** `devicetype`: a coding of Device.type. */
+  deviceType?: { system?: string; code: string };
 }
 
 const EPISODE_STATUSES = ['planned', 'waitlist', 'active', 'onhold', 'finished', 'cancelled', 'entered-in-error'];
@@ -64,6 +66,8 @@ export function parseReportInput(body: unknown, specs: readonly ParameterSpec[])
   if (period) input.period = periodRange(period);
   const code = seen.get('conditionCode') ?? seen.get('condition');
   if (code) input.conditionCode = coding(code);
+  const deviceType = seen.get('devicetype');
+  if (deviceType) input.deviceType = coding(deviceType);
   const status = seen.get('status');
   if (status) {
     const value = status.valueString ?? status.valueCode;

@@ -84,11 +84,11 @@ export async function practitionerCounts(db: PoolClient, input: ReportInput): Pr
 }
 
 /** The first instant a FHIR date or dateTime text (`2026`, `2026-05`, `2026-05-14`, a full dateTime) stands for. */
-function firstInstant(text: string): string {
+export function firstInstant(text: string): string {
   return `(CASE length(${text}) WHEN 4 THEN (${text} || '-01-01')::timestamptz WHEN 7 THEN (${text} || '-01')::timestamptz ELSE (${text})::timestamptz END)`;
 }
 
 /** The instant after the last one such a text stands for. */
-function afterLastInstant(text: string): string {
+export function afterLastInstant(text: string): string {
   return `(${firstInstant(text)} + CASE length(${text}) WHEN 4 THEN interval '1 year' WHEN 7 THEN interval '1 month' WHEN 10 THEN interval '1 day' ELSE interval '0' END)`;
 }

@@ -1,7 +1,8 @@
 import { ORGANIZATION, ANONYMIZATION, type ParameterSpec } from './parameters';
 import { carePlanAndEpisodeStats, carePlansByEpisode, careTeamStats } from './report-sql-plans';
 import { patientRecord, practitionerCounts, practitionerRecord } from './report-sql-people';
-import { json, maybeAnonymized, type Report } from './reports';
+import { patientDevices } from './report-sql-devices';
+import { groupName, json, maybeAnonymized, type Report } from './reports';
 
 /** The care-plan, care-team, GDPR and practitioner reports of FUT's reporting service. */
 
@@ -36,7 +37,7 @@ export const CAREPLANS_BY_PATIENT: Report = {
   async files(db, scope, input) {
     const rows = await carePlansByEpisode(db, scope, input);
     return rows.map((r, i) => ({
-      name: `EHealthEpisodeOfCare/${input.anonymized ? String(i + 1) : String(r.episode.id)}`,
+      name: groupName(input, r.episode, i),
       text: json({
         EHealthEpisodeOfCare: maybe(input, r.episode),
         EHealthCarePlan: r.carePlans.map((c) => maybe(input, c)),
@@ -61,7 +62,7 @@ export const CARETEAM_STATS: Report = {
   async files(db, scope, input) {
     const rows = await careTeamStats(db, scope, input);
     return rows.map((r, i) => ({
-      name: `EHealthCareTeam/${input.anonymized ? String(i + 1) : String(r.careTeam.id)}`,
+      name: groupName(input, r.careTeam, i, 'EHealthCareTeam'),
       text: json({ EHealthCareTeam: maybe(input, r.careTeam), episodeOfCareCount: r.episodes, carePlanCount: r.carePlans, taskCounts: r.tasks }),
     }));
   },
@@ -129,4 +130,30 @@ export const PRACTITIONER_STATS: Report = {
   },
 };
 
-export const MORE_REPORTS: readonly Report[] = [CAREPLAN_AND_EPISODE_STATS, CAREPLANS_BY_PATIENT, CARETEAM_STATS, PATIENT_GDPR, PRACTITIONER_GDPR, PRACTITIONER_STATS];
+export const PATIENT_DEVICES: Report = {
+  key: 'patient-devices',
+  folder: 'PatientDevicesReport',
+  title: 'Patient devices',
+  description:
+    'Per EpisodeOfCare the caller may read: the DeviceUseStatements about its patient (timing[x], FUT’s whenUsed, overlapping the period), the Devices they name (of devicetype when given) and those Devices’ DeviceMetrics, in one JSON file per episode (EHealthEpisodeOfCare, EHealthDeviceUseStatement, EHealthDevice, EHealthDeviceMetric); episodes without any are left out.',
+  parameters: [
+    ANONYMIZATION,
+    ORGANIZATION,
+    { name: 'period', type: 'Period', min: 0, documentation: 'Only DeviceUseStatements whose timing[x] (FUT: whenUsed) overlaps this period.' },
+    { name: 'devicetype', type: 'Coding', min: 0, documentation: 'Only Devices with this coding in Device.type.' },
+  ],
+  async files(db, scope, input) {
+    const rows = await patientDevices(db, scope, input);
+    return rows.map((r, i) => ({
+      name: groupName(input, r.episode, i),
+      text: json({
+        EHealthEpisodeOfCare: maybe(input, r.episode),
+        EHealthDeviceUseStatement: r.statements.map((x) => maybe(input, x)),
+        EHealthDevice: r.devices.map((x) => maybe(input, x)),
+        EHealthDeviceMetric: r.metrics.map((x) => maybe(input, x)),
+      }),
+    }));
+  },
+};
+
+export const MORE_REPORTS: readonly Report[] = [PATIENT_DEVICES, CAREPLAN_AND_EPISODE_STATS, CAREPLANS_BY_PATIENT, CARETEAM_STATS, PATIENT_GDPR, PRACTITIONER_GDPR, PRACTITIONER_STATS];

@@ -34,7 +34,8 @@ export function anonymize(resource: Record<string, unknown>): Record<string, unk
 }
 
 /** A group's file name: the episode's id, or its number in an anonymized report. */
-const groupName = (input: ReportInput, episode: Record<string, unknown>, index: number) => `EHealthEpisodeOfCare/${input.anonymized ? String(index + 1) : String(episode.id)}`;
+export const groupName = (input: ReportInput, resource: Record<string, unknown>, index: number, folder = 'EHealthEpisodeOfCare') =>
+  `${folder}/${input.anonymized ? String(index + 1) : String(resource.id)}`;
 export const maybeAnonymized = (input: ReportInput, r: Record<string, unknown>) => (input.anonymized ? anonymize(r) : r);
 
 const PERIOD_MEASURED: ParameterSpec = {

@@ -15,6 +15,7 @@ const REPORTS = [
   'patient-gdpr',
   'practitioner-gdpr',
   'practitioner-stats',
+  'patient-devices',
 ];
 const params = (...parameter: object[]) => ({ resourceType: 'Parameters', parameter });
 const NONE = { name: 'anonymization', valueString: 'NONE' };

@@ -135,6 +135,35 @@ describe("FUT's reporting operations", () => {
     expect(stats.careTeams.every((t: { reference: string }) => t.reference !== `CareTeam/${f.b.ids.careTeam}`)).toBe(true);
   });
 
+  it('$execute-patient-devices: the devices used by each episode’s patient, with their metrics', async () => {
+    const use = await call(f.t, f.a.tokens.system, 'POST', '/fhir/DeviceUseStatement', {
+      resourceType: 'DeviceUseStatement',
+      status: 'active',
+      subject: { reference: `Patient/${f.a.ids.patient}` },
+      device: { reference: `Device/${f.a.ids.device}` },
+      timingPeriod: { start: '2026-03-02' },
+    });
+    expect(use.status).toBe(201);
+    const metric = await call(f.t, f.a.tokens.system, 'POST', '/fhir/DeviceMetric', {
+      resourceType: 'DeviceMetric',
+      type: { text: 'SpO2' },
+      source: { reference: `Device/${f.a.ids.device}` },
+      category: 'measurement',
+    });
+    expect(metric.status).toBe(201);
+    const files = filesOf(await post(f.a.tokens.system, 'execute-patient-devices', params(NONE)));
+    const group = JSON.parse(files[`EHealthEpisodeOfCare/${f.a.ids.episode}`]);
+    expect(group.EHealthDeviceUseStatement.map((x: { id: string }) => x.id)).toEqual([use.json().id]);
+    expect(group.EHealthDevice.map((x: { id: string }) => x.id)).toEqual([f.a.ids.device]);
+    expect(group.EHealthDeviceMetric.map((x: { id: string }) => x.id)).toEqual([metric.json().id]);
+    const before = filesOf(await post(f.a.tokens.system, 'execute-patient-devices', params(NONE, { name: 'period', valuePeriod: { end: '2026-02-28' } })));
+    expect(Object.keys(before)).toEqual(['ReportHeader']);
+    const otherType = filesOf(await post(f.a.tokens.system, 'execute-patient-devices', params(NONE, { name: 'devicetype', valueCoding: { code: 'no-such-type' } })));
+    expect(Object.keys(otherType)).toEqual(['ReportHeader']);
+    const bOwn = filesOf(await post(f.b.tokens.system, 'execute-patient-devices', params(NONE)));
+    expect(leaks(f, Object.values(bOwn).join('\n'))).toEqual([]);
+  });
+
   it('$schedule-… queues, the job runner computes, $fetch-… and $get-report-job-status answer', async () => {
     const body = params(NONE, { name: 'period', valuePeriod: { start: '2026-05-01', end: '2026-05-31' } });
     const scheduled = await post(f.a.tokens.system, 'schedule-measurement-stats', body);
