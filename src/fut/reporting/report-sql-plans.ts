@@ -123,3 +123,36 @@ export async function careTeamStats(db: PoolClient, scope: AccessFilter | undefi
   const { rows } = await db.query(sql, b.values);
   return rows.map((r) => ({ careTeam: r.team, episodes: r.episodes, carePlans: r.plans, tasks: r.tasks }));
 }
+
+export interface StatusDurationRow {
+  /** The PlanDefinition canonical the CarePlans instantiate (null: none). */
+  plan: string | null;
+  status: string;
+  count: number;
+  /** Seconds. */
+  min: number;
+  max: number;
+  sum: number;
+  average: number;
+}
+
+/**
+ * Time the visible CarePlans (of visible episodes of `organization` with a diagnosis of
+ * `conditionCode`, period overlapping) spent in each status, from their version history: each
+ * version's status lasts until the next version (the current one until `now`); per CarePlan the
+ * time in a status is summed, then count, min, max, sum and average per PlanDefinition and status.
+ */
+export async function carePlanStatusDurations(db: PoolClient, scope: AccessFilter | undefined, input: ReportInput, now: Date): Promise<StatusDurationRow[]> {
+  const b = new Binds();
+  const sql = `WITH ep AS (SELECT e.id FROM resource e WHERE ${episodeWhere(b, scope, { anonymized: true, organization: input.organization, conditionCode: input.conditionCode }, false)}),
+    cp AS (SELECT p.id, split_part(p.c->'instantiatesCanonical'->>0, '|', 1) AS plan FROM (${carePlans(b, scope, input.period)}) p JOIN ep ON ep.id = p.episode),
+    v AS (
+      SELECT rv.id, rv.content::jsonb->>'status' AS status, rv.last_updated AS since,
+             lead(rv.last_updated) OVER (PARTITION BY rv.id ORDER BY rv.version_id) AS until
+        FROM resource_version rv JOIN cp ON rv.resource_type = 'CarePlan' AND rv.id = cp.id WHERE rv.content IS NOT NULL),
+    per AS (SELECT id, status, extract(epoch FROM sum(COALESCE(until, ${b.bind(now.toISOString(), 'timestamptz')}) - since)) AS seconds FROM v GROUP BY id, status)
+    SELECT cp.plan, per.status, count(*)::int AS n, min(seconds)::float8 AS min, max(seconds)::float8 AS max, sum(seconds)::float8 AS sum, avg(seconds)::float8 AS avg
+      FROM per JOIN cp ON cp.id = per.id GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2`;
+  const { rows } = await db.query(sql, b.values);
+  return rows.map((r) => ({ plan: r.plan, status: r.status, count: r.n, min: r.min, max: r.max, sum: r.sum, average: r.avg }));
+}

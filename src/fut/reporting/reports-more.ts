@@ -1,5 +1,5 @@
 import { ORGANIZATION, ANONYMIZATION, type ParameterSpec } from './parameters';
-import { carePlanAndEpisodeStats, carePlansByEpisode, careTeamStats } from './report-sql-plans';
+import { carePlanAndEpisodeStats, carePlansByEpisode, carePlanStatusDurations, careTeamStats } from './report-sql-plans';
 import { patientRecord, practitionerCounts, practitionerRecord } from './report-sql-people';
 import { patientDevices } from './report-sql-devices';
 import { groupName, json, maybeAnonymized, type Report } from './reports';
@@ -156,4 +156,41 @@ export const PATIENT_DEVICES: Report = {
   },
 };
 
-export const MORE_REPORTS: readonly Report[] = [PATIENT_DEVICES, CAREPLAN_AND_EPISODE_STATS, CAREPLANS_BY_PATIENT, CARETEAM_STATS, PATIENT_GDPR, PRACTITIONER_GDPR, PRACTITIONER_STATS];
+/** Seconds as an ISO 8601 duration (`P1DT2H3M4S`, `PT0S`), to the second. */
+export function isoDuration(seconds: number): string {
+  let rest = Math.round(seconds);
+  const days = Math.floor(rest / 86400);
+  rest -= days * 86400;
+  const parts = [[Math.floor(rest / 3600), 'H'], [Math.floor((rest % 3600) / 60), 'M'], [rest % 60, 'S']] as const;
+  const time = parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`).join('');
+  return `P${days ? `${days}D` : ''}${time || !days ? `T${time || '0S'}` : ''}`;
+}
+
+export const CAREPLAN_DURATION_STATS: Report = {
+  key: 'careplan-duration-stats',
+  folder: 'CarePlanDurationStatsReport',
+  title: 'CarePlan duration statistics',
+  description:
+    'Time the CarePlans the caller may read spent in each status, from their version history (a version’s status lasts until the next version, the current one until now), per PlanDefinition they instantiate: one JSON file per PlanDefinition (PlanDefinition/<canonical>, or PlanDefinition/none) with, per status, count, min, max, sum and average as ISO 8601 durations.',
+  parameters: [
+    ANONYMIZATION,
+    ORGANIZATION,
+    PERIOD_CAREPLAN,
+    { name: 'condition', type: 'Coding', min: 0, documentation: 'Only CarePlans of episodes of care with a diagnosis Condition of this code.' },
+  ],
+  async files(db, scope, input, now) {
+    const rows = await carePlanStatusDurations(db, scope, input, now);
+    const plans = [...new Set(rows.map((r) => r.plan))];
+    return plans.map((plan) => ({
+      name: `PlanDefinition/${plan === null ? 'none' : encodeURIComponent(plan)}`,
+      text: json({
+        planDefinition: plan,
+        statuses: rows
+          .filter((r) => r.plan === plan)
+          .map((r) => ({ status: r.status, count: r.count, min: isoDuration(r.min), max: isoDuration(r.max), sum: isoDuration(r.sum), average: isoDuration(r.average) })),
+      }),
+    }));
+  },
+};
+
+export const MORE_REPORTS: readonly Report[] = [CAREPLAN_DURATION_STATS, PATIENT_DEVICES, CAREPLAN_AND_EPISODE_STATS, CAREPLANS_BY_PATIENT, CARETEAM_STATS, PATIENT_GDPR, PRACTITIONER_GDPR, PRACTITIONER_STATS];

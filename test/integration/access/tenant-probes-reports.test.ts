@@ -16,6 +16,7 @@ const REPORTS = [
   'practitioner-gdpr',
   'practitioner-stats',
   'patient-devices',
+  'careplan-duration-stats',
 ];
 const params = (...parameter: object[]) => ({ resourceType: 'Parameters', parameter });
 const NONE = { name: 'anonymization', valueString: 'NONE' };

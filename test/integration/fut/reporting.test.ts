@@ -164,6 +164,18 @@ describe("FUT's reporting operations", () => {
     expect(leaks(f, Object.values(bOwn).join('\n'))).toEqual([]);
   });
 
+  it('$execute-careplan-duration-stats: time in each status from the version history, per PlanDefinition', async () => {
+    const files = filesOf(await post(f.a.tokens.system, 'execute-careplan-duration-stats', params(NONE)));
+    const group = JSON.parse(files['PlanDefinition/none']);
+    expect(group.statuses).toHaveLength(1);
+    const [active] = group.statuses;
+    expect(active).toMatchObject({ status: 'active', count: 1 });
+    expect(active.min).toMatch(/^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$/);
+    expect([active.max, active.sum, active.average]).toEqual([active.min, active.min, active.min]);
+    const none = filesOf(await post(f.a.tokens.system, 'execute-careplan-duration-stats', params(NONE, { name: 'condition', valueCoding: { system: 'urn:oid:1.2.208.176.2.4', code: 'DJ44' } })));
+    expect(Object.keys(none)).toEqual(['ReportHeader']);
+  });
+
   it('$schedule-… queues, the job runner computes, $fetch-… and $get-report-job-status answer', async () => {
     const body = params(NONE, { name: 'period', valuePeriod: { start: '2026-05-01', end: '2026-05-31' } });
     const scheduled = await post(f.a.tokens.system, 'schedule-measurement-stats', body);

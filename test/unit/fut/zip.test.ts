@@ -1,5 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import { crc32, zipFiles } from '../../../src/fut/reporting/zip';
+import { isoDuration } from '../../../src/fut/reporting/reports-more';
 
 describe('report ZIP', () => {
   it('CRC-32 gives the standard check value', () => {
@@ -31,5 +32,9 @@ describe('report ZIP', () => {
     // 2026-05-01 10:11:12 in MS-DOS fields
     expect(zip.readUInt16LE(12)).toBe((46 << 9) | (5 << 5) | 1);
     expect(zip.readUInt16LE(10)).toBe((10 << 11) | (11 << 5) | 6);
+  });
+
+  it('writes durations in ISO 8601', () => {
+    expect([0, 59, 3600, 86400, 90061].map(isoDuration)).toEqual(['PT0S', 'PT59S', 'PT1H', 'P1D', 'P1DT1H1M1S']);
   });
 });
