@@ -8,6 +8,9 @@ import { loggerOptions } from './http/logger';
 import { createServices } from './services';
 import { telemedicineModule } from './telemedicine/module';
 import { futModule } from './fut/module';
+import { futReportingModule } from './fut/reporting/module';
+import { futRecordsModule } from './fut/records/module';
+import { futStandardModule } from './fut/standard/module';
 import { seedBuiltinDefinitions } from './conformance/builtin-seed';
 import { reindexIfParametersChanged } from './conformance/index-fingerprint';
 import { loadTargets } from './telemedicine/reports/targets';
@@ -98,6 +101,9 @@ export async function main(): Promise<void> {
         },
       }),
       futModule(),
+      futReportingModule({ pool: db.pool, ttlHours: config.exportTtlHours }),
+      futRecordsModule(),
+      futStandardModule(),
     ];
     const registry = loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir });
     services = createServices({

@@ -174,6 +174,7 @@ export function createServices(options: ServiceOptions): Services {
     ttlHours: options.config.exportTtlHours ?? 24,
     maxFileBytes: options.config.exportMaxFileBytes ?? 100 * 1024 * 1024,
     log: options.jobs?.log ?? quietLog(options.onListenerError),
+    otherKinds: modules.jobKinds({ store, accessDeps: interactions.accessDeps, clock }),
     ...options.jobs,
   });
   const startedAt = clock.now().toISOString();
@@ -206,7 +207,7 @@ export function createServices(options: ServiceOptions): Services {
         supportedProfiles: (type) => fileProfiles(options.registry, type),
         implementationGuide: [KOLIBRI_IG_URL, ...options.registry.implementationGuides],
         systemInteractions: ['history-system', 'search-system'],
-        systemOperations: [...systemOperations(modules.operations), ...EXPORT_SYSTEM_OPERATIONS],
+        systemOperations: [...systemOperations(modules.operations), ...EXPORT_SYSTEM_OPERATIONS, ...modules.systemOperationNames],
         decorateResource: (r) => withSubscriptionChannels(withExportOperations(withOperations(modules.decorateResource(withBinaryContent(r, binaryLimits)), modules.operations))),
       }), options.config.baseUrl));
     },

@@ -3,7 +3,8 @@ import { composeAccessModels, type ComposedAccessModel } from '../interactions/a
 import type { Operation } from '../interactions/operation';
 import type { WriteHook } from '../interactions/write-hooks';
 import type { CommitListener } from '../store/versions';
-import type { KolibriModule } from './module';
+import type { JobKind } from '../jobs/runner';
+import type { JobKindDeps, KolibriModule } from './module';
 
 /** The modules' parts, joined in module order: what createServices wires into the engine. */
 export interface ComposedModules {
@@ -15,6 +16,10 @@ export interface ComposedModules {
   /** Every module's commit listeners in turn; one failing is reported and does not stop the others. */
   onCommit: CommitListener;
   decorateResource(resource: CapabilityStatementRestResource): CapabilityStatementRestResource;
+  /** The modules' further names of system-level operations (CapabilityStatement rest.operation). */
+  systemOperationNames: Array<{ name: string; definition: string }>;
+  /** Every module's job kinds, for the instance's job runner. */
+  jobKinds(deps: JobKindDeps): JobKind[];
 }
 
 /**
@@ -43,6 +48,8 @@ export function composeModules(
       }
     },
     decorateResource: (resource) => modules.reduce((r, m) => m.capability?.decorateResource?.(r) ?? r, resource),
+    systemOperationNames: modules.flatMap((m) => [...(m.capability?.systemOperations ?? [])]),
+    jobKinds: (deps) => modules.flatMap((m) => [...(m.jobKinds?.(deps) ?? [])]),
   };
 }
 

@@ -1,6 +1,8 @@
 import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
+import type { JobKind } from '../jobs/runner';
+import type { AccessDeps } from '../interactions/access';
 import type { AccessModel } from '../interactions/access-model';
 import type { Operation } from '../interactions/operation';
 import type { SharedDeps } from '../interactions/types';
@@ -39,6 +41,8 @@ export interface KolibriModule {
   /** CapabilityStatement parts: what the module adds to a resource entry (a rule it enforces). */
   readonly capability?: {
     decorateResource?(resource: CapabilityStatementRestResource): CapabilityStatementRestResource;
+    /** System-level operations the module declares under further names (an engine route it names differently). */
+    systemOperations?: ReadonlyArray<{ name: string; definition: string }>;
   };
   /**
    * Definitional resources to store at start-up (plan templates, the OperationDefinitions of the
@@ -50,6 +54,18 @@ export interface KolibriModule {
    * instances and run by one of them (a run whose instance died is resumed by another).
    */
   periodicJobs?(context: JobContext): readonly PeriodicJobKind[];
+  /**
+   * Kinds of job the instance's job runner runs besides the engine's (asynchronous operations
+   * queue them in the `job` table): every instance's runner claims them, with a lease.
+   */
+  jobKinds?(deps: JobKindDeps): readonly JobKind[];
+}
+
+/** What the modules' job kinds read and write with: the store, and the access rules to recompute a caller's reach. */
+export interface JobKindDeps {
+  store: ResourceStore;
+  accessDeps: AccessDeps;
+  clock: Clock;
 }
 
 /** What a module's template loader writes with. */

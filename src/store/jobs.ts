@@ -78,6 +78,16 @@ export class JobStore {
     return rows[0] ? toJob(rows[0]) : undefined;
   }
 
+  /** A client's live jobs of the kinds (not expired, not cancelled), newest first. */
+  async listOwned(owner: string, kinds: readonly string[], limit = 100): Promise<Job[]> {
+    const { rows } = await this.run(
+      `SELECT ${COLUMNS} FROM job WHERE owner = $1 AND kind = ANY($2) AND expires_at > now() AND state <> 'cancelled'
+       ORDER BY created_at DESC LIMIT $3`,
+      [owner, kinds, limit],
+    );
+    return rows.map(toJob);
+  }
+
   /**
    * Claim the oldest job of the kinds that is queued, or running under an expired lease (its
    * worker died), for `leaseSeconds`. Concurrent claimers skip each other's locked rows.

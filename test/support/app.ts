@@ -18,6 +18,9 @@ import { alternateInject, TWO_INSTANCES } from './two-instances';
 import type { BinaryLimits } from '../../src/http/binary-body';
 import { telemedicineModule } from '../../src/telemedicine/module';
 import { futModule } from '../../src/fut/module';
+import { futReportingModule } from '../../src/fut/reporting/module';
+import { futRecordsModule } from '../../src/fut/records/module';
+import { futStandardModule } from '../../src/fut/standard/module';
 
 export const TEST_BASE_URL = 'http://kolibri.test/fhir';
 const ROOT = join(__dirname, '..', '..');
@@ -114,7 +117,7 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
     indexWriter: options.indexWriter,
     onCommit: options.onCommit,
     // as main.ts composes it (without the scheduler job: tests run it themselves)
-    modules: [telemedicineModule(), futModule()],
+    modules: [telemedicineModule(), futModule(), futReportingModule({ pool }), futRecordsModule(), futStandardModule()],
   });
   const clock = options.clock ?? systemClock;
   const auth = testAuthService(pool, services, clock, options.authSettings, options.baseUrl);

@@ -10,6 +10,8 @@ import { buildApp } from '../../src/app';
 import { createServices } from '../../src/services';
 import { telemedicineModule } from '../../src/telemedicine/module';
 import { futModule } from '../../src/fut/module';
+import { futReportingModule } from '../../src/fut/reporting/module';
+import { futRecordsModule } from '../../src/fut/records/module';
 import { AuthService } from '../../src/auth/auth-service';
 import { systemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
@@ -143,7 +145,7 @@ describe('openapi.yaml', () => {
         migrations: [],
         config: { baseUrl: 'http://kolibri.test/fhir', updateCreate: true },
         softwareVersion: 'test',
-        modules: [telemedicineModule(), futModule()],
+        modules: [telemedicineModule(), futModule(), futReportingModule({ pool }), futRecordsModule()],
       });
       const auth = new AuthService({
         // with an admin token, so the admin API's routes exist to be compared

@@ -19,6 +19,8 @@ export interface BulkExportOptions {
   ttlHours: number;
   maxFileBytes: number;
   log: RunnerLog;
+  /** Other kinds of job the same runner runs (the modules'). */
+  otherKinds?: readonly JobKind[];
   /** The runner's poll interval and lease (tests shorten them). */
   runner?: { pollMs?: number; leaseSeconds?: number; sweepMs?: number };
 }
@@ -46,6 +48,6 @@ export function createBulkExport(options: BulkExportOptions): BulkExport {
     readBatch: (selection, afterId, limit) => readExportBatch(options.pool, selection, afterId, limit),
     storedTypes: () => storedResourceTypes(options.pool),
   });
-  const runner = new JobRunner({ store: jobs, kinds: [kind], log: options.log, ...options.runner });
+  const runner = new JobRunner({ store: jobs, kinds: [kind, ...(options.otherKinds ?? [])], log: options.log, ...options.runner });
   return { runner, kind, requests: { jobs, storage, ttlSeconds: options.ttlHours * 3600, maxFileBytes: options.maxFileBytes, wake: () => runner.wake() } };
 }
