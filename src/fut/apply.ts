@@ -29,7 +29,7 @@ export const applyInstanceSpec: FutOperationSpec = {
   id: 'PlanDefinition-i-apply',
   code: 'apply',
   title: 'Create a careplan',
-  description: 'Creates a CarePlan with one ServiceRequest per activity of this PlanDefinition for an episode of care. POST persists the resources and returns the CarePlan; GET returns the transient CarePlan and ServiceRequests in a transaction Bundle. (Requests that also give subject, start or persist are Kolibri\'s shape of $apply: https://kolibri.dk/fhir/OperationDefinition/PlanDefinition-apply.)',
+  description: 'Creates a CarePlan with one ServiceRequest per activity of this PlanDefinition for an episode of care. POST persists the resources and returns the CarePlan; GET returns the transient CarePlan and ServiceRequests in a transaction Bundle. (Requests that also give subject, start or persist are Kolibri\'s shape of $apply: https://kolibri.dk/fhir/OperationDefinition/PlanDefinition-kolibri-apply.)',
   level: 'instance',
   types: ['PlanDefinition'],
   methods: ['GET', 'POST'],

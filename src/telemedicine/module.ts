@@ -51,7 +51,7 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
         levels: ['instance'],
         methods: ['GET', 'POST'],
         types: ['PlanDefinition'],
-        definition: 'https://kolibri.dk/fhir/OperationDefinition/PlanDefinition-apply',
+        definition: 'https://kolibri.dk/fhir/OperationDefinition/PlanDefinition-kolibri-apply',
         handler: ({ deps, id, query, body }) => applyPlanDefinition(deps, id as string, applyInput(query, body)),
       },
       {

@@ -82,7 +82,7 @@ describe('FUT $apply (PlanDefinition-i-apply and -s-apply)', () => {
     expect(statement.rest?.[0].operation).toContainEqual({ name: 'apply', definition: 'http://ehealth.sundhed.dk/fhir/OperationDefinition/-s-apply' });
     const plan = statement.rest?.[0].resource?.find((r) => r.type === 'PlanDefinition');
     expect(plan?.operation).toEqual(expect.arrayContaining([
-      { name: 'apply', definition: 'https://kolibri.dk/fhir/OperationDefinition/PlanDefinition-apply' },
+      { name: 'apply', definition: 'https://kolibri.dk/fhir/OperationDefinition/PlanDefinition-kolibri-apply' },
       { name: 'apply', definition: 'http://ehealth.sundhed.dk/fhir/OperationDefinition/PlanDefinition-i-apply' },
     ]));
     for (const [id, inputs] of [['PlanDefinition-i-apply', ['episodeOfCare']], ['-s-apply', ['planDefinition', 'episodeOfCare']]] as const) {
