@@ -102,6 +102,20 @@ describe('$meta-add and $meta-delete', () => {
     }
     report('$meta-add/$meta-delete', probes.length, await runProbes(probes));
     expect(await versionsOf(f.t, protectedIds(f))).toEqual(before);
+    // what they were refused: a 404 like any unknown id (403 where the scopes allow no update at all)
+    const observation = `/fhir/Observation/${f.a.ids.observation}/$meta-add`;
+    expect((await post(f.b.tokens.system, observation, meta({ tag: [tag('x')] }))).status).toBe(404);
+    expect((await post(f.a.tokens.narrow, observation, meta({ tag: [tag('x')] }))).status).toBe(403);
+    // positive control: A's own care-team clinician does tag A's Observation
+    const requestId = `meta-add-${randomUUID()}`;
+    const own = await call(f.t, f.a.tokens.clinician, 'POST', observation, meta({ tag: [tag('reviewed')] }), { 'x-request-id': requestId });
+    expect([own.status, own.json().parameter?.[0].valueMeta.tag]).toEqual([200, expect.arrayContaining([tag('reviewed')])]);
+    // and the change is audited like any write (its record committed with it: in the outbox, or already drained to an AuditEvent)
+    const audited = await f.t.pool.query(
+      `SELECT (SELECT count(*) FROM audit_outbox WHERE request_id = $1) + (SELECT count(*) FROM resource WHERE resource_type = 'AuditEvent' AND content LIKE '%' || $1 || '%') AS n`,
+      [requestId],
+    );
+    expect(audited.rows[0].n).toBe('1');
   });
 
   it('declares $meta under R4’s canonical at system level and on every type, $meta-add and $meta-delete on every type', async () => {
