@@ -35,6 +35,7 @@ describe('$meta-add and $meta-delete', () => {
     // adding what is there already keeps one of each
     const again = (await post(f.a.tokens.system, `${url}/$meta-add`, meta({ tag: [tag(two, 'other display')] }))).json().parameter[0].valueMeta;
     expect(again.tag).toEqual([tag(one), tag(two)]);
+    expect(Number(again.versionId)).toBe(Number(result.versionId) + 1); // every call is a version, as documented
     expect((await call(f.t, f.a.tokens.system, 'GET', url)).json().meta.tag).toEqual([tag(one), tag(two)]);
     expect(await tagged(one)).toEqual([f.a.ids.patient]);
 
