@@ -84,8 +84,12 @@ export async function patch(
   headers: { ifMatch?: string },
 ): Promise<InteractionResult> {
   checkType(deps, type);
-  const prepared = preparePatch(deps, type, id, parsePatchBody(body.contentType, body.content), headers.ifMatch);
+  return updatedResult(deps, await patchWith(deps, type, id, parsePatchBody(body.contentType, body.content), headers.ifMatch));
+}
+
+/** A patch already parsed (PATCH's body, or an operation's change such as $meta-add), written as PATCH writes it. */
+export async function patchWith(deps: InteractionDeps, type: string, id: string, document: PatchDocument, ifMatch?: string): Promise<WriteResult> {
+  const prepared = preparePatch(deps, type, id, document, ifMatch);
   await precheckWrite(deps, 'patch', type, undefined);
-  const written = (await patchAlone(deps, prepared)) ?? (await writeTransaction(deps, (tx) => writePatch(tx, deps, prepared)));
-  return updatedResult(deps, written);
+  return (await patchAlone(deps, prepared)) ?? (await writeTransaction(deps, (tx) => writePatch(tx, deps, prepared)));
 }

@@ -5,11 +5,13 @@ import { badRequest, FhirError, unsupportedMediaType } from '../outcome';
 import { parseFhirPathPatch, type FhirPathPatchOperation } from './fhirpath-patch-operations';
 import { applyFhirPathPatch } from './fhirpath-patch';
 import { applyJsonPatch, parseJsonPatch } from './json-patch';
+import { applyMetaChange, type MetaChange } from './meta-change';
 
-/** A parsed, syntactically checked patch: JSON Patch or FHIRPath Patch. */
+/** A parsed, syntactically checked patch: JSON Patch, FHIRPath Patch, or $meta-add / $meta-delete's change of meta. */
 export type PatchDocument =
   | { kind: 'json-patch'; operations: Operation[] }
-  | { kind: 'fhirpath-patch'; operations: FhirPathPatchOperation[] };
+  | { kind: 'fhirpath-patch'; operations: FhirPathPatchOperation[] }
+  | ({ kind: 'meta' } & MetaChange);
 
 const JSON_PATCH = 'application/json-patch+json';
 
@@ -57,5 +59,6 @@ export function parsePatchResource(resource: unknown): PatchDocument {
 
 /** Apply a patch to a copy of `resource`. */
 export function applyPatch(resource: Record<string, unknown>, patch: PatchDocument): Record<string, unknown> {
+  if (patch.kind === 'meta') return applyMetaChange(resource, patch);
   return patch.kind === 'json-patch' ? applyJsonPatch(resource, patch.operations) : applyFhirPathPatch(resource, patch.operations);
 }

@@ -13,6 +13,9 @@ function futOperation(spec: FutOperationSpec, methods: Operation['methods'], han
   return { operation: { name: spec.code, levels, methods, definition: futCanonical(spec.futId), ...(spec.resource ? { types: spec.resource } : {}), handler }, spec };
 }
 
+/** R4's `$meta`, the same operation: declared under its canonical too. */
+const R4_META = 'http://hl7.org/fhir/OperationDefinition/Resource-meta';
+
 const out = (type: string, documentation: string): OperationDefinitionParameter => ({ name: 'return', use: 'out', min: 1, max: '1', type, documentation });
 
 const OPERATIONS = [
@@ -79,7 +82,7 @@ const OPERATIONS = [
     ['GET', 'POST'],
     metaOperation,
   ),
-];
+].map((o) => (o.spec.code === 'meta' ? { ...o, operation: { ...o.operation, alsoDefinitions: [R4_META] } } : o));
 
 /** FUT's other names for `$meta`, by the types its services declare them for (the operation is the one above). */
 const META_NAMES: ReadonlyArray<{ futId: string; types: string[] }> = [

@@ -6,6 +6,7 @@ import { requestDeps } from '../request-deps';
 import { badRequest, notFound } from '../../fhir/outcome';
 import { everything } from '../../interactions/everything';
 import { lastn } from '../../interactions/lastn';
+import { metaChange } from '../../interactions/meta-change';
 import { validateOperation } from '../../interactions/validate';
 import { sendResult } from '../reply';
 import { FHIR_JSON, isFhirJsonFormat } from '../content-type';
@@ -33,6 +34,15 @@ export const OPERATIONS: readonly Operation[] = [
     definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
     handler: ({ deps, id, query }) => everything(deps, id as string, queryPairs(query)),
   },
+  ...(['add', 'delete'] as const).map(
+    (change): Operation => ({
+      name: `meta-${change}`,
+      levels: ['instance'],
+      methods: ['POST'],
+      definition: `http://hl7.org/fhir/OperationDefinition/Resource-meta-${change}`,
+      handler: ({ deps, type, id, body }) => metaChange(deps, change, type as string, id as string, body),
+    }),
+  ),
   {
     name: 'lastn',
     levels: ['type'],

@@ -172,10 +172,14 @@ describe('FUT operations on records', () => {
     });
   });
 
-  it('declares $meta under FUT’s type-specific names too', async () => {
+  it('declares $meta under FUT’s type-specific names and R4’s canonical too', async () => {
     const resources = (await call(f.t, f.a.tokens.system, 'GET', '/fhir/metadata')).json().rest[0].resource as Array<{ type: string; operation?: Array<{ name: string; definition: string }> }>;
     const metaOps = (type: string) => (resources.find((r) => r.type === type)?.operation ?? []).filter((o) => o.name === 'meta').map((o) => o.definition).sort();
-    expect(metaOps('Appointment')).toEqual(['http://ehealth.sundhed.dk/fhir/OperationDefinition/-s-meta', 'http://ehealth.sundhed.dk/fhir/OperationDefinition/AppointmentSearchParameter-its-meta']);
+    expect(metaOps('Appointment')).toEqual([
+      'http://ehealth.sundhed.dk/fhir/OperationDefinition/-s-meta',
+      'http://ehealth.sundhed.dk/fhir/OperationDefinition/AppointmentSearchParameter-its-meta',
+      'http://hl7.org/fhir/OperationDefinition/Resource-meta',
+    ]);
     expect(metaOps('ValueSet')).toContain('http://ehealth.sundhed.dk/fhir/OperationDefinition/Multi-its-meta');
     const ical = (resources.find((r) => r.type === 'Appointment')?.operation ?? []).filter((o) => o.name === 'exportAsiCal').map((o) => o.definition).sort();
     expect(ical).toEqual(['http://ehealth.sundhed.dk/fhir/OperationDefinition/Appointment-i-exportAsiCal', 'http://ehealth.sundhed.dk/fhir/OperationDefinition/ehealth-appointment-toical']);

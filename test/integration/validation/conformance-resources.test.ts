@@ -45,6 +45,11 @@ describe('search and read', () => {
     expect(await ids('/fhir/ValueSet?url=http://hl7.org/fhir/ValueSet/administrative-gender')).toEqual(['ValueSet/administrative-gender']);
     expect(await ids('/fhir/CodeSystem?url=http://hl7.org/fhir/administrative-gender')).toEqual(['CodeSystem/administrative-gender']);
     expect(await ids('/fhir/OperationDefinition?url=http://hl7.org/fhir/OperationDefinition/Resource-validate')).toEqual(['OperationDefinition/Resource-validate']);
+    // the standard operations Kolibri declares by R4's canonical ($meta, $meta-add, $meta-delete)
+    for (const id of ['Resource-meta', 'Resource-meta-add', 'Resource-meta-delete']) {
+      const def = await get(`/fhir/OperationDefinition/${id}`);
+      expect({ id, status: def.statusCode, url: def.json().url }).toEqual({ id, status: 200, url: `http://hl7.org/fhir/OperationDefinition/${id}` });
+    }
     const sd = await get('/fhir/StructureDefinition/Observation');
     expect(sd.statusCode).toBe(200);
     expect(sd.json()).toMatchObject({ url: 'http://hl7.org/fhir/StructureDefinition/Observation', kind: 'resource', snapshot: { element: expect.any(Array) } });
