@@ -45,6 +45,9 @@ describe('search and read', () => {
     expect(await ids('/fhir/ValueSet?url=http://hl7.org/fhir/ValueSet/administrative-gender')).toEqual(['ValueSet/administrative-gender']);
     expect(await ids('/fhir/CodeSystem?url=http://hl7.org/fhir/administrative-gender')).toEqual(['CodeSystem/administrative-gender']);
     expect(await ids('/fhir/OperationDefinition?url=http://hl7.org/fhir/OperationDefinition/Resource-validate')).toEqual(['OperationDefinition/Resource-validate']);
+    for (const op of ['ValueSet-expand', 'ValueSet-validate-code', 'CodeSystem-lookup', 'CodeSystem-validate-code', 'CodeSystem-subsumes', 'ConceptMap-translate', 'StructureDefinition-snapshot']) {
+      expect(await ids(`/fhir/OperationDefinition?url=http://hl7.org/fhir/OperationDefinition/${op}`)).toEqual([`OperationDefinition/${op}`]);
+    }
     const sd = await get('/fhir/StructureDefinition/Observation');
     expect(sd.statusCode).toBe(200);
     expect(sd.json()).toMatchObject({ url: 'http://hl7.org/fhir/StructureDefinition/Observation', kind: 'resource', snapshot: { element: expect.any(Array) } });
