@@ -9,7 +9,7 @@ import { codingsOf, type TerminologyRequest } from './value-set';
 
 /** `CodeSystem/$lookup`: name, version, display, designations and properties of a code. */
 export async function lookupCode(deps: InteractionDeps, req: TerminologyRequest): Promise<InteractionResult> {
-  const input = operationInput(req.method, req.query, req.body);
+  const input = operationInput(deps, req);
   const coding = input.coding('coding') ?? { system: input.text('system'), code: input.text('code') };
   if (!coding.code || !coding.system) throw badRequest('$lookup needs system and code, or a coding with both', ['system', 'code', 'coding']);
   const cs = await codeSystemOf(deps, req, coding.system, input.text('version'));
@@ -41,7 +41,7 @@ export async function lookupCode(deps: InteractionDeps, req: TerminologyRequest)
 
 /** `CodeSystem/$validate-code`: whether a code is in a held code system (and its display right). */
 export async function validateCodeSystemCode(deps: InteractionDeps, req: TerminologyRequest): Promise<InteractionResult> {
-  const input = operationInput(req.method, req.query, req.body);
+  const input = operationInput(deps, req);
   const url = input.text('url');
   const cs = await codeSystemOf(deps, req, url ?? input.coding('coding')?.system ?? input.codeableConcept('codeableConcept')?.coding?.[0]?.system, input.text('version'));
   const codings = codingsOf(input, cs.url).filter((c) => c.system === cs.url);
@@ -60,7 +60,7 @@ export async function validateCodeSystemCode(deps: InteractionDeps, req: Termino
 
 /** `CodeSystem/$subsumes`: how codeA relates to codeB in the code system's concept hierarchy. */
 export async function subsumes(deps: InteractionDeps, req: TerminologyRequest): Promise<InteractionResult> {
-  const input = operationInput(req.method, req.query, req.body);
+  const input = operationInput(deps, req);
   const a = pair(input, 'A');
   const b = pair(input, 'B');
   const system = input.text('system') ?? a.system ?? b.system;

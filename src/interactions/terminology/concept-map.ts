@@ -15,7 +15,7 @@ const NO_MATCH = new Set(['unmatched', 'disjoint']);
  * (`reverse`: the sources that map to it), narrowed to `targetsystem` when given.
  */
 export async function translate(deps: InteractionDeps, req: TerminologyRequest): Promise<InteractionResult> {
-  const input = operationInput(req.method, req.query, req.body);
+  const input = operationInput(deps, req);
   const coding = sourceCoding(input);
   const map = await conceptMapOf(deps, req, input);
   const target = input.text('target');

@@ -1,6 +1,7 @@
 import type { CodeableConcept, Coding, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/outcome';
-import type { InteractionResult } from '../types';
+import { checkResourceBody } from '../resource-input';
+import type { InteractionDeps, InteractionResult } from '../types';
 
 /**
  * The input parameters of a terminology operation: from the query string (GET, primitive
@@ -15,12 +16,13 @@ export interface OperationInput {
   codeableConcept(name: string): CodeableConcept | undefined;
 }
 
-export function operationInput(method: 'GET' | 'POST', query: Record<string, string | string[] | undefined>, body: unknown): OperationInput {
+export function operationInput(
+  deps: Pick<InteractionDeps, 'validator'>,
+  { method, query, body }: { method: 'GET' | 'POST'; query: Record<string, string | string[] | undefined>; body: unknown },
+): OperationInput {
   if (method === 'POST') {
-    const params = body as Parameters | undefined;
-    if (!params || typeof params !== 'object' || params.resourceType !== 'Parameters') {
-      throw badRequest('the body of a POSTed terminology operation must be a Parameters resource');
-    }
+    // validated as a whole (the resources it carries included), so what is read below is well-formed
+    const params = checkResourceBody(deps, 'Parameters', body) as Parameters;
     const find = (name: string): ParametersParameter | undefined => (params.parameter ?? []).find((p) => p.name === name);
     return {
       text: (name) => primitive(find(name)),

@@ -31,7 +31,7 @@ export async function snapshot(deps: InteractionDeps, req: TerminologyRequest): 
 async function definitionOf(deps: InteractionDeps, req: TerminologyRequest): Promise<StructureDefinition> {
   deps.access.requireScope('read', 'StructureDefinition');
   if (req.id !== undefined) return readInstance<StructureDefinition>(deps, 'StructureDefinition', req.id);
-  const input = operationInput(req.method, req.query, req.body);
+  const input = operationInput(deps, req);
   const given = input.resource('definition');
   if (given !== undefined) {
     if (given.resourceType !== 'StructureDefinition') throw badRequest('definition must be a StructureDefinition', ['definition']);

@@ -19,7 +19,7 @@ const SELF = 'urn:kolibri:operation-input';
 
 /** `ValueSet/$expand`: the codes of a held ValueSet, with display, `filter` and paging. */
 export async function expandValueSet(deps: InteractionDeps, req: TerminologyRequest): Promise<InteractionResult> {
-  const input = operationInput(req.method, req.query, req.body);
+  const input = operationInput(deps, req);
   const count = wholeNumber(input, 'count');
   const offset = wholeNumber(input, 'offset') ?? 0;
   const filter = input.text('filter')?.toLowerCase();
@@ -50,7 +50,7 @@ export async function expandValueSet(deps: InteractionDeps, req: TerminologyRequ
 
 /** `ValueSet/$validate-code`: whether a code (code + system, a Coding or a CodeableConcept) is in a ValueSet. */
 export async function validateValueSetCode(deps: InteractionDeps, req: TerminologyRequest): Promise<InteractionResult> {
-  const input = operationInput(req.method, req.query, req.body);
+  const input = operationInput(deps, req);
   const codings = codingsOf(input);
   const { valueSet, expansion } = await expansionOf(deps, req, input);
   const display = input.text('display');

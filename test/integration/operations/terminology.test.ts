@@ -101,6 +101,15 @@ describe('terminology operations', () => {
       expect((await get('/fhir/ValueSet/$expand?url=http://kolibri.test/ValueSet/none')).statusCode).toBe(404);
       expect((await get(`/fhir/ValueSet/${randomUUID()}/$expand`)).statusCode).toBe(404);
       expect((await t.app.inject({ method: 'POST', url: '/fhir/ValueSet/$expand', headers: JSON_HEADERS, payload: { resourceType: 'Patient' } })).statusCode).toBe(400);
+      // malformed Parameters and malformed resources inside them are refused before anything reads them
+      for (const payload of [
+        { resourceType: 'Parameters', parameter: { name: 'url' } },
+        { resourceType: 'Parameters', parameter: [{ name: 'valueSet', resource: { resourceType: 'ValueSet', status: 'active', compose: { include: 5 } } }] },
+        { resourceType: 'Parameters', parameter: [{ name: 'count', valueInteger: 'many' }] },
+      ]) {
+        const res = await t.app.inject({ method: 'POST', url: '/fhir/ValueSet/$expand', headers: JSON_HEADERS, payload });
+        expect([JSON.stringify(payload), res.statusCode >= 400 && res.statusCode < 500, res.json().resourceType]).toEqual([JSON.stringify(payload), true, 'OperationOutcome']);
+      }
     });
   });
 
