@@ -182,9 +182,24 @@ describe('terminology operations', () => {
       expect([param(none, 'result')?.valueBoolean, param(none, 'match')]).toEqual([false, undefined]);
       const otherTarget = (await get(`/fhir/ConceptMap/${cmId}/$translate?system=${encodeURIComponent(csUrl)}&code=fine&target=http://kolibri.test/other`)).json();
       expect(param(otherTarget, 'result')?.valueBoolean).toBe(false);
-      expect((await get(`/fhir/ConceptMap/$translate?system=${encodeURIComponent(csUrl)}&code=fine`)).statusCode).toBe(400);
+      expect((await get('/fhir/ConceptMap/$translate?code=fine')).statusCode).toBe(400);
       expect((await get(`/fhir/ConceptMap/$translate?url=http://kolibri.test/none&system=x&code=y`)).statusCode).toBe(404);
     });
+  });
+
+  it('ConceptMap/$translate without a named map consults the stored maps that map the code', async () => {
+    const any = (await get(`/fhir/ConceptMap/$translate?system=${encodeURIComponent(csUrl)}&code=fine`)).json();
+    expect(param(any, 'result')?.valueBoolean).toBe(true);
+    expect(param(any, 'match')?.part?.[2]).toEqual({ name: 'source', valueUri: cmUrl });
+    const back = (await get(`/fhir/ConceptMap/$translate?system=${encodeURIComponent(GENDER)}&code=unknown&reverse=true&target=${encodeURIComponent(vsUrl)}`)).json();
+    expect(param(back, 'match')?.part?.[1]).toEqual({ name: 'concept', valueCoding: { system: csUrl, code: 'fine' } });
+    const none = (await get(`/fhir/ConceptMap/$translate?system=${encodeURIComponent(csUrl)}&code=worst`)).json();
+    expect([param(none, 'result')?.valueBoolean, param(none, 'message')?.valueString]).toEqual([false, `${csUrl}|worst has no mapping in any ConceptMap held here`]);
+  });
+
+  it('an operation defined for other types answers 404', async () => {
+    expect((await get('/fhir/Patient/$validate-code?code=a&system=b')).statusCode).toBe(404);
+    expect((await get('/fhir/Observation/$expand?url=x')).statusCode).toBe(404);
   });
 
   describe('StructureDefinition/$snapshot', () => {
