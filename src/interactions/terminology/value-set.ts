@@ -1,8 +1,8 @@
 // https://hl7.org/fhir/R4/valueset-operation-expand.html, https://hl7.org/fhir/R4/valueset-operation-validate-code.html
 import { randomUUID } from 'node:crypto';
-import type { Coding, ValueSet, ValueSetExpansionContains } from '@medplum/fhirtypes';
+import type { CodeSystemConcept, Coding, ValueSet, ValueSetExpansionContains } from '@medplum/fhirtypes';
 import { badRequest, notFound, FhirError } from '../../fhir/outcome';
-import { findConcept, ValueSetExpander, type Expansion, type TerminologySource } from '../../fhir/terminology/expand';
+import { ValueSetExpander, type Expansion, type TerminologySource } from '../../fhir/terminology/expand';
 import type { InteractionDeps, InteractionResult } from '../types';
 import { operationInput, validationResult, wholeNumber, type OperationInput } from './parameters';
 import { readInstance } from './instance';
@@ -24,9 +24,10 @@ export async function expandValueSet(deps: InteractionDeps, req: TerminologyRequ
   const offset = wholeNumber(input, 'offset') ?? 0;
   const filter = input.text('filter')?.toLowerCase();
   const { valueSet, expansion } = await expansionOf(deps, req, input);
+  const displayOf = displays(deps.registry, valueSet);
   const all = expansion
     .entries()
-    .map(({ system, code }): ValueSetExpansionContains => ({ system, code, display: displayOf(deps.registry, valueSet, system, code) }))
+    .map(({ system, code }): ValueSetExpansionContains => ({ system, code, display: displayOf(system, code) }))
     .filter((c) => !filter || c.code?.toLowerCase().includes(filter) || c.display?.toLowerCase().includes(filter));
   const page = all.slice(offset, count === undefined ? undefined : offset + count);
   const { expansion: _previous, ...definition } = valueSet;
@@ -57,7 +58,7 @@ export async function validateValueSetCode(deps: InteractionDeps, req: Terminolo
   const name = valueSet.url ?? `ValueSet/${req.id}`;
   for (const coding of codings) {
     if (!expansion.has(coding.system, coding.code as string)) continue;
-    const known = displayOf(deps.registry, valueSet, coding.system as string, coding.code as string);
+    const known = displays(deps.registry, valueSet)(coding.system as string, coding.code as string);
     const given = display ?? coding.display;
     if (given !== undefined && known !== undefined && given !== known) {
       return validationResult(false, `The display '${given}' is not the display of ${coding.system}|${coding.code} ('${known}')`, known);
@@ -114,15 +115,29 @@ function expandable(expansion: Expansion | undefined, name: string): Expansion {
   ]);
 }
 
-/** The display of system|code: the held CodeSystem's, else the ValueSet's own enumeration's. */
-export function displayOf(source: Pick<TerminologySource, 'codeSystem'>, valueSet: ValueSet | undefined, system: string, code: string): string | undefined {
-  const concepts = source.codeSystem(system)?.concept;
-  const fromSystem = concepts ? findConcept(concepts, code)?.display : undefined;
-  if (fromSystem !== undefined) return fromSystem;
-  for (const include of valueSet?.compose?.include ?? []) {
-    if (include.system !== system) continue;
-    const display = include.concept?.find((c) => c.code === code)?.display;
-    if (display !== undefined) return display;
-  }
-  return undefined;
+/**
+ * The displays of a ValueSet's codes: the held CodeSystem's, else the ValueSet's own enumeration's.
+ * Each code system's concepts are walked once into a map (an expansion asks for every code).
+ */
+function displays(source: Pick<TerminologySource, 'codeSystem'>, valueSet: ValueSet): (system: string, code: string) => string | undefined {
+  const bySystem = new Map<string, Map<string, string>>();
+  const collect = (into: Map<string, string>, concepts: CodeSystemConcept[]) => {
+    for (const c of concepts) {
+      if (c.code && c.display !== undefined && !into.has(c.code)) into.set(c.code, c.display);
+      if (c.concept) collect(into, c.concept);
+    }
+  };
+  const of = (system: string): Map<string, string> => {
+    let map = bySystem.get(system);
+    if (map) return map;
+    map = new Map();
+    collect(map, source.codeSystem(system)?.concept ?? []);
+    for (const include of valueSet.compose?.include ?? []) {
+      if (include.system !== system) continue;
+      for (const c of include.concept ?? []) if (c.display !== undefined && !map.has(c.code as string)) map.set(c.code as string, c.display);
+    }
+    bySystem.set(system, map);
+    return map;
+  };
+  return (system, code) => of(system).get(code);
 }

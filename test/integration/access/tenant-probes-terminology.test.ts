@@ -65,6 +65,16 @@ describe('cross-tenant probes: terminology operations', () => {
     expect(probes).toBe(CLIENT_KINDS.length * OPERATIONS.length * HIDDEN_KEYS.length);
   }, 120_000);
 
+  it("$translate without a named map (a ConceptMap search) answers alike for A's and B's clients", async () => {
+    const url = `/fhir/ConceptMap/$translate?system=${encodeURIComponent('urn:oid:1.2.208.176.2.1')}&code=NPU03011`;
+    for (const kind of CLIENT_KINDS) {
+      const a = await call(f.t, f.a.tokens[kind], 'GET', url);
+      const b = await call(f.t, f.b.tokens[kind], 'GET', url);
+      expect([kind, b.status, b.body]).toEqual([kind, a.status, a.body]);
+      expect([200, 403]).toContain(a.status);
+    }
+  }, 60_000);
+
   it("a deleted ValueSet's url answers like one that never existed", async () => {
     for (const kind of CLIENT_KINDS) {
       for (const path of ['$expand?url=', '$validate-code?system=urn:x&code=a&url=']) {
