@@ -18,6 +18,8 @@ export interface Expansion {
   /** Whether the code is in the value set under any system (for `code`-typed elements). */
   hasCode(code: string): boolean;
   readonly size: number;
+  /** Every system|code of the value set, in a stable order (system, then code). */
+  entries(): Array<{ system: string; code: string }>;
 }
 
 export interface TerminologySource {
@@ -132,7 +134,8 @@ function applyFilter(concepts: CodeSystemConcept[], filter: Filter, codes: Set<s
   return undefined;
 }
 
-function findConcept(concepts: CodeSystemConcept[], code: string): CodeSystemConcept | undefined {
+/** The concept with `code` anywhere in a CodeSystem's hierarchy. */
+export function findConcept(concepts: CodeSystemConcept[], code: string): CodeSystemConcept | undefined {
   for (const c of concepts) {
     if (c.code === code) return c;
     const below = c.concept ? findConcept(c.concept, code) : undefined;
@@ -175,5 +178,7 @@ function toExpansion(bySystem: Map<string, Set<string>>): Expansion {
     size,
     has: (system, code) => (system === undefined ? false : (bySystem.get(system)?.has(code) ?? false)),
     hasCode: (code) => any.has(code),
+    entries: () =>
+      [...bySystem.keys()].sort().flatMap((system) => [...(bySystem.get(system) as Set<string>)].sort().map((code) => ({ system, code }))),
   };
 }

@@ -3,11 +3,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SharedDeps } from '../../interactions/types';
 import type { Operation, OperationContext, OperationDeps, OperationFormat, OperationLevel } from '../../interactions/operation';
 import { requestDeps } from '../request-deps';
-import { badRequest, notFound } from '../../fhir/outcome';
+import { badRequest, methodNotAllowed, notFound } from '../../fhir/outcome';
 import { everything } from '../../interactions/everything';
 import { lastn } from '../../interactions/lastn';
 import { metaChange } from '../../interactions/meta-change';
 import { validateOperation } from '../../interactions/validate';
+import { TERMINOLOGY_OPERATIONS } from '../../interactions/terminology/operations';
 import { sendResult } from '../reply';
 import { FHIR_JSON, isFhirJsonFormat } from '../content-type';
 
@@ -51,17 +52,34 @@ export const OPERATIONS: readonly Operation[] = [
     definition: 'http://hl7.org/fhir/OperationDefinition/Observation-lastn',
     handler: ({ deps, query }) => lastn(deps, queryPairs(query)),
   },
+  ...TERMINOLOGY_OPERATIONS,
 ];
 
-/** Register every operation of the table at its levels. */
+/**
+ * Register every operation of the table at its levels. Operations of one name for different
+ * types (`CodeSystem/$validate-code`, `ValueSet/$validate-code`) share a route, which picks the
+ * one defined for the URL's type.
+ */
 export function registerOperations(app: FastifyInstance, shared: SharedDeps, operations: readonly Operation[] = OPERATIONS): void {
+  const routes = new Map<string, Operation[]>();
+  const urls: Record<OperationLevel, (name: string) => string> = {
+    system: (name) => `/fhir/$${name}`,
+    type: (name) => `/fhir/:type/$${name}`,
+    instance: (name) => `/fhir/:type/:id/$${name}`,
+  };
   for (const op of operations) {
+    for (const level of op.levels) {
+      const url = urls[level](op.name);
+      routes.set(url, [...(routes.get(url) ?? []), op]);
+    }
+  }
+  for (const [url, ops] of routes) {
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const deps: OperationDeps = requestDeps(req, shared);
       const params = req.params as { type?: string; id?: string };
-      if (op.types && params.type !== undefined && !op.types.includes(params.type)) {
-        throw notFound(`$${op.name} is not defined for ${params.type} (only ${op.types.join(', ')})`);
-      }
+      const op = params.type === undefined ? ops[0] : ops.find((o) => !o.types || o.types.includes(params.type as string));
+      if (!op) throw notFound(`$${ops[0].name} is not defined for ${params.type} (only ${ops.flatMap((o) => o.types ?? []).join(', ')})`);
+      if (!op.methods.includes(req.method as 'GET' | 'POST')) throw methodNotAllowed(`$${op.name} on ${params.type} takes ${op.methods.join(' or ')}`, [...op.methods]);
       op.authorize?.(deps.access);
       const query = req.query as OperationContext['query'];
       const format = op.formats ? chooseFormat(op.formats, query._format, req.headers.accept) : 'json';
@@ -69,12 +87,7 @@ export function registerOperations(app: FastifyInstance, shared: SharedDeps, ope
       // an operation with other representations answers FHIR JSON whatever else Accept names
       return sendResult(req, reply, op.formats ? { contentType: FHIR_JSON, ...result } : result);
     };
-    const urls: Record<OperationLevel, string> = {
-      system: `/fhir/$${op.name}`,
-      type: `/fhir/:type/$${op.name}`,
-      instance: `/fhir/:type/:id/$${op.name}`,
-    };
-    for (const level of op.levels) app.route({ method: [...op.methods], url: urls[level], handler });
+    app.route({ method: [...new Set(ops.flatMap((o) => o.methods))], url, handler });
   }
 }
 

@@ -50,6 +50,9 @@ describe('search and read', () => {
       const def = await get(`/fhir/OperationDefinition/${id}`);
       expect({ id, status: def.statusCode, url: def.json().url }).toEqual({ id, status: 200, url: `http://hl7.org/fhir/OperationDefinition/${id}` });
     }
+    for (const op of ['ValueSet-expand', 'ValueSet-validate-code', 'CodeSystem-lookup', 'CodeSystem-validate-code', 'CodeSystem-subsumes', 'ConceptMap-translate', 'StructureDefinition-snapshot']) {
+      expect(await ids(`/fhir/OperationDefinition?url=http://hl7.org/fhir/OperationDefinition/${op}`)).toEqual([`OperationDefinition/${op}`]);
+    }
     const sd = await get('/fhir/StructureDefinition/Observation');
     expect(sd.statusCode).toBe(200);
     expect(sd.json()).toMatchObject({ url: 'http://hl7.org/fhir/StructureDefinition/Observation', kind: 'resource', snapshot: { element: expect.any(Array) } });
