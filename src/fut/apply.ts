@@ -4,7 +4,7 @@ import { badRequest, notFound } from '../fhir/outcome';
 import type { OperationContext } from '../interactions/operation';
 import type { InteractionDeps, InteractionResult } from '../interactions/types';
 import { splitCanonical } from '../store/canonical';
-import { persistPlan, resolveApply } from '../telemedicine/apply-plan';
+import { persistPlan, resolveApply, withStatus } from '../telemedicine/apply-plan';
 import { instantiatePlan } from '../telemedicine/plan-instance';
 import type { DocumentedInput, FutOperationSpec } from './operation-definition';
 import { one } from './parameters';
@@ -63,12 +63,12 @@ async function applyFut(deps: InteractionDeps, planDefinitionId: string, episode
   const applied = await resolveApply(deps, planDefinitionId, { episodeOfCare: `EpisodeOfCare/${episodeId}` });
   if (method === 'GET') {
     const urls = applied.activities.map(() => `urn:uuid:${randomUUID()}`);
-    const { carePlan, serviceRequests } = instantiatePlan(applied.plan, applied.activities, applied.subject, (i) => urls[i]);
+    const { carePlan, serviceRequests } = withStatus(instantiatePlan(applied.plan, applied.activities, applied.subject, (i) => urls[i]), 'draft');
     const post = (resource: CarePlan | (typeof serviceRequests)[number], fullUrl: string) => ({ fullUrl, resource, request: { method: 'POST' as const, url: resource.resourceType } });
     const body: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [post(carePlan, `urn:uuid:${randomUUID()}`), ...serviceRequests.map((sr, i) => post(sr, urls[i]))] };
     return { status: 200, body };
   }
-  const carePlan = resourcesOf(await persistPlan(deps, applied)).find((r) => r?.resourceType === 'CarePlan');
+  const carePlan = resourcesOf(await persistPlan(deps, applied, 'draft')).find((r) => r?.resourceType === 'CarePlan');
   return { status: 200, body: carePlan as CarePlan };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ActivityDefinition, EpisodeOfCare, Parameters, PlanDefinition } from '@medplum/fhirtypes';
+import type { ActivityDefinition, CarePlan, EpisodeOfCare, Parameters, PlanDefinition, ServiceRequest } from '@medplum/fhirtypes';
 import { badRequest, notFound, unprocessable } from '../fhir/outcome';
 import { authorizeEntry } from '../interactions/authorize';
 import { read } from '../interactions/read';
@@ -81,14 +81,23 @@ export async function resolveApply(deps: InteractionDeps, planId: string, input:
  * The ServiceRequests and the CarePlan created in one transaction through the ordinary bundle
  * processing (each entry validated and authorized like a create); the transaction-response Bundle.
  */
-export async function persistPlan(deps: InteractionDeps, applied: ResolvedApply): Promise<InteractionResult> {
+export async function persistPlan(deps: InteractionDeps, applied: ResolvedApply, status?: 'draft'): Promise<InteractionResult> {
   const urls = applied.activities.map(() => `urn:uuid:${randomUUID()}`);
-  const { carePlan, serviceRequests } = instantiatePlan(applied.plan, applied.activities, applied.subject, (i) => urls[i]);
+  const { carePlan, serviceRequests } = withStatus(instantiatePlan(applied.plan, applied.activities, applied.subject, (i) => urls[i]), status);
   const entries = [
     ...serviceRequests.map((resource, i) => ({ fullUrl: urls[i], resource, request: { method: 'POST', url: 'ServiceRequest' } })),
     { fullUrl: `urn:uuid:${randomUUID()}`, resource: carePlan, request: { method: 'POST', url: 'CarePlan' } },
   ];
   return transaction(deps, entries, { authorize: authorizeEntry(deps) });
+}
+
+/**
+ * The instantiated plan with the CarePlan and its ServiceRequests in `status` (FUT's $apply makes
+ * drafts, which the clinician activates; Kolibri's own makes them active at once).
+ */
+export function withStatus<T extends { carePlan: CarePlan; serviceRequests: ServiceRequest[] }>(plan: T, status?: 'draft'): T {
+  if (!status) return plan;
+  return { ...plan, carePlan: { ...plan.carePlan, status }, serviceRequests: plan.serviceRequests.map((sr) => ({ ...sr, status })) };
 }
 
 export interface ApplyInput {

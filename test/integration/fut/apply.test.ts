@@ -21,6 +21,8 @@ describe('FUT $apply (PlanDefinition-i-apply and -s-apply)', () => {
     expect(bundle.entry?.map((e) => [e.resource?.resourceType, e.request?.method])).toEqual([['CarePlan', 'POST'], ['ServiceRequest', 'POST'], ['ServiceRequest', 'POST'], ['ServiceRequest', 'POST'], ['ServiceRequest', 'POST']]);
     const plan = bundle.entry?.[0].resource as CarePlan;
     expect(plan.subject?.reference).toBe(`Patient/${w.ids.patient}`);
+    // drafts, as FUT's $apply makes them: the clinician activates the plan and its activities
+    expect(bundle.entry?.map((e) => (e.resource as { status?: string }).status)).toEqual(['draft', 'draft', 'draft', 'draft', 'draft']);
     expect(plan.activity?.map((a) => a.reference?.reference)).toEqual(bundle.entry?.slice(1).map((e) => e.fullUrl));
     expect(await plans()).toBe(0);
     // the preview is a transaction the client may POST as it is
@@ -37,8 +39,10 @@ describe('FUT $apply (PlanDefinition-i-apply and -s-apply)', () => {
     expect(plan.resourceType).toBe('CarePlan');
     expect(plan.id).toBeDefined();
     expect(plan.careTeam).toEqual([{ reference: `CareTeam/${w.ids.team}` }]);
+    expect(plan.status).toBe('draft');
     const sr = await w.call(w.tokens.sysA, 'GET', `/fhir/${plan.activity?.[0].reference?.reference}`);
     expect((sr.json() as ServiceRequest).subject?.reference).toBe(`Patient/${w.ids.patient}`);
+    expect((sr.json() as ServiceRequest).status).toBe('draft');
     expect(await plans()).toBe(before + 1);
   });
 
