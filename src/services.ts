@@ -146,6 +146,7 @@ export function createServices(options: ServiceOptions): Services {
     limits: {
       maxBundleEntries: options.config.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES,
       conditionalDeleteMultiple: options.config.conditionalDeleteMultiple ?? false,
+      binary: binaryLimits,
     },
     accessDeps: {
       reachablePatients: (policy, ids, db) => reachablePatients(db ?? options.pool, policy, ids, reach),

@@ -1,10 +1,11 @@
-import type { Bundle, Provenance, Resource } from '@medplum/fhirtypes';
+import type { Binary, Bundle, Provenance, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/outcome';
 import type { InteractionDeps, InteractionResult } from '../interactions/types';
 import type { Submitted } from '../telemedicine/submission-context';
 import { callerAgents } from '../telemedicine/provenance-agents';
 import { submitItems } from '../telemedicine/submit-measurement';
 import { withKolibriEpisode } from './episode-link';
+import { inlineImage } from './inline-image';
 import type { FutOperationSpec } from './operation-definition';
 import { localId, localizeReferences } from './references';
 import { businessRule } from './results';
@@ -18,19 +19,20 @@ import { businessRule } from './results';
  * `final`/`completed`, each Provenance targeting items of the Bundle by their `urn:uuid:` or
  * `urn:oid:` fullUrl, and a Provenance of the server targeting every item. References at this
  * server's base are taken as local; FUT's `workflow-episodeOfCare` link is given Kolibri's episode
- * extension too, which triage and the care model read.
+ * extension too, which triage and the care model read. A Media's inline image (content.data) is
+ * stored as a Binary of the patient in the same transaction and named by its content.url.
  */
 export const submitMeasurementSpec: FutOperationSpec = {
   id: '-s-submit-measurement',
   code: 'submit-measurement',
   title: 'Submit measurement',
   description:
-    'Stores one measurement: a Bundle of Observations (status final), QuestionnaireResponses and Media (status completed) of one patient and episode of care, and Provenances of reuse that target other entries of the Bundle by their urn:uuid/urn:oid fullUrl. The server adds a Provenance targeting every submitted item, and triages the submission like Kolibri\'s Patient/{id}/$submit-measurement (a triage ClinicalImpression and a "measurement for assessment" Task for the episode\'s care team), all in one transaction. Media must name an image uploaded as a Binary before (content.url); inline content.data is not stored outside the resource.',
+    'Stores one measurement: a Bundle of Observations (status final), QuestionnaireResponses and Media (status completed) of one patient and episode of care, and Provenances of reuse that target other entries of the Bundle by their urn:uuid/urn:oid fullUrl. The server adds a Provenance targeting every submitted item, and triages the submission like Kolibri\'s Patient/{id}/$submit-measurement (a triage ClinicalImpression and a "measurement for assessment" Task for the episode\'s care team), all in one transaction. A Media names an image uploaded as a Binary before (content.url), or carries it inline (content.data with content.contentType, one of the media types and within the size a Binary upload may have; others 422, larger 413): the server stores the bytes as a Binary of the patient (securityContext the Patient) in the same transaction and stores the Media with content.url Binary/{id} instead of the data.',
   level: 'system',
   methods: ['POST'],
   affectsState: true,
   inputs: [{ name: 'measurement', type: 'resource', resourceType: 'Bundle', min: 1, max: '1', documentation: 'Bundle of 0..* Observation, 0..* QuestionnaireResponse, 0..* Media and 0..* Provenance (any Bundle type; each entry needs a resource, items a urn:uuid or urn:oid fullUrl when a Provenance targets them).' }],
-  output: { name: 'return', type: 'Bundle', documentation: 'The transaction-response Bundle: the items in the request\'s order, the Provenances of reuse, the triage ClinicalImpression, the Task and the server\'s Provenance.' },
+  output: { name: 'return', type: 'Bundle', documentation: 'The transaction-response Bundle: the items in the request\'s order, the Binaries of inline images, the Provenances of reuse, the triage ClinicalImpression, the Task and the server\'s Provenance.' },
   run: ({ deps }, inputs) => submitFutMeasurement(deps, inputs.get('measurement')?.[0] as Bundle),
 };
 
@@ -38,6 +40,7 @@ const ITEM_STATUS: Record<string, string> = { Observation: 'final', Questionnair
 
 async function submitFutMeasurement(deps: InteractionDeps, bundle: Bundle): Promise<InteractionResult> {
   const items: Submitted[] = [];
+  const paths: string[] = [];
   const fullUrls: (string | undefined)[] = [];
   const provenances: Provenance[] = [];
   for (const [i, entry] of (bundle.entry ?? []).entries()) {
@@ -55,6 +58,7 @@ async function submitFutMeasurement(deps: InteractionDeps, bundle: Bundle): Prom
       throw businessRule(`A submitted ${item.resourceType} must have status ${ITEM_STATUS[item.resourceType]}, got '${item.status}'`, `${at}.status`);
     }
     items.push(withKolibriEpisode(item));
+    paths.push(at);
     fullUrls.push(typeof entry.fullUrl === 'string' && /^urn:(uuid|oid):/.test(entry.fullUrl) ? entry.fullUrl : undefined);
   }
   if (items.length === 0) throw badRequest('The measurement holds no Observation, QuestionnaireResponse or Media', ['Parameters.parameter[0].resource']);
@@ -68,8 +72,16 @@ async function submitFutMeasurement(deps: InteractionDeps, bundle: Bundle): Prom
       throw businessRule(`Provenance ${i + 1} must target other resources of the Bundle by their urn:uuid or urn:oid fullUrl`, 'Provenance.target');
     }
   }
-  return submitItems(deps, patientId, items, {
+  const images = new Map<string, Binary>();
+  const stored = items.map((item, i) => {
+    const inline = item.resourceType === 'Media' ? inlineImage(item, patientId, deps.limits.binary, paths[i]) : undefined;
+    if (!inline) return item;
+    images.set(inline.fullUrl, inline.binary);
+    return inline.media;
+  });
+  return submitItems(deps, patientId, stored, {
     fullUrls,
+    images,
     more: (urls) => ({ caller: provenances, server: [submissionProvenance(deps, urls)] }),
   });
 }

@@ -12,6 +12,7 @@ import type { SearchResult, SearchRow } from '../store/search';
 import type { AccessFilter } from '../fhir/search/sql-builder';
 import type { CanonicalLookup } from '../store/canonical';
 import type { WriteHook } from './write-hooks';
+import type { BinaryContent } from './binary-capability';
 
 /** What every interaction of one request may use. Passed in; interactions never reach for globals. */
 export interface InteractionDeps extends SharedDeps {
@@ -48,6 +49,8 @@ export interface SharedDeps {
     maxBundleEntries: number;
     /** Conditional delete of several matches is allowed. */
     conditionalDeleteMultiple: boolean;
+    /** KOLIBRI_BINARY_CONTENT_TYPES and KOLIBRI_BINARY_MAX_BYTES: what a stored image or document may be. */
+    binary: BinaryContent;
   };
 }
 

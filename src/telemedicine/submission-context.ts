@@ -27,7 +27,7 @@ const invalid = (diagnostics: string, expression: string) => unprocessable([{ se
  * that patient, is active and has a care team; that each item is basedOn a ServiceRequest of
  * that patient and episode. The caller must see the patient (404 otherwise, as a read).
  */
-export async function resolveSubmission(deps: InteractionDeps, patientId: string, items: readonly Submitted[]): Promise<SubmissionContext> {
+export async function resolveSubmission(deps: InteractionDeps, patientId: string, items: readonly Submitted[], images: ReadonlyMap<string, Binary> = new Map()): Promise<SubmissionContext> {
   const patient = await readCurrent(deps, 'Patient', patientId);
   if (!patient) throw notFound(`Patient/${patientId} is not known`);
   await deps.access.ensureVisible(patient, `Patient/${patientId}`);
@@ -58,7 +58,7 @@ export async function resolveSubmission(deps: InteractionDeps, patientId: string
     thresholds.set(srId, readThresholds(sr.extension));
   }
 
-  for (const [i, item] of items.entries()) if (item.resourceType === 'Media') await checkPhoto(deps, patientId, item, i);
+  for (const [i, item] of items.entries()) if (item.resourceType === 'Media') await checkPhoto(deps, patientId, item, i, images);
 
   const questionnaires = new Map<string, Questionnaire | undefined>();
   for (const item of items) {
@@ -77,9 +77,12 @@ export async function resolveSubmission(deps: InteractionDeps, patientId: string
  * bytes and X-Security-Context: Patient/{id}), named by `Media.content.url` as `Binary/{id}`: it
  * must exist, be visible to the caller and belong to the patient (securityContext the Patient),
  * so a submission never attaches another citizen's image. One missing and one hidden answer alike.
+ * Or it is an image the submission stores itself (`images`, by fullUrl), which must be the patient's too.
  */
-async function checkPhoto(deps: InteractionDeps, patientId: string, media: Media, i: number): Promise<void> {
+async function checkPhoto(deps: InteractionDeps, patientId: string, media: Media, i: number, images: ReadonlyMap<string, Binary>): Promise<void> {
   const url = media.content?.url ?? '';
+  const own = images.get(url);
+  if (own?.securityContext?.reference === `Patient/${patientId}`) return;
   const binaryId = idOf(url.startsWith(`${deps.baseUrl}/`) ? url.slice(deps.baseUrl.length + 1) : url, 'Binary');
   const refuse = () => invalid(`Media.content.url '${url}' does not name a Binary of Patient/${patientId} (upload the image first: POST /fhir/Binary with X-Security-Context: Patient/${patientId})`, `Bundle.entry[${i}].resource.content.url`);
   if (!binaryId) throw refuse();

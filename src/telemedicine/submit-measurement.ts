@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Bundle, Parameters, Resource } from '@medplum/fhirtypes';
+import type { Binary, Bundle, Parameters, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/outcome';
 import { precheckWrite } from '../interactions/authorize';
 import { transaction } from '../interactions/transaction';
@@ -40,6 +40,12 @@ export interface SubmissionExtras {
   /** The items' fullUrls (`urn:uuid:`), so that other entries may reference them; fresh ones when absent. */
   fullUrls?: readonly (string | undefined)[];
   /**
+   * Images the submission stores itself (a Media's inline content), by the `urn:uuid:` fullUrl its
+   * Media's `content.url` names: written as Binaries of the patient in the same transaction,
+   * authorized as creates, the Media's url rewritten to the stored `Binary/{id}`.
+   */
+  images?: ReadonlyMap<string, Binary>;
+  /**
    * More entries of the caller (Provenance of reuse) written in the same transaction, authorized
    * as creates, and entries of the server (a Provenance of the submission) written trusted; each
    * built knowing the items' fullUrls.
@@ -53,7 +59,8 @@ export interface SubmissionExtras {
  * with the triage ClinicalImpression and its Task, in one transaction.
  */
 export async function submitItems(deps: InteractionDeps, patientId: string, items: Submitted[], extras: SubmissionExtras = {}): Promise<InteractionResult> {
-  const ctx = await resolveSubmission(deps, patientId, items);
+  const images = extras.images ?? new Map<string, Binary>();
+  const ctx = await resolveSubmission(deps, patientId, items, images);
   const now = deps.clock.now().toISOString();
 
   const urls = items.map((_, i) => extras.fullUrls?.[i] ?? `urn:uuid:${randomUUID()}`);
@@ -79,9 +86,10 @@ export async function submitItems(deps: InteractionDeps, patientId: string, item
 
   const more = extras.more?.(urls) ?? { caller: [], server: [] };
   const post = (resource: Resource, fullUrl = `urn:uuid:${randomUUID()}`) => ({ fullUrl, resource, request: { method: 'POST', url: resource.resourceType } });
-  const own = items.length + more.caller.length;
+  const own = items.length + images.size + more.caller.length;
   const entries = [
     ...written.map((resource, i) => post(resource, urls[i])),
+    ...[...images].map(([fullUrl, binary]) => post(binary, fullUrl)),
     ...more.caller.map((resource) => post(resource)),
     post(impression, impressionUrl),
     post(task),

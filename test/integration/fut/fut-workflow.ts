@@ -1,6 +1,7 @@
 import type { Observation } from '@medplum/fhirtypes';
 import type { LightMyRequestResponse } from 'fastify';
 import { futModule } from '../../../src/fut/module';
+import type { BinaryLimits } from '../../../src/http/binary-body';
 import { TEST_BASE_URL } from '../../support/app';
 import { copdWorkflow, type CopdWorkflow } from '../telemedicine/workflow/copd-workflow';
 
@@ -15,8 +16,8 @@ export interface FutWorkflow extends CopdWorkflow {
   call(token: string, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<LightMyRequestResponse>;
 }
 
-export async function futWorkflow(u: string): Promise<FutWorkflow> {
-  const w = await copdWorkflow(u);
+export async function futWorkflow(u: string, binary?: BinaryLimits): Promise<FutWorkflow> {
+  const w = await copdWorkflow(u, binary);
   await futModule().loadTemplates?.(w.t.services.interactions, []);
   const url = (reference: string) => `${TEST_BASE_URL}/${reference}`;
   const call = (token: string, method: 'GET' | 'POST', path: string, payload?: unknown) =>

@@ -3,6 +3,7 @@ import type { Bundle, Observation, Resource } from '@medplum/fhirtypes';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadTemplates } from '../../../../src/telemedicine/template-loader';
 import * as fhir from '../../../../src/telemedicine/seed/resources';
+import type { BinaryLimits } from '../../../../src/http/binary-body';
 import { createTestApp, type TestApp } from '../../../support/app';
 import { accessToken, registerVendorApp } from '../../auth/vendor-app';
 
@@ -29,8 +30,8 @@ export interface CopdWorkflow {
   submit(token: string, items: Resource[]): Promise<LightMyRequestResponse>;
 }
 
-export async function copdWorkflow(u: string): Promise<CopdWorkflow> {
-  const t = await createTestApp({ auth: 'on' });
+export async function copdWorkflow(u: string, binary?: BinaryLimits): Promise<CopdWorkflow> {
+  const t = await createTestApp({ auth: 'on', binary });
   const ids = { orgA: `org-a-${u}`, orgB: `org-b-${u}`, team: `team-${u}`, teamB: `team-b-${u}`, nurse: `nurse-${u}`, nurseB: `nurse-b-${u}`, patient: `pat-${u}`, cond: `cond-${u}`, eoc: `eoc-${u}` };
   const seed = (resources: Resource[]) => t.services.store.transaction(async (tx) => { for (const r of resources) await tx.update(r, { allowCreate: true }); });
   await loadTemplates(t.services.interactions, [PROFILES]);
