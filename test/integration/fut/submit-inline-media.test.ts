@@ -93,6 +93,16 @@ describe('FUT $submit-measurement with an inline image', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('refuses an inline image to a citizen app without Binary create scope, storing nothing', async () => {
+    const app = await registerVendorApp(w.t, { kind: 'citizen', organization: `Organization/${w.ids.orgA}`, patient: `Patient/${w.ids.patient}`, scopes: ['patient/*.cruds'] });
+    const noBinary = await accessToken(w.t, app, 'patient/Media.cr patient/Patient.r', { claims: { patient: `Patient/${w.ids.patient}` } });
+    const before = await counts();
+    const res = await w.submitFut(noBinary, [{ resource: media({ contentType: 'image/jpeg', data: JPEG.toString('base64') }) }]);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().issue[0].diagnostics).toContain('Binary');
+    expect(await counts()).toEqual(before);
+  });
+
   it('refuses an inline image from another municipality\'s client as it refuses the submission, storing nothing', async () => {
     const before = await counts();
     const res = await w.submitFut(w.tokens.sysB, [{ resource: media({ contentType: 'image/jpeg', data: JPEG.toString('base64') }) }]);
