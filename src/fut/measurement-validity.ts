@@ -20,7 +20,7 @@ import { businessRule, resourcesOf } from './results';
  *
  *  - the measurement's status becomes `entered-in-error` (invalidated) or back to `final`
  *    (Observation) / `completed` (retracted); Kolibri's entered-in-error rule runs on it (its
- *    Provenance, and the re-triage of its submission);
+ *    Provenance and the re-triage of its submission without it, or, retracted, with it again);
  *  - earlier validity ClinicalImpressions of the measurement become `entered-in-error`;
  *  - the ClinicalImpression is stored with the assessor (the practitioner of the token) and an
  *    `item-modified` investigation naming the measurement's new version, and returned.
@@ -38,7 +38,7 @@ export const setMeasurementValiditySpec: FutOperationSpec = {
   code: 'set-measurement-validity',
   title: 'Set measurement validity',
   description:
-    'Invalidates a measurement (Observation, QuestionnaireResponse or Media) or retracts an earlier invalidation. The input ClinicalImpression has status completed, subject the patient, the measurement in investigation.item (versioned and/or unversioned references), one finding whose itemCodeableConcept is measurement-invalidated or measurement-invalidation-retracted, and for an invalidation the decision extension (ehealth-clinicalimpression-decision: invalidated-fulfills or invalidated-is-not-fulfillment). In one transaction the measurement becomes entered-in-error (invalidated; its submission is re-triaged) or final/completed (retracted; there must be an invalidation to retract), earlier validity ClinicalImpressions of the measurement become entered-in-error, and the ClinicalImpression is stored with the assessor and an item-modified investigation naming the measurement\'s new version.',
+    'Invalidates a measurement (Observation, QuestionnaireResponse or Media) or retracts an earlier invalidation. The input ClinicalImpression has status completed, subject the patient, the measurement in investigation.item (versioned and/or unversioned references), one finding whose itemCodeableConcept is measurement-invalidated or measurement-invalidation-retracted, and for an invalidation the decision extension (ehealth-clinicalimpression-decision: invalidated-fulfills or invalidated-is-not-fulfillment). In one transaction the measurement becomes entered-in-error (invalidated; its submission is re-triaged without it) or final/completed (retracted; there must be an invalidation to retract; its submission is re-triaged with it again), earlier validity ClinicalImpressions of the measurement become entered-in-error, and the ClinicalImpression is stored with the assessor and an item-modified investigation naming the measurement\'s new version.',
   level: 'type',
   types: ['ClinicalImpression'],
   methods: ['POST'],

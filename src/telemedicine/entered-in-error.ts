@@ -1,17 +1,23 @@
-import type { CapabilityStatementRestResource, ClinicalImpression, Provenance, Resource, Task } from '@medplum/fhirtypes';
+import type { CapabilityStatementRestResource, ClinicalImpression, Extension, Provenance, Task } from '@medplum/fhirtypes';
 import { callerAgents } from './provenance-agents';
 import type { AuthContext } from '../auth/context';
-import { checkResourceBody } from '../interactions/resource-input';
 import type { InteractionDeps } from '../interactions/types';
 import type { WriteHook } from '../interactions/write-hooks';
 import type { StoreTransaction } from '../store/resources';
 import type { Change } from '../store/versions';
+import { reinstateRestored } from './measurement-restored';
 import { serverSearch } from './server-reads';
-import { retriage } from './triage/retriage';
-import { TASK_CATEGORY_SYSTEM, TRIAGE_CODE_TEXT } from './triage/triage-result';
+import { lockedCurrent, writeInTx as write } from './server-tx-writes';
+import { OPEN_TASK_STATUSES, retriage } from './triage/retriage';
+import { EPISODE_EXTENSION, TASK_CATEGORY_SYSTEM, TRIAGE_CODE_TEXT } from './triage/triage-result';
 
 const SUBMITTED_TYPES = new Set(['Observation', 'QuestionnaireResponse']);
 const ENTERED_IN_ERROR = 'entered-in-error';
+/** The statuses of a valid measurement, by type: what an item entered in error may be corrected back to. */
+const VALID_STATUSES: Record<string, ReadonlySet<string>> = {
+  Observation: new Set(['final', 'amended', 'corrected']),
+  QuestionnaireResponse: new Set(['completed', 'amended']),
+};
 
 /**
  * A write hook (src/interactions/write-hooks.ts): when an Observation or
@@ -24,12 +30,24 @@ const ENTERED_IN_ERROR = 'entered-in-error';
  *     it), the submission is re-triaged without it (triage/retriage.ts): a new version of that
  *     ClinicalImpression, and its open Task updated or cancelled. Completed Tasks stay as they are.
  *
+ * And the reverse: when such an item of an episode of care changes from `entered-in-error` back to
+ * a valid status (Observation final/amended/corrected, QuestionnaireResponse completed/amended),
+ * it is triaged again and its submission takes it back (measurement-restored.ts): a new version
+ * of the ClinicalImpression with its finding, and the open Task re-prioritized, or a new Task
+ * when the submission's Tasks were all cancelled.
+ *
  * The server's writes are validated like any write (a failure fails the request: nothing is
  * written) and need no scope of the caller: they follow from the write the caller was allowed.
  */
 export const retriageOnEnteredInError: WriteHook = async ({ tx, deps, changes }) => {
   const invalidated: Change[] = [];
-  for (const change of changes) if (await becameEnteredInError(tx, change)) invalidated.push(change);
+  const restored: Change[] = [];
+  for (const change of changes) {
+    const move = await statusMove(tx, change);
+    if (move === 'invalidated') invalidated.push(change);
+    if (move === 'restored') restored.push(change);
+  }
+  if (restored.length) await reinstateRestored(tx, deps, restored);
   if (invalidated.length === 0) return;
 
   for (const change of invalidated) {
@@ -52,9 +70,16 @@ export const retriageOnEnteredInError: WriteHook = async ({ tx, deps, changes })
   for (const [impressionId, items] of bySubmission) await retriageSubmission(tx, deps, impressionId, items);
 };
 
-// only an update to status entered-in-error can make an item entered-in-error
-retriageOnEnteredInError.watches = (change) =>
-  change.action === 'update' && SUBMITTED_TYPES.has(change.resourceType) && (change.resource as { status?: string }).status === ENTERED_IN_ERROR;
+// only an update to status entered-in-error can make an item entered-in-error, and only an update
+// of an episode's item to a valid status can correct one: other writes keep the fast path
+retriageOnEnteredInError.watches = (change) => change.action === 'update' && SUBMITTED_TYPES.has(change.resourceType) && isWatched(change.resourceType, change.resource as Watched);
+
+type Watched = { status?: string; extension?: Extension[] };
+
+function isWatched(type: string, resource: Watched): boolean {
+  if (resource.status === ENTERED_IN_ERROR) return true;
+  return !!VALID_STATUSES[type]?.has(resource.status ?? '') && !!resource.extension?.some((e) => e.url === EPISODE_EXTENSION);
+}
 
 /** CapabilityStatement: the rule, said on the resource entries of the types it watches. */
 export function withEnteredInErrorRule(resource: CapabilityStatementRestResource): CapabilityStatementRestResource {
@@ -62,16 +87,26 @@ export function withEnteredInErrorRule(resource: CapabilityStatementRestResource
   const rule =
     `An update to status entered-in-error records a Provenance (unless the request creates one targeting the ${resource.type}) and, ` +
     'when the item was triaged by $submit-measurement, re-triages the submission in the same transaction: a new version of the ' +
-    'triage ClinicalImpression without it, and its open Task re-prioritized (cancelled when no valid item remains).';
+    'triage ClinicalImpression without it, and its open Task re-prioritized (cancelled when no valid item remains). ' +
+    `The reverse too: an update of such an item (keeping its ext-episode-of-care) from entered-in-error back to ${[...VALID_STATUSES[resource.type as string]].join(' or ')} ` +
+    'triages it again (against the thresholds the submission used, its referenceRange, or its Questionnaire) and re-triages the submission with it: ' +
+    'a new version of the ClinicalImpression with its finding and the overall colour recomputed, the open Task re-prioritized, or a new Task ' +
+    'when the submission\'s Tasks were all cancelled. Completed Tasks stay as they are.';
   return { ...resource, documentation: resource.documentation ? `${resource.documentation} ${rule}` : rule };
 }
 
-/** An update of a submitted type to entered-in-error from a version that was not. */
-async function becameEnteredInError(tx: StoreTransaction, change: Change): Promise<boolean> {
-  if (change.action !== 'update' || !SUBMITTED_TYPES.has(change.resourceType) || change.json === null) return false;
-  if ((JSON.parse(change.json) as { status?: string }).status !== ENTERED_IN_ERROR) return false;
+/**
+ * An update of a submitted type to entered-in-error from a version that was not (`invalidated`),
+ * or from entered-in-error to a valid status of an episode's item (`restored`).
+ */
+async function statusMove(tx: StoreTransaction, change: Change): Promise<'invalidated' | 'restored' | undefined> {
+  if (change.action !== 'update' || !SUBMITTED_TYPES.has(change.resourceType) || change.json === null) return undefined;
+  const after = JSON.parse(change.json) as Watched;
+  if (!isWatched(change.resourceType, after)) return undefined;
   const before = await tx.vread(change.resourceType, change.id, change.versionId - 1);
-  return !!before?.json && (JSON.parse(before.json) as { status?: string }).status !== ENTERED_IN_ERROR;
+  const wasInError = !!before?.json && (JSON.parse(before.json) as { status?: string }).status === ENTERED_IN_ERROR;
+  if (after.status === ENTERED_IN_ERROR) return before?.json && !wasInError ? 'invalidated' : undefined;
+  return wasInError ? 'restored' : undefined;
 }
 
 async function retriageSubmission(tx: StoreTransaction, deps: InteractionDeps, impressionId: string, invalid: ReadonlySet<string>): Promise<void> {
@@ -79,23 +114,11 @@ async function retriageSubmission(tx: StoreTransaction, deps: InteractionDeps, i
   const impression = await lockedCurrent<ClinicalImpression>(tx, 'ClinicalImpression', impressionId);
   if (!impression || impression.status !== 'completed') return;
   const tasks = await serverSearch<Task>(deps, 'Task', [['focus', `ClinicalImpression/${impressionId}`], ['code', `${TASK_CATEGORY_SYSTEM}|measurement-for-assessment`], ['_count', '100']], tx);
-  const task = tasks.length ? await lockedCurrent<Task>(tx, 'Task', tasks[0].id as string) : undefined;
+  const chosen = tasks.find((t) => OPEN_TASK_STATUSES.has(t.status)) ?? tasks[0];
+  const task = chosen ? await lockedCurrent<Task>(tx, 'Task', chosen.id as string) : undefined;
   const result = retriage(impression, task, invalid, tx.now);
   await write(tx, deps, result.impression);
   if (result.task) await write(tx, deps, result.task);
-}
-
-async function lockedCurrent<T extends Resource>(tx: StoreTransaction, type: string, id: string): Promise<T | undefined> {
-  await tx.lock(type, id);
-  const stored = await tx.read(type, id);
-  return stored && !stored.deleted ? (JSON.parse(stored.json as string) as T) : undefined;
-}
-
-/** Validated like any write of that type; an update when the resource has an id. */
-async function write(tx: StoreTransaction, deps: InteractionDeps, resource: Resource): Promise<void> {
-  checkResourceBody(deps, resource.resourceType, resource);
-  if (resource.id === undefined) await tx.create(resource);
-  else await tx.update(resource, { allowCreate: false });
 }
 
 /** Whether the request created a Provenance targeting the item (any version of it). */

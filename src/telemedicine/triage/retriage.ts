@@ -4,6 +4,25 @@ import { EPISODE_EXTENSION, assessmentTask, triageImpression, triagedItemsOf, ty
 /** Task statuses in which the care team has not finished the Task: a re-triage updates them. */
 export const OPEN_TASK_STATUSES: ReadonlySet<string> = new Set(['requested', 'received', 'accepted', 'in-progress']);
 
+/**
+ * ClinicalImpression.investigation.code.text of the items a re-triage set aside as entered in
+ * error: the record (searchable by `investigation`) that lets a later correction of such an item
+ * back to a valid status find the submission again (reinstate.ts).
+ */
+export const SET_ASIDE_TEXT = 'Entered in error after triage';
+
+/** The items a triage ClinicalImpression set aside as entered in error (`Type/id`). */
+export function setAsideOf(impression: ClinicalImpression): string[] {
+  return (impression.investigation ?? []).filter((i) => i.code?.text === SET_ASIDE_TEXT).flatMap((i) => (i.item ?? []).map((r) => r.reference ?? ''));
+}
+
+/** The investigations with the set-aside record replaced by `items` (none when empty). */
+export function withSetAside(impression: ClinicalImpression, items: readonly string[]): ClinicalImpression['investigation'] {
+  const others = (impression.investigation ?? []).filter((i) => i.code?.text !== SET_ASIDE_TEXT);
+  const all = items.length ? [...others, { code: { text: SET_ASIDE_TEXT }, item: items.map((reference) => ({ reference })) }] : others;
+  return all.length ? all : undefined;
+}
+
 export interface Retriaged {
   impression: ClinicalImpression;
   /** The Task's new content; undefined when there is no open Task to change. */
@@ -16,8 +35,8 @@ export interface Retriaged {
  * values did not change); the overall colour is the worst of theirs.
  *
  *  - Items remain: the same ClinicalImpression with only their findings, the new overall colour
- *    and summary, `date` now (`effectiveDateTime` stays the submission's) and a note saying which
- *    items were removed. An open Task gets the new priority and description; its inputs lose the
+ *    and summary, `date` now (`effectiveDateTime` stays the submission's), a note saying which
+ *    items were removed, and the removed items in the set-aside investigation (SET_ASIDE_TEXT). An open Task gets the new priority and description; its inputs lose the
  *    invalid items.
  *  - None remain: the triage no longer applies. The ClinicalImpression becomes `entered-in-error`
  *    (findings kept, as they were recorded), with a note; an open Task is `cancelled` with a
@@ -57,9 +76,11 @@ export function retriage(impression: ClinicalImpression, task: Task | undefined,
     extension: fresh.extension,
     summary: fresh.summary,
     finding: fresh.finding,
+    investigation: withSetAside(impression, [...setAsideOf(impression), ...removed.map((i) => i.reference)]),
     date: now,
     note,
   };
+  if (!updated.investigation) delete updated.investigation;
   if (!open) return { impression: updated };
   const recomputed = assessmentTask(remaining, open.focus?.reference ?? '', ctx);
   return {

@@ -98,10 +98,16 @@ describe('FUT measurement search and validity', () => {
     expect(t.priority).toBe('routine');
   });
 
-  it('$set-measurement-validity retracts: the measurement is final again and the invalidation entered-in-error; a second retraction has nothing to retract', async () => {
+  it('$set-measurement-validity retracts: the measurement is final again, its submission re-triaged with it (red, Task asap) and the invalidation entered-in-error; a second retraction has nothing to retract', async () => {
     const res = await w.call(w.tokens.clinician, 'POST', '/fhir/ClinicalImpression/$set-measurement-validity', validity('measurement-invalidation-retracted'));
     expect(res.statusCode).toBe(200);
     expect(((await w.call(w.tokens.sysA, 'GET', `/fhir/Observation/${spo2}`)).json() as Observation).status).toBe('final');
+    // the submission is re-triaged with it again: red, its finding back, the open Task asap
+    const t = (await w.call(w.tokens.sysA, 'GET', `/fhir/Task/${task}`)).json() as Task;
+    expect([t.status, t.priority, t.input?.map((i) => i.valueReference?.reference).sort()]).toEqual(['requested', 'asap', [`Observation/${spo2}`, `Observation/${pulse}`].sort()]);
+    const triage = (await w.call(w.tokens.sysA, 'GET', `/fhir/${t.focus?.reference}`)).json() as ClinicalImpression;
+    expect([triage.status, triage.extension?.find((e) => e.url.endsWith('ext-triage-result'))?.valueCoding?.code]).toEqual(['completed', 'red']);
+    expect(triage.finding?.find((f) => f.itemReference?.reference === `Observation/${spo2}`)?.extension?.[0].valueCoding?.code).toBe('red');
     const cis = (await w.call(w.tokens.sysA, 'GET', `/fhir/ClinicalImpression?investigation=Observation/${spo2}`)).json() as Bundle;
     expect(cis.entry?.map((e) => (e.resource as ClinicalImpression).status).sort()).toEqual(['completed', 'entered-in-error']);
     const again = await w.call(w.tokens.clinician, 'POST', '/fhir/ClinicalImpression/$set-measurement-validity', validity('measurement-invalidation-retracted', {}, `Observation/${pulse}`));

@@ -142,6 +142,15 @@ describe('telemedicine workflow: an Observation entered in error re-triages its 
     expect(after.extension?.[0].valueCoding?.code).toBe('red');
     expect((await get<Task>(`Task/${task.id}`)).description).toBe('Triage red: NPU03011 84 % ≤ RAL low limit 85 %');
     expect((await get<Bundle>(`Provenance?target=QuestionnaireResponse/${response.id}`, w.tokens.sysA)).entry).toHaveLength(1);
+
+    // corrected back to completed: triaged again by its Questionnaire (quite-a-lot → red), its finding back
+    const current = await get<QuestionnaireResponse>(`QuestionnaireResponse/${response.id}`);
+    const back = await w.t.app.inject({ method: 'PUT', url: `/fhir/QuestionnaireResponse/${response.id}`, headers: w.as(w.tokens.clinician), payload: { ...current, meta: { profile: current.meta?.profile }, status: 'completed' } });
+    expect(back.statusCode).toBe(200);
+    const restored = await get<ClinicalImpression>(`ClinicalImpression/${impression.id}`);
+    expect(restored.finding?.map((f) => [f.itemReference?.reference, f.extension?.[0].valueCoding?.code])).toContainEqual([`QuestionnaireResponse/${response.id}`, 'red']);
+    expect(restored.finding).toHaveLength(2);
+    expect(restored.finding?.find((f) => f.itemReference?.reference === `QuestionnaireResponse/${response.id}`)?.basis).toBe(impression.finding?.[0].basis);
   });
 
   it('a completed Task is not reopened: the ClinicalImpression is re-triaged, the Task stays completed', async () => {
@@ -154,10 +163,94 @@ describe('telemedicine workflow: an Observation entered in error re-triages its 
     expect([task.status, task.priority, task.meta?.versionId]).toEqual(['completed', 'asap', '2']);
   });
 
+  describe('corrected back to a valid status: the submission takes the item back', () => {
+    const restoredFrom = async (o: Observation): Promise<Observation> => {
+      const current = await get<Observation>(`Observation/${o.id}`);
+      return { ...current, meta: { profile: current.meta?.profile }, status: 'final' };
+    };
+    const colours = (ci: ClinicalImpression) => [ci.status, ci.extension?.[0].valueCoding?.code, ci.finding?.map((f) => [f.itemReference?.reference, f.extension?.[0].valueCoding?.code])];
+    const assessmentTasks = async (ci: ClinicalImpression) =>
+      ((await get<Bundle>(`Task?focus=ClinicalImpression/${ci.id}`)).entry ?? []).map((e) => e.resource as Task);
+
+    it('the red SpO2 invalidated (green, routine), then restored with a plain PUT → red again, the same open Task asap', async () => {
+      const s = await redSubmission('2026-03-20');
+      expect((await put(enteredInError(s.spo2))).statusCode).toBe(200);
+      expect(colours(await get<ClinicalImpression>(`ClinicalImpression/${s.impression.id}`))).toEqual(['completed', 'green', [[`Observation/${s.pulse.id}`, 'green']]]);
+      expect((await get<Task>(`Task/${s.task.id}`)).priority).toBe('routine');
+
+      const res = await put(await restoredFrom(s.spo2));
+      expect(res.statusCode).toBe(200);
+      const impression = await get<ClinicalImpression>(`ClinicalImpression/${s.impression.id}`);
+      expect(impression.meta?.versionId).toBe('3');
+      expect(colours(impression)).toEqual(['completed', 'red', [[`Observation/${s.pulse.id}`, 'green'], [`Observation/${s.spo2.id}`, 'red']]]);
+      expect(impression.finding?.[1].basis).toBe('NPU03011 84 % ≤ RAL low limit 85 %');
+      expect(impression.summary).toBe('RED');
+      expect(impression.investigation).toBeUndefined();
+      expect(impression.note?.at(-1)?.text).toBe(`Re-triaged with Observation/${s.spo2.id}: no longer entered in error`);
+      const task = await get<Task>(`Task/${s.task.id}`);
+      expect(task).toMatchObject({ status: 'requested', priority: 'asap', description: 'Triage red: NPU03011 84 % ≤ RAL low limit 85 %' });
+      expect(task.input?.map((i) => i.valueReference?.reference).sort()).toEqual([`Observation/${s.pulse.id}`, `Observation/${s.spo2.id}`].sort());
+      expect(await assessmentTasks(s.impression)).toHaveLength(1);
+      // a later change of the restored item that keeps it valid re-triages nothing
+      expect((await put({ ...(await restoredFrom(s.spo2)), note: [{ text: 'checked' }] })).statusCode).toBe(200);
+      expect((await get<ClinicalImpression>(`ClinicalImpression/${s.impression.id}`)).meta?.versionId).toBe('3');
+    });
+
+    it('every item invalidated (Task cancelled), one restored → ClinicalImpression completed red, a new open Task; the cancelled one stays cancelled', async () => {
+      const s = await redSubmission('2026-03-22');
+      expect((await put(enteredInError(s.spo2))).statusCode).toBe(200);
+      expect((await put(enteredInError(s.pulse))).statusCode).toBe(200);
+      expect((await get<Task>(`Task/${s.task.id}`)).status).toBe('cancelled');
+      expect((await get<ClinicalImpression>(`ClinicalImpression/${s.impression.id}`)).status).toBe('entered-in-error');
+
+      expect((await put(await restoredFrom(s.spo2))).statusCode).toBe(200);
+      const impression = await get<ClinicalImpression>(`ClinicalImpression/${s.impression.id}`);
+      expect(colours(impression)).toEqual(['completed', 'red', [[`Observation/${s.spo2.id}`, 'red']]]);
+      expect(impression.investigation?.[0].item?.map((i) => i.reference)).toEqual([`Observation/${s.pulse.id}`]);
+      const cancelled = await get<Task>(`Task/${s.task.id}`);
+      expect([cancelled.status, cancelled.meta?.versionId]).toEqual(['cancelled', '3']); // routine, then cancelled
+      const open = (await assessmentTasks(s.impression)).filter((t) => t.id !== s.task.id);
+      expect(open).toHaveLength(1);
+      expect(open[0]).toMatchObject({ status: 'requested', priority: 'asap', owner: s.task.owner, for: s.task.for });
+      expect(open[0].input?.map((i) => i.valueReference?.reference)).toEqual([`Observation/${s.spo2.id}`]);
+
+      // the pulse back too: the same new Task follows, no third one
+      expect((await put(await restoredFrom(s.pulse))).statusCode).toBe(200);
+      const both = await get<ClinicalImpression>(`ClinicalImpression/${s.impression.id}`);
+      expect(colours(both)).toEqual(['completed', 'red', [[`Observation/${s.spo2.id}`, 'red'], [`Observation/${s.pulse.id}`, 'green']]]);
+      expect(both.investigation).toBeUndefined();
+      const tasks = await assessmentTasks(s.impression);
+      expect(tasks).toHaveLength(2);
+      expect(tasks.find((t) => t.id === open[0].id)?.input).toHaveLength(2);
+    });
+
+    it('a completed Task stays completed when an item comes back', async () => {
+      const s = await redSubmission('2026-03-24');
+      expect((await put(enteredInError(s.spo2))).statusCode).toBe(200);
+      const current = await get<Task>(`Task/${s.task.id}`);
+      expect((await w.t.app.inject({ method: 'PUT', url: `/fhir/Task/${s.task.id}`, headers: w.as(w.tokens.clinician), payload: { ...current, status: 'completed' } })).statusCode).toBe(200);
+      expect((await put(await restoredFrom(s.spo2))).statusCode).toBe(200);
+      expect((await get<ClinicalImpression>(`ClinicalImpression/${s.impression.id}`)).extension?.[0].valueCoding?.code).toBe('red');
+      const tasks = await assessmentTasks(s.impression);
+      expect(tasks.map((t) => [t.status, t.priority])).toEqual([['completed', 'routine']]);
+    });
+
+    it("another municipality's clinician may not restore it: nothing changes", async () => {
+      const s = await redSubmission('2026-03-26');
+      expect((await put(enteredInError(s.spo2))).statusCode).toBe(200);
+      const res = await put(await restoredFrom(s.spo2), w.tokens.clinicianB);
+      expect(res.statusCode).toBe(405);
+      expect((await get<Observation>(`Observation/${s.spo2.id}`)).status).toBe('entered-in-error');
+      const impression = await get<ClinicalImpression>(`ClinicalImpression/${s.impression.id}`);
+      expect([impression.meta?.versionId, impression.extension?.[0].valueCoding?.code]).toEqual(['2', 'green']);
+    });
+  });
+
   it('the CapabilityStatement says what entered-in-error does', async () => {
     const statement = await get<CapabilityStatement>('metadata');
     const observation = statement.rest?.[0].resource?.find((r) => r.type === 'Observation');
     expect(observation?.documentation).toMatch(/entered-in-error/);
+    expect(observation?.documentation).toMatch(/from entered-in-error back to final or amended or corrected triages it again/);
   });
 
   describe('a failed update changes nothing', () => {
