@@ -1,7 +1,9 @@
+import { futOperation as futCanonicalUrl } from '../canonical';
+import { upsertDefinitions } from '../../telemedicine/template-loader';
 import type { OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { Operation } from '../../interactions/operation';
 import type { KolibriModule } from '../../modules/module';
-import { futCanonical, futDefinition, loadDefinitions, withFutNames, type FutOperationSpec } from '../operation-definitions';
+import { futDefinition, withFutNames, type FutOperationSpec } from '../operation-definitions';
 import { appointmentIcal } from './appointment-ical';
 import { metaOperation } from './meta';
 import { resourceCounts } from './resource-counts';
@@ -10,7 +12,7 @@ import { traverseToSor } from './traverse-to-sor';
 /** An operation and its OperationDefinition, from one spec (levels and resource types agree by construction). */
 function futOperation(spec: FutOperationSpec, methods: Operation['methods'], handler: Operation['handler']): { operation: Operation; spec: FutOperationSpec } {
   const levels: Operation['levels'] = [...(spec.system ? ['system' as const] : []), ...(spec.type ? ['type' as const] : []), ...(spec.instance ? ['instance' as const] : [])];
-  return { operation: { name: spec.code, levels, methods, definition: futCanonical(spec.futId), ...(spec.resource ? { types: spec.resource } : {}), handler }, spec };
+  return { operation: { name: spec.code, levels, methods, definition: futCanonicalUrl(spec.futId), ...(spec.resource ? { types: spec.resource } : {}), handler }, spec };
 }
 
 /** R4's `$meta`, the same operation: declared under its canonical too. */
@@ -112,6 +114,6 @@ export function futRecordsModule(): KolibriModule {
     name: 'fut-records',
     operations: OPERATIONS.map((o) => o.operation),
     capability: { decorateResource: (resource) => withFutNames(withFutNames(resource, 'meta', META_NAMES), 'exportAsiCal', ICAL_NAMES) },
-    loadTemplates: (deps) => loadDefinitions(deps, definitions()),
+    loadTemplates: (deps) => upsertDefinitions(deps, definitions()),
   };
 }

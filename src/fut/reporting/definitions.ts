@@ -2,7 +2,8 @@ import type { OperationDefinition, OperationDefinitionParameter } from '@medplum
 import type { TemplateDeps } from '../../modules/module';
 import { REPORTS } from './report-list';
 import type { Report } from './reports';
-import { futDefinition, loadDefinitions } from '../operation-definitions';
+import { futDefinition } from '../operation-definitions';
+import { upsertDefinitions } from '../../telemedicine/template-loader';
 
 /**
  * The OperationDefinitions of the reporting family, written from the same tables the routes are
@@ -47,4 +48,4 @@ export function reportingDefinitions(): OperationDefinition[] {
 }
 
 /** Store the reporting definitions at start-up. */
-export const loadReportingDefinitions = (deps: TemplateDeps) => loadDefinitions(deps, reportingDefinitions());
+export const loadReportingDefinitions = (deps: TemplateDeps) => upsertDefinitions(deps, reportingDefinitions());

@@ -5,7 +5,7 @@ import type { Access } from '../../interactions/access';
 import type { Operation, OperationContext, OperationDeps } from '../../interactions/operation';
 import type { InteractionResult } from '../../interactions/types';
 import type { Job, JobStore } from '../../store/jobs';
-import { futCanonical } from '../operation-definitions';
+import { futOperation } from '../canonical';
 import { parametersOf, parseReportInput, type ReportInput } from './parameters';
 import { REPORT_JOB_KIND, type ReportJobParams } from './report-job';
 import { REPORTS } from './report-list';
@@ -31,7 +31,7 @@ export function authorizeReport(access: Access, input?: ReportInput): void {
   if (input && !input.anonymized) access.requireScope('search', 'Patient');
 }
 
-const canonical = (code: string) => futCanonical(`-s-${code}`);
+const canonical = (code: string) => futOperation(`-s-${code}`);
 
 /** A report's operation `$<verb>-<report>`: its Parameters read and checked, the caller authorized, then `run`. */
 function reportOperation(verb: string, report: Report, run: (req: OperationDeps, input: ReportInput, body: unknown) => Promise<InteractionResult>): Operation {

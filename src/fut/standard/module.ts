@@ -1,6 +1,8 @@
+import { futOperation } from '../canonical';
+import { upsertDefinitions } from '../../telemedicine/template-loader';
 import type { CapabilityStatementRestResource, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { KolibriModule } from '../../modules/module';
-import { futCanonical, futDefinition, loadDefinitions, withFutNames, type FutOperationSpec } from '../operation-definitions';
+import { futDefinition, withFutNames, type FutOperationSpec } from '../operation-definitions';
 
 /**
  * FUT's services declare the standard `$validate` (and Bulk Data `$export`) under names of their own, one per group of
@@ -73,7 +75,7 @@ const EXPORT_SPEC: FutOperationSpec = {
 export function futStandardModule(): KolibriModule {
   return {
     name: 'fut-standard',
-    capability: { decorateResource: withFutValidate, systemOperations: [{ name: 'export', definition: futCanonical(EXPORT_SPEC.futId) }] },
-    loadTemplates: (deps) => loadDefinitions(deps, [...VALIDATE_NAMES.map((n) => futDefinition(validateSpec(n.futId, n.types))), futDefinition(EXPORT_SPEC)]),
+    capability: { decorateResource: withFutValidate, systemOperations: [{ name: 'export', definition: futOperation(EXPORT_SPEC.futId) }] },
+    loadTemplates: (deps) => upsertDefinitions(deps, [...VALIDATE_NAMES.map((n) => futDefinition(validateSpec(n.futId, n.types))), futDefinition(EXPORT_SPEC)]),
   };
 }

@@ -188,7 +188,10 @@ describe('FUT operations on records', () => {
   it('serves each OperationDefinition at FUT’s canonical URL and declares it in the CapabilityStatement', async () => {
     const module = futRecordsModule();
     await module.loadTemplates?.(f.t.services.interactions, []);
-    expect(await module.loadTemplates?.(f.t.services.interactions, [])).toEqual({ created: [], updated: [] });
+    const again = await module.loadTemplates?.(f.t.services.interactions, []);
+    // a second load writes nothing: every definition is found unchanged
+    expect({ created: again?.created, updated: again?.updated }).toEqual({ created: [], updated: [] });
+    expect((again as { unchanged?: string[] }).unchanged?.length).toBeGreaterThan(0);
     for (const [name, code] of [['AppointmentSearchParameter-its-meta', 'meta'], ['Multi-its-meta', 'meta'], ['Appointment-i-exportAsiCal', 'exportAsiCal']]) {
       const def = (await call(f.t, f.a.tokens.system, 'GET', `/fhir/OperationDefinition?url=${encodeURIComponent(`http://ehealth.sundhed.dk/fhir/OperationDefinition/${name}`)}`)).json().entry[0].resource;
       expect({ name, code: def.code, instance: def.instance }).toEqual({ name, code, instance: true });

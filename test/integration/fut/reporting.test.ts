@@ -250,7 +250,9 @@ describe("FUT's reporting operations", () => {
     const module = futReportingModule({ pool: f.t.pool });
     await module.loadTemplates?.(f.t.services.interactions, []);
     const again = await module.loadTemplates?.(f.t.services.interactions, []);
-    expect(again).toEqual({ created: [], updated: [] });
+    // a second load writes nothing: every definition is found unchanged
+    expect({ created: again?.created, updated: again?.updated }).toEqual({ created: [], updated: [] });
+    expect((again as { unchanged?: string[] }).unchanged?.length).toBeGreaterThan(0);
     const statement = (await call(f.t, f.a.tokens.system, 'GET', '/fhir/metadata')).json();
     const declared = statement.rest[0].operation as Array<{ name: string; definition: string }>;
     for (const op of module.operations ?? []) {

@@ -36,7 +36,10 @@ describe("FUT's names for $validate", () => {
       expect({ name, code: def.code, type: def.type, instance: def.instance, system: def.system }).toEqual({ name, code: 'validate', type: true, instance: true, system: false });
       expect(def.parameter.filter((p: { use: string }) => p.use === 'in').map((p: { name: string }) => p.name)).toEqual(['resource', 'mode', 'profile']);
     }
-    expect(await futStandardModule().loadTemplates?.(t.services.interactions, [])).toEqual({ created: [], updated: [] });
+    const again = await futStandardModule().loadTemplates?.(t.services.interactions, []);
+    // a second load writes nothing: every definition is found unchanged
+    expect({ created: again?.created, updated: again?.updated }).toEqual({ created: [], updated: [] });
+    expect((again as { unchanged?: string[] }).unchanged?.length).toBeGreaterThan(0);
   });
 
   it('the route behind the names checks a Task and refuses a bad mode with a 400 OperationOutcome', async () => {
