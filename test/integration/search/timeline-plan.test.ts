@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { Observation } from '@medplum/fhirtypes';
 import type { AccessPolicy } from '../../../src/auth/access-policy';
 import { compileSearch, type CompileOptions } from '../../../src/store/search/compile';
 import { parseSearch } from '../../../src/fhir/search/parse';
 import { accessFilter as storeAccessFilter } from '../../../src/store/access-sql';
-import { migrate, readMigrations } from '../../../src/store/migrate';
-import { createPool } from '../../../src/store/pool';
 import { runSearch } from '../../../src/store/search';
 import { createIndexWriter } from '../../../src/store/search-index';
 import { careReachSql } from '../../../src/telemedicine/access/care-reach-sql';
 import { mainNodes, type PlanNode } from './plan-nodes';
-import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
+import { testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
+import { createTestAppOnOwnDatabase } from '../../support/own-database';
 import { NPU } from '../../support/spo2';
-import { freshDatabase, type FreshDatabase } from '../ops/fresh-database';
 import { writeHistory } from './search-helpers';
 
 /**
@@ -26,7 +23,6 @@ import { writeHistory } from './search-helpers';
  * and previous page, with and without an access filter, planned for the values or generically.
  */
 
-let db: FreshDatabase;
 let t: TestApp;
 const patient = `p-${randomUUID()}`;
 const team = `t-${randomUUID()}`;
@@ -43,11 +39,7 @@ const observation = (i: number): Observation => ({
 const accessFilter = (policy: AccessPolicy) => storeAccessFilter(policy, careReachSql);
 
 beforeAll(async () => {
-  db = await freshDatabase('kolibri_plan');
-  const pool = createPool({ connectionString: db.url, max: 1 });
-  await migrate(pool, readMigrations(join(__dirname, '..', '..', '..', 'migrations')));
-  await pool.end();
-  t = await createTestApp({ databaseUrl: db.url, indexWriter: createIndexWriter(testRegistry(), { baseUrl: TEST_BASE_URL }) });
+  t = await createTestAppOnOwnDatabase('kolibri_plan', { indexWriter: createIndexWriter(testRegistry(), { baseUrl: TEST_BASE_URL }) });
   await writeHistory(t, TOTAL, observation, patient, team);
   const { rows } = await t.pool.query('SELECT param FROM search_reference WHERE target_id = $1 LIMIT 1', [patient]);
   await t.pool.query(
@@ -59,7 +51,6 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => {
   await t?.close();
-  await db?.drop();
 });
 
 function compiled(query: string, token?: string, options: CompileOptions = {}) {
