@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { containsCprNumber } from '../../../src/audit/cpr';
+import { nonCprUuid } from '../../support/ids';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
@@ -460,17 +460,8 @@ export function report(what: string, total: number, failures: readonly string[])
   if (failures.length) throw new Error(`${failures.length} of ${total} ${what} probes failed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
 }
 
-/**
- * An id that never existed, for the "nonexistent" side of a probe: a UUID, drawn again when a run
- * of its digits reads as a CPR number (about one in a thousand), which the server refuses as a
- * Patient id a client chooses (400) before it looks for the resource.
- */
-export function missingId(): string {
-  for (;;) {
-    const id = randomUUID();
-    if (!containsCprNumber(id)) return id;
-  }
-}
+/** An id that never existed, for the "nonexistent" side of a probe (never one the server refuses as a CPR number). */
+export const missingId = nonCprUuid;
 
 /** Body weight, not a patient group's measurement: clinicians and citizens write those only through $submit-measurement. */
 export const WEIGHT = { meta: undefined, code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 80, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } };

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Patient } from '@medplum/fhirtypes';
 import { conflict } from '../../../src/fhir/outcome';
 import { patch } from '../../../src/interactions/patch';
@@ -19,7 +19,7 @@ describe('write hooks', () => {
   const withHook = (hook: (ctx: WriteHookContext) => Promise<void>): InteractionDeps => ({ ...developmentDeps(t.services), writeHooks: [hook] });
   const patient = async (): Promise<Patient> => {
     const deps = developmentDeps(t.services);
-    const id = randomUUID();
+    const id = nonCprUuid();
     await update(deps, 'Patient', id, { resourceType: 'Patient', id, active: true }, {});
     return { resourceType: 'Patient', id };
   };
