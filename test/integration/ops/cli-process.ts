@@ -48,5 +48,16 @@ export function postmastersOf(dataDir: string): number[] {
         return false;
       }
     })
-    .map(Number);
+    .map(Number)
+    // a backend the postmaster has just forked carries its command line until it retitles itself:
+    // a postmaster is the one whose parent is not one of them
+    .filter((pid, _i, all) => !all.includes(parentOf(pid)));
+}
+
+function parentOf(pid: number): number {
+  try {
+    return Number(/^PPid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
