@@ -1,4 +1,5 @@
 import type { Bundle, ClinicalImpression, Media, Task } from '@medplum/fhirtypes';
+import { eventually } from '../../../support/eventually';
 import { alike, EPISODE_EXTENSION, KOLIBRI, woundCare, type Side, type WoundCare } from './wound-care';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 2, 3, 4, 0xff, 0xd9]);
@@ -64,14 +65,10 @@ describe('photos of the wound in measurement submissions', () => {
     type Event = { entity?: unknown[]; subtype?: Array<{ code?: string }> };
     const audited = async () => {
       await w.t.services.auditDrainer.drainAll();
-      const trail = await w.inject(w.a.tokens.citizen, 'GET', `/fhir/AuditEvent?patient=Patient/${w.a.patient}&subtype=read&_count=100`);
+      const trail = await w.inject(w.a.tokens.citizen, 'GET', `/fhir/AuditEvent?patient=Patient/${w.a.patient}&subtype=read&_sort=-date&_count=100`);
       return ((trail.json().entry ?? []) as Array<{ resource: Event }>).some((e) => JSON.stringify(e.resource.entity).includes(`Binary/${binaryId}`));
     };
-    let found = await audited();
-    for (let i = 0; i < 20 && !found; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      found = await audited();
-    }
+    const found = await eventually(audited);
     expect(found).toBe(true);
   });
 
