@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { cprFreeUuid } from './audit/cpr';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerContentTypes } from './http/content-type';
 import { frameworkErrors, registerErrorHandling } from './http/error-handler';
@@ -59,7 +59,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Honour a caller's X-Request-Id (for tracing across systems) when it is sane; else make one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : cprFreeUuid();
     },
     // FHIR ids and search values may be long; the default 100-char param limit is too tight.
     routerOptions: { maxParamLength: 200 },

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 // CPR numbers, the Danish civil registration numbers (identifier system urn:oid:1.2.208.176.1.2,
 // https://cpr.dk): DDMMYY, an optional hyphen, four digits. Recognized here so that none ends up
 // in a log line, an audit record or a logical id.
@@ -5,6 +7,20 @@
 // Masking takes any such digit run (not longer ones), date or not: hiding a number too many is
 // harmless, missing one is not.
 const CPR_RUN = /(^|[^0-9])\d{6}-?\d{4}(?![0-9])/g;
+
+/**
+ * A random UUID with no CPR-shaped digit run (about one UUID in two hundred has one, e.g.
+ * `ab010150-4321-…`), drawn again until it has none. Ids the server assigns appear in URLs, and a
+ * URL is masked before it is logged or audited: an id masked there would leave the audit trail
+ * unable to say which resource was touched.
+ */
+export function cprFreeUuid(): string {
+  for (;;) {
+    const id = randomUUID();
+    CPR_RUN.lastIndex = 0;
+    if (!CPR_RUN.test(id)) return id;
+  }
+}
 
 /** `text` with every CPR-shaped number replaced by `xxxxxx-xxxx`, even inside `…|0101504321`. */
 export function maskCpr(text: string): string {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { cprFreeUuid } from '../audit/cpr';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Pool, PoolClient } from 'pg';
 import type { AuditRecord } from '../audit/record';
@@ -202,7 +202,7 @@ export class ResourceStore {
 
   /** A fresh id, as a create would choose: a transaction assigns its creates' ids up front. */
   newId(): string {
-    return (this.deps.newId ?? randomUUID)();
+    return (this.deps.newId ?? cprFreeUuid)();
   }
 
   history(query: HistoryQuery): Promise<HistoryPage> {
@@ -364,7 +364,7 @@ export class StoreTransaction {
 
   /** A fresh server-assigned id, as `create` would choose. */
   newId(): string {
-    return (this.deps.newId ?? randomUUID)();
+    return (this.deps.newId ?? cprFreeUuid)();
   }
 
   /** Current version (or tombstone) as this transaction sees it: its own writes included. */

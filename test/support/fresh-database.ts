@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from './ids';
 import { Client } from 'pg';
 import { testDatabaseUrl } from './app';
 
 /** A fresh, empty database on the test server (e.g. to run migrations from nothing); returns its URL. */
 export async function freshDatabase(): Promise<string> {
-  const name = `kolibri_m_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const name = `kolibri_m_${nonCprUuid().replace(/-/g, '').slice(0, 12)}`;
   const admin = new Client({ connectionString: testDatabaseUrl() });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

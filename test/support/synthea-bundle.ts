@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from './ids';
 
 type Json = Record<string, unknown>;
 
@@ -10,15 +10,15 @@ type Json = Record<string, unknown>;
 export function syntheaBundle(encounters: number, observationsPerEncounter = 3): { resourceType: 'Bundle'; type: 'transaction'; entry: Json[] } {
   const entry: Json[] = [];
   const add = (resource: Json): string => {
-    const fullUrl = `urn:uuid:${randomUUID()}`;
+    const fullUrl = `urn:uuid:${nonCprUuid()}`;
     entry.push({ fullUrl, resource, request: { method: 'POST', url: resource.resourceType } });
     return fullUrl;
   };
-  const organization = add({ resourceType: 'Organization', name: 'Region Hovedstaden', identifier: [{ system: 'urn:oid:1.2.208.176.1.1', value: randomUUID() }] });
+  const organization = add({ resourceType: 'Organization', name: 'Region Hovedstaden', identifier: [{ system: 'urn:oid:1.2.208.176.1.1', value: nonCprUuid() }] });
   const practitioner = add({ resourceType: 'Practitioner', name: [{ family: 'Lund', given: ['Mette'] }] });
   const patient = add({
     resourceType: 'Patient',
-    identifier: [{ system: 'https://github.com/synthetichealth/synthea', value: randomUUID() }],
+    identifier: [{ system: 'https://github.com/synthetichealth/synthea', value: nonCprUuid() }],
     name: [{ use: 'official', family: 'Jørgensen', given: ['Karen'] }],
     gender: 'female',
     birthDate: '1948-02-11',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { cprFreeUuid } from '../../audit/cpr';
 import type { Bundle, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { badRequest, FhirError, forbidden, notFound } from '../../fhir/outcome';
 import type { Access } from '../../interactions/access';
@@ -54,7 +54,7 @@ function reportOperation(verb: string, report: Report, run: (req: OperationDeps,
 const scheduleOperation = (report: Report, deps: ReportOperationDeps) =>
   reportOperation('schedule', report, async (req, input, body) => {
     const params: ReportJobParams = { report: report.key, input, parameters: echo(body), auth: { ...req.access.auth, tokenId: undefined } };
-    const job = await deps.jobs.enqueue({ id: randomUUID(), kind: REPORT_JOB_KIND, owner: req.access.auth.clientId, params, ttlSeconds: deps.ttlSeconds });
+    const job = await deps.jobs.enqueue({ id: cprFreeUuid(), kind: REPORT_JOB_KIND, owner: req.access.auth.clientId, params, ttlSeconds: deps.ttlSeconds });
     return { status: 200, body: pendingBinary(job.id) };
   });
 
@@ -73,7 +73,7 @@ const fetchOperation = (report: Report, deps: ReportOperationDeps) =>
 const executeOperation = (report: Report) =>
   reportOperation('execute', report, async (req, input, body) => {
     const result = await runReport(req.store, report, req.access.searchFilter(), input, echo(body), req.clock.now());
-    return { status: 200, body: reportBinary(randomUUID(), result) };
+    return { status: 200, body: reportBinary(cprFreeUuid(), result) };
   });
 
 const STATES: Record<Job['state'], string> = { queued: 'QUEUED', running: 'RUNNING', done: 'DONE', failed: 'FAILED', cancelled: 'CANCELLED' };

@@ -1,5 +1,5 @@
 // https://hl7.org/fhir/uv/bulkdata/export.html
-import { randomUUID } from 'node:crypto';
+import { cprFreeUuid } from '../../audit/cpr';
 import type { Readable } from 'node:stream';
 import type { Group } from '@medplum/fhirtypes';
 import { FhirError, informational, notFound } from '../../fhir/outcome';
@@ -48,7 +48,7 @@ export async function exportKickOff(deps: InteractionDeps, exp: ExportRequestDep
     auth: { ...deps.access.auth, tokenId: undefined },
   };
   if (input.level === 'group') Object.assign(params, { groupId: input.groupId, patients: await groupMembers(deps, input.groupId as string) });
-  const job = await exp.jobs.enqueue({ id: randomUUID(), kind: EXPORT_JOB_KIND, owner: deps.access.auth.clientId, params, ttlSeconds: exp.ttlSeconds });
+  const job = await exp.jobs.enqueue({ id: cprFreeUuid(), kind: EXPORT_JOB_KIND, owner: deps.access.auth.clientId, params, ttlSeconds: exp.ttlSeconds });
   exp.wake?.();
   return {
     status: 202,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { missingId } from './tenants';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
@@ -16,7 +16,7 @@ const ORG_B = 'Organization/0101'; // København
 describe('access model across organizations', () => {
   let t: TestApp;
   const ids = { teamA: '', teamB: '', patientA: '', patientB: '', episodeA: '', obsA: '', obsB: '', practitioner: '' };
-  const familyA = `Aagaard-${randomUUID().slice(0, 8)}`;
+  const familyA = `Aagaard-${nonCprUuid().slice(0, 8)}`;
   const tokens = { sysA: '', sysB: '', clinicianA: '', citizenA: '' };
 
   const seed = async (resource: Resource): Promise<string> => (await t.services.store.transaction((tx) => tx.create(resource))).id;

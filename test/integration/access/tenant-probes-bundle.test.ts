@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import {
   buildFixture,
   call,
@@ -81,7 +81,7 @@ describe('cross-tenant probes: batch and transaction entries', () => {
     let pairs = 0;
     for (const key of HIDDEN_KEYS) {
       for (const p of probersFor(f, key)) {
-        const list = shapes(key).map((s) => ({ ...s, hidden: f.a.ids[key], missing: randomUUID() }));
+        const list = shapes(key).map((s) => ({ ...s, hidden: f.a.ids[key], missing: nonCprUuid() }));
         pairs += list.length;
         probes.push({
           name: `${p.name} → A.${key}: batch`,
@@ -148,16 +148,16 @@ describe('cross-tenant probes: batch and transaction entries', () => {
     const cpr = (v: string) => `Patient?identifier=${encodeURIComponent(`urn:oid:1.2.208.176.1.2|${v}`)}`;
     const refs: Array<{ name: string; hidden: string; missing: string; ref: (v: string) => string; element: 'subject' | 'focus' }> = [
       { name: 'subject = Patient?identifier=<CPR>', hidden: a.cpr, missing: '3112990001', ref: cpr, element: 'subject' },
-      { name: 'subject = Patient?_id=<id>', hidden: a.ids.patient, missing: randomUUID(), ref: (v) => `Patient?_id=${v}`, element: 'subject' },
-      { name: 'subject = Patient?family=<name>', hidden: a.family, missing: `Nobody-${randomUUID().slice(0, 8)}`, ref: (v) => `Patient?family=${v}`, element: 'subject' },
+      { name: 'subject = Patient?_id=<id>', hidden: a.ids.patient, missing: nonCprUuid(), ref: (v) => `Patient?_id=${v}`, element: 'subject' },
+      { name: 'subject = Patient?family=<name>', hidden: a.family, missing: `Nobody-${nonCprUuid().slice(0, 8)}`, ref: (v) => `Patient?family=${v}`, element: 'subject' },
     ];
     for (const key of HIDDEN_KEYS) {
       const identifier = a.identifiers[key];
       if (identifier) {
         const [system, value] = identifier.split('|');
-        refs.push({ name: `focus = ${a.types[key]}?identifier=<A.${key}>`, hidden: value, missing: `missing-${randomUUID()}`, ref: (v) => `${a.types[key]}?identifier=${encodeURIComponent(`${system}|${v}`)}`, element: 'focus' });
+        refs.push({ name: `focus = ${a.types[key]}?identifier=<A.${key}>`, hidden: value, missing: `missing-${nonCprUuid()}`, ref: (v) => `${a.types[key]}?identifier=${encodeURIComponent(`${system}|${v}`)}`, element: 'focus' });
       }
-      refs.push({ name: `focus = ${a.types[key]}?_id=<A.${key}>`, hidden: a.ids[key], missing: randomUUID(), ref: (v) => `${a.types[key]}?_id=${v}`, element: 'focus' });
+      refs.push({ name: `focus = ${a.types[key]}?_id=<A.${key}>`, hidden: a.ids[key], missing: nonCprUuid(), ref: (v) => `${a.types[key]}?_id=${v}`, element: 'focus' });
     }
     const probes: Probe[] = [];
     for (const p of [...probersFor(f, 'observation'), { name: 'B.system (batch)', token: b.tokens.system, writes: true }]) {
@@ -177,7 +177,7 @@ describe('cross-tenant probes: batch and transaction entries', () => {
         probes.push({
           name: `${p.name}: ${type} POST Observation with ${r.name}`,
           run: async () => {
-            const send = (v: string) => call(f.t, p.token, 'POST', '/fhir', { resourceType: 'Bundle', type, entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, request: { method: 'POST', url: 'Observation' }, resource: observation(v) }] });
+            const send = (v: string) => call(f.t, p.token, 'POST', '/fhir', { resourceType: 'Bundle', type, entry: [{ fullUrl: `urn:uuid:${nonCprUuid()}`, request: { method: 'POST', url: 'Observation' }, resource: observation(v) }] });
             const hidden = await send(r.hidden);
             const missing = await send(r.missing);
             // the criteria echoed back are the caller's own words; a resolved reference would name A's id anywhere else
@@ -227,7 +227,7 @@ describe('cross-tenant probes: batch and transaction entries', () => {
         name: `${p.name}: transaction [POST B's own Observation, PUT A's Observation] fails whole, like naming a nonexistent id, and creates nothing`,
         run: async () => {
           const tx = async (target: string) => {
-            const value = `atomic-${randomUUID()}`;
+            const value = `atomic-${nonCprUuid()}`;
             const res = await call(f.t, p.token, 'POST', '/fhir', {
               resourceType: 'Bundle',
               type: 'transaction',
@@ -270,7 +270,7 @@ describe('cross-tenant probes: batch and transaction entries', () => {
       type: 'transaction',
       entry: [
         {
-          fullUrl: `urn:uuid:${randomUUID()}`,
+          fullUrl: `urn:uuid:${nonCprUuid()}`,
           request: { method: 'POST', url: 'Observation' },
           resource: { ...unchanged(f, 'observation'), id: undefined, identifier: undefined, subject: { reference: `Patient?identifier=${encodeURIComponent(`urn:oid:1.2.208.176.1.2|${a.cpr}`)}` } },
         },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import {
   buildFixture,
   call,
@@ -62,12 +62,12 @@ describe('cross-tenant probes: conditional writes', () => {
       const type = f.a.types[key];
       const moved = { ...retarget(f, key), id: undefined };
       const criteria: Array<{ name: string; hidden: string; missing: string; query: (v: string) => string }> = [
-        { name: '_id', hidden: f.a.ids[key], missing: randomUUID(), query: (v) => `_id=${v}` },
+        { name: '_id', hidden: f.a.ids[key], missing: nonCprUuid(), query: (v) => `_id=${v}` },
       ];
       const identifier = f.a.identifiers[key];
       if (identifier) {
         const value = identifier.slice(PROBE_SYSTEM.length + 1);
-        criteria.push({ name: 'identifier', hidden: value, missing: `missing-${randomUUID()}`, query: (v) => `identifier=${encodeURIComponent(`${PROBE_SYSTEM}|${v}`)}` });
+        criteria.push({ name: 'identifier', hidden: value, missing: `missing-${nonCprUuid()}`, query: (v) => `identifier=${encodeURIComponent(`${PROBE_SYSTEM}|${v}`)}` });
       }
       if (key === 'patient') criteria.push({ name: 'CPR', hidden: f.a.cpr, missing: '3112990000', query: (v) => `identifier=${encodeURIComponent(`urn:oid:1.2.208.176.1.2|${v}`)}` });
       for (const p of probersFor(f, key)) {
@@ -102,7 +102,7 @@ describe('cross-tenant probes: conditional writes', () => {
     // B's own Observations: body weight, no patient group's measurement code (those are written only by $submit-measurement)
     const NOT_A_MEASUREMENT = { meta: undefined, code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, valueQuantity: { value: 80, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } };
     const fresh = async (token: string) => {
-      const value = `b-own-${randomUUID()}`;
+      const value = `b-own-${nonCprUuid()}`;
       const res = await call(f.t, token, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), id: undefined, identifier: [{ system: PROBE_SYSTEM, value }], subject: { reference: `Patient/${b.ids.patient}` }, extension: undefined, basedOn: undefined, ...NOT_A_MEASUREMENT });
       if (res.status !== 201) throw new Error(`B could not create its own Observation: ${res.status} ${res.body.slice(0, 200)}`);
       return { id: res.json().id as string, value, body: res.json() as Record<string, unknown> };
@@ -126,7 +126,7 @@ describe('cross-tenant probes: conditional writes', () => {
             name: `${p.name}: ${shape.name} Observation?${k.name}=<A's>,<B's own>`,
             run: async () => {
               const [ownH, ownM] = [await fresh(p.token), await fresh(p.token)];
-              const missing = k.name === '_id' ? missingId() : `missing-${randomUUID()}`;
+              const missing = k.name === '_id' ? missingId() : `missing-${nonCprUuid()}`;
               const hidden = await shape.run(k.query(ownH, k.hidden), ownH);
               const other = await shape.run(k.query(ownM, missing), ownM);
               // both act on (or match exactly) B's own Observation, named differently in each run
@@ -148,7 +148,7 @@ describe('cross-tenant probes: conditional writes', () => {
 
   it('positive control: A\'s system client updates its own Observation by identifier and patches it by _id', async () => {
     const a = f.a;
-    const identifier = `control-${randomUUID()}`;
+    const identifier = `control-${nonCprUuid()}`;
     const body = { ...unchanged(f, 'observation'), id: undefined, identifier: [{ system: PROBE_SYSTEM, value: identifier }] };
     const created = await call(f.t, a.tokens.system, 'POST', '/fhir/Observation', body);
     expect(created.status).toBe(201);

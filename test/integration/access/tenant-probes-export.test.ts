@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { JobRunner } from '../../../src/jobs/runner';
 import { awaitManifest, exportParameters, kickOff, pathOf, send, testRunner, type Manifest } from '../operations/export-support';
 import { buildFixture, call, COMPARTMENT_KEYS, differs, leaks, outsiders, report, runProbes, type Fixture, type Probe, missingId } from './tenants';

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { buildFixture, call, differs, leaks, probersFor, report, runProbes, type Answer, type Fixture, type Probe } from './tenants';
 
 /**
@@ -54,7 +54,7 @@ describe("cross-tenant probes: FUT's search parameters", () => {
   const pair = (name: string, token: string, hiddenId: string, url: (id: string) => string): Probe => ({
     name,
     run: async () => {
-      const missingId = randomUUID();
+      const missingId = nonCprUuid();
       const [hidden, missing] = await Promise.all([get(token, `${url(hiddenId)}&_total=accurate`), get(token, `${url(missingId)}&_total=accurate`)]);
       return differs(f, hidden, missing, hiddenId, missingId);
     },

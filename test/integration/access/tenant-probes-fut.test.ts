@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { futModule } from '../../../src/fut/module';
 import { buildFixture, call, HIDDEN_KEYS, outsiders, refusedLikeMissing, report, runProbes, versionsOf, type Answer, type Fixture, type Probe } from './tenants';
 
@@ -38,7 +38,7 @@ describe('cross-tenant probes: FUT operations', () => {
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [{
-          fullUrl: `urn:uuid:${randomUUID()}`,
+          fullUrl: `urn:uuid:${nonCprUuid()}`,
           request: { method: 'POST', url: 'Observation' },
           resource: {
             resourceType: 'Observation',

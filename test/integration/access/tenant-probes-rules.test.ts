@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import {
   buildFixture,
   call,
@@ -155,16 +155,16 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
         probes.push(expectStatus(`${at}: transaction DELETE entry`, [403], () => batchStatus(c.token, 'transaction', [{ request: { method: 'DELETE', url: `${type}/${d.id}` } }])));
       }
       // creating new definitional resources of any kind
-      const fresh = (type: string) => ({ resourceType: type, url: `https://kolibri.test/fhir/${type}/by-${c.name}-${randomUUID()}`, version: '1', status: 'active', ...(type === 'CodeSystem' ? { content: 'complete' } : {}) });
+      const fresh = (type: string) => ({ resourceType: type, url: `https://kolibri.test/fhir/${type}/by-${c.name}-${nonCprUuid()}`, version: '1', status: 'active', ...(type === 'CodeSystem' ? { content: 'complete' } : {}) });
       for (const type of ['Questionnaire', 'PlanDefinition', 'ActivityDefinition', 'ValueSet', 'CodeSystem', 'ConceptMap', 'NamingSystem', 'SearchParameter']) {
         const body =
           type === 'NamingSystem'
-            ? { resourceType: type, name: 'x', status: 'active', kind: 'identifier', date: '2026-01-01', uniqueId: [{ type: 'uri', value: `urn:x:${randomUUID()}` }] }
+            ? { resourceType: type, name: 'x', status: 'active', kind: 'identifier', date: '2026-01-01', uniqueId: [{ type: 'uri', value: `urn:x:${nonCprUuid()}` }] }
             : type === 'SearchParameter'
-              ? { ...fresh(type), name: 'probe', description: 'x', code: `probe-${randomUUID().slice(0, 8)}`, base: ['Observation'], type: 'token', expression: 'Observation.status' }
+              ? { ...fresh(type), name: 'probe', description: 'x', code: `probe-${nonCprUuid().slice(0, 8)}`, base: ['Observation'], type: 'token', expression: 'Observation.status' }
               : fresh(type);
         probes.push(expectStatus(`${c.name}: POST ${type}`, [403], () => call(f.t, c.token, 'POST', `/fhir/${type}`, body)));
-        const newId = `probe-new-${randomUUID()}`;
+        const newId = `probe-new-${nonCprUuid()}`;
         probes.push(expectStatus(`${c.name}: PUT ${type}/probe-${type.toLowerCase()}-new (create at a chosen id)`, [403], () => call(f.t, c.token, 'PUT', `/fhir/${type}/${newId}`, { ...body, id: newId })));
         probes.push(expectStatus(`${c.name}: batch POST ${type}`, [403], () => batchStatus(c.token, 'batch', [{ request: { method: 'POST', url: type }, resource: body }])));
       }
@@ -181,16 +181,16 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
     const ad = f.defs.controlActivityDefinition;
     const probes: Probe[] = [
       expectStatus('operator: PUT ActivityDefinition (control)', [200], () => call(f.t, op, 'PUT', `/fhir/ActivityDefinition/${ad.id}`, { ...ad, meta: undefined, title: 'changed by the operator' })),
-      expectStatus('operator: POST Questionnaire', [201], () => call(f.t, op, 'POST', '/fhir/Questionnaire', { resourceType: 'Questionnaire', url: `https://kolibri.test/fhir/Questionnaire/op-${randomUUID()}`, version: '1', status: 'draft' })),
+      expectStatus('operator: POST Questionnaire', [201], () => call(f.t, op, 'POST', '/fhir/Questionnaire', { resourceType: 'Questionnaire', url: `https://kolibri.test/fhir/Questionnaire/op-${nonCprUuid()}`, version: '1', status: 'draft' })),
       expectStatus('operator: PUT CodeSystem at a chosen id', [201], () => {
-        const id = `op-cs-${randomUUID()}`;
+        const id = `op-cs-${nonCprUuid()}`;
         return call(f.t, op, 'PUT', `/fhir/CodeSystem/${id}`, { resourceType: 'CodeSystem', id, url: `https://kolibri.test/fhir/CodeSystem/${id}`, status: 'draft', content: 'complete' });
       }),
-      expectStatus('operator: POST Organization', [201], () => call(f.t, op, 'POST', '/fhir/Organization', { resourceType: 'Organization', name: `Region ${randomUUID().slice(0, 6)}` })),
+      expectStatus('operator: POST Organization', [201], () => call(f.t, op, 'POST', '/fhir/Organization', { resourceType: 'Organization', name: `Region ${nonCprUuid().slice(0, 6)}` })),
     ];
     probes.push(
       expectStatus('operator: PATCH then DELETE a ValueSet it created', [200, 204], async () => {
-        const vs = await call(f.t, op, 'POST', '/fhir/ValueSet', { resourceType: 'ValueSet', url: `https://kolibri.test/fhir/ValueSet/op-${randomUUID()}`, status: 'draft' });
+        const vs = await call(f.t, op, 'POST', '/fhir/ValueSet', { resourceType: 'ValueSet', url: `https://kolibri.test/fhir/ValueSet/op-${nonCprUuid()}`, status: 'draft' });
         const patched = await call(f.t, op, 'PATCH', `/fhir/ValueSet/${vs.json().id}`, [{ op: 'replace', path: '/status', value: 'active' }], jsonPatch);
         if (patched.status !== 200) return patched;
         return call(f.t, op, 'DELETE', `/fhir/ValueSet/${vs.json().id}`);
@@ -254,11 +254,11 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
       );
       probes.push(
         expectStatus(`${c.name}: POST EpisodeOfCare for ${other.label}'s patient with If-None-Exist`, [403], () =>
-          call(f.t, c.token, 'POST', '/fhir/EpisodeOfCare', episode(other.ids.patient, own.org, own.ids.careTeam), { 'if-none-exist': `identifier=urn:x|${randomUUID()}` })),
+          call(f.t, c.token, 'POST', '/fhir/EpisodeOfCare', episode(other.ids.patient, own.org, own.ids.careTeam), { 'if-none-exist': `identifier=urn:x|${nonCprUuid()}` })),
       );
       probes.push(
         expectStatus(`${c.name}: PUT EpisodeOfCare?identifier=<new> for ${other.label}'s patient (conditional create)`, [403], () =>
-          call(f.t, c.token, 'PUT', `/fhir/EpisodeOfCare?identifier=urn:x|${randomUUID()}`, episode(other.ids.patient, own.org, own.ids.careTeam))),
+          call(f.t, c.token, 'PUT', `/fhir/EpisodeOfCare?identifier=urn:x|${nonCprUuid()}`, episode(other.ids.patient, own.org, own.ids.careTeam))),
       );
     }
     // re-parenting A's own grant-bearing resources, by A itself
@@ -307,7 +307,7 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
 
   it('reach: a system client reaches the Patients it registered; nobody else does until an episode exists', async () => {
     const a = f.a;
-    const created = await call(f.t, a.tokens.system, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: `Registered-${randomUUID().slice(0, 8)}` }], gender: 'male' });
+    const created = await call(f.t, a.tokens.system, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: `Registered-${nonCprUuid().slice(0, 8)}` }], gender: 'male' });
     const id = created.json().id as string;
     f.hiddenIdsOfA.add(id);
     const probes: Probe[] = [
@@ -337,7 +337,7 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
         name: `${name} naming the other tenant's patient vs a nonexistent patient (token endpoint)`,
         run: async () => {
           const token = async (patient: string) => toAnswer(await requestToken(f.t, app, 'user/*.rs', { claims: { ...claims, patient } }));
-          const [hidden, missing] = [await token(`Patient/${name.startsWith('B') ? a.ids.patient : f.b.ids.patient}`), await token(`Patient/${randomUUID()}`)];
+          const [hidden, missing] = [await token(`Patient/${name.startsWith('B') ? a.ids.patient : f.b.ids.patient}`), await token(`Patient/${nonCprUuid()}`)];
           return hidden.status === missing.status ? undefined : `the other tenant's patient answered ${hidden.status}, a nonexistent one ${missing.status}: ${hidden.body.slice(0, 160)} vs ${missing.body.slice(0, 160)}`;
         },
       });

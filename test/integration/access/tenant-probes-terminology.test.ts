@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { buildFixture, call, CLIENT_KINDS, HIDDEN_KEYS, type Fixture } from './tenants';
 
 /**
@@ -11,11 +11,11 @@ import { buildFixture, call, CLIENT_KINDS, HIDDEN_KEYS, type Fixture } from './t
 describe('cross-tenant probes: terminology operations', () => {
   let f: Fixture;
   let deletedUrl = '';
-  const missingUrl = `https://kolibri.test/fhir/ValueSet/never-${randomUUID()}`;
+  const missingUrl = `https://kolibri.test/fhir/ValueSet/never-${nonCprUuid()}`;
 
   beforeAll(async () => {
     f = await buildFixture();
-    deletedUrl = `https://kolibri.test/fhir/ValueSet/deleted-${randomUUID()}`;
+    deletedUrl = `https://kolibri.test/fhir/ValueSet/deleted-${nonCprUuid()}`;
     const made = await call(f.t, f.operatorToken, 'POST', '/fhir/ValueSet', { resourceType: 'ValueSet', url: deletedUrl, status: 'active', compose: { include: [{ system: 'urn:x', concept: [{ code: 'a' }] }] } });
     expect(made.status).toBe(201);
     expect([200, 204]).toContain((await call(f.t, f.operatorToken, 'DELETE', `/fhir/ValueSet/${made.json().id}`)).status);
@@ -53,7 +53,7 @@ describe('cross-tenant probes: terminology operations', () => {
     let probes = 0;
     for (const kind of CLIENT_KINDS) {
       for (const op of OPERATIONS) {
-        const missing = await call(f.t, f.b.tokens[kind], 'GET', `/fhir/${op.replace('{id}', randomUUID())}`);
+        const missing = await call(f.t, f.b.tokens[kind], 'GET', `/fhir/${op.replace('{id}', nonCprUuid())}`);
         expect([kind, op, missing.status]).toEqual([kind, op, kind === 'system' || kind === 'clinician' ? 404 : missing.status]);
         for (const key of HIDDEN_KEYS) {
           const hidden = await call(f.t, f.b.tokens[kind], 'GET', `/fhir/${op.replace('{id}', f.a.ids[key])}`);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { TEST_BASE_URL } from '../../support/app';
 import { buildFixture, call, CLIENT_KINDS, HIDDEN_KEYS, type Fixture } from './tenants';
 
@@ -14,11 +14,11 @@ import { buildFixture, call, CLIENT_KINDS, HIDDEN_KEYS, type Fixture } from './t
 describe('cross-tenant probes: validation look-ups', () => {
   let f: Fixture;
   let deletedUrl = '';
-  const missingUrl = `https://kolibri.test/fhir/Questionnaire/never-${randomUUID()}`;
+  const missingUrl = `https://kolibri.test/fhir/Questionnaire/never-${nonCprUuid()}`;
 
   beforeAll(async () => {
     f = await buildFixture();
-    deletedUrl = `https://kolibri.test/fhir/Questionnaire/deleted-${randomUUID()}`;
+    deletedUrl = `https://kolibri.test/fhir/Questionnaire/deleted-${nonCprUuid()}`;
     const made = await call(f.t, f.operatorToken, 'POST', '/fhir/Questionnaire', {
       resourceType: 'Questionnaire',
       url: deletedUrl,
@@ -62,7 +62,7 @@ describe('cross-tenant probes: validation look-ups', () => {
       for (const key of HIDDEN_KEYS) {
         const type = f.a.types[key];
         const hiddenId = f.a.ids[key];
-        const freshId = `probe-${randomUUID()}`;
+        const freshId = `probe-${nonCprUuid()}`;
         for (const form of [(id: string) => `${type}/${id}`, (id: string) => `${TEST_BASE_URL}/${type}/${id}`]) {
           const hidden = await call(f.t, f.b.tokens[client], 'POST', '/fhir/DocumentReference/$validate', doc(form(hiddenId)));
           const missing = await call(f.t, f.b.tokens[client], 'POST', '/fhir/DocumentReference/$validate', doc(form(freshId)));

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import {
   buildFixture,
   call,
@@ -52,8 +52,8 @@ describe('cross-tenant probes: writes by id', () => {
     f.labels.set(deleted, '<A:deletedObservation>');
     f.hiddenIdsOfA.add(deleted);
     // A Patient A's system client registered (no episode yet: reached by A's system client alone), and one it registered and deleted
-    registered = (await call(f.t, f.a.tokens.system, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: `Registered-${randomUUID().slice(0, 8)}` }], gender: 'male' })).json().id;
-    deletedPatient = (await call(f.t, f.a.tokens.system, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: `Gone-${randomUUID().slice(0, 8)}` }], gender: 'male' })).json().id;
+    registered = (await call(f.t, f.a.tokens.system, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: `Registered-${nonCprUuid().slice(0, 8)}` }], gender: 'male' })).json().id;
+    deletedPatient = (await call(f.t, f.a.tokens.system, 'POST', '/fhir/Patient', { resourceType: 'Patient', name: [{ family: `Gone-${nonCprUuid().slice(0, 8)}` }], gender: 'male' })).json().id;
     const gonePatient = await call(f.t, f.a.tokens.system, 'DELETE', `/fhir/Patient/${deletedPatient}`);
     if (gonePatient.status >= 300) throw new Error(`A could not delete the Patient it registered: ${gonePatient.status} ${gonePatient.body}`);
     for (const [id, label] of [[registered, '<A:registeredPatient>'], [deletedPatient, '<A:deletedPatient>']]) {
@@ -132,7 +132,7 @@ describe('cross-tenant probes: writes by id', () => {
       for (const p of [...outsiders(f).filter((o) => o.writes), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }]) {
         const at = `${p.name}: ${type} pointing at ${intoObservation ? 'A.observation' : 'A.patient'}`;
         probes.push(pair(`${at}: POST`, hidden, (x) => call(f.t, p.token, 'POST', `/fhir/${type}`, set(fresh, path.pointer, ref(x)))));
-        probes.push(pair(`${at}: POST If-None-Exist`, hidden, (x) => call(f.t, p.token, 'POST', `/fhir/${type}`, set(fresh, path.pointer, ref(x)), { 'if-none-exist': `_id=${randomUUID()}` })));
+        probes.push(pair(`${at}: POST If-None-Exist`, hidden, (x) => call(f.t, p.token, 'POST', `/fhir/${type}`, set(fresh, path.pointer, ref(x)), { 'if-none-exist': `_id=${nonCprUuid()}` })));
         probes.push(
           pair(`${at}: transaction POST`, hidden, (x) =>
             call(f.t, p.token, 'POST', '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: type }, resource: set(fresh, path.pointer, ref(x)) }] })),
@@ -340,7 +340,7 @@ describe('cross-tenant probes: writes by id', () => {
         probes.push({
           name: `${name}: ${shape.name} of its own Observation to B's patient`,
           run: async () => {
-            const value = `a-own-${randomUUID()}`;
+            const value = `a-own-${nonCprUuid()}`;
             const made = await call(f.t, token, 'POST', '/fhir/Observation', { ...unchanged(f, 'observation'), ...WEIGHT, id: undefined, identifier: [{ system: PROBE_SYSTEM, value }] });
             if (made.status !== 201) return `could not create its own Observation: ${made.status}`;
             const o = { id: made.json().id as string, body: made.json() as Record<string, unknown>, value };

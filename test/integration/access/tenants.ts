@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { nonCprUuid } from '../../support/ids';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,7 +120,7 @@ const episodeExt = (episode: string) => ({ url: EPISODE_EXTENSION, valueReferenc
 export async function buildFixture(): Promise<Fixture> {
   const t = await createTestApp({ auth: 'on' });
   const seedProblems: string[] = [];
-  const u = randomUUID();
+  const u = nonCprUuid();
 
   // The operator: national, no patient data; writes definitional resources and the Organization directory.
   const operatorOrg = `op-${u}`;
@@ -207,7 +206,7 @@ async function definitional(make: Make, operatorToken: string, u: string): Promi
 }
 
 async function tenant(testApp: TestApp, label: 'A' | 'B', make: Make, operatorToken: string, defs: Definitional): Promise<Tenant> {
-  const u = randomUUID();
+  const u = nonCprUuid();
   const cpr = randomCpr();
   const family = `Probe${label}-${u.slice(0, 8)}`;
   const identifiers: Partial<Record<ResourceKey, string>> = {};

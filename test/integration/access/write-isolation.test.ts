@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 import { spo2Observation } from '../../support/spo2';
@@ -15,8 +15,8 @@ const CPR = 'urn:oid:1.2.208.176.1.2';
  */
 describe('tenant isolation on writes', () => {
   let t: TestApp;
-  const orgA = randomUUID();
-  const orgB = randomUUID();
+  const orgA = nonCprUuid();
+  const orgB = nonCprUuid();
   const tok = { sysA: '', sysB: '', clinA: '', clinB: '', operator: '' };
   const id = { practitionerA: '', practitionerB: '', teamA: '', teamB: '', patientA: '', patientB: '', episodeA: '', episodeB: '', obsA: '', obsB: '', binaryA: '', bundleA: '', provenanceA: '', deviceA: '' };
   const cprA = `0101${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
@@ -75,7 +75,7 @@ describe('tenant isolation on writes', () => {
 
   it('item 1: a conditional update never matches, takes over or overwrites what the caller cannot see', async () => {
     const moved = { ...obs(id.patientB, 50) };
-    const missing = randomUUID();
+    const missing = nonCprUuid();
     // with the hidden id in the body: the same answer as for an id that does not exist, nothing changed
     const hidden = await call(tok.sysB, 'PUT', `/fhir/Observation?_id=${id.obsA}`, { ...moved, id: id.obsA });
     const absent = await call(tok.sysB, 'PUT', `/fhir/Observation?_id=${missing}`, { ...moved, id: missing });
@@ -131,7 +131,7 @@ describe('tenant isolation on writes', () => {
     expect(await version('Organization', orgA)).toBe(1);
     // B's clinician still gets no token in A's care team
     // the operator maintains definitions, A's own system client its organization record
-    const ad = `probe-${randomUUID()}`;
+    const ad = `probe-${nonCprUuid()}`;
     expect((await call(tok.operator, 'PUT', `/fhir/ActivityDefinition/${ad}`, { resourceType: 'ActivityDefinition', id: ad, status: 'active' })).statusCode).toBe(201);
     expect((await call(tok.operator, 'PUT', `/fhir/ActivityDefinition/${ad}`, { resourceType: 'ActivityDefinition', id: ad, status: 'retired' })).statusCode).toBe(200);
     expect((await call(tok.operator, 'POST', '/fhir/Observation', obs(id.patientA))).statusCode).toBe(403);
@@ -170,13 +170,13 @@ describe('tenant isolation on writes', () => {
     }
     // B cannot point a Binary into A's patient either (the same answer as for a resource that does not exist)
     const into = await call(tok.sysB, 'POST', '/fhir/Binary', { resourceType: 'Binary', contentType: 'text/plain', securityContext: { reference: `Observation/${id.obsA}` } });
-    const nowhere = await call(tok.sysB, 'POST', '/fhir/Binary', { resourceType: 'Binary', contentType: 'text/plain', securityContext: { reference: `Observation/${randomUUID()}` } });
+    const nowhere = await call(tok.sysB, 'POST', '/fhir/Binary', { resourceType: 'Binary', contentType: 'text/plain', securityContext: { reference: `Observation/${nonCprUuid()}` } });
     expect(into.statusCode).toBe(403);
     expect(answer(into)).toEqual(answer(nowhere));
   });
 
   it('item 7: hidden and nonexistent answer alike (vread, instance history, patch of a deleted resource, writes)', async () => {
-    const missing = randomUUID();
+    const missing = nonCprUuid();
     const deletedA = await create(tok.sysA, obs(id.patientA));
     expect((await call(tok.sysA, 'DELETE', `/fhir/Observation/${deletedA}`)).statusCode).toBe(200);
     const pairs: Array<[string, 'GET' | 'PATCH' | 'DELETE' | 'PUT', (x: string) => string, unknown?]> = [

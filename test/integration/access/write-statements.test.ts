@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { Client } from 'pg';
 import { createTestApp, type TestApp } from '../../support/app';
@@ -15,8 +15,8 @@ const INDEX_TABLES = ['search_string', 'search_token', 'search_reference', 'sear
  */
 describe('write statements', () => {
   let t: TestApp;
-  const orgA = randomUUID();
-  const orgB = randomUUID();
+  const orgA = nonCprUuid();
+  const orgB = nonCprUuid();
   const tok = { sysA: '', sysB: '' };
   let patientA = '';
   let patientB = '';
@@ -70,7 +70,7 @@ describe('write statements', () => {
   afterAll(() => t.close());
 
   it('writes a create of patient data without a transaction: resource, history, index, compartment and audit rows', async () => {
-    const marker = `one-${randomUUID()}`;
+    const marker = `one-${nonCprUuid()}`;
     const requestId = `${marker}-req`;
     // the transaction path takes a client of its own from the pool; the one statement does not
     const [res, transactions] = await transactionsOf(() => call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), requestId));
@@ -99,7 +99,7 @@ describe('write statements', () => {
   });
 
   it('refuses a create for a patient outside the caller\'s care with the same 403, and writes nothing in any table', async () => {
-    const marker = `refused-${randomUUID()}`;
+    const marker = `refused-${nonCprUuid()}`;
     const before = await orphans();
     const res = await call(tok.sysA, 'POST', '/fhir/Observation', marked(patientB, marker), `${marker}-req`);
     expect(res.statusCode).toBe(403);
@@ -129,7 +129,7 @@ describe('write statements', () => {
   };
 
   it('updates without a transaction: new current and history rows, index rows replaced, audit record; If-Match and refusals answer as before', async () => {
-    const marker = `upd-${randomUUID()}`;
+    const marker = `upd-${nonCprUuid()}`;
     const created = await call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), `${marker}-c`);
     const id = created.json().id as string;
     const before = await indexRowsOf('Observation', id);
@@ -159,7 +159,7 @@ describe('write statements', () => {
     expect(await audited(`${marker}-m`)).toBe(0);
     // another organization: hidden answers as missing (405 without If-Match, 412 with it), nothing written
     const foreign = await call(tok.sysB, 'PUT', `/fhir/Observation/${id}`, { ...marked(patientA, `${marker}-v5`), id }, `${marker}-f`);
-    const free = randomUUID();
+    const free = nonCprUuid();
     const missing = await call(tok.sysB, 'PUT', `/fhir/Observation/${free}`, { ...marked(patientA, `${marker}-v6`), id: free }, `${marker}-n`);
     expect(foreign.statusCode).toBe(405);
     expect([missing.statusCode, missing.body.split(free).join('<id>')]).toEqual([foreign.statusCode, foreign.body.split(id).join('<id>')]);
@@ -170,7 +170,7 @@ describe('write statements', () => {
   });
 
   it('patches without a transaction: a PATCH version with its rows; hidden answers 404 as missing', async () => {
-    const marker = `patch-${randomUUID()}`;
+    const marker = `patch-${nonCprUuid()}`;
     const created = await call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), `${marker}-c`);
     const id = created.json().id as string;
     const patch = (token: string, target: string, requestId: string) =>
@@ -190,7 +190,7 @@ describe('write statements', () => {
     const found = await t.app.inject({ method: 'GET', url: `/fhir/Observation?_id=${id}&value-quantity=81`, headers: { authorization: `Bearer ${tok.sysA}` } });
     expect(found.json().entry).toHaveLength(1);
     const hidden = await patch(tok.sysB, id, `${marker}-h`);
-    const free = randomUUID();
+    const free = nonCprUuid();
     const missing = await patch(tok.sysB, free, `${marker}-m`);
     expect(hidden.statusCode).toBe(404);
     expect([missing.statusCode, missing.body.split(free).join('<id>')]).toEqual([hidden.statusCode, hidden.body.split(id).join('<id>')]);
@@ -198,7 +198,7 @@ describe('write statements', () => {
   });
 
   it('writes an update decided on a version that has moved on in the meantime nowhere (the caller decides again)', async () => {
-    const marker = `cas-${randomUUID()}`;
+    const marker = `cas-${nonCprUuid()}`;
     const created = await call(tok.sysA, 'POST', '/fhir/Observation', marked(patientA, marker), `${marker}-c`);
     const id = created.json().id as string;
     const resource = { ...marked(patientA, `${marker}-late`), id } as unknown as Resource;
@@ -213,11 +213,11 @@ describe('write statements', () => {
   const bundleOf = (entries: Record<string, unknown>[]) => ({
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: entries.map((resource) => ({ fullUrl: `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: String(resource.resourceType) } })),
+    entry: entries.map((resource) => ({ fullUrl: `urn:uuid:${nonCprUuid()}`, resource, request: { method: 'POST', url: String(resource.resourceType) } })),
   });
 
   it('writes a 300-entry transaction: every current, history, index and compartment row and its audit record', async () => {
-    const marker = `tx300-${randomUUID()}`;
+    const marker = `tx300-${nonCprUuid()}`;
     const requestId = `${marker}-req`;
     const entries = Array.from({ length: 300 }, (_, i) => marked(patientA, `${marker}-${String(i).padStart(3, '0')}`));
     const res = await call(tok.sysA, 'POST', '/fhir', bundleOf(entries), requestId);
@@ -249,7 +249,7 @@ describe('write statements', () => {
   });
 
   it('fails a 300-entry transaction whose entry 250 is refused: nothing of it is written', async () => {
-    const marker = `txfail-${randomUUID()}`;
+    const marker = `txfail-${nonCprUuid()}`;
     const before = await orphans();
     const entries = Array.from({ length: 300 }, (_, i) => marked(i === 249 ? patientB : patientA, `${marker}-${i}`));
     const res = await call(tok.sysA, 'POST', '/fhir', bundleOf(entries), `${marker}-req`);
@@ -259,8 +259,8 @@ describe('write statements', () => {
   });
 
   it('lets a transaction\'s later entries rely on what its earlier creates granted (collected creates are written before any check reads)', async () => {
-    const marker = `grant-${randomUUID()}`;
-    const patient = `urn:uuid:${randomUUID()}`;
+    const marker = `grant-${nonCprUuid()}`;
+    const patient = `urn:uuid:${nonCprUuid()}`;
     const bundle = {
       resourceType: 'Bundle',
       type: 'transaction',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ describe('citizen clients bound to their patient', () => {
 
   it('registers a citizen client with its patient through the admin API; its tokens are for that patient only', async () => {
     const keys = await vendorKeys();
-    const clientId = `citizen-${randomUUID()}`;
+    const clientId = `citizen-${nonCprUuid()}`;
     const body = { clientId, kind: 'citizen', organization: 'Organization/0851', scopes: 'patient/*.rs', jwks: { keys: [keys.publicJwk] } };
 
     const unbound = await admin('POST', '/admin/clients', body);
@@ -58,7 +58,7 @@ describe('citizen clients bound to their patient', () => {
 
   it('registers a citizen client with `kolibri clients add --patient` and lists its patient', async () => {
     const keys = await vendorKeys();
-    const clientId = `citizen-cli-${randomUUID()}`;
+    const clientId = `citizen-cli-${nonCprUuid()}`;
     const jwksFile = join(dir, `${clientId}.jwks.json`);
     writeFileSync(jwksFile, JSON.stringify({ keys: [keys.publicJwk] }));
     const add = ['add', '--id', clientId, '--kind', 'citizen', '--organization', 'Organization/0851', '--scopes', 'patient/*.rs', '--jwks', jwksFile];
@@ -83,7 +83,7 @@ describe('citizen clients bound to their patient', () => {
   it('keeps the rule in the database too: no citizen client without a patient, no patient on another kind', async () => {
     const row = (kind: string, patientRef: string | null) =>
       t.pool.query(`INSERT INTO auth_client (client_id, kind, organization, patient, scopes, jwks_uri) VALUES ($1, $2, 'Organization/0851', $3, '{}', 'https://x.test/jwks')`, [
-        `db-${randomUUID()}`,
+        `db-${nonCprUuid()}`,
         kind,
         patientRef,
       ]);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { FixedClock } from '../../support/app';
 import { decodeParts, registerVendorApp, type VendorApp } from './vendor-app';
@@ -11,8 +11,8 @@ import { FutClient, idsOf, startFutServer, type FutServer } from './fut-client';
  */
 describe('FUT context selection (refresh_token grant and ehealth-connect contexts)', () => {
   let s: FutServer;
-  const AALBORG = `aalborg-${randomUUID()}`;
-  const KBH = `kbh-${randomUUID()}`;
+  const AALBORG = `aalborg-${nonCprUuid()}`;
+  const KBH = `kbh-${nonCprUuid()}`;
   const ids = { practitioner: '', kbhPractitioner: '', team: '', team2: '', foreignTeam: '', a: '', b: '', c: '', e1: '', e2: '', e3: '', obsA: '', obsB: '' };
   let clinicianApp: VendorApp;
   let clinician: FutClient;
@@ -110,7 +110,7 @@ describe('FUT context selection (refresh_token grant and ehealth-connect context
       return diagnostics;
     };
     const other = await refusal(`Observation?subject=Patient/${ids.b}`);
-    const missing = await refusal(`Observation?subject=Patient/${randomUUID()}`);
+    const missing = await refusal(`Observation?subject=Patient/${nonCprUuid()}`);
     const shape = (d: string) => d.replace(/Patient\/[A-Za-z0-9-]+(?=,)/, 'Patient/X');
     expect(shape(other)).toBe(shape(missing));
     expect(other).toContain('subject');
@@ -136,7 +136,7 @@ describe('FUT context selection (refresh_token grant and ehealth-connect context
       return res.body.error_description!;
     };
     const same = (a: string, b: string, x: string, y: string) => expect(a.replace(x, 'ID')).toBe(b.replace(y, 'ID'));
-    const ghost = randomUUID();
+    const ghost = nonCprUuid();
     same(await description({ care_team_id: url(`CareTeam/${ids.foreignTeam}`) }), await description({ care_team_id: url(`CareTeam/${ghost}`) }), ids.foreignTeam, ghost);
     same(
       await description({ care_team_id: url(`CareTeam/${ids.team}`), patient_id: url(`Patient/${ids.c}`) }),
@@ -247,7 +247,7 @@ describe('refresh token expiry', () => {
     const clock = new FixedClock(new Date());
     const s = await startFutServer({ clock, authSettings: { refreshTokenTtlSeconds: 120 } });
     try {
-      const app = await registerVendorApp(s.t, { kind: 'citizen', patient: `Patient/${randomUUID()}`, scopes: ['patient/*.rs'] });
+      const app = await registerVendorApp(s.t, { kind: 'citizen', patient: `Patient/${nonCprUuid()}`, scopes: ['patient/*.rs'] });
       await s.t.services.store.transaction((tx) => tx.update({ resourceType: 'Patient', id: app.client.patient!.slice(8) } as Resource, { allowCreate: true }));
       const client = new FutClient(s, app, () => clock.now().getTime());
       const first = await client.login('patient/*.rs');

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { FUT_CLAIMS } from '../../../src/auth/config';
@@ -60,7 +60,7 @@ describe('FUT-shaped tokens from an external issuer', () => {
   });
 
   const clinicianClaims = (context: Record<string, string>) => ({
-    azp: `fut-app-${randomUUID()}`,
+    azp: `fut-app-${nonCprUuid()}`,
     user_type: 'PRACTITIONER',
     context,
     realm_access: { roles: ['Sundhedsprofessionel', 'offline_access'] },
@@ -84,7 +84,7 @@ describe('FUT-shaped tokens from an external issuer', () => {
   it('enforces a patient context from FUT claims; a token without roles can do nothing', async () => {
     const jwt = await token(clinicianClaims({ organization_id: `${FUT}/Organization/0851`, care_team_id: `${FUT}/CareTeam/${ids.team}`, patient_id: `${FUT}/Patient/${ids.a}` }));
     expect((await get(jwt, `Observation?subject=Patient/${ids.b}`)).status).toBe(403);
-    expect((await get(jwt, `Observation?subject=Patient/${randomUUID()}`)).status).toBe(403);
+    expect((await get(jwt, `Observation?subject=Patient/${nonCprUuid()}`)).status).toBe(403);
     expect((await get(jwt, `Observation?subject=Patient/${ids.a}`)).status).toBe(200);
     const roleless = await token({ ...clinicianClaims({ care_team_id: `${FUT}/CareTeam/${ids.team}` }), realm_access: { roles: ['offline_access'] } });
     expect((await get(roleless, `Observation?subject=Patient/${ids.a}`)).status).toBe(403);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { registerVendorApp } from './vendor-app';
 import { FutClient, startFutServer, type FutServer } from './fut-client';
@@ -13,7 +13,7 @@ describe("FUT's context-bearing search parameters and the token's context", () =
   let s: FutServer;
   let client: FutClient;
   let token: string;
-  const ORG = `org-${randomUUID()}`;
+  const ORG = `org-${nonCprUuid()}`;
   const ids = { practitioner: '', team: '', team2: '', patient: '', e1: '', e2: '', obs: '', task: '' };
   const EPISODE = 'https://kolibri.dk/fhir/StructureDefinition/ext-episode-of-care';
 
@@ -44,7 +44,7 @@ describe("FUT's context-bearing search parameters and the token's context", () =
   afterAll(() => s.close());
 
   it('refuses (403) a search by another episode of care or care team, whether it exists or not', async () => {
-    const ghost = randomUUID();
+    const ghost = nonCprUuid();
     const searches = [
       `Observation?episodeOfCare=EpisodeOfCare/${ids.e2}`,
       `Observation?episodeOfCare=${ids.e2}`,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { RateLimiter } from '../../../src/auth/rate-limiter';
 import { RateWindows } from '../../../src/store/auth/rate-windows';
 import { createTestApp, FixedClock, type TestApp } from '../../support/app';
@@ -129,7 +129,7 @@ describe('rate limiting per client', () => {
 
   it('lets exactly the limit through when one client sends many requests at once', async () => {
     const limiter = new RateLimiter(new RateWindows(t.pool), 50);
-    const client = `burst-${randomUUID()}`;
+    const client = `burst-${nonCprUuid()}`;
     const decisions = await Promise.all(Array.from({ length: 200 }, () => limiter.hit(client, clock.now().getTime())));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(50);
     expect(decisions.map((d) => d.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_v, i) => i + 1));
@@ -139,7 +139,7 @@ describe('rate limiting per client', () => {
 
   it('holds across instances: each learns the counts the others wrote', async () => {
     const [a, b] = [new RateLimiter(new RateWindows(t.pool), 50), new RateLimiter(new RateWindows(t.pool), 50)];
-    const client = `shared-${randomUUID()}`;
+    const client = `shared-${nonCprUuid()}`;
     const now = clock.now().getTime();
     const first = await Promise.all(Array.from({ length: 30 }, () => a.hit(client, now)));
     expect(first.every((d) => d.allowed)).toBe(true);

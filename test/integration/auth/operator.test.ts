@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ describe('operator clients', () => {
 
   it('registers an operator client through the admin API; its token says client_kind operator and authenticates as kind operator', async () => {
     const keys = await vendorKeys();
-    const clientId = `operator-${randomUUID()}`;
+    const clientId = `operator-${nonCprUuid()}`;
     const added = await t.app.inject({
       method: 'POST',
       url: '/admin/clients',
@@ -45,7 +45,7 @@ describe('operator clients', () => {
 
   it('registers an operator client through `kolibri clients add --kind operator`', async () => {
     const keys = await vendorKeys();
-    const clientId = `operator-cli-${randomUUID()}`;
+    const clientId = `operator-cli-${nonCprUuid()}`;
     const jwksFile = join(dir, `${clientId}.jwks.json`);
     writeFileSync(jwksFile, JSON.stringify({ keys: [keys.publicJwk] }));
     const { code, out } = await clientsCli('add', '--id', clientId, '--kind', 'operator', '--organization', 'Organization/sds', '--scopes', 'system/ValueSet.cruds', '--jwks', jwksFile);
@@ -60,7 +60,7 @@ describe('operator clients', () => {
 
   it('refuses an access token of ours whose client_kind this server does not know', async () => {
     const deps = { keys: t.auth.keys, clock: systemClock, issuer: t.auth.urls.issuer, audience: t.auth.urls.audience, ttlSeconds: 300 };
-    const robot = { clientId: `robot-${randomUUID()}`, kind: 'robot', organization: 'Organization/sds', scopes: [], status: 'active', createdAt: '' } as unknown as Client;
+    const robot = { clientId: `robot-${nonCprUuid()}`, kind: 'robot', organization: 'Organization/sds', scopes: [], status: 'active', createdAt: '' } as unknown as Client;
     const { token } = await signAccessToken(deps, robot, [], {});
     await expect(t.auth.authenticate(token)).rejects.toThrow(/client_kind/);
   });

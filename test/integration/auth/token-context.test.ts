@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 import { accessToken, decodeParts, registerVendorApp, requestToken, type VendorApp } from './vendor-app';
 
@@ -84,7 +84,7 @@ describe('token context (care team, episode, patient, practitioner)', () => {
     expect(await attempt({ practitioner, episode_of_care: `EpisodeOfCare/${ids.episode}` })).toBe('400 invalid_grant'); // an episode needs the team
     expect(await attempt({ practitioner, care_team: `CareTeam/${ids.foreignTeam}` })).toBe('400 invalid_grant'); // another municipality's team
     expect(await attempt({ practitioner: `Practitioner/${ids.otherPractitioner}`, care_team: `CareTeam/${ids.team}` })).toBe('400 invalid_grant');
-    expect(await attempt({ practitioner, care_team: `CareTeam/${randomUUID()}` })).toBe('400 invalid_grant'); // no such team
+    expect(await attempt({ practitioner, care_team: `CareTeam/${nonCprUuid()}` })).toBe('400 invalid_grant'); // no such team
     expect(
       await attempt({ practitioner, care_team: `CareTeam/${ids.team}`, episode_of_care: `EpisodeOfCare/${ids.episode}`, patient: `Patient/${ids.otherPatient}` }),
     ).toBe('400 invalid_grant');
@@ -109,7 +109,7 @@ describe('token context (care team, episode, patient, practitioner)', () => {
 
   it("refuses a citizen app's assertion of any other patient (invalid_grant), existing or not", async () => {
     const citizen = await registerVendorApp(t, { kind: 'citizen', patient: `Patient/${ids.patient}`, scopes: ['patient/*.rs'] });
-    for (const patient of [`Patient/${ids.otherPatient}`, `Patient/${randomUUID()}`]) {
+    for (const patient of [`Patient/${ids.otherPatient}`, `Patient/${nonCprUuid()}`]) {
       const res = await requestToken(t, citizen, 'patient/*.rs', { claims: { patient } });
       expect(`${res.statusCode} ${res.json().error}`).toBe('400 invalid_grant');
     }
@@ -124,7 +124,7 @@ describe('token context (care team, episode, patient, practitioner)', () => {
   it('refuses a token when the registered patient does not exist or is deleted (invalid_grant)', async () => {
     const gone = await create({ resourceType: 'Patient', gender: 'other' });
     expect(await t.services.store.transaction((tx) => tx.delete('Patient', gone))).toMatchObject({ deleted: true });
-    for (const patient of [`Patient/${gone}`, `Patient/${randomUUID()}`]) {
+    for (const patient of [`Patient/${gone}`, `Patient/${nonCprUuid()}`]) {
       const citizen = await registerVendorApp(t, { kind: 'citizen', patient, scopes: ['patient/*.rs'] });
       const res = await requestToken(t, citizen, 'patient/*.rs');
       expect(`${res.statusCode} ${res.json().error}`).toBe('400 invalid_grant');

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createLocalJWKSet, exportSPKI, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { createHmac } from 'node:crypto';
 import { createTestApp, TEST_BASE_URL, type TestApp } from '../../support/app';
@@ -84,7 +84,7 @@ describe('POST /auth/token (SMART Backend Services)', () => {
 
   it("refuses alg none, and HS256 signed with the client's public key as the secret", async () => {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { iss: app.clientId, sub: app.clientId, aud: TOKEN_URL, exp: now + 60, jti: randomUUID() };
+    const claims = { iss: app.clientId, sub: app.clientId, aud: TOKEN_URL, exp: now + 60, jti: nonCprUuid() };
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const none = `${b64({ alg: 'none', kid: app.kid, typ: 'JWT' })}.${b64(claims)}.`;
     const form = { grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, scope: 'system/Observation.rs' };
@@ -94,7 +94,7 @@ describe('POST /auth/token (SMART Backend Services)', () => {
     const rsa = await registerVendorApp(t, { alg: 'RS384', scopes: ['system/*.rs'] });
     const { publicKey } = await generateKeyPair('RS384', { extractable: true });
     for (const secret of [JSON.stringify(rsa.publicJwk), await exportSPKI(publicKey)]) {
-      const hClaims = { ...claims, iss: rsa.clientId, sub: rsa.clientId, jti: randomUUID() };
+      const hClaims = { ...claims, iss: rsa.clientId, sub: rsa.clientId, jti: nonCprUuid() };
       const input = `${b64({ alg: 'HS256', kid: rsa.kid, typ: 'JWT' })}.${b64(hClaims)}`;
       const hs = `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
       expectOAuthError(await tokenRequest(t, { ...form, client_assertion: hs }), 401, 'invalid_client');
@@ -124,10 +124,10 @@ describe('POST /auth/token (SMART Backend Services)', () => {
   });
 
   it('refuses an unknown client, an unknown kid and a missing kid', async () => {
-    const stranger = { ...app, clientId: `unknown-${randomUUID()}` };
+    const stranger = { ...app, clientId: `unknown-${nonCprUuid()}` };
     expectOAuthError(await requestToken(t, stranger, 'system/Observation.rs'), 401, 'invalid_client');
     expectOAuthError(await requestToken(t, app, 'system/Observation.rs', { header: { kid: 'no-such-kid' } }), 401, 'invalid_client');
-    const noKid = await new SignJWT({ jti: randomUUID() })
+    const noKid = await new SignJWT({ jti: nonCprUuid() })
       .setProtectedHeader({ alg: 'ES384' })
       .setIssuer(app.clientId)
       .setSubject(app.clientId)

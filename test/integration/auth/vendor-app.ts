@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { Client, NewClient } from '../../../src/auth/client-registration';
 import type { TestApp } from '../../support/app';
@@ -21,7 +21,7 @@ export interface VendorApp {
 /** A vendor app's key pair: its private key and the public JWK it registers (with kid and alg). */
 export async function vendorKeys(alg: VendorApp['alg'] = 'ES384'): Promise<Pick<VendorApp, 'kid' | 'alg' | 'privateKey' | 'publicJwk'>> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-  const kid = randomUUID();
+  const kid = nonCprUuid();
   return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg } };
 }
 
@@ -31,7 +31,7 @@ export async function registerVendorApp(
   options: Partial<Omit<NewClient, 'clientId'>> & { alg?: VendorApp['alg'] } = {},
 ): Promise<VendorApp> {
   const keys = await vendorKeys(options.alg);
-  const clientId = `app-${randomUUID()}`;
+  const clientId = `app-${nonCprUuid()}`;
   const client = await t.auth.clients.add({
     clientId,
     kind: options.kind ?? 'system',
@@ -58,7 +58,7 @@ export interface AssertionOptions {
 export function assertion(app: VendorApp, o: AssertionOptions = {}): Promise<string> {
   const now = Math.floor((o.now ?? Date.now()) / 1000);
   // claims given in `o.claims` win over the standard ones (to build wrong assertions)
-  const standard = { iss: app.clientId, sub: app.clientId, aud: o.audience ?? TOKEN_URL, iat: now, exp: now + (o.expiresIn ?? 240), jti: o.jti ?? randomUUID() };
+  const standard = { iss: app.clientId, sub: app.clientId, aud: o.audience ?? TOKEN_URL, iat: now, exp: now + (o.expiresIn ?? 240), jti: o.jti ?? nonCprUuid() };
   return new SignJWT({ ...standard, ...o.claims })
     .setProtectedHeader({ alg: app.alg, kid: app.kid, typ: 'JWT', ...o.header })
     .sign(o.key ?? app.privateKey);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { Client } from 'fhir-kit-client';
 import { startListeningServer, type BundleJson as Bundle, type ListeningServer, type ResourceJson as Res } from './listening-server';
 
@@ -14,7 +14,7 @@ const as = <T>(value: unknown) => value as T;
 describe('fhir-kit-client against a listening server', () => {
   let s: ListeningServer;
   let client: Client;
-  const family = `Kit-${randomUUID()}`;
+  const family = `Kit-${nonCprUuid()}`;
   beforeAll(async () => {
     s = await startListeningServer();
     client = new Client({ baseUrl: s.fhirBase, bearerToken: await s.token() });
@@ -43,7 +43,7 @@ describe('fhir-kit-client against a listening server', () => {
 
   it('refuses a request without a token with 401', async () => {
     const anonymous = new Client({ baseUrl: s.fhirBase });
-    await expect(anonymous.read({ resourceType: 'Patient', id: randomUUID() })).rejects.toMatchObject({ response: { status: 401 } });
+    await expect(anonymous.read({ resourceType: 'Patient', id: nonCprUuid() })).rejects.toMatchObject({ response: { status: 401 } });
   });
 
   it('creates, reads, updates, patches, vreads, lists instance history and deletes', async () => {
@@ -93,7 +93,7 @@ describe('fhir-kit-client against a listening server', () => {
   });
 
   it('searches by type, by POST, across types and in a compartment, and pages with nextPage and prevPage', async () => {
-    const pageFamily = `Page-${randomUUID()}`;
+    const pageFamily = `Page-${nonCprUuid()}`;
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(as<Res>(await client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', name: [{ family: pageFamily, given: [`P${i}`] }] } })).id);
 
@@ -119,7 +119,7 @@ describe('fhir-kit-client against a listening server', () => {
     const compartment = as<Bundle>(await client.search({ resourceType: 'Observation', compartment: { resourceType: 'Patient', id: ids[0] }, searchParams: {} }));
     expect(compartment.entry).toHaveLength(1);
 
-    const none = as<Bundle>(await client.search({ resourceType: 'Patient', searchParams: { family: `nobody-${randomUUID()}` } }));
+    const none = as<Bundle>(await client.search({ resourceType: 'Patient', searchParams: { family: `nobody-${nonCprUuid()}` } }));
     expect(none.entry).toBeUndefined();
   });
 
@@ -134,7 +134,7 @@ describe('fhir-kit-client against a listening server', () => {
   });
 
   it('posts a transaction (to [base]/) whose urn:uuid references are rewritten', async () => {
-    const patientUrl = `urn:uuid:${randomUUID()}`;
+    const patientUrl = `urn:uuid:${nonCprUuid()}`;
     const response = as<Bundle>(
       await client.transaction({
         body: {
@@ -161,7 +161,7 @@ describe('fhir-kit-client against a listening server', () => {
         body: {
           resourceType: 'Bundle',
           type: 'batch',
-          entry: [{ request: { method: 'GET', url: `Patient/${created.id}` } }, { request: { method: 'GET', url: `Patient/${randomUUID()}` } }],
+          entry: [{ request: { method: 'GET', url: `Patient/${created.id}` } }, { request: { method: 'GET', url: `Patient/${nonCprUuid()}` } }],
         } as never,
       }),
     );

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import smart from 'fhirclient';
 import type Client from 'fhirclient/lib/Client';
 import { startListeningServer, type BundleJson as Bundle, type ListeningServer, type ResourceJson as Res } from './listening-server';
@@ -12,7 +12,7 @@ import { startListeningServer, type BundleJson as Bundle, type ListeningServer, 
 describe('fhirclient (SMART) against a listening server', () => {
   let s: ListeningServer;
   let client: Client;
-  const family = `Smart-${randomUUID()}`;
+  const family = `Smart-${nonCprUuid()}`;
   beforeAll(async () => {
     s = await startListeningServer();
     // The Node adapter reads the request only to launch or redirect; a ready token needs neither.
@@ -33,20 +33,20 @@ describe('fhirclient (SMART) against a listening server', () => {
   });
 
   it('searches and follows every next link (pageLimit 0, flat)', async () => {
-    const pageFamily = `SmartPage-${randomUUID()}`;
+    const pageFamily = `SmartPage-${nonCprUuid()}`;
     for (let i = 0; i < 5; i++) await client.create({ resourceType: 'Patient', name: [{ family: pageFamily, given: [`P${i}`] }] });
     const first = (await client.request(`Patient?family=${pageFamily}&_count=2`)) as Bundle;
     expect(first.entry).toHaveLength(2);
     expect(first.link?.some((l) => l.relation === 'next')).toBe(true);
     const all = (await client.request(`Patient?family=${pageFamily}&_count=2`, { pageLimit: 0, flat: true })) as Res[];
     expect(all.map((p) => p.resourceType)).toEqual(['Patient', 'Patient', 'Patient', 'Patient', 'Patient']);
-    const none = (await client.request(`Patient?family=nobody-${randomUUID()}`)) as Bundle;
+    const none = (await client.request(`Patient?family=nobody-${nonCprUuid()}`)) as Bundle;
     expect(none.type).toBe('searchset');
     expect(none.entry).toBeUndefined();
   });
 
   it('posts a transaction Bundle to the base', async () => {
-    const patientUrl = `urn:uuid:${randomUUID()}`;
+    const patientUrl = `urn:uuid:${nonCprUuid()}`;
     const response = (await client.request({
       url: '',
       method: 'POST',

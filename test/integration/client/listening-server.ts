@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 import { freePort } from '../../support/free-port';
@@ -39,7 +39,7 @@ export async function startListeningServer(): Promise<ListeningServer> {
   const root = `http://127.0.0.1:${port}`;
   const t = await createTestApp({ auth: 'on', baseUrl: `${root}/fhir` });
   await t.app.listen({ port, host: '127.0.0.1' });
-  const organization = randomUUID();
+  const organization = nonCprUuid();
   await t.services.store.transaction((tx) => tx.update({ resourceType: 'Organization', id: organization, name: 'Kommune Klient' } as Resource, { allowCreate: true }));
   const vendor = await registerVendorApp(t, { organization: `Organization/${organization}`, scopes: ['system/*.cruds'] });
   return {

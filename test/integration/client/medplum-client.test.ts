@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { MedplumClient, normalizeErrorString } from '@medplum/core';
 import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
 import { startListeningServer, type ListeningServer } from './listening-server';
@@ -10,7 +10,7 @@ import { startListeningServer, type ListeningServer } from './listening-server';
 describe('@medplum/core MedplumClient against a listening server', () => {
   let s: ListeningServer;
   let medplum: MedplumClient;
-  const family = `Medplum-${randomUUID()}`;
+  const family = `Medplum-${nonCprUuid()}`;
   beforeAll(async () => {
     s = await startListeningServer();
     // cacheTime 0: every read goes to the server, so the test sees what Kolibri answers
@@ -35,14 +35,14 @@ describe('@medplum/core MedplumClient against a listening server', () => {
   });
 
   it('finds nothing as an empty list, not an error', async () => {
-    const bundle = await medplum.search('Patient', { family: `nobody-${randomUUID()}` });
+    const bundle = await medplum.search('Patient', { family: `nobody-${nonCprUuid()}` });
     expect(bundle.type).toBe('searchset');
     expect(bundle.entry).toBeUndefined();
-    expect(await medplum.searchResources('Patient', { family: `nobody-${randomUUID()}` })).toHaveLength(0);
+    expect(await medplum.searchResources('Patient', { family: `nobody-${nonCprUuid()}` })).toHaveLength(0);
   });
 
   it('executes a transaction Bundle with urn:uuid references', async () => {
-    const patientUrl = `urn:uuid:${randomUUID()}`;
+    const patientUrl = `urn:uuid:${nonCprUuid()}`;
     const response = await medplum.executeBatch({
       resourceType: 'Bundle',
       type: 'transaction',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 
 const JSON_HEADERS = { 'content-type': 'application/fhir+json' };
@@ -131,7 +131,7 @@ describe('conditional interactions', () => {
   it('resolves conditional references in a transaction', async () => {
     const value = cpr();
     const created = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: JSON_HEADERS, payload: patient(value) })).json();
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const res = await t.app.inject({
       method: 'POST',
       url: '/fhir',

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Bundle, CapabilityStatement, CarePlan, OperationDefinition, ServiceRequest } from '@medplum/fhirtypes';
 import { futWorkflow, type FutWorkflow } from './fut-workflow';
 
 /** FUT's $apply at instance and system level, on Kolibri's plan instantiation. */
 describe('FUT $apply (PlanDefinition-i-apply and -s-apply)', () => {
-  const u = randomUUID();
+  const u = nonCprUuid();
   let w: FutWorkflow;
   const plans = async () => ((await w.call(w.tokens.sysA, 'GET', `/fhir/CarePlan?subject=Patient/${w.ids.patient}`)).json().entry ?? []).length;
 
@@ -72,7 +72,7 @@ describe('FUT $apply (PlanDefinition-i-apply and -s-apply)', () => {
     ['GET', '/fhir/$apply?planDefinition=https://nowhere.example/PlanDefinition/none&episodeOfCare=EpisodeOfCare/x', undefined, 404],
     ['POST', '/fhir/$apply', { resourceType: 'Parameters', parameter: [{ name: 'planDefinition', valueBoolean: true }] }, 400],
     ['POST', '/fhir/$apply', { resourceType: 'Bundle' }, 400],
-    ['POST', '/fhir/PlanDefinition/kol-home-monitoring/$apply', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCare', valueReference: { reference: `EpisodeOfCare/${randomUUID()}` } }] }, 404],
+    ['POST', '/fhir/PlanDefinition/kol-home-monitoring/$apply', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCare', valueReference: { reference: `EpisodeOfCare/${nonCprUuid()}` } }] }, 404],
   ])('%s %s (case %#) answers the 4xx with an OperationOutcome and stores nothing', async (method, url, body, status) => {
     const before = await plans();
     const res = await w.call(w.tokens.sysA, method as 'GET', url, body);

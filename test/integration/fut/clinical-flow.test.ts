@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Bundle, CapabilityStatement, CarePlan, EpisodeOfCare, OperationDefinition, Parameters, Patient, Resource } from '@medplum/fhirtypes';
 import * as fhir from '../../../src/telemedicine/seed/resources';
 import { futWorkflow, type FutWorkflow } from './fut-workflow';
 
 /** FUT's enrolment and care-team operations, $get-patient-procedures and Patient/$createPatient. */
 describe('FUT clinical-flow operations', () => {
-  const u = randomUUID();
+  const u = nonCprUuid();
   let w: FutWorkflow;
   const params = (...parameter: object[]) => ({ resourceType: 'Parameters', parameter });
   const ref = (name: string, reference: string) => ({ name, valueReference: { reference } });
@@ -35,7 +35,7 @@ describe('FUT clinical-flow operations', () => {
       const other = await ask(w.tokens.sysA, params(ref('careTeam', `CareTeam/${ids.team2}`)));
       expect(other.statusCode).toBe(403);
       expect(other.json().resourceType).toBe('OperationOutcome');
-      const notPatient = await ask(w.tokens.sysA, params(ref('patient', `Patient/${randomUUID()}`)));
+      const notPatient = await ask(w.tokens.sysA, params(ref('patient', `Patient/${nonCprUuid()}`)));
       expect(notPatient.statusCode).toBe(403);
       const wrongType = await ask(w.tokens.sysA, params(ref('careTeam', `Patient/${w.ids.patient}`)));
       expect(wrongType.statusCode).toBe(400);
@@ -46,8 +46,8 @@ describe('FUT clinical-flow operations', () => {
 
   describe('$create-episode-of-care', () => {
     const bundle = (episode: object = {}, provenance: object = {}, extra: object[] = []) => {
-      const eoc = `urn:uuid:${randomUUID()}`;
-      const cond = `urn:uuid:${randomUUID()}`;
+      const eoc = `urn:uuid:${nonCprUuid()}`;
+      const cond = `urn:uuid:${nonCprUuid()}`;
       return params({
         name: 'episodeOfCareAndProvenances',
         resource: {
@@ -76,7 +76,7 @@ describe('FUT clinical-flow operations', () => {
       ['a Provenance not targeting the episode', () => bundle({}, { target: [{ reference: 'urn:uuid:other' }] }), 422],
       ['two episodes', () => bundle({}, {}, [{ resource: { resourceType: 'EpisodeOfCare', status: 'planned', patient: { reference: `Patient/${w.ids.patient}` } } }]), 400],
       ['a Patient entry', () => bundle({}, {}, [{ resource: { resourceType: 'Patient' } }]), 400],
-      ['a nonexistent patient', () => bundle({ patient: { reference: `Patient/${randomUUID()}` } }), 404],
+      ['a nonexistent patient', () => bundle({ patient: { reference: `Patient/${nonCprUuid()}` } }), 404],
     ])('refuses %s with an OperationOutcome, creating nothing', async (_name, body, status) => {
       const count = async () => ((await w.call(w.tokens.sysA, 'GET', `/fhir/EpisodeOfCare?patient=Patient/${w.ids.patient}`)).json().entry ?? []).length;
       const before = await count();
@@ -102,8 +102,8 @@ describe('FUT clinical-flow operations', () => {
     });
     it.each([
       ['no change', params(), 400],
-      ['a nonexistent care team', params(ref('addCareTeams', `CareTeam/${randomUUID()}`)), 422],
-      ['a reference that is no care team', params(ref('addCareTeams', `Patient/${randomUUID()}`)), 400],
+      ['a nonexistent care team', params(ref('addCareTeams', `CareTeam/${nonCprUuid()}`)), 422],
+      ['a reference that is no care team', params(ref('addCareTeams', `Patient/${nonCprUuid()}`)), 400],
     ])('refuses %s with an OperationOutcome', async (_name, body, status) => {
       const res = await w.call(w.tokens.sysA, 'POST', `/fhir/EpisodeOfCare/${w.ids.eoc}/$update-care-teams`, body);
       expect(res.statusCode).toBe(status);
@@ -141,9 +141,9 @@ describe('FUT clinical-flow operations', () => {
       expect(entries.some((e) => e.resource?.resourceType === 'CarePlan')).toBe(true);
     });
     it.each([
-      ['no start', params(ref('patient', `Patient/${randomUUID()}`), { name: 'end', valueDateTime: '2026-03-02T00:00:00Z' }), 400],
-      ['a nonexistent patient', params(ref('patient', `Patient/${randomUUID()}`), { name: 'start', valueDateTime: '2026-03-02T00:00:00Z' }, { name: 'end', valueDateTime: '2026-03-02T00:00:00Z' }), 404],
-      ['end before start', params(ref('patient', `Patient/${randomUUID()}`), { name: 'start', valueDateTime: '2026-03-05T00:00:00Z' }, { name: 'end', valueDateTime: '2026-03-02T00:00:00Z' }), 400],
+      ['no start', params(ref('patient', `Patient/${nonCprUuid()}`), { name: 'end', valueDateTime: '2026-03-02T00:00:00Z' }), 400],
+      ['a nonexistent patient', params(ref('patient', `Patient/${nonCprUuid()}`), { name: 'start', valueDateTime: '2026-03-02T00:00:00Z' }, { name: 'end', valueDateTime: '2026-03-02T00:00:00Z' }), 404],
+      ['end before start', params(ref('patient', `Patient/${nonCprUuid()}`), { name: 'start', valueDateTime: '2026-03-05T00:00:00Z' }, { name: 'end', valueDateTime: '2026-03-02T00:00:00Z' }), 400],
     ])('refuses %s with an OperationOutcome', async (_name, body, status) => {
       const res = await w.call(w.tokens.sysA, 'POST', '/fhir/$get-patient-procedures', body);
       expect(res.statusCode).toBe(status);

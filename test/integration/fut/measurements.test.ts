@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Bundle, CapabilityStatement, ClinicalImpression, Observation, OperationDefinition, Resource, Task } from '@medplum/fhirtypes';
 import { futWorkflow, type FutWorkflow } from './fut-workflow';
 
 /** FUT's $search-measurements(-bundle-limit) and ClinicalImpression/$set-measurement-validity. */
 describe('FUT measurement search and validity', () => {
-  const u = randomUUID();
+  const u = nonCprUuid();
   let w: FutWorkflow;
   let spo2: string;
   let pulse: string;
@@ -14,8 +14,8 @@ describe('FUT measurement search and validity', () => {
     w = await futWorkflow(u);
     await w.persistPlan();
     const res = await w.submitFut(w.tokens.citizen, [
-      { fullUrl: `urn:uuid:${randomUUID()}`, resource: w.futObservation('NPU03011', '%', 84, '2026-03-04T08:30:00+01:00') },
-      { fullUrl: `urn:uuid:${randomUUID()}`, resource: w.futObservation('NPU21692', '/min', 72, '2026-03-04T08:31:00+01:00') },
+      { fullUrl: `urn:uuid:${nonCprUuid()}`, resource: w.futObservation('NPU03011', '%', 84, '2026-03-04T08:30:00+01:00') },
+      { fullUrl: `urn:uuid:${nonCprUuid()}`, resource: w.futObservation('NPU21692', '/min', 72, '2026-03-04T08:31:00+01:00') },
     ]);
     expect(res.statusCode).toBe(200);
     const created = ((res.json() as Bundle).entry ?? []).map((e) => e.resource as Resource);
@@ -68,7 +68,7 @@ describe('FUT measurement search and validity', () => {
     const pulseOnly = await search([{ name: 'based-on', valueReference: { reference: `ServiceRequest/${w.sr.NPU21692}` } }]);
     // the whole submission comes back, whichever of its items matched
     expect(nested(pulseOnly)).toHaveLength(1);
-    const none = await search([{ name: 'based-on', valueReference: { reference: `ServiceRequest/${randomUUID()}` } }]);
+    const none = await search([{ name: 'based-on', valueReference: { reference: `ServiceRequest/${nonCprUuid()}` } }]);
     expect(nested(none)).toHaveLength(0);
   });
 
@@ -78,7 +78,7 @@ describe('FUT measurement search and validity', () => {
     ['search-measurements', { resourceType: 'Parameters', parameter: [{ name: 'period', valuePeriod: {} }, { name: 'patient', valueReference: { reference: 'Patient/x' } }] }, 400],
     ['search-measurements-bundle-limit', { resourceType: 'Parameters', parameter: [{ name: 'patient', valueReference: { reference: 'Patient/x' } }, { name: 'count', valueInteger: 101 }] }, 400],
     ['search-measurements-bundle-limit', { resourceType: 'Parameters', parameter: [{ name: 'patient', valueReference: { reference: 'Patient/x' } }] }, 400],
-    ['search-measurements-bundle-limit', { resourceType: 'Parameters', parameter: [{ name: 'patient', valueReference: { reference: `Patient/${randomUUID()}` } }, { name: 'count', valueInteger: 5 }] }, 404],
+    ['search-measurements-bundle-limit', { resourceType: 'Parameters', parameter: [{ name: 'patient', valueReference: { reference: `Patient/${nonCprUuid()}` } }, { name: 'count', valueInteger: 5 }] }, 404],
   ])('$%s refuses bad input (case %#) with an OperationOutcome', async (op, body, status) => {
     const res = await w.call(w.tokens.sysA, 'POST', `/fhir/$${op}`, body);
     expect(res.statusCode).toBe(status);
@@ -120,8 +120,8 @@ describe('FUT measurement search and validity', () => {
     ['an unknown finding', () => validity('measurement-ok'), 422],
     ['items naming two measurements', () => { const v = validity('measurement-invalidated'); v.parameter[0].resource.investigation[0].item.push({ reference: `Observation/${pulse}` }); return v; }, 400],
     ['an item that is not a measurement', () => validity('measurement-invalidated', {}, `Patient/${w.ids.patient}`), 400],
-    ['a nonexistent measurement', () => validity('measurement-invalidated', {}, `Observation/${randomUUID()}`), 404],
-    ['another patient as subject', () => validity('measurement-invalidated', { subject: { reference: `Patient/${randomUUID()}` } }), 422],
+    ['a nonexistent measurement', () => validity('measurement-invalidated', {}, `Observation/${nonCprUuid()}`), 404],
+    ['another patient as subject', () => validity('measurement-invalidated', { subject: { reference: `Patient/${nonCprUuid()}` } }), 422],
     ['no clinicalImpression', () => ({ resourceType: 'Parameters', parameter: [] }), 400],
   ])('$set-measurement-validity refuses %s with an OperationOutcome and changes nothing', async (_name, body, status) => {
     const before = ((await w.call(w.tokens.sysA, 'GET', `/fhir/Observation/${spo2}`)).json() as Observation).meta?.versionId;

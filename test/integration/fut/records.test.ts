@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { futRecordsModule } from '../../../src/fut/records/module';
 import { buildFixture, call, differs, outsiders, report, runProbes, type Fixture, type Probe } from '../access/tenants';
 
 const SOR = 'urn:oid:1.2.208.176.1.1';
-const TAG_OF_A = { system: 'urn:kolibri:probe-tag', code: `a-${randomUUID()}` };
+const TAG_OF_A = { system: 'urn:kolibri:probe-tag', code: `a-${nonCprUuid()}` };
 
 /** FUT's $get-resource-counts, Organization/$traverse-to-sor and Appointment/$exportAsiCal, with cross-tenant probes. */
 describe('FUT operations on records', () => {
@@ -72,7 +72,7 @@ describe('FUT operations on records', () => {
       expect([found.status, found.json().id]).toEqual([200, top]);
       expect((await call(f.t, f.b.tokens.clinician, 'POST', `/fhir/Organization/${top}/$traverse-to-sor`)).json().id).toBe(top);
       const none = await call(f.t, f.a.tokens.system, 'GET', `/fhir/Organization/${loose}/$traverse-to-sor`);
-      const missing = await call(f.t, f.a.tokens.system, 'GET', `/fhir/Organization/${randomUUID()}/$traverse-to-sor`);
+      const missing = await call(f.t, f.a.tokens.system, 'GET', `/fhir/Organization/${nonCprUuid()}/$traverse-to-sor`);
       expect([none.status, none.json().resourceType, missing.status]).toEqual([404, 'OperationOutcome', 404]);
       expect((await call(f.t, f.a.tokens.system, 'GET', `/fhir/Organization/${team}/$traverse-to-sor?x=1`)).status).toBe(400);
       expect((await call(f.t, f.a.tokens.system, 'GET', `/fhir/Patient/${f.a.ids.patient}/$traverse-to-sor`)).status).toBe(404);
@@ -114,7 +114,7 @@ describe('FUT operations on records', () => {
     });
 
     it("A's Appointment answers every outsider as one that does not exist", async () => {
-      const missing = randomUUID();
+      const missing = nonCprUuid();
       const probes: Probe[] = [...outsiders(f), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }].map((p) => ({
         name: `${p.name} $exportAsiCal`,
         run: async () =>
@@ -153,7 +153,7 @@ describe('FUT operations on records', () => {
           const res = await call(f.t, p.token, 'GET', url);
           expect({ who: p.name, url, leaked: res.body.includes(TAG_OF_A.code) }).toEqual({ who: p.name, url, leaked: false });
         }
-        const missing = randomUUID();
+        const missing = nonCprUuid();
         const failure = differs(
           f,
           await call(f.t, p.token, 'GET', `/fhir/Appointment/${appointmentOfA}/$meta`),

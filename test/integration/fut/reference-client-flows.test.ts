@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Bundle, CarePlan, ClinicalImpression, EpisodeOfCare, Observation, Parameters, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { LightMyRequestResponse } from 'fastify';
 import * as fhir from '../../../src/telemedicine/seed/resources';
@@ -14,7 +14,7 @@ import { futWorkflow, type FutWorkflow } from './fut-workflow';
  * registration. Steps run in order; each depends on the ones before.
  */
 describe("FUT reference clients' call sequences", () => {
-  const u = randomUUID();
+  const u = nonCprUuid();
   let w: FutWorkflow;
   let citizen: string;
   /** Set by the first step: the clinician's token after context selection. */
@@ -56,15 +56,15 @@ describe("FUT reference clients' call sequences", () => {
   });
 
   it('clinician: $create-episode-of-care (EpisodeOfCare, Condition, privacy Provenance) with Prefer: return=representation', async () => {
-    const eoc = `urn:uuid:${randomUUID()}`;
-    const cond = `urn:uuid:${randomUUID()}`;
+    const eoc = `urn:uuid:${nonCprUuid()}`;
+    const cond = `urn:uuid:${nonCprUuid()}`;
     const bundle = {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
         { fullUrl: eoc, request: { method: 'POST', url: 'EpisodeOfCare' }, resource: { resourceType: 'EpisodeOfCare', meta: { profile: ['http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-episodeofcare'] }, status: 'planned', patient: { reference: w.url(`Patient/${w.ids.patient}`) }, managingOrganization: { reference: w.url(`Organization/${w.ids.orgA}`) }, team: [{ reference: w.url(`CareTeam/${w.ids.team}`) }], diagnosis: [{ condition: { reference: cond } }], period: { start: '2026-03-01' } } },
         { fullUrl: cond, request: { method: 'POST', url: 'Condition' }, resource: { resourceType: 'Condition', meta: { profile: ['http://ehealth.sundhed.dk/fhir/StructureDefinition/ehealth-condition'] }, subject: { reference: w.url(`Patient/${w.ids.patient}`) }, code: { coding: [{ system: fhir.SYSTEMS.sks, code: 'DJ44' }] } } },
-        { fullUrl: `urn:uuid:${randomUUID()}`, request: { method: 'POST', url: 'Provenance' }, resource: { resourceType: 'Provenance', target: [{ reference: eoc }], recorded: '2026-03-01T09:00:00+01:00', policy: ['http://ehealth.sundhed.dk/policy/dk/sundhedsloven'], agent: [{ who: { reference: w.url(`Practitioner/${w.ids.nurse}`) }, onBehalfOf: { reference: w.url(`Organization/${w.ids.orgA}`) } }] } },
+        { fullUrl: `urn:uuid:${nonCprUuid()}`, request: { method: 'POST', url: 'Provenance' }, resource: { resourceType: 'Provenance', target: [{ reference: eoc }], recorded: '2026-03-01T09:00:00+01:00', policy: ['http://ehealth.sundhed.dk/policy/dk/sundhedsloven'], agent: [{ who: { reference: w.url(`Practitioner/${w.ids.nurse}`) }, onBehalfOf: { reference: w.url(`Organization/${w.ids.orgA}`) } }] } },
       ],
     };
     const res = await send(clinician, 'POST', '/fhir/$create-episode-of-care', { resourceType: 'Parameters', parameter: [{ name: 'episodeOfCareAndProvenances', resource: bundle }] });
@@ -130,7 +130,7 @@ describe("FUT reference clients' call sequences", () => {
       effectiveDateTime: part('ResolvedTimingStart')?.valueDateTime,
       valueQuantity: { value: 84, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
     };
-    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: observation, request: { method: 'POST', url: 'Observation' } }] };
+    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ fullUrl: `urn:uuid:${nonCprUuid()}`, resource: observation, request: { method: 'POST', url: 'Observation' } }] };
     const res = await send(citizen, 'POST', '/fhir/$submit-measurement', { resourceType: 'Parameters', parameter: [{ name: 'measurement', resource: bundle }] });
     expect(res.statusCode).toBe(200);
     const created = resources(res);

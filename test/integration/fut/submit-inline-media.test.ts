@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Binary, Bundle, Media, Resource } from '@medplum/fhirtypes';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 import { futWorkflow, type FutWorkflow } from './fut-workflow';
@@ -9,7 +9,7 @@ const MAX_BYTES = 64;
 
 /** FUT's $submit-measurement with a Media whose image is inline: stored as a Binary of the patient, in the same transaction. */
 describe('FUT $submit-measurement with an inline image', () => {
-  const u = randomUUID();
+  const u = nonCprUuid();
   let w: FutWorkflow;
   /** The citizen's app, allowed to submit photos (Media) and their images (Binary). */
   let citizen = '';
@@ -41,7 +41,7 @@ describe('FUT $submit-measurement with an inline image', () => {
     ['JPEG', 'image/jpeg', JPEG],
     ['PNG', 'image/png', PNG],
   ])('stores an inline %s as a Binary of the patient that the Media names; the citizen and the care team read the bytes, another municipality gets 404', async (_name, contentType, bytes) => {
-    const res = await w.submitFut(citizen, [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: media({ contentType, data: bytes.toString('base64'), title: 'Wound' }) }]);
+    const res = await w.submitFut(citizen, [{ fullUrl: `urn:uuid:${nonCprUuid()}`, resource: media({ contentType, data: bytes.toString('base64'), title: 'Wound' }) }]);
     expect(res.statusCode === 200 ? 200 : res.body).toBe(200);
     const resources = created(res);
     expect(resources.map((r) => r.resourceType)).toEqual(['Media', 'Binary', 'ClinicalImpression', 'Task', 'Provenance']);
@@ -62,7 +62,7 @@ describe('FUT $submit-measurement with an inline image', () => {
     }
     for (const token of [w.tokens.sysB, w.tokens.clinicianB]) {
       expect((await raw(token, `Binary/${binary.id}`)).statusCode).toBe(404);
-      expect((await raw(token, `Binary/${randomUUID()}`)).statusCode).toBe(404);
+      expect((await raw(token, `Binary/${nonCprUuid()}`)).statusCode).toBe(404);
     }
   });
 
@@ -70,7 +70,7 @@ describe('FUT $submit-measurement with an inline image', () => {
     ['a content type outside the allow-list', () => media({ contentType: 'text/html', data: Buffer.from('<script>1</script>').toString('base64') }), 422],
     ['no content type', () => media({ data: JPEG.toString('base64') }), 422],
     ['data larger than the Binary limit', () => media({ contentType: 'image/jpeg', data: Buffer.alloc(MAX_BYTES + 1, 7).toString('base64') }), 413],
-    ['both data and url', () => media({ contentType: 'image/jpeg', data: JPEG.toString('base64'), url: `Binary/${randomUUID()}` }), 422],
+    ['both data and url', () => media({ contentType: 'image/jpeg', data: JPEG.toString('base64'), url: `Binary/${nonCprUuid()}` }), 422],
   ])('refuses an inline image with %s, storing no Binary, Media or Task', async (_name, item, status) => {
     const before = await counts();
     const res = await w.submitFut(citizen, [{ resource: item() }]);

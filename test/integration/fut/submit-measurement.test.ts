@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Bundle, CapabilityStatement, ClinicalImpression, OperationDefinition, Provenance, Resource, Task } from '@medplum/fhirtypes';
 import { futWorkflow, type FutWorkflow } from './fut-workflow';
 
 /** FUT's system-level $submit-measurement, on Kolibri's submission path. */
 describe('FUT $submit-measurement (http://ehealth.sundhed.dk/fhir/OperationDefinition/-s-submit-measurement)', () => {
-  const u = randomUUID();
+  const u = nonCprUuid();
   let w: FutWorkflow;
   const created = (res: { json(): unknown }) => ((res.json() as Bundle).entry ?? []).map((e) => e.resource as Resource);
 
@@ -15,7 +15,7 @@ describe('FUT $submit-measurement (http://ehealth.sundhed.dk/fhir/OperationDefin
   afterAll(() => w.t.close());
 
   it('stores a FUT-shaped measurement, triages it like Kolibri\'s own submission and adds the server\'s Provenance', async () => {
-    const obsUrl = `urn:uuid:${randomUUID()}`;
+    const obsUrl = `urn:uuid:${nonCprUuid()}`;
     const res = await w.submitFut(w.tokens.citizen, [{ fullUrl: obsUrl, resource: w.futObservation('NPU03011', '%', 84, '2026-03-04T08:30:00+01:00') }]);
     expect(res.statusCode).toBe(200);
     const [obs, impression, task, provenance] = created(res) as [Resource, ClinicalImpression, Task, Provenance];
@@ -27,7 +27,7 @@ describe('FUT $submit-measurement (http://ehealth.sundhed.dk/fhir/OperationDefin
   });
 
   it('stores the client\'s Provenance of reuse with its target rewritten to the stored item', async () => {
-    const obsUrl = `urn:uuid:${randomUUID()}`;
+    const obsUrl = `urn:uuid:${nonCprUuid()}`;
     const reuse = { resourceType: 'Provenance', target: [{ reference: obsUrl }], recorded: '2026-03-04T08:31:00+01:00', agent: [{ who: { reference: w.url(`Patient/${w.ids.patient}`) } }] };
     const res = await w.submitFut(w.tokens.sysA, [{ fullUrl: obsUrl, resource: w.futObservation('NPU21692', '/min', 72, '2026-03-04T08:30:00+01:00') }, { resource: reuse }]);
     expect(res.statusCode).toBe(200);
@@ -45,7 +45,7 @@ describe('FUT $submit-measurement (http://ehealth.sundhed.dk/fhir/OperationDefin
     ['a Patient entry', () => bundleOf([{ resource: { resourceType: 'Patient' } }]), 400],
     ['an empty Bundle', () => bundleOf([]), 400],
     ['a preliminary Observation', () => bundleOf([{ resource: { ...w.futObservation('NPU03011', '%', 95, '2026-03-04T08:30:00+01:00'), status: 'preliminary' } }]), 422],
-    ['a Provenance targeting no item of the Bundle', () => bundleOf([{ fullUrl: `urn:uuid:${randomUUID()}`, resource: w.futObservation('NPU03011', '%', 95, '2026-03-04T08:30:00+01:00') }, { resource: { resourceType: 'Provenance', target: [{ reference: `Observation/${randomUUID()}` }], recorded: '2026-03-04T08:31:00Z', agent: [{ who: { reference: `Patient/${w.ids.patient}` } }] } }]), 422],
+    ['a Provenance targeting no item of the Bundle', () => bundleOf([{ fullUrl: `urn:uuid:${nonCprUuid()}`, resource: w.futObservation('NPU03011', '%', 95, '2026-03-04T08:30:00+01:00') }, { resource: { resourceType: 'Provenance', target: [{ reference: `Observation/${nonCprUuid()}` }], recorded: '2026-03-04T08:31:00Z', agent: [{ who: { reference: `Patient/${w.ids.patient}` } }] } }]), 422],
     ['an Observation of another server', () => bundleOf([{ resource: { ...w.futObservation('NPU03011', '%', 95, '2026-03-04T08:30:00+01:00'), subject: { reference: `https://patient.example.org/fhir/Patient/${w.ids.patient}` } } }]), 422],
   ])('refuses %s with an OperationOutcome, storing nothing', async (_name, body, status) => {
     const before = await countTasks();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../../support/app';
 import { entryFailed, inBatches, verdict } from './fuzz-support';
@@ -77,7 +77,7 @@ const MALFORMED: readonly string[] = [
 describe('fuzz: request bodies never answer 5xx and never write partially', () => {
   let t: TestApp;
   let patientId: string;
-  const run = randomUUID();
+  const run = nonCprUuid();
   let counter = 0;
   const refused: string[] = [];
   const failures: Array<{ what: string; status: number; body: string }> = [];
@@ -93,7 +93,7 @@ describe('fuzz: request bodies never answer 5xx and never write partially', () =
 
   const endpoints = (): Endpoint[] => {
     const asText = (b: Json | string) => (typeof b === 'string' ? b : JSON.stringify(b));
-    const entry = (b: Json | string, method = 'POST', url = 'Patient') => `{"fullUrl":"urn:uuid:${randomUUID()}","resource":${asText(b)},"request":{"method":"${method}","url":"${url}"}}`;
+    const entry = (b: Json | string, method = 'POST', url = 'Patient') => `{"fullUrl":"urn:uuid:${nonCprUuid()}","resource":${asText(b)},"request":{"method":"${method}","url":"${url}"}}`;
     const postOperations = t.services.operations.filter((op) => op.methods.includes('POST')).flatMap((op) =>
       op.levels.map((level) => {
         const type = op.types?.[0] ?? 'Patient';
@@ -104,8 +104,8 @@ describe('fuzz: request bodies never answer 5xx and never write partially', () =
     return [
       { name: 'create', method: 'POST', url: '/fhir/Patient', wrap: asText },
       { name: 'update', method: 'PUT', url: `/fhir/Patient/${patientId}`, wrap: (b) => (typeof b === 'string' ? b : JSON.stringify({ ...b, id: patientId })) },
-      { name: 'conditional create', method: 'POST', url: '/fhir/Patient', headers: { 'if-none-exist': `identifier=urn:fuzz|${randomUUID()}` }, wrap: asText },
-      { name: 'conditional update', method: 'PUT', url: `/fhir/Patient?identifier=urn:fuzz|${randomUUID()}`, wrap: asText },
+      { name: 'conditional create', method: 'POST', url: '/fhir/Patient', headers: { 'if-none-exist': `identifier=urn:fuzz|${nonCprUuid()}` }, wrap: asText },
+      { name: 'conditional update', method: 'PUT', url: `/fhir/Patient?identifier=urn:fuzz|${nonCprUuid()}`, wrap: asText },
       { name: 'transaction', method: 'POST', url: '/fhir', wrap: (b) => `{"resourceType":"Bundle","type":"transaction","entry":[${entry(b)},${entry({ resourceType: 'Patient', name: [{ text: 'MARKER' }] })}]}` },
       { name: 'batch', method: 'POST', url: '/fhir', wrap: (b) => `{"resourceType":"Bundle","type":"batch","entry":[${entry(b)}]}` },
       { name: 'FHIRPath Patch', method: 'PATCH', url: `/fhir/Patient/${patientId}`, wrap: (b) => `{"resourceType":"Parameters","parameter":[{"name":"operation","part":[{"name":"type","valueCode":"add"},{"name":"path","valueString":"Patient"},{"name":"name","valueString":"contained"},{"name":"value","resource":${asText(b)}}]}]}` },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 import { entryFailed, inBatches, verdict } from './fuzz-support';
 
@@ -30,7 +30,7 @@ function withGood(name: string, broken: (m: string) => unknown): Case {
     name,
     build: (marker) => {
       const good = marker();
-      return { body: { entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: patient(good), request: { method: 'POST', url: 'Patient' } }, broken(marker())] }, writes: [good] };
+      return { body: { entry: [{ fullUrl: `urn:uuid:${nonCprUuid()}`, resource: patient(good), request: { method: 'POST', url: 'Patient' } }, broken(marker())] }, writes: [good] };
     },
   };
 }
@@ -56,7 +56,7 @@ const CASES: Case[] = [
   ...['x', [], 1, null, { resourceType: 'Observation' }, { resourceType: 'Nope' }, { resourceType: 1 }, {}].map((resource) =>
     withGood(`resource ${JSON.stringify(resource)}`, () => ({ resource, request: { method: 'POST', url: 'Patient' } })),
   ),
-  ...[1, null, 'W/"x"', '"1"', 'W/"1\u0000"', '*', 'x'.repeat(5000)].map((ifMatch) => withGood(`ifMatch ${JSON.stringify(ifMatch).slice(0, 30)}`, (m) => ({ resource: patient(m, { id: `fz-${randomUUID()}` }), request: { method: 'PUT', url: 'Patient/x', ifMatch } }))),
+  ...[1, null, 'W/"x"', '"1"', 'W/"1\u0000"', '*', 'x'.repeat(5000)].map((ifMatch) => withGood(`ifMatch ${JSON.stringify(ifMatch).slice(0, 30)}`, (m) => ({ resource: patient(m, { id: `fz-${nonCprUuid()}` }), request: { method: 'PUT', url: 'Patient/x', ifMatch } }))),
   ...[1, null, '?', '%00', '\u0000', 'name=a&'.repeat(200), '_has:Observation:patient:code=x', 'Patient?name=x', 'nope=1'].map((ifNoneExist) =>
     withGood(`ifNoneExist ${JSON.stringify(ifNoneExist).slice(0, 30)}`, (m) => ({ resource: patient(m), request: { method: 'POST', url: 'Patient', ifNoneExist } })),
   ),
@@ -74,7 +74,7 @@ const CASES: Case[] = [
     name: 'two entries with one fullUrl',
     build: (marker) => {
       const [a, b] = [marker(), marker()];
-      const fullUrl = `urn:uuid:${randomUUID()}`;
+      const fullUrl = `urn:uuid:${nonCprUuid()}`;
       return { body: { entry: [a, b].map((m) => ({ fullUrl, resource: patient(m), request: { method: 'POST', url: 'Patient' } })) }, writes: [a, b] };
     },
   },
@@ -82,7 +82,7 @@ const CASES: Case[] = [
     name: `a cycle of ${n} urn references`,
     build: (marker) => {
       const markers = Array.from({ length: n }, () => marker());
-      const urls = markers.map(() => `urn:uuid:${randomUUID()}`);
+      const urls = markers.map(() => `urn:uuid:${nonCprUuid()}`);
       const entry = markers.map((m, i) => ({ fullUrl: urls[i], resource: patient(m, { link: [{ other: { reference: urls[(i + 1) % n] }, type: 'seealso' }] }), request: { method: 'POST', url: 'Patient' } }));
       return { body: { entry }, writes: markers };
     },
@@ -91,11 +91,11 @@ const CASES: Case[] = [
     name: 'an entry referring to itself',
     build: (marker) => {
       const m = marker();
-      const fullUrl = `urn:uuid:${randomUUID()}`;
+      const fullUrl = `urn:uuid:${nonCprUuid()}`;
       return { body: { entry: [{ fullUrl, resource: patient(m, { link: [{ other: { reference: fullUrl }, type: 'seealso' }] }), request: { method: 'POST', url: 'Patient' } }] }, writes: [m] };
     },
   },
-  withGood('a dangling urn reference', (m) => ({ fullUrl: `urn:uuid:${randomUUID()}`, resource: patient(m, { link: [{ other: { reference: `urn:uuid:${randomUUID()}` }, type: 'seealso' }] }), request: { method: 'POST', url: 'Patient' } })),
+  withGood('a dangling urn reference', (m) => ({ fullUrl: `urn:uuid:${nonCprUuid()}`, resource: patient(m, { link: [{ other: { reference: `urn:uuid:${nonCprUuid()}` }, type: 'seealso' }] }), request: { method: 'POST', url: 'Patient' } })),
   withGood('a conditional reference with U+0000', (m) => ({ resource: patient(m, { generalPractitioner: [{ reference: 'Practitioner?identifier=%00' }] }), request: { method: 'POST', url: 'Patient' } })),
   {
     name: `${MAX_ENTRIES + 1} entries (over the limit)`,
@@ -123,7 +123,7 @@ describe('fuzz: broken bundles never answer 5xx and never write partially', () =
   }
 
   it(`${CASES.length} broken bundles × transaction and batch`, async () => {
-    const run = randomUUID();
+    const run = nonCprUuid();
     let counter = 0;
     const marker = () => `${run}-${++counter}`;
     const failures: Array<{ what: string; status: number; body: string }> = [];
@@ -152,7 +152,7 @@ describe('fuzz: broken bundles never answer 5xx and never write partially', () =
   });
 
   it('bundles of a wrong type or no Bundle at all are 400 and store nothing', async () => {
-    const run = randomUUID();
+    const run = nonCprUuid();
     const failures: Array<{ what: string; status: number; body: string }> = [];
     const bodies = [
       ...BAD_TYPES.map((type) => ({ resourceType: 'Bundle', type, entry: [{ resource: patient(run), request: { method: 'POST', url: 'Patient' } }] })),

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { SignJWT } from 'jose';
 import { createTestApp, type TestApp } from '../../support/app';
 import { ASSERTION_TYPE, registerVendorApp, TOKEN_URL } from '../auth/vendor-app';
@@ -15,7 +15,7 @@ import { inBatches } from './fuzz-support';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-const claims = () => ({ iss: 'http://kolibri.test', aud: 'http://kolibri.test/fhir', sub: 'x', client_id: 'x', scope: 'system/*.cruds', exp: now() + 300, iat: now(), jti: randomUUID() });
+const claims = () => ({ iss: 'http://kolibri.test', aud: 'http://kolibri.test/fhir', sub: 'x', client_id: 'x', scope: 'system/*.cruds', exp: now() + 300, iat: now(), jti: nonCprUuid() });
 
 async function brokenTokens(): Promise<Array<[string, string]>> {
   const hs256 = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).sign(new TextEncoder().encode('not-our-secret-not-our-secret-!!'));
@@ -73,7 +73,7 @@ describe('fuzz: broken JWTs are 401, never 5xx', () => {
   afterAll(() => t.close());
 
   it('on /fhir: every broken Authorization header is a 401 OperationOutcome, and nothing is written', async () => {
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const failures: Array<{ what: string; status: number; body: string }> = [];
     const requests = tokens.flatMap(([name, token]) =>
       SCHEMES(token).flatMap(([scheme, authorization]) => [
@@ -105,7 +105,7 @@ describe('fuzz: broken JWTs are 401, never 5xx', () => {
     const valid = { grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, scope: 'system/Patient.rs' };
     const bodies: Array<[string, string, string?]> = [
       ...tokens.map(([name, token]): [string, string] => [`assertion: ${name}`, form({ ...valid, client_assertion: token })]),
-      ['alg none assertion for a real client', form({ ...valid, client_assertion: `${b64({ alg: 'none' })}.${b64({ iss: app.clientId, sub: app.clientId, aud: TOKEN_URL, exp: now() + 60, jti: randomUUID() })}.` })],
+      ['alg none assertion for a real client', form({ ...valid, client_assertion: `${b64({ alg: 'none' })}.${b64({ iss: app.clientId, sub: app.clientId, aud: TOKEN_URL, exp: now() + 60, jti: nonCprUuid() })}.` })],
       ['no assertion', form(valid)],
       ['grant_type with U+0000', form({ ...valid, grant_type: 'client_credentials\u0000', client_assertion: 'a.b.c' })],
       ['scope with U+0000', form({ ...valid, scope: 'system/Patient.rs\u0000', client_assertion: 'a.b.c' })],

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 import { encodeValue, inBatches, randomValues, verdict } from './fuzz-support';
 
@@ -75,7 +75,7 @@ describe('fuzz: search, history and read operations never answer 5xx', () => {
   let patientId: string;
   beforeAll(async () => {
     t = await createTestApp();
-    patientId = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': 'application/fhir+json' }, payload: { resourceType: 'Patient', name: [{ family: randomUUID() }] } })).json().id;
+    patientId = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': 'application/fhir+json' }, payload: { resourceType: 'Patient', name: [{ family: nonCprUuid() }] } })).json().id;
   });
   afterAll(() => t.close());
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
@@ -13,8 +13,8 @@ const CPR = 'urn:oid:1.2.208.176.1.2';
  */
 describe('operations and conditional interactions under access control', () => {
   let t: TestApp;
-  const orgA = `Organization/a-${randomUUID().slice(0, 8)}`;
-  const orgB = `Organization/b-${randomUUID().slice(0, 8)}`;
+  const orgA = `Organization/a-${nonCprUuid().slice(0, 8)}`;
+  const orgB = `Organization/b-${nonCprUuid().slice(0, 8)}`;
   const cpr = String(Math.floor(1e9 + Math.random() * 8e9));
   let patientA = '';
   let patientB = '';

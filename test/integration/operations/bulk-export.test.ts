@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { join } from 'node:path';
 import { createTestApp, type TestApp } from '../../support/app';
@@ -23,8 +23,8 @@ const NPU = 'urn:oid:1.2.208.176.2.1';
 describe('Bulk Data $export', () => {
   let t: TestApp;
   let runner: JobRunner;
-  const org = `Organization/exp-${randomUUID().slice(0, 8)}`;
-  const otherOrg = `Organization/exq-${randomUUID().slice(0, 8)}`;
+  const org = `Organization/exp-${nonCprUuid().slice(0, 8)}`;
+  const otherOrg = `Organization/exq-${nonCprUuid().slice(0, 8)}`;
   let token = '';
   let clientId = '';
   let narrowToken = '';
@@ -94,7 +94,7 @@ describe('Bulk Data $export', () => {
     const done = await kickOff(t, token, url);
     await awaitManifest(t, token, done);
     const { rows } = await t.pool.query('SELECT owner, params FROM job WHERE id = $1', [done.split('/').pop()]);
-    const job = await new JobStore(t.pool).enqueue({ id: randomUUID(), kind: HELD, owner: rows[0].owner, params: { ...rows[0].params, maxFileBytes }, ttlSeconds: 3600 });
+    const job = await new JobStore(t.pool).enqueue({ id: nonCprUuid(), kind: HELD, owner: rows[0].owner, params: { ...rows[0].params, maxFileBytes }, ttlSeconds: 3600 });
     return job.id;
   };
 
@@ -229,7 +229,7 @@ describe('Bulk Data $export', () => {
     ['a _typeFilter with an unknown parameter', `/fhir/$export?_typeFilter=${encodeURIComponent('Observation?nonsense=1')}`, { prefer: 'respond-async' }, 400],
     ['a _typeFilter for a type outside _type', `/fhir/$export?_type=Patient&_typeFilter=${encodeURIComponent('Observation?code=x')}`, { prefer: 'respond-async' }, 400],
     ['an unsupported parameter', '/fhir/$export?includeAssociatedData=LatestProvenanceResources', { prefer: 'respond-async' }, 400],
-    ['a Group that does not exist', `/fhir/Group/${randomUUID()}/$export`, { prefer: 'respond-async' }, 404],
+    ['a Group that does not exist', `/fhir/Group/${nonCprUuid()}/$export`, { prefer: 'respond-async' }, 404],
   ])('answers %s with an OperationOutcome and queues nothing', async (_what, url, headers, status) => {
     const jobsOf = async () => Number((await t.pool.query('SELECT count(*) AS n FROM job WHERE owner = $1', [clientId])).rows[0].n);
     const before = await jobsOf();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { buildFixture, call, probersFor, protectedIds, refusedLikeMissing, report, runProbes, versionsOf, type Fixture, type Probe } from '../access/tenants';
 
 const R4 = 'http://hl7.org/fhir/OperationDefinition';
@@ -23,7 +23,7 @@ describe('$meta-add and $meta-delete', () => {
 
   it('adds tags and security labels once each, found by _tag; deletes only the named ones', async () => {
     const url = `/fhir/Patient/${f.a.ids.patient}`;
-    const [one, two] = [`one-${randomUUID()}`, `two-${randomUUID()}`];
+    const [one, two] = [`one-${nonCprUuid()}`, `two-${nonCprUuid()}`];
     const before = (await call(f.t, f.a.tokens.system, 'GET', url)).json().meta.versionId;
     const security = { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' };
     const added = await post(f.a.tokens.system, `${url}/$meta-add`, meta({ tag: [tag(one), tag(one, 'again'), tag(two)], security: [security] }));
@@ -39,7 +39,7 @@ describe('$meta-add and $meta-delete', () => {
     expect((await call(f.t, f.a.tokens.system, 'GET', url)).json().meta.tag).toEqual([tag(one), tag(two)]);
     expect(await tagged(one)).toEqual([f.a.ids.patient]);
 
-    const deleted = await post(f.a.tokens.system, `${url}/$meta-delete`, meta({ tag: [tag(one), tag(`never-${randomUUID()}`)] }));
+    const deleted = await post(f.a.tokens.system, `${url}/$meta-delete`, meta({ tag: [tag(one), tag(`never-${nonCprUuid()}`)] }));
     expect(deleted.status).toBe(200);
     expect(deleted.json().parameter[0].valueMeta.tag).toEqual([tag(two)]);
     expect(deleted.json().parameter[0].valueMeta.security).toEqual([security]);
@@ -77,8 +77,8 @@ describe('$meta-add and $meta-delete', () => {
       ['another parameter', `${url}/$meta-add`, { resourceType: 'Parameters', parameter: [{ name: 'meta', valueMeta: { tag: [tag('x')] } }, { name: 'x', valueString: 'y' }] }, 400],
       ['not Parameters', `${url}/$meta-add`, { resourceType: 'Basic' }, 400],
       ['unknown type', '/fhir/Nonsense/1/$meta-add', meta({ tag: [tag('x')] }), 404],
-      ['unknown resource', `/fhir/Patient/${randomUUID()}/$meta-add`, meta({ tag: [tag('x')] }), 404],
-      ['unknown resource (delete)', `/fhir/Patient/${randomUUID()}/$meta-delete`, meta({ tag: [tag('x')] }), 404],
+      ['unknown resource', `/fhir/Patient/${nonCprUuid()}/$meta-add`, meta({ tag: [tag('x')] }), 404],
+      ['unknown resource (delete)', `/fhir/Patient/${nonCprUuid()}/$meta-delete`, meta({ tag: [tag('x')] }), 404],
     ];
     for (const [what, target, body, status] of bad) {
       const res = await post(f.a.tokens.system, target, body);
@@ -96,7 +96,7 @@ describe('$meta-add and $meta-delete', () => {
       for (const p of probers) {
         for (const change of ['add', 'delete'] as const) {
           const existing = f.a.resources[key].meta?.tag ?? [];
-          const body = meta(change === 'add' ? { tag: [tag(`probe-${randomUUID()}`)] } : { tag: existing.length ? existing : [tag('none')], security: [{ system: 'x', code: 'y' }] });
+          const body = meta(change === 'add' ? { tag: [tag(`probe-${nonCprUuid()}`)] } : { tag: existing.length ? existing : [tag('none')], security: [{ system: 'x', code: 'y' }] });
           probes.push(refusedLikeMissing(f, `${p.name} $meta-${change} ${key}`, f.a.ids[key], (id) => post(p.token, `/fhir/${type}/${id}/$meta-${change}`, body)));
         }
       }
@@ -108,7 +108,7 @@ describe('$meta-add and $meta-delete', () => {
     expect((await post(f.b.tokens.system, observation, meta({ tag: [tag('x')] }))).status).toBe(404);
     expect((await post(f.a.tokens.narrow, observation, meta({ tag: [tag('x')] }))).status).toBe(403);
     // positive control: A's own care-team clinician does tag A's Observation
-    const requestId = `meta-add-${randomUUID()}`;
+    const requestId = `meta-add-${nonCprUuid()}`;
     const own = await call(f.t, f.a.tokens.clinician, 'POST', observation, meta({ tag: [tag('reviewed')] }), { 'x-request-id': requestId });
     expect([own.status, own.json().parameter?.[0].valueMeta.tag]).toEqual([200, expect.arrayContaining([tag('reviewed')])]);
     // and the change is audited like any write (its record committed with it: in the outbox, or already drained to an AuditEvent)

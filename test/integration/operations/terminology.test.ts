@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 
 const JSON_HEADERS = { 'content-type': 'application/fhir+json' };
@@ -11,7 +11,7 @@ const param = (p: Params, name: string) => p.parameter.find((x) => x.name === na
 /** The R4 terminology operations and StructureDefinition/$snapshot over held definitions. */
 describe('terminology operations', () => {
   let t: TestApp;
-  const tag = randomUUID().slice(0, 8);
+  const tag = nonCprUuid().slice(0, 8);
   const csUrl = `http://kolibri.test/CodeSystem/severity-${tag}`;
   const vsUrl = `http://kolibri.test/ValueSet/severity-${tag}`;
   const cmUrl = `http://kolibri.test/ConceptMap/severity-${tag}`;
@@ -99,7 +99,7 @@ describe('terminology operations', () => {
       expect((await get('/fhir/ValueSet/$expand')).statusCode).toBe(400);
       expect((await get(`/fhir/ValueSet/$expand?url=${encodeURIComponent(vsUrl)}&count=-1`)).statusCode).toBe(400);
       expect((await get('/fhir/ValueSet/$expand?url=http://kolibri.test/ValueSet/none')).statusCode).toBe(404);
-      expect((await get(`/fhir/ValueSet/${randomUUID()}/$expand`)).statusCode).toBe(404);
+      expect((await get(`/fhir/ValueSet/${nonCprUuid()}/$expand`)).statusCode).toBe(404);
       expect((await t.app.inject({ method: 'POST', url: '/fhir/ValueSet/$expand', headers: JSON_HEADERS, payload: { resourceType: 'Patient' } })).statusCode).toBe(400);
       // malformed Parameters and malformed resources inside them are refused before anything reads them
       for (const payload of [

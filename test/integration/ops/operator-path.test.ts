@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ function documentedRegistrations(): string[][] {
 describe("the README's operator path", () => {
   let t: TestApp;
   let dir: string;
-  const u = randomUUID().slice(0, 8);
+  const u = nonCprUuid().slice(0, 8);
 
   beforeAll(async () => {
     t = await createTestApp({ auth: 'on' });
@@ -39,7 +39,7 @@ describe("the README's operator path", () => {
 
   /** Run a documented `clients add`, with a fresh key, unique ids and `org` for the municipality's Organization. */
   async function register(argv: string[], org: string): Promise<{ vendor: VendorApp; scopes: string }> {
-    const prefix = join(dir, randomUUID());
+    const prefix = join(dir, nonCprUuid());
     expect((await clientsCli('keygen', '--out', prefix)).code).toBe(0);
     const args = argv.map((a) => a.replace(/^Organization\/0851$/, `Organization/${org}`));
     const at = (flag: string) => args.indexOf(flag) + 1;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
@@ -25,7 +25,7 @@ function documentedRows(): Array<{ operation: string; kind: ClientKind; scopes: 
  */
 describe("the README's scopes for vendors", () => {
   let w: CopdWorkflow;
-  const u = randomUUID().slice(0, 8);
+  const u = nonCprUuid().slice(0, 8);
   const rows = documentedRows();
 
   beforeAll(async () => {

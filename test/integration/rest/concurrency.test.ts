@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 import type { Change } from '../../../src/store/versions';
 
@@ -32,7 +32,7 @@ describe('versioning under concurrency', () => {
   });
 
   it('concurrent PUTs without If-Match serialize into consecutive versions', async () => {
-    const id = `c-${randomUUID()}`;
+    const id = `c-${nonCprUuid()}`;
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
         t.app.inject({ method: 'PUT', url: `/fhir/Patient/${id}`, headers: JSON_HEADERS, payload: { resourceType: 'Patient', id } }),

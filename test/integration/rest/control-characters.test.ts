@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 
 /**
@@ -23,7 +23,7 @@ describe('a NUL character anywhere in a request is a 400 OperationOutcome', () =
   let patientId: string;
   beforeAll(async () => {
     t = await createTestApp();
-    patientId = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: FHIR, payload: { resourceType: 'Patient', name: [{ family: randomUUID() }] } })).json().id;
+    patientId = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: FHIR, payload: { resourceType: 'Patient', name: [{ family: nonCprUuid() }] } })).json().id;
   });
   afterAll(() => t.close());
 
@@ -64,7 +64,7 @@ describe('a NUL character anywhere in a request is a 400 OperationOutcome', () =
     expect(res.json().issue[0].diagnostics).toContain('U+0000');
   });
 
-  const marker = randomUUID();
+  const marker = nonCprUuid();
   const text = [{ text: marker }];
   const writes = (): Array<{ name: string; method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: unknown; headers?: Record<string, string> }> => [
     { name: 'family in a create', method: 'POST', url: '/fhir/Patient', payload: { resourceType: 'Patient', name: [{ family: 'a\u0000b' }, ...text] } },
@@ -112,7 +112,7 @@ describe('a NUL character anywhere in a request is a 400 OperationOutcome', () =
   });
 
   it('other control characters in a string element are invalid string content (422)', async () => {
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const res = await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: FHIR, payload: { resourceType: 'Patient', name: [{ family: `${marker}\u0007` }] } });
     expect(res.statusCode).toBe(422);
     expect(res.json().issue[0]).toMatchObject({ code: 'value', expression: ['Patient.name[0].family'] });

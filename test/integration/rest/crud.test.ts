@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, FixedClock, TEST_BASE_URL, type TestApp } from '../../support/app';
 
 const JSON_HEADERS = { 'content-type': 'application/fhir+json' };
@@ -97,7 +97,7 @@ describe('FHIR REST lifecycle (https://hl7.org/fhir/R4/http.html)', () => {
   });
 
   it('creates at a client-chosen id on PUT (update-as-create) with 201 and Location', async () => {
-    const id = `kolibri-${randomUUID()}`;
+    const id = `kolibri-${nonCprUuid()}`;
     const res = await t.app.inject({ method: 'PUT', url: `/fhir/Patient/${id}`, headers: JSON_HEADERS, payload: { resourceType: 'Patient', id } });
     expect(res.statusCode).toBe(201);
     expect(res.headers.location).toBe(`${TEST_BASE_URL}/Patient/${id}/_history/1`);
@@ -107,7 +107,7 @@ describe('FHIR REST lifecycle (https://hl7.org/fhir/R4/http.html)', () => {
   });
 
   it('re-creates a deleted resource by PUT as the next version', async () => {
-    const id = `re-${randomUUID()}`;
+    const id = `re-${nonCprUuid()}`;
     await t.app.inject({ method: 'PUT', url: `/fhir/Patient/${id}`, headers: JSON_HEADERS, payload: { resourceType: 'Patient', id } });
     await t.app.inject({ method: 'DELETE', url: `/fhir/Patient/${id}` });
     const back = await t.app.inject({ method: 'PUT', url: `/fhir/Patient/${id}`, headers: JSON_HEADERS, payload: { resourceType: 'Patient', id } });
@@ -117,7 +117,7 @@ describe('FHIR REST lifecycle (https://hl7.org/fhir/R4/http.html)', () => {
   });
 
   it('deleting an absent or already deleted resource changes nothing', async () => {
-    const id = `absent-${randomUUID()}`;
+    const id = `absent-${nonCprUuid()}`;
     const res = await t.app.inject({ method: 'DELETE', url: `/fhir/Patient/${id}` });
     expect(res.statusCode).toBe(200);
     // a resource that never existed has no history: 404, as for a read
@@ -126,7 +126,7 @@ describe('FHIR REST lifecycle (https://hl7.org/fhir/R4/http.html)', () => {
   });
 
   it('answers 404 with an OperationOutcome for an unknown id, an unknown type and an unknown version', async () => {
-    for (const url of [`/fhir/Patient/${randomUUID()}`, '/fhir/Foo/1', `/fhir/Patient/${randomUUID()}/_history/1`, '/fhir/nothing/here/at/all/x']) {
+    for (const url of [`/fhir/Patient/${nonCprUuid()}`, '/fhir/Foo/1', `/fhir/Patient/${nonCprUuid()}/_history/1`, '/fhir/nothing/here/at/all/x']) {
       const res = await t.app.inject({ method: 'GET', url });
       expect(res.statusCode).toBe(404);
       expect(res.json().resourceType).toBe('OperationOutcome');
@@ -163,9 +163,9 @@ describe('FHIR REST lifecycle (https://hl7.org/fhir/R4/http.html)', () => {
   it('answers 405 for PUT to a new id when update-as-create is switched off', async () => {
     const strict = await createTestApp({ updateCreate: false });
     try {
-      const res = await strict.app.inject({ method: 'PUT', url: `/fhir/Patient/${randomUUID()}`, headers: JSON_HEADERS, payload: { resourceType: 'Patient', id: 'x' } });
+      const res = await strict.app.inject({ method: 'PUT', url: `/fhir/Patient/${nonCprUuid()}`, headers: JSON_HEADERS, payload: { resourceType: 'Patient', id: 'x' } });
       expect(res.statusCode).toBe(400); // id mismatch is checked first
-      const id = randomUUID();
+      const id = nonCprUuid();
       const res2 = await strict.app.inject({ method: 'PUT', url: `/fhir/Patient/${id}`, headers: JSON_HEADERS, payload: { resourceType: 'Patient', id } });
       expect(res2.statusCode).toBe(405);
       const meta = (await strict.app.inject({ method: 'GET', url: '/fhir/metadata' })).json();

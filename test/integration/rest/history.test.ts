@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 
 const JSON_HEADERS = { 'content-type': 'application/fhir+json' };
@@ -12,7 +12,7 @@ describe('history paging at type and system level', () => {
 
   it('pages through type history with next links, skipping and repeating nothing while writes continue', async () => {
     // A type of our own for this test so parallel tests do not interleave.
-    const tag = randomUUID();
+    const tag = nonCprUuid();
     const since = new Date().toISOString();
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 
 const JSON_HEADERS = { 'content-type': 'application/fhir+json' };
@@ -24,7 +24,7 @@ describe('bad input gets a 4xx OperationOutcome and changes nothing', () => {
   });
 
   it('422 naming Observation.status when status is a number', async () => {
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const res = await t.app.inject({ method: 'POST', url: '/fhir/Observation', headers: JSON_HEADERS, payload: observation(marker, { status: 5 }) });
     expect(res.statusCode).toBe(422);
     const oo = res.json();
@@ -34,7 +34,7 @@ describe('bad input gets a 4xx OperationOutcome and changes nothing', () => {
   });
 
   it('422 naming an unknown element', async () => {
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const res = await t.app.inject({ method: 'POST', url: '/fhir/Observation', headers: JSON_HEADERS, payload: observation(marker, { colour: 'red' }) });
     expect(res.statusCode).toBe(422);
     expect(res.json().issue[0].expression).toEqual(['Observation.colour']);
@@ -42,7 +42,7 @@ describe('bad input gets a 4xx OperationOutcome and changes nothing', () => {
   });
 
   it('400 for a Patient posted to /Observation', async () => {
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const res = await t.app.inject({ method: 'POST', url: '/fhir/Observation', headers: JSON_HEADERS, payload: { resourceType: 'Patient', name: [{ text: marker }] } });
     expect(res.statusCode).toBe(400);
     expect(res.json().issue[0].expression).toEqual(['resourceType']);
@@ -64,7 +64,7 @@ describe('bad input gets a 4xx OperationOutcome and changes nothing', () => {
   });
 
   it('400 when the PUT body id is missing or differs from the URL', async () => {
-    const id = randomUUID();
+    const id = nonCprUuid();
     const missing = await t.app.inject({ method: 'PUT', url: `/fhir/Patient/${id}`, headers: JSON_HEADERS, payload: { resourceType: 'Patient' } });
     expect(missing.statusCode).toBe(400);
     const differs = await t.app.inject({ method: 'PUT', url: `/fhir/Patient/${id}`, headers: JSON_HEADERS, payload: { resourceType: 'Patient', id: 'other' } });
@@ -112,7 +112,7 @@ describe('bad input gets a 4xx OperationOutcome and changes nothing', () => {
   });
 
   it('an unexpected failure is a 500 with a generic OperationOutcome and rolls the write back', async () => {
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const failing = await createTestApp({
       indexWriter: {
         async write() {

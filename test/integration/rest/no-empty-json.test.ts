@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 
 /**
@@ -9,7 +9,7 @@ import { createTestApp, type TestApp } from '../../support/app';
  */
 describe('no empty arrays or objects in any FHIR JSON answer', () => {
   let t: TestApp;
-  const family = `Tom-${randomUUID()}`;
+  const family = `Tom-${nonCprUuid()}`;
   let patient = '';
   let observation = '';
   beforeAll(async () => {
@@ -52,18 +52,18 @@ describe('no empty arrays or objects in any FHIR JSON answer', () => {
   }
   const requests = (): Request[] => [
     { method: 'GET', url: '/fhir/metadata' },
-    { method: 'GET', url: `/fhir/Patient?family=nobody-${randomUUID()}` },
-    { method: 'GET', url: `/fhir/Patient?family=nobody-${randomUUID()}&_summary=count` },
+    { method: 'GET', url: `/fhir/Patient?family=nobody-${nonCprUuid()}` },
+    { method: 'GET', url: `/fhir/Patient?family=nobody-${nonCprUuid()}&_summary=count` },
     { method: 'GET', url: `/fhir/Patient?family=${family}` },
     { method: 'GET', url: `/fhir/Patient?family=${family}&_summary=count` },
     { method: 'GET', url: `/fhir/Patient?family=${family}&_revinclude=Observation:subject` },
     { method: 'GET', url: `/fhir/Observation?subject=Patient/${patient}&_include=Observation:subject&_elements=status` },
-    { method: 'GET', url: `/fhir/Observation?_id=${randomUUID()}&_include=Observation:subject` },
-    { method: 'POST', url: '/fhir/Patient/_search', payload: `family=nobody-${randomUUID()}`, contentType: 'application/x-www-form-urlencoded' },
-    { method: 'GET', url: `/fhir?_type=Patient&_id=${randomUUID()}` },
-    { method: 'GET', url: `/fhir/Patient/${patient}/Observation?code=nothing-${randomUUID()}` },
+    { method: 'GET', url: `/fhir/Observation?_id=${nonCprUuid()}&_include=Observation:subject` },
+    { method: 'POST', url: '/fhir/Patient/_search', payload: `family=nobody-${nonCprUuid()}`, contentType: 'application/x-www-form-urlencoded' },
+    { method: 'GET', url: `/fhir?_type=Patient&_id=${nonCprUuid()}` },
+    { method: 'GET', url: `/fhir/Patient/${patient}/Observation?code=nothing-${nonCprUuid()}` },
     { method: 'GET', url: `/fhir/Patient/${patient}/_history` },
-    { method: 'GET', url: `/fhir/Patient/${randomUUID()}/_history` },
+    { method: 'GET', url: `/fhir/Patient/${nonCprUuid()}/_history` },
     { method: 'GET', url: `/fhir/Patient/_history?_since=2999-01-01T00:00:00Z` },
     { method: 'GET', url: `/fhir/_history?_since=2999-01-01T00:00:00Z` },
     { method: 'GET', url: `/fhir/_history?_count=3` },
@@ -75,9 +75,9 @@ describe('no empty arrays or objects in any FHIR JSON answer', () => {
       method: 'POST',
       url: '/fhir',
       payload: bundle('batch', [
-        { request: { method: 'GET', url: `Patient?family=nobody-${randomUUID()}` } },
-        { request: { method: 'GET', url: `Patient/${randomUUID()}` } },
-        { request: { method: 'DELETE', url: `Patient/${randomUUID()}` } },
+        { request: { method: 'GET', url: `Patient?family=nobody-${nonCprUuid()}` } },
+        { request: { method: 'GET', url: `Patient/${nonCprUuid()}` } },
+        { request: { method: 'DELETE', url: `Patient/${nonCprUuid()}` } },
         { resource: { resourceType: 'Patient', birthDate: 'not a date' }, request: { method: 'POST', url: 'Patient' } },
         { resource: { resourceType: 'Basic', code: { text: 'x' } }, request: { method: 'POST', url: 'Basic' } },
       ]),
@@ -87,7 +87,7 @@ describe('no empty arrays or objects in any FHIR JSON answer', () => {
       url: '/fhir',
       payload: bundle('transaction', [
         { fullUrl: 'urn:uuid:1b3c4a7e-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', name: [{ family }] }, request: { method: 'POST', url: 'Patient' } },
-        { request: { method: 'GET', url: `Patient?family=nobody-${randomUUID()}` } },
+        { request: { method: 'GET', url: `Patient?family=nobody-${nonCprUuid()}` } },
       ]),
     },
     { method: 'POST', url: '/fhir', headers: { prefer: 'return=minimal' }, payload: bundle('batch', [{ resource: { resourceType: 'Basic', code: { text: 'y' } }, request: { method: 'POST', url: 'Basic' } }]) },
@@ -95,9 +95,9 @@ describe('no empty arrays or objects in any FHIR JSON answer', () => {
     { method: 'POST', url: '/fhir/Patient/$validate', payload: { resourceType: 'Patient', gender: 'nope' } },
     { method: 'GET', url: `/fhir/Patient/${patient}/$everything` },
     { method: 'GET', url: `/fhir/Observation/$lastn?patient=${patient}` },
-    { method: 'GET', url: `/fhir/Observation/$lastn?patient=${randomUUID()}` },
+    { method: 'GET', url: `/fhir/Observation/$lastn?patient=${nonCprUuid()}` },
     // errors
-    { method: 'GET', url: `/fhir/Patient/${randomUUID()}` },
+    { method: 'GET', url: `/fhir/Patient/${nonCprUuid()}` },
     { method: 'GET', url: '/fhir/NoSuchType/1' },
     { method: 'GET', url: '/fhir/Patient?unknown-param=1', headers: { prefer: 'handling=strict' } },
     { method: 'POST', url: '/fhir/Patient', payload: { resourceType: 'Patient', gender: 'nope' } },

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { findByCanonical, splitCanonical } from '../../../src/store/canonical';
 import { createTestApp, type TestApp } from '../../support/app';
 
 /** Canonical look-up (https://hl7.org/fhir/R4/references.html#canonical) through the search index. */
 describe('findByCanonical', () => {
   let t: TestApp;
-  const url = `http://kolibri.test/fhir/Questionnaire/${randomUUID()}`;
+  const url = `http://kolibri.test/fhir/Questionnaire/${nonCprUuid()}`;
   const ids: Record<string, string> = {};
 
   const questionnaire = (version: string) => ({ resourceType: 'Questionnaire', url, version, status: 'active', item: [{ linkId: '1', text: 'Åndenød?', type: 'boolean' }] });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 
@@ -34,14 +34,14 @@ describe("FUT's search parameters", () => {
   const ext = (url: string, value: Record<string, unknown>) => ({ url, ...value });
 
   it('episodeOfCare finds the resources of an episode, by Kolibri\'s extension and by the one FUT clients send', async () => {
-    const episode = (await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: ref(`Patient/${randomUUID()}`) })).id;
-    const other = (await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: ref(`Patient/${randomUUID()}`) })).id;
+    const episode = (await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: ref(`Patient/${nonCprUuid()}`) })).id;
+    const other = (await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: ref(`Patient/${nonCprUuid()}`) })).id;
     const bodies: Record<string, Record<string, unknown>> = {
       Observation: { status: 'final', code: { text: 'SpO2' } },
       QuestionnaireResponse: { status: 'completed' },
-      CarePlan: { status: 'active', intent: 'plan', subject: ref(`Patient/${randomUUID()}`) },
+      CarePlan: { status: 'active', intent: 'plan', subject: ref(`Patient/${nonCprUuid()}`) },
       Media: { status: 'completed', content: { contentType: 'image/jpeg' } },
-      ClinicalImpression: { status: 'completed', subject: ref(`Patient/${randomUUID()}`) },
+      ClinicalImpression: { status: 'completed', subject: ref(`Patient/${nonCprUuid()}`) },
       Communication: { status: 'completed' },
       CommunicationRequest: { status: 'active' },
       Task: { status: 'requested', intent: 'order' },
@@ -60,9 +60,9 @@ describe("FUT's search parameters", () => {
   });
 
   it('Task: category (Task.code), responsible (owner), carePlan, restriction-category', async () => {
-    const team = randomUUID();
-    const plan = (await create({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: ref(`Patient/${randomUUID()}`) })).id;
-    const code = randomUUID();
+    const team = nonCprUuid();
+    const plan = (await create({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: ref(`Patient/${nonCprUuid()}`) })).id;
+    const code = nonCprUuid();
     const kolibri = await create({ resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: 'urn:test', code }] }, owner: ref(`CareTeam/${team}`), basedOn: [ref(`CarePlan/${plan}`)] } as Resource);
     const fut = await create({
       resourceType: 'Task',
@@ -84,7 +84,7 @@ describe("FUT's search parameters", () => {
 
   const QUALITY = { system: 'https://kolibri.dk/fhir/CodeSystem/measurement-quality', code: 'assisted' };
   it('measurements: quality (Kolibri\'s and FUT\'s extension), resolved timing', async () => {
-    const code = randomUUID();
+    const code = nonCprUuid();
     const kolibri = await create({ resourceType: 'Observation', status: 'final', code: { text: code }, extension: [ext('https://kolibri.dk/fhir/StructureDefinition/ext-measurement-quality', { valueCoding: QUALITY })] } as Resource);
     const fut = await create({
       resourceType: 'Observation',
@@ -106,13 +106,13 @@ describe("FUT's search parameters", () => {
   });
 
   it('composites over FUT extensions: participant-function-actor, context-type-value', async () => {
-    const team = randomUUID();
+    const team = nonCprUuid();
     const participant = (fn: string) => ({ url: `${FUT}ehealth-participant`, extension: [ext('function', { valueCoding: { system: 'urn:test', code: fn } }), ext('actor', { valueReference: ref(`CareTeam/${team}`) })] });
-    const lead = await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: ref(`Patient/${randomUUID()}`), extension: [participant('lead')] } as Resource);
-    const helper = await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: ref(`Patient/${randomUUID()}`), extension: [participant('helper')] } as Resource);
+    const lead = await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: ref(`Patient/${nonCprUuid()}`), extension: [participant('lead')] } as Resource);
+    const helper = await create({ resourceType: 'EpisodeOfCare', status: 'active', patient: ref(`Patient/${nonCprUuid()}`), extension: [participant('helper')] } as Resource);
     expect(await found(`EpisodeOfCare?participant-actor=CareTeam/${team}`)).toEqual([lead.id, helper.id].sort());
     expect(await found(`EpisodeOfCare?participant-function-actor=urn:test|lead$CareTeam/${team}`)).toEqual([lead.id]);
-    const use = randomUUID();
+    const use = nonCprUuid();
     const careTeam = await create({
       resourceType: 'CareTeam',
       extension: [{ url: `${FUT}ehealth-useContext`, valueUsageContext: { code: { system: 'http://terminology.hl7.org/CodeSystem/usage-context-type', code: 'focus' }, valueCodeableConcept: { coding: [{ system: 'urn:test', code: use }] } } }],
@@ -125,7 +125,7 @@ describe("FUT's search parameters", () => {
   });
 
   it('Organization: municipalityCode and regionCode from Kolibri\'s identifiers or FUT\'s extensions; Patient by CPR', async () => {
-    const name = `Kommune ${randomUUID()}`;
+    const name = `Kommune ${nonCprUuid()}`;
     const kolibri = await create({ resourceType: 'Organization', name, identifier: [{ system: 'http://hl7.dk/fhir/core/CodeSystem/dk-core-municipality-codes', value: '0851' }, { system: 'urn:iso:std:iso:3166:-2', value: 'DK-81' }] } as Resource);
     const fut = await create({ resourceType: 'Organization', name, extension: [ext(`${FUT}ehealth-organization-municipalityCode`, { valueString: '0851' }), ext(`${FUT}ehealth-organization-cvrNumber`, { valueString: '29189420' })] } as Resource);
     expect(await found(`Organization?name:exact=${encodeURIComponent(name)}&municipalityCode=0851`)).toEqual([kolibri.id, fut.id].sort());
@@ -139,9 +139,9 @@ describe("FUT's search parameters", () => {
   });
 
   it('Communication: care team recipient and sender (Kolibri\'s recipient/sender or FUT\'s extensions), participant, thread', async () => {
-    const team = randomUUID();
-    const thread = randomUUID();
-    const kolibri = await create({ resourceType: 'Communication', status: 'completed', recipient: [ref(`CareTeam/${team}`)], sender: ref(`Patient/${randomUUID()}`) } as Resource);
+    const team = nonCprUuid();
+    const thread = nonCprUuid();
+    const kolibri = await create({ resourceType: 'Communication', status: 'completed', recipient: [ref(`CareTeam/${team}`)], sender: ref(`Patient/${nonCprUuid()}`) } as Resource);
     const fut = await create({ resourceType: 'Communication', status: 'completed', extension: [ext(`${FUT}ehealth-communication-senderCareTeam`, { valueReference: ref(`CareTeam/${team}`) }), ext(`${FUT}ehealth-thread-id`, { valueString: thread })] } as Resource);
     expect(await found(`Communication?careTeamRecipient=CareTeam/${team}`)).toEqual([kolibri.id]);
     expect(await found(`Communication?recipientCareTeam=${team}`)).toEqual([kolibri.id]);
@@ -151,15 +151,15 @@ describe("FUT's search parameters", () => {
   });
 
   it("definitions and FUT's Basic profiles: modifier role, employee title, intended audience, action guidance, view", async () => {
-    const org = randomUUID();
-    const title = `Sygeplejerske ${randomUUID()}`;
+    const org = nonCprUuid();
+    const title = `Sygeplejerske ${nonCprUuid()}`;
     const modifier = { url: `${FUT}ehealth-modifier-role`, extension: [ext('reference', { valueReference: ref(`Organization/${org}`) }), ext('role', { valueCodeableConcept: { coding: [{ system: 'urn:test', code: 'owner' }] } })] };
     const plan = await create({ resourceType: 'PlanDefinition', status: 'draft', extension: [modifier, ext(`${FUT}ehealth-employee-title`, { valueString: title }), ext(`${FUT}ehealth-intendedAudience`, { valueReference: ref(`Organization/${org}`) })] } as Resource);
     expect(await found(`PlanDefinition?modifier_role_reference=Organization/${org}`)).toEqual([plan.id]);
     expect(await found(`PlanDefinition?modifier_role_reference=${org}&modifier_role_role=owner`)).toEqual([plan.id]);
     expect(await found(`PlanDefinition?employeeTitle=${encodeURIComponent(title)}`)).toEqual([plan.id]);
     expect(await found(`PlanDefinition?intendedAudience=${org}`)).toEqual([plan.id]);
-    const target = `Questionnaire/${randomUUID()}`;
+    const target = `Questionnaire/${nonCprUuid()}`;
     const guidance = await create({
       resourceType: 'Basic',
       code: { coding: [{ system: 'urn:test', code: 'action-guidance' }] },
@@ -176,14 +176,14 @@ describe("FUT's search parameters", () => {
   });
 
   it('_language, _list and _has work on any type', async () => {
-    const code = randomUUID();
+    const code = nonCprUuid();
     const danish = await create({ resourceType: 'Observation', status: 'final', language: 'da', code: { text: code } } as Resource);
     const english = await create({ resourceType: 'Observation', status: 'final', language: 'en-GB', code: { text: code } } as Resource);
     expect(await found(`Observation?code:text=${code}&_language=da`)).toEqual([danish.id]);
     expect(await found(`Observation?code:text=${code}&_language=en-GB,da`)).toEqual([danish.id, english.id].sort());
     const list = await create({ resourceType: 'List', status: 'current', mode: 'working', entry: [{ item: ref(`Observation/${english.id}`) }] } as Resource);
     expect(await found(`Observation?_list=${list.id}`)).toEqual([english.id]);
-    expect(await found(`Observation?_list=${randomUUID()}`)).toEqual([]);
+    expect(await found(`Observation?_list=${nonCprUuid()}`)).toEqual([]);
     const functional = await t.app.inject({ method: 'GET', url: '/fhir/Observation?_list=$current-problems' });
     expect(functional.statusCode).toBe(400);
     expect(await found(`List?_has:List:item:_id=${list.id}&_id=${list.id}`)).toEqual([]);

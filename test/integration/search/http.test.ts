@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, TEST_BASE_URL, type TestApp } from '../../support/app';
 
 const JSON_HEADERS = { 'content-type': 'application/fhir+json' };
@@ -9,7 +9,7 @@ describe('search over HTTP (https://hl7.org/fhir/R4/http.html#search)', () => {
   let t: TestApp;
   let patientId: string;
   const cpr = String(Date.now()).slice(-10);
-  const family = `Hjortø-${randomUUID().slice(0, 8)}`;
+  const family = `Hjortø-${nonCprUuid().slice(0, 8)}`;
 
   const post = async (resource: Record<string, unknown>) => {
     const res = await t.app.inject({ method: 'POST', url: `/fhir/${resource.resourceType}`, headers: JSON_HEADERS, payload: resource });

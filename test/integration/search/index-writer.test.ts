@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createIndexWriter } from '../../../src/store/search-index';
 import { paramKey } from '../../../src/fhir/search/param-key';
 import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../support/app';
@@ -19,7 +19,7 @@ async function create(resource: Record<string, unknown>): Promise<{ id: string; 
 
 describe('search index rows', () => {
   it('are written with the resource, replaced on update and removed on delete', async () => {
-    const patientId = randomUUID();
+    const patientId = nonCprUuid();
     const obs = {
       resourceType: 'Observation',
       status: 'final',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 import { MAX_SEARCH_PARAMETERS, MAX_VALUES_PER_PARAMETER } from '../../../src/fhir/search/limits';
 
@@ -12,7 +12,7 @@ describe('search size limits', () => {
   let family: string;
   beforeAll(async () => {
     t = await createTestApp();
-    family = randomUUID();
+    family = nonCprUuid();
     await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: { 'content-type': 'application/fhir+json' }, payload: { resourceType: 'Patient', name: [{ family }], birthDate: '1950-01-01' } });
   });
   afterAll(() => t.close());

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { join } from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
 import { compileSearch } from '../../../src/store/search/compile';
@@ -15,7 +15,7 @@ const json = { 'content-type': 'application/fhir+json' };
 
 /** A patient with SpO2 and pulse Observations on consecutive days. */
 async function patientWithVitals(t: TestApp, days: number): Promise<string> {
-  const patient = await create(t, { resourceType: 'Patient', name: [{ family: `P-${randomUUID()}` }] });
+  const patient = await create(t, { resourceType: 'Patient', name: [{ family: `P-${nonCprUuid()}` }] });
   for (let d = 0; d < days; d++) {
     for (const code of ['NPU03011', 'NPU21692']) {
       await create(t, {
@@ -138,7 +138,7 @@ describe('prepared statements after a schema change', () => {
       type: 'transaction',
       entry: [
         {
-          fullUrl: `urn:uuid:${randomUUID()}`,
+          fullUrl: `urn:uuid:${nonCprUuid()}`,
           resource: { resourceType: 'Patient', name: [{ family: 'again' }] },
           request: { method: 'POST', url: 'Patient', ifNoneExist: `_id=${patient}` },
         },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { evaluate } from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
 import { createTestApp, type TestApp } from '../../support/app';
@@ -100,7 +100,7 @@ interface Query {
 
 describe('search equals brute force (property test)', () => {
   let t: TestApp;
-  const tag = { system: 'urn:kolibri:property-test', code: randomUUID() };
+  const tag = { system: 'urn:kolibri:property-test', code: nonCprUuid() };
   const patients: Stored[] = [];
   const observations: Stored[] = [];
   const rnd = prng(SEED);

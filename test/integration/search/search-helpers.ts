@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { compileSearch, type CompileOptions } from '../../../src/store/search/compile';
 import { parseSearch } from '../../../src/fhir/search/parse';
 import { runSearch, type SearchResult } from '../../../src/store/search';
@@ -64,6 +64,6 @@ export async function ids(t: TestApp, resourceType: string | undefined, query: s
 
 /** A unique tag so each test sees only its own data. */
 export function uniqueTag(): { system: string; code: string; query: string } {
-  const code = randomUUID();
+  const code = nonCprUuid();
   return { system: 'urn:kolibri:test', code, query: `_tag=urn:kolibri:test|${code}` };
 }

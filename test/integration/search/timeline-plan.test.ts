@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Observation } from '@medplum/fhirtypes';
 import type { AccessPolicy } from '../../../src/auth/access-policy';
 import { compileSearch, type CompileOptions } from '../../../src/store/search/compile';
@@ -24,8 +24,8 @@ import { writeHistory } from './search-helpers';
  */
 
 let t: TestApp;
-const patient = `p-${randomUUID()}`;
-const team = `t-${randomUUID()}`;
+const patient = `p-${nonCprUuid()}`;
+const team = `t-${nonCprUuid()}`;
 const TOTAL = 3000;
 const at = (hoursBack: number) => new Date(Date.UTC(2026, 4, 1, 8) - hoursBack * 3_600_000).toISOString();
 const observation = (i: number): Observation => ({

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Observation } from '@medplum/fhirtypes';
 import { compileSearch, type CompileOptions } from '../../../src/store/search/compile';
 import { parseSearch } from '../../../src/fhir/search/parse';
@@ -24,8 +24,8 @@ import { createTestApp, testRegistry, TEST_BASE_URL, type TestApp } from '../../
  */
 
 let t: TestApp;
-const patient = `p-${randomUUID()}`;
-const team = `t-${randomUUID()}`;
+const patient = `p-${nonCprUuid()}`;
+const team = `t-${nonCprUuid()}`;
 const TOTAL = 3000;
 const CODES = ['NPU03011', 'NPU21692'];
 const at = (hoursBack: number) => new Date(Date.UTC(2026, 4, 1, 8) - hoursBack * 3_600_000).toISOString();
@@ -227,7 +227,7 @@ describe('the vitals query over 3,000 Observations of one patient', () => {
 
 describe('timeline keys follow the resource', () => {
   it('are rewritten on update, gone on delete, and restored by reindex', async () => {
-    const p = `p-${randomUUID()}`;
+    const p = `p-${nonCprUuid()}`;
     const query = `subject=Patient/${p}&_sort=-date`;
     const write = async (method: 'POST' | 'PUT', resource: Observation) => {
       const res = await t.app.inject({

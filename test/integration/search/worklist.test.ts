@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Task } from '@medplum/fhirtypes';
 import type { AccessPolicy } from '../../../src/auth/access-policy';
 import { compileSearch, type CompileOptions } from '../../../src/store/search/compile';
@@ -20,8 +20,8 @@ import { enrol, postInTransactions } from './search-helpers';
  */
 
 let t: TestApp;
-const team = `t-${randomUUID()}`;
-const patients = Array.from({ length: 5 }, () => `p-${randomUUID()}`);
+const team = `t-${nonCprUuid()}`;
+const patients = Array.from({ length: 5 }, () => `p-${nonCprUuid()}`);
 const TOTAL = 2000;
 const OPEN = 200;
 const PRIORITIES = ['routine', 'urgent', 'asap', 'routine', 'stat', undefined, 'routine'] as const;

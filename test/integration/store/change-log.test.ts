@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 import { spo2Observation } from '../../support/spo2';
@@ -12,8 +12,8 @@ import { accessToken, registerVendorApp } from '../auth/vendor-app';
  */
 describe('change log', () => {
   let t: TestApp;
-  const orgA = randomUUID();
-  const orgB = randomUUID();
+  const orgA = nonCprUuid();
+  const orgB = nonCprUuid();
   const tok = { sysA: '', sysB: '' };
   let patientA = '';
 
@@ -83,7 +83,7 @@ describe('change log', () => {
   });
 
   it('records a transaction bundle’s creates, updates and deletes, and re-creation after deletion as a create', async () => {
-    const kept = randomUUID();
+    const kept = nonCprUuid();
     const gone = (await call(tok.sysA, 'POST', '/fhir/Observation', spo2Observation(patientA, 93))).json().id as string;
     const bundle = {
       resourceType: 'Bundle',
@@ -102,7 +102,7 @@ describe('change log', () => {
       { version_id: 2, operation: 'delete', owner: orgA },
     ]);
     // in a transaction, a PUT on the deleted resource re-creates it, and one at a new id creates it
-    const fresh = randomUUID();
+    const fresh = nonCprUuid();
     await t.services.store.transaction(async (tx) => {
       await tx.update({ ...spo2Observation(patientA, 95), id: gone } as Resource, { allowCreate: true });
       await tx.update({ ...spo2Observation(patientA, 95), id: fresh } as Resource, { allowCreate: true });
@@ -128,11 +128,11 @@ describe('change log', () => {
   });
 
   it('consumers read every change once each, in an order that waits for a transaction still in flight', async () => {
-    const consumer = `test-${randomUUID()}`;
+    const consumer = `test-${nonCprUuid()}`;
     await drain(consumer, new Set()); // start this consumer at the present end of the log
     // a transaction that takes its id (and its change-log seq) first, and commits last
     const late = await t.pool.connect();
-    const lateId = randomUUID();
+    const lateId = nonCprUuid();
     try {
       await late.query('BEGIN');
       await late.query(
@@ -150,7 +150,7 @@ describe('change log', () => {
       // read once: the cursor moved past them (in xid order, not the text order of the ids)
       expect(await drain(consumer, ids)).toEqual([]);
       // another consumer has its own cursor and reads them too
-      const other = `test-${randomUUID()}`;
+      const other = `test-${nonCprUuid()}`;
       const otherRead = await drainUntil(other, ids, 2);
       expect(otherRead.map((c) => c.id)).toEqual([lateId, early]);
     } finally {
@@ -160,7 +160,7 @@ describe('change log', () => {
   });
 
   it('hands a consumer’s batch to one instance at a time, and again when its handler fails', async () => {
-    const consumer = `test-${randomUUID()}`;
+    const consumer = `test-${nonCprUuid()}`;
     await drain(consumer, new Set());
     const id = (await call(tok.sysA, 'POST', '/fhir/Observation', spo2Observation(patientA, 98))).json().id as string;
     const ids = new Set([id]);
@@ -186,7 +186,7 @@ describe('change log', () => {
   });
 
   it('prunes only rows every consumer has read and that are older than the retention window', async () => {
-    const consumer = `test-${randomUUID()}`;
+    const consumer = `test-${nonCprUuid()}`;
     await drain(consumer, new Set());
     const read = (await call(tok.sysA, 'POST', '/fhir/Observation', spo2Observation(patientA, 90))).json().id as string;
     await drainUntil(consumer, new Set([read]), 1);
@@ -218,13 +218,13 @@ describe('change log', () => {
   });
 
   it('orders by transaction id as a number (9 before 10), so a fresh consumer reads each row once', async () => {
-    const [nine, ten] = [randomUUID(), randomUUID()];
+    const [nine, ten] = [nonCprUuid(), nonCprUuid()];
     await t.pool.query(
       `INSERT INTO change_log (txid, resource_type, id, version_id, operation, recorded)
        VALUES ('10'::xid8, 'Basic', $2, 1, 'create', now()), ('9'::xid8, 'Basic', $1, 1, 'create', now())`,
       [nine, ten],
     );
-    const read = await drainUntil(`test-${randomUUID()}`, new Set([nine, ten]), 2);
+    const read = await drainUntil(`test-${nonCprUuid()}`, new Set([nine, ten]), 2);
     expect(read.map((c) => c.id)).toEqual([nine, ten]);
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import type { AuthContext } from '../../../src/auth/context';
 import { criteriaRefusal, currentMatch } from '../../../src/subscriptions/criteria-match';
@@ -12,8 +12,8 @@ import { accessToken, registerVendorApp } from '../auth/vendor-app';
  */
 describe('subscription criteria against a change', () => {
   let t: TestApp;
-  const orgA = randomUUID();
-  const orgB = randomUUID();
+  const orgA = nonCprUuid();
+  const orgB = nonCprUuid();
   let authA: AuthContext;
   let authB: AuthContext;
   let patientA = '';
@@ -37,7 +37,7 @@ describe('subscription criteria against a change', () => {
     expect(JSON.parse(json as string)).toMatchObject({ resourceType: 'Observation', id: observation });
     expect(await currentMatch(t.services.interactions, authA, 'Observation', observation)).toBeDefined();
     expect(await currentMatch(t.services.interactions, authA, 'Observation?code=http://loinc.org|8867-4', observation)).toBeUndefined();
-    expect(await currentMatch(t.services.interactions, authA, `Observation?patient=Patient/${patientA}`, randomUUID())).toBeUndefined();
+    expect(await currentMatch(t.services.interactions, authA, `Observation?patient=Patient/${patientA}`, nonCprUuid())).toBeUndefined();
   });
 
   it('matches nothing of another municipality’s patients, however the criteria is put', async () => {

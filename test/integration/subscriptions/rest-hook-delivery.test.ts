@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { notificationStats } from '../../../src/store/subscriptions';
@@ -159,7 +159,7 @@ describe('rest-hook subscriptions', () => {
 
   it('is its owner’s: other clients, of another municipality or the same organization, get 404 as for a missing one and cannot change it', async () => {
     const id = (await call(one, tok.a, 'POST', '/fhir/Subscription', subscription('/own', 'Observation'))).json().id as string;
-    const missing = randomUUID();
+    const missing = nonCprUuid();
     for (const [method, url, body] of [
       ['GET', `/fhir/Subscription/${id}`, undefined],
       ['PUT', `/fhir/Subscription/${id}`, { ...subscription('/stolen', 'Observation'), id }],

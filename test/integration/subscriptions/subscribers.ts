@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import type { TestApp } from '../../support/app';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
@@ -13,8 +13,8 @@ export interface Subscribers {
 }
 
 export async function seedSubscribers(t: TestApp): Promise<Subscribers> {
-  const orgA = randomUUID();
-  const orgB = randomUUID();
+  const orgA = nonCprUuid();
+  const orgB = nonCprUuid();
   const seed = async (r: Resource) => (await t.services.store.transaction((tx) => tx.create(r))).id;
   const patientA = await seed({ resourceType: 'Patient', name: [{ family: 'A' }] });
   await seed({ resourceType: 'EpisodeOfCare', status: 'active', patient: { reference: `Patient/${patientA}` }, managingOrganization: { reference: `Organization/${orgA}` } });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { SubscriptionWorker } from '../../../src/subscriptions/worker';
@@ -121,7 +121,7 @@ describe('websocket subscriptions', () => {
 
   it('refuses a bind by another municipality’s or another client’s token, or without one, exactly as for a missing id', async () => {
     const mine = await subscribe(tok.a, 'Observation');
-    const missing = randomUUID();
+    const missing = nonCprUuid();
     for (const token of [tok.b, tok.a2]) {
       const other = await client(token);
       const hidden = await other.ask(`bind ${mine}`);

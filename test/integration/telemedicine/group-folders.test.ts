@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ function copyIbdAs(root: string, name: string, drop: (file: string) => boolean =
 }
 
 it('loads the templates of a group folder it has never seen, and reports the group', async () => {
-  const name = `g${randomUUID().slice(0, 8)}`;
+  const name = `g${nonCprUuid().slice(0, 8)}`;
   const root = join(dir, 'complete');
   copyIbdAs(root, name);
   const result = await loadTemplates(t.services.interactions, [root]);
@@ -51,7 +51,7 @@ it('loads the templates of a group folder it has never seen, and reports the gro
 });
 
 it('refuses a group without its measurement codes or a Questionnaire it depends on, writing nothing', async () => {
-  const name = `g${randomUUID().slice(0, 8)}`;
+  const name = `g${nonCprUuid().slice(0, 8)}`;
   const root = join(dir, 'incomplete');
   copyIbdAs(root, name, (f) => f.startsWith('valueset-ibd-measurements') || f.startsWith('questionnaire-'));
   const error = await loadTemplates(t.services.interactions, [root]).catch((e: unknown) => e);

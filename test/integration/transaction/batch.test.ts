@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp, developmentDeps } from '../../support/app';
 import { forbidden } from '../../../src/fhir/outcome';
 import { processBundle } from '../../../src/interactions/transaction-bundle';
@@ -15,7 +15,7 @@ describe('batch (https://hl7.org/fhir/R4/http.html#transaction)', () => {
 
   it('processes entries independently, each with its own status or OperationOutcome, in request order', async () => {
     const p = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: FHIR, payload: { resourceType: 'Patient' } })).json();
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const res = await send({
       resourceType: 'Bundle',
       type: 'batch',
@@ -50,7 +50,7 @@ describe('batch (https://hl7.org/fhir/R4/http.html#transaction)', () => {
   });
 
   it('refuses an entry that references another entry of the batch (non-conformant), the others still run', async () => {
-    const url = `urn:uuid:${randomUUID()}`;
+    const url = `urn:uuid:${nonCprUuid()}`;
     const res = await send({
       resourceType: 'Bundle',
       type: 'batch',
@@ -63,12 +63,12 @@ describe('batch (https://hl7.org/fhir/R4/http.html#transaction)', () => {
   });
 
   it('refuses an entry with a urn:uuid reference that names no entry (it resolves nowhere); nothing of it is stored', async () => {
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const res = await send({
       resourceType: 'Bundle',
       type: 'batch',
       entry: [
-        { resource: { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: `urn:uuid:${randomUUID()}` } }, request: { method: 'POST', url: 'Observation' } },
+        { resource: { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: `urn:uuid:${nonCprUuid()}` } }, request: { method: 'POST', url: 'Observation' } },
         { resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
       ],
     });

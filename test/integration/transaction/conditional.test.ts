@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp, developmentDeps } from '../../support/app';
 import { processBundle } from '../../../src/interactions/transaction-bundle';
 import type { ConditionalResolver } from '../../../src/interactions/transaction-hooks';
@@ -30,7 +30,7 @@ describe('transactions with a conditional resolver (the hook search will fill)',
   const body = (r: { body?: unknown }) => JSON.parse(r.body as string);
 
   it('runs a conditional DELETE before a conditional create of the same identifier, whatever the entry order', async () => {
-    const value = randomUUID();
+    const value = nonCprUuid();
     const identifier = [{ system: 'urn:kolibri:test', value }];
     const first = body(await run([{ resource: { resourceType: 'Patient', identifier }, request: { method: 'POST', url: 'Patient' } }]));
     const oldId = first.entry[0].fullUrl.split('/').pop();
@@ -51,7 +51,7 @@ describe('transactions with a conditional resolver (the hook search will fill)',
   });
 
   it('If-None-Exist with one match creates nothing and points references at the match', async () => {
-    const value = randomUUID();
+    const value = nonCprUuid();
     const identifier = [{ system: 'urn:kolibri:test', value }];
     const existing = body(await run([{ resource: { resourceType: 'Patient', identifier }, request: { method: 'POST', url: 'Patient' } }]));
     const id = existing.entry[0].fullUrl.split('/').pop();
@@ -66,7 +66,7 @@ describe('transactions with a conditional resolver (the hook search will fill)',
   });
 
   it('resolves conditional references; no match fails the transaction naming the entry', async () => {
-    const value = randomUUID();
+    const value = nonCprUuid();
     const identifier = [{ system: 'urn:kolibri:test', value }];
     const existing = body(await run([{ resource: { resourceType: 'Patient', identifier }, request: { method: 'POST', url: 'Patient' } }]));
     const id = existing.entry[0].fullUrl.split('/').pop();
@@ -75,7 +75,7 @@ describe('transactions with a conditional resolver (the hook search will fill)',
     await expect(
       run([
         { resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
-        { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient?identifier=urn:kolibri:test|${randomUUID()}` } }, request: { method: 'POST', url: 'Observation' } },
+        { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient?identifier=urn:kolibri:test|${nonCprUuid()}` } }, request: { method: 'POST', url: 'Observation' } },
       ]),
     ).rejects.toMatchObject({ status: 412, issues: [expect.objectContaining({ diagnostics: expect.stringMatching(/^Entry 2 of 2 \(Bundle\.entry\[1\].*matches no Patient/) })] });
   });

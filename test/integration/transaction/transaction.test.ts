@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, FixedClock, type TestApp } from '../../support/app';
 import type { Change } from '../../../src/store/versions';
 
@@ -35,16 +35,16 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
   };
 
   it('writes nothing when the 10th entry is invalid, and names that entry (Bundle.entry[9])', async () => {
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const existing = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: FHIR, payload: { resourceType: 'Patient', active: true } })).json();
     clock.advance(1000);
     const instant = clock.now().toISOString();
     const entries: Entry[] = [
       put({ resourceType: 'Patient', id: existing.id, active: false }),
       { request: { method: 'DELETE', url: `Patient/${existing.id}-gone` } },
-      ...Array.from({ length: 7 }, (_, i) => post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: `${marker}-${i}` } })),
-      post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 5, code: { text: marker } }),
-      post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: marker } }),
+      ...Array.from({ length: 7 }, (_, i) => post(`urn:uuid:${nonCprUuid()}`, { resourceType: 'Observation', status: 'final', code: { text: `${marker}-${i}` } })),
+      post(`urn:uuid:${nonCprUuid()}`, { resourceType: 'Observation', status: 5, code: { text: marker } }),
+      post(`urn:uuid:${nonCprUuid()}`, { resourceType: 'Observation', status: 'final', code: { text: marker } }),
       put({ resourceType: 'Patient', id: `tx-${marker}` }),
     ];
     const before = await t.pool.query(`SELECT count(*)::int AS n FROM resource_version WHERE content LIKE $1 OR id = $2`, [`%${marker}%`, `tx-${marker}`]);
@@ -61,9 +61,9 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
   });
 
   it('rewrites urn:uuid references at any depth: extensions, contained resources, backbone elements, uri fields', async () => {
-    const patientUrl = `urn:uuid:${randomUUID()}`;
-    const practitionerUrl = `urn:uuid:${randomUUID()}`;
-    const goalUrl = `urn:uuid:${randomUUID()}`;
+    const patientUrl = `urn:uuid:${nonCprUuid()}`;
+    const practitionerUrl = `urn:uuid:${nonCprUuid()}`;
+    const goalUrl = `urn:uuid:${nonCprUuid()}`;
     const carePlan = {
       resourceType: 'CarePlan',
       status: 'active',
@@ -84,7 +84,7 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
     };
     const res = await send(
       bundle([
-        post(`urn:uuid:${randomUUID()}`, carePlan),
+        post(`urn:uuid:${nonCprUuid()}`, carePlan),
         post(goalUrl, { resourceType: 'Goal', lifecycleStatus: 'active', description: { text: 'SpO2 ≥ 92' }, subject: { reference: patientUrl } }),
         post(patientUrl, { resourceType: 'Patient', generalPractitioner: [{ reference: practitionerUrl }] }),
         post(practitionerUrl, { resourceType: 'Practitioner', name: [{ family: 'Lund' }] }),
@@ -129,7 +129,7 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
     const a = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: FHIR, payload: { resourceType: 'Patient', active: true } })).json();
     const b = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: FHIR, payload: { resourceType: 'Patient' } })).json();
     changes.length = 0;
-    const newUrl = `urn:uuid:${randomUUID()}`;
+    const newUrl = `urn:uuid:${nonCprUuid()}`;
     const res = await send(
       bundle([
         { request: { method: 'GET', url: `Patient/${a.id}` } },
@@ -160,10 +160,10 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
 
   it('fails as a whole on an entry whose If-Match does not match (412), naming it', async () => {
     const p = (await t.app.inject({ method: 'POST', url: '/fhir/Patient', headers: FHIR, payload: { resourceType: 'Patient', active: true } })).json();
-    const marker = randomUUID();
+    const marker = nonCprUuid();
     const res = await send(
       bundle([
-        post(`urn:uuid:${randomUUID()}`, { resourceType: 'Patient', name: [{ family: marker }] }),
+        post(`urn:uuid:${nonCprUuid()}`, { resourceType: 'Patient', name: [{ family: marker }] }),
         put({ resourceType: 'Patient', id: p.id, active: false }, { ifMatch: 'W/"3"' }),
       ]),
     );
@@ -177,14 +177,14 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
   });
 
   it('fails as a whole with 400 naming the entry when a urn:uuid reference is no entry\'s fullUrl, and stores nothing', async () => {
-    const marker = randomUUID();
-    const patientUrl = `urn:uuid:${randomUUID()}`;
-    const nowhere = `urn:uuid:${randomUUID()}`;
+    const marker = nonCprUuid();
+    const patientUrl = `urn:uuid:${nonCprUuid()}`;
+    const nowhere = `urn:uuid:${nonCprUuid()}`;
     const res = await send(
       bundle([
         post(patientUrl, { resourceType: 'Patient', name: [{ family: marker }] }),
-        post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: patientUrl } }),
-        post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: nowhere } }),
+        post(`urn:uuid:${nonCprUuid()}`, { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: patientUrl } }),
+        post(`urn:uuid:${nonCprUuid()}`, { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: nowhere } }),
       ]),
     );
     expect(res.statusCode).toBe(400);
@@ -194,12 +194,12 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
     expect(issue.expression).toEqual(['Bundle.entry[2]']);
     const stored = await t.pool.query(`SELECT count(*)::int AS n FROM resource_version WHERE content LIKE $1`, [`%${marker}%`]);
     expect(stored.rows[0].n).toBe(0);
-    const oid = await send(bundle([post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: 'urn:oid:1.2.3' } })]));
+    const oid = await send(bundle([post(`urn:uuid:${nonCprUuid()}`, { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: 'urn:oid:1.2.3' } })]));
     expect(oid.statusCode).toBe(400);
   });
 
   it('refuses two entries that change the same resource', async () => {
-    const id = `dup-${randomUUID()}`;
+    const id = `dup-${nonCprUuid()}`;
     const res = await send(bundle([put({ resourceType: 'Patient', id }), { request: { method: 'DELETE', url: `Patient/${id}` } }]));
     expect(res.statusCode).toBe(400);
     expect(res.json().issue[0].diagnostics).toMatch(/change a resource only once/);
@@ -207,7 +207,7 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
 
   it('fails the transaction, naming the entry, when a conditional reference matches nothing; If-None-Exist with no match creates', async () => {
     const unknownCpr = `9${String(Date.now()).slice(-9)}`;
-    const cond = await send(bundle([post(`urn:uuid:${randomUUID()}`, { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient?identifier=urn:oid:1.2.208.176.1.2|${unknownCpr}` } })]));
+    const cond = await send(bundle([post(`urn:uuid:${nonCprUuid()}`, { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient?identifier=urn:oid:1.2.208.176.1.2|${unknownCpr}` } })]));
     expect(cond.statusCode).toBe(412);
     expect(cond.json().issue[0].diagnostics).toMatch(/Bundle\.entry\[0\]/);
     const ine = await send(bundle([{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=urn:oid:1.2.208.176.1.2|${unknownCpr}` } }]));
@@ -235,7 +235,7 @@ describe('transaction (https://hl7.org/fhir/R4/http.html#transaction)', () => {
   });
 
   it('leaves resources out of the response with Prefer: return=minimal', async () => {
-    const res = await send(bundle([post(`urn:uuid:${randomUUID()}`, { resourceType: 'Patient' })]), { prefer: 'return=minimal' });
+    const res = await send(bundle([post(`urn:uuid:${nonCprUuid()}`, { resourceType: 'Patient' })]), { prefer: 'return=minimal' });
     expect(res.statusCode).toBe(200);
     expect(res.json().entry[0].resource).toBeUndefined();
     expect(res.json().entry[0].response.status).toBe('201 Created');

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
@@ -49,7 +49,7 @@ const spo2 = (overrides: Record<string, unknown> = {}) => ({
   resourceType: 'Observation',
   status: 'final',
   code: { coding: [{ system: 'urn:oid:1.2.208.176.2.1', code: 'NPU03011' }] },
-  subject: { reference: `Patient/${randomUUID()}` },
+  subject: { reference: `Patient/${nonCprUuid()}` },
   valueQuantity: { value: 96, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
   ...overrides,
 });
@@ -81,7 +81,7 @@ describe('profiles from an implementation-guide package', () => {
   });
 
   it('enforces a package profile named in KOLIBRI_ENFORCE_PROFILES', async () => {
-    const plain = { resourceType: 'Observation', status: 'final', code: { text: randomUUID() } };
+    const plain = { resourceType: 'Observation', status: 'final', code: { text: nonCprUuid() } };
     expect((await post(app, '/fhir/Observation', plain)).statusCode).toBe(201);
     const res = await post(enforcing, '/fhir/Observation', plain);
     expect(res.statusCode).toBe(422);
@@ -92,7 +92,7 @@ describe('profiles from an implementation-guide package', () => {
 
 describe('SearchParameters from an implementation-guide package', () => {
   it('indexes and searches them', async () => {
-    const episode = `EpisodeOfCare/${randomUUID()}`;
+    const episode = `EpisodeOfCare/${nonCprUuid()}`;
     const ext = [{ url: `${C}/StructureDefinition/ehealth-episodeofcare-reference`, valueReference: { reference: episode } }];
     const created = await post(app, '/fhir/Observation', spo2({ extension: ext }));
     expect(created.statusCode).toBe(201);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -72,7 +72,7 @@ it('picks up SearchParameters added to fhir-profiles/ (the FUT parameters) and i
     const older = loadDefinitions({ profileDirs: [before] });
     expect(older.searchParameter('Observation', 'episodeOfCare')).toBeUndefined();
     expect(searchParameterFingerprint(older)).not.toBe(searchParameterFingerprint(testRegistry()));
-    const episode = randomUUID();
+    const episode = nonCprUuid();
     const store = new ResourceStore({ pool, indexWriter: createIndexWriter(older), clock: systemClock });
     const created = await store.transaction((tx) =>
       tx.create({ resourceType: 'Observation', status: 'final', code: { text: 'SpO2' }, extension: [{ url: 'https://kolibri.dk/fhir/StructureDefinition/ext-episode-of-care', valueReference: { reference: `EpisodeOfCare/${episode}` } }] }),

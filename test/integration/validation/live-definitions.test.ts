@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { run as reindexCommand } from '../../../src/cli/reindex';
 import type { DefinitionListener } from '../../../src/store/definition-rows';
 import { createTestApp, TEST_BASE_URL, testDatabaseUrl, type TestApp } from '../../support/app';
@@ -89,7 +89,7 @@ function profileRequiring(url: string, element: string) {
 }
 
 describe('a StructureDefinition created by the operator', () => {
-  const url = `https://example.org/fhir/StructureDefinition/needs-note-${randomUUID()}`;
+  const url = `https://example.org/fhir/StructureDefinition/needs-note-${nonCprUuid()}`;
   let id: string;
 
   it('is unknown before it exists (a warning, not checked)', async () => {
@@ -130,7 +130,7 @@ describe('a StructureDefinition created by the operator', () => {
   });
 
   it('is refused with 422 when its differential cannot be turned into a snapshot', async () => {
-    const broken = profileRequiring(`https://example.org/fhir/StructureDefinition/broken-${randomUUID()}`, 'noSuchElement');
+    const broken = profileRequiring(`https://example.org/fhir/StructureDefinition/broken-${nonCprUuid()}`, 'noSuchElement');
     const res = await send(a, 'POST', '/fhir/StructureDefinition', broken);
     expect(res.statusCode).toBe(422);
     expect(res.json().issue[0].diagnostics).toContain('cannot be used for validation');
@@ -139,7 +139,7 @@ describe('a StructureDefinition created by the operator', () => {
 
 describe('the listening connection', () => {
   it('is re-opened when lost, and what was committed meanwhile is not missed', async () => {
-    const url = `https://example.org/fhir/StructureDefinition/after-loss-${randomUUID()}`;
+    const url = `https://example.org/fhir/StructureDefinition/after-loss-${nonCprUuid()}`;
     const killed = await a.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kolibri-definitions'`);
     expect(killed.rowCount).toBeGreaterThanOrEqual(2);
     // committed while nobody listens: no instance hears its NOTIFY
@@ -151,7 +151,7 @@ describe('the listening connection', () => {
 
 describe('a CodeSystem and ValueSet created by the operator', () => {
   it('bind a profile on every instance at once', async () => {
-    const suffix = randomUUID();
+    const suffix = nonCprUuid();
     const cs = `https://example.org/fhir/CodeSystem/weights-${suffix}`;
     const vs = `https://example.org/fhir/ValueSet/weights-${suffix}`;
     const profile = `https://example.org/fhir/StructureDefinition/bound-${suffix}`;
@@ -170,8 +170,8 @@ describe('a CodeSystem and ValueSet created by the operator', () => {
 });
 
 describe('a SearchParameter created by the operator', () => {
-  const code = `alias-${randomUUID().slice(0, 8)}`;
-  const marker = `alias ${randomUUID()}`;
+  const code = `alias-${nonCprUuid().slice(0, 8)}`;
+  const marker = `alias ${nonCprUuid()}`;
   const organization = (name: string) => ({ resourceType: 'Organization', name, alias: [marker] });
   const found = async (t: TestApp) => {
     const res = await send(t, 'GET', `/fhir/Organization?${code}=${encodeURIComponent(marker)}`);

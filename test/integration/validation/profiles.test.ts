@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from '../../../src/app';
@@ -20,7 +20,7 @@ type Issue = { severity: string; code: string; expression?: string[]; diagnostic
 
 /** An example with a unique marker (so that "nothing was stored" can be counted) and no id. */
 function marked(name: string): { resource: Record<string, unknown>; marker: string } {
-  const marker = randomUUID();
+  const marker = nonCprUuid();
   const { id: _id, ...resource } = example(name);
   return { resource: { ...resource, identifier: [...(resource.identifier ?? []), { system: 'urn:kolibri:test', value: marker }] }, marker };
 }
@@ -152,13 +152,13 @@ describe('$validate', () => {
     const ok = await post(`/fhir/Observation/${created.id}/$validate?mode=update`, { ...resource, id: created.id });
     expect(ok.json().issue[0].severity).toBe('information');
     expect((await post(`/fhir/Observation/${created.id}/$validate?mode=delete`, {})).statusCode).toBe(200);
-    expect((await post(`/fhir/Observation/${randomUUID()}/$validate?mode=delete`, {})).statusCode).toBe(404);
+    expect((await post(`/fhir/Observation/${nonCprUuid()}/$validate?mode=delete`, {})).statusCode).toBe(404);
     expect((await post(`/fhir/Observation/$validate?mode=remove`, resource)).statusCode).toBe(400);
   });
 
   it('checks a QuestionnaireResponse against its Questionnaire on the server', async () => {
     const { id: _qid, ...questionnaire } = example('questionnaire');
-    const version = randomUUID();
+    const version = nonCprUuid();
     questionnaire.version = version;
     expect((await post('/fhir/Questionnaire', questionnaire)).statusCode).toBe(201);
     const { id: _id, ...qr } = example('questionnaireresponse');
@@ -191,7 +191,7 @@ describe('server-enforced profiles (KOLIBRI_ENFORCE_PROFILES)', () => {
     });
     const enforcing = buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: 'off', service: testAuthService(pool, services), clock: systemClock } });
     try {
-      const plain = { resourceType: 'Observation', status: 'final', code: { text: randomUUID() } };
+      const plain = { resourceType: 'Observation', status: 'final', code: { text: nonCprUuid() } };
       expect((await post('/fhir/Observation', plain)).statusCode).toBe(201);
       const res = await enforcing.inject({ method: 'POST', url: '/fhir/Observation', headers: JSON_HEADERS, payload: plain });
       expect(res.statusCode).toBe(422);

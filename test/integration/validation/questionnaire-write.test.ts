@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 
 const JSON_HEADERS = { 'content-type': 'application/fhir+json' };
@@ -6,7 +6,7 @@ const JSON_HEADERS = { 'content-type': 'application/fhir+json' };
 /** Writes check a QuestionnaireResponse against its Questionnaire when the server holds it. */
 describe('QuestionnaireResponse against its Questionnaire on create, update and in transactions', () => {
   let t: TestApp;
-  const url = `https://kolibri.dk/fhir/Questionnaire/test-${randomUUID()}`;
+  const url = `https://kolibri.dk/fhir/Questionnaire/test-${nonCprUuid()}`;
   beforeAll(async () => {
     t = await createTestApp();
     const q = await t.app.inject({

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../support/ids';
 import { createTestApp, type TestApp } from '../../support/app';
 
 const JSON_HEADERS = { 'content-type': 'application/fhir+json' };
@@ -17,7 +17,7 @@ describe('$validate and writes: the reference validator checks', () => {
   const errorsOf = (body: { issue: { severity: string; diagnostics: string }[] }) => body.issue.filter((i) => i.severity === 'error').map((i) => i.diagnostics);
 
   it('a narrative with a script is refused on create (422, nothing stored) and reported by $validate', async () => {
-    const family = `Narrative-${randomUUID()}`;
+    const family = `Narrative-${nonCprUuid()}`;
     const patient = { resourceType: 'Patient', name: [{ family }], text: { status: 'generated', div: `<div ${NS}><p>x</p><script>alert(1)</script></div>` } };
     const created = await post('/fhir/Patient', patient);
     expect(created.statusCode).toBe(422);
@@ -42,7 +42,7 @@ describe('$validate and writes: the reference validator checks', () => {
   });
 
   it('$validate reports a QuestionnaireResponse whose questionnaire cannot be resolved; a create stores it unchecked', async () => {
-    const qr = { resourceType: 'QuestionnaireResponse', status: 'completed', questionnaire: `https://elsewhere.example/Questionnaire/${randomUUID()}` };
+    const qr = { resourceType: 'QuestionnaireResponse', status: 'completed', questionnaire: `https://elsewhere.example/Questionnaire/${nonCprUuid()}` };
     expect(errorsOf((await post('/fhir/QuestionnaireResponse/$validate', qr)).json()).join()).toMatch(/could not be resolved/);
     expect((await post('/fhir/QuestionnaireResponse', qr)).statusCode).toBe(201);
   });
@@ -54,23 +54,23 @@ describe('$validate and writes: the reference validator checks', () => {
     for (const ok of [`Binary/${binary.json().id}`, `http://kolibri.test/fhir/Binary/${binary.json().id}`, 'https://elsewhere.example/doc.pdf']) {
       expect([ok, errorsOf((await post('/fhir/DocumentReference/$validate', doc(ok))).json())]).toEqual([ok, []]);
     }
-    for (const bad of [`Binary/${randomUUID()}`, 'urn:uuid:8b2f3a3e-0d7c-4f57-9a54-6a0a7a3c1f10', '#nothing']) {
+    for (const bad of [`Binary/${nonCprUuid()}`, 'urn:uuid:8b2f3a3e-0d7c-4f57-9a54-6a0a7a3c1f10', '#nothing']) {
       expect(errorsOf((await post('/fhir/DocumentReference/$validate', doc(bad))).json())).toEqual([`DocumentReference.content[0].attachment.url: URL value '${bad}' does not resolve`]);
     }
   });
 
   it('$validate of a Bundle resolves DocumentReference attachment URLs against its entries', async () => {
-    const binaryUrl = `urn:uuid:${randomUUID()}`;
+    const binaryUrl = `urn:uuid:${nonCprUuid()}`;
     const bundle = (url: string) => ({
       resourceType: 'Bundle',
       type: 'collection',
       entry: [
-        { fullUrl: `urn:uuid:${randomUUID()}`, resource: { resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'text/plain', url } }] } },
+        { fullUrl: `urn:uuid:${nonCprUuid()}`, resource: { resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'text/plain', url } }] } },
         { fullUrl: binaryUrl, resource: { resourceType: 'Binary', contentType: 'text/plain', data: 'aGVsbG8=' } },
       ],
     });
     expect(errorsOf((await post('/fhir/Bundle/$validate', bundle(binaryUrl))).json())).toEqual([]);
-    const other = `urn:uuid:${randomUUID()}`;
+    const other = `urn:uuid:${nonCprUuid()}`;
     expect(errorsOf((await post('/fhir/Bundle/$validate', bundle(other))).json())).toEqual([`Bundle.entry[0].resource.content[0].attachment.url: URL value '${other}' does not resolve`]);
   });
 
@@ -92,7 +92,7 @@ describe('$validate and writes: the reference validator checks', () => {
   });
 
   it('a PATCH that makes a QuestionnaireResponse contradict its Questionnaire is refused, the stored version unchanged', async () => {
-    const url = `https://kolibri.dk/fhir/Questionnaire/patch-${randomUUID()}`;
+    const url = `https://kolibri.dk/fhir/Questionnaire/patch-${nonCprUuid()}`;
     const q = await post('/fhir/Questionnaire', { resourceType: 'Questionnaire', url, status: 'active', item: [{ linkId: 'breathless', text: 'More breathless?', type: 'boolean' }] });
     expect(q.statusCode).toBe(201);
     const qr = await post('/fhir/QuestionnaireResponse', { resourceType: 'QuestionnaireResponse', status: 'completed', questionnaire: url, item: [{ linkId: 'breathless', answer: [{ valueBoolean: true }] }] });

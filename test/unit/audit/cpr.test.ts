@@ -1,4 +1,5 @@
-import { containsCprNumber, maskCpr, maskCprInUrl } from '../../../src/audit/cpr';
+import { randomUUID } from 'node:crypto';
+import { containsCprNumber, cprFreeUuid, maskCpr, maskCprInUrl } from '../../../src/audit/cpr';
 
 describe('CPR numbers', () => {
   it('are masked in a URL part however they are percent-encoded', () => {
@@ -36,5 +37,15 @@ describe('CPR numbers', () => {
     ['5c0f2a1e-3d4b-4e8a-9f10-123456789012', false],
   ])('%s holds a CPR number: %s', (text, expected) => {
     expect(containsCprNumber(text)).toBe(expected);
+  });
+
+  it('ids the server assigns survive masking: no CPR-shaped run in them, where plain UUIDs have one now and then', () => {
+    const plain = Array.from({ length: 20_000 }, () => randomUUID()).filter((id) => maskCpr(id) !== id);
+    expect(plain.length).toBeGreaterThan(0);
+    for (let i = 0; i < 20_000; i++) {
+      const id = cprFreeUuid();
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      if (maskCpr(id) !== id) throw new Error(`${id} is masked`);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../../support/ids';
 import type { Bundle, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadTemplates } from '../../../../src/telemedicine/template-loader';
@@ -47,7 +47,7 @@ export async function woundCare(): Promise<WoundCare> {
       ...(payload === undefined ? {} : { payload: payload as string }),
     });
   const side = async (label: string, municipality: string): Promise<Side> => {
-    const u = `${label}-${randomUUID().slice(0, 8)}`;
+    const u = `${label}-${nonCprUuid().slice(0, 8)}`;
     const ids = { org: `org-${u}`, team: `team-${u}`, other: `other-${u}`, nurse: `nurse-${u}`, otherNurse: `other-nurse-${u}`, patient: `pat-${u}`, cond: `cond-${u}`, episode: `eoc-${u}` };
     await t.services.store.transaction(async (tx) => {
       const resources: Resource[] = [

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../../support/ids';
 import type { Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { createTestApp, FixedClock, type TestApp } from '../../../support/app';
 import { enrolCopd, MON_WED_FRI_0800_4H, putAll, spo2 } from './enrol';
@@ -17,7 +17,7 @@ const top = (body: Parameters, name: string) => body.parameter?.find((x) => x.na
 
 describe('$get-patient-procedures', () => {
   it("gives today's slots with expected and submitted counts, per ServiceRequest and per Patient", async () => {
-    const e = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H, { ...MON_WED_FRI_0800_4H, timeOfDay: ['18:00:00'], duration: 2 }]);
+    const e = await enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H, { ...MON_WED_FRI_0800_4H, timeOfDay: ['18:00:00'], duration: 2 }]);
     await putAll(t.app, [spo2(e, 0, `${e.patientId}-w1`, 95, '2026-03-04T08:30:00+01:00')]);
 
     const bySr = await t.app.inject({ url: `/fhir/ServiceRequest/${e.serviceRequestIds[0]}/$get-patient-procedures` });
@@ -45,7 +45,7 @@ describe('$get-patient-procedures', () => {
 
   it('answers 404 for an unknown ServiceRequest, 400 for a bad date, 404 on other types', async () => {
     expect((await t.app.inject({ url: '/fhir/ServiceRequest/does-not-exist/$get-patient-procedures' })).statusCode).toBe(404);
-    const e = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H]);
+    const e = await enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H]);
     expect((await t.app.inject({ url: `/fhir/Patient/${e.patientId}/$get-patient-procedures?date=2026-02-30` })).statusCode).toBe(400);
     expect((await t.app.inject({ url: `/fhir/Observation/x/$get-patient-procedures` })).statusCode).toBe(404);
   });

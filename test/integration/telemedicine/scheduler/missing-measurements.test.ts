@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../../support/ids';
 import type { Bundle, Task } from '@medplum/fhirtypes';
 import { createTestApp, FixedClock, type TestApp } from '../../../support/app';
 import { MissingMeasurementScheduler } from '../../../../src/telemedicine/scheduler/scheduler';
@@ -29,7 +29,7 @@ async function missingTasks(serviceRequestId: string): Promise<Task[]> {
 
 describe('missing-measurement scheduler', () => {
   it('Mon/Wed/Fri 08:00–12:00 with no submission on Wednesday: exactly one Task, after 12:00 Copenhagen time', async () => {
-    const e = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H]);
+    const e = await enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H]);
     // Monday 2 March 09:10 local and Friday 6 March 11:59 local; nothing on Wednesday 4 March.
     await putAll(t.app, [spo2(e, 0, `${e.patientId}-mon`, 95, '2026-03-02T09:10:00+01:00'), spo2(e, 0, `${e.patientId}-fri`, 93, '2026-03-06T11:59:00+01:00')]);
     const s = scheduler(e);
@@ -62,7 +62,7 @@ describe('missing-measurement scheduler', () => {
   });
 
   it('two schedulers running concurrently create each missing-measurement Task once', async () => {
-    const enrolments = await Promise.all([0, 1, 2, 3].map(() => enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H, { ...MON_WED_FRI_0800_4H, timeOfDay: ['18:00:00'], duration: 2 }])));
+    const enrolments = await Promise.all([0, 1, 2, 3].map(() => enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H, { ...MON_WED_FRI_0800_4H, timeOfDay: ['18:00:00'], duration: 2 }])));
     const a = scheduler(enrolments);
     const b = scheduler(enrolments);
     const now = new Date('2026-03-08T00:00:00Z'); // a week: 3 slots × 2 regimes × 4 citizens, none submitted
@@ -76,7 +76,7 @@ describe('missing-measurement scheduler', () => {
   });
 
   it('after a restart and downtime, a new scheduler decides the slots missed meanwhile, each once', async () => {
-    const e = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H]);
+    const e = await enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H]);
     expect((await scheduler(e, 48).runOnce(new Date('2026-03-02T12:00:00Z'))).tasksCreated).toBe(1); // Monday
     // "restart": a fresh instance, two days later, with a look-back covering the downtime
     const restarted = scheduler(e, 48);
@@ -86,9 +86,9 @@ describe('missing-measurement scheduler', () => {
   });
 
   it('counts a late upload measured inside the window, and creates nothing for a finished episode', async () => {
-    const late = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H]);
+    const late = await enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H]);
     await putAll(t.app, [spo2(late, 0, `${late.patientId}-wed`, 96, '2026-03-04T11:45:00+01:00')]);
-    const finished = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H], { episodeStatus: 'finished' });
+    const finished = await enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H], { episodeStatus: 'finished' });
     const run = await scheduler([late, finished], 30).runOnce(new Date('2026-03-04T13:00:00Z'));
     expect(run.tasksCreated).toBe(0);
     expect(await missingTasks(late.serviceRequestIds[0])).toHaveLength(0);
@@ -96,7 +96,7 @@ describe('missing-measurement scheduler', () => {
   });
 
   it('reads a ServiceRequest once until it changes, decides only those with a closed slot, in batches', async () => {
-    const enrolments = await Promise.all([0, 1, 2, 3, 4].map(() => enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H])));
+    const enrolments = await Promise.all([0, 1, 2, 3, 4].map(() => enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H])));
     const s = scheduler(enrolments, 48);
     // Monday's slot closed at 11:00Z: five ServiceRequests read and decided, two per batch
     const monday = await s.runOnce(new Date('2026-03-02T12:00:00Z'), 2);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../../support/ids';
 import { createTestApp, FixedClock, type TestApp } from '../../../support/app';
 import { PeriodicQueue, type PeriodicJobKind } from '../../../../src/jobs/periodic';
 import { JobRunner } from '../../../../src/jobs/runner';
@@ -28,7 +28,7 @@ function jobKind(enrolments: Enrolment[], runs: string[], batch?: number): Perio
     onRun: (r) => runs.push(r),
     batch,
   });
-  return { ...kind, kind: `missing-measurements-${randomUUID().slice(0, 8)}` };
+  return { ...kind, kind: `missing-measurements-${nonCprUuid().slice(0, 8)}` };
 }
 
 /** One server instance's share: its queue and its runner on the common job table. */
@@ -67,7 +67,7 @@ async function tasksOf(enrolments: Enrolment[]): Promise<number> {
 
 describe('the missing-measurement run as a periodic job', () => {
   it('two instances queue one job per period, one of them runs it, and each Task is created once', async () => {
-    const enrolments = await Promise.all([0, 1].map(() => enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H])));
+    const enrolments = await Promise.all([0, 1].map(() => enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H])));
     const runs: string[] = [];
     const kind = jobKind(enrolments, runs);
     const a = instance(kind);
@@ -93,7 +93,7 @@ describe('the missing-measurement run as a periodic job', () => {
   });
 
   it('the next period is queued as its own job; while a run is live no second one is queued', async () => {
-    const e = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H]);
+    const e = await enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H]);
     const kind = jobKind([e], []);
     const a = instance(kind);
     const first = await a.queue.tick();
@@ -108,12 +108,12 @@ describe('the missing-measurement run as a periodic job', () => {
   });
 
   it('the periodic runner sweeps only its own kinds: another kind’s expired job is left to its runner', async () => {
-    const e = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H]);
+    const e = await enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H]);
     const kind = jobKind([e], []);
     const a = instance(kind);
     const [own] = await a.queue.tick();
     const store = new JobStore(t.pool);
-    const other = await store.enqueue({ id: randomUUID(), kind: `other-${randomUUID().slice(0, 8)}`, owner: 'someone', params: {}, ttlSeconds: 60 });
+    const other = await store.enqueue({ id: nonCprUuid(), kind: `other-${nonCprUuid().slice(0, 8)}`, owner: 'someone', params: {}, ttlSeconds: 60 });
     await t.pool.query(`UPDATE job SET expires_at = now() - interval '1 second' WHERE id = ANY($1::uuid[])`, [[own, other.id]]);
     await a.runner.sweep();
     const { rows } = await t.pool.query('SELECT id FROM job WHERE id = ANY($1::uuid[])', [[own, other.id]]);
@@ -122,10 +122,10 @@ describe('the missing-measurement run as a periodic job', () => {
   });
 
   it('a periodic job’s id (derivable from kind and period) is no export: status and cancel answer as for an unknown id', async () => {
-    const e = await enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H]);
+    const e = await enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H]);
     const kind = jobKind([e], []);
     const [id] = await instance(kind).queue.tick();
-    const unknown = randomUUID();
+    const unknown = nonCprUuid();
     for (const method of ['GET', 'DELETE'] as const) {
       const [job, none] = await Promise.all([id, unknown].map((x) => t.app.inject({ method, url: `/fhir/$export-status/${x}` })));
       expect(job.statusCode).toBe(404);
@@ -138,7 +138,7 @@ describe('the missing-measurement run as a periodic job', () => {
   });
 
   it('a run whose instance died mid-way is resumed by another instance for the same instant, deciding each slot once', async () => {
-    const enrolments = await Promise.all([0, 1, 2].map(() => enrolCopd(t.app, randomUUID().slice(0, 8), [MON_WED_FRI_0800_4H])));
+    const enrolments = await Promise.all([0, 1, 2].map(() => enrolCopd(t.app, nonCprUuid().slice(0, 8), [MON_WED_FRI_0800_4H])));
     const runs: string[] = [];
     const kind = jobKind(enrolments, runs, 1);
     const store = new JobStore(t.pool);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../../support/ids';
 import type { Bundle, ClinicalImpression, Observation, Task } from '@medplum/fhirtypes';
 import { copdWorkflow, created, type CopdWorkflow } from './copd-workflow';
 
@@ -10,7 +10,7 @@ import { copdWorkflow, created, type CopdWorkflow } from './copd-workflow';
  */
 describe('telemedicine workflow: a clinician completes the assessment Task', () => {
   let w: CopdWorkflow;
-  const u = randomUUID().slice(0, 8);
+  const u = nonCprUuid().slice(0, 8);
   let spo2: Observation;
   let triage: ClinicalImpression;
   let task: Task;

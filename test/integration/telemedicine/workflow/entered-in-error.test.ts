@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../../support/ids';
 import type { Bundle, CapabilityStatement, ClinicalImpression, Observation, Provenance, QuestionnaireResponse, Task } from '@medplum/fhirtypes';
 import { copdWorkflow, created, type CopdWorkflow } from './copd-workflow';
 
@@ -10,7 +10,7 @@ import { copdWorkflow, created, type CopdWorkflow } from './copd-workflow';
  */
 describe('telemedicine workflow: an Observation entered in error re-triages its submission', () => {
   let w: CopdWorkflow;
-  const u = randomUUID().slice(0, 8);
+  const u = nonCprUuid().slice(0, 8);
 
   beforeAll(async () => {
     w = await copdWorkflow(u);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../../support/ids';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, ClinicalImpression, Condition, Observation, Questionnaire, QuestionnaireResponse, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
@@ -29,7 +29,7 @@ interface Enrolled {
 }
 
 describe('patient groups: enrol through $apply and triage a red value, one citizen per group', () => {
-  const u = randomUUID().slice(0, 8);
+  const u = nonCprUuid().slice(0, 8);
   let t: TestApp;
   let sys: string;
   const org = `org-${u}`;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../../support/ids';
 import type { Bundle, ClinicalImpression, Observation, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { loadTemplates } from '../../../../src/telemedicine/template-loader';
 import * as fhir from '../../../../src/telemedicine/seed/resources';
@@ -11,7 +11,7 @@ import { copdWorkflow, created, PROFILES, type CopdWorkflow } from './copd-workf
  */
 describe('telemedicine workflow: enrol from template, submit, triage, worklist', () => {
   let w: CopdWorkflow;
-  const u = randomUUID().slice(0, 8);
+  const u = nonCprUuid().slice(0, 8);
 
   beforeAll(async () => {
     w = await copdWorkflow(u);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { nonCprUuid } from '../../../support/ids';
 import type { Bundle, CapabilityStatement, Observation, OperationOutcome } from '@medplum/fhirtypes';
 import { HISTORICAL_IMPORT_TAG } from '../../../../src/telemedicine/triage-required';
 import { copdWorkflow, created, type CopdWorkflow } from './copd-workflow';
@@ -9,7 +9,7 @@ import { copdWorkflow, created, type CopdWorkflow } from './copd-workflow';
  */
 describe('no triage bypass: plain writes of home measurements are refused', () => {
   let w: CopdWorkflow;
-  const u = randomUUID().slice(0, 8);
+  const u = nonCprUuid().slice(0, 8);
   let spo2: Observation;
   /** A plain (unprofiled) body weight Observation of `patient`: not a measurement code of any group. */
   const weight = (patient: string): Observation => ({
