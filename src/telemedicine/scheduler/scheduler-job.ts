@@ -19,7 +19,7 @@ export interface SchedulerJobOptions extends SchedulerDeps {
 /**
  * The missing-measurement run as a periodic job: once per period across all instances. A run
  * whose instance died is claimed again by another instance once its lease expires and runs
- * again for the same instant; what the first attempt decided is kept (scheduler_slot), so
+ * again for the same instant; what the first attempt decided is kept (the store's slot decisions), so
  * it only finishes the rest. The checkpoint after every batch renews the lease and stops a
  * run that lost it.
  */

@@ -1,10 +1,12 @@
-import type { Pool } from 'pg';
 import type { Clock } from '../../clock';
+import type { Db } from '../../store/db';
 import type { ResourceStore } from '../../store/resources';
-import { changedRequests, dueRequests, nextClose, planOf, refId, savePlans, type DueRequest } from './due-requests';
+import { duePlans, savePlans, stalePlans, type PlanBatch } from '../../store/schedule/request-plans';
+import { decidedSlots, recordDecisions, type Decision, type SlotKey } from '../../store/schedule/slot-decisions';
+import { nextClose, planOf, refId, type DueRequest, type RequestPlan, type ServiceRequestLike } from './due-requests';
 import { missingMeasurementTask, missingTaskId } from './missing-task';
 import { currentResources } from '../../store/resource-ids';
-import { decidedSlots, recordDecisions, submissionCounts, type Decision, type SlotKey } from './scheduler-sql';
+import { submissionCounts } from './submissions';
 import { slotsClosedBetween, type Slot } from './slots';
 
 /** pino-compatible, so main.ts passes its logger. */
@@ -15,7 +17,8 @@ export interface SchedulerLog {
 }
 
 export interface SchedulerDeps {
-  pool: Pool;
+  /** Where the run's reads and its batches of plans and decisions go (the pool). */
+  pool: Db;
   store: ResourceStore;
   clock: Clock;
   /** How far back closed slots are still decided (covers downtime and restarts). */
@@ -68,19 +71,20 @@ export class MissingMeasurementScheduler {
   async runOnce(now: Date = this.deps.clock.now(), batch = SCHEDULER_BATCH, afterBatch?: () => Promise<void>): Promise<RunSummary> {
     const since = new Date(now.getTime() - this.deps.lookbackHours * 3_600_000);
     const summary: RunSummary = { read: 0, serviceRequests: 0, slotsDecided: 0, submitted: 0, tasksCreated: 0, taskIds: [] };
+    const batchAfter = (after: string): PlanBatch => ({ status: 'active', only: this.deps.onlyServiceRequests, after, limit: batch });
     for (let after = ''; ; ) {
-      const rows = await changedRequests(this.deps.pool, this.deps.onlyServiceRequests, after, batch);
+      const rows = await stalePlans(this.deps.pool, batchAfter(after));
       if (!rows.length) break;
       summary.read += rows.length;
       // new or changed: its slots of the whole look-back are examined (decided ones are skipped)
-      const plans = rows.map((r) => ({ id: r.id, versionId: r.versionId, plan: planOf(JSON.parse(r.content)) }));
+      const plans = rows.map((r) => ({ id: r.id, versionId: r.versionId, plan: planOf(r.resource as ServiceRequestLike) }));
       await savePlans(this.deps.pool, plans.map((p) => ({ ...p, nextDue: nextClose(p.plan.repeat, since) })), now);
       after = rows[rows.length - 1].id;
       await afterBatch?.();
       if (rows.length < batch) break;
     }
     for (let after = ''; ; ) {
-      const due = await dueRequests(this.deps.pool, now, this.deps.onlyServiceRequests, after, batch);
+      const due: DueRequest[] = await duePlans<RequestPlan>(this.deps.pool, now, batchAfter(after));
       if (!due.length) break;
       summary.serviceRequests += due.length;
       const candidates: Candidate[] = [];

@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../store/resources';
-import { recordDecisions } from '../scheduler/scheduler-sql';
+import { recordDecisions } from '../../store/schedule/slot-decisions';
 import { organizations, patientUnit, type CohortOptions, type PatientUnit } from './cohort';
 import { storedIds } from '../../store/resource-ids';
 

@@ -31,9 +31,6 @@ const NOT_YET: Readonly<Record<string, 'pg' | 'sql' | 'pg sql'>> = {
   'telemedicine/reports/report-operation.ts': 'pg',
   'telemedicine/reports/report-sql.ts': 'pg sql',
   'telemedicine/reports/utilisation-sql.ts': 'pg sql',
-  'telemedicine/scheduler/due-requests.ts': 'pg sql',
-  'telemedicine/scheduler/scheduler-sql.ts': 'pg sql',
-  'telemedicine/scheduler/scheduler.ts': 'pg',
   // the FUT reports' aggregates and $meta / $get-resource-counts, written before the store had an
   // aggregate API; they read episodes and care teams, which the store may not name
   'fut/records/meta.ts': 'sql',
