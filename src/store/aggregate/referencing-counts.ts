@@ -79,3 +79,14 @@ export async function countPerLabelDay(db: Db, q: Referencing, labels: ReadonlyM
   );
   return rows;
 }
+
+/** The targets some counted resource placed in [start, end) points at (instants, or dates meaning local midnight). */
+export async function referencedTargets(db: Db, q: Referencing, start: string, end: string): Promise<string[]> {
+  const { rows } = await db.query<{ target: string }>(
+    `SELECT DISTINCT b.target_id AS target
+       FROM search_reference b JOIN search_date d ON d.rid = b.rid AND d.param = ANY($2::int[])
+      WHERE b.param = ANY($1::int[]) AND b.target_type = $5 AND d.low >= $6::timestamptz AND d.low < $7::timestamptz AND ${NOT_EXCLUDED}`,
+    [...indexBinds(q), start, end],
+  );
+  return rows.map((r) => r.target);
+}

@@ -1,5 +1,5 @@
 import type { Bundle, MeasureReport, MeasureReportGroup } from '@medplum/fhirtypes';
-import type { Grouping } from './report-sql';
+import type { Grouping } from './episode-groups';
 import type { GroupFigures, RolloutReport } from './rollout';
 
 /**

@@ -1,15 +1,17 @@
 import { DateTime } from 'luxon';
-import type { PoolClient } from 'pg';
 import { badRequest, forbidden } from '../../fhir/outcome';
 import type { Access } from '../../interactions/access';
 import type { Operation } from '../../interactions/operation';
 import type { InteractionDeps } from '../../interactions/types';
+import { inSnapshot } from '../../store/aggregate/snapshot';
+import type { Db } from '../../store/db';
 import { ZONE } from '../scheduler/slots';
 import { diagnosisNames } from './diagnosis-names';
 import { rolloutBundle } from './measure-report';
 import { rolloutCsv } from './report-csv';
 import { rolloutHtml } from './report-html';
-import { GROUPINGS, groupFigures, monthlyCitizens, taskFigures, type Grouping } from './report-sql';
+import { GROUPINGS, type Grouping } from './episode-groups';
+import { rolloutFigures } from './rollout-figures';
 import { assembleRollout, type RolloutReport } from './rollout';
 import type { Targets } from './targets';
 
@@ -74,14 +76,7 @@ export interface RolloutParams {
 
 /** Run the report's queries in one read-only snapshot, local time Europe/Copenhagen. */
 export async function buildRolloutReport(deps: ReportDeps, params: RolloutParams, targets: Targets): Promise<RolloutReport> {
-  const start = params.periodStart;
-  const end = dayAfter(params.periodEnd);
-  const rows = await inReportSnapshot(deps, async (db) => {
-    const groups = await groupFigures(db, params.grouping, start, end);
-    const tasks = await taskFigures(db, params.grouping, start, end);
-    const months = await monthlyCitizens(db, params.grouping, start, end);
-    return { groups, tasks, months };
-  });
+  const rows = await inReportSnapshot(deps, (db) => rolloutFigures(db, params.grouping, params.periodStart, dayAfter(params.periodEnd)));
   return assembleRollout({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets, diagnosisNames(deps.registry));
 }
 
@@ -91,12 +86,8 @@ export function dayAfter(date: string): string {
 }
 
 /** Run a report's queries in one read-only snapshot, local time Europe/Copenhagen. */
-export function inReportSnapshot<T>(deps: Pick<InteractionDeps, 'store'>, run: (db: PoolClient) => Promise<T>): Promise<T> {
-  return deps.store.transaction(async (tx) => {
-    await tx.client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    await tx.client.query(`SET LOCAL TIME ZONE '${ZONE}'`);
-    return run(tx.client);
-  });
+export function inReportSnapshot<T>(deps: Pick<InteractionDeps, 'store'>, run: (db: Db) => Promise<T>): Promise<T> {
+  return inSnapshot(deps.store, ZONE, run);
 }
 
 /** A report in the asked format: CSV (as a named file), HTML or FHIR JSON. */

@@ -1,6 +1,7 @@
 import type { DiagnosisNames } from './diagnosis-names';
 import type { Targets } from './targets';
-import type { GroupRow, Grouping, MonthRow, TaskRow } from './report-sql';
+import type { Grouping } from './episode-groups';
+import type { GroupRow, MonthRow, TaskRow } from './rollout-figures';
 
 /**
  * The rollout report's figures per group, joined with the target populations: pure, so the

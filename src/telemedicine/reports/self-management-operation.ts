@@ -5,7 +5,7 @@ import { assembleSelfManagement, SEMCD6_QUESTIONNAIRE, type SelfManagementReport
 import { selfManagementCsv } from './self-management-csv';
 import { selfManagementHtml } from './self-management-html';
 import { selfManagementBundle } from './self-management-measure-report';
-import { selfManagementCohort, selfManagementScores } from './utilisation-sql';
+import { selfManagementFigures } from './cohort-figures';
 import type { Targets } from './targets';
 
 /**
@@ -19,12 +19,6 @@ export function selfManagementReportOperation(targets: Targets): Operation {
 }
 
 export async function buildSelfManagementReport(deps: ReportDeps, params: RolloutParams, targets: Targets): Promise<SelfManagementReport> {
-  const end = dayAfter(params.periodEnd);
-  const rows = await inReportSnapshot(deps, async (db) => ({
-    cohort: await selfManagementCohort(db, params.grouping, params.periodStart, end),
-    scores: await selfManagementScores(db, params.grouping, params.periodStart, end, SEMCD6_QUESTIONNAIRE),
-    totalCohort: await selfManagementCohort(db, 'country', params.periodStart, end),
-    totalScores: await selfManagementScores(db, 'country', params.periodStart, end, SEMCD6_QUESTIONNAIRE),
-  }));
+  const rows = await inReportSnapshot(deps, (db) => selfManagementFigures(db, params.grouping, params.periodStart, dayAfter(params.periodEnd), SEMCD6_QUESTIONNAIRE));
   return assembleSelfManagement({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets, diagnosisNames(deps.registry));
 }

@@ -1,7 +1,7 @@
 import type { DiagnosisNames } from './diagnosis-names';
-import type { Grouping } from './report-sql';
+import type { Grouping } from './episode-groups';
 import { groupDisplay, unknownLast } from './rollout';
-import type { SelfManagementCohortRow, SelfManagementRow } from './utilisation-sql';
+import type { SelfManagementCohortRow, SelfManagementRow } from './cohort-figures';
 import type { Targets } from './targets';
 import { SMALL_CELL } from './utilisation';
 

@@ -6,7 +6,7 @@ import { assembleUtilisation, type UtilisationReport } from './utilisation';
 import { utilisationCsv } from './utilisation-csv';
 import { utilisationHtml } from './utilisation-html';
 import { utilisationBundle } from './utilisation-measure-report';
-import { utilisationFigures } from './utilisation-sql';
+import { utilisationFigures } from './cohort-figures';
 
 /**
  * `GET /fhir/$utilisation-report` (system level): admissions and outpatient contacts per
@@ -19,10 +19,6 @@ export function utilisationReportOperation(targets: Targets): Operation {
 }
 
 export async function buildUtilisationReport(deps: ReportDeps, params: RolloutParams, targets: Targets): Promise<UtilisationReport> {
-  const end = dayAfter(params.periodEnd);
-  const rows = await inReportSnapshot(deps, async (db) => ({
-    groups: await utilisationFigures(db, params.grouping, params.periodStart, end),
-    total: await utilisationFigures(db, 'country', params.periodStart, end),
-  }));
+  const rows = await inReportSnapshot(deps, (db) => utilisationFigures(db, params.grouping, params.periodStart, dayAfter(params.periodEnd)));
   return assembleUtilisation({ ...params, generated: deps.clock.now().toISOString(), ...rows }, targets, diagnosisNames(deps.registry));
 }

@@ -1,8 +1,8 @@
-import type { Grouping } from './report-sql';
+import type { Grouping } from './episode-groups';
 import { groupDisplay, unknownLast } from './rollout';
 import type { DiagnosisNames } from './diagnosis-names';
 import type { Targets } from './targets';
-import type { UtilisationRow } from './utilisation-sql';
+import type { UtilisationRow } from './cohort-figures';
 
 /**
  * The utilisation report's figures per group: pure, so the MeasureReport, CSV and HTML renderings

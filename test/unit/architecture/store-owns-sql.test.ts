@@ -27,10 +27,6 @@ const NOT_YET: Readonly<Record<string, 'pg' | 'sql' | 'pg sql'>> = {
   'fhir/search/params/token.ts': 'sql',
   'fhir/search/params/types.ts': 'sql',
   'fhir/search/params/uri.ts': 'sql',
-  // the telemedicine module's own queries, not yet a store API (reports, scheduler)
-  'telemedicine/reports/report-operation.ts': 'pg',
-  'telemedicine/reports/report-sql.ts': 'pg sql',
-  'telemedicine/reports/utilisation-sql.ts': 'pg sql',
   // the FUT reports' aggregates and $meta / $get-resource-counts, written before the store had an
   // aggregate API; they read episodes and care teams, which the store may not name
   'fut/records/meta.ts': 'sql',
