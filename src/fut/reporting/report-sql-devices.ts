@@ -1,7 +1,7 @@
-import type { PoolClient } from 'pg';
+import type { Db } from '../../store/db';
 import type { AccessFilter } from '../../fhir/search/sql-builder';
 import type { ReportInput } from './parameters';
-import { Binds, episodeWhere } from './report-sql';
+import { Binds, episodeWhere } from './report-sql-plans';
 import { afterLastInstant, firstInstant } from './report-sql-people';
 
 export interface PatientDevicesRow {
@@ -17,7 +17,7 @@ export interface PatientDevicesRow {
  * Devices they name (of `devicetype` when given: a coding of Device.type) and those Devices'
  * DeviceMetrics (source). Episodes without such a statement are left out.
  */
-export async function patientDevices(db: PoolClient, scope: AccessFilter | undefined, input: ReportInput): Promise<PatientDevicesRow[]> {
+export async function patientDevices(db: Db, scope: AccessFilter | undefined, input: ReportInput): Promise<PatientDevicesRow[]> {
   const b = new Binds();
   const visible = (alias: string) => (scope ? ` AND ${scope(alias, b.bind)}` : '');
   // R4's DeviceUseStatement.timing[x] (FUT's "whenUsed"): a Period, or one dateTime as both ends

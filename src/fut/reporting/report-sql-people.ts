@@ -1,7 +1,7 @@
-import type { PoolClient } from 'pg';
+import type { Db } from '../../store/db';
 import type { AccessFilter } from '../../fhir/search/sql-builder';
 import type { ReportInput } from './parameters';
-import { Binds } from './report-sql';
+import { Binds } from './report-sql-plans';
 
 /** The GDPR and practitioner reports: one patient's or practitioner's records, counts of practitioners. */
 
@@ -10,7 +10,7 @@ import { Binds } from './report-sql';
  * may read, ordered by type and id; EpisodeOfCare only of `organization` when given. Empty when
  * the caller may not read the Patient.
  */
-export async function patientRecord(db: PoolClient, scope: AccessFilter | undefined, input: ReportInput): Promise<Record<string, unknown>[]> {
+export async function patientRecord(db: Db, scope: AccessFilter | undefined, input: ReportInput): Promise<Record<string, unknown>[]> {
   const b = new Binds();
   const patient = b.bind(input.patient, 'text');
   const visible = (alias: string) => (scope ? ` AND ${scope(alias, b.bind)}` : '');
@@ -29,7 +29,7 @@ export async function patientRecord(db: PoolClient, scope: AccessFilter | undefi
 }
 
 /** The Practitioner, the CareTeams it is a participant of and its PractitionerRoles (of `organization` when given). */
-export async function practitionerRecord(db: PoolClient, input: ReportInput): Promise<{ practitioner?: Record<string, unknown>; careTeams: Record<string, unknown>[]; roles: Record<string, unknown>[] }> {
+export async function practitionerRecord(db: Db, input: ReportInput): Promise<{ practitioner?: Record<string, unknown>; careTeams: Record<string, unknown>[]; roles: Record<string, unknown>[] }> {
   const b = new Binds();
   const ref = b.bind(`Practitioner/${input.practitioner}`, 'text');
   const org = input.organization ? b.bind(`Organization/${input.organization}`, 'text') : undefined;
@@ -56,7 +56,7 @@ export interface PractitionerCount {
  * Distinct practitioners per Organization (active PractitionerRoles whose period overlaps) and
  * per CareTeam (Practitioner participants whose period overlaps), of `organization` when given.
  */
-export async function practitionerCounts(db: PoolClient, input: ReportInput): Promise<{ organizations: PractitionerCount[]; careTeams: PractitionerCount[] }> {
+export async function practitionerCounts(db: Db, input: ReportInput): Promise<{ organizations: PractitionerCount[]; careTeams: PractitionerCount[] }> {
   const b = new Binds();
   const low = b.bind(input.period?.low ?? '-infinity', 'timestamptz');
   const high = b.bind(input.period?.high ?? 'infinity', 'timestamptz');

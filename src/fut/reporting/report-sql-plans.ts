@@ -1,17 +1,46 @@
-import type { PoolClient } from 'pg';
+import type { Db } from '../../store/db';
 import { paramKey } from '../../fhir/search/param-key';
 import type { AccessFilter } from '../../fhir/search/sql-builder';
 import type { ReportInput } from './parameters';
-import { Binds, EPISODE_EXTENSION, EPISODE_PERIOD, episodeWhere } from './report-sql';
+import { EPISODE_EXTENSION } from './episode-reports';
 
 /**
- * The care-plan and care-team reports' figures, in SQL like report-sql.ts: every EpisodeOfCare,
- * CarePlan and Task counted is one the caller may read (`scope` on its row). A CarePlan belongs
- * to the episode named by its episode-of-care extension.
+ * The care-plan and care-team reports' figures, in SQL: every EpisodeOfCare, CarePlan and Task
+ * counted is one the caller may read (`scope` on its row). A CarePlan belongs to the episode
+ * named by its episode-of-care extension.
  */
 
+export const EPISODE_PERIOD = paramKey('EpisodeOfCare', 'date');
 const CAREPLAN_PERIOD = paramKey('CarePlan', 'date');
 const TASK_AUTHORED = paramKey('Task', 'authored-on');
+
+/** One statement's bind values. */
+export class Binds {
+  readonly values: unknown[] = [];
+  readonly bind = (value: unknown, cast?: string): string => {
+    this.values.push(value);
+    return `$${this.values.length}${cast ? `::${cast}` : ''}`;
+  };
+}
+
+/** The visible, not deleted EpisodeOfCare rows (alias e) matching the report's episode filters. */
+export function episodeWhere(b: Binds, scope: AccessFilter | undefined, input: ReportInput, periodOverlap: boolean): string {
+  const parts = [`e.resource_type = 'EpisodeOfCare'`, 'NOT e.deleted'];
+  if (scope) parts.push(scope('e', b.bind));
+  if (input.organization) parts.push(`e.content::jsonb#>>'{managingOrganization,reference}' = ${b.bind(`Organization/${input.organization}`, 'text')}`);
+  if (input.status) parts.push(`e.content::jsonb->>'status' = ${b.bind(input.status, 'text')}`);
+  if (periodOverlap && input.period) {
+    parts.push(`EXISTS (SELECT 1 FROM search_date pd WHERE pd.rid = e.rid AND pd.param = ${b.bind(EPISODE_PERIOD, 'int')}
+      AND pd.low < ${b.bind(input.period.high ?? 'infinity', 'timestamptz')} AND pd.high > ${b.bind(input.period.low ?? '-infinity', 'timestamptz')})`);
+  }
+  if (input.conditionCode) {
+    const system = input.conditionCode.system === undefined ? 'true' : `x->>'system' = ${b.bind(input.conditionCode.system, 'text')}`;
+    parts.push(`EXISTS (SELECT 1 FROM jsonb_array_elements(e.content::jsonb->'diagnosis') dg
+      JOIN resource cd ON cd.resource_type = 'Condition' AND NOT cd.deleted AND cd.id = substring(dg#>>'{condition,reference}' from '^Condition/(.+)$')
+      WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(cd.content::jsonb#>'{code,coding}') x WHERE x->>'code' = ${b.bind(input.conditionCode.code, 'text')} AND ${system}))`);
+  }
+  return parts.join('\n       AND ');
+}
 
 /** The episode a resource's episode-of-care extension names (alias `x`'s content). */
 const episodeOf = (alias: string, b: Binds) =>
@@ -38,7 +67,7 @@ export interface ConditionGroupRow {
 }
 
 /** Active episodes and active CarePlans (period overlap) per the code of the episode's first diagnosis Condition. */
-export async function carePlanAndEpisodeStats(db: PoolClient, scope: AccessFilter | undefined, input: ReportInput): Promise<ConditionGroupRow[]> {
+export async function carePlanAndEpisodeStats(db: Db, scope: AccessFilter | undefined, input: ReportInput): Promise<ConditionGroupRow[]> {
   const b = new Binds();
   const sql = `WITH ep AS (
       SELECT e.id, e.content::jsonb->>'status' AS status, cd.content::jsonb#>'{code,coding,0}' AS coding
@@ -64,7 +93,7 @@ export interface CarePlansByEpisodeRow {
 }
 
 /** Per visible episode with CarePlans overlapping the period: them, the PlanDefinitions they instantiate and the episode's ServiceRequests. */
-export async function carePlansByEpisode(db: PoolClient, scope: AccessFilter | undefined, input: ReportInput): Promise<CarePlansByEpisodeRow[]> {
+export async function carePlansByEpisode(db: Db, scope: AccessFilter | undefined, input: ReportInput): Promise<CarePlansByEpisodeRow[]> {
   const b = new Binds();
   const sql = `WITH ep AS (SELECT e.id, e.content::jsonb AS c FROM resource e WHERE ${episodeWhere(b, scope, { anonymized: true, organization: input.organization }, false)}),
     cp AS (${carePlans(b, scope, input.period)})
@@ -93,7 +122,7 @@ export interface CareTeamRow {
  * episodes it is a team of (period overlap), CarePlans it is a care team of (period overlap) and
  * Tasks it owns (authored in the period) by category (Task.code).
  */
-export async function careTeamStats(db: PoolClient, scope: AccessFilter | undefined, input: ReportInput): Promise<CareTeamRow[]> {
+export async function careTeamStats(db: Db, scope: AccessFilter | undefined, input: ReportInput): Promise<CareTeamRow[]> {
   const b = new Binds();
   const visible = (alias: string) => (scope ? ` AND ${scope(alias, b.bind)}` : '');
   const org = input.organization ? b.bind(`Organization/${input.organization}`, 'text') : undefined;
@@ -142,7 +171,7 @@ export interface StatusDurationRow {
  * version's status lasts until the next version (the current one until `now`); per CarePlan the
  * time in a status is summed, then count, min, max, sum and average per PlanDefinition and status.
  */
-export async function carePlanStatusDurations(db: PoolClient, scope: AccessFilter | undefined, input: ReportInput, now: Date): Promise<StatusDurationRow[]> {
+export async function carePlanStatusDurations(db: Db, scope: AccessFilter | undefined, input: ReportInput, now: Date): Promise<StatusDurationRow[]> {
   const b = new Binds();
   const sql = `WITH ep AS (SELECT e.id FROM resource e WHERE ${episodeWhere(b, scope, { anonymized: true, organization: input.organization, conditionCode: input.conditionCode }, false)}),
     cp AS (SELECT p.id, split_part(p.c->'instantiatesCanonical'->>0, '|', 1) AS plan FROM (${carePlans(b, scope, input.period)}) p JOIN ep ON ep.id = p.episode),

@@ -1,7 +1,7 @@
-import type { PoolClient } from 'pg';
 import type { AccessFilter } from '../../fhir/search/sql-builder';
 import { ANONYMIZATION, ORGANIZATION, type ParameterSpec, type ReportInput } from './parameters';
-import { measurementStats, patientTotals, patientUsage } from './report-sql';
+import type { Db } from '../../store/db';
+import { measurementStats, patientTotals, patientUsage } from './episode-reports';
 
 /** A report file: its path in the ZIP and its JSON text. */
 export interface ReportFile {
@@ -18,7 +18,7 @@ export interface Report {
   description: string;
   parameters: readonly ParameterSpec[];
   /** The report's files (without the header), computed on one snapshot. */
-  files(db: PoolClient, scope: AccessFilter | undefined, input: ReportInput, now: Date): Promise<ReportFile[]>;
+  files(db: Db, scope: AccessFilter | undefined, input: ReportInput, now: Date): Promise<ReportFile[]>;
 }
 
 export const json = (value: unknown) => JSON.stringify(value, null, 2);

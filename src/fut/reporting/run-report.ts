@@ -1,5 +1,6 @@
 import type { Binary, Parameters } from '@medplum/fhirtypes';
 import type { AccessFilter } from '../../fhir/search/sql-builder';
+import { inSnapshot } from '../../store/aggregate/snapshot';
 import type { ResourceStore } from '../../store/resources';
 import type { ReportInput } from './parameters';
 import type { Report } from './reports';
@@ -20,11 +21,7 @@ export interface ReportResult {
  * (report, parameters, time) and the report's files, under `<folder>_<yyyy_mm_dd_hh_mm_ss>/`.
  */
 export async function runReport(store: ResourceStore, report: Report, scope: AccessFilter | undefined, input: ReportInput, parameters: Parameters, now: Date): Promise<ReportResult> {
-  const files = await store.transaction(async (tx) => {
-    await tx.client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    await tx.client.query(`SET LOCAL TIME ZONE '${ZONE}'`);
-    return report.files(tx.client, scope, input, now);
-  });
+  const files = await inSnapshot(store, ZONE, (db) => report.files(db, scope, input, now));
   const stamp = now.toISOString().slice(0, 19).replace(/[-T:]/g, '_');
   const folder = `${report.folder}_${stamp}`;
   const header = { report: report.key, title: report.title, generated: now.toISOString(), anonymized: input.anonymized, parameters, groups: files.length };

@@ -21,8 +21,8 @@ export interface TargetWindow {
   end: Date;
 }
 
-/** The statement's index parameters: $1 reference params, $2 date params, $3 excluded token params, $4 the excluded value, $5 the target type. */
-function indexBinds(q: Referencing): unknown[] {
+/** A statement's index parameters: $1 reference params, $2 date params, $3 excluded token params, $4 the excluded value, $5 the target type. */
+export function indexBinds(q: Referencing): unknown[] {
   return [
     q.sources.map((s) => paramKey(s.type, s.reference)),
     q.sources.map((s) => paramKey(s.type, s.date)),

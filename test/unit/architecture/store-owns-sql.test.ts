@@ -32,11 +32,9 @@ const NOT_YET: Readonly<Record<string, 'pg' | 'sql' | 'pg sql'>> = {
   'fut/records/meta.ts': 'sql',
   'fut/records/resource-counts.ts': 'sql',
   'fut/reporting/module.ts': 'pg',
-  'fut/reporting/report-sql-devices.ts': 'pg sql',
-  'fut/reporting/report-sql-people.ts': 'pg sql',
-  'fut/reporting/report-sql-plans.ts': 'pg sql',
-  'fut/reporting/report-sql.ts': 'pg sql',
-  'fut/reporting/reports.ts': 'pg',
+  'fut/reporting/report-sql-devices.ts': 'sql',
+  'fut/reporting/report-sql-people.ts': 'sql',
+  'fut/reporting/report-sql-plans.ts': 'sql',
 };
 
 function tsFiles(dir: string): string[] {
