@@ -2,7 +2,6 @@ import type { Db } from '../../store/db';
 import type { AccessFilter } from '../../fhir/search/sql-builder';
 import type { ReportInput } from './parameters';
 import { Binds, episodeWhere } from './report-sql-plans';
-import { afterLastInstant, firstInstant } from './report-sql-people';
 
 export interface PatientDevicesRow {
   episode: Record<string, unknown>;
@@ -46,4 +45,14 @@ export async function patientDevices(db: Db, scope: AccessFilter | undefined, in
       FROM ep WHERE EXISTS (SELECT 1 FROM du WHERE du.episode = ep.id) ORDER BY ep.id`;
   const { rows } = await db.query(sql, b.values);
   return rows.map((r) => ({ episode: r.episode, statements: r.statements, devices: r.devices, metrics: r.metrics }));
+}
+
+/** The first instant a FHIR date or dateTime text (`2026`, `2026-05`, `2026-05-14`, a full dateTime) stands for. */
+function firstInstant(text: string): string {
+  return `(CASE length(${text}) WHEN 4 THEN (${text} || '-01-01')::timestamptz WHEN 7 THEN (${text} || '-01')::timestamptz ELSE (${text})::timestamptz END)`;
+}
+
+/** The instant after the last one such a text stands for. */
+function afterLastInstant(text: string): string {
+  return `(${firstInstant(text)} + CASE length(${text}) WHEN 4 THEN interval '1 year' WHEN 7 THEN interval '1 month' WHEN 10 THEN interval '1 day' ELSE interval '0' END)`;
 }

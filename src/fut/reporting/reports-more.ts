@@ -1,6 +1,6 @@
 import { ORGANIZATION, ANONYMIZATION, type ParameterSpec } from './parameters';
 import { carePlanAndEpisodeStats, carePlansByEpisode, carePlanStatusDurations, careTeamStats } from './report-sql-plans';
-import { patientRecord, practitionerCounts, practitionerRecord } from './report-sql-people';
+import { patientRecord, practitionerCounts, practitionerRecord } from './people-reports';
 import { patientDevices } from './report-sql-devices';
 import { groupName, json, maybeAnonymized, type Report } from './reports';
 

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { afterLastInstant, firstInstant as firstInstantIn } from '../../fhir/local-instants';
 import { scanResources } from '../../store/aggregate/resource-scan';
 import type { Db } from '../../store/db';
 import { ZONE } from '../scheduler/slots';
@@ -62,27 +63,11 @@ export function idOf(reference: string | undefined, type: string): string | null
 
 const identifierOf = (r: Identified, system: string) => r.identifier?.find((i) => i.system === system)?.value ?? null;
 
-/** A FHIR dateTime ("2026", "2026-05", "2026-05-14" or an instant) in local time. */
-const parse = (text: string) => DateTime.fromISO(text, { zone: ZONE });
-
-/** The first instant a FHIR dateTime can mean, as epoch milliseconds (null: none or unreadable). */
-export function firstInstant(text: string | undefined): number | null {
-  if (!text) return null;
-  const d = parse(text);
-  return d.isValid ? d.toMillis() : null;
-}
-
-/** The first instant after a FHIR dateTime: the next year, month or day of a partial date; the instant itself otherwise. */
-function afterLastInstant(text: string | undefined): number | null {
-  if (!text) return null;
-  const d = parse(text);
-  if (!d.isValid) return null;
-  const step = text.length === 4 ? { years: 1 } : text.length === 7 ? { months: 1 } : text.length === 10 ? { days: 1 } : undefined;
-  return (step ? d.plus(step) : d).toMillis();
-}
+/** The first instant a FHIR dateTime can mean (local when without an offset), as epoch milliseconds. */
+export const firstInstant = (text: string | undefined) => firstInstantIn(text, ZONE);
 
 /** A report bound (a date: local midnight) as epoch milliseconds. */
-export const boundOf = (date: string) => parse(date).toMillis();
+export const boundOf = (date: string) => DateTime.fromISO(date, { zone: ZONE }).toMillis();
 
 /** Every current EpisodeOfCare with its groups. */
 export async function readEpisodes(db: Db): Promise<ReportEpisode[]> {
@@ -104,7 +89,7 @@ export async function readEpisodes(db: Db): Promise<ReportEpisode[]> {
       patient: idOf(e.patient?.reference, 'Patient'),
       enrolled: ENROLLED.has(e.status ?? ''),
       starts: firstInstant(e.period?.start),
-      ends: afterLastInstant(e.period?.end),
+      ends: afterLastInstant(e.period?.end, ZONE),
       groups: {
         region: managing ? regionOf(managing) : null,
         municipality: managing ? identifierOf(managing, MUNICIPALITY) : null,

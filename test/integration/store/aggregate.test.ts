@@ -2,7 +2,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 import { nonCprUuid } from '../../support/ids';
 import { countInWindows, countPerLabelDay, referencedTargets, type Referencing } from '../../../src/store/aggregate/referencing-counts';
-import { scanResources } from '../../../src/store/aggregate/resource-scan';
+import { patientRecord } from '../../../src/store/aggregate/patient-record';
+import { scanDateRanges, scanResources } from '../../../src/store/aggregate/resource-scan';
 import { inSnapshot } from '../../../src/store/aggregate/snapshot';
 
 /**
@@ -101,6 +102,24 @@ describe('referencing counts', () => {
   it('names the targets referenced in a period', async () => {
     const targets = await inSnapshot(t.services.store, ZONE, (db) => referencedTargets(db, BASED_ON, '2026-03-03', '2026-03-10'));
     expect(targets.filter((x) => x.startsWith(u)).sort()).toEqual([`${u}-sr1`, `${u}-sr2`]);
+  });
+});
+
+describe('scanDateRanges and patientRecord', () => {
+  it('gives a date parameter\'s indexed range with the resource', async () => {
+    const [row] = await scanDateRanges<{ id: string }>(t.pool, 'Encounter', 'date', { ids: [`${u}-e1`] });
+    expect([row.resource.id, Date.parse(row.low)]).toEqual([`${u}-e1`, Date.parse('2026-03-01T09:00:00Z')]);
+  });
+
+  it('reads a patient\'s record within the access filter, nothing when the patient itself is hidden', async () => {
+    await write([{ resourceType: 'Patient', id: `${u}-p1` } as Resource]);
+    const ids = (rs: Array<Record<string, unknown>>) => rs.map((r) => `${r.resourceType}/${r.id}`);
+    expect(ids(await patientRecord(t.pool, `${u}-p1`))).toEqual([`Patient/${u}-p1`, `Encounter/${u}-e1`, `Encounter/${u}-e2`]);
+    const notE2 = (a: string, bind: (v: unknown, cast?: string) => string) => `${a}.id <> ${bind(`${u}-e2`, 'text')}`;
+    expect(ids(await patientRecord(t.pool, `${u}-p1`, notE2))).toEqual([`Patient/${u}-p1`, `Encounter/${u}-e1`]);
+    const noPatients = (a: string, bind: (v: unknown, cast?: string) => string) => `${a}.resource_type <> ${bind('Patient', 'text')}`;
+    expect(await patientRecord(t.pool, `${u}-p1`, noPatients)).toEqual([]);
+    expect(await patientRecord(t.pool, `${u}-nobody`)).toEqual([]);
   });
 });
 
