@@ -50,7 +50,7 @@ interface ConditionLike extends Json {
 }
 
 /** The id of a `Type/id` reference to `type`. */
-const idOf = (reference: unknown, type: string): string | undefined =>
+export const idOf = (reference: unknown, type: string): string | undefined =>
   typeof reference === 'string' && reference.startsWith(`${type}/`) && reference.length > type.length + 1 ? reference.slice(type.length + 1) : undefined;
 const conditionIds = (e: EpisodeLike) => (e.diagnosis ?? []).map((d) => idOf(d.condition?.reference, 'Condition')).filter((id): id is string => id !== undefined);
 
@@ -125,7 +125,7 @@ export async function patientTotals(db: Db, scope: AccessFilter | undefined, inp
   }));
 }
 
-const unique = (ids: ReadonlyArray<string | undefined>) => [...new Set(ids.filter((id): id is string => id !== undefined))];
+export const unique = (ids: ReadonlyArray<string | undefined>) => [...new Set(ids.filter((id): id is string => id !== undefined))];
 
 export interface UsageMonthRow {
   /** YYYY-MM */

@@ -1,7 +1,7 @@
 import { ORGANIZATION, ANONYMIZATION, type ParameterSpec } from './parameters';
 import { carePlanAndEpisodeStats, carePlansByEpisode, carePlanStatusDurations, careTeamStats } from './report-sql-plans';
 import { patientRecord, practitionerCounts, practitionerRecord } from './people-reports';
-import { patientDevices } from './report-sql-devices';
+import { patientDevices } from './device-reports';
 import { groupName, json, maybeAnonymized, type Report } from './reports';
 
 /** The care-plan, care-team, GDPR and practitioner reports of FUT's reporting service. */

@@ -55,11 +55,12 @@ function scanWhere(type: string, criteria: ScanCriteria): { where: string; binds
 
 /**
  * The current (not deleted) resources of `type` that match `criteria`, each parsed once, in id
- * order. Without criteria: all of them.
+ * order, or in PostgreSQL's jsonb order of their content (`order: 'content'`: the order of a
+ * `jsonb_agg(DISTINCT …)`, which reports kept for their lists). Without criteria: all of them.
  */
-export async function scanResources<T = unknown>(db: Db, type: string, criteria: ScanCriteria = {}): Promise<T[]> {
+export async function scanResources<T = unknown>(db: Db, type: string, criteria: ScanCriteria = {}, order: 'id' | 'content' = 'id'): Promise<T[]> {
   const { where, binds } = scanWhere(type, criteria);
-  const { rows } = await db.query<{ content: string }>(`SELECT r.content FROM resource r WHERE ${where} ORDER BY r.id`, binds);
+  const { rows } = await db.query<{ content: string }>(`SELECT r.content FROM resource r WHERE ${where} ORDER BY ${order === 'id' ? 'r.id' : 'r.content::jsonb'}`, binds);
   return rows.map((r) => JSON.parse(r.content) as T);
 }
 
