@@ -1,5 +1,5 @@
 import { ORGANIZATION, ANONYMIZATION, type ParameterSpec } from './parameters';
-import { carePlanAndEpisodeStats, carePlansByEpisode, carePlanStatusDurations, careTeamStats } from './report-sql-plans';
+import { carePlanAndEpisodeStats, carePlansByEpisode, carePlanStatusDurations, careTeamStats } from './plan-reports';
 import { patientRecord, practitionerCounts, practitionerRecord } from './people-reports';
 import { patientDevices } from './device-reports';
 import { groupName, json, maybeAnonymized, type Report } from './reports';

@@ -5,6 +5,7 @@ import { countInWindows, countPerLabelDay, referencedTargets, type Referencing }
 import { patientRecord } from '../../../src/store/aggregate/patient-record';
 import { scanDateRanges, scanResources } from '../../../src/store/aggregate/resource-scan';
 import { inSnapshot } from '../../../src/store/aggregate/snapshot';
+import { versionHistory } from '../../../src/store/aggregate/version-history';
 
 /**
  * The store's aggregate API over the search index: scans by parsed criteria and counts of
@@ -120,6 +121,23 @@ describe('scanDateRanges and patientRecord', () => {
     const noPatients = (a: string, bind: (v: unknown, cast?: string) => string) => `${a}.resource_type <> ${bind('Patient', 'text')}`;
     expect(await patientRecord(t.pool, `${u}-p1`, noPatients)).toEqual([]);
     expect(await patientRecord(t.pool, `${u}-nobody`)).toEqual([]);
+  });
+});
+
+describe('versionHistory', () => {
+  it('lists every version oldest first, a delete as null, with its time', async () => {
+    await write([encounter(`${u}-v`, `${u}-p4`, 'AMB', '2026-03-01T10:00:00+01:00')]);
+    await t.services.store.transaction((tx) => tx.update(encounter(`${u}-v`, `${u}-p4`, 'IMP', '2026-03-01T10:00:00+01:00'), { allowCreate: false }));
+    await t.services.store.transaction((tx) => tx.delete('Encounter', `${u}-v`));
+    const versions = await versionHistory<{ class: { code: string } }>(t.pool, 'Encounter', [`${u}-v`, `${u}-e3`]);
+    expect(versions.map((v) => [v.id, v.versionId, v.resource?.class.code ?? null])).toEqual([
+      [`${u}-e3`, 1, 'AMB'],
+      [`${u}-v`, 1, 'AMB'],
+      [`${u}-v`, 2, 'IMP'],
+      [`${u}-v`, 3, null],
+    ]);
+    expect(versions[3].at).toBeGreaterThanOrEqual(versions[2].at);
+    expect(Math.abs(versions[0].at * 1000 - Date.now())).toBeLessThan(600_000);
   });
 });
 

@@ -32,7 +32,6 @@ const NOT_YET: Readonly<Record<string, 'pg' | 'sql' | 'pg sql'>> = {
   'fut/records/meta.ts': 'sql',
   'fut/records/resource-counts.ts': 'sql',
   'fut/reporting/module.ts': 'pg',
-  'fut/reporting/report-sql-plans.ts': 'sql',
 };
 
 function tsFiles(dir: string): string[] {
