@@ -3,7 +3,7 @@ import { criterionSql } from './criteria-sql';
 import { compileIncludes, type IncludeQuery } from './include-sql';
 import { handlerFor } from '../../fhir/search/params/handlers';
 import { decodeCursor, type Cursor } from '../../fhir/search/paging';
-import { SqlBuilder, type AccessFilter, type SqlQuery } from '../../fhir/search/sql-builder';
+import { SqlBuilder, type AccessFilter, type SqlQuery } from './sql-builder';
 import { PLANNED_CRITERIA } from '../../fhir/search/limits';
 import { queueScan } from './queue-scan';
 import { timelineScan } from './timeline-scan';

@@ -3,7 +3,7 @@ import { instantCondition } from '../../fhir/search/params/date';
 import { handlerFor } from '../../fhir/search/params/handlers';
 import { referenceParam } from '../../fhir/search/params/reference';
 import { paramKey } from '../../fhir/search/param-key';
-import type { AccessFilter, SqlBuilder } from '../../fhir/search/sql-builder';
+import type { AccessFilter, SqlBuilder } from './sql-builder';
 
 /**
  * Criterion → SQL boolean on the `resource` row aliased `alias`. Every criterion is an

@@ -1,7 +1,7 @@
 import type { Criterion, SearchRequest } from '../../fhir/search/ast';
 import type { ReferenceValue } from '../../fhir/search/params/reference';
 import type { Cursor } from '../../fhir/search/paging';
-import type { SqlBuilder } from '../../fhir/search/sql-builder';
+import type { SqlBuilder } from './sql-builder';
 import { NO_TIMELINE, timelineCode } from '../../fhir/search/timeline';
 
 /**
