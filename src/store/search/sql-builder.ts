@@ -1,7 +1,4 @@
-import type { SqlContext } from '../../fhir/search/params/types';
-import { keysOf } from '../../fhir/search/params/types';
-
-export type { SqlContext };
+import { paramKey } from '../../fhir/search/param-key';
 
 /** Parameterised SQL text and its bind values: values never enter the text. */
 export interface SqlQuery {
@@ -17,6 +14,18 @@ export interface SqlQuery {
  * `(a, bind) => \`EXISTS (SELECT 1 FROM resource_compartment c WHERE c.rid = ${a}.rid AND c.compartment_type = 'Patient' AND c.compartment_id = ANY(${bind(ids, 'text[]')}))\``
  */
 export type AccessFilter = (alias: string, bind: (value: unknown, cast?: string) => string) => string;
+
+/** Where the SQL of one search parameter is being built: bind values (never interpolated) and the parameter's keys. */
+export interface SqlContext {
+  /** Add a bind value; returns its placeholder (`$n`), with `::cast` when given. */
+  bind(value: unknown, cast?: string): string;
+  /** `= $n` or `= ANY($n::int[])` restricting `param` to this parameter (and facet) over the types in scope. */
+  keyIn(facet?: string): string;
+  /** Alias of the `resource` row being matched. */
+  alias: string;
+  /** Fresh table alias, unique within the statement. */
+  nextAlias(prefix: string): string;
+}
 
 /** Collects bind values and hands out placeholders and table aliases for one statement. */
 export class SqlBuilder {
@@ -53,3 +62,7 @@ export class SqlBuilder {
   }
 }
 
+/** Param keys of a code (and facet) over the given types. */
+function keysOf(types: readonly string[], code: string, facet = ''): number[] {
+  return [...new Set(types.map((t) => paramKey(t, code, facet)))];
+}
