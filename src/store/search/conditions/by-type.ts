@@ -1,3 +1,4 @@
+import type { ParamValues } from '../../../fhir/search/ast';
 import { compositeSql } from './composite';
 import type { ConditionSql } from './condition-sql';
 import { dateSql } from './date';
@@ -8,15 +9,16 @@ import { stringSql } from './string';
 import { tokenSql } from './token';
 import { uriSql } from './uri';
 
-const BY_TYPE: Record<string, ConditionSql> = {
-  string: stringSql as ConditionSql,
-  token: tokenSql as ConditionSql,
-  reference: referenceSql as ConditionSql,
-  date: dateSql as ConditionSql,
-  number: numberSql as ConditionSql,
-  quantity: quantitySql as ConditionSql,
-  uri: uriSql as ConditionSql,
-  composite: compositeSql as ConditionSql,
+/** Each type's SQL takes that type's parsed values. */
+const BY_TYPE: { readonly [T in keyof ParamValues]: ConditionSql<ParamValues[T]> } = {
+  string: stringSql,
+  token: tokenSql,
+  reference: referenceSql,
+  date: dateSql,
+  number: numberSql,
+  quantity: quantitySql,
+  uri: uriSql,
+  composite: compositeSql,
 };
 
 /**
@@ -25,5 +27,5 @@ const BY_TYPE: Record<string, ConditionSql> = {
  */
 export function conditionSqlFor(type: string): ConditionSql {
   if (!Object.hasOwn(BY_TYPE, type)) throw new Error(`no SQL for search parameter type ${type}`);
-  return BY_TYPE[type];
+  return BY_TYPE[type as keyof ParamValues] as ConditionSql;
 }
