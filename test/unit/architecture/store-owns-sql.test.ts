@@ -17,16 +17,6 @@ const NOT_YET: Readonly<Record<string, 'pg' | 'sql' | 'pg sql'>> = {
   'conformance/live-definitions.ts': 'pg',
   'interactions/export/export-service.ts': 'pg',
   'subscriptions/worker.ts': 'pg',
-  // the search parameter types still compile their own conditions (params/*.ts toSql), and the timeline scan its driving join
-  'fhir/search/params/composite.ts': 'sql',
-  'fhir/search/params/date.ts': 'sql',
-  'fhir/search/params/number.ts': 'sql',
-  'fhir/search/params/quantity.ts': 'sql',
-  'fhir/search/params/reference.ts': 'sql',
-  'fhir/search/params/string.ts': 'sql',
-  'fhir/search/params/token.ts': 'sql',
-  'fhir/search/params/types.ts': 'sql',
-  'fhir/search/params/uri.ts': 'sql',
   // the telemedicine module's own queries, not yet a store API (reports, scheduler)
   'telemedicine/reports/report-operation.ts': 'pg',
   'telemedicine/reports/report-sql.ts': 'pg sql',
