@@ -36,12 +36,12 @@ export async function run(argv: string[]): Promise<number> {
     for (const t of types ?? []) if (!registry.isResourceType(t)) throw new UsageError(`unknown resource type ${t}`);
     const result = await withDatabase(config, async (db) => {
       // SearchParameters created through the API are indexed too (what this command is for)
-      const writer = createIndexWriter(await registryWithStored(registry, db.pool), { baseUrl: config.baseUrl });
+      const writer = createIndexWriter(await registryWithStored(registry, db.storage), { baseUrl: config.baseUrl });
       const bar = new ProgressBar('reindex');
       try {
         const done = await reindex(db.pool, writer, { types, batchSize, onProgress: (p) => bar.update(p.done, p.total, `${p.rate}/s`) });
         // a whole rebuild is what a start would do for changed SearchParameters: it need not again
-        if (!types) await recordIndexBuiltWith(db.pool, registry, systemClock);
+        if (!types) await recordIndexBuiltWith(db.storage, registry, systemClock);
         return done;
       } finally {
         bar.finish();
