@@ -16,6 +16,13 @@ export interface ChangeConsumer {
    * pruning until its change_cursor row is deleted).
    */
   readonly name: string;
+  /**
+   * Where its cursor starts when it has none (its first run on a database): `now`, the default,
+   * after what was committed before (as far as the change log's read bound allows: a change of a
+   * transaction that overlapped an older one still in flight may still be told); `oldest`, at
+   * the oldest change the log retains (KOLIBRI_CHANGE_LOG_RETENTION_HOURS).
+   */
+  readonly startAt?: 'now' | 'oldest';
   /** The resource types it is told of; the cursor passes the others by. */
   readonly resourceTypes: readonly string[];
   /** A batch of committed changes of those types, in commit order, each with its version's JSON (null for a deletion). */
@@ -23,7 +30,7 @@ export interface ChangeConsumer {
 }
 
 export interface ChangeConsumersOptions {
-  changes: Pick<Storage['changes'], 'consumeVersions'>;
+  changes: Pick<Storage['changes'], 'consumeVersions' | 'openAtEnd'>;
   consumers: readonly ChangeConsumer[];
   /** Change-log rows per transaction (default 500). */
   batch?: number;
@@ -33,6 +40,8 @@ export interface ChangeConsumersOptions {
 /** Runs every consumer over the change log until caught up, every interval, on every instance. */
 export class ChangeConsumers {
   private stopRepeating: (() => Promise<void>) | undefined;
+  /** Consumers whose cursor this runner has made sure of. */
+  private readonly opened = new Set<string>();
 
   constructor(private readonly options: ChangeConsumersOptions) {}
 
@@ -41,6 +50,10 @@ export class ChangeConsumers {
     let read = 0;
     for (const consumer of this.options.consumers) {
       try {
+        if (!this.opened.has(consumer.name)) {
+          if ((consumer.startAt ?? 'now') === 'now') await this.options.changes.openAtEnd(consumer.name);
+          this.opened.add(consumer.name);
+        }
         let n: number;
         while ((n = await this.options.changes.consumeVersions(consumer.name, consumer.resourceTypes, this.options.batch ?? 500, async (changes) => consumer.handle(changes))) > 0) read += n;
       } catch (err) {

@@ -8,7 +8,7 @@ import { accessTarget, ownership, reachablePatients, readReaching, type ReachSql
 import { insertAuditRecords } from './audit-outbox';
 import { authStores, type AuthStores } from './auth/auth-stores';
 import { findByCanonical } from './canonical';
-import { consumeChanges, startChangeLogPruning, type ChangeHandler } from './change-log';
+import { consumeChanges, openCursorAtEnd, startChangeLogPruning, type ChangeHandler } from './change-log';
 import { consumeChangedVersions, type VersionHandler } from './changed-versions';
 import type { Db } from './db';
 import { hasOwnResources, listenForDefinitions, recordFingerprint, seedFingerprint, storedDefinitions, whileLocked } from './definition-rows';
@@ -72,6 +72,8 @@ export interface Storage {
   /** The change log, read by durable consumers (a cursor each, claimed by one instance at a time). */
   changes: {
     consume(consumer: string, limit: number, handle: ChangeHandler): Promise<number>;
+    /** Start a consumer that has no cursor yet after everything committed so far (without this, a new consumer reads all the log retains). */
+    openAtEnd(consumer: string): Promise<void>;
     /** As consume, with the committed versions (and their JSON) of `types` only; the cursor passes the rest. */
     consumeVersions(consumer: string, types: readonly string[], limit: number, handle: VersionHandler): Promise<number>;
     startPruning(options: { retentionHours: number; intervalMs: number; now: () => Date; onError: (err: unknown) => void }): () => Promise<void>;
@@ -120,6 +122,7 @@ export function storageOn(pool: Pool): Storage {
     },
     changes: {
       consume: (consumer, limit, handle) => consumeChanges(pool, consumer, limit, handle),
+      openAtEnd: (consumer) => openCursorAtEnd(pool, consumer),
       consumeVersions: (consumer, types, limit, handle) => consumeChangedVersions(pool, consumer, types, limit, handle),
       startPruning: (options) => startChangeLogPruning(pool, options),
     },
