@@ -174,7 +174,7 @@ export function createServices(options: ServiceOptions): Services {
     ttlHours: options.config.exportTtlHours ?? 24,
     maxFileBytes: options.config.exportMaxFileBytes ?? 100 * 1024 * 1024,
     log: options.jobs?.log ?? quietLog(options.onListenerError),
-    otherKinds: modules.jobKinds({ store, accessDeps: interactions.accessDeps, clock }),
+    otherKinds: modules.jobKinds({ storage, store, accessDeps: interactions.accessDeps, clock }),
     ...options.jobs,
   });
   const startedAt = clock.now().toISOString();

@@ -65,8 +65,10 @@ export interface KolibriModule {
   jobKinds?(deps: JobKindDeps): readonly JobKind[];
 }
 
-/** What the modules' job kinds read and write with: the store, and the access rules to recompute a caller's reach. */
+/** What the modules' job kinds read and write with: the store APIs, and the access rules to recompute a caller's reach. */
 export interface JobKindDeps {
+  /** The database's store APIs (src/store/storage.ts): the job table, the change log … */
+  storage: Storage;
   store: ResourceStore;
   accessDeps: AccessDeps;
   clock: Clock;
