@@ -150,7 +150,7 @@ export function createServices(options: ServiceOptions): Services {
     accessDeps: {
       reachablePatients: (policy, ids, db) => storage.access.reachablePatients(policy, ids, reach, db),
       patientCompartments: compartments,
-      inheritedPatients: (resource, db) => inherited(resource, db),
+      inheritedPatients: inherited,
       ownership: (type, id, db) => storage.access.ownership(type, id, db),
       searchFilter: (policy) => accessFilter(policy, reach),
       readReaching: (policy, type, id) => storage.access.readReaching(policy, type, id, reach),
