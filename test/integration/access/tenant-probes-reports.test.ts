@@ -48,7 +48,7 @@ describe('cross-tenant probes: FUT reports', () => {
 
   beforeAll(async () => {
     f = await buildFixture();
-    runner = testRunner(f.t, reportJobKind({ store: f.t.services.store, accessDeps: f.t.services.interactions.accessDeps, clock: systemClock }));
+    runner = testRunner(f.t, reportJobKind({ storage: f.t.storage, store: f.t.services.store, accessDeps: f.t.services.interactions.accessDeps, clock: systemClock }));
     runner.start();
     for (const r of ['measurement-stats', 'patient-total', 'patient-usage-stats']) {
       expect((await post(f.a.tokens.system, `schedule-${r}`, r === 'patient-usage-stats' ? params(NONE) : scheduledByA)).status).toBe(200);

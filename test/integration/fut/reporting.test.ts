@@ -24,7 +24,7 @@ describe("FUT's reporting operations", () => {
 
   beforeAll(async () => {
     f = await buildFixture();
-    runner = testRunner(f.t, reportJobKind({ store: f.t.services.store, accessDeps: f.t.services.interactions.accessDeps, clock: systemClock }));
+    runner = testRunner(f.t, reportJobKind({ storage: f.t.storage, store: f.t.services.store, accessDeps: f.t.services.interactions.accessDeps, clock: systemClock }));
     runner.start();
   });
 

@@ -2,7 +2,7 @@ import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 import { spo2Observation } from '../../support/spo2';
-import { consumeChanges, pruneChanges, type ChangeEntry } from '../../../src/store/change-log';
+import { consumeChanges, openCursorAtEnd, pruneChanges, type ChangeEntry } from '../../../src/store/change-log';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 
 /**
@@ -226,5 +226,22 @@ describe('change log', () => {
     );
     const read = await drainUntil(`test-${nonCprUuid()}`, new Set([nine, ten]), 2);
     expect(read.map((c) => c.id)).toEqual([nine, ten]);
+  });
+
+  it('a cursor opened at the end is told only of what commits after what the log had readable then', async () => {
+    const write = async () => (await t.services.store.transaction((tx) => tx.create({ resourceType: 'Patient' }))).id;
+    const watcher = `test-watch-${nonCprUuid()}`;
+    await openCursorAtEnd(t.pool, watcher);
+    const before = await write();
+    // once a consumer has read it, it is below the log's read bound for good
+    expect(await drainUntil(watcher, new Set([before]), 1)).toHaveLength(1);
+    const late = `test-late-${nonCprUuid()}`;
+    await openCursorAtEnd(t.pool, late);
+    const after = await write();
+    expect(await drainUntil(watcher, new Set([after]), 1)).toHaveLength(1);
+    // opening again (a restarted instance) keeps the cursor: what came since is still told
+    await openCursorAtEnd(t.pool, late);
+    const seen = await drainUntil(late, new Set([before, after]), 1);
+    expect(seen.map((c) => c.id)).toEqual([after]);
   });
 });

@@ -62,7 +62,7 @@ describe('rest-hook subscriptions', () => {
     for (const t of [one, two]) {
       workers.push(
         new SubscriptionWorker({
-          pool: t.pool,
+          storage: t.storage,
           shared: t.services.interactions,
           policy: { prefixes: [`${base}/`] },
           limits: { timeoutMs: 2000, maxResponseBytes: 4096 },

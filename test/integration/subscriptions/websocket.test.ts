@@ -83,7 +83,7 @@ describe('websocket subscriptions', () => {
     two = await createTestApp({ auth: 'on' });
     await two.app.listen({ port: 0, host: '127.0.0.1' });
     wsUrl = `ws://127.0.0.1:${(two.app.server.address() as AddressInfo).port}/fhir/websocket`;
-    worker = new SubscriptionWorker({ ...workerSettings, pool: one.pool, shared: one.services.interactions });
+    worker = new SubscriptionWorker({ ...workerSettings, storage: one.storage, shared: one.services.interactions });
     // start the delivery consumer at the present end of the change log
     await worker.runOnce();
     ({ orgA, patientA, tok } = await seedSubscribers(one));
@@ -173,7 +173,7 @@ describe('websocket subscriptions', () => {
     const open = await createTestApp({ auth: 'off' });
     try {
       await open.app.listen({ port: 0, host: '127.0.0.1' });
-      const local = new SubscriptionWorker({ ...workerSettings, pool: open.pool, shared: open.services.interactions });
+      const local = new SubscriptionWorker({ ...workerSettings, storage: open.storage, shared: open.services.interactions });
       const sub = await open.app.inject({
         method: 'POST',
         url: '/fhir/Subscription',

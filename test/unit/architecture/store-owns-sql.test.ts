@@ -9,14 +9,6 @@ const SRC = join(__dirname, '..', '..', '..', 'src');
  * until it is taken off, and no other file may join.
  */
 const NOT_YET: Readonly<Record<string, 'pg' | 'sql' | 'pg sql'>> = {
-  // composition: hands the pool to the parts that are built on it
-  'services.ts': 'pg',
-  'modules/module.ts': 'pg',
-  'conformance/builtin-seed.ts': 'pg',
-  'conformance/index-fingerprint.ts': 'pg',
-  'conformance/live-definitions.ts': 'pg',
-  'interactions/export/export-service.ts': 'pg',
-  'subscriptions/worker.ts': 'pg',
   // the telemedicine module's own queries, not yet a store API (reports, scheduler)
   'telemedicine/reports/report-operation.ts': 'pg',
   'telemedicine/reports/report-sql.ts': 'pg sql',
@@ -24,10 +16,8 @@ const NOT_YET: Readonly<Record<string, 'pg' | 'sql' | 'pg sql'>> = {
   'telemedicine/scheduler/due-requests.ts': 'pg sql',
   'telemedicine/scheduler/scheduler-sql.ts': 'pg sql',
   'telemedicine/scheduler/scheduler.ts': 'pg',
-  // the FUT reports' aggregates and $meta / $get-resource-counts, written before the store had an
-  // aggregate API; they read episodes and care teams, which the store may not name
-  'fut/records/meta.ts': 'sql',
-  'fut/records/resource-counts.ts': 'sql',
+  // the FUT reports' aggregates, written before the store had an aggregate API; they read
+  // episodes and care teams, which the store may not name
   'fut/reporting/module.ts': 'pg',
   'fut/reporting/report-sql-devices.ts': 'pg sql',
   'fut/reporting/report-sql-people.ts': 'pg sql',
