@@ -1,4 +1,5 @@
 import { nonCprUuid } from '../../support/ids';
+import { eventually } from '../../support/eventually';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { notificationStats } from '../../../src/store/subscriptions';
@@ -37,13 +38,19 @@ describe('rest-hook subscriptions', () => {
     for (let i = 0; i < rounds; i++) await Promise.all(workers.map((w) => w.runOnce()));
   };
   const at = (path: string) => received.filter((r) => r.path === path);
-  /** Deliver until `path` got `count` requests (a transaction of a test file alongside may hold the change log back a moment). */
-  const deliverUntil = async (path: string, count: number) => {
-    for (let i = 0; i < 100 && at(path).length < count; i++) {
-      await deliver(1);
-      if (at(path).length < count) await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  /**
+   * Deliver until `path` got `count` requests: any transaction still open in the cluster (a test
+   * file alongside migrating its own database, a long write) holds the change log back until it
+   * ends, seconds on a loaded machine.
+   */
+  const deliverUntil = (path: string, count: number) =>
+    eventually(
+      async () => {
+        await deliver(1);
+        return at(path).length >= count;
+      },
+      { intervalMs: 50 },
+    );
 
   beforeAll(async () => {
     server = createServer((req, res: ServerResponse) => {
@@ -138,10 +145,13 @@ describe('rest-hook subscriptions', () => {
     const id = sub.json().id as string;
     const first = await call(one, tok.a, 'POST', '/fhir/Observation', spo2Observation(patientA, 92));
     const second = await call(one, tok.a, 'POST', '/fhir/Observation', spo2Observation(patientA, 93));
-    for (let i = 0; i < 50 && at('/down').length < 3; i++) {
-      await deliver(1);
-      await new Promise((r) => setTimeout(r, 60));
-    }
+    await eventually(
+      async () => {
+        await deliver(1);
+        return at('/down').length >= 3;
+      },
+      { intervalMs: 60 },
+    );
     expect(at('/down').length).toBeGreaterThanOrEqual(2);
     // in order: only the first was tried
     expect(at('/down').every((r) => JSON.parse(r.body).id === first.json().id)).toBe(true);

@@ -1,4 +1,5 @@
 import { nonCprUuid } from '../../support/ids';
+import { eventually } from '../../support/eventually';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { SubscriptionWorker } from '../../../src/subscriptions/worker';
@@ -70,13 +71,19 @@ describe('websocket subscriptions', () => {
     clients.push(c);
     return c;
   };
-  /** Run the worker until `c` got `count` messages (a transaction of a test file alongside may hold the change log back a moment). */
-  const deliverUntil = async (c: Client, count: number) => {
-    for (let i = 0; i < 100 && c.messages.length < count; i++) {
-      await worker.runOnce();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  /**
+   * Run the worker until `c` got `count` messages: any transaction still open in the cluster (a
+   * test file alongside migrating its own database, a long write) holds the change log back
+   * until it ends, seconds on a loaded machine.
+   */
+  const deliverUntil = (c: Client, count: number) =>
+    eventually(
+      async () => {
+        await worker.runOnce();
+        return c.messages.length >= count;
+      },
+      { intervalMs: 50 },
+    );
 
   beforeAll(async () => {
     one = await createTestApp({ auth: 'on' });
@@ -186,10 +193,13 @@ describe('websocket subscriptions', () => {
       clients.push(c);
       expect(await c.ask(`bind ${id}`)).toBe(`bound ${id}`);
       expect((await call(one, tok.a, 'POST', '/fhir/Observation', spo2Observation(patientA, 94))).statusCode).toBe(201);
-      for (let i = 0; i < 100 && c.messages.length < 2; i++) {
-        await local.runOnce();
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await eventually(
+        async () => {
+          await local.runOnce();
+          return c.messages.length >= 2;
+        },
+        { intervalMs: 50 },
+      );
       expect(c.messages).toEqual([`bound ${id}`, `ping ${id}`]);
     } finally {
       await open.close();
