@@ -72,7 +72,8 @@ describe('rest-hook subscriptions', () => {
           pool: t.pool,
           shared: t.services.interactions,
           policy: { prefixes: [`${base}/`] },
-          limits: { timeoutMs: 2000, maxResponseBytes: 4096 },
+          // the listener runs in this process: a timeout on a stalled worker would deliver twice
+          limits: { timeoutMs: 10_000, maxResponseBytes: 4096 },
           errorAfterAttempts: 2,
           backoff: { baseMs: 20, maxMs: 100 },
           onError: () => undefined,
