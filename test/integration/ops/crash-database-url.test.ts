@@ -66,5 +66,5 @@ describe('DATABASE_URL: the database stops and comes back under concurrent write
         await exited(pg.child);
       }
     }
-  }, 90_000);
+  }, 120_000);
 });

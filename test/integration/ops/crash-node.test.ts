@@ -51,7 +51,7 @@ describe('kill -9 of the node process under concurrent writers', () => {
       await writers.stop();
       for (const k of [first, second]) if (k && k.child.exitCode === null && k.child.signalCode === null) k.child.kill('SIGKILL');
     }
-  }, 90_000);
+  }, 150_000);
 
   it('a database that cannot start is one line and exit code 1, never an unhandled rejection', async () => {
     // a data folder that looks initialised but is not a cluster: PostgreSQL exits during start-up,
