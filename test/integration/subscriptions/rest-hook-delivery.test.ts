@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { notificationStats } from '../../../src/store/subscriptions';
 import { SubscriptionWorker } from '../../../src/subscriptions/worker';
 import { createTestApp, type TestApp } from '../../support/app';
+import { migratedDatabase } from '../../support/own-database';
+import type { FreshDatabase } from '../ops/fresh-database';
 import { spo2Observation } from '../../support/spo2';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 import { call, seedSubscribers, type Subscribers } from './subscribers';
@@ -19,6 +21,7 @@ describe('rest-hook subscriptions', () => {
   const received: Array<{ path: string; headers: Record<string, unknown>; body: string }> = [];
   /** Per path: how the listener answers (default 200). */
   const answer = new Map<string, number>();
+  let db: FreshDatabase;
   let one: TestApp;
   let two: TestApp;
   const workers: SubscriptionWorker[] = [];
@@ -63,7 +66,13 @@ describe('rest-hook subscriptions', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const options = { auth: 'on' as const, subscriptionEndpoints: [`${base}/`] };
+    // a database of its own: the change log, the 'subscriptions' consumer and the notification
+    // queue are the database's. On the shared one, every Observation another file wrote without
+    // owner reached B's `Observation?` subscription (staff may read such rows), other files'
+    // workers claimed these subscriptions' notifications (and refused the loopback endpoint), and
+    // these workers evaluated every subscription other files left behind
+    db = await migratedDatabase('kolibri_hooks');
+    const options = { auth: 'on' as const, subscriptionEndpoints: [`${base}/`], databaseUrl: db.url };
     one = await createTestApp(options);
     two = await createTestApp(options);
     for (const t of [one, two]) {
@@ -87,6 +96,7 @@ describe('rest-hook subscriptions', () => {
   afterAll(async () => {
     await one?.close();
     await two?.close();
+    await db?.drop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { SubscriptionWorker } from '../../../src/subscriptions/worker';
 import { createTestApp, type TestApp } from '../../support/app';
+import { migratedDatabase } from '../../support/own-database';
+import type { FreshDatabase } from '../ops/fresh-database';
 import { spo2Observation } from '../../support/spo2';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 import { call, seedSubscribers, type Subscribers } from './subscribers';
@@ -45,6 +47,7 @@ async function connect(url: string, token?: string): Promise<Client> {
  * websocket clients bound on the second, the delivery worker of the first.
  */
 describe('websocket subscriptions', () => {
+  let db: FreshDatabase;
   let one: TestApp;
   let two: TestApp;
   let wsUrl = '';
@@ -86,8 +89,14 @@ describe('websocket subscriptions', () => {
     );
 
   beforeAll(async () => {
-    one = await createTestApp({ auth: 'on' });
-    two = await createTestApp({ auth: 'on' });
+    // a database of its own: the change log, the 'subscriptions' consumer and the notification
+    // queue are the database's. On the shared one, every Observation another file wrote without
+    // owner pinged B's `Observation` subscription (staff may read such rows), other files'
+    // workers claimed these notifications, and this worker evaluated every subscription other
+    // files left behind
+    db = await migratedDatabase('kolibri_ws');
+    one = await createTestApp({ auth: 'on', databaseUrl: db.url });
+    two = await createTestApp({ auth: 'on', databaseUrl: db.url });
     await two.app.listen({ port: 0, host: '127.0.0.1' });
     wsUrl = `ws://127.0.0.1:${(two.app.server.address() as AddressInfo).port}/fhir/websocket`;
     worker = new SubscriptionWorker({ ...workerSettings, pool: one.pool, shared: one.services.interactions });
@@ -99,6 +108,7 @@ describe('websocket subscriptions', () => {
     for (const c of clients) c.ws.terminate();
     await one?.close();
     await two?.close();
+    await db?.drop();
   });
 
   it('is advertised by the CapabilityStatement’s websocket extension and listed as a channel type', async () => {
@@ -177,7 +187,7 @@ describe('websocket subscriptions', () => {
   });
 
   it('pings with KOLIBRI_AUTH=off too (a subscriber that is no registered client)', async () => {
-    const open = await createTestApp({ auth: 'off' });
+    const open = await createTestApp({ auth: 'off', databaseUrl: db.url });
     try {
       await open.app.listen({ port: 0, host: '127.0.0.1' });
       const local = new SubscriptionWorker({ ...workerSettings, pool: open.pool, shared: open.services.interactions });
