@@ -1,4 +1,5 @@
 import { nonCprUuid } from '../../support/ids';
+import { eventually } from '../../support/eventually';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 import { spo2Observation } from '../../support/spo2';
@@ -36,15 +37,19 @@ describe('change log', () => {
   };
 
   /**
-   * drain until `count` changes of `ids` came (an older transaction of a test file running
-   * alongside holds every consumer back until it ends).
+   * drain until `count` changes of `ids` came (an older transaction anywhere in the cluster, of a
+   * test file running alongside, holds every consumer back until it ends: seconds on a loaded
+   * machine).
    */
   const drainUntil = async (name: string, ids: ReadonlySet<string>, count: number) => {
     const seen: ChangeEntry[] = [];
-    for (let i = 0; i < 100 && seen.length < count; i++) {
-      seen.push(...(await drain(name, ids)));
-      if (seen.length < count) await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(
+      async () => {
+        seen.push(...(await drain(name, ids)));
+        return seen.length >= count;
+      },
+      { intervalMs: 50 },
+    );
     return seen;
   };
 
