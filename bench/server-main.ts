@@ -22,6 +22,7 @@ import { loggerOptions } from '../src/http/logger';
 import { createServices, type Services } from '../src/services';
 import { readMigrations } from '../src/store/migrate';
 import { createPool } from '../src/store/pool';
+import { storageOn } from '../src/store/storage';
 import * as fhir from '../src/telemedicine/seed/resources';
 import { telemedicineModule } from '../src/telemedicine/module';
 import { loadTargets } from '../src/telemedicine/reports/targets';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   // as main.ts composes it, without the scheduler job
   const module = telemedicineModule({ targets: loadTargets(config.reportTargetsFile) });
   const services = createServices({
-    pool,
+    storage: storageOn(pool),
     registry: loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir }),
     migrations: readMigrations(migrationsDir),
     config,

@@ -20,11 +20,8 @@ import { migrate, readMigrations, reindexAdvice } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
 import { Lifecycle, shutdown } from './lifecycle';
 import { KolibriMetrics } from './metrics/registry';
-import { startChangeLogPruning } from './store/change-log';
-import { JobStore } from './store/jobs';
 import { JobRunner } from './jobs/runner';
 import { PeriodicQueue } from './jobs/periodic';
-import { notificationStats } from './store/subscriptions';
 import { SUBSCRIPTION_DELIVERY, SubscriptionWorker } from './subscriptions/worker';
 
 /** Start Kolibri: config, database (embedded when DATABASE_URL is unset), migrations, listen. */
@@ -98,6 +95,7 @@ export async function main(): Promise<void> {
           intervalSeconds: config.schedulerIntervalSeconds,
           lookbackHours: config.schedulerLookbackHours,
           onRun: (result) => metrics.schedulerRuns.inc({ job: 'missing-measurements', result }),
+          pool: db.pool,
         },
       }),
       futModule(),
@@ -107,12 +105,12 @@ export async function main(): Promise<void> {
     ];
     const registry = loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir });
     services = createServices({
-      pool: db.pool,
+      storage: db.storage,
       registry,
       migrations,
       config,
       softwareVersion,
-      onListenerError: (err) => log.error({ err }, 'post-commit listener failed'),
+      onListenerError: (err) => log.error({ err }, 'background work failed'),
       modules,
       jobs: { log },
     });
@@ -140,7 +138,7 @@ export async function main(): Promise<void> {
     // the R4 and Kolibri definitions as read-only stored resources: written in the background at
     // the first start on a database (about 15 s), skipped by fingerprint at every later one
     const seedAbort = new AbortController();
-    const seeding = seedBuiltinDefinitions({ pool: db.pool, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs, igPackages: config.igPackages, signal: seedAbort.signal }).then(
+    const seeding = seedBuiltinDefinitions({ storage: db.storage, indexWriter: services.definitions.indexWriter, clock: systemClock, profileDirs: config.profileDirs, igPackages: config.igPackages, signal: seedAbort.signal }).then(
       (r) => r.seeded && log.info({ created: r.created, updated: r.updated, deleted: r.deleted, ms: r.ms }, 'built-in definitions published'),
       (err) =>
         seedAbort.signal.aborted
@@ -149,7 +147,7 @@ export async function main(): Promise<void> {
     );
     // then the search index, if the file SearchParameters changed since it was built
     const indexing = seeding.then(() =>
-      reindexIfParametersChanged({ pool: db.pool, registry, indexWriter: services!.definitions.indexWriter, clock: systemClock, signal: seedAbort.signal }).then(
+      reindexIfParametersChanged({ storage: db.storage, registry, indexWriter: services!.definitions.indexWriter, clock: systemClock, signal: seedAbort.signal }).then(
         (r) => r.action === 'reindexed' && log.info({ resources: r.progress.done, ms: r.ms }, 'search index rebuilt for changed SearchParameters'),
         (err) => !seedAbort.signal.aborted && log.error({ err: err instanceof Error ? { message: err.message } : err }, 'rebuilding the search index failed'),
       ),
@@ -161,9 +159,9 @@ export async function main(): Promise<void> {
     // stopped last: after the last request, every audit record becomes an AuditEvent
     lifecycle.add({ name: 'audit-drainer', stop: () => drainer.stop() });
     // the modules' periodic work (missing measurements): each period queued once across instances, run by one
-    const periodicKinds = modules.flatMap((m) => m.periodicJobs?.({ pool: db.pool, store: services!.store, clock: systemClock, log }) ?? []);
+    const periodicKinds = modules.flatMap((m) => m.periodicJobs?.({ storage: db.storage, store: services!.store, clock: systemClock, log }) ?? []);
     if (periodicKinds.length) {
-      const jobStore = new JobStore(db.pool);
+      const jobStore = db.storage.jobs;
       const periodicRunner = new JobRunner({ store: jobStore, kinds: periodicKinds, log });
       const queue = new PeriodicQueue({ store: jobStore, kinds: periodicKinds, clock: systemClock, onQueued: () => periodicRunner.wake(), onError: (err) => log.error({ err }, 'queueing periodic jobs failed') });
       periodicRunner.start();
@@ -175,12 +173,16 @@ export async function main(): Promise<void> {
     const runner = services.bulkExport.runner;
     runner.start();
     lifecycle.add({ name: 'job-runner', stop: () => runner.stop() });
-    const stopPruning = startChangeLogPruning(db.pool, { retentionHours: config.changeLogRetentionHours, intervalMs: 60_000, now: () => systemClock.now(), onError: (err) => log.error({ err }, 'pruning the change log failed') });
+    const stopPruning = db.storage.changes.startPruning({ retentionHours: config.changeLogRetentionHours, intervalMs: 60_000, now: () => systemClock.now(), onError: (err) => log.error({ err }, 'pruning the change log failed') });
     lifecycle.add({ name: 'change-log-pruning', stop: stopPruning });
-    const subscriptions = new SubscriptionWorker({ ...SUBSCRIPTION_DELIVERY, pool: db.pool, shared: services.interactions, policy: { prefixes: config.subscriptionEndpoints }, onError: (err) => log.error({ err }, 'subscription delivery failed') });
+    const subscriptions = new SubscriptionWorker({ ...SUBSCRIPTION_DELIVERY, storage: db.storage, shared: services.interactions, policy: { prefixes: config.subscriptionEndpoints }, onError: (err) => log.error({ err }, 'subscription delivery failed') });
     subscriptions.start(1000);
-    metrics.observeSubscriptions(() => notificationStats(db.pool));
+    metrics.observeSubscriptions(() => db.storage.subscriptions.stats());
     lifecycle.add({ name: 'subscriptions', stop: () => subscriptions.stop() });
+    // the modules' change-log consumers (the triage-outcome count), on every instance, one at a time per consumer
+    const consumers = services.changeConsumers;
+    consumers.start(1000);
+    lifecycle.add({ name: 'change-consumers', stop: () => consumers.stop() });
     log.info({ baseUrl: config.baseUrl, ms: Date.now() - started, embeddedDatabase: db.embedded }, 'Kolibri ready');
   } catch (err) {
     await db.close().catch(() => undefined);

@@ -5,12 +5,11 @@ import type {
   CapabilityStatement,
   CapabilityStatementRestResourceSearchParam,
 } from '@medplum/fhirtypes';
-import type { Pool, PoolClient } from 'pg';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { DefinitionRegistry } from './fhir/definitions/registry';
 import { OPERATIONS, systemOperations, withOperations } from './http/routes/operations';
-import { findByCanonical, type CanonicalLookup } from './store/canonical';
+import type { CanonicalLookup } from './store/canonical';
 import { buildCapabilityStatement } from './interactions/capabilities';
 import type { SharedDeps } from './interactions/types';
 import { DEFAULT_MAX_BUNDLE_ENTRIES } from './interactions/transaction-hooks';
@@ -18,31 +17,29 @@ import { binarySizeRule } from './interactions/binary-size';
 import { withBinaryContent } from './interactions/binary-capability';
 import { DEFAULT_BINARY_LIMITS } from './http/binary-body';
 import { IndexExtractor } from './fhir/search/extract';
-import { authStores } from './store/auth/auth-stores';
-import { referenceLister } from './store/reference-lists';
-import { accessFilter, accessTarget, ownership, reachablePatients, reachesAllCondition, readReaching } from './store/access-sql';
+import { accessFilter, reachesAllCondition } from './store/access-sql';
 import { inheritedPatients } from './interactions/inherited-access';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
-import { lastNIn, searchIn } from './store/search';
 import { Subsetter } from './fhir/subset';
 import { supportedSearchParameters, UNDEFINED_PARAMS } from './fhir/search/supported';
-import { pendingMigrations, type Migration } from './store/migrate';
-import { ResourceStore } from './store/resources';
-import type { CommitListener } from './store/versions';
+import type { Migration } from './store/migrate';
+import type { ResourceStore } from './store/resources';
 import type { AuditSink } from './http/audit-hook';
 import { AuditDrainer } from './audit/drainer';
 import { subscriptionWriteRule } from './subscriptions/subscription-rule';
 import { withSubscriptionChannels, withWebsocketEndpoint } from './subscriptions/capability';
-import { ownSubscriptionsSql, PING_CHANNEL, subscriptionOwner } from './store/subscriptions';
-import { listenOn, type Listener } from './store/listen';
-import { insertAuditRecords } from './store/audit-outbox';
+import { ownSubscriptionsSql } from './store/subscriptions';
+import type { Listener } from './store/listen';
+import type { Db } from './store/db';
+import type { Storage } from './store/storage';
 import { AuditGroupCommit } from './audit/group-commit';
 import { LiveDefinitions } from './conformance/live-definitions';
 import { definitionWriteRules } from './conformance/definition-writes';
 import { fileProfiles, KOLIBRI_IG_URL } from './conformance/implementation-guide';
 import type { Operation } from './interactions/operation';
 import { composeModules } from './modules/compose';
+import { ChangeConsumers } from './jobs/change-consumers';
 import type { KolibriModule } from './modules/module';
 import type { AuthServiceOptions } from './auth/auth-service';
 import { lookupFrom } from './auth/token-context';
@@ -50,7 +47,8 @@ import { createBulkExport, type BulkExport, type BulkExportOptions } from './int
 import { EXPORT_SYSTEM_OPERATIONS, withExportOperations } from './interactions/export/export-operations';
 
 export interface ServiceOptions {
-  pool: Pool;
+  /** The database (src/store/storage.ts): built once by main.ts (openDatabase) or the test support. */
+  storage: Storage;
   registry: DefinitionRegistry;
   migrations: Migration[];
   config: Pick<Config, 'baseUrl' | 'updateCreate'> &
@@ -60,7 +58,7 @@ export interface ServiceOptions {
   softwareVersion: string;
   clock?: Clock;
   indexWriter?: IndexWriter;
-  onCommit?: CommitListener;
+  /** Where failures of background work are reported: change consumers, definitions that cannot be used, jobs without a log. */
   onListenerError?: (err: unknown) => void;
   /** The modules on top of the engine (main.ts: telemedicine), wired in through their contract. */
   modules?: readonly KolibriModule[];
@@ -89,6 +87,8 @@ export interface Services {
   operations: readonly Operation[];
   /** What the token endpoint reads to check an asserted context (context resources, a care team's reach). */
   authData: Pick<AuthServiceOptions, 'stores' | 'lookup' | 'reachablePatients' | 'careContexts'>;
+  /** The modules' change-log consumers (main.ts starts them on every instance). */
+  changeConsumers: ChangeConsumers;
   /** Bulk Data export: its requests, and the job runner it runs on (main.ts starts it). */
   bulkExport: BulkExport;
   /** Hear the websocket pings every instance's subscription worker publishes (payload: the Subscription id). */
@@ -98,13 +98,14 @@ export interface Services {
 /** Compose the dependency graph: definitions → validator, store → interactions. */
 export function createServices(options: ServiceOptions): Services {
   const clock = options.clock ?? systemClock;
-  const modules = composeModules(options.modules ?? [], { operations: OPERATIONS, onListenerError: options.onListenerError });
+  const modules = composeModules(options.modules ?? [], { operations: OPERATIONS });
   const binaryLimits = options.config.binary ?? DEFAULT_BINARY_LIMITS;
   const reach = modules.accessModel.reach;
   // this instance's own view: the file definitions plus those stored through the API
   const registry = options.registry.fork();
+  const { storage } = options;
   const definitions = new LiveDefinitions({
-    pool: options.pool,
+    rows: storage.definitions,
     registry,
     validator: { enforcedProfiles: options.config.enforcedProfiles, unknownProfiles: options.config.unknownProfiles },
     indexing: { baseUrl: options.config.baseUrl },
@@ -112,17 +113,15 @@ export function createServices(options: ServiceOptions): Services {
   });
   const extractor = new IndexExtractor(registry, { baseUrl: options.config.baseUrl });
   const compartments = (resource: Resource) => extractor.patientCompartments(resource);
-  const inherited = (resource: Resource, db: Pool | PoolClient) =>
-    inheritedPatients(resource, (type, id) => accessTarget(db, type, id), compartments, options.config.baseUrl);
-  const store = new ResourceStore({
-    pool: options.pool,
+  const inherited = (resource: Resource, db?: Db) =>
+    inheritedPatients(resource, (type, id) => storage.access.target(type, id, db), compartments, options.config.baseUrl);
+  const store = storage.resourceStore({
     clock,
     // The search index is written with every resource unless a caller supplies its own writer.
     indexWriter: options.indexWriter ?? definitions.indexWriter,
-    onCommit: (changes) => {
-      definitions.apply(changes);
-      return Promise.all([modules.onCommit(changes), options.onCommit?.(changes)]).then(() => undefined);
-    },
+    // this instance's definitions take effect before the response; everything else that follows
+    // a write reads the change log (changeConsumers, subscriptions)
+    onCommit: (changes) => definitions.apply(changes),
     onListenerError: options.onListenerError,
     accessPatients: async (resource, db) => {
       const { patients } = await inherited(resource, db);
@@ -136,9 +135,9 @@ export function createServices(options: ServiceOptions): Services {
     baseUrl: options.config.baseUrl,
     updateCreate: options.config.updateCreate,
     clock,
-    search: (request, access) => searchIn(options.pool, request, access),
-    lastN: (request, max, access) => lastNIn(options.pool, request, max, access),
-    findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
+    search: (request, access) => storage.search(request, access),
+    lastN: (request, max, access) => storage.lastN(request, max, access),
+    findCanonical: (type, url, version) => storage.findCanonical(type, url, version),
     subsetter: new Subsetter(registry),
     // the modules' in-transaction rules, then the engine's: built-in definitions are read-only,
     // stored profiles must be usable, a Binary keeps to the size limit on every write path
@@ -149,25 +148,25 @@ export function createServices(options: ServiceOptions): Services {
       binary: binaryLimits,
     },
     accessDeps: {
-      reachablePatients: (policy, ids, db) => reachablePatients(db ?? options.pool, policy, ids, reach),
+      reachablePatients: (policy, ids, db) => storage.access.reachablePatients(policy, ids, reach, db),
       patientCompartments: compartments,
-      inheritedPatients: (resource, db) => inherited(resource, db ?? options.pool),
-      ownership: (type, id, db) => ownership(db ?? options.pool, type, id),
+      inheritedPatients: inherited,
+      ownership: (type, id, db) => storage.access.ownership(type, id, db),
       searchFilter: (policy) => accessFilter(policy, reach),
-      readReaching: (policy, type, id) => readReaching(options.pool, policy, type, id, reach),
+      readReaching: (policy, type, id) => storage.access.readReaching(policy, type, id, reach),
       reachesAll: (policy, ids) => reachesAllCondition(policy, ids, reach),
       grantTypes: modules.accessModel.grantTypes,
       writeRules: modules.accessModel.writeRules,
       reachHint: modules.accessModel.reachHint,
       clientOwned: {
         types: new Set(['Subscription']),
-        owner: (_type, id, db) => subscriptionOwner(db ?? options.pool, id),
+        owner: (_type, id, db) => storage.access.subscriptionOwner(id, db),
         filter: ownSubscriptionsSql,
       },
     },
   };
   const bulkExport = createBulkExport({
-    pool: options.pool,
+    database: storage,
     registry,
     accessDeps: interactions.accessDeps,
     baseUrl: options.config.baseUrl,
@@ -175,7 +174,7 @@ export function createServices(options: ServiceOptions): Services {
     ttlHours: options.config.exportTtlHours ?? 24,
     maxFileBytes: options.config.exportMaxFileBytes ?? 100 * 1024 * 1024,
     log: options.jobs?.log ?? quietLog(options.onListenerError),
-    otherKinds: modules.jobKinds({ store, accessDeps: interactions.accessDeps, clock }),
+    otherKinds: modules.jobKinds({ storage, store, accessDeps: interactions.accessDeps, clock }),
     ...options.jobs,
   });
   const startedAt = clock.now().toISOString();
@@ -183,7 +182,7 @@ export function createServices(options: ServiceOptions): Services {
   // built again when the stored definitions change (a new SearchParameter is listed)
   let statementGeneration = registry.generation;
   return {
-    audit: new AuditGroupCommit({ write: (records) => insertAuditRecords(options.pool, records) }),
+    audit: new AuditGroupCommit({ write: (records) => storage.writeAudit(records) }),
     auditDrainer: new AuditDrainer({ store, onError: options.onListenerError }),
     registry,
     store,
@@ -191,14 +190,14 @@ export function createServices(options: ServiceOptions): Services {
     interactions,
     operations: modules.operations,
     authData: {
-      stores: authStores(options.pool),
+      stores: storage.auth,
       lookup: lookupFrom(store),
       reachablePatients: (policy, ids) => interactions.accessDeps.reachablePatients(policy, ids),
-      careContexts: modules.accessModel.contexts?.(referenceLister(options.pool)),
+      careContexts: modules.accessModel.contexts?.(storage.referenceLister()),
     },
     bulkExport,
-    listenSubscriptionPings: (onPing) =>
-      listenOn(options.pool, PING_CHANNEL, 'kolibri-subscription-pings', { onChange: onPing, onConnected: () => undefined, onError: options.onListenerError }),
+    changeConsumers: new ChangeConsumers({ changes: storage.changes, consumers: modules.changeConsumers, onError: (err) => options.onListenerError?.(err) }),
+    listenSubscriptionPings: (onPing) => storage.subscriptions.listenPings(onPing, options.onListenerError),
     capabilityStatement: () => {
       if (statementGeneration !== registry.generation) [statement, statementGeneration] = [undefined, registry.generation];
       return (statement ??= withWebsocketEndpoint(buildCapabilityStatement(interactions, {
@@ -212,17 +211,17 @@ export function createServices(options: ServiceOptions): Services {
         decorateResource: (r) => withSubscriptionChannels(withExportOperations(withOperations(modules.decorateResource(withBinaryContent(r, binaryLimits)), modules.operations))),
       }), options.config.baseUrl));
     },
-    findCanonical: (type, url, version) => findByCanonical(options.pool, type, url, version),
+    findCanonical: interactions.findCanonical,
     readiness: {
       async check() {
-        const pending = await pendingMigrations(options.pool, options.migrations);
+        const pending = await storage.pendingMigrations(options.migrations);
         return pending.length ? [`migrations not applied: ${pending.join(', ')}`] : [];
       },
     },
   };
 }
 
-/** Without a logger: only errors, reported like post-commit listener errors. */
+/** Without a logger: only errors, reported through onListenerError. */
 function quietLog(onError?: (err: unknown) => void): BulkExportOptions['log'] {
   const none = () => undefined;
   return { info: none, warn: none, error: (obj, msg) => onError?.(new Error(`${msg ?? 'job error'}: ${JSON.stringify(obj)}`)) };

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkRegistration } from '../auth/client-registration';
-import { ClientStore } from '../store/auth/client-store';
 import { KeyRing } from '../auth/key-ring';
-import { KeyStore } from '../store/auth/key-store';
 import { systemClock } from '../clock';
 import { loadConfig } from '../config';
 import { migrate, readMigrations } from '../store/migrate';
@@ -103,7 +101,7 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
   const config = loadConfig(env);
   return withDatabase(config, async (db) => {
     if (config.migrateOnStart) await migrate(db.pool, readMigrations(migrationsDir));
-    const clients = new ClientStore(db.pool);
+    const { clients, keys } = db.storage.auth;
     if (registration) {
       const added = await clients.add(registration);
       process.stdout.write(`registered ${added.clientId} (${[added.kind, added.organization, added.patient].filter(Boolean).join(', ')})\n`);
@@ -120,7 +118,7 @@ async function clients(argv: string[], env: Record<string, string | undefined>):
       process.stdout.write(`revoked ${revoked.clientId}\n`);
     } else {
       const s = config.authSettings;
-      const ring = new KeyRing(new KeyStore(db.pool), {
+      const ring = new KeyRing(keys, {
         alg: s.signingAlg,
         rotationDays: s.signingKeyRotationDays,
         tokenTtlSeconds: s.accessTokenTtlSeconds,

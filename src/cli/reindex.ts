@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { loadDefinitions } from '../fhir/definitions/load';
-import { reindex } from '../store/reindex';
 import { createIndexWriter } from '../store/search-index';
 import { registryWithStored } from '../conformance/live-definitions';
 import { recordIndexBuiltWith } from '../conformance/index-fingerprint';
@@ -36,12 +35,12 @@ export async function run(argv: string[]): Promise<number> {
     for (const t of types ?? []) if (!registry.isResourceType(t)) throw new UsageError(`unknown resource type ${t}`);
     const result = await withDatabase(config, async (db) => {
       // SearchParameters created through the API are indexed too (what this command is for)
-      const writer = createIndexWriter(await registryWithStored(registry, db.pool), { baseUrl: config.baseUrl });
+      const writer = createIndexWriter(await registryWithStored(registry, db.storage), { baseUrl: config.baseUrl });
       const bar = new ProgressBar('reindex');
       try {
-        const done = await reindex(db.pool, writer, { types, batchSize, onProgress: (p) => bar.update(p.done, p.total, `${p.rate}/s`) });
+        const done = await db.storage.definitions.reindex(writer, { types, batchSize, onProgress: (p) => bar.update(p.done, p.total, `${p.rate}/s`) });
         // a whole rebuild is what a start would do for changed SearchParameters: it need not again
-        if (!types) await recordIndexBuiltWith(db.pool, registry, systemClock);
+        if (!types) await recordIndexBuiltWith(db.storage, registry, systemClock);
         return done;
       } finally {
         bar.finish();

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import { composeIncludedIn } from '../fhir/definitions/included-in';
 import { listJsonFiles, readJson } from '../fhir/definitions/load';
@@ -10,7 +9,7 @@ import { PACKAGE_KINDS, packageInputFiles } from '../fhir/packages/fhir-package'
 import { readPackageSet } from '../fhir/packages/package-set';
 import type { IndexWriter } from '../store/index-writer';
 import { builtinRows, lockSeed, recordSeed, seedFingerprint, storedKeys } from '../store/definition-rows';
-import { ResourceStore } from '../store/resources';
+import type { Storage } from '../store/storage';
 import { kolibriImplementationGuide } from './implementation-guide';
 
 /**
@@ -40,7 +39,7 @@ const IG_KINDS: ReadonlySet<string> = new Set(PACKAGE_KINDS);
 const BATCH = 200;
 
 export interface SeedOptions {
-  pool: Pool;
+  storage: Pick<Storage, 'definitions' | 'resourceStore'>;
   /** The search-index writer of the server (so the rows are searchable like any other). */
   indexWriter: IndexWriter;
   clock: Clock;
@@ -67,9 +66,9 @@ export async function seedBuiltinDefinitions(options: SeedOptions): Promise<Seed
   const igPackages = options.igPackages ?? [];
   const fingerprint = fingerprintOf([R4_PACKAGE_JSON, ...profileFiles, ...igPackages.flatMap(packageInputFiles)]);
   const result: SeedResult = { seeded: false, created: 0, updated: 0, deleted: 0, ms: 0 };
-  if ((await seedFingerprint(options.pool, SEED_NAME)) === fingerprint) return { ...result, ms: Date.now() - started };
+  if ((await options.storage.definitions.fingerprint(SEED_NAME)) === fingerprint) return { ...result, ms: Date.now() - started };
   // A store of its own: no commit listener (these are not changes anyone reacts to), no access rules.
-  const store = new ResourceStore({ pool: options.pool, indexWriter: options.indexWriter, clock: options.clock });
+  const store = options.storage.resourceStore({ indexWriter: options.indexWriter, clock: options.clock });
   await store.transaction(async (tx) => {
     await lockSeed(tx.client);
     // another instance may have seeded while we waited for the lock

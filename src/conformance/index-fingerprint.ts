@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import type { DefinitionRegistry } from '../fhir/definitions/registry';
-import { hasOwnResources, recordFingerprint, seedFingerprint, whileLocked } from '../store/definition-rows';
 import type { IndexWriter } from '../store/index-writer';
-import { reindex, type ReindexProgress } from '../store/reindex';
+import type { ReindexProgress } from '../store/reindex';
+import type { Storage } from '../store/storage';
 
 /**
  * The search index is derived from the SearchParameters the server loads from files (the R4
@@ -35,12 +34,12 @@ export function searchParameterFingerprint(registry: DefinitionRegistry): string
 }
 
 /** Record that the index was just rebuilt whole with the registry's file SearchParameters (`kolibri reindex` without --type). */
-export async function recordIndexBuiltWith(pool: Pool, registry: DefinitionRegistry, clock: Clock): Promise<void> {
-  await recordFingerprint(pool, NAME, searchParameterFingerprint(registry), clock.now().toISOString());
+export async function recordIndexBuiltWith(storage: Pick<Storage, 'definitions'>, registry: DefinitionRegistry, clock: Clock): Promise<void> {
+  await storage.definitions.recordFingerprint(NAME, searchParameterFingerprint(registry), clock.now().toISOString());
 }
 
 export interface IndexJobOptions {
-  pool: Pool;
+  storage: Pick<Storage, 'definitions'>;
   /** The registry loaded from files (before any stored layer). */
   registry: DefinitionRegistry;
   indexWriter: IndexWriter;
@@ -53,23 +52,24 @@ export type IndexJobResult = { action: 'current' | 'recorded' | 'elsewhere' } | 
 /** Rebuild the index if the loaded SearchParameters differ from those it was built with. */
 export async function reindexIfParametersChanged(options: IndexJobOptions): Promise<IndexJobResult> {
   const fingerprint = searchParameterFingerprint(options.registry);
-  if ((await seedFingerprint(options.pool, NAME)) === fingerprint) return { action: 'current' };
+  const rows = options.storage.definitions;
+  if ((await rows.fingerprint(NAME)) === fingerprint) return { action: 'current' };
   let result: IndexJobResult = { action: 'elsewhere' };
-  await whileLocked(options.pool, LOCK, async () => {
+  await rows.whileLocked(LOCK, async () => {
     // another instance may have finished while we waited
-    const stored = await seedFingerprint(options.pool, NAME);
+    const stored = await rows.fingerprint(NAME);
     if (stored === fingerprint) {
       result = { action: 'current' };
       return;
     }
-    if (stored === undefined && !(await hasOwnResources(options.pool))) {
+    if (stored === undefined && !(await rows.hasOwnResources())) {
       result = { action: 'recorded' };
     } else {
       const started = Date.now();
-      const progress = await reindex(options.pool, options.indexWriter, { signal: options.signal });
+      const progress = await rows.reindex(options.indexWriter, { signal: options.signal });
       result = { action: 'reindexed', progress, ms: Date.now() - started };
     }
-    await recordFingerprint(options.pool, NAME, fingerprint, options.clock.now().toISOString());
+    await rows.recordFingerprint(NAME, fingerprint, options.clock.now().toISOString());
   });
   return result;
 }

@@ -1,12 +1,12 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { Pool, PoolClient } from 'pg';
 import type { DefinitionRegistry } from '../fhir/definitions/registry';
 import { prepareStoredLayer } from '../fhir/definitions/stored';
 import type { ExtractorOptions } from '../fhir/search/extract';
 import { createValidator, type ResourceValidator, type ValidatorOptions } from '../fhir/validation/validator';
 import type { IndexEntry } from '../store/index-writer';
 import { createIndexWriter, type SearchIndexWriter } from '../store/search-index';
-import { LIVE_DEFINITION_TYPES, listenForDefinitions, storedDefinitions, type DefinitionListener } from '../store/definition-rows';
+import { LIVE_DEFINITION_TYPES, type DefinitionListener } from '../store/definition-rows';
+import type { Storage } from '../store/storage';
 import type { Change } from '../store/versions';
 
 /**
@@ -29,7 +29,8 @@ import type { Change } from '../store/versions';
  * window in which instances disagree beyond the notification's own latency (milliseconds).
  */
 export interface LiveDefinitionsOptions {
-  pool: Pool;
+  /** Where the stored definitions are read and their changes heard. */
+  rows: Pick<Storage['definitions'], 'stored' | 'listen'>;
   /** This instance's registry: a fork (DefinitionRegistry.fork) of the file definitions. */
   registry: DefinitionRegistry;
   validator?: ValidatorOptions;
@@ -68,7 +69,7 @@ export class LiveDefinitions {
       },
     };
     this.indexWriter = {
-      write: (client: PoolClient, entries: readonly IndexEntry[]) => live.currentWriter.write(client, entries),
+      write: (client, entries: readonly IndexEntry[]) => live.currentWriter.write(client, entries),
       insertCtes: (resource, source, bind, replace) => live.currentWriter.insertCtes(resource, source, bind, replace),
       get extractor() {
         return live.currentWriter.extractor;
@@ -87,7 +88,7 @@ export class LiveDefinitions {
         do {
           this.reloadAgain = false;
           this.appliedDuringReload = [];
-          const rows = await storedDefinitions(this.options.pool);
+          const rows = await this.options.rows.stored();
           const stored = new Map(rows.map((r) => [`${r.resourceType}/${r.id}`, r]));
           for (const c of this.appliedDuringReload) applyChange(stored, c);
           this.appliedDuringReload = undefined;
@@ -116,7 +117,7 @@ export class LiveDefinitions {
 
   /** Hear other writers' changes until the returned listener is stopped (main.ts: at shutdown). */
   listen(): Promise<DefinitionListener> {
-    return listenForDefinitions(this.options.pool, {
+    return this.options.rows.listen({
       onChange: () => this.scheduleReload(),
       onConnected: () => this.scheduleReload(),
       onError: (err) => this.options.onProblem?.({ message: `definitions listener: ${(err as Error).message}` }),
@@ -152,8 +153,8 @@ function applyChange(stored: Map<string, Resource>, c: Change): void {
 }
 
 /** A registry with the database's stored definitions in it (for tools: `kolibri reindex`). */
-export async function registryWithStored(registry: DefinitionRegistry, pool: Pool): Promise<DefinitionRegistry> {
-  const live = new LiveDefinitions({ pool, registry: registry.fork() });
+export async function registryWithStored(registry: DefinitionRegistry, storage: Pick<Storage, 'definitions'>): Promise<DefinitionRegistry> {
+  const live = new LiveDefinitions({ rows: storage.definitions, registry: registry.fork() });
   await live.reload();
   return live.registry;
 }

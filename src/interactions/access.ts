@@ -3,7 +3,7 @@ import { accessPolicy, isShared, isStaff, ownOrganization, type AccessPolicy } f
 import type { AuthContext } from '../auth/context';
 import { allows, insufficientScope, restrictionsFor, type Interaction } from '../auth/permissions';
 import { notFound } from '../fhir/outcome';
-import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { AccessFilter } from '../store/search/sql-builder';
 import type { ReadReaching } from '../store/access-sql';
 import type { StoredVersion } from '../store/versions';
 import type { CreateCondition } from '../store/write-statement';

@@ -1,7 +1,6 @@
 import type { AuthContext, ContextField } from '../auth/context';
 import { forbidden } from '../fhir/outcome';
 import type { SearchRequest } from '../fhir/search/ast';
-import type { ReferenceValue } from '../fhir/search/params/reference';
 
 /** The context fields a search may not contradict, by the type they name. */
 const CONTEXT_OF_TYPE: Readonly<Record<string, ContextField>> = {
@@ -39,7 +38,7 @@ export function refuseContradictions(auth: AuthContext, request: SearchRequest):
       // not on CareTeam: the directory stays searchable by id whatever the context
       for (const type of request.types.filter((t) => t !== 'CareTeam')) refuse('_id', criterion.ids.map((id) => [type, id]));
     } else if (criterion.kind === 'param' && criterion.type === 'reference' && criterion.modifier !== 'identifier') {
-      refuse(criterion.code, (criterion.values as ReferenceValue[]).flatMap((v) => (v.kind === 'local' && v.targetType ? [[v.targetType, v.id] as [string, string]] : [])));
+      refuse(criterion.code, criterion.values.flatMap((v) => (v.kind === 'local' && v.targetType ? [[v.targetType, v.id] as [string, string]] : [])));
     } else if (criterion.kind === 'chain' && criterion.targetTypes.length === 1 && criterion.next.kind === 'id' && !criterion.next.not) {
       // `subject:Patient._id=other` says the same as `subject=Patient/other`
       const type = criterion.targetTypes[0];

@@ -1,6 +1,6 @@
 import { gone, notFound, notImplemented, preconditionFailed, badRequest } from '../fhir/outcome';
 import type { SearchRequest } from '../fhir/search/ast';
-import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { AccessFilter } from '../store/search/sql-builder';
 import type { StoreTransaction } from '../store/resources';
 import { searchIn } from '../store/search';
 import { search } from './search';

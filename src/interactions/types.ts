@@ -9,7 +9,7 @@ import type { Subsetter } from '../fhir/subset';
 import type { ResourceValidator } from '../fhir/validation/validator';
 import type { ResourceStore } from '../store/resources';
 import type { SearchResult, SearchRow } from '../store/search';
-import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { AccessFilter } from '../store/search/sql-builder';
 import type { CanonicalLookup } from '../store/canonical';
 import type { WriteHook } from './write-hooks';
 import type { BinaryContent } from './binary-capability';

@@ -2,7 +2,7 @@ import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import { composeAccessModels, type ComposedAccessModel } from '../interactions/access-model';
 import type { Operation } from '../interactions/operation';
 import type { WriteHook } from '../interactions/write-hooks';
-import type { CommitListener } from '../store/versions';
+import type { ChangeConsumer } from '../jobs/change-consumers';
 import type { JobKind } from '../jobs/runner';
 import type { JobKindDeps, KolibriModule } from './module';
 
@@ -13,8 +13,8 @@ export interface ComposedModules {
   writeHooks: readonly WriteHook[];
   /** The engine's access rules with the modules' care models. */
   accessModel: ComposedAccessModel;
-  /** Every module's commit listeners in turn; one failing is reported and does not stop the others. */
-  onCommit: CommitListener;
+  /** Every module's change-log consumers (their names are unique). */
+  changeConsumers: readonly ChangeConsumer[];
   decorateResource(resource: CapabilityStatementRestResource): CapabilityStatementRestResource;
   /** The modules' further names of system-level operations (CapabilityStatement rest.operation). */
   systemOperationNames: Array<{ name: string; definition: string }>;
@@ -30,27 +30,28 @@ export interface ComposedModules {
  */
 export function composeModules(
   modules: readonly KolibriModule[],
-  engine: { operations: readonly Operation[]; onListenerError?: (err: unknown) => void },
+  engine: { operations: readonly Operation[] },
 ): ComposedModules {
   const operations = joinOperations([...engine.operations, ...modules.flatMap((m) => m.operations ?? [])]);
-  const listeners = modules.flatMap((m) => m.commitListeners ?? []);
   return {
     operations,
     writeHooks: modules.flatMap((m) => m.writeHooks ?? []),
     accessModel: composeAccessModels(modules.flatMap((m) => (m.accessModel ? [m.accessModel] : []))),
-    onCommit: async (changes) => {
-      for (const listener of listeners) {
-        try {
-          await listener(changes);
-        } catch (err) {
-          engine.onListenerError?.(err);
-        }
-      }
-    },
+    changeConsumers: uniqueConsumers(modules.flatMap((m) => m.changeConsumers ?? [])),
     decorateResource: (resource) => modules.reduce((r, m) => m.capability?.decorateResource?.(r) ?? r, resource),
     systemOperationNames: modules.flatMap((m) => [...(m.capability?.systemOperations ?? [])]),
     jobKinds: (deps) => modules.flatMap((m) => [...(m.jobKinds?.(deps) ?? [])]),
   };
+}
+
+/** Consumers as given; two of one name would share (and fight over) one cursor: a start-up error. */
+function uniqueConsumers(consumers: readonly ChangeConsumer[]): readonly ChangeConsumer[] {
+  const names = new Set<string>();
+  for (const c of consumers) {
+    if (names.has(c.name)) throw new Error(`change consumer ${c.name} is contributed twice`);
+    names.add(c.name);
+  }
+  return consumers;
 }
 
 /** The operation table with overloads merged into the operation they share a route with. */

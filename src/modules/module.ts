@@ -1,5 +1,4 @@
 import type { CapabilityStatementRestResource } from '@medplum/fhirtypes';
-import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import type { JobKind } from '../jobs/runner';
 import type { AccessDeps } from '../interactions/access';
@@ -7,9 +6,10 @@ import type { AccessModel } from '../interactions/access-model';
 import type { Operation } from '../interactions/operation';
 import type { SharedDeps } from '../interactions/types';
 import type { WriteHook } from '../interactions/write-hooks';
+import type { ChangeConsumer } from '../jobs/change-consumers';
 import type { PeriodicJobKind } from '../jobs/periodic';
 import type { ResourceStore } from '../store/resources';
-import type { CommitListener } from '../store/versions';
+import type { Storage } from '../store/storage';
 
 /**
  * A module: a domain layer on top of the FHIR engine (telemedicine is one), which the engine
@@ -36,8 +36,12 @@ export interface KolibriModule {
   readonly accessModel?: AccessModel;
   /** Rules run inside every write transaction after the request's own writes, before the engine's. */
   readonly writeHooks?: readonly WriteHook[];
-  /** Told of every committed write, after the commit (metrics, notifications); failures are logged. */
-  readonly commitListeners?: readonly CommitListener[];
+  /**
+   * Told of committed writes through the change log (metrics, notifications): at least once, on
+   * any instance, including what was committed while none ran; a consumer's failure is logged and
+   * its batch comes again.
+   */
+  readonly changeConsumers?: readonly ChangeConsumer[];
   /** CapabilityStatement parts: what the module adds to a resource entry (a rule it enforces). */
   readonly capability?: {
     decorateResource?(resource: CapabilityStatementRestResource): CapabilityStatementRestResource;
@@ -61,8 +65,10 @@ export interface KolibriModule {
   jobKinds?(deps: JobKindDeps): readonly JobKind[];
 }
 
-/** What the modules' job kinds read and write with: the store, and the access rules to recompute a caller's reach. */
+/** What the modules' job kinds read and write with: the store APIs, and the access rules to recompute a caller's reach. */
 export interface JobKindDeps {
+  /** The database's store APIs (src/store/storage.ts): the job table, the change log … */
+  storage: Storage;
   store: ResourceStore;
   accessDeps: AccessDeps;
   clock: Clock;
@@ -73,7 +79,8 @@ export type TemplateDeps = Pick<SharedDeps, 'store' | 'validator' | 'findCanonic
 
 /** What periodic jobs are given. */
 export interface JobContext {
-  pool: Pool;
+  /** The database's store APIs (src/store/storage.ts). */
+  storage: Storage;
   store: ResourceStore;
   clock: Clock;
   log: JobLog;

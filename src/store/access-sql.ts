@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { DEFINITIONAL_TYPES, DIRECTORY_TYPES, isStaff, ownOrganization, type AccessPolicy } from '../auth/access-policy';
-import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { AccessFilter } from './search/sql-builder';
 import type { CreateCondition } from './write-statement';
 import { CURRENT_COLUMNS } from './resources';
 import { normalizeDatabaseError } from './pg-errors';

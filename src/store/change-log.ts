@@ -72,6 +72,23 @@ export async function consumeChanges(pool: Pool, consumer: string, limit: number
 }
 
 /**
+ * Give consumer `consumer` a cursor after every change committed so far, unless it has one: a
+ * consumer that should hear only of what is written from its first run on (a counter), not of
+ * everything the log retains. Later runs, on any instance, go on from the cursor.
+ */
+export async function openCursorAtEnd(pool: Pool, consumer: string): Promise<void> {
+  await pool.query(
+    `INSERT INTO change_cursor (consumer, last_txid, last_seq)
+     SELECT $1, COALESCE(l.txid, '0'::xid8), COALESCE(l.seq, 0)
+       FROM (SELECT 1) one
+       LEFT JOIN LATERAL (SELECT txid, seq FROM change_log WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
+                           ORDER BY txid DESC, seq DESC LIMIT 1) l ON true
+     ON CONFLICT (consumer) DO NOTHING`,
+    [consumer],
+  );
+}
+
+/**
  * Delete up to `limit` rows that every consumer has read (at or below the lowest cursor; with no
  * consumer, every row) and that were recorded before `before`: the window after it stays for a
  * consumer added later. A consumer that stops reading holds back all rows after its cursor, so

@@ -7,9 +7,13 @@ import { availableMemory, embeddedSettings, type ServerSettings } from './embedd
 import { embeddedPort } from './embedded-port';
 import { clearLeftoverPostmaster } from './postmaster';
 import { createPool } from './pool';
+import { storageOn, type Storage } from './storage';
 
 export interface Database {
+  /** For migrations and pool metrics; everything else takes `storage`. */
   pool: Pool;
+  /** The database as the rest of the server uses it (built once on the pool). */
+  storage: Storage;
   /** True when Kolibri started its own embedded PostgreSQL. */
   embedded: boolean;
   /** Close the pool and stop the embedded server, if any. */
@@ -48,6 +52,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pool = createPool({ connectionString: options.databaseUrl, max: options.poolSize, preparedStatements: options.preparedStatements, onIdleError });
     return {
       pool,
+      storage: storageOn(pool),
       embedded: false,
       close: () => {
         closing = true;
@@ -73,6 +78,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const pool = createPool({ connectionString: db.url, max: options.poolSize, preparedStatements: options.preparedStatements, onIdleError });
   return {
     pool,
+    storage: storageOn(pool),
     embedded: true,
     close: async () => {
       closing = true;

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { SearchRequest } from '../fhir/search/ast';
 import { criterionSql } from './search/criteria-sql';
-import { SqlBuilder, type AccessFilter } from '../fhir/search/sql-builder';
+import { SqlBuilder, type AccessFilter } from './search/sql-builder';
 import { normalizeDatabaseError } from './pg-errors';
 
 /** Which rows of one type an export reads. */

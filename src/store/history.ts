@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { AccessFilter } from './search/sql-builder';
 import { queryPrepared } from './prepared';
 import { rowToVersion, type StoredVersion } from './versions';
 

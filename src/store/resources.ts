@@ -18,7 +18,7 @@ export interface StoreDeps {
   pool: Pool;
   indexWriter: IndexWriter;
   clock: Clock;
-  /** The post-commit seam: every committed change passes here exactly once. */
+  /** This instance's caches: every change it committed passes here once, synchronously after COMMIT. */
   onCommit?: CommitListener;
   /** Where a failing commit listener is reported (it never fails the request). */
   onListenerError?: (err: unknown) => void;
@@ -255,7 +255,7 @@ export class ResourceStore {
   private notify(changes: Change[]): void {
     if (!changes.length || !this.deps.onCommit) return;
     try {
-      Promise.resolve(this.deps.onCommit(changes)).catch((err) => this.deps.onListenerError?.(err));
+      this.deps.onCommit(changes);
     } catch (err) {
       this.deps.onListenerError?.(err);
     }

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Issue } from '../fhir/issue';
 import type { SearchRequest } from '../fhir/search/ast';
-import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { AccessFilter } from './search/sql-builder';
 import { compileSearch, type CompiledSearch } from './search/compile';
 import { compileLastN } from './search/lastn';
 import { MAX_INCLUDE_ROWS, MAX_ITERATE_DEPTH, type IncludeQuery } from './search/include-sql';

@@ -12,7 +12,7 @@ export interface StoredVersion {
   json: string | null;
 }
 
-/** A committed change, as seen by post-commit listeners (subscriptions, audit, caches). */
+/** A committed change: what the writing instance's commit listener and the change log's consumers are told. */
 export interface Change {
   action: 'create' | 'update' | 'delete';
   resourceType: string;
@@ -23,8 +23,13 @@ export interface Change {
   json: string | null;
 }
 
-/** Called once per committed transaction with every change it made, in order. */
-export type CommitListener = (changes: readonly Change[]) => void | Promise<void>;
+/**
+ * Called once per committed transaction with every change it made, in order, synchronously after
+ * COMMIT on the instance that wrote (before the response): for that instance's own caches. Work
+ * that must not be lost (it would be, were the process to stop now) reads the change log instead
+ * (src/jobs/change-consumers.ts).
+ */
+export type CommitListener = (changes: readonly Change[]) => void;
 
 /** Convert a row's timestamptz text (e.g. `2026-05-01 10:00:00.123+00`) to an ISO instant. */
 export function isoInstant(pgTimestamp: string): string {

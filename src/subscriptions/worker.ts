@@ -1,17 +1,15 @@
 import type { Subscription } from '@medplum/fhirtypes';
-import type { Pool } from 'pg';
 import type { AuthContext } from '../auth/context';
 import type { SharedDeps } from '../interactions/types';
 import { repeat } from '../repeat';
-import { consumeChanges } from '../store/change-log';
-import { inTransaction } from '../store/pool-transaction';
-import { claimOldest, dropNotifications, dueSubscriptions, finishNotification, notifyPing, queueNotifications, retryNotification, type ClaimedNotification } from '../store/subscriptions';
+import type { Storage } from '../store/storage';
+import { claimOldest, dropNotifications, finishNotification, notifyPing, queueNotifications, retryNotification, type ClaimedNotification } from '../store/subscriptions';
 import { currentMatch } from './criteria-match';
 import { endpointRefusal, type EndpointPolicy, type Resolve } from './endpoint-policy';
 import { postRestHook, type RestHookLimits } from './rest-hook';
 
 export interface SubscriptionWorkerOptions {
-  pool: Pool;
+  storage: Pick<Storage, 'changes' | 'subscriptions' | 'transaction'>;
   shared: SharedDeps;
   policy: EndpointPolicy;
   resolve?: Resolve;
@@ -47,10 +45,10 @@ export class SubscriptionWorker {
 
   /** Queue what the change log holds, then deliver what is due; resolves with the number delivered. */
   async runOnce(): Promise<number> {
-    const { pool } = this.options;
-    while ((await consumeChanges(pool, CONSUMER, 500, async (changes, client) => void (await queueNotifications(client, changes)))) > 0);
+    const { storage } = this.options;
+    while ((await storage.changes.consume(CONSUMER, 500, async (changes, client) => void (await queueNotifications(client, changes)))) > 0);
     let delivered = 0;
-    for (const id of await dueSubscriptions(pool, 100)) {
+    for (const id of await storage.subscriptions.due(100)) {
       // in order: the next one only after this one went out
       for (let i = 0; i < 50; i++) {
         const outcome = await this.deliverOldest(id);
@@ -73,7 +71,7 @@ export class SubscriptionWorker {
   /** 'none': nothing due or claimed elsewhere; 'skipped': removed without delivery; 'failed': retried later. */
   private async deliverOldest(subscriptionId: string): Promise<'none' | 'delivered' | 'skipped' | 'failed'> {
     let statusChange: { subscription: Subscription; status: 'active' | 'error'; error?: string } | undefined;
-    const outcome = await inTransaction(this.options.pool, async (client): Promise<'none' | 'delivered' | 'skipped' | 'failed'> => {
+    const outcome = await this.options.storage.transaction(async (client): Promise<'none' | 'delivered' | 'skipped' | 'failed'> => {
       const claimed = await claimOldest(client, subscriptionId);
       if (!claimed) return 'none';
       const result = await this.attempt(claimed);

@@ -10,12 +10,13 @@ import { selfManagementReportOperation } from './reports/self-management-operati
 import { loadTargets, type Targets } from './reports/targets';
 import { utilisationReportOperation } from './reports/utilisation-operation';
 import { missingMeasurementJobKind } from './scheduler/scheduler-job';
+import type { SchedulerDeps } from './scheduler/scheduler';
 import { getPatientProceduresOperation } from './scheduler/procedures';
 import { submitMeasurement } from './submit-measurement';
 import { requireTriage, withTriageRule } from './triage-required';
 import { loadTemplates } from './template-loader';
 import type { Colour } from './triage/colour';
-import { triageOutcomeListener } from './triage/outcome-listener';
+import { triageOutcomeConsumer } from './triage/outcome-consumer';
 
 export interface TelemedicineOptions {
   /** Target populations of $rollout-report (KOLIBRI_REPORT_TARGETS); default config/targets.json. */
@@ -27,6 +28,8 @@ export interface TelemedicineOptions {
     intervalSeconds: number;
     lookbackHours: number;
     onRun?: (result: 'ok' | 'error') => void;
+    /** The database the scheduler's own queries run on (until they are a store API). */
+    pool: SchedulerDeps['pool'];
   };
 }
 
@@ -37,7 +40,7 @@ export interface TelemedicineOptions {
  * $rollout-report, $utilisation-report, $self-management-report), the rules inside write
  * transactions (home measurements are written only through $submit-measurement, entered-in-error
  * re-triage, the video consultation's status workflow, the unread-message Task of a citizen's
- * message), the triage-outcome count after commit and the missing-measurement scheduler.
+ * message), the triage-outcome count from the change log and the missing-measurement scheduler.
  */
 export function telemedicineModule(options: TelemedicineOptions = {}): KolibriModule {
   const targets = options.targets ?? loadTargets();
@@ -68,12 +71,12 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
     ],
     accessModel: careModel,
     writeHooks: [requireTriage, retriageOnEnteredInError, appointmentRules, unreadMessageTasks],
-    commitListeners: options.onTriageOutcome ? [triageOutcomeListener(options.onTriageOutcome)] : [],
+    changeConsumers: options.onTriageOutcome ? [triageOutcomeConsumer(options.onTriageOutcome)] : [],
     capability: { decorateResource: (resource) => withTriageRule(withModalityRules(withEnteredInErrorRule(resource))) },
     loadTemplates: (deps, profileDirs) => loadTemplates(deps, profileDirs),
     periodicJobs: (context) =>
       scheduler && scheduler.intervalSeconds > 0
-        ? [missingMeasurementJobKind({ ...context, everySeconds: scheduler.intervalSeconds, lookbackHours: scheduler.lookbackHours, onRun: scheduler.onRun })]
+        ? [missingMeasurementJobKind({ ...context, pool: scheduler.pool, everySeconds: scheduler.intervalSeconds, lookbackHours: scheduler.lookbackHours, onRun: scheduler.onRun })]
         : [],
   };
 }

@@ -45,7 +45,9 @@ describe('npm start with the embedded database', () => {
         KOLIBRI_EMBEDDED_PG_MEMORY_MB: '2048', KOLIBRI_EMBEDDED_PG_SETTINGS: 'work_mem=12MB' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const elapsed = await waitFor(`http://127.0.0.1:${port}/fhir/metadata`, 20_000);
+    // 40 s as for every process test (startKolibri): a first start (initdb, tsx, migrations)
+    // takes 11 s alone on a 2-core machine, twice that beside another jest worker
+    const elapsed = await waitFor(`http://127.0.0.1:${port}/fhir/metadata`, 40_000);
     process.stderr.write(`metadata answered ${elapsed} ms after start\n`);
     return child;
   }
@@ -83,5 +85,5 @@ describe('npm start with the embedded database', () => {
       server.kill('SIGTERM');
       expect(await exited(server)).toBe(0);
     }
-  }, 90_000);
+  }, 120_000);
 });

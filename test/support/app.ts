@@ -12,6 +12,7 @@ import type { DefinitionRegistry } from '../../src/fhir/definitions/registry';
 import { createServices, type ServiceOptions, type Services } from '../../src/services';
 import { readMigrations } from '../../src/store/migrate';
 import { createPool } from '../../src/store/pool';
+import { storageOn, type Storage } from '../../src/store/storage';
 import { DEVELOPMENT_CONTEXT } from '../../src/auth/context';
 import { forRequest, type InteractionDeps } from '../../src/interactions/types';
 import { alternateInject, TWO_INSTANCES } from './two-instances';
@@ -44,7 +45,9 @@ export function testDatabaseUrl(): string {
 
 export interface TestApp {
   app: FastifyInstance;
+  /** For tests' own SQL; the server's parts take `storage`. */
   pool: Pool;
+  storage: Storage;
   services: Services;
   auth: AuthService;
   close(): Promise<void>;
@@ -82,7 +85,7 @@ export async function createTestApp(
     /** KOLIBRI_SUBSCRIPTION_ENDPOINTS (a test's own listener). */
     subscriptionEndpoints?: string[];
   } & Partial<
-    Pick<ServiceOptions, 'onCommit' | 'indexWriter'>
+    Pick<ServiceOptions, 'indexWriter'>
   > = {},
 ): Promise<TestApp> {
   const one = await oneTestApp(options);
@@ -99,8 +102,9 @@ export async function createTestApp(
 
 async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Promise<TestApp> {
   const pool = createPool({ connectionString: options.databaseUrl ?? testDatabaseUrl(), max: TWO_INSTANCES ? 20 : 40 });
+  const storage = storageOn(pool);
   const services = createServices({
-    pool,
+    storage,
     registry: testRegistry(),
     migrations: readMigrations(join(ROOT, 'migrations')),
     config: {
@@ -115,7 +119,6 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
     softwareVersion: 'test',
     clock: options.clock,
     indexWriter: options.indexWriter,
-    onCommit: options.onCommit,
     // as main.ts composes it (without the scheduler job: tests run it themselves)
     modules: [telemedicineModule(), futModule(), futReportingModule({ pool }), futRecordsModule(), futStandardModule()],
   });
@@ -126,6 +129,7 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
   return {
     app,
     pool,
+    storage,
     services,
     auth,
     close: async () => {

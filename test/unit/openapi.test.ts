@@ -16,6 +16,7 @@ import { AuthService } from '../../src/auth/auth-service';
 import { systemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
 import { testRegistry } from '../support/app';
+import { storageOn } from '../../src/store/storage';
 
 const SPEC_PATH = join(__dirname, '..', '..', 'openapi.yaml');
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -140,7 +141,7 @@ describe('openapi.yaml', () => {
       // pg connects lazily: this pool is never used unless a route handler touches the store.
       pool = new Pool({ connectionString: 'postgres://x@127.0.0.1:1/x' });
       const services = createServices({
-        pool,
+        storage: storageOn(pool),
         registry: testRegistry(),
         migrations: [],
         config: { baseUrl: 'http://kolibri.test/fhir', updateCreate: true },

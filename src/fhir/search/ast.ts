@@ -1,22 +1,48 @@
+import type { CompositeValue } from './params/composite';
 import type { DateValue } from './params/date';
+import type { NumberValue } from './params/number';
+import type { QuantityValue } from './params/quantity';
+import type { ReferenceValue } from './params/reference';
+import type { StringValue } from './params/string';
+import type { TokenValue } from './params/token';
+import type { UriValue } from './params/uri';
 
 /**
  * A parsed search: what the parser produces and the compiler consumes. Pure data.
  * https://hl7.org/fhir/R4/search.html
  */
 
+/**
+ * The parsed value of each searchable SearchParameter type (./params/<type>.ts): a storage-free
+ * condition that the store compiles to SQL.
+ */
+export interface ParamValues {
+  string: StringValue;
+  token: TokenValue;
+  reference: ReferenceValue;
+  date: DateValue;
+  number: NumberValue;
+  quantity: QuantityValue;
+  uri: UriValue;
+  composite: CompositeValue;
+}
+
+/** `code[:modifier]=a,b` of a parameter of SearchParameter.type `type`, its values parsed. */
+export type ParamCriterion = {
+  [T in keyof ParamValues]: {
+    kind: 'param';
+    code: string;
+    type: T;
+    /** Resource types the parameter is evaluated on (keys are per type). */
+    types: string[];
+    modifier?: string;
+    values: ParamValues[T][];
+  };
+}[keyof ParamValues];
+
 /** One search parameter occurrence; repeated parameters are ANDed, comma values ORed. */
 export type Criterion =
-  | {
-      kind: 'param';
-      code: string;
-      /** SearchParameter.type */
-      type: string;
-      /** Resource types the parameter is evaluated on (keys are per type). */
-      types: string[];
-      modifier?: string;
-      values: unknown[];
-    }
+  | ParamCriterion
   | { kind: 'missing'; code: string; type: string; types: string[]; missing: boolean }
   | { kind: 'id'; ids: string[]; not?: boolean }
   | { kind: 'lastUpdated'; values: DateValue[] }

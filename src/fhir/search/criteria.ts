@@ -1,7 +1,7 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { DefinitionRegistry } from '../definitions/registry';
 import { badRequest } from '../outcome';
-import type { Criterion } from './ast';
+import type { Criterion, ParamCriterion } from './ast';
 import { dateParam, type DateValue } from './params/date';
 import { handlerFor } from './params/handlers';
 import { splitEscaped, unescapeValue, type ValueContext } from './params/types';
@@ -48,7 +48,8 @@ export function parseCriterion(name: string, raw: string, types: string[], ctx: 
   }
   const valueCtx: ValueContext = { ...ctx, targets: sp.target, components: componentTypes(sp, ctx.registry) };
   const values = parseValues(name, raw, (v) => handler.parseValue(v, modifier, valueCtx));
-  return { kind: 'param', code, type, types, modifier, values };
+  // the handler parsed the values of this type
+  return { kind: 'param', code, type, types, modifier, values } as ParamCriterion;
 }
 
 function parseValues(name: string, raw: string, parse: (v: string) => unknown): unknown[] {

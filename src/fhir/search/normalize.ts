@@ -53,8 +53,3 @@ export function foldForIndex(value: string): string[] {
   const keyboard = fold(value, KEYBOARD);
   return keyboard === primary ? [primary] : [primary, keyboard];
 }
-
-/** Escape `%`, `_` and `\` so a user's value is literal inside a LIKE pattern. */
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}

@@ -1,52 +1,5 @@
-import type { SqlContext } from './params/types';
-import { keysOf } from './params/types';
-
-/** Parameterised SQL text and its bind values: values never enter the text. */
-export interface SqlQuery {
-  text: string;
-  values: unknown[];
-}
-
 /**
- * The security filter slot: given a `resource` row alias and a bind function, return a SQL
- * boolean restricting the rows a caller may see. It is ANDed into every match, count,
- * chain, `_has`, include and revinclude query, so no query path can return or reveal a row the
- * filter excludes. Example (auth issue):
- * `(a, bind) => \`EXISTS (SELECT 1 FROM resource_compartment c WHERE c.rid = ${a}.rid AND c.compartment_type = 'Patient' AND c.compartment_id = ANY(${bind(ids, 'text[]')}))\``
+ * The access filter's type, for importers that have not yet moved to the store, which builds
+ * SQL (../../store/search/sql-builder.ts).
  */
-export type AccessFilter = (alias: string, bind: (value: unknown, cast?: string) => string) => string;
-
-/** Collects bind values and hands out placeholders and table aliases for one statement. */
-export class SqlBuilder {
-  readonly values: unknown[] = [];
-  private aliasCount = 0;
-
-  /** Reserve placeholder slots filled in later (e.g. $1 = rids of an include query). */
-  constructor(reserved = 0) {
-    for (let i = 0; i < reserved; i++) this.values.push(undefined);
-  }
-
-  bind = (value: unknown, cast?: string): string => {
-    this.values.push(value);
-    return `$${this.values.length}${cast ? `::${cast}` : ''}`;
-  };
-
-  nextAlias = (prefix: string): string => `${prefix}${++this.aliasCount}`;
-
-  /** A SqlContext for a parameter `code` over `types`, matching rows of the resource aliased `alias`. */
-  context(alias: string, types: readonly string[], code: string): SqlContext {
-    return {
-      alias,
-      bind: this.bind,
-      nextAlias: this.nextAlias,
-      keyIn: (facet?: string) => {
-        const keys = keysOf(types, code, facet);
-        return keys.length === 1 ? `= ${this.bind(keys[0], 'integer')}` : `= ANY(${this.bind(keys, 'integer[]')})`;
-      },
-    };
-  }
-
-  query(text: string): SqlQuery {
-    return { text, values: this.values };
-  }
-}
+export type { AccessFilter } from '../../store/search/sql-builder';

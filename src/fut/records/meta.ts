@@ -4,6 +4,7 @@ import { checkId } from '../../interactions/resource-input';
 import type { OperationContext } from '../../interactions/operation';
 import type { InteractionResult } from '../../interactions/types';
 import { parametersOf } from '../reporting/parameters';
+import { metaInUse } from '../../store/resource-summary';
 
 /**
  * `$meta` (https://hl7.org/fhir/R4/resource-operation-meta.html): at instance level the
@@ -16,24 +17,11 @@ export async function metaOperation({ deps, type, id, query, body }: OperationCo
   if (type !== undefined && !deps.registry.isResourceType(type)) throw notFound(`Unknown resource type '${type}'`);
   if (id !== undefined) return { status: 200, body: answer(await instanceMeta({ deps, type, id } as OperationContext)) };
   if (type !== undefined) deps.access.requireScope('search', type);
-  const values: unknown[] = [];
-  const bind = (value: unknown, cast?: string) => {
-    values.push(value);
-    return `$${values.length}${cast ? `::${cast}` : ''}`;
-  };
   const scope = deps.access.searchFilter();
-  const where = `NOT r.deleted${type ? ` AND r.resource_type = ${bind(type, 'text')}` : ''}${scope ? ` AND ${scope('r', bind)}` : ''}`;
-  const sql = `SELECT DISTINCT r.resource_type, 'profile' AS kind, NULL AS system, p AS code, NULL AS display
-      FROM resource r CROSS JOIN LATERAL jsonb_array_elements_text(COALESCE(r.content::jsonb#>'{meta,profile}', '[]')) p WHERE ${where}
-    UNION SELECT DISTINCT r.resource_type, k.kind, c->>'system', c->>'code', c->>'display'
-      FROM resource r CROSS JOIN LATERAL (VALUES ('tag'), ('security')) k(kind)
-      CROSS JOIN LATERAL jsonb_array_elements(COALESCE(r.content::jsonb#>ARRAY['meta', k.kind], '[]')) c WHERE ${where}`;
-  const rows = await deps.store.transaction(
-    async (tx) => (await tx.client.query(sql, values)).rows as Array<{ resource_type: string; kind: 'profile' | 'tag' | 'security'; system: string | null; code: string | null; display: string | null }>,
-  );
+  const rows = await deps.store.transaction((tx) => metaInUse(tx.client, type, scope));
   const meta: Meta = {};
   const seen = new Set<string>();
-  for (const r of rows.filter((x) => deps.access.mayUse('search', x.resource_type)).sort((a, b) => `${a.kind}|${a.system}|${a.code}`.localeCompare(`${b.kind}|${b.system}|${b.code}`))) {
+  for (const r of rows.filter((x) => deps.access.mayUse('search', x.resourceType)).sort((a, b) => `${a.kind}|${a.system}|${a.code}`.localeCompare(`${b.kind}|${b.system}|${b.code}`))) {
     const key = `${r.kind}|${r.system}|${r.code}`;
     if (seen.has(key)) continue;
     seen.add(key);

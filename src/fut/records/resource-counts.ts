@@ -3,6 +3,7 @@ import { badRequest } from '../../fhir/outcome';
 import type { OperationContext } from '../../interactions/operation';
 import type { InteractionResult } from '../../interactions/types';
 import { parametersOf } from '../reporting/parameters';
+import { countsByType } from '../../store/resource-summary';
 
 /**
  * `$get-resource-counts`: how many current resources of each type the server holds that the
@@ -12,17 +13,11 @@ import { parametersOf } from '../reporting/parameters';
  */
 export async function resourceCounts({ deps, query, body }: OperationContext): Promise<InteractionResult> {
   if (Object.keys(query).length || parametersOf(body).length) throw badRequest('$get-resource-counts takes no parameters', ['Parameters.parameter']);
-  const values: unknown[] = [];
-  const bind = (value: unknown, cast?: string) => {
-    values.push(value);
-    return `$${values.length}${cast ? `::${cast}` : ''}`;
-  };
   const scope = deps.access.searchFilter();
-  const sql = `SELECT r.resource_type, count(*)::int AS n FROM resource r WHERE NOT r.deleted${scope ? ` AND ${scope('r', bind)}` : ''} GROUP BY 1 ORDER BY 1`;
-  const rows = await deps.store.transaction(async (tx) => (await tx.client.query(sql, values)).rows as Array<{ resource_type: string; n: number }>);
+  const rows = await deps.store.transaction((tx) => countsByType(tx.client, scope));
   const parameters: Parameters = {
     resourceType: 'Parameters',
-    parameter: rows.filter((r) => deps.registry.isResourceType(r.resource_type) && deps.access.mayUse('search', r.resource_type)).map((r) => ({ name: r.resource_type, valueInteger: r.n })),
+    parameter: rows.filter((r) => deps.registry.isResourceType(r.resourceType) && deps.access.mayUse('search', r.resourceType)).map((r) => ({ name: r.resourceType, valueInteger: r.count })),
   };
   return { status: 200, body: parameters };
 }

@@ -1,15 +1,14 @@
-import type { Pool } from 'pg';
 import type { DefinitionRegistry } from '../../fhir/definitions/registry';
 import { JobRunner, type JobKind, type RunnerLog } from '../../jobs/runner';
 import { FileExportStorage, type ExportStorage } from '../../store/export-files';
-import { readExportBatch, storedResourceTypes } from '../../store/export-rows';
-import { JobStore } from '../../store/jobs';
+import type { Storage } from '../../store/storage';
 import type { AccessDeps } from '../access';
 import { exportJobKind } from './export-job';
 import type { ExportRequestDeps } from './export-requests';
 
 export interface BulkExportOptions {
-  pool: Pool;
+  /** The job table and the export reads. */
+  database: Pick<Storage, 'jobs' | 'exports'>;
   registry: DefinitionRegistry;
   accessDeps: AccessDeps;
   baseUrl: string;
@@ -38,15 +37,15 @@ export interface BulkExport {
  * (reindex, scheduled work, subscription delivery) are added to its `kinds`.
  */
 export function createBulkExport(options: BulkExportOptions): BulkExport {
-  const jobs = new JobStore(options.pool);
+  const { jobs, exports } = options.database;
   const storage = options.storage ?? new FileExportStorage(options.dir);
   const kind = exportJobKind({
     registry: options.registry,
     accessDeps: options.accessDeps,
     baseUrl: options.baseUrl,
     storage,
-    readBatch: (selection, afterId, limit) => readExportBatch(options.pool, selection, afterId, limit),
-    storedTypes: () => storedResourceTypes(options.pool),
+    readBatch: exports.readBatch,
+    storedTypes: exports.storedTypes,
   });
   const runner = new JobRunner({ store: jobs, kinds: [kind, ...(options.otherKinds ?? [])], log: options.log, ...options.runner });
   return { runner, kind, requests: { jobs, storage, ttlSeconds: options.ttlHours * 3600, maxFileBytes: options.maxFileBytes, wake: () => runner.wake() } };

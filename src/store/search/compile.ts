@@ -1,9 +1,9 @@
 import type { SearchRequest, SortKey } from '../../fhir/search/ast';
 import { criterionSql } from './criteria-sql';
 import { compileIncludes, type IncludeQuery } from './include-sql';
-import { handlerFor } from '../../fhir/search/params/handlers';
+import { conditionSqlFor } from './conditions/by-type';
 import { decodeCursor, type Cursor } from '../../fhir/search/paging';
-import { SqlBuilder, type AccessFilter, type SqlQuery } from '../../fhir/search/sql-builder';
+import { SqlBuilder, type AccessFilter, type SqlQuery } from './sql-builder';
 import { PLANNED_CRITERIA } from '../../fhir/search/limits';
 import { queueScan } from './queue-scan';
 import { timelineScan } from './timeline-scan';
@@ -130,8 +130,8 @@ function sortColumn(key: SortKey, b: SqlBuilder): SortColumn {
       ? { expr: 'r.id COLLATE "C"', cast: 'text', descending: key.descending }
       : { expr: 'r.last_updated', cast: 'timestamptz', descending: key.descending };
   }
-  const handler = handlerFor(key.type)!;
-  const sort = handler.sort!;
+  const sql = conditionSqlFor(key.type);
+  const sort = sql.sort!;
   const ctx = b.context('r', key.types, key.code);
   const s = b.nextAlias('s');
   if (key.ordinals) {
@@ -141,14 +141,14 @@ function sortColumn(key: SortKey, b: SqlBuilder): SortColumn {
     const codes = b.bind(key.ordinals.map(([code]) => code), 'text[]');
     const ordinals = b.bind(key.ordinals.map(([, n]) => n), 'numeric[]');
     return {
-      expr: `(SELECT ${key.descending ? 'max' : 'min'}(${o}.n) FROM ${handler.table} ${s} JOIN unnest(${codes}, ${ordinals}) AS ${o}(code, n) ON ${o}.code = ${s}.value WHERE ${s}.rid = r.rid AND ${s}.param ${ctx.keyIn()})`,
+      expr: `(SELECT ${key.descending ? 'max' : 'min'}(${o}.n) FROM ${sql.table} ${s} JOIN unnest(${codes}, ${ordinals}) AS ${o}(code, n) ON ${o}.code = ${s}.value WHERE ${s}.rid = r.rid AND ${s}.param ${ctx.keyIn()})`,
       cast: 'numeric',
       descending: key.descending,
     };
   }
   const aggregate = (key.descending ? sort.desc : sort.asc)(s);
   return {
-    expr: `(SELECT ${aggregate} FROM ${handler.table} ${s} WHERE ${s}.rid = r.rid AND ${s}.param ${ctx.keyIn()})`,
+    expr: `(SELECT ${aggregate} FROM ${sql.table} ${s} WHERE ${s}.rid = r.rid AND ${s}.param ${ctx.keyIn()})`,
     cast: sort.cast,
     descending: key.descending,
   };

@@ -1,9 +1,9 @@
 import type { Criterion } from '../../fhir/search/ast';
-import { instantCondition } from '../../fhir/search/params/date';
-import { handlerFor } from '../../fhir/search/params/handlers';
-import { referenceParam } from '../../fhir/search/params/reference';
 import { paramKey } from '../../fhir/search/param-key';
-import type { AccessFilter, SqlBuilder } from '../../fhir/search/sql-builder';
+import { conditionSqlFor } from './conditions/by-type';
+import { instantCondition } from './conditions/date';
+import { referenceSql } from './conditions/reference';
+import type { AccessFilter, SqlBuilder } from './sql-builder';
 
 /**
  * Criterion → SQL boolean on the `resource` row aliased `alias`. Every criterion is an
@@ -14,11 +14,11 @@ import type { AccessFilter, SqlBuilder } from '../../fhir/search/sql-builder';
 export function criterionSql(c: Criterion, alias: string, b: SqlBuilder, access?: AccessFilter): string {
   switch (c.kind) {
     case 'param':
-      return handlerFor(c.type)!.toSql(c.values, c.modifier, b.context(alias, c.types, c.code));
+      return conditionSqlFor(c.type).toSql(c.values, c.modifier, b.context(alias, c.types, c.code));
     case 'missing': {
       const x = b.nextAlias('x');
       const ctx = b.context(alias, c.types, c.code);
-      const exists = `EXISTS (SELECT 1 FROM ${handlerFor(c.type)!.table} ${x} WHERE ${x}.rid = ${alias}.rid AND ${x}.param ${ctx.keyIn()})`;
+      const exists = `EXISTS (SELECT 1 FROM ${conditionSqlFor(c.type).table} ${x} WHERE ${x}.rid = ${alias}.rid AND ${x}.param ${ctx.keyIn()})`;
       return c.missing ? `NOT ${exists}` : exists;
     }
     case 'id': {
@@ -41,7 +41,7 @@ export function criterionSql(c: Criterion, alias: string, b: SqlBuilder, access?
         ...(access ? [`(${access(t, b.bind)})`] : []),
         criterionSql(c.next, t, b, access),
       ];
-      return `EXISTS (SELECT 1 FROM ${referenceParam.table} ${x} JOIN resource ${t} ON ${t}.resource_type = ${x}.target_type AND ${t}.id = ${x}.target_id WHERE ${where.join(' AND ')})`;
+      return `EXISTS (SELECT 1 FROM ${referenceSql.table} ${x} JOIN resource ${t} ON ${t}.resource_type = ${x}.target_type AND ${t}.id = ${x}.target_id WHERE ${where.join(' AND ')})`;
     }
     case 'has': {
       const x = b.nextAlias('x');
@@ -54,7 +54,7 @@ export function criterionSql(c: Criterion, alias: string, b: SqlBuilder, access?
         ...(access ? [`(${access(s, b.bind)})`] : []),
         criterionSql(c.next, s, b, access),
       ];
-      return `EXISTS (SELECT 1 FROM ${referenceParam.table} ${x} JOIN resource ${s} ON ${s}.rid = ${x}.rid WHERE ${where.join(' AND ')})`;
+      return `EXISTS (SELECT 1 FROM ${referenceSql.table} ${x} JOIN resource ${s} ON ${s}.rid = ${x}.rid WHERE ${where.join(' AND ')})`;
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { IncludeSpec, SearchRequest } from '../../fhir/search/ast';
-import { SqlBuilder, type AccessFilter, type SqlQuery } from '../../fhir/search/sql-builder';
+import { SqlBuilder, type AccessFilter, type SqlQuery } from './sql-builder';
 
 /**
  * `_include` / `_revinclude` (https://hl7.org/fhir/R4/search.html#include): one statement per

@@ -1,7 +1,7 @@
 import type { SearchRequest } from '../../fhir/search/ast';
 import { filterSql } from './compile';
 import { paramKey } from '../../fhir/search/param-key';
-import { SqlBuilder, type AccessFilter, type SqlQuery } from '../../fhir/search/sql-builder';
+import { SqlBuilder, type AccessFilter, type SqlQuery } from './sql-builder';
 
 /**
  * `Observation/$lastn` (https://hl7.org/fhir/R4/observation-operation-lastn.html) as one

@@ -1,5 +1,4 @@
 import type { Criterion, SearchRequest } from '../../fhir/search/ast';
-import type { TokenValue } from '../../fhir/search/params/token';
 import { hiddenLimit, RESOURCE_PER_ROW, singleTarget, type OrderedScan } from './timeline-scan';
 import { NO_RANK, NO_TIMELINE, queueCodes, timelineCode } from '../../fhir/search/timeline';
 
@@ -59,7 +58,7 @@ export function queueScan(request: SearchRequest): OrderedScan | undefined {
 /** `status=a,b` on the queue's state parameter: plain codes (no system, no modifier), each once. */
 function stateValues(c: Criterion, type: string, state: string): string[] | undefined {
   if (c.kind !== 'param' || c.code !== state || c.type !== 'token' || c.modifier || c.types.length !== 1 || c.types[0] !== type) return undefined;
-  const values = c.values as TokenValue[];
-  if (!values.every((v) => v.kind === 'code' && v.system === undefined && typeof v.code === 'string')) return undefined;
-  return [...new Set(values.map((v) => (v as { code: string }).code))];
+  const codes = c.values.map((v) => (v.kind === 'code' && v.system === undefined ? v.code : undefined));
+  if (!codes.every((code): code is string => typeof code === 'string')) return undefined;
+  return [...new Set(codes)];
 }

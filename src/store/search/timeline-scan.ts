@@ -1,7 +1,6 @@
 import type { Criterion, SearchRequest } from '../../fhir/search/ast';
-import type { ReferenceValue } from '../../fhir/search/params/reference';
 import type { Cursor } from '../../fhir/search/paging';
-import type { SqlBuilder } from '../../fhir/search/sql-builder';
+import type { SqlBuilder } from './sql-builder';
 import { NO_TIMELINE, timelineCode } from '../../fhir/search/timeline';
 
 /**
@@ -115,6 +114,6 @@ function drivingRows(request: SearchRequest, type: string): { table: string; whe
 export function singleTarget(c: Criterion, type: string): { targetType: string; id: string } | undefined {
   if (c.kind !== 'param' || c.type !== 'reference' || c.modifier === 'identifier' || c.values.length !== 1) return undefined;
   if (c.types.length !== 1 || c.types[0] !== type) return undefined;
-  const v = c.values[0] as ReferenceValue;
+  const v = c.values[0];
   return v.kind === 'local' && v.targetType ? { targetType: v.targetType, id: v.id } : undefined;
 }

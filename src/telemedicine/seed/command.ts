@@ -38,7 +38,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       config,
       async (db) => {
         await migrate(db.pool, readMigrations(migrationsDir));
-        const services = createServices({ pool: db.pool, registry: loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir }), migrations: [], config, softwareVersion, modules: [telemedicineModule({ targets: loadTargets(config.reportTargetsFile) })] });
+        const services = createServices({ storage: db.storage, registry: loadDefinitions({ profileDirs: config.profileDirs, igPackages: config.igPackages, cacheDir: config.definitionsCacheDir }), migrations: [], config, softwareVersion, modules: [telemedicineModule({ targets: loadTargets(config.reportTargetsFile) })] });
         const started = Date.now();
         const bar = new ProgressBar('seed');
         const summary = await seedCohort(services.store, { ...options, now: new Date() }, (p) => {

@@ -23,8 +23,11 @@ describe('cross-tenant probes: Bulk Data export', () => {
     return bodies.join('\n');
   };
 
+  // a database of its own: an outsider's system-level export holds every row it may read, and
+  // other test files write such rows all along (no compartment, written with auth off); late in
+  // a run, exports of thousands of them, one at a time on the runner, outlasted awaitManifest
   beforeAll(async () => {
-    f = await buildFixture();
+    f = await buildFixture({ ownDatabase: 'kolibri_probes_export' });
     runner = testRunner(f.t);
     runner.start();
     const group = await call(f.t, f.a.tokens.system, 'POST', '/fhir/Group', {
@@ -37,7 +40,7 @@ describe('cross-tenant probes: Bulk Data export', () => {
     groupOfA = group.json().id;
     statusOfA = await kickOff(f.t, f.a.tokens.system, '/fhir/$export');
     manifestOfA = await awaitManifest(f.t, f.a.tokens.system, statusOfA);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await runner.stop();

@@ -1,4 +1,5 @@
 import { nonCprUuid } from '../../support/ids';
+import { drainAudit } from '../../support/audit-drain';
 import {
   buildFixture,
   call,
@@ -422,7 +423,7 @@ describe('cross-tenant probes: ownership, grants, citizen writes, write operatio
   });
 
   it('AuditEvent is read-only over the API for everyone', async () => {
-    await f.t.services.auditDrainer.drainAll();
+    await drainAudit(f.t);
     const found = await call(f.t, f.a.tokens.system, 'GET', `/fhir/AuditEvent?patient=Patient/${f.a.ids.patient}&_count=1`);
     const event = found.json().entry?.[0]?.resource as { id: string } | undefined;
     const body = { resourceType: 'AuditEvent', type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' }, recorded: '2026-05-02T08:00:00Z', agent: [{ requestor: true }], source: { observer: { display: 'x' } } };

@@ -6,6 +6,7 @@ import { EPISODE_EXTENSION } from '../../../src/telemedicine/scheduler/missing-t
 import { HISTORICAL_IMPORT_TAG } from '../../../src/telemedicine/triage-required';
 import { MEASUREMENTS, MON_WED_FRI_0800_4H, serviceRequest, SYSTEMS } from '../../../src/telemedicine/seed/resources';
 import { createTestApp, type TestApp } from '../../support/app';
+import { createTestAppOnOwnDatabase } from '../../support/own-database';
 import { accessToken, registerVendorApp, type VendorApp } from '../auth/vendor-app';
 
 /**
@@ -116,9 +117,14 @@ const randomCpr = () => {
 const ident = (value: string) => ({ system: PROBE_SYSTEM, value });
 const episodeExt = (episode: string) => ({ url: EPISODE_EXTENSION, valueReference: { reference: `EpisodeOfCare/${episode}` } });
 
-/** Build the two tenants, the operator and the definitional resources on a fresh test app. */
-export async function buildFixture(): Promise<Fixture> {
-  const t = await createTestApp({ auth: 'on' });
+/**
+ * Build the two tenants, the operator and the definitional resources on a fresh test app: on the
+ * shared test database, or with `ownDatabase` (a name prefix) on a migrated database of its own,
+ * for probes whose answers hold every row a client may read (system-level exports), which other
+ * test files add to meanwhile.
+ */
+export async function buildFixture(options: { ownDatabase?: string } = {}): Promise<Fixture> {
+  const t = options.ownDatabase ? await createTestAppOnOwnDatabase(options.ownDatabase, { auth: 'on' }) : await createTestApp({ auth: 'on' });
   const seedProblems: string[] = [];
   const u = nonCprUuid();
 

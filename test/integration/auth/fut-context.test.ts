@@ -1,6 +1,7 @@
 import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { FixedClock } from '../../support/app';
+import { drainAudit } from '../../support/audit-drain';
 import { decodeParts, registerVendorApp, type VendorApp } from './vendor-app';
 import { FutClient, idsOf, startFutServer, type FutServer } from './fut-client';
 
@@ -69,7 +70,7 @@ describe('FUT context selection (refresh_token grant and ehealth-connect context
     expect(idsOf(listed.body, 'episodes_of_care')).toEqual([ids.e1, ids.e2].sort());
     expect(idsOf(listed.body, 'patients')).toEqual([ids.a, ids.b].sort());
     // the listing named these patients to this client: each has an AuditEvent of it
-    await s.t.services.auditDrainer.drainAll();
+    await drainAudit(s.t);
     const { rows } = await s.t.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM resource WHERE resource_type = 'AuditEvent' AND content LIKE $1 AND content LIKE '%ehealth-connect/contexts%' AND (content LIKE $2 OR content LIKE $3)`,
       [`%${clinicianApp.clientId}%`, `%Patient/${ids.a}"%`, `%Patient/${ids.b}"%`],

@@ -117,14 +117,22 @@ describe('rate limiting per client', () => {
 
   it('counts in memory: no database statement per request (measured)', async () => {
     const n = 300;
+    const rounds = 3;
     const limiter = new RateLimiter(new RateWindows(t.pool), 1_000_000);
-    const started = performance.now();
-    for (let i = 0; i < n; i++) await limiter.hit(`bench-${process.pid}`, clock.now().getTime());
-    const perHit = (performance.now() - started) / n;
-    process.stderr.write(`rate limit: ${perHit.toFixed(3)} ms per request (sequential, ${n} requests)\n`);
+    const client = `bench-${nonCprUuid()}`;
+    // the best of three rounds: one stall of the worker (GC, a loaded machine) longer than the
+    // whole 300 ms budget of a round must not fail it; a statement per request slows every round
+    const perRound: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const started = performance.now();
+      for (let i = 0; i < n; i++) await limiter.hit(client, clock.now().getTime());
+      perRound.push((performance.now() - started) / n);
+    }
+    const perHit = Math.min(...perRound);
+    process.stderr.write(`rate limit: ${perHit.toFixed(3)} ms per request (sequential, best of ${rounds} rounds of ${n} requests)\n`);
     expect(perHit).toBeLessThan(1);
     await limiter.close();
-    expect(await stored(`bench-${process.pid}`)).toBe(n);
+    expect(await stored(client)).toBe(rounds * n);
   });
 
   it('lets exactly the limit through when one client sends many requests at once', async () => {

@@ -11,7 +11,9 @@ describe('FUT operations on records', () => {
   let appointmentOfA = '';
 
   beforeAll(async () => {
-    f = await buildFixture();
+    // a database of its own: $get-resource-counts is compared with searches by the same client,
+    // and staff see the Observations other test files write without subject or owner meanwhile
+    f = await buildFixture({ ownDatabase: 'kolibri_records' });
     const res = await call(f.t, f.a.tokens.system, 'POST', '/fhir/Appointment', {
       resourceType: 'Appointment',
       meta: { tag: [TAG_OF_A], security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] },
@@ -24,7 +26,7 @@ describe('FUT operations on records', () => {
     });
     expect(res.status).toBe(201);
     appointmentOfA = res.json().id;
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await f.t.close();

@@ -309,7 +309,7 @@ describe('Bulk Data $export', () => {
     const small = new JobRunner({ store: new JobStore(t.pool), kinds: [{ ...base, kind: HELD }], log: { info: () => undefined, warn: () => undefined, error: () => undefined }, pollMs: 20 });
     small.start();
     try {
-      const until = Date.now() + 10_000;
+      const until = Date.now() + 30_000;
       while ((await t.pool.query('SELECT state FROM job WHERE id = $1', [id])).rows[0].state !== 'done' && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     } finally {
       await small.stop();
@@ -399,7 +399,7 @@ describe('Bulk Data $export', () => {
       ],
     });
     held.start();
-    const until = Date.now() + 10_000;
+    const until = Date.now() + 30_000;
     while (!stopping && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     await stopping;
     const row = await t.pool.query('SELECT state, lease_until, progress FROM job WHERE id = $1', [id]);

@@ -20,7 +20,7 @@ describe('kolibri CLI beside a running server (embedded database)', () => {
   beforeAll(async () => {
     server = await startKolibri(env, await freePort());
     postmaster = postmasterPid(dataDir);
-  }, 45_000);
+  }, 90_000);
 
   afterAll(async () => {
     if (server && server.child.exitCode === null && server.child.signalCode === null) {

@@ -41,7 +41,7 @@ describe('DATABASE_URL: the database stops and comes back under concurrent write
       pg.child.kill('SIGTERM');
       expect(await exited(pg.child)).toBe(0);
       const before503 = writers.log.statuses.get(503) ?? 0;
-      expect(await waitUntil(() => (writers.log.statuses.get(503) ?? 0) > before503 + 10, 10_000)).toBe(true);
+      expect(await waitUntil(() => (writers.log.statuses.get(503) ?? 0) > before503 + 10, 20_000)).toBe(true);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(ready.status).toBe(503);
 
@@ -66,5 +66,5 @@ describe('DATABASE_URL: the database stops and comes back under concurrent write
         await exited(pg.child);
       }
     }
-  }, 90_000);
+  }, 120_000);
 });

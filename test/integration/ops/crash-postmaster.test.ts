@@ -59,5 +59,5 @@ describe('kill -9 of the embedded postmaster under concurrent writers', () => {
       await readers?.stop();
       if (k.child.exitCode === null && k.child.signalCode === null) k.child.kill('SIGKILL');
     }
-  }, 90_000);
+  }, 120_000);
 });

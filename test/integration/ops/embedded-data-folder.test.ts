@@ -31,7 +31,8 @@ describe('embedded database data folders', () => {
     let first: KolibriProcess | undefined;
     let second: KolibriProcess | undefined;
     try {
-      [first, second] = await Promise.all([startKolibri({ KOLIBRI_DATA_DIR: a }, portA), startKolibri({ KOLIBRI_DATA_DIR: b }, portB)]);
+      // two fresh starts at once share the two cores: each gets longer than a start alone
+      [first, second] = await Promise.all([startKolibri({ KOLIBRI_DATA_DIR: a }, portA, 120_000), startKolibri({ KOLIBRI_DATA_DIR: b }, portB, 120_000)]);
       expect(portFile(a)).not.toBe(portFile(b));
 
       const intruder = spawnKolibri({ KOLIBRI_DATA_DIR: a }, portC);
@@ -48,7 +49,7 @@ describe('embedded database data folders', () => {
     } finally {
       await Promise.all([stop(first), stop(second)]);
     }
-  }, 180_000);
+  }, 240_000);
 
   const asRoot = process.getuid?.() === 0 ? it : it.skip;
 
@@ -89,5 +90,5 @@ describe('embedded database data folders', () => {
       process.umask(umask);
       await stop(k);
     }
-  }, 60_000);
+  }, 90_000);
 });

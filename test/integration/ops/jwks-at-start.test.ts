@@ -58,5 +58,6 @@ describe('the public JWKS of a freshly started server', () => {
     } finally {
       await client.end();
     }
-  });
+    // two servers compiling TypeScript at start (tsx) at once, each allowed 60 s to be ready
+  }, 120_000);
 });

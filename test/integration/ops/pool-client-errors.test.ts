@@ -19,7 +19,7 @@ describe('pool and client errors', () => {
       await client.query('BEGIN');
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       await pool.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
-      expect(await waitUntil(() => reported.length > 0, 5_000)).toBe(true);
+      expect(await waitUntil(() => reported.length > 0, 20_000)).toBe(true);
       expect((reported[0] as { code?: string }).code).toBe('57P01');
 
       const err = await client.query('SELECT 1').then(() => undefined, (e: unknown) => normalizeDatabaseError(e));

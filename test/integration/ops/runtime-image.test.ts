@@ -88,7 +88,8 @@ describe('the Docker runtime stage, assembled without Docker', () => {
     expect(report.status).toBe(401);
     const jwks = (await (await fetch(`${server.base}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
     expect(jwks.keys).toHaveLength(1);
-  });
+    // more than the 90 s the start may take: jest's default of 60 s would end the test first
+  }, 120_000);
 
   const cli = (command: string, args: string[]) => spawnSync(command, args, { cwd: app, env, encoding: 'utf8', timeout: 60_000 });
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { testDatabaseUrl } from '../../support/app';
+import { eventually } from '../../support/eventually';
 import { freePort } from '../../support/free-port';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -61,11 +62,16 @@ describe('SIGTERM to one of two instances under load', () => {
     };
     const load = Promise.all(Array.from({ length: 8 }, (_v, w) => worker(w)));
     try {
+      // load on both for a moment: at least one write acknowledged by each instance's turn (a
+      // fixed 1.5 s saw none at times on a loaded machine, where the first requests are slow)
       await new Promise((r) => setTimeout(r, 1500));
+      await eventually(async () => acknowledged.length >= 8);
       const before = acknowledged.length;
       instances[0].kill('SIGTERM');
       expect(await exited(instances[0])).toBe(0);
+      const atExit = acknowledged.length;
       await new Promise((r) => setTimeout(r, 1000));
+      await eventually(async () => acknowledged.length > atExit);
       stopLoad = true;
       await load;
       expect(before).toBeGreaterThan(0);

@@ -32,8 +32,14 @@ describe('_sort', () => {
   it('sorts on several keys with - for descending, resources without a value last', async () => {
     const tag = uniqueTag();
     const meta = { tag: [{ system: tag.system, code: tag.code }] };
-    const obs = (status: string, date?: string) =>
-      create(t, { resourceType: 'Observation', meta, status, code: { text: 'x' }, ...(date ? { effectiveDateTime: date } : {}) });
+    // each a millisecond after the one before: lastUpdated has millisecond precision, and two in
+    // one millisecond would sort by rid (ascending) under -_lastUpdated
+    const obs = async (status: string, date?: string) => {
+      const id = await create(t, { resourceType: 'Observation', meta, status, code: { text: 'x' }, ...(date ? { effectiveDateTime: date } : {}) });
+      const done = Date.now();
+      while (Date.now() <= done) await new Promise((r) => setTimeout(r, 1));
+      return id;
+    };
     const a = await obs('final', '2026-01-01');
     const b = await obs('amended', '2026-03-01');
     const c = await obs('final', '2026-02-01');

@@ -1,8 +1,9 @@
 import { nonCprUuid } from '../../support/ids';
+import { eventually } from '../../support/eventually';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
 import { spo2Observation } from '../../support/spo2';
-import { consumeChanges, pruneChanges, type ChangeEntry } from '../../../src/store/change-log';
+import { consumeChanges, openCursorAtEnd, pruneChanges, type ChangeEntry } from '../../../src/store/change-log';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 
 /**
@@ -36,15 +37,19 @@ describe('change log', () => {
   };
 
   /**
-   * drain until `count` changes of `ids` came (an older transaction of a test file running
-   * alongside holds every consumer back until it ends).
+   * drain until `count` changes of `ids` came (an older transaction anywhere in the cluster, of a
+   * test file running alongside, holds every consumer back until it ends: seconds on a loaded
+   * machine).
    */
   const drainUntil = async (name: string, ids: ReadonlySet<string>, count: number) => {
     const seen: ChangeEntry[] = [];
-    for (let i = 0; i < 100 && seen.length < count; i++) {
-      seen.push(...(await drain(name, ids)));
-      if (seen.length < count) await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(
+      async () => {
+        seen.push(...(await drain(name, ids)));
+        return seen.length >= count;
+      },
+      { intervalMs: 50 },
+    );
     return seen;
   };
 
@@ -226,5 +231,22 @@ describe('change log', () => {
     );
     const read = await drainUntil(`test-${nonCprUuid()}`, new Set([nine, ten]), 2);
     expect(read.map((c) => c.id)).toEqual([nine, ten]);
+  });
+
+  it('a cursor opened at the end is told only of what commits after what the log had readable then', async () => {
+    const write = async () => (await t.services.store.transaction((tx) => tx.create({ resourceType: 'Patient' }))).id;
+    const watcher = `test-watch-${nonCprUuid()}`;
+    await openCursorAtEnd(t.pool, watcher);
+    const before = await write();
+    // once a consumer has read it, it is below the log's read bound for good
+    expect(await drainUntil(watcher, new Set([before]), 1)).toHaveLength(1);
+    const late = `test-late-${nonCprUuid()}`;
+    await openCursorAtEnd(t.pool, late);
+    const after = await write();
+    expect(await drainUntil(watcher, new Set([after]), 1)).toHaveLength(1);
+    // opening again (a restarted instance) keeps the cursor: what came since is still told
+    await openCursorAtEnd(t.pool, late);
+    const seen = await drainUntil(late, new Set([before, after]), 1);
+    expect(seen.map((c) => c.id)).toEqual([after]);
   });
 });

@@ -1,9 +1,12 @@
 import { nonCprUuid } from '../../support/ids';
+import { eventually } from '../../support/eventually';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { notificationStats } from '../../../src/store/subscriptions';
 import { SubscriptionWorker } from '../../../src/subscriptions/worker';
 import { createTestApp, type TestApp } from '../../support/app';
+import { migratedDatabase } from '../../support/own-database';
+import type { FreshDatabase } from '../ops/fresh-database';
 import { spo2Observation } from '../../support/spo2';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 import { call, seedSubscribers, type Subscribers } from './subscribers';
@@ -18,6 +21,7 @@ describe('rest-hook subscriptions', () => {
   const received: Array<{ path: string; headers: Record<string, unknown>; body: string }> = [];
   /** Per path: how the listener answers (default 200). */
   const answer = new Map<string, number>();
+  let db: FreshDatabase;
   let one: TestApp;
   let two: TestApp;
   const workers: SubscriptionWorker[] = [];
@@ -37,13 +41,19 @@ describe('rest-hook subscriptions', () => {
     for (let i = 0; i < rounds; i++) await Promise.all(workers.map((w) => w.runOnce()));
   };
   const at = (path: string) => received.filter((r) => r.path === path);
-  /** Deliver until `path` got `count` requests (a transaction of a test file alongside may hold the change log back a moment). */
-  const deliverUntil = async (path: string, count: number) => {
-    for (let i = 0; i < 100 && at(path).length < count; i++) {
-      await deliver(1);
-      if (at(path).length < count) await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  /**
+   * Deliver until `path` got `count` requests: any transaction still open in the cluster (a test
+   * file alongside migrating its own database, a long write) holds the change log back until it
+   * ends, seconds on a loaded machine.
+   */
+  const deliverUntil = (path: string, count: number) =>
+    eventually(
+      async () => {
+        await deliver(1);
+        return at(path).length >= count;
+      },
+      { intervalMs: 50 },
+    );
 
   beforeAll(async () => {
     server = createServer((req, res: ServerResponse) => {
@@ -56,16 +66,23 @@ describe('rest-hook subscriptions', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const options = { auth: 'on' as const, subscriptionEndpoints: [`${base}/`] };
+    // a database of its own: the change log, the 'subscriptions' consumer and the notification
+    // queue are the database's. On the shared one, every Observation another file wrote without
+    // owner reached B's `Observation?` subscription (staff may read such rows), other files'
+    // workers claimed these subscriptions' notifications (and refused the loopback endpoint), and
+    // these workers evaluated every subscription other files left behind
+    db = await migratedDatabase('kolibri_hooks');
+    const options = { auth: 'on' as const, subscriptionEndpoints: [`${base}/`], databaseUrl: db.url };
     one = await createTestApp(options);
     two = await createTestApp(options);
     for (const t of [one, two]) {
       workers.push(
         new SubscriptionWorker({
-          pool: t.pool,
+          storage: t.storage,
           shared: t.services.interactions,
           policy: { prefixes: [`${base}/`] },
-          limits: { timeoutMs: 2000, maxResponseBytes: 4096 },
+          // the listener runs in this process: a timeout on a stalled worker would deliver twice
+          limits: { timeoutMs: 10_000, maxResponseBytes: 4096 },
           errorAfterAttempts: 2,
           backoff: { baseMs: 20, maxMs: 100 },
           onError: () => undefined,
@@ -79,6 +96,7 @@ describe('rest-hook subscriptions', () => {
   afterAll(async () => {
     await one?.close();
     await two?.close();
+    await db?.drop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
@@ -138,10 +156,13 @@ describe('rest-hook subscriptions', () => {
     const id = sub.json().id as string;
     const first = await call(one, tok.a, 'POST', '/fhir/Observation', spo2Observation(patientA, 92));
     const second = await call(one, tok.a, 'POST', '/fhir/Observation', spo2Observation(patientA, 93));
-    for (let i = 0; i < 50 && at('/down').length < 3; i++) {
-      await deliver(1);
-      await new Promise((r) => setTimeout(r, 60));
-    }
+    await eventually(
+      async () => {
+        await deliver(1);
+        return at('/down').length >= 3;
+      },
+      { intervalMs: 60 },
+    );
     expect(at('/down').length).toBeGreaterThanOrEqual(2);
     // in order: only the first was tried
     expect(at('/down').every((r) => JSON.parse(r.body).id === first.json().id)).toBe(true);

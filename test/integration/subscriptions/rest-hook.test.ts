@@ -8,7 +8,10 @@ describe('rest-hook POST', () => {
   let base = '';
   const received: Array<{ url: string; headers: IncomingMessage['headers']; body: string }> = [];
   let respond: (res: ServerResponse) => void = (res) => res.end();
-  const limits = { timeoutMs: 500, maxResponseBytes: 1024 };
+  // the listener runs in this process: a worker stalled for half a second on a loaded machine
+  // must not turn an answer into a timeout, so only the timeout case has a short one
+  const limits = { timeoutMs: 10_000, maxResponseBytes: 1024 };
+  const shortTimeout = { ...limits, timeoutMs: 500 };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -49,7 +52,7 @@ describe('rest-hook POST', () => {
     expect(await postRestHook({ endpoint: `${base}/r`, headers: [] }, limits)).toMatchObject({ ok: false, error: expect.stringContaining('307') });
     expect(received.map((r) => r.url)).toEqual(['/e', '/r']);
     respond = () => undefined; // never answers
-    expect(await postRestHook({ endpoint: `${base}/slow`, headers: [] }, limits)).toMatchObject({ ok: false, error: expect.stringContaining('within 500 ms') });
+    expect(await postRestHook({ endpoint: `${base}/slow`, headers: [] }, shortTimeout)).toMatchObject({ ok: false, error: expect.stringContaining('within 500 ms') });
     respond = (res) => res.end('x'.repeat(5000));
     expect(await postRestHook({ endpoint: `${base}/big`, headers: [] }, limits)).toMatchObject({ ok: false, error: expect.stringContaining('larger than 1024') });
   });

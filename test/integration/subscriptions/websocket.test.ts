@@ -1,8 +1,11 @@
 import { nonCprUuid } from '../../support/ids';
+import { eventually } from '../../support/eventually';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { SubscriptionWorker } from '../../../src/subscriptions/worker';
 import { createTestApp, type TestApp } from '../../support/app';
+import { migratedDatabase } from '../../support/own-database';
+import type { FreshDatabase } from '../ops/fresh-database';
 import { spo2Observation } from '../../support/spo2';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 import { call, seedSubscribers, type Subscribers } from './subscribers';
@@ -44,6 +47,7 @@ async function connect(url: string, token?: string): Promise<Client> {
  * websocket clients bound on the second, the delivery worker of the first.
  */
 describe('websocket subscriptions', () => {
+  let db: FreshDatabase;
   let one: TestApp;
   let two: TestApp;
   let wsUrl = '';
@@ -70,20 +74,32 @@ describe('websocket subscriptions', () => {
     clients.push(c);
     return c;
   };
-  /** Run the worker until `c` got `count` messages (a transaction of a test file alongside may hold the change log back a moment). */
-  const deliverUntil = async (c: Client, count: number) => {
-    for (let i = 0; i < 100 && c.messages.length < count; i++) {
-      await worker.runOnce();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  /**
+   * Run the worker until `c` got `count` messages: any transaction still open in the cluster (a
+   * test file alongside migrating its own database, a long write) holds the change log back
+   * until it ends, seconds on a loaded machine.
+   */
+  const deliverUntil = (c: Client, count: number) =>
+    eventually(
+      async () => {
+        await worker.runOnce();
+        return c.messages.length >= count;
+      },
+      { intervalMs: 50 },
+    );
 
   beforeAll(async () => {
-    one = await createTestApp({ auth: 'on' });
-    two = await createTestApp({ auth: 'on' });
+    // a database of its own: the change log, the 'subscriptions' consumer and the notification
+    // queue are the database's. On the shared one, every Observation another file wrote without
+    // owner pinged B's `Observation` subscription (staff may read such rows), other files'
+    // workers claimed these notifications, and this worker evaluated every subscription other
+    // files left behind
+    db = await migratedDatabase('kolibri_ws');
+    one = await createTestApp({ auth: 'on', databaseUrl: db.url });
+    two = await createTestApp({ auth: 'on', databaseUrl: db.url });
     await two.app.listen({ port: 0, host: '127.0.0.1' });
     wsUrl = `ws://127.0.0.1:${(two.app.server.address() as AddressInfo).port}/fhir/websocket`;
-    worker = new SubscriptionWorker({ ...workerSettings, pool: one.pool, shared: one.services.interactions });
+    worker = new SubscriptionWorker({ ...workerSettings, storage: one.storage, shared: one.services.interactions });
     // start the delivery consumer at the present end of the change log
     await worker.runOnce();
     ({ orgA, patientA, tok } = await seedSubscribers(one));
@@ -92,6 +108,7 @@ describe('websocket subscriptions', () => {
     for (const c of clients) c.ws.terminate();
     await one?.close();
     await two?.close();
+    await db?.drop();
   });
 
   it('is advertised by the CapabilityStatement’s websocket extension and listed as a channel type', async () => {
@@ -170,10 +187,10 @@ describe('websocket subscriptions', () => {
   });
 
   it('pings with KOLIBRI_AUTH=off too (a subscriber that is no registered client)', async () => {
-    const open = await createTestApp({ auth: 'off' });
+    const open = await createTestApp({ auth: 'off', databaseUrl: db.url });
     try {
       await open.app.listen({ port: 0, host: '127.0.0.1' });
-      const local = new SubscriptionWorker({ ...workerSettings, pool: open.pool, shared: open.services.interactions });
+      const local = new SubscriptionWorker({ ...workerSettings, storage: open.storage, shared: open.services.interactions });
       const sub = await open.app.inject({
         method: 'POST',
         url: '/fhir/Subscription',
@@ -186,10 +203,13 @@ describe('websocket subscriptions', () => {
       clients.push(c);
       expect(await c.ask(`bind ${id}`)).toBe(`bound ${id}`);
       expect((await call(one, tok.a, 'POST', '/fhir/Observation', spo2Observation(patientA, 94))).statusCode).toBe(201);
-      for (let i = 0; i < 100 && c.messages.length < 2; i++) {
-        await local.runOnce();
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await eventually(
+        async () => {
+          await local.runOnce();
+          return c.messages.length >= 2;
+        },
+        { intervalMs: 50 },
+      );
       expect(c.messages).toEqual([`bound ${id}`, `ping ${id}`]);
     } finally {
       await open.close();

@@ -14,7 +14,7 @@ const KOLIBRI_OBS = 'https://kolibri.dk/fhir/StructureDefinition/kolibri-observa
 
 let t: TestApp;
 let operator: string;
-const seed = () => seedBuiltinDefinitions({ pool: t.pool, indexWriter: t.services.definitions.indexWriter, clock: systemClock, profileDirs: [PROFILES] });
+const seed = () => seedBuiltinDefinitions({ storage: t.storage, indexWriter: t.services.definitions.indexWriter, clock: systemClock, profileDirs: [PROFILES] });
 
 beforeAll(async () => {
   t = await createTestApp({ auth: 'on' });

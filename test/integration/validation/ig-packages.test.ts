@@ -10,6 +10,7 @@ import { createServices } from '../../../src/services';
 import { readMigrations } from '../../../src/store/migrate';
 import { createPool } from '../../../src/store/pool';
 import { TEST_BASE_URL, testAuthService, testDatabaseUrl } from '../../support/app';
+import { storageOn } from '../../../src/store/storage';
 
 /**
  * Implementation-guide packages (KOLIBRI_IG_PACKAGES) over HTTP: their profiles are used in
@@ -33,7 +34,7 @@ beforeAll(async () => {
   const registry = loadDefinitions({ profileDirs: [join(ROOT, 'fhir-profiles')], igPackages: PACKAGES, cacheDir: DEFAULT_DEFINITIONS_CACHE });
   pool = createPool({ connectionString: testDatabaseUrl(), max: 6 });
   const make = (enforcedProfiles = {}) => {
-    const services = createServices({ pool, registry, migrations: readMigrations(join(ROOT, 'migrations')), config: { baseUrl: TEST_BASE_URL, updateCreate: true, enforcedProfiles }, softwareVersion: 'test' });
+    const services = createServices({ storage: storageOn(pool), registry, migrations: readMigrations(join(ROOT, 'migrations')), config: { baseUrl: TEST_BASE_URL, updateCreate: true, enforcedProfiles }, softwareVersion: 'test' });
     return buildApp({ services, logger: false, maxBodyBytes: 1024 * 1024, auth: { mode: 'off', service: testAuthService(pool, services), clock: systemClock } });
   };
   app = make();

@@ -15,6 +15,7 @@ import { ResourceStore } from '../../../src/store/resources';
 import { createIndexWriter } from '../../../src/store/search-index';
 import { freshDatabase, type FreshDatabase } from '../ops/fresh-database';
 import { testRegistry } from '../../support/app';
+import { storageOn } from '../../../src/store/storage';
 
 /**
  * The search index remembers which file SearchParameters built it (a fingerprint in the
@@ -36,7 +37,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-const job = (registry = testRegistry()) => reindexIfParametersChanged({ pool, registry, indexWriter: createIndexWriter(registry), clock: systemClock });
+const job = (registry = testRegistry()) => reindexIfParametersChanged({ storage: storageOn(pool), registry, indexWriter: createIndexWriter(registry), clock: systemClock });
 
 it('differs when a package adds a SearchParameter', () => {
   const withPackages = loadDefinitions({ profileDirs: [join(ROOT, 'fhir-profiles')], igPackages: ['ehealth-mini', 'ehealth-base'].map((p) => join(ROOT, 'test/fixtures/packages', p)), cacheDir: DEFAULT_DEFINITIONS_CACHE });
@@ -79,7 +80,7 @@ it('picks up SearchParameters added to fhir-profiles/ (the FUT parameters) and i
     );
     const rows = async () => (await pool.query(`SELECT count(*)::int AS n FROM search_reference x JOIN resource r ON r.rid = x.rid WHERE r.id = $1 AND x.target_id = $2`, [created.id, episode])).rows[0].n;
     expect(await rows()).toBe(0);
-    await recordIndexBuiltWith(pool, older, systemClock);
+    await recordIndexBuiltWith(storageOn(pool), older, systemClock);
     expect(await job()).toMatchObject({ action: 'reindexed' });
     expect(await rows()).toBe(1);
   } finally {

@@ -42,8 +42,11 @@ async function issues(t: TestApp, resource: object, how: { profile?: string } = 
 }
 const errors = (list: Issue[]) => list.filter((i) => i.severity === 'error').map((i) => i.expression?.[0]);
 
-/** The other instance learns asynchronously (milliseconds): ask until the answer is the expected one. */
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, ms = 5000): Promise<T> {
+/**
+ * The other instance learns asynchronously (milliseconds, seconds when the machine is loaded: it
+ * hears a notification and reloads its definitions): ask until the answer is the expected one.
+ */
+async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, ms = 30_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -144,7 +147,7 @@ describe('the listening connection', () => {
     expect(killed.rowCount).toBeGreaterThanOrEqual(2);
     // committed while nobody listens: no instance hears its NOTIFY
     expect((await send(a, 'POST', '/fhir/StructureDefinition', profileRequiring(url, 'note'))).statusCode).toBe(201);
-    const seen = await eventually(() => issues(b, observation(url)), (list) => errors(list).length > 0, 10_000);
+    const seen = await eventually(() => issues(b, observation(url)), (list) => errors(list).length > 0);
     expect(errors(seen)).toEqual(['Observation.note']);
   });
 });

@@ -8,6 +8,7 @@ import { readMigrations } from '../../../src/store/migrate';
 import { createPool } from '../../../src/store/pool';
 import { systemClock } from '../../../src/clock';
 import { createTestApp, TEST_BASE_URL, testAuthService, testDatabaseUrl, testRegistry, type TestApp } from '../../support/app';
+import { storageOn } from '../../../src/store/storage';
 
 /**
  * Profile validation over HTTP: writes that fail a profile are 422 with the issues, and
@@ -183,7 +184,7 @@ describe('server-enforced profiles (KOLIBRI_ENFORCE_PROFILES)', () => {
   it('rejects a plain Observation only where the Kolibri profile is enforced', async () => {
     const pool = createPool({ connectionString: testDatabaseUrl(), max: 4 });
     const services = createServices({
-      pool,
+      storage: storageOn(pool),
       registry: testRegistry(),
       migrations: readMigrations(join(ROOT, 'migrations')),
       config: { baseUrl: TEST_BASE_URL, updateCreate: true, enforcedProfiles: { Observation: [KOLIBRI_PROFILES.Observation] } },

@@ -9,28 +9,7 @@ const SRC = join(__dirname, '..', '..', '..', 'src');
  * until it is taken off, and no other file may join.
  */
 const NOT_YET: Readonly<Record<string, 'pg' | 'sql' | 'pg sql'>> = {
-  // composition: hands the pool to the parts that are built on it
-  'services.ts': 'pg',
-  'modules/module.ts': 'pg',
-  'conformance/builtin-seed.ts': 'pg',
-  'conformance/index-fingerprint.ts': 'pg',
-  'conformance/live-definitions.ts': 'pg',
-  'interactions/export/export-service.ts': 'pg',
-  'subscriptions/worker.ts': 'pg',
-  // the search parameter types still compile their own conditions (params/*.ts toSql), and the timeline scan its driving join
-  'fhir/search/params/composite.ts': 'sql',
-  'fhir/search/params/date.ts': 'sql',
-  'fhir/search/params/number.ts': 'sql',
-  'fhir/search/params/quantity.ts': 'sql',
-  'fhir/search/params/reference.ts': 'sql',
-  'fhir/search/params/string.ts': 'sql',
-  'fhir/search/params/token.ts': 'sql',
-  'fhir/search/params/types.ts': 'sql',
-  'fhir/search/params/uri.ts': 'sql',
-  // the FUT reports' aggregates and $meta / $get-resource-counts, written before the store had an
-  // aggregate API; they read episodes and care teams, which the store may not name
-  'fut/records/meta.ts': 'sql',
-  'fut/records/resource-counts.ts': 'sql',
+  // the FUT reporting module hands the pool to its job store
   'fut/reporting/module.ts': 'pg',
 };
 

@@ -44,3 +44,18 @@ describe('composeModules: operations', () => {
     expect(() => composeModules([{ name: 'm', operations: [second as Operation] }], { operations: [op({})] })).toThrow('operation $apply is contributed twice');
   });
 });
+
+describe('composeModules: change consumers', () => {
+  const consumer = (name: string) => ({ name, resourceTypes: ['ClinicalImpression'], handle: () => undefined });
+
+  it("joins the modules' consumers in module order", () => {
+    const { changeConsumers } = composeModules([{ name: 'a', changeConsumers: [consumer('a-1')] }, { name: 'b' }, { name: 'c', changeConsumers: [consumer('c-1'), consumer('c-2')] }], { operations: [] });
+    expect(changeConsumers.map((c) => c.name)).toEqual(['a-1', 'c-1', 'c-2']);
+  });
+
+  it('refuses two consumers of one name (they would share one cursor in the change log)', () => {
+    expect(() => composeModules([{ name: 'a', changeConsumers: [consumer('counts')] }, { name: 'b', changeConsumers: [consumer('counts')] }], { operations: [] })).toThrow(
+      'change consumer counts is contributed twice',
+    );
+  });
+});

@@ -1,11 +1,9 @@
-import { Facet } from '../param-key';
 import { handlerFor } from './handlers';
 import { splitEscaped, type ParamHandler } from './types';
 
 /**
  * composite: `a$b` where each part is a value of the component parameter's type, and both
- * must hold for the SAME element (e.g. the same Observation.component): component rows are
- * indexed with a shared `grp`, and the compiler joins them on (rid, grp).
+ * must hold for the SAME element (e.g. the same Observation.component).
  * https://hl7.org/fhir/R4/search.html#composite
  */
 export interface CompositeValue {
@@ -13,7 +11,6 @@ export interface CompositeValue {
 }
 
 export const compositeParam: ParamHandler<CompositeValue> = {
-  table: '',
   modifiers: [],
   parseValue(text, _modifier, ctx) {
     const types = ctx.components ?? [];
@@ -29,26 +26,5 @@ export const compositeParam: ParamHandler<CompositeValue> = {
       parts.push({ type: types[i], value });
     }
     return { parts };
-  },
-  toSql(values, _modifier, ctx) {
-    const alternatives = values.map((v) => {
-      const aliases = v.parts.map(() => ctx.nextAlias('c'));
-      const from = v.parts
-        .map((p, i) => {
-          const table = `${handlerFor(p.type)!.table} ${aliases[i]}`;
-          return i === 0 ? table : `JOIN ${table} ON ${aliases[i]}.rid = ${aliases[0]}.rid AND ${aliases[i]}.grp = ${aliases[0]}.grp`;
-        })
-        .join(' ');
-      const where = [`${aliases[0]}.rid = ${ctx.alias}.rid`];
-      v.parts.forEach((p, i) => {
-        where.push(`${aliases[i]}.param ${ctx.keyIn(Facet.component(i))}`);
-        where.push(`(${handlerFor(p.type)!.rowCondition(p.value, aliases[i], ctx)})`);
-      });
-      return `EXISTS (SELECT 1 FROM ${from} WHERE ${where.join(' AND ')})`;
-    });
-    return alternatives.length === 1 ? alternatives[0] : `(${alternatives.join(' OR ')})`;
-  },
-  rowCondition() {
-    return 'false';
   },
 };

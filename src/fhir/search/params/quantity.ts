@@ -1,6 +1,6 @@
 import { canonicalUnit, scaleDecimal, UCUM_SYSTEM } from '../ucum';
-import { numberCondition, parseNumber, type NumberValue } from './number';
-import { existsRow, splitEscaped, unescapeValue, type ParamHandler, type SqlContext } from './types';
+import { parseNumber, type NumberValue } from './number';
+import { splitEscaped, unescapeValue, type ParamHandler } from './types';
 
 /**
  * quantity: `[prefix]number|system|code`, `[prefix]number||code` (code or unit text),
@@ -19,7 +19,6 @@ export interface QuantityValue {
 }
 
 export const quantityParam: ParamHandler<QuantityValue> = {
-  table: 'search_quantity',
   modifiers: [],
   parseValue(text) {
     const parts = splitEscaped(text, '|').map(unescapeValue);
@@ -32,27 +31,7 @@ export const quantityParam: ParamHandler<QuantityValue> = {
     if (unit) value.canonical = { code: unit.code, number: scaled(number, unit.factor) };
     return value;
   },
-  toSql(values, _modifier, ctx) {
-    return existsRow(this.table, ctx, (x) => values.map((v) => this.rowCondition(v, x, ctx)).join(' OR '));
-  },
-  rowCondition(v, x, ctx) {
-    const asWritten = writtenCondition(v, x, ctx);
-    if (!v.canonical) return asWritten;
-    const canonical = `(${x}.canonical_code = ${ctx.bind(v.canonical.code)} AND ${numberCondition(v.canonical.number, x, ctx, 'canonical_')})`;
-    return `(${canonical} OR (${x}.canonical_code IS NULL AND ${asWritten}))`;
-  },
-  sort: { asc: (x) => `min(${x}.low)`, desc: (x) => `max(${x}.high)`, cast: 'numeric' },
 };
-
-function writtenCondition(v: QuantityValue, x: string, ctx: SqlContext): string {
-  const conditions = [numberCondition(v.number, x, ctx)];
-  if (v.system) conditions.push(`${x}.system = ${ctx.bind(v.system)}`);
-  if (v.code) {
-    const code = ctx.bind(v.code);
-    conditions.push(v.system ? `${x}.code = ${code}` : `(${x}.code = ${code} OR ${x}.unit = ${code})`);
-  }
-  return `(${conditions.join(' AND ')})`;
-}
 
 /** A search number in canonical units: its value and implicit-precision range, each scaled. */
 function scaled(n: NumberValue, factor: string): NumberValue {

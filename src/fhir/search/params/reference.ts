@@ -1,12 +1,11 @@
-import { Facet } from '../param-key';
 import { parseReferenceText } from '../reference-text';
 import { tokenParam, type TokenValue } from './token';
-import { existsRow, unescapeValue, type ParamHandler, type SqlContext } from './types';
+import { unescapeValue, type ParamHandler } from './types';
 
 /**
  * reference: `Type/id`, `id` (any allowed target type, or the `:Type` modifier's), an absolute
  * URL on our base (treated as local), any other URL or canonical (`url|version` too), and
- * `:identifier` (token on Reference.identifier). Chains and `_has` are compiled by the compiler.
+ * `:identifier` (token on Reference.identifier). Chains and `_has` are parsed in ../criteria.ts.
  * https://hl7.org/fhir/R4/search.html#reference
  */
 export type ReferenceValue =
@@ -15,7 +14,6 @@ export type ReferenceValue =
   | { kind: 'identifier'; token: TokenValue };
 
 export const referenceParam: ParamHandler<ReferenceValue> = {
-  table: 'search_reference',
   /** plus any resource type as `:Type`, checked by the parser */
   modifiers: ['identifier'],
   parseValue(text, modifier, ctx) {
@@ -41,21 +39,4 @@ export const referenceParam: ParamHandler<ReferenceValue> = {
     }
     return { kind: 'url', url: value };
   },
-  toSql(values, modifier, ctx) {
-    if (modifier === 'identifier') {
-      return existsRow(tokenParam.table, ctx, (x) => values.map((v) => identifierCondition(v, x, ctx)).join(' OR '), Facet.identifier);
-    }
-    return existsRow(this.table, ctx, (x) => values.map((v) => this.rowCondition(v, x, ctx)).join(' OR '));
-  },
-  rowCondition(v, x, ctx) {
-    if (v.kind === 'url') return `${x}.url = ${ctx.bind(v.url)}`;
-    if (v.kind !== 'local') return 'false';
-    const id = `${x}.target_id = ${ctx.bind(v.id)}`;
-    return v.targetType ? `(${id} AND ${x}.target_type = ${ctx.bind(v.targetType)})` : id;
-  },
-  sort: { asc: (x) => `min(${x}.target_type || '/' || ${x}.target_id)`, desc: (x) => `max(${x}.target_type || '/' || ${x}.target_id)`, cast: 'text' },
 };
-
-function identifierCondition(v: ReferenceValue, x: string, ctx: SqlContext): string {
-  return v.kind === 'identifier' ? tokenParam.rowCondition(v.token, x, ctx) : 'false';
-}

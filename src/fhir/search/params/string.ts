@@ -1,44 +1,27 @@
-import { escapeLike, foldQuery, MAX_NORM_LENGTH } from '../normalize';
-import { existsRow, unescapeValue, type ParamHandler } from './types';
+import { foldQuery } from '../normalize';
+import { unescapeValue, type ParamHandler } from './types';
 
 /**
  * string: starts-with on the folded form by default, `:exact` on the original text, `:contains`
  * anywhere in the folded form (https://hl7.org/fhir/R4/search.html#string; folding in
- * ../normalize.ts). Prefix patterns are served by the C-collated (param, norm) index.
+ * ../normalize.ts).
  */
 export interface StringValue {
+  /** The value as written (for `:exact`). */
   text: string;
+  /** The value folded for case- and accent-insensitive comparison. */
+  folded: string;
 }
 
 export const stringParam: ParamHandler<StringValue> = {
-  table: 'search_string',
   modifiers: ['exact', 'contains'],
   parseValue(text) {
     const value = unescapeValue(text);
-    return value.length === 0 ? { error: 'empty string value' } : { text: value };
+    return value.length === 0 ? { error: 'empty string value' } : stringValue(value);
   },
-  toSql(values, modifier, ctx) {
-    return existsRow(this.table, ctx, (x) => values.map((v) => stringCondition(v, modifier, x, ctx)).join(' OR '));
-  },
-  rowCondition(value, x, ctx) {
-    return stringCondition(value, undefined, x, ctx);
-  },
-  sort: { asc: (x) => `min(${x}.norm)`, desc: (x) => `max(${x}.norm)`, cast: 'text' },
 };
 
-/**
- * Condition on a search_string row (also used for token `:text`). `norm` holds the folded value
- * cut to MAX_NORM_LENGTH, `norm_full` the whole folded value when it was cut: a search value
- * that reaches past the cut is decided on `norm_full`, so a long value neither misses its row nor
- * matches another that merely shares the first MAX_NORM_LENGTH characters.
- */
-export function stringCondition(v: StringValue, modifier: string | undefined, x: string, ctx: { bind(v: unknown): string }): string {
-  const folded = foldQuery(v.text);
-  const cut = folded.slice(0, MAX_NORM_LENGTH);
-  if (modifier === 'exact') return `(${x}.norm = ${ctx.bind(cut)} AND ${x}.value = ${ctx.bind(v.text)})`;
-  if (modifier === 'contains') return `coalesce(${x}.norm_full, ${x}.norm) LIKE ${ctx.bind(`%${escapeLike(folded)}%`)}`;
-  // the prefix on `norm` is served by the (param, norm) index
-  const prefix = `${x}.norm LIKE ${ctx.bind(`${escapeLike(cut)}%`)}`;
-  if (folded.length <= MAX_NORM_LENGTH) return prefix;
-  return `(${prefix} AND ${x}.norm_full LIKE ${ctx.bind(`${escapeLike(folded)}%`)})`;
+/** A string search value with its folded form (also token `:text`). */
+export function stringValue(text: string): StringValue {
+  return { text, folded: foldQuery(text) };
 }

@@ -1,23 +1,11 @@
 import type { DefinitionRegistry } from '../../definitions/registry';
-import { paramKey } from '../param-key';
 
 /**
- * One interface per SearchParameter type: which modifiers
- * it takes, how a value is parsed, and what SQL it compiles to.
+ * One interface per SearchParameter type: which modifiers it takes and how a value is parsed
+ * into a storage-free condition (prefixes, ranges, normalised codes and units); the store
+ * compiles those to SQL (src/store/search/conditions/).
  * https://hl7.org/fhir/R4/search.html#ptypes
  */
-
-/** Where SQL is being built: bind values (never interpolated) and the parameter's keys. */
-export interface SqlContext {
-  /** Add a bind value; returns its placeholder (`$n`), with `::cast` when given. */
-  bind(value: unknown, cast?: string): string;
-  /** `= $n` or `= ANY($n::int[])` restricting `param` to this parameter (and facet) over the types in scope. */
-  keyIn(facet?: string): string;
-  /** Alias of the `resource` row being matched. */
-  alias: string;
-  /** Fresh table alias, unique within the statement. */
-  nextAlias(prefix: string): string;
-}
 
 /** Facts a value parser may need. */
 export interface ValueContext {
@@ -41,33 +29,9 @@ export function isValueError(v: unknown): v is ValueError {
 }
 
 export interface ParamHandler<V = unknown> {
-  /** Index table of this type. */
-  readonly table: string;
-  /** Modifiers accepted besides `:missing` (handled for every type by the compiler). */
+  /** Modifiers accepted besides `:missing` (handled for every type by the parser). */
   readonly modifiers: readonly string[];
   parseValue(text: string, modifier: string | undefined, ctx: ValueContext): V | ValueError;
-  /** SQL boolean on `ctx.alias`: the resource has a value matching ANY of `values` (comma = OR). */
-  toSql(values: V[], modifier: string | undefined, ctx: SqlContext): string;
-  /** Condition on one index row aliased `x` (used inside composites). */
-  rowCondition(value: V, x: string, ctx: SqlContext): string;
-  /** Aggregates over index rows aliased `x` giving a resource's sort key (ascending, descending), and its SQL type. */
-  readonly sort?: { asc: (x: string) => string; desc: (x: string) => string; cast: string };
-}
-
-/** `EXISTS (SELECT 1 FROM table x WHERE x.rid = alias.rid AND x.param … AND (cond))`. */
-export function existsRow(
-  table: string,
-  ctx: SqlContext,
-  condition: (x: string) => string,
-  facet?: string,
-): string {
-  const x = ctx.nextAlias('x');
-  return `EXISTS (SELECT 1 FROM ${table} ${x} WHERE ${x}.rid = ${ctx.alias}.rid AND ${x}.param ${ctx.keyIn(facet)} AND (${condition(x)}))`;
-}
-
-/** Param keys of a code (and facet) over the given types. */
-export function keysOf(types: readonly string[], code: string, facet = ''): number[] {
-  return [...new Set(types.map((t) => paramKey(t, code, facet)))];
 }
 
 /**

@@ -1,8 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { createTestApp, type TestApp } from '../../../support/app';
 import { buildFixture, call, type Fixture } from '../../access/tenants';
 
 /** A tiny PNG-like payload (bytes, not a real image: the server stores content, it does not decode it). */
 const PHOTO = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 1, 2, 3, 250, 251, 252]);
+
+/** PHOTO followed by random bytes: no other upload of the test run carries these. */
+const uniquePhoto = () => Buffer.concat([PHOTO, randomBytes(12)]);
+
+/**
+ * Binaries stored whose data starts with `prefix` (its length a multiple of 3, so that its base64
+ * is a prefix of theirs).
+ */
+async function storedWith(t: TestApp, prefix: Buffer): Promise<number> {
+  if (prefix.length % 3 !== 0) throw new Error('prefix length must be a multiple of 3');
+  const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Binary' AND content LIKE $1`, [`%"${prefix.toString('base64')}%`]);
+  return rows[0].n as number;
+}
 
 describe('Binary in its own format (photos of a wound)', () => {
   let f: Fixture;
@@ -54,16 +68,20 @@ describe('Binary in its own format (photos of a wound)', () => {
   });
 
   it('a photo pointing into another municipality\'s patient is refused like a missing patient, and stores nothing', async () => {
-    const before = await f.t.pool.query(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Binary'`);
-    const hidden = await upload(f.b.tokens.citizen, PHOTO, 'image/png', `Patient/${f.a.ids.patient}`);
-    const missing = await upload(f.b.tokens.citizen, PHOTO, 'image/png', `Patient/no-such-patient`);
+    // a photo of its own, so that other test files storing Binaries meanwhile do not move the count
+    const photo = uniquePhoto();
+    const before = await storedWith(f.t, photo);
+    const hidden = await upload(f.b.tokens.citizen, photo, 'image/png', `Patient/${f.a.ids.patient}`);
+    const missing = await upload(f.b.tokens.citizen, photo, 'image/png', `Patient/no-such-patient`);
     expect(hidden.statusCode).toBeGreaterThanOrEqual(400);
     expect(hidden.statusCode).toBeLessThan(500);
     expect(hidden.statusCode).toBe(missing.statusCode);
-    const staff = await upload(f.b.tokens.system, PHOTO, 'image/png', `Patient/${f.a.ids.patient}`);
+    const staff = await upload(f.b.tokens.system, photo, 'image/png', `Patient/${f.a.ids.patient}`);
     expect(staff.statusCode).toBe(hidden.statusCode);
-    const after = await f.t.pool.query(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Binary'`);
-    expect(after.rows[0].n).toBe(before.rows[0].n);
+    expect(await storedWith(f.t, photo)).toBe(before);
+    // the count sees such a photo once it is stored
+    expect((await upload(f.a.tokens.citizen, photo, 'image/png', `Patient/${f.a.ids.patient}`)).statusCode).toBe(201);
+    expect(await storedWith(f.t, photo)).toBe(before + 1);
   });
 
   it('refuses media types outside the allow-list (415) and raw bodies on other types and routes', async () => {
@@ -103,8 +121,9 @@ describe('Binary size limit', () => {
   afterAll(async () => t.close());
 
   it('answers 413 with an OperationOutcome beyond the limit, raw or as FHIR JSON, and stores nothing', async () => {
-    const big = Buffer.alloc(1001, 7);
-    const count = async () => (await t.pool.query(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Binary'`)).rows[0].n as number;
+    // bytes of its own, so that other test files storing Binaries meanwhile do not move the count
+    const big = randomBytes(1001);
+    const count = () => storedWith(t, big.subarray(0, 600));
     const before = await count();
     const raw = await t.app.inject({ method: 'POST', url: '/fhir/Binary', headers: { 'content-type': 'image/png' }, payload: big });
     expect(raw.statusCode).toBe(413);

@@ -44,7 +44,8 @@ async function jobsOf(kind: string): Promise<Array<{ id: string; state: string; 
   return rows;
 }
 
-async function until(what: () => Promise<boolean>, ms = 10_000): Promise<void> {
+/** Jobs run on a loaded machine beside other test files: up to 30 s. */
+async function until(what: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await what())) {
     if (Date.now() > end) throw new Error('timed out');

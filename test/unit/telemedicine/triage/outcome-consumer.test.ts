@@ -1,5 +1,5 @@
 import type { Change } from '../../../../src/store/versions';
-import { triageOutcomeListener } from '../../../../src/telemedicine/triage/outcome-listener';
+import { triageOutcomeConsumer } from '../../../../src/telemedicine/triage/outcome-consumer';
 import { triageImpression } from '../../../../src/telemedicine/triage/triage-result';
 
 const ctx = { patientId: 'p1', episodeId: 'e1', careTeamId: 't1', now: '2026-03-04T09:00:00Z' };
@@ -12,10 +12,11 @@ const change = (action: Change['action'], resource: object | null, resourceType 
   json: resource && JSON.stringify(resource),
 });
 
-describe('triageOutcomeListener', () => {
+describe('triageOutcomeConsumer', () => {
   it('counts the overall colour of each created triage ClinicalImpression, nothing else', async () => {
     const counted: string[] = [];
-    const listener = triageOutcomeListener((outcome) => counted.push(outcome));
+    const consumer = triageOutcomeConsumer((outcome) => counted.push(outcome));
+    expect(consumer.resourceTypes).toEqual(['ClinicalImpression']);
     const red = triageImpression(
       [
         { reference: 'urn:uuid:a', finding: { colour: 'red', reasons: ['SpO2 84 % ≤ 85 %'], problems: [] } },
@@ -24,7 +25,7 @@ describe('triageOutcomeListener', () => {
       ctx,
     );
     const yellow = triageImpression([{ reference: 'urn:uuid:c', finding: { colour: 'yellow', reasons: [], problems: ['no thresholds'] } }], ctx);
-    await listener([
+    await consumer.handle([
       change('create', red),
       change('update', red), // a later version is not a new triage
       change('create', { resourceType: 'ClinicalImpression', status: 'completed', subject: { reference: 'Patient/p1' } }), // a clinician's assessment
