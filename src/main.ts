@@ -95,11 +95,10 @@ export async function main(): Promise<void> {
           intervalSeconds: config.schedulerIntervalSeconds,
           lookbackHours: config.schedulerLookbackHours,
           onRun: (result) => metrics.schedulerRuns.inc({ job: 'missing-measurements', result }),
-          pool: db.pool,
         },
       }),
       futModule(),
-      futReportingModule({ pool: db.pool, ttlHours: config.exportTtlHours }),
+      futReportingModule({ jobs: db.storage.jobs, ttlHours: config.exportTtlHours }),
       futRecordsModule(),
       futStandardModule(),
     ];

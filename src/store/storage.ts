@@ -10,6 +10,10 @@ import { authStores, type AuthStores } from './auth/auth-stores';
 import { findByCanonical } from './canonical';
 import { consumeChanges, openCursorAtEnd, startChangeLogPruning, type ChangeHandler } from './change-log';
 import { consumeChangedVersions, type VersionHandler } from './changed-versions';
+import { countInWindows, type Referencing, type TargetWindow } from './aggregate/referencing-counts';
+import { duePlans, savePlans, stalePlans, type PlanBatch, type RequestPlan } from './schedule/request-plans';
+import { decidedSlots, recordDecisions, type Decision, type SlotKey } from './schedule/slot-decisions';
+import { currentResources } from './resource-ids';
 import type { Db } from './db';
 import { hasOwnResources, listenForDefinitions, recordFingerprint, seedFingerprint, storedDefinitions, whileLocked } from './definition-rows';
 import { readExportBatch, storedResourceTypes, type ExportBatch, type ExportSelection } from './export-rows';
@@ -84,6 +88,19 @@ export interface Storage {
     /** Hear the pings subscription workers publish (payload: the Subscription id). */
     listenPings(onPing: (subscriptionId: string) => void, onError?: (err: unknown) => void): Promise<Listener>;
   };
+  /** A periodic job's tables of ServiceRequest plans and slot decisions (src/store/schedule/). */
+  schedule: {
+    stalePlans(batch: PlanBatch): Promise<Array<{ id: string; versionId: number; resource: unknown }>>;
+    duePlans<P>(now: Date, batch: PlanBatch): Promise<Array<RequestPlan<P>>>;
+    savePlans<P>(plans: ReadonlyArray<RequestPlan<P> & { nextDue: Date | null }>, now: Date): Promise<void>;
+    decidedSlots(keys: readonly SlotKey[]): Promise<Set<string>>;
+    recordDecisions(decisions: readonly Decision[], decidedAt: Date, db?: Db): Promise<number>;
+  };
+  /** Aggregate reads over current resources and the search index (src/store/aggregate/). */
+  aggregate: {
+    countInWindows(q: Referencing, windows: readonly TargetWindow[], db?: Db): Promise<number[]>;
+    currentResources(type: string, ids: readonly string[]): Promise<Map<string, unknown>>;
+  };
   pendingMigrations(migrations: Migration[]): Promise<string[]>;
 }
 
@@ -130,6 +147,17 @@ export function storageOn(pool: Pool): Storage {
       due: (limit) => dueSubscriptions(pool, limit),
       stats: () => notificationStats(pool),
       listenPings: (onPing, onError) => listenOn(pool, PING_CHANNEL, 'kolibri-subscription-pings', { onChange: onPing, onConnected: () => undefined, onError }),
+    },
+    schedule: {
+      stalePlans: (batch) => stalePlans(pool, batch),
+      duePlans: (now, batch) => duePlans(pool, now, batch),
+      savePlans: (plans, now) => savePlans(pool, plans, now),
+      decidedSlots: (keys) => decidedSlots(pool, keys),
+      recordDecisions: (decisions, decidedAt, db) => recordDecisions(on(db), decisions, decidedAt),
+    },
+    aggregate: {
+      countInWindows: (q, windows, db) => countInWindows(on(db), q, windows),
+      currentResources: (type, ids) => currentResources(pool, type, ids),
     },
     pendingMigrations: (migrations) => pendingMigrations(pool, migrations),
   };

@@ -10,7 +10,6 @@ import { selfManagementReportOperation } from './reports/self-management-operati
 import { loadTargets, type Targets } from './reports/targets';
 import { utilisationReportOperation } from './reports/utilisation-operation';
 import { missingMeasurementJobKind } from './scheduler/scheduler-job';
-import type { SchedulerDeps } from './scheduler/scheduler';
 import { getPatientProceduresOperation } from './scheduler/procedures';
 import { submitMeasurement } from './submit-measurement';
 import { requireTriage, withTriageRule } from './triage-required';
@@ -28,8 +27,6 @@ export interface TelemedicineOptions {
     intervalSeconds: number;
     lookbackHours: number;
     onRun?: (result: 'ok' | 'error') => void;
-    /** The database the scheduler's own queries run on (until they are a store API). */
-    pool: SchedulerDeps['pool'];
   };
 }
 
@@ -76,7 +73,7 @@ export function telemedicineModule(options: TelemedicineOptions = {}): KolibriMo
     loadTemplates: (deps, profileDirs) => loadTemplates(deps, profileDirs),
     periodicJobs: (context) =>
       scheduler && scheduler.intervalSeconds > 0
-        ? [missingMeasurementJobKind({ ...context, pool: scheduler.pool, everySeconds: scheduler.intervalSeconds, lookbackHours: scheduler.lookbackHours, onRun: scheduler.onRun })]
+        ? [missingMeasurementJobKind({ ...context, everySeconds: scheduler.intervalSeconds, lookbackHours: scheduler.lookbackHours, onRun: scheduler.onRun })]
         : [],
   };
 }

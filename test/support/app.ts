@@ -120,7 +120,7 @@ async function oneTestApp(options: Parameters<typeof createTestApp>[0] = {}): Pr
     clock: options.clock,
     indexWriter: options.indexWriter,
     // as main.ts composes it (without the scheduler job: tests run it themselves)
-    modules: [telemedicineModule(), futModule(), futReportingModule({ pool }), futRecordsModule(), futStandardModule()],
+    modules: [telemedicineModule(), futModule(), futReportingModule({ jobs: storage.jobs }), futRecordsModule(), futStandardModule()],
   });
   const clock = options.clock ?? systemClock;
   const auth = testAuthService(pool, services, clock, options.authSettings, options.baseUrl);

@@ -140,13 +140,14 @@ describe('openapi.yaml', () => {
     beforeAll(async () => {
       // pg connects lazily: this pool is never used unless a route handler touches the store.
       pool = new Pool({ connectionString: 'postgres://x@127.0.0.1:1/x' });
+      const storage = storageOn(pool);
       const services = createServices({
-        storage: storageOn(pool),
+        storage,
         registry: testRegistry(),
         migrations: [],
         config: { baseUrl: 'http://kolibri.test/fhir', updateCreate: true },
         softwareVersion: 'test',
-        modules: [telemedicineModule(), futModule(), futReportingModule({ pool }), futRecordsModule()],
+        modules: [telemedicineModule(), futModule(), futReportingModule({ jobs: storage.jobs }), futRecordsModule()],
       });
       const auth = new AuthService({
         // with an admin token, so the admin API's routes exist to be compared

@@ -1,13 +1,12 @@
-import type { Pool } from 'pg';
 import type { KolibriModule } from '../../modules/module';
-import { JobStore } from '../../store/jobs';
+import type { JobStore } from '../../store/jobs';
 import { loadReportingDefinitions } from './definitions';
 import { reportingOperations } from './operations';
 import { reportJobKind } from './report-job';
 
 export interface FutReportingOptions {
-  /** The database the report jobs are queued in (the `job` table). */
-  pool: Pool;
+  /** Where the report jobs are queued (the `job` table: the storage's `jobs`). */
+  jobs: JobStore;
   /** How long a scheduled report is kept, in hours (default 24). */
   ttlHours?: number;
 }
@@ -19,7 +18,7 @@ export interface FutReportingOptions {
  * Each report covers the episodes of care the caller may read.
  */
 export function futReportingModule(options: FutReportingOptions): KolibriModule {
-  const deps = { jobs: new JobStore(options.pool), ttlSeconds: (options.ttlHours ?? 24) * 3600 };
+  const deps = { jobs: options.jobs, ttlSeconds: (options.ttlHours ?? 24) * 3600 };
   return {
     name: 'fut-reporting',
     operations: reportingOperations(deps),

@@ -1,12 +1,11 @@
 import type { Clock } from '../../clock';
-import type { Db } from '../../store/db';
 import type { ResourceStore } from '../../store/resources';
-import { duePlans, savePlans, stalePlans, type PlanBatch } from '../../store/schedule/request-plans';
-import { decidedSlots, recordDecisions, type Decision, type SlotKey } from '../../store/schedule/slot-decisions';
+import type { PlanBatch } from '../../store/schedule/request-plans';
+import type { Decision, SlotKey } from '../../store/schedule/slot-decisions';
+import type { Storage } from '../../store/storage';
 import { nextClose, planOf, refId, type DueRequest, type RequestPlan, type ServiceRequestLike } from './due-requests';
 import { missingMeasurementTask, missingTaskId } from './missing-task';
-import { currentResources } from '../../store/resource-ids';
-import { submissionCounts } from './submissions';
+import { slotWindows, SUBMISSIONS } from './submissions';
 import { slotsClosedBetween, type Slot } from './slots';
 
 /** pino-compatible, so main.ts passes its logger. */
@@ -17,8 +16,8 @@ export interface SchedulerLog {
 }
 
 export interface SchedulerDeps {
-  /** Where the run's reads and its batches of plans and decisions go (the pool). */
-  pool: Db;
+  /** The store's plan and decision tables and its counts of submissions. */
+  storage: Pick<Storage, 'schedule' | 'aggregate'>;
   store: ResourceStore;
   clock: Clock;
   /** How far back closed slots are still decided (covers downtime and restarts). */
@@ -73,18 +72,18 @@ export class MissingMeasurementScheduler {
     const summary: RunSummary = { read: 0, serviceRequests: 0, slotsDecided: 0, submitted: 0, tasksCreated: 0, taskIds: [] };
     const batchAfter = (after: string): PlanBatch => ({ status: 'active', only: this.deps.onlyServiceRequests, after, limit: batch });
     for (let after = ''; ; ) {
-      const rows = await stalePlans(this.deps.pool, batchAfter(after));
+      const rows = await this.deps.storage.schedule.stalePlans(batchAfter(after));
       if (!rows.length) break;
       summary.read += rows.length;
       // new or changed: its slots of the whole look-back are examined (decided ones are skipped)
       const plans = rows.map((r) => ({ id: r.id, versionId: r.versionId, plan: planOf(r.resource as ServiceRequestLike) }));
-      await savePlans(this.deps.pool, plans.map((p) => ({ ...p, nextDue: nextClose(p.plan.repeat, since) })), now);
+      await this.deps.storage.schedule.savePlans(plans.map((p) => ({ ...p, nextDue: nextClose(p.plan.repeat, since) })), now);
       after = rows[rows.length - 1].id;
       await afterBatch?.();
       if (rows.length < batch) break;
     }
     for (let after = ''; ; ) {
-      const due: DueRequest[] = await duePlans<RequestPlan>(this.deps.pool, now, batchAfter(after));
+      const due: DueRequest[] = await this.deps.storage.schedule.duePlans<RequestPlan>(now, batchAfter(after));
       if (!due.length) break;
       summary.serviceRequests += due.length;
       const candidates: Candidate[] = [];
@@ -93,7 +92,7 @@ export class MissingMeasurementScheduler {
       }
       const waiting = await this.decide(candidates, now, summary);
       // next due when its next slot closes; at once (the next run) while a slot waits for an episode
-      await savePlans(this.deps.pool, due.map((sr) => ({ ...sr, nextDue: waiting.has(sr.id) ? now : nextClose(sr.plan.repeat, now) })), now);
+      await this.deps.storage.schedule.savePlans(due.map((sr) => ({ ...sr, nextDue: waiting.has(sr.id) ? now : nextClose(sr.plan.repeat, now) })), now);
       after = due[due.length - 1].id;
       await afterBatch?.();
       if (due.length < batch) break;
@@ -105,19 +104,19 @@ export class MissingMeasurementScheduler {
   /** Decide `candidates`; returns the ServiceRequests with a missing slot left undecided (no active episode with a team). */
   private async decide(candidates: Candidate[], now: Date, summary: RunSummary): Promise<Set<string>> {
     const waiting = new Set<string>();
-    const decided = await decidedSlots(this.deps.pool, candidates);
+    const decided = await this.deps.storage.schedule.decidedSlots(candidates);
     const open = candidates.filter((c) => !decided.has(keyOf(c)));
-    const counts = await submissionCounts(this.deps.pool, open);
+    const counts = await this.deps.storage.aggregate.countInWindows(SUBMISSIONS, slotWindows(open));
     const met: Decision[] = [];
     const missing: Array<Candidate & { submitted: number }> = [];
     open.forEach((c, j) => {
       if (counts[j] >= c.slot.expected) met.push({ ...c, outcome: 'submitted', expected: c.slot.expected, submitted: counts[j] });
       else missing.push({ ...c, submitted: counts[j] });
     });
-    const inserted = await recordDecisions(this.deps.pool, met, now);
+    const inserted = await this.deps.storage.schedule.recordDecisions(met, now);
     summary.slotsDecided += inserted;
     summary.submitted += inserted;
-    const episodes = await currentResources(this.deps.pool, 'EpisodeOfCare', missing.map((m) => m.sr.plan.episodeId ?? ''));
+    const episodes = await this.deps.storage.aggregate.currentResources('EpisodeOfCare', missing.map((m) => m.sr.plan.episodeId ?? ''));
     for (const m of missing) {
       const assigned = await this.claimMissing(m, episodes.get(m.sr.plan.episodeId ?? '') as EpisodeLike | undefined, now, summary);
       if (!assigned) waiting.add(m.serviceRequestId);
@@ -140,10 +139,10 @@ export class MissingMeasurementScheduler {
     const taskId = missingTaskId(m.serviceRequestId, m.start);
     const created = await this.deps.store.transaction(async (tx) => {
       // A late upload may have arrived since the first count: decide on what is there now.
-      const [submitted] = await submissionCounts(tx.client, [m]);
+      const [submitted] = await this.deps.storage.aggregate.countInWindows(SUBMISSIONS, slotWindows([m]), tx.client);
       const outcome = submitted >= m.slot.expected ? 'submitted' : 'missing';
       const decision: Decision = { ...m, outcome, expected: m.slot.expected, submitted, taskId: outcome === 'missing' ? taskId : undefined };
-      if ((await recordDecisions(tx.client, [decision], now)) === 0) return undefined;
+      if ((await this.deps.storage.schedule.recordDecisions([decision], now, tx.client)) === 0) return undefined;
       summary.slotsDecided += 1;
       if (outcome === 'submitted') return void (summary.submitted += 1);
       const task = missingMeasurementTask(

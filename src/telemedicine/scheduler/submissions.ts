@@ -1,5 +1,4 @@
-import { countInWindows, type Referencing } from '../../store/aggregate/referencing-counts';
-import type { Db } from '../../store/db';
+import type { Referencing, TargetWindow } from '../../store/aggregate/referencing-counts';
 import type { SlotKey } from '../../store/schedule/slot-decisions';
 
 /**
@@ -15,11 +14,5 @@ export const SUBMISSIONS: Referencing = {
   exclude: { token: 'status', value: 'entered-in-error' },
 };
 
-/** How many submissions each slot's ServiceRequest got inside its window [start, end). In the order of `keys`. */
-export function submissionCounts(db: Db, keys: readonly SlotKey[]): Promise<number[]> {
-  return countInWindows(
-    db,
-    SUBMISSIONS,
-    keys.map((k) => ({ target: k.serviceRequestId, start: k.start, end: k.end })),
-  );
-}
+/** The windows whose submissions a slot counts: its ServiceRequest's, inside [start, end). */
+export const slotWindows = (keys: readonly SlotKey[]): TargetWindow[] => keys.map((k) => ({ target: k.serviceRequestId, start: k.start, end: k.end }));

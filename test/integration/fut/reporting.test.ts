@@ -248,7 +248,7 @@ describe("FUT's reporting operations", () => {
   });
 
   it('serves an OperationDefinition per operation at FUT’s canonical URL, matching the route', async () => {
-    const module = futReportingModule({ pool: f.t.pool });
+    const module = futReportingModule({ jobs: f.t.storage.jobs });
     await module.loadTemplates?.(f.t.services.interactions, []);
     const again = await module.loadTemplates?.(f.t.services.interactions, []);
     // a second load writes nothing: every definition is found unchanged

@@ -14,7 +14,7 @@ afterAll(async () => t?.close());
 
 const scheduler = (e: Enrolment | Enrolment[], lookbackHours = 24 * 7) =>
   new MissingMeasurementScheduler({
-    pool: t.pool,
+    storage: t.storage,
     store: t.services.store,
     clock,
     lookbackHours,

@@ -19,7 +19,7 @@ afterAll(async () => t?.close());
 /** The job kind under a name of its own (tests share one database), for these enrolments only. */
 function jobKind(enrolments: Enrolment[], runs: string[], batch?: number): PeriodicJobKind {
   const kind = missingMeasurementJobKind({
-    pool: t.pool,
+    storage: t.storage,
     store: t.services.store,
     clock,
     lookbackHours: 24 * 7,

@@ -110,7 +110,7 @@ describe('kolibri seed', () => {
 
   it('leaves the scheduler nothing to repeat: missed slots already have their Task and claim', async () => {
     const srs = Array.from({ length: 12 }, (_v, i) => patientUnit(options, i + 1).resources.filter((r) => r.resourceType === 'ServiceRequest').map((r) => r.id as string)).flat();
-    const scheduler = new MissingMeasurementScheduler({ pool: t.pool, store: t.services.store, clock: new FixedClock(options.now), lookbackHours: 24 * 7, onlyServiceRequests: srs });
+    const scheduler = new MissingMeasurementScheduler({ storage: t.storage, store: t.services.store, clock: new FixedClock(options.now), lookbackHours: 24 * 7, onlyServiceRequests: srs });
     // at the cohort's end (midnight local after 31 March); later slots are genuinely missing
     const run = await scheduler.runOnce(new Date('2040-03-31T22:00:00Z'));
     // the measurement regimes have a slot closing in the look-back; most questionnaire windows (3-monthly) do not
