@@ -1,4 +1,4 @@
-import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { AccessFilter } from './search/sql-builder';
 import type { Db } from './db';
 import { normalizeDatabaseError } from './pg-errors';
 

@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { AccessPolicy } from '../auth/access-policy';
 import type { AuditRecord } from '../audit/record';
 import type { SearchRequest } from '../fhir/search/ast';
-import type { AccessFilter } from '../fhir/search/sql-builder';
+import type { AccessFilter } from './search/sql-builder';
 import { accessTarget, ownership, reachablePatients, readReaching, type ReachSql, type ReadReaching } from './access-sql';
 import { insertAuditRecords } from './audit-outbox';
 import { authStores, type AuthStores } from './auth/auth-stores';

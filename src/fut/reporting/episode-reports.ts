@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { AccessFilter } from '../../fhir/search/sql-builder';
+import type { AccessFilter } from '../../store/search/sql-builder';
 import { countPerLabelAndType, resourcesPerLabel } from '../../store/aggregate/labelled-referencing';
 import type { Referencing } from '../../store/aggregate/referencing-counts';
 import { scanDateRanges, scanResources } from '../../store/aggregate/resource-scan';

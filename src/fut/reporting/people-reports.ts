@@ -1,5 +1,5 @@
 import { afterLastInstant, firstInstant } from '../../fhir/local-instants';
-import type { AccessFilter } from '../../fhir/search/sql-builder';
+import type { AccessFilter } from '../../store/search/sql-builder';
 import { patientRecord as storedPatientRecord } from '../../store/aggregate/patient-record';
 import { scanResources } from '../../store/aggregate/resource-scan';
 import type { Db } from '../../store/db';

@@ -1,4 +1,4 @@
-import type { AccessFilter } from '../../fhir/search/sql-builder';
+import type { AccessFilter } from '../../store/search/sql-builder';
 import { scanResources } from '../../store/aggregate/resource-scan';
 import { versionHistory } from '../../store/aggregate/version-history';
 import type { Db } from '../../store/db';

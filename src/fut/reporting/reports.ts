@@ -1,4 +1,4 @@
-import type { AccessFilter } from '../../fhir/search/sql-builder';
+import type { AccessFilter } from '../../store/search/sql-builder';
 import { ANONYMIZATION, ORGANIZATION, type ParameterSpec, type ReportInput } from './parameters';
 import type { Db } from '../../store/db';
 import { measurementStats, patientTotals, patientUsage } from './episode-reports';

@@ -1,5 +1,5 @@
 import type { Binary, Parameters } from '@medplum/fhirtypes';
-import type { AccessFilter } from '../../fhir/search/sql-builder';
+import type { AccessFilter } from '../../store/search/sql-builder';
 import { inSnapshot } from '../../store/aggregate/snapshot';
 import type { ResourceStore } from '../../store/resources';
 import type { ReportInput } from './parameters';

@@ -1,5 +1,5 @@
 import { paramKey } from '../../fhir/search/param-key';
-import type { AccessFilter } from '../../fhir/search/sql-builder';
+import type { AccessFilter } from '../search/sql-builder';
 import type { Db } from '../db';
 
 /**
