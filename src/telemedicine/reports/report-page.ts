@@ -17,7 +17,7 @@ main{padding:20px 32px;max-width:1240px}
 .legend{font-size:13px;color:#5d6d7e;margin-bottom:12px}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:16px}
 figure{margin:0;background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-figure svg{display:block;width:100%;height:auto}
+figure svg{display:block;width:100%;height:auto} figure.wide{grid-column:1/-1;max-width:900px}
 table{border-collapse:collapse;margin-top:24px;background:#fff;font-size:13px;width:100%;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 th,td{padding:7px 10px;text-align:right;border-bottom:1px solid #eaeded} th:first-child,td:first-child{text-align:left}
 th{background:#eaf2f8;font-weight:600} tr.total td{font-weight:700;background:#f8f9f9}

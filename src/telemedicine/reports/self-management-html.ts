@@ -17,7 +17,7 @@ export function selfManagementHtml(report: SelfManagementReport): string {
     subtitle: `Borgere inkluderet ${escapeXml(report.periodStart)} – ${escapeXml(report.periodEnd)} · opdelt på ${GROUPING_TITLES[report.grouping]} · dannet ${escapeXml(report.generated.slice(0, 16).replace('T', ' '))} UTC`,
     body: `<p class="legend">Gennemsnitlig score (1–10, højere er bedre) på Self-Efficacy for Managing Chronic Disease 6-Item Scale. Tal med færre end ${SMALL_CELL} borgere vises ikke.</p>
 <section class="charts">
-<figure>${selfManagementChart('Gennemsnitlig SEMCD-6-score', report.months, report.groups, report.total)}</figure>
+<figure class="wide">${selfManagementChart('Gennemsnitlig SEMCD-6-score', report.months, report.groups, report.total)}</figure>
 </section>
 ${table(report)}`,
   });

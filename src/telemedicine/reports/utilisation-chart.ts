@@ -8,8 +8,9 @@ import type { UtilisationGroup } from './utilisation';
 
 const H = 260;
 const PAD = { left: 36, right: 16, top: 56, bottom: 44 };
-const BAR = 16;
-const SLOT = 2 * BAR + 22;
+/** Wide enough for its value above it (`0,95`, `12,4` at 9 px), so neighbouring labels never overlap. */
+const BAR = 24;
+const SLOT = 2 * BAR + 18;
 
 export function utilisationChart(title: string, groups: UtilisationGroup[], values: (g: UtilisationGroup) => { before: number; since: number }): string {
   const shown = groups.filter((g) => g.figures);
