@@ -1,5 +1,5 @@
 import type { KolibriModule } from '../modules/module';
-import { upsertDefinitions } from '../telemedicine/template-loader';
+import { upsertDefinitions } from '../modules/definitions';
 import { applyInstanceSpec, applySystemSpec } from './apply';
 import { futDefinition, futRoute, type FutOperationSpec } from './operation-definition';
 import { createEpisodeOfCareSpec } from './create-episode-of-care';

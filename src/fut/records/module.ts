@@ -1,5 +1,5 @@
 import { futOperation as futCanonicalUrl } from '../canonical';
-import { upsertDefinitions } from '../../telemedicine/template-loader';
+import { upsertDefinitions } from '../../modules/definitions';
 import type { OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { Operation } from '../../interactions/operation';
 import type { KolibriModule } from '../../modules/module';

@@ -3,7 +3,7 @@ import type { TemplateDeps } from '../../modules/module';
 import { REPORTS } from './report-list';
 import type { Report } from './reports';
 import { futDefinition } from '../operation-definitions';
-import { upsertDefinitions } from '../../telemedicine/template-loader';
+import { upsertDefinitions } from '../../modules/definitions';
 
 /**
  * The OperationDefinitions of the reporting family, written from the same tables the routes are

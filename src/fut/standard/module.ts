@@ -1,5 +1,5 @@
 import { futOperation } from '../canonical';
-import { upsertDefinitions } from '../../telemedicine/template-loader';
+import { upsertDefinitions } from '../../modules/definitions';
 import type { CapabilityStatementRestResource, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { KolibriModule } from '../../modules/module';
 import { futDefinition, withFutNames, type FutOperationSpec } from '../operation-definitions';
