@@ -1,10 +1,8 @@
 import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
-import { join } from 'node:path';
 import { createTestApp, type TestApp } from '../../support/app';
-import { migrate, readMigrations } from '../../../src/store/migrate';
-import { createPool } from '../../../src/store/pool';
-import { freshDatabase, type FreshDatabase } from '../ops/fresh-database';
+import type { FreshDatabase } from '../ops/fresh-database';
+import { migratedDatabase } from '../../support/own-database';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 import { JobRunner } from '../../../src/jobs/runner';
 import { JobStore } from '../../../src/store/jobs';
@@ -51,10 +49,7 @@ describe('Bulk Data $export', () => {
   // test files write rows every staff client may read (no compartment, written with auth off)
   let db: FreshDatabase;
   beforeAll(async () => {
-    db = await freshDatabase('kolibri_bulk');
-    const pool = createPool({ connectionString: db.url, max: 1 });
-    await migrate(pool, readMigrations(join(__dirname, '..', '..', '..', 'migrations')));
-    await pool.end();
+    db = await migratedDatabase('kolibri_bulk');
     t = await createTestApp({ auth: 'on', databaseUrl: db.url });
     runner = testRunner(t);
     runner.start();
