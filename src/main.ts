@@ -146,7 +146,8 @@ export async function main(): Promise<void> {
     );
     // then the search index, if the file SearchParameters changed since it was built: a reindex
     // job, run by an instance loading the same parameters and resumed elsewhere if that one dies
-    const reindexRunner = new JobRunner({ store: db.storage.jobs, kinds: [reindexJobKind({ storage: db.storage, registry, indexWriter: services.definitions.indexWriter, clock: systemClock, log })], log });
+    // (after its 30 s lease, so looking every 5 s is soon enough; the queueing instance starts at once)
+    const reindexRunner = new JobRunner({ store: db.storage.jobs, kinds: [reindexJobKind({ storage: db.storage, registry, indexWriter: services.definitions.indexWriter, clock: systemClock, log })], log, pollMs: 5000 });
     reindexRunner.start();
     const indexing = seeding.then(() =>
       queueReindexIfParametersChanged({ storage: db.storage, registry, clock: systemClock }).then(

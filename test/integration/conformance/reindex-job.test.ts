@@ -12,14 +12,17 @@ import { ResourceStore } from '../../../src/store/resources';
 import { createIndexWriter } from '../../../src/store/search-index';
 import { storageOn } from '../../../src/store/storage';
 import { testRegistry } from '../../support/app';
-import { migratedDatabase } from '../../support/own-database';
+import { createTestAppOnOwnDatabase, migratedDatabase } from '../../support/own-database';
+import { nonCprUuid } from '../../support/ids';
+import { accessToken, registerVendorApp } from '../auth/vendor-app';
+import { send } from '../operations/export-support';
 import type { FreshDatabase } from '../ops/fresh-database';
 
 /**
  * The rebuild of the search index after the SearchParameters changed is a job on the job runner:
  * instances starting alike queue it once, and when the instance running it dies half-way, another
- * instance's runner claims it once the lease expired and finishes from the last checkpoint. On a
- * database of its own, since the job reads every row.
+ * instance's runner claims it once the lease expired and finishes from the last checkpoint. No
+ * client sees the job. On databases of their own, since the job reads every row.
  */
 let db: FreshDatabase;
 let pool: Pool;
@@ -113,3 +116,24 @@ it('an instance loading other SearchParameters than the job was queued for does 
   await expect(kind.run(job, ctx)).rejects.toThrow(/other SearchParameters/);
   expect(await seedFingerprint(pool, 'search-index')).toBe(searchParameterFingerprint(registry));
 });
+
+it("no client sees the reindex job: its id answers the export status like one that does not exist, and DELETE leaves it queued", async () => {
+  const t = await createTestAppOnOwnDatabase('kolibri_reindexprobe', { auth: 'on' });
+  try {
+    await t.services.store.transaction((tx) => tx.create({ resourceType: 'Patient', gender: 'male' }));
+    await recordFingerprint(t.pool, 'search-index', 'parameters of an older release', new Date().toISOString());
+    const queued = await queueReindexIfParametersChanged({ storage: t.storage, registry, clock: systemClock });
+    expect(queued.action).toBe('queued');
+    const id = (queued as { job: string }).job;
+    const app = await registerVendorApp(t, { scopes: ['system/*.rs'] });
+    const token = await accessToken(t, app, 'system/*.rs');
+    for (const method of ['GET', 'DELETE'] as const) {
+      const [job, none] = await Promise.all([send(t, token, method, `/fhir/$export-status/${id}`), send(t, token, method, `/fhir/$export-status/${nonCprUuid()}`)]);
+      expect([job.status, job.json().issue[0].code]).toEqual([404, 'not-found']);
+      expect([none.status, none.json().issue[0].code]).toEqual([404, 'not-found']);
+    }
+    expect(await t.storage.jobs.get(id)).toMatchObject({ state: 'queued', owner: SYSTEM_JOB_OWNER });
+  } finally {
+    await t.close();
+  }
+}, 60_000);
