@@ -12,7 +12,7 @@ import { futReportingModule } from './fut/reporting/module';
 import { futRecordsModule } from './fut/records/module';
 import { futStandardModule } from './fut/standard/module';
 import { seedBuiltinDefinitions } from './conformance/builtin-seed';
-import { reindexIfParametersChanged } from './conformance/index-fingerprint';
+import { queueReindexIfParametersChanged, reindexJobKind } from './conformance/index-fingerprint';
 import { loadTargets } from './telemedicine/reports/targets';
 import type { KolibriModule } from './modules/module';
 import { openDatabase, type Database } from './store/database';
@@ -144,15 +144,20 @@ export async function main(): Promise<void> {
           ? log.info('publishing the built-in definitions was interrupted by shutdown; the next start does it')
           : log.error({ err: err instanceof Error ? { message: err.message } : err }, 'publishing the built-in definitions failed'),
     );
-    // then the search index, if the file SearchParameters changed since it was built
+    // then the search index, if the file SearchParameters changed since it was built: a reindex
+    // job, run by an instance loading the same parameters and resumed elsewhere if that one dies
+    // (after its 30 s lease, so looking every 5 s is soon enough; the queueing instance starts at once)
+    const reindexRunner = new JobRunner({ store: db.storage.jobs, kinds: [reindexJobKind({ storage: db.storage, registry, indexWriter: services.definitions.indexWriter, clock: systemClock, log })], log, pollMs: 5000 });
+    reindexRunner.start();
     const indexing = seeding.then(() =>
-      reindexIfParametersChanged({ storage: db.storage, registry, indexWriter: services!.definitions.indexWriter, clock: systemClock, signal: seedAbort.signal }).then(
-        (r) => r.action === 'reindexed' && log.info({ resources: r.progress.done, ms: r.ms }, 'search index rebuilt for changed SearchParameters'),
-        (err) => !seedAbort.signal.aborted && log.error({ err: err instanceof Error ? { message: err.message } : err }, 'rebuilding the search index failed'),
+      queueReindexIfParametersChanged({ storage: db.storage, registry, clock: systemClock }).then(
+        (r) => r.action === 'queued' && (log.info({ job: r.job }, 'search index rebuild queued for changed SearchParameters'), reindexRunner.wake()),
+        (err) => log.error({ err: err instanceof Error ? { message: err.message } : err }, 'queueing the search-index rebuild failed'),
       ),
     );
-    // shutdown does not wait for a first-start seeding or a reindex: they stop, and the next start does them
-    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (seedAbort.abort(), await indexing) });
+    // shutdown does not wait for a first-start seeding or a reindex: they stop, the next start
+    // seeds, and the reindex job is given back for another instance to resume after its last batch
+    lifecycle.add({ name: 'builtin-definitions', stop: async () => void (seedAbort.abort(), await indexing, await reindexRunner.stop()) });
     const drainer = services.auditDrainer;
     drainer.start(1000);
     // stopped last: after the last request, every audit record becomes an AuditEvent

@@ -69,26 +69,6 @@ export async function hasOwnResources(db: Db): Promise<boolean> {
   return rows[0].any === true;
 }
 
-/**
- * Run `work` while holding a session-level advisory lock on a connection of the pool, unless
- * another session holds it (then resolves false without running): one instance does a job.
- */
-export async function whileLocked(pool: Pool, key: number, work: () => Promise<void>): Promise<boolean> {
-  const client = await pool.connect();
-  try {
-    const { rows } = await client.query(`SELECT pg_try_advisory_lock($1) AS locked`, [key]);
-    if (!rows[0].locked) return false;
-    try {
-      await work();
-    } finally {
-      await client.query(`SELECT pg_advisory_unlock($1)`, [key]);
-    }
-    return true;
-  } finally {
-    client.release();
-  }
-}
-
 /** The built-in rows with their current content (for a re-seed after the files changed). */
 export async function builtinRows(db: Db): Promise<Map<string, { content: string | null }>> {
   const { rows } = await db.query(

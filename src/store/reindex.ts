@@ -32,6 +32,8 @@ export interface ReindexProgress {
   total: number;
   /** resources per second so far */
   rate: number;
+  /** The rid of the last resource rewritten (where a resumed rebuild continues with `afterRid`). */
+  lastRid?: string;
 }
 
 export async function reindex(pool: Pool, writer: IndexWriter, options: ReindexOptions = {}): Promise<ReindexProgress> {
@@ -79,6 +81,7 @@ export async function reindex(pool: Pool, writer: IndexWriter, options: ReindexO
     }
     if (!last) break;
     after = last;
+    progress.lastRid = last;
     progress.rate = Math.round((progress.done * 1000) / Math.max(1, Date.now() - started));
     options.onProgress?.({ ...progress });
   }

@@ -15,7 +15,7 @@ import { duePlans, savePlans, stalePlans, type PlanBatch, type RequestPlan } fro
 import { decidedSlots, recordDecisions, type Decision, type SlotKey } from './schedule/slot-decisions';
 import { currentResources } from './resource-ids';
 import type { Db } from './db';
-import { hasOwnResources, listenForDefinitions, recordFingerprint, seedFingerprint, storedDefinitions, whileLocked } from './definition-rows';
+import { hasOwnResources, listenForDefinitions, recordFingerprint, seedFingerprint, storedDefinitions } from './definition-rows';
 import { readExportBatch, storedResourceTypes, type ExportBatch, type ExportSelection } from './export-rows';
 import type { IndexWriter } from './index-writer';
 import { JobStore } from './jobs';
@@ -60,8 +60,6 @@ export interface Storage {
     fingerprint(name: string): Promise<string | undefined>;
     recordFingerprint(name: string, fingerprint: string, at: string): Promise<void>;
     hasOwnResources(): Promise<boolean>;
-    /** Run `work` unless another session holds the advisory lock `key` (then false). */
-    whileLocked(key: number, work: () => Promise<void>): Promise<boolean>;
     reindex(writer: IndexWriter, options?: ReindexOptions): Promise<ReindexProgress>;
   };
   /** Reads' audit records into the outbox (writes commit theirs in their own transaction). */
@@ -127,7 +125,6 @@ export function storageOn(pool: Pool): Storage {
       fingerprint: (name) => seedFingerprint(pool, name),
       recordFingerprint: (name, fingerprint, at) => recordFingerprint(pool, name, fingerprint, at),
       hasOwnResources: () => hasOwnResources(pool),
-      whileLocked: (key, work) => whileLocked(pool, key, work),
       reindex: (writer, options) => reindex(pool, writer, options),
     },
     writeAudit: (records) => insertAuditRecords(pool, records),

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import type { Pool } from 'pg';
 import { systemClock } from '../../../src/clock';
-import { recordIndexBuiltWith, reindexIfParametersChanged, searchParameterFingerprint } from '../../../src/conformance/index-fingerprint';
+import { queueReindexIfParametersChanged, recordIndexBuiltWith, reindexJobKind, searchParameterFingerprint, type ReindexResult } from '../../../src/conformance/index-fingerprint';
+import { JobRunner } from '../../../src/jobs/runner';
 import { DEFAULT_DEFINITIONS_CACHE } from '../../../src/fhir/definitions/cache';
 import { loadDefinitions } from '../../../src/fhir/definitions/load';
 import { recordFingerprint } from '../../../src/store/definition-rows';
@@ -20,8 +21,8 @@ import { storageOn } from '../../../src/store/storage';
 /**
  * The search index remembers which file SearchParameters built it (a fingerprint in the
  * database): a start that loads other ones (a new R4 package, an IG package with parameters)
- * rebuilds it with the reindex job, once, and later starts leave it alone. On a database of its
- * own, since the job reads every row.
+ * queues the reindex job, which the job runner runs once, and later starts leave it alone. On a
+ * database of its own, since the job reads every row.
  */
 const ROOT = join(__dirname, '../../..');
 let db: FreshDatabase;
@@ -37,7 +38,26 @@ afterAll(async () => {
   await db.drop();
 });
 
-const job = (registry = testRegistry()) => reindexIfParametersChanged({ storage: storageOn(pool), registry, indexWriter: createIndexWriter(registry), clock: systemClock });
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A start: the check, then, when it queued the reindex job, a runner until the job is over. */
+async function job(registry = testRegistry()): Promise<{ action: string; result?: ReindexResult }> {
+  const storage = storageOn(pool);
+  const checked = await queueReindexIfParametersChanged({ storage, registry, clock: systemClock });
+  if (checked.action !== 'queued') return { action: checked.action };
+  const runner = new JobRunner({ store: storage.jobs, kinds: [reindexJobKind({ storage, registry, indexWriter: createIndexWriter(registry), clock: systemClock, log: quiet })], log: quiet, pollMs: 20 });
+  runner.start();
+  try {
+    for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+      const stored = await storage.jobs.get(checked.job);
+      if (stored?.state === 'done') return { action: 'reindexed', result: stored.result as ReindexResult };
+      if (stored?.state === 'failed') throw new Error(`reindex job failed: ${JSON.stringify(stored.result)}`);
+    }
+    throw new Error('reindex job timed out');
+  } finally {
+    await runner.stop();
+  }
+}
 
 it('differs when a package adds a SearchParameter', () => {
   const withPackages = loadDefinitions({ profileDirs: [join(ROOT, 'fhir-profiles')], igPackages: ['ehealth-mini', 'ehealth-base'].map((p) => join(ROOT, 'test/fixtures/packages', p)), cacheDir: DEFAULT_DEFINITIONS_CACHE });
@@ -60,7 +80,7 @@ it('rebuilds the index when the parameters changed, and only then', async () => 
   expect(await rows()).toBe(0);
   await recordFingerprint(pool, 'search-index', 'parameters of an older release', new Date().toISOString());
   const result = await job();
-  expect(result).toMatchObject({ action: 'reindexed', progress: { done: 1, total: 1 } });
+  expect(result).toMatchObject({ action: 'reindexed', result: { action: 'reindexed', resources: 1 } });
   expect(await rows()).toBeGreaterThan(0);
   expect(await job()).toEqual({ action: 'current' });
 });
