@@ -18,6 +18,7 @@ import { systemClock } from '../src/clock';
 import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { loadDefinitions } from '../src/fhir/definitions/load';
+import { boundHeapGrowth } from '../src/heap-growth';
 import { loggerOptions } from '../src/http/logger';
 import { createServices, type Services } from '../src/services';
 import { readMigrations } from '../src/store/migrate';
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const config = loadConfig(process.env);
   if (!config.databaseUrl) throw new Error('the benchmark server needs DATABASE_URL');
+  // as main.ts: the old generation's growth bounded (KOLIBRI_HEAP_GROWING_PERCENT)
+  boundHeapGrowth(config.heapGrowingPercent);
   const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions, pino.destination('/dev/null'));
   const pool = createPool({ connectionString: config.databaseUrl, max: config.poolSize });
   // as main.ts composes it, without the scheduler job

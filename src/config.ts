@@ -63,6 +63,8 @@ export interface Config {
   reportTargetsFile: string;
   /** KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS: how long SIGTERM waits for in-flight requests (and again for jobs). */
   shutdownTimeoutSeconds: number;
+  /** KOLIBRI_HEAP_GROWING_PERCENT: how far V8 lets the old generation grow past its live size before it collects (see src/heap-growth.ts); 0 = V8's own rule. */
+  heapGrowingPercent: number;
   /** KOLIBRI_METRICS_TOKEN: bearer token for /metrics from non-loopback addresses; unset = loopback only. */
   metricsToken: string | undefined;
   /** KOLIBRI_CORS_ORIGINS: origins browser apps may call from (comma-separated); `*` = any (the default). */
@@ -162,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     changeLogRetentionHours: int('KOLIBRI_CHANGE_LOG_RETENTION_HOURS', 24, 0, 24 * 92),
     reportTargetsFile: env.KOLIBRI_REPORT_TARGETS || 'config/targets.json',
     shutdownTimeoutSeconds: int('KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600),
+    heapGrowingPercent: int('KOLIBRI_HEAP_GROWING_PERCENT', 30, 0, 300),
     metricsToken: env.KOLIBRI_METRICS_TOKEN || undefined,
     exportDir: env.KOLIBRI_EXPORT_DIR || join(env.KOLIBRI_DATA_DIR || './.kolibri', 'exports'),
     exportTtlHours: int('KOLIBRI_EXPORT_TTL_HOURS', 24, 1, 24 * 30),

@@ -19,6 +19,7 @@ import { openDatabase, type Database } from './store/database';
 import { migrate, readMigrations, reindexAdvice } from './store/migrate';
 import { migrationsDir, softwareVersion } from './version';
 import { Lifecycle, shutdown } from './lifecycle';
+import { boundHeapGrowth } from './heap-growth';
 import { KolibriMetrics } from './metrics/registry';
 import { JobRunner } from './jobs/runner';
 import { PeriodicQueue } from './jobs/periodic';
@@ -37,6 +38,7 @@ export async function main(): Promise<void> {
     }
     throw err;
   }
+  boundHeapGrowth(config.heapGrowingPercent);
   const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions);
   let db: Database;
   try {

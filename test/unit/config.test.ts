@@ -22,6 +22,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ KOLIBRI_DEFINITIONS_CACHE: 'off' }).definitionsCacheDir).toBeUndefined();
   });
 
+  it('bounds the old generation\'s growth at 30 % unless KOLIBRI_HEAP_GROWING_PERCENT says otherwise (0 = V8\'s rule)', () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(30);
+    expect(loadConfig({ KOLIBRI_HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(loadConfig({ KOLIBRI_HEAP_GROWING_PERCENT: '100' }).heapGrowingPercent).toBe(100);
+    expect(() => loadConfig({ KOLIBRI_HEAP_GROWING_PERCENT: '-5' })).toThrow(ConfigError);
+    expect(() => loadConfig({ KOLIBRI_HEAP_GROWING_PERCENT: 'lots' })).toThrow(ConfigError);
+  });
+
   it('reads KOLIBRI_IG_PACKAGES as a comma-separated list of package paths, none by default', () => {
     expect(loadConfig({}).igPackages).toEqual([]);
     expect(loadConfig({ KOLIBRI_IG_PACKAGES: ' /srv/ig/ips.tgz, ,fhir-profiles ' }).igPackages).toEqual(['/srv/ig/ips.tgz', 'fhir-profiles']);
