@@ -9,7 +9,7 @@ import type { CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } 
  * included ValueSets, `compose.exclude`, and a ValueSet's own `expansion.contains`. Anything
  * else (SNOMED CT, UCUM, languages, a CodeSystem not held, other filters) cannot be expanded:
  * the result is `undefined` and callers must say the code was not checked, never reject it.
- * Expansions are computed once per URL and cached.
+ * Expansions are computed once per held ValueSet URL and cached.
  */
 
 export interface Expansion {
@@ -42,7 +42,10 @@ export class ValueSetExpander {
     if (cached === undefined) {
       this.cache.set(key, null); // guards against ValueSets that include themselves
       cached = this.compute(key, new Set()) ?? null;
-      this.cache.set(key, cached);
+      // a URL the source does not hold is not remembered: such URLs come from requests
+      // (answerValueSet, $expand) and would grow the cache without bound
+      if (cached === null && !this.source.valueSet(key)) this.cache.delete(key);
+      else this.cache.set(key, cached);
     }
     return cached ?? undefined;
   }

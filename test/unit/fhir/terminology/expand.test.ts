@@ -42,3 +42,11 @@ it('gives up (undefined) on what it cannot expand, and caches the answer', () =>
   expect(expander.expand('urn:missing')).toBeUndefined();
   expect(expander.expand('urn:all')).toBe(expander.expand('urn:all'));
 });
+
+it('does not remember URLs it does not hold: one added later expands', () => {
+  const held: ValueSet[] = [];
+  const growing = new ValueSetExpander({ valueSet: (u) => held.find((s) => s.url === u), codeSystem: (u) => (u === 'urn:cs' ? cs : undefined) });
+  expect(growing.expand('urn:later')).toBeUndefined();
+  held.push(vs('urn:later', { include: [{ system: 'urn:cs', concept: [{ code: 'heart' }] }] }));
+  expect(growing.expand('urn:later')?.has('urn:cs', 'heart')).toBe(true);
+});
