@@ -164,7 +164,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     changeLogRetentionHours: int('KOLIBRI_CHANGE_LOG_RETENTION_HOURS', 24, 0, 24 * 92),
     reportTargetsFile: env.KOLIBRI_REPORT_TARGETS || 'config/targets.json',
     shutdownTimeoutSeconds: int('KOLIBRI_SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600),
-    heapGrowingPercent: int('KOLIBRI_HEAP_GROWING_PERCENT', 30, 0, 300),
+    heapGrowingPercent: int('KOLIBRI_HEAP_GROWING_PERCENT', 20, 0, 300),
     metricsToken: env.KOLIBRI_METRICS_TOKEN || undefined,
     exportDir: env.KOLIBRI_EXPORT_DIR || join(env.KOLIBRI_DATA_DIR || './.kolibri', 'exports'),
     exportTtlHours: int('KOLIBRI_EXPORT_TTL_HOURS', 24, 1, 24 * 30),

@@ -22,8 +22,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ KOLIBRI_DEFINITIONS_CACHE: 'off' }).definitionsCacheDir).toBeUndefined();
   });
 
-  it('bounds the old generation\'s growth at 30 % unless KOLIBRI_HEAP_GROWING_PERCENT says otherwise (0 = V8\'s rule)', () => {
-    expect(loadConfig({}).heapGrowingPercent).toBe(30);
+  it('bounds the old generation\'s growth at 20 % unless KOLIBRI_HEAP_GROWING_PERCENT says otherwise (0 = V8\'s rule)', () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(20);
     expect(loadConfig({ KOLIBRI_HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
     expect(loadConfig({ KOLIBRI_HEAP_GROWING_PERCENT: '100' }).heapGrowingPercent).toBe(100);
     expect(() => loadConfig({ KOLIBRI_HEAP_GROWING_PERCENT: '-5' })).toThrow(ConfigError);
