@@ -1,3 +1,4 @@
+import { eventually } from '../../support/eventually';
 import { systemClock } from '../../../src/clock';
 import { reportJobKind } from '../../../src/fut/reporting/report-job';
 import type { JobRunner } from '../../../src/jobs/runner';
@@ -55,10 +56,10 @@ describe('cross-tenant probes: FUT reports', () => {
     }
     jobsOfA = await jobStatus(f.a.tokens.system);
     // up to 30 s: the jobs run beside other test files on a loaded machine
-    for (const until = Date.now() + 30_000; (jobsOfA.includes('"QUEUED"') || jobsOfA.includes('"RUNNING"')) && Date.now() < until; ) {
-      await new Promise((r) => setTimeout(r, 100));
+    await eventually(async () => {
       jobsOfA = await jobStatus(f.a.tokens.system);
-    }
+      return !jobsOfA.includes('"QUEUED"') && !jobsOfA.includes('"RUNNING"');
+    }, { intervalMs: 100 });
     probers = [...outsiders(f), { name: 'A.otherTeamClinician', token: f.a.otherTeam.token, writes: true }];
   }, 120_000);
 

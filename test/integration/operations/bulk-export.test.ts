@@ -1,3 +1,4 @@
+import { eventually } from '../../support/eventually';
 import { nonCprUuid } from '../../support/ids';
 import type { Resource } from '@medplum/fhirtypes';
 import { createTestApp, type TestApp } from '../../support/app';
@@ -304,8 +305,7 @@ describe('Bulk Data $export', () => {
     const small = new JobRunner({ store: new JobStore(t.pool), kinds: [{ ...base, kind: HELD }], log: { info: () => undefined, warn: () => undefined, error: () => undefined }, pollMs: 20 });
     small.start();
     try {
-      const until = Date.now() + 30_000;
-      while ((await t.pool.query('SELECT state FROM job WHERE id = $1', [id])).rows[0].state !== 'done' && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      await eventually(async () => (await t.pool.query('SELECT state FROM job WHERE id = $1', [id])).rows[0].state === 'done', { intervalMs: 20 });
     } finally {
       await small.stop();
     }
@@ -394,8 +394,7 @@ describe('Bulk Data $export', () => {
       ],
     });
     held.start();
-    const until = Date.now() + 30_000;
-    while (!stopping && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await eventually(async () => stopping !== undefined, { intervalMs: 20 });
     await stopping;
     const row = await t.pool.query('SELECT state, lease_until, progress FROM job WHERE id = $1', [id]);
     expect(row.rows[0].state).toBe('queued');
