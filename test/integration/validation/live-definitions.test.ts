@@ -1,7 +1,9 @@
 import { nonCprUuid } from '../../support/ids';
 import { run as reindexCommand } from '../../../src/cli/reindex';
 import type { DefinitionListener } from '../../../src/store/definition-rows';
-import { createTestApp, TEST_BASE_URL, testDatabaseUrl, type TestApp } from '../../support/app';
+import { createTestApp, TEST_BASE_URL, type TestApp } from '../../support/app';
+import { migratedDatabase } from '../../support/own-database';
+import type { FreshDatabase } from '../ops/fresh-database';
 import { TWO_INSTANCES } from '../../support/two-instances';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
 
@@ -12,14 +14,18 @@ import { accessToken, registerVendorApp } from '../auth/vendor-app';
  */
 type Issue = { severity: string; code: string; expression?: string[]; diagnostics: string };
 
+// a database of their own: the lost-connection test ends every definitions listener on it, and
+// other test files' instances (started processes) listen on the shared database
+let db: FreshDatabase;
 let a: TestApp;
 let b: TestApp;
 let listeners: DefinitionListener[];
 let token: string;
 
 beforeAll(async () => {
-  a = await createTestApp({ auth: 'on' });
-  b = await createTestApp({ auth: 'on' });
+  db = await migratedDatabase('live_definitions');
+  a = await createTestApp({ auth: 'on', databaseUrl: db.url });
+  b = await createTestApp({ auth: 'on', databaseUrl: db.url });
   listeners = await Promise.all([a.services.definitions.listen(), b.services.definitions.listen()]);
   const operator = await registerVendorApp(a, { kind: 'operator', organization: 'Organization/national-operator', scopes: ['system/*.cruds'] });
   token = await accessToken(a, operator, 'system/*.cruds');
@@ -27,6 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(listeners.map((l) => l.stop()));
   await Promise.all([a.close(), b.close()]);
+  await db.drop();
 });
 
 const headers = () => ({ authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' });
@@ -201,7 +208,7 @@ describe('a SearchParameter created by the operator', () => {
 
     // `kolibri reindex --type Organization`: the existing Organization is brought in
     const env = { ...process.env };
-    Object.assign(process.env, { DATABASE_URL: testDatabaseUrl(), BASE_URL: TEST_BASE_URL });
+    Object.assign(process.env, { DATABASE_URL: db.url, BASE_URL: TEST_BASE_URL });
     const write = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write;
     try {
