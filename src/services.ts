@@ -17,7 +17,7 @@ import { binarySizeRule } from './interactions/binary-size';
 import { withBinaryContent } from './interactions/binary-capability';
 import { DEFAULT_BINARY_LIMITS } from './http/binary-body';
 import { IndexExtractor } from './fhir/search/extract';
-import { accessFilter, reachesAllCondition } from './store/access-sql';
+import { accessCandidates, accessFilter, reachesAllCondition } from './store/access-sql';
 import { inheritedPatients } from './interactions/inherited-access';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
@@ -153,6 +153,7 @@ export function createServices(options: ServiceOptions): Services {
       inheritedPatients: inherited,
       ownership: (type, id, db) => storage.access.ownership(type, id, db),
       searchFilter: (policy) => accessFilter(policy, reach),
+      historyCandidates: (policy) => accessCandidates(policy, reach),
       readReaching: (policy, type, id) => storage.access.readReaching(policy, type, id, reach),
       reachesAll: (policy, ids) => reachesAllCondition(policy, ids, reach),
       grantTypes: modules.accessModel.grantTypes,

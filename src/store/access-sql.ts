@@ -83,6 +83,36 @@ export function accessFilter(policy: AccessPolicy, reach?: ReachSql): AccessFilt
 }
 
 /**
+ * The rids of the resources a policy may see, or more (never fewer), as a SELECT of one column
+ * read from indexes that hold only such rows: the members of reachable patients' compartments,
+ * rows pointing into one, and rows outside compartments of a shared type or of the policy's
+ * owners. Type and system history start from it and check each candidate with
+ * {@link accessFilter}, so its cost follows what the caller may see, not what others wrote.
+ * `resourceType` narrows it to one type.
+ */
+export type CandidateRids = (bind: Bind, resourceType?: string) => string;
+
+export function accessCandidates(policy: AccessPolicy, reach?: ReachSql): CandidateRids | undefined {
+  if (policy.kind === 'unrestricted') return undefined;
+  return (bind, resourceType) => {
+    const allowed = allowedPatientsSql(policy, bind, reach) as string;
+    const ofType = (alias: string) => (resourceType ? ` AND ${alias}.resource_type = ${bind(resourceType, 'text')}` : '');
+    const unassigned = (alias: string) => `${alias}.access_patients IS NULL AND NOT ${alias}.deleted${ofType(alias)}`;
+    const org = ownOrganization(policy);
+    const owners = [
+      ...(isStaff(policy) ? [`SELECT n.rid FROM resource n WHERE n.owner IS NULL AND ${unassigned('n')}`] : []),
+      ...(org ? [`SELECT o.rid FROM resource o WHERE o.owner = ${bind(org, 'text')} AND ${unassigned('o')}`] : []),
+    ];
+    return [
+      `SELECT c.rid FROM resource_compartment c WHERE c.compartment_type = 'Patient' AND c.compartment_id = ANY(ARRAY(${allowed}))${ofType('c')}`,
+      `SELECT p.rid FROM resource p WHERE p.access_patients && ARRAY(${allowed})${ofType('p')}`,
+      `SELECT s.rid FROM resource s WHERE s.resource_type = ANY(${bind(SHARED, 'text[]')}) AND ${unassigned('s')}`,
+      ...owners,
+    ].join('\n      UNION ');
+  };
+}
+
+/**
  * "The policy reaches every one of these patients" as a create's condition (createStatement):
  * the question reachablePatients answers, asked inside the write's own statement.
  */

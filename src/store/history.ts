@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { AccessFilter } from './search/sql-builder';
+import type { CandidateRids } from './access-sql';
 import { queryPrepared } from './prepared';
 import { rowToVersion, type StoredVersion } from './versions';
 
@@ -20,6 +21,12 @@ export interface HistoryQuery {
   access?: AccessFilter;
   /** Only versions of these types (the types the caller's scopes let it read). */
   types?: readonly string[];
+  /**
+   * With `access`: the rids of the resources the caller may see, or more (access-sql.ts). The
+   * query then starts from them and reads only their versions, instead of walking every version
+   * newest first and checking each.
+   */
+  candidates?: CandidateRids;
 }
 
 export interface HistoryCursor {
@@ -47,6 +54,7 @@ export async function history(pool: Pool | PoolClient, q: HistoryQuery): Promise
     values.push(value);
     return `$${values.length}${cast ? `::${cast}` : ''}`;
   };
+  if (q.access && q.candidates && !q.id) return candidateHistory(pool, q, q.access, q.candidates, values, bind);
   const add = (sql: (p: string) => string, value: unknown) => where.push(sql(bind(value)));
   if (q.resourceType) add((p) => `v.resource_type = ${p}`, q.resourceType);
   if (q.id) add((p) => `v.id = ${p}`, q.id);
@@ -67,13 +75,7 @@ export async function history(pool: Pool | PoolClient, q: HistoryQuery): Promise
       ORDER BY v.last_updated DESC, v.seq DESC LIMIT $${values.length}`,
     values,
   });
-  const more = rows.length > q.count;
-  const page = more ? rows.slice(0, q.count) : rows;
-  const last = page[page.length - 1];
-  const result: HistoryPage = {
-    entries: page.map(rowToVersion),
-    ...(more && last ? { next: { lastUpdated: last.last_updated, seq: last.seq } } : {}),
-  };
+  const result = toPage(rows, q.count);
   if (q.id) {
     const { rows: c } = await queryPrepared(pool, {
       text: `SELECT count(*)::int AS n FROM resource_version v WHERE ${filter.join(' AND ')}`,
@@ -82,6 +84,57 @@ export async function history(pool: Pool | PoolClient, q: HistoryQuery): Promise
     result.total = c[0].n;
   }
   return result;
+}
+
+/** The page of `count` and its next cursor from up to `count + 1` rows newest first. */
+function toPage(rows: any[], count: number): HistoryPage {
+  const more = rows.length > count;
+  const page = more ? rows.slice(0, count) : rows;
+  const last = page[page.length - 1];
+  return {
+    entries: page.map(rowToVersion),
+    ...(more && last ? { next: { lastUpdated: last.last_updated, seq: last.seq } } : {}),
+  };
+}
+
+/**
+ * Type or system history of a restricted caller, driven by the resources it may see: each
+ * candidate is checked as the timeline walk checks it (the resource as it is now, not
+ * deleted), then its versions are read through the primary key, at most a page of each, and the
+ * pages merged newest first. A resource last changed before `_since` has no version after it,
+ * so `_since` prunes candidates before any version is read.
+ */
+async function candidateHistory(
+  pool: Pool | PoolClient,
+  q: HistoryQuery,
+  access: AccessFilter,
+  candidates: CandidateRids,
+  values: unknown[],
+  bind: (value: unknown, cast?: string) => string,
+): Promise<HistoryPage> {
+  const from = candidates(bind, q.resourceType);
+  const onResource = [`NOT r.deleted`, access('r', bind)];
+  if (q.resourceType) onResource.push(`r.resource_type = ${bind(q.resourceType, 'text')}`);
+  if (q.types) onResource.push(`r.resource_type = ANY(${bind(q.types, 'text[]')})`);
+  const onVersion: string[] = [];
+  if (q.since) {
+    const since = bind(q.since, 'timestamptz');
+    onResource.push(`r.last_updated >= ${since}`);
+    onVersion.push(`v.last_updated >= ${since}`);
+  }
+  if (q.cursor) onVersion.push(`(v.last_updated, v.seq) < (${bind(q.cursor.lastUpdated, 'timestamptz')}, ${bind(q.cursor.seq, 'bigint')})`);
+  const limit = bind(q.count + 1, 'int');
+  const { rows } = await queryPrepared(pool, {
+    text: `SELECT v.seq, v.resource_type, v.id, v.version_id, v.last_updated, v.method, v.content
+      FROM (${from}) k(rid)
+      JOIN resource r ON r.rid = k.rid
+      CROSS JOIN LATERAL (SELECT * FROM resource_version v WHERE v.resource_type = r.resource_type AND v.id = r.id${onVersion.map((w) => ` AND ${w}`).join('')}
+        ORDER BY v.last_updated DESC, v.seq DESC LIMIT ${limit}) v
+      WHERE ${onResource.join(' AND ')}
+      ORDER BY v.last_updated DESC, v.seq DESC LIMIT ${limit}`,
+    values,
+  });
+  return toPage(rows, q.count);
 }
 
 export function encodeCursor(c: HistoryCursor): string {

@@ -1,0 +1,154 @@
+import type { PoolClient, QueryConfig } from 'pg';
+import type { AccessPolicy } from '../../../src/auth/access-policy';
+import { history, type HistoryCursor, type HistoryQuery } from '../../../src/store/history';
+import { buildFixture, call, type Fixture } from './tenants';
+
+/**
+ * The cost of a restricted client's type and system history follows what it may see, not what
+ * was written: tenant A's patient gets many versions, tenant B's system client asks for
+ * Observation and system history since before they were written, and the plan must neither
+ * read those versions nor grow with them.
+ */
+
+const HIDDEN_VERSIONS = Number(process.env.HISTORY_COST_VERSIONS ?? 50_000);
+
+interface Plan {
+  ms: number;
+  /** Rows the plan read from resource_version (every scan node on it). */
+  versionRows: number;
+  buffers: number;
+  text: string;
+}
+
+/** The statement history() sends for `q`, run under EXPLAIN (ANALYZE, BUFFERS). */
+async function explainHistory(f: Fixture, q: HistoryQuery): Promise<Plan> {
+  const client: PoolClient = await f.t.pool.connect();
+  const sent: QueryConfig[] = [];
+  const original = client.query;
+  try {
+    // record the compiled statements while history runs them on this connection (restored before release)
+    client.query = ((...args: unknown[]) => {
+      const c = args[0] as QueryConfig;
+      if (typeof c === 'object' && c.text) sent.push(c);
+      return (original as (...a: unknown[]) => unknown).apply(client, args);
+    }) as typeof client.query;
+    await history(client, q);
+    const statement = sent.find((s) => /FROM resource_version|resource_version v/.test(s.text) && /ORDER BY/.test(s.text));
+    if (!statement) throw new Error(`no history statement among ${sent.map((s) => s.text.slice(0, 60)).join(' | ')}`);
+    const { rows } = await f.t.pool.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.text}`, statement.values);
+    const root = rows[0]['QUERY PLAN'][0];
+    let versionRows = 0;
+    const walk = (node: any) => {
+      if (node['Relation Name'] === 'resource_version') versionRows += (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1) + (node['Rows Removed by Filter'] ?? 0) * (node['Actual Loops'] ?? 1);
+      for (const child of node.Plans ?? []) walk(child);
+    };
+    walk(root.Plan);
+    const { rows: textRows } = await f.t.pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`, statement.values);
+    return {
+      ms: root['Execution Time'],
+      versionRows,
+      buffers: (root.Plan['Shared Hit Blocks'] ?? 0) + (root.Plan['Shared Read Blocks'] ?? 0),
+      text: textRows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'),
+    };
+  } finally {
+    client.query = original;
+    client.release();
+  }
+}
+
+describe('restricted history cost', () => {
+  let f: Fixture;
+  let since: string;
+
+  beforeAll(async () => {
+    since = new Date(Date.now() - 60 * 60 * 1000).toISOString();
+    f = await buildFixture({ ownDatabase: 'histcost' });
+    // A's patients: HIDDEN_VERSIONS Observations of one version each, written in the last hour,
+    // spread over its patient and 999 more of its compartments, owned by A (as the API would
+    // write them; seeded in SQL for speed)
+    await f.t.pool.query(
+      `WITH made AS (
+         INSERT INTO resource (resource_type, id, version_id, last_updated, content, owner)
+         SELECT 'Observation', 'hc-' || g, 1, now() - (g % 3000) * interval '1 second',
+                json_build_object('resourceType', 'Observation', 'id', 'hc-' || g, 'status', 'final',
+                  'code', json_build_object('text', 'load'), 'subject', json_build_object('reference', 'Patient/' || CASE WHEN g % 1000 = 0 THEN $2::text ELSE 'hc-p-' || (g % 1000) END))::text, $1::text
+           FROM generate_series(1, $3::int) g
+         RETURNING rid, id, last_updated, content, substring(content from '"Patient/([^"]+)"') AS patient
+       ), versions AS (
+         INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
+         SELECT 'Observation', id, 1, last_updated, 'POST', content FROM made
+       )
+       INSERT INTO resource_compartment (rid, compartment_type, compartment_id, resource_type)
+       SELECT rid, 'Patient', patient, 'Observation' FROM made`,
+      [f.a.org, f.a.ids.patient, HIDDEN_VERSIONS],
+    );
+    await f.t.pool.query('ANALYZE resource; ANALYZE resource_version; ANALYZE resource_compartment');
+  }, 300_000);
+  afterAll(() => f?.t.close());
+
+  const policyB = () => ({ kind: 'organization', organizationId: f.b.org }) as const;
+  const deps = () => f.t.services.interactions.accessDeps;
+
+  it('B sees its own Observations in type history and none of the hidden ones', async () => {
+    const res = await call(f.t, f.b.tokens.system, 'GET', `/fhir/Observation/_history?_since=${encodeURIComponent(since)}&_count=50`);
+    expect(res.status).toBe(200);
+    const ids = (res.json().entry ?? []).map((e: any) => e.resource?.id ?? e.request?.url);
+    expect(ids).toContain(f.b.ids.observation);
+    expect(ids.some((id: string) => String(id).startsWith('hc-'))).toBe(false);
+    const mine = await call(f.t, f.a.tokens.system, 'GET', `/fhir/Observation/_history?_since=${encodeURIComponent(since)}&_count=50`);
+    expect((mine.json().entry ?? []).some((e: any) => String(e.resource?.id).startsWith('hc-'))).toBe(true);
+  });
+
+  for (const level of ['type', 'system'] as const) {
+    it(`B's ${level} history does not read A's versions`, async () => {
+      const q: HistoryQuery = { ...(level === 'type' ? { resourceType: 'Observation' } : {}), since, count: 50, access: deps().searchFilter(policyB()) };
+      const walk = await explainHistory(f, q);
+      const plan = await explainHistory(f, { ...q, candidates: deps().historyCandidates?.(policyB()) });
+      process.stdout.write(
+        `${level} history of B over ${HIDDEN_VERSIONS} hidden versions: timeline walk ${walk.ms.toFixed(1)} ms, ${walk.versionRows} resource_version rows, ${walk.buffers} buffers; ` +
+          `from candidates ${plan.ms.toFixed(1)} ms, ${plan.versionRows} resource_version rows, ${plan.buffers} buffers\n${plan.text}\n`,
+      );
+      expect(plan.versionRows).toBeLessThan(1000);
+      expect(plan.buffers).toBeLessThan(5000);
+    }, 120_000);
+  }
+
+  it('starting from candidates pages exactly as the timeline walk does, for every policy kind', async () => {
+    // a deleted and a twice-updated resource of B's, so that tombstones and older versions are paged too
+    const obs = f.b.resources.observation;
+    for (const status of ['amended', 'corrected']) {
+      const res = await call(f.t, f.b.tokens.system, 'PUT', `/fhir/Observation/${obs.id}`, { ...obs, status });
+      expect(res.status).toBe(200);
+    }
+    expect((await call(f.t, f.b.tokens.system, 'DELETE', `/fhir/Bundle/${f.b.ids.bundle}`)).status).toBeLessThan(300);
+    const policies: Array<[string, AccessPolicy]> = [
+      ['B system', policyB()],
+      ['A system', { kind: 'organization', organizationId: f.a.org }],
+      ['A care team', { kind: 'care-team', careTeamId: f.a.ids.careTeam, organizationId: f.a.org }],
+      ['A other team', { kind: 'care-team', careTeamId: f.a.otherTeam.careTeam, organizationId: f.a.org }],
+      ['A citizen', { kind: 'patient', patientId: f.a.ids.patient }],
+      ['operator', { kind: 'operator', organizationId: f.operatorOrg }],
+    ];
+    const levels = [undefined, 'Observation', 'Patient', 'Organization', 'Binary', 'Bundle', 'Provenance', 'Questionnaire'];
+    const mismatches: string[] = [];
+    for (const [name, policy] of policies) {
+      for (const resourceType of levels) {
+        for (const sinceAt of [undefined, since]) {
+          const base: HistoryQuery = { resourceType, since: sinceAt, count: 7, access: deps().searchFilter(policy) };
+          const candidates = deps().historyCandidates?.(policy);
+          let cursor: HistoryCursor | undefined;
+          // five pages: A's clients see the 50 000 versions, beyond them the walk pages alike
+          for (let page = 0; page < 5; page++) {
+            const walk = await history(f.t.pool, { ...base, cursor });
+            const started = await history(f.t.pool, { ...base, cursor, candidates });
+            const key = (p: typeof walk) => JSON.stringify([p.entries.map((e) => `${e.resourceType}/${e.id}/${e.versionId}`), p.next]);
+            if (key(walk) !== key(started)) mismatches.push(`${name} ${resourceType ?? 'system'} since=${sinceAt ?? '-'} page ${page}: ${key(walk)} vs ${key(started)}`);
+            if (!walk.next) break;
+            cursor = walk.next;
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  }, 120_000);
+});
