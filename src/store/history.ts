@@ -53,7 +53,8 @@ export async function history(pool: Pool | PoolClient, q: HistoryQuery): Promise
     // is written, its page is among them; otherwise start from what it may see
     const near = await walk(pool, q, Math.max(WALK_BUDGET, 4 * (q.count + 1)));
     if (near.rows.length > q.count) return toPage(near.rows, q.count);
-    return candidateHistory(pool, q, q.access, q.candidates);
+    const started = await candidateHistory(pool, q, q.access, q.candidates);
+    if (started) return started;
   }
   const { rows, values, filter } = await walk(pool, q);
   const result = toPage(rows, q.count);
@@ -73,6 +74,13 @@ export async function history(pool: Pool | PoolClient, q: HistoryQuery): Promise
  * page, as they would be in a walk without bound).
  */
 const WALK_BUDGET = 500;
+
+/**
+ * Resources a restricted history reads as candidates at most: a caller that may see more (a
+ * large organization's own records) walks the timeline unbounded instead, as costly as before
+ * but no costlier.
+ */
+const CANDIDATE_LIMIT = 10_000;
 
 /**
  * The timeline walk: versions newest first (through resource_version_type_ix or _system_ix),
@@ -124,7 +132,8 @@ function toPage(rows: any[], count: number): HistoryPage {
 }
 
 /**
- * Type or system history of a restricted caller, driven by the resources it may see: each
+ * Type or system history of a restricted caller, driven by the resources it may see
+ * (undefined when they are more than CANDIDATE_LIMIT): each
  * candidate is checked as the timeline walk checks it (the resource as it is now, not
  * deleted), then its versions are read through the primary key, at most a page of each, and the
  * pages merged newest first. A resource last changed before `_since` has no version after it,
@@ -135,7 +144,7 @@ async function candidateHistory(
   q: HistoryQuery,
   access: AccessFilter,
   candidates: CandidateRids,
-): Promise<HistoryPage> {
+): Promise<HistoryPage | undefined> {
   const values: unknown[] = [];
   const bind = (value: unknown, cast?: string) => {
     values.push(value);
@@ -154,16 +163,23 @@ async function candidateHistory(
   if (q.cursor) onVersion.push(`(v.last_updated, v.seq) < (${bind(q.cursor.lastUpdated, 'timestamptz')}, ${bind(q.cursor.seq, 'bigint')})`);
   const limit = bind(q.count + 1, 'int');
   const { rows } = await queryPrepared(pool, {
-    text: `SELECT v.seq, v.resource_type, v.id, v.version_id, v.last_updated, v.method, v.content
-      FROM (${from}) k(rid)
-      JOIN resource r ON r.rid = k.rid
-      CROSS JOIN LATERAL (SELECT * FROM resource_version v WHERE v.resource_type = r.resource_type AND v.id = r.id${onVersion.map((w) => ` AND ${w}`).join('')}
-        ORDER BY v.last_updated DESC, v.seq DESC LIMIT ${limit}) v
-      WHERE ${onResource.join(' AND ')}
-      ORDER BY v.last_updated DESC, v.seq DESC LIMIT ${limit}`,
+    text: `WITH k AS MATERIALIZED (SELECT rid FROM (${from}) c(rid) LIMIT ${bind(CANDIDATE_LIMIT + 1, 'int')}),
+      page AS (SELECT v.seq, v.resource_type, v.id, v.version_id, v.last_updated, v.method, v.content
+        FROM k
+        JOIN resource r ON r.rid = k.rid
+        CROSS JOIN LATERAL (SELECT * FROM resource_version v WHERE v.resource_type = r.resource_type AND v.id = r.id${onVersion.map((w) => ` AND ${w}`).join('')}
+          ORDER BY v.last_updated DESC, v.seq DESC LIMIT ${limit}) v
+        WHERE ${onResource.join(' AND ')}
+        ORDER BY v.last_updated DESC, v.seq DESC LIMIT ${limit})
+      SELECT (SELECT count(*) FROM k)::int AS candidates, page.* FROM (SELECT 1) one LEFT JOIN page ON true
+      ORDER BY page.last_updated DESC, page.seq DESC`,
     values,
   });
-  return toPage(rows, q.count);
+  if (rows[0].candidates > CANDIDATE_LIMIT) return undefined;
+  return toPage(
+    rows.filter((r) => r.seq !== null),
+    q.count,
+  );
 }
 
 export function encodeCursor(c: HistoryCursor): string {

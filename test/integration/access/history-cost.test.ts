@@ -104,8 +104,18 @@ describe('restricted history cost', () => {
     expect((mine.json().entry ?? []).some((e: any) => String(e.resource?.id).startsWith('hc-'))).toBe(true);
   });
 
-  for (const level of ['Observation', 'AuditEvent', 'system'] as const) {
-    it(`B's ${level} history reads a bounded number of A's versions`, async () => {
+  // Known gap, marked failing so that it shows when closed: A's AuditEvents, owned by no one as
+  // the server writes them, are candidates of every staff client (a row owned by no one outside
+  // any compartment is visible to all staff, and no index tells those apart from unowned rows
+  // inside one); there are more of them than history reads as candidates, so B's AuditEvent and
+  // system history walk the whole timeline as before.
+  const cases = [
+    ['Observation', it],
+    ['AuditEvent', it.failing],
+    ['system', it.failing],
+  ] as const;
+  for (const [level, test] of cases) {
+    test(`B's ${level} history reads a bounded number of A's versions`, async () => {
       const q: HistoryQuery = { ...(level === 'system' ? {} : { resourceType: level }), since, count: 50, access: deps().searchFilter(policyB()) };
       const walk = await explainHistory(f, q);
       const plan = await explainHistory(f, { ...q, candidates: deps().historyCandidates?.(policyB()) });
@@ -113,12 +123,9 @@ describe('restricted history cost', () => {
         `${level} history of B over ${HIDDEN_VERSIONS} hidden versions: timeline walk ${walk.ms.toFixed(1)} ms, ${walk.versionRows} resource_version rows, ${walk.buffers} buffers; ` +
           `from candidates ${plan.ms.toFixed(1)} ms, ${plan.versionRows} resource_version rows, ${plan.buffers} buffers\n${plan.text}\n`,
       );
-      // the bounded walk (500 versions) and B's few: not A's 50 000
+      // the bounded walk (500 versions), the candidates and B's few versions: not A's 50 000
       expect(plan.versionRows).toBeLessThan(1000);
-      // resources read as candidates: A's unowned AuditEvents are candidates of every staff client
-      // (rows owned by no one outside compartments are theirs, and no index tells those apart
-      // from unowned rows inside one), so only Observation history is bounded here
-      if (level === 'Observation') expect(plan.buffers).toBeLessThan(10_000);
+      expect(plan.buffers).toBeLessThan(10_000);
     }, 120_000);
   }
 
