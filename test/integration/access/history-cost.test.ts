@@ -66,16 +66,18 @@ describe('restricted history cost', () => {
     f = await buildFixture({ ownDatabase: 'histcost' });
     // A's patients: HIDDEN_VERSIONS Observations of one version each, written in the last hour,
     // spread over its patient and 999 more of its compartments, owned by A as the API writes
-    // them, and as many AuditEvents about them, owned by no one as the server writes them
-    // (seeded in SQL for speed)
-    const seed = (type: string, prefix: string, owner: string | null) =>
+    // them, and as many AuditEvents about them, owned by no one and carrying their patient in
+    // access_patients as the audit drainer writes them (audit.test.ts; seeded in SQL for speed)
+    const seed = (type: string, prefix: string, owner: string | null, carriesPatient: boolean) =>
       f.t.pool.query(
         `WITH made AS (
-           INSERT INTO resource (resource_type, id, version_id, last_updated, content, owner)
+           INSERT INTO resource (resource_type, id, version_id, last_updated, content, owner, access_patients)
            SELECT $4::text, $5::text || g, 1, now() - (g % 3000) * interval '1 second',
                   json_build_object('resourceType', $4::text, 'id', $5::text || g,
-                    'subject', json_build_object('reference', 'Patient/' || CASE WHEN g % 1000 = 0 THEN $2::text ELSE 'hc-p-' || (g % 1000) END))::text, $1::text
-             FROM generate_series(1, $3::int) g
+                    'subject', json_build_object('reference', 'Patient/' || patient))::text, $1::text,
+                  CASE WHEN $6::boolean THEN ARRAY[patient] END
+             FROM generate_series(1, $3::int) g,
+                  LATERAL (SELECT CASE WHEN g % 1000 = 0 THEN $2::text ELSE 'hc-p-' || (g % 1000) END AS patient) p
            RETURNING rid, id, last_updated, content, substring(content from '"Patient/([^"]+)"') AS patient
          ), versions AS (
            INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
@@ -83,10 +85,20 @@ describe('restricted history cost', () => {
          )
          INSERT INTO resource_compartment (rid, compartment_type, compartment_id, resource_type)
          SELECT rid, 'Patient', patient, $4::text FROM made`,
-        [owner, f.a.ids.patient, HIDDEN_VERSIONS, type, prefix],
+        [owner, f.a.ids.patient, HIDDEN_VERSIONS, type, prefix, carriesPatient],
       );
-    await seed('Observation', 'hc-', f.a.org);
-    await seed('AuditEvent', 'ha-', null);
+    await seed('Observation', 'hc-', f.a.org, false);
+    await seed('AuditEvent', 'ha-', null, true);
+    // and one AuditEvent about no patient, written with authentication off: owned by no one, in no
+    // compartment, so every staff client sees it (README, "Access control and audit")
+    await f.t.pool.query(
+      `WITH made AS (
+         INSERT INTO resource (resource_type, id, version_id, last_updated, content)
+         VALUES ('AuditEvent', 'ha-unassigned', 1, now() - interval '10 minutes', '{"resourceType":"AuditEvent","id":"ha-unassigned"}')
+         RETURNING id, last_updated, content)
+       INSERT INTO resource_version (resource_type, id, version_id, last_updated, method, content)
+       SELECT 'AuditEvent', id, 1, last_updated, 'POST', content FROM made`,
+    );
     await f.t.pool.query('ANALYZE resource; ANALYZE resource_version; ANALYZE resource_compartment');
   }, 300_000);
   afterAll(() => f?.t.close());
@@ -104,18 +116,21 @@ describe('restricted history cost', () => {
     expect((mine.json().entry ?? []).some((e: any) => String(e.resource?.id).startsWith('hc-'))).toBe(true);
   });
 
-  // Known gap, marked failing so that it shows when closed: A's AuditEvents, owned by no one as
-  // the server writes them, are candidates of every staff client (a row owned by no one outside
-  // any compartment is visible to all staff, and no index tells those apart from unowned rows
-  // inside one); there are more of them than history reads as candidates, so B's AuditEvent and
-  // system history walk the whole timeline as before.
-  const cases = [
-    ['Observation', it],
-    ['AuditEvent', it.failing],
-    ['system', it.failing],
-  ] as const;
-  for (const [level, test] of cases) {
-    test(`B's ${level} history reads a bounded number of A's versions`, async () => {
+  it("B's AuditEvent history holds the one about no patient and none of A's", async () => {
+    const res = await call(f.t, f.b.tokens.system, 'GET', `/fhir/AuditEvent/_history?_since=${encodeURIComponent(since)}&_count=50`);
+    expect(res.status).toBe(200);
+    const ids = (res.json().entry ?? []).map((e: any) => String(e.resource?.id));
+    expect(ids).toContain('ha-unassigned');
+    expect(ids.filter((id: string) => id.startsWith('ha-') && id !== 'ha-unassigned')).toEqual([]);
+    // A reaches its own patient: the AuditEvents about it, through its compartment
+    const mine = await call(f.t, f.a.tokens.system, 'GET', `/fhir/AuditEvent/_history?_since=${encodeURIComponent(since)}&_count=50`);
+    expect((mine.json().entry ?? []).filter((e: any) => /^ha-\d+$/.test(String(e.resource?.id))).length).toBeGreaterThan(0);
+  });
+
+  // A's AuditEvents, owned by no one, are no candidates of B's: they carry their patients in
+  // access_patients, and rows of no owner are candidates only without it
+  for (const level of ['Observation', 'AuditEvent', 'system'] as const) {
+    it(`B's ${level} history reads a bounded number of A's versions`, async () => {
       const q: HistoryQuery = { ...(level === 'system' ? {} : { resourceType: level }), since, count: 50, access: deps().searchFilter(policyB()) };
       const walk = await explainHistory(f, q);
       const plan = await explainHistory(f, { ...q, candidates: deps().historyCandidates?.(policyB()) });
@@ -145,7 +160,7 @@ describe('restricted history cost', () => {
       ['A citizen', { kind: 'patient', patientId: f.a.ids.patient }],
       ['operator', { kind: 'operator', organizationId: f.operatorOrg }],
     ];
-    const levels = [undefined, 'Observation', 'Patient', 'Organization', 'Binary', 'Bundle', 'Provenance', 'Questionnaire'];
+    const levels = [undefined, 'Observation', 'AuditEvent', 'Patient', 'Organization', 'Binary', 'Bundle', 'Provenance', 'Questionnaire'];
     const mismatches: string[] = [];
     for (const [name, policy] of policies) {
       for (const resourceType of levels) {
