@@ -17,8 +17,9 @@ import { binarySizeRule } from './interactions/binary-size';
 import { withBinaryContent } from './interactions/binary-capability';
 import { DEFAULT_BINARY_LIMITS } from './http/binary-body';
 import { IndexExtractor } from './fhir/search/extract';
-import { accessFilter, reachesAllCondition } from './store/access-sql';
+import { accessCandidates, accessFilter, reachesAllCondition } from './store/access-sql';
 import { inheritedPatients } from './interactions/inherited-access';
+import { SERVER_WRITTEN_TYPES } from './auth/access-policy';
 import type { Readiness } from './http/routes/health';
 import type { IndexWriter } from './store/index-writer';
 import { Subsetter } from './fhir/subset';
@@ -123,7 +124,14 @@ export function createServices(options: ServiceOptions): Services {
     // a write reads the change log (changeConsumers, subscriptions)
     onCommit: (changes) => definitions.apply(changes),
     onListenerError: options.onListenerError,
+    // resource.access_patients: whose access governs a resource in no compartment (inherited),
+    // and the patients of the server's own records (AuditEvents, written without an owner), so
+    // that no index of unowned rows holds them (history candidates, access-sql.ts)
     accessPatients: async (resource, db) => {
+      if (SERVER_WRITTEN_TYPES.has(resource.resourceType)) {
+        const own = compartments(resource);
+        return own.length ? own : null;
+      }
       const { patients } = await inherited(resource, db);
       return patients.length ? patients : null;
     },
@@ -153,6 +161,7 @@ export function createServices(options: ServiceOptions): Services {
       inheritedPatients: inherited,
       ownership: (type, id, db) => storage.access.ownership(type, id, db),
       searchFilter: (policy) => accessFilter(policy, reach),
+      historyCandidates: (policy) => accessCandidates(policy, reach),
       readReaching: (policy, type, id) => storage.access.readReaching(policy, type, id, reach),
       reachesAll: (policy, ids) => reachesAllCondition(policy, ids, reach),
       grantTypes: modules.accessModel.grantTypes,

@@ -4,7 +4,7 @@ import type { AuthContext } from '../auth/context';
 import { allows, insufficientScope, restrictionsFor, type Interaction } from '../auth/permissions';
 import { notFound } from '../fhir/outcome';
 import type { AccessFilter } from '../store/search/sql-builder';
-import type { ReadReaching } from '../store/access-sql';
+import type { CandidateRids, ReadReaching } from '../store/access-sql';
 import type { StoredVersion } from '../store/versions';
 import type { CreateCondition } from '../store/write-statement';
 import type { WriteRule } from './access-model';
@@ -35,6 +35,8 @@ export interface AccessDeps {
   ownership(resourceType: string, id: string, db?: Db): Promise<Ownership>;
   /** The search engine's SQL slot for a policy. */
   searchFilter(policy: AccessPolicy): AccessFilter | undefined;
+  /** A superset of the rids a policy may see, read from indexes (history starts from it); undefined: walk every version. */
+  historyCandidates?(policy: AccessPolicy): CandidateRids | undefined;
   /** The current version and which patients of its indexed compartment the policy reaches, in one query. */
   readReaching(policy: AccessPolicy, resourceType: string, id: string): Promise<ReadReaching | undefined>;
   /** Types whose writes change who reaches which patient (the Patient itself, the care model's relationships). */
@@ -115,6 +117,11 @@ export class Access {
     if (!base || !owned) return base;
     const mine = owned.filter(this.auth.clientId);
     return (alias, bind) => `(${base(alias, bind)}) AND ${mine(alias, bind)}`;
+  }
+
+  /** Where restricted type and system history start: a superset of the rids the caller may see. */
+  historyCandidates(): CandidateRids | undefined {
+    return this.deps.historyCandidates?.(this.policy);
   }
 
   /**

@@ -52,7 +52,7 @@ export async function history(
     since,
     count,
     cursor,
-    ...(restricted ? { access: deps.access.searchFilter(), types: readableTypes(deps) } : {}),
+    ...(restricted ? { access: deps.access.searchFilter(), candidates: deps.access.historyCandidates(), types: readableTypes(deps) } : {}),
   });
   const path = [level.type, level.id, '_history'].filter(Boolean).join('/');
   const link = (c?: string) => {

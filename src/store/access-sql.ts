@@ -64,8 +64,9 @@ function unassignedVisibleSql(policy: AccessPolicy, alias: string, bind: Bind): 
 /**
  * The search engine's security slot (./search/compile.ts): ANDed into every match,
  * count, chain, _has, include, history and export query, so paging, totals and includes never
- * leak. A row is visible when it is in the compartment of a reachable patient or points into
- * one (`access_patients`); a row in no compartment by the unassigned rule above.
+ * leak. A row is visible when it is in the compartment of a reachable patient or names one in
+ * `access_patients` (it points into one, or is an AuditEvent about one); a row with neither by
+ * the unassigned rule above.
  */
 export function accessFilter(policy: AccessPolicy, reach?: ReachSql): AccessFilter | undefined {
   if (policy.kind === 'unrestricted') return undefined;
@@ -79,6 +80,43 @@ export function accessFilter(policy: AccessPolicy, reach?: ReachSql): AccessFilt
       OR (${alias}.access_patients IS NULL
         AND NOT EXISTS (SELECT 1 FROM resource_compartment au WHERE au.rid = ${alias}.rid AND au.compartment_type = 'Patient')
         AND (${unassignedVisibleSql(policy, alias, bind)})))`;
+  };
+}
+
+/**
+ * The rids of the resources a policy may see, or more (never fewer), as a SELECT of one column
+ * read from indexes that hold only such rows: the members of reachable patients' compartments,
+ * rows whose `access_patients` holds a reachable patient, and rows without `access_patients` of
+ * a shared type or of the policy's owners (staff: also of no owner). Type and system history
+ * start from it and check each candidate with {@link accessFilter}, so its cost follows what the
+ * caller may see, not what others wrote. `resourceType` narrows it to one type.
+ *
+ * Rows of no owner are candidates only without `access_patients`: the unassigned rule grants
+ * nothing else. The server's own unowned records, AuditEvents, carry their compartment's
+ * patients there (services.ts), so another organization's audit trail is no staff client's
+ * candidate; they are reached as members of reachable compartments. An unowned row in no
+ * compartment (written with authentication off, an AuditEvent too) stays a candidate of all
+ * staff, as the access filter lets all staff see it: no type is left out by name.
+ */
+export type CandidateRids = (bind: Bind, resourceType?: string) => string;
+
+export function accessCandidates(policy: AccessPolicy, reach?: ReachSql): CandidateRids | undefined {
+  if (policy.kind === 'unrestricted') return undefined;
+  return (bind, resourceType) => {
+    const allowed = allowedPatientsSql(policy, bind, reach) as string;
+    const ofType = (alias: string) => (resourceType ? ` AND ${alias}.resource_type = ${bind(resourceType, 'text')}` : '');
+    const unassigned = (alias: string) => `${alias}.access_patients IS NULL AND NOT ${alias}.deleted${ofType(alias)}`;
+    const org = ownOrganization(policy);
+    const owners = [
+      ...(isStaff(policy) ? [`SELECT n.rid FROM resource n WHERE n.owner IS NULL AND ${unassigned('n')}`] : []),
+      ...(org ? [`SELECT o.rid FROM resource o WHERE o.owner = ${bind(org, 'text')} AND ${unassigned('o')}`] : []),
+    ];
+    return [
+      `SELECT c.rid FROM resource_compartment c WHERE c.compartment_type = 'Patient' AND c.compartment_id = ANY(ARRAY(${allowed}))${ofType('c')}`,
+      `SELECT p.rid FROM resource p WHERE p.access_patients && ARRAY(${allowed})${ofType('p')}`,
+      `SELECT s.rid FROM resource s WHERE s.resource_type = ANY(${bind(SHARED, 'text[]')}) AND ${unassigned('s')}`,
+      ...owners,
+    ].join('\n      UNION ');
   };
 }
 

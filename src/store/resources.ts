@@ -27,7 +27,8 @@ export interface StoreDeps {
   audit?: CommitAudit;
   /**
    * The patients whose access governs a resource that is in no patient compartment but points
-   * into one (Binary.securityContext …), kept in resource.access_patients; null when none.
+   * into one (Binary.securityContext …), or that the server wrote about them without an owner
+   * (an AuditEvent: its compartment's patients), kept in resource.access_patients; null when none.
    * The engine supplies the rule; the store keeps the column right on every write. `db` is
    * where to read what the resource points to (a transaction's client sees its own writes).
    */

@@ -65,9 +65,14 @@ describe('AuditEvents', () => {
     await drainAudit(t);
 
     const events = await t.pool.query(
-      `SELECT content FROM resource WHERE resource_type = 'AuditEvent' AND content LIKE '%' || $1 || '%'`,
+      `SELECT content, owner, access_patients FROM resource WHERE resource_type = 'AuditEvent' AND content LIKE '%' || $1 || '%'`,
       [`"Patient/${patient}"`],
     );
+    // the server's, no organization's; governed by the patient's access (history candidates rely on it)
+    for (const row of events.rows) {
+      expect(row.owner).toBeNull();
+      expect(row.access_patients).toEqual([patient]);
+    }
     const mine = events.rows.map((r) => JSON.parse(r.content)).filter((e) => e.agent[0].altId === clinicId);
     expect(mine.map((e) => e.subtype[0].code).sort()).toEqual(['read', 'search-type']);
     for (const e of mine) {
