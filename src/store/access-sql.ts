@@ -16,9 +16,12 @@ export type StaffPolicy = Extract<AccessPolicy, { kind: 'organization' | 'care-t
 /**
  * A care model's part of the access SQL: the ids of the patients a staff policy reaches through
  * care relationships (a module's: episodes, care teams), as a SELECT of one text column read
- * from the search index; undefined when it grants that policy none.
+ * from the search index; undefined when it grants that policy none. With `patient` (an SQL
+ * expression: a column of the outer query or a bound id) only that patient, if reached: every
+ * branch is then driven from that patient's index rows, so the check costs the same however
+ * many patients the policy reaches.
  */
-export type ReachSql = (policy: StaffPolicy, bind: Bind) => string | undefined;
+export type ReachSql = (policy: StaffPolicy, bind: Bind, patient?: string) => string | undefined;
 
 const SHARED = [...DEFINITIONAL_TYPES, ...DIRECTORY_TYPES];
 const NOBODY = 'SELECT NULL::text WHERE false';
@@ -28,24 +31,42 @@ const NOBODY = 'SELECT NULL::text WHERE false';
  * only: ending a care relationship ends the access). A citizen reaches itself; an organization
  * the Patients it registered and whom the care model (`reach`) grants it; a care team whom the
  * care model grants it. Undefined for `unrestricted`; an empty set for `none` and `operator`.
+ * With `patient` (an SQL expression), only that patient if the policy reaches it, each branch
+ * looked up from it (see ReachSql).
  */
-export function allowedPatientsSql(policy: AccessPolicy, bind: Bind, reach?: ReachSql): string | undefined {
+export function allowedPatientsSql(policy: AccessPolicy, bind: Bind, reach?: ReachSql, patient?: string): string | undefined {
   switch (policy.kind) {
     case 'unrestricted':
       return undefined;
     case 'none':
     case 'operator':
       return NOBODY;
-    case 'patient':
-      return `SELECT ${bind(policy.patientId, 'text')}`;
+    case 'patient': {
+      const self = bind(policy.patientId, 'text');
+      return patient === undefined ? `SELECT ${self}` : `SELECT ${self} WHERE ${self} = ${patient}`;
+    }
     case 'care-team':
-      return reach?.(policy, bind) ?? NOBODY;
+      return reach?.(policy, bind, patient) ?? NOBODY;
     case 'organization': {
-      const granted = reach?.(policy, bind);
-      const registered = `SELECT p.id FROM resource p WHERE p.resource_type = 'Patient' AND p.owner = ${bind(policy.organizationId, 'text')}`;
+      const granted = reach?.(policy, bind, patient);
+      // an alias of its own: `patient` names a column of the outer query (wanted.id, x.id …)
+      const registered = `SELECT registered.id FROM resource registered WHERE registered.resource_type = 'Patient' AND registered.owner = ${bind(policy.organizationId, 'text')}${patient === undefined ? '' : ` AND registered.id = ${patient}`}`;
       return granted ? `${granted}\n        UNION ALL\n        ${registered}` : registered;
     }
   }
+}
+
+/**
+ * "The policy reaches the patient `idExpr`" as a boolean SQL expression, for checks about a few
+ * given patients (a read by id, a create's condition, reachablePatients). Every branch of the
+ * reach is written for that patient (allowedPatientsSql's `patient`), an index look-up from it,
+ * so the check does not grow with the number of patients the client reaches: `id IN (<reach>)`
+ * read all of them (an organization's 1,500 grant rows for one patient) in every statement.
+ * Undefined for `unrestricted`.
+ */
+export function reachesSql(policy: AccessPolicy, idExpr: string, bind: Bind, reach?: ReachSql): string | undefined {
+  const allowed = allowedPatientsSql(policy, bind, reach, idExpr);
+  return allowed === undefined ? undefined : `EXISTS (${allowed})`;
 }
 
 /**
@@ -128,8 +149,8 @@ export function reachesAllCondition(policy: AccessPolicy, patientIds: readonly s
   if (policy.kind === 'unrestricted') return undefined;
   return {
     shape: `reach-${policy.kind}`,
-    sql: (bind) => `NOT EXISTS (SELECT 1 FROM unnest(${bind([...new Set(patientIds)], 'text[]')}) AS p(id)
-      WHERE (p.id IN (${allowedPatientsSql(policy, bind, reach) as string})) IS NOT TRUE)`,
+    sql: (bind) => `NOT EXISTS (SELECT 1 FROM unnest(${bind([...new Set(patientIds)], 'text[]')}) AS wanted(id)
+      WHERE NOT ${reachesSql(policy, 'wanted.id', bind, reach) as string})`,
   };
 }
 
@@ -142,8 +163,8 @@ export async function reachablePatients(db: Pool | PoolClient, policy: AccessPol
     values.push(value);
     return `$${values.length}${cast ? `::${cast}` : ''}`;
   };
-  const allowed = allowedPatientsSql(policy, bind, reach) as string;
-  const { rows } = await db.query(`SELECT id FROM unnest($1::text[]) AS x(id) WHERE id IN (${allowed})`, values);
+  // prepared: the text depends only on the policy's kind (its ids are bound)
+  const { rows } = await queryPrepared(db, { text: `SELECT id FROM unnest($1::text[]) AS x(id) WHERE ${reachesSql(policy, 'x.id', bind, reach) as string}`, values });
   return new Set(rows.map((r: { id: string }) => r.id));
 }
 
@@ -172,12 +193,13 @@ export async function readReaching(db: Pool | PoolClient, policy: AccessPolicy, 
     values.push(value);
     return `$${values.length}${cast ? `::${cast}` : ''}`;
   };
-  const allowed = allowedPatientsSql(policy, bind, reach);
-  const reachable = allowed
-    ? `ARRAY(SELECT c.compartment_id FROM resource_compartment c
-          WHERE c.rid = r.rid AND c.compartment_type = 'Patient' AND c.compartment_id IN (${allowed})
-        UNION SELECT a FROM unnest(r.access_patients) a WHERE a IN (${allowed}))`
-    : `'{}'::text[]`;
+  const reaches = (idExpr: string) => reachesSql(policy, idExpr, bind, reach);
+  const reachable =
+    policy.kind === 'unrestricted'
+      ? `'{}'::text[]`
+      : `ARRAY(SELECT c.compartment_id FROM resource_compartment c
+          WHERE c.rid = r.rid AND c.compartment_type = 'Patient' AND ${reaches('c.compartment_id')}
+        UNION SELECT a.id FROM unnest(r.access_patients) a(id) WHERE ${reaches('a.id')})`;
   try {
     const { rows } = await queryPrepared(db, {
       text: `SELECT ${CURRENT_COLUMNS}, r.owner, r.access_patients, ${reachable} AS reachable FROM resource r WHERE r.resource_type = $1 AND r.id = $2`,

@@ -34,21 +34,23 @@ function checked(ref: IndexReference): IndexReference {
 /**
  * Compile care grants to the reach SQL the access filter ANDs into every read: one SELECT of the
  * granted patient ids per grant, driven from the grantee (index on param, target_id), joined by
- * UNION ALL. Each id is bound once per statement however many grants name it.
+ * UNION ALL; for one given patient, each grant's rows are looked up from that patient's index
+ * rows instead. Each id is bound once per statement however many grants name it.
  */
 export function reachOfGrants(grants: CareGrants): ReachSql {
-  return (policy: StaffPolicy, bind: Bind) => {
+  return (policy: StaffPolicy, bind: Bind, patient?: string) => {
     const list = grants(policy);
     if (!list.length) return undefined;
     const bound = new Map<string, string>();
     const value = (id: string) => bound.get(id) ?? (bound.set(id, bind(id, 'text')), bound.get(id) as string);
-    return list.map((g) => grantSql(g, value)).join('\n        UNION ALL\n        ');
+    return list.map((g) => grantSql(g, value, patient)).join('\n        UNION ALL\n        ');
   };
 }
 
-function grantSql(g: CareGrant, value: (id: string) => string): string {
+function grantSql(g: CareGrant, value: (id: string) => string, onePatient?: string): string {
   const grantee = checked(g.grantee);
   if (!Number.isInteger(g.patient)) throw new Error(`not a parameter key: ${g.patient}`);
+  if (onePatient !== undefined) return onePatientSql(g, grantee, value, onePatient);
   const patient = `JOIN search_reference ep ON ep.rid = et.rid AND ep.param = ${g.patient} AND ep.target_type = 'Patient'`;
   if (!g.to.through) {
     return `SELECT ep.target_id FROM search_reference et
@@ -62,4 +64,29 @@ function grantSql(g: CareGrant, value: (id: string) => string): string {
           JOIN search_reference et ON et.param = ${grantee.param} AND et.target_id = gr.id AND et.target_type = '${grantee.targetType}'
           ${patient}
           WHERE mo.param = ${through.param} AND mo.target_id = ${value(g.to.id)} AND mo.target_type = '${through.targetType}'`;
+}
+
+/**
+ * The same grant for one patient, driven from that patient's grant rows (an EpisodeOfCare's
+ * `patient`): each is checked for its grantee in a LATERAL sub-select that OFFSET 0 keeps from
+ * being flattened, so the planner cannot start from the grantee's side instead, which reads
+ * every row granting the client anything (the organization's every episode) when the
+ * statistics underestimate how many there are.
+ */
+function onePatientSql(g: CareGrant, grantee: IndexReference, value: (id: string) => string, patient: string): string {
+  const from = `SELECT ep.target_id FROM search_reference ep`;
+  const where = `WHERE ep.param = ${g.patient} AND ep.target_type = 'Patient' AND ep.target_id = ${patient}`;
+  if (!g.to.through) {
+    return `${from}
+        CROSS JOIN LATERAL (SELECT 1 FROM search_reference et
+          WHERE et.rid = ep.rid AND et.param = ${grantee.param} AND et.target_id = ${value(g.to.id)} AND et.target_type = '${grantee.targetType}' OFFSET 0) granted
+        ${where}`;
+  }
+  const through = checked(g.to.through);
+  return `${from}
+        CROSS JOIN LATERAL (SELECT 1 FROM search_reference et
+          JOIN resource gr ON gr.resource_type = '${grantee.targetType}' AND gr.id = et.target_id
+          JOIN search_reference mo ON mo.rid = gr.rid AND mo.param = ${through.param} AND mo.target_id = ${value(g.to.id)} AND mo.target_type = '${through.targetType}'
+          WHERE et.rid = ep.rid AND et.param = ${grantee.param} AND et.target_type = '${grantee.targetType}' OFFSET 0) granted
+        ${where}`;
 }
