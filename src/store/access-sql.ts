@@ -88,16 +88,29 @@ function unassignedVisibleSql(policy: AccessPolicy, alias: string, bind: Bind): 
  * leak. A row is visible when it is in the compartment of a reachable patient or names one in
  * `access_patients` (it points into one, or is an AuditEvent about one); a row with neither by
  * the unassigned rule above.
+ *
+ * Two forms with the same answer. The set form computes the reachable patients once per
+ * statement (`= ANY(ARRAY(…))`, an InitPlan: as `IN (…)` the planner made it a semi-join that a
+ * per-row check recomputed for every row read), for searches that match many rows. The per-row
+ * form (`perRow`: an ordered scan that reads a page and stops) asks about the row's own
+ * patients (reachesSql), so a page of a citizen's vitals or of a team's worklist costs the same
+ * whether the client reaches 10 patients or 10,000, where the set form read every grant row first.
  */
 export function accessFilter(policy: AccessPolicy, reach?: ReachSql): AccessFilter | undefined {
   if (policy.kind === 'unrestricted') return undefined;
-  return (alias, bind) => {
-    const allowed = allowedPatientsSql(policy, bind, reach) as string;
-    // `= ANY(ARRAY(…))`: the reachable patients are an InitPlan, computed once per statement,
-    // also where the filter is checked row by row (a timeline scan). As `IN (…)` the planner made
-    // it a semi-join inside the per-row check, recomputing the set for every row read.
-    return `(EXISTS (SELECT 1 FROM resource_compartment ac WHERE ac.rid = ${alias}.rid AND ac.compartment_type = 'Patient' AND ac.compartment_id = ANY(ARRAY(${allowed})))
-      OR ${alias}.access_patients && ARRAY(${allowed})
+  return (alias, bind, perRow = false) => {
+    let inCompartment: string;
+    let pointsInto: string;
+    if (perRow) {
+      inCompartment = reachesSql(policy, 'ac.compartment_id', bind, reach) as string;
+      pointsInto = `EXISTS (SELECT 1 FROM unnest(${alias}.access_patients) ap(id) WHERE ${reachesSql(policy, 'ap.id', bind, reach) as string})`;
+    } else {
+      const allowed = allowedPatientsSql(policy, bind, reach) as string;
+      inCompartment = `ac.compartment_id = ANY(ARRAY(${allowed}))`;
+      pointsInto = `${alias}.access_patients && ARRAY(${allowed})`;
+    }
+    return `(EXISTS (SELECT 1 FROM resource_compartment ac WHERE ac.rid = ${alias}.rid AND ac.compartment_type = 'Patient' AND ${inCompartment})
+      OR ${pointsInto}
       OR (${alias}.access_patients IS NULL
         AND NOT EXISTS (SELECT 1 FROM resource_compartment au WHERE au.rid = ${alias}.rid AND au.compartment_type = 'Patient')
         AND (${unassignedVisibleSql(policy, alias, bind)})))`;

@@ -116,7 +116,7 @@ export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, 
     const sql = criterionSql(c, alias, b, access);
     filters.push(i < PLANNED_CRITERIA && !perRow ? sql : perRowCheck(sql));
   });
-  if (access) filters.push(perRow ? perRowCheck(access(alias, b.bind)) : `(${access(alias, b.bind)})`);
+  if (access) filters.push(perRow ? perRowCheck(access(alias, b.bind, true)) : `(${access(alias, b.bind)})`);
   return filters;
 }
 

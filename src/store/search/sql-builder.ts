@@ -12,8 +12,10 @@ export interface SqlQuery {
  * chain, `_has`, include and revinclude query, so no query path can return or reveal a row the
  * filter excludes. Example (auth issue):
  * `(a, bind) => \`EXISTS (SELECT 1 FROM resource_compartment c WHERE c.rid = ${a}.rid AND c.compartment_type = 'Patient' AND c.compartment_id = ANY(${bind(ids, 'text[]')}))\``
+ * `perRow`: the condition is checked row by row as an ordered scan reads them (a page, then
+ * stop), so it should cost per row checked rather than per statement; same rows either way.
  */
-export type AccessFilter = (alias: string, bind: (value: unknown, cast?: string) => string) => string;
+export type AccessFilter = (alias: string, bind: (value: unknown, cast?: string) => string, perRow?: boolean) => string;
 
 /** Where the SQL of one search parameter is being built: bind values (never interpolated) and the parameter's keys. */
 export interface SqlContext {
