@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../src/store/embedded';
+import { availableMemory, embeddedSettings } from '../src/store/embedded-settings';
 import { migrate, readMigrations } from '../src/store/migrate';
 import { createPool } from '../src/store/pool';
 import { migrationsDir } from '../src/version';
@@ -20,7 +21,9 @@ export interface BenchDatabase {
 
 /**
  * DATABASE_URL when set (the benchmark then adds rows to that database), else an embedded
- * PostgreSQL in a temporary folder on a free port, removed afterwards. Migrated either way.
+ * PostgreSQL in a temporary folder on a free port, removed afterwards, with the settings
+ * `npm start` gives its own (sized to this machine's memory: embedded-settings.ts), so the
+ * figures are those of the server as it runs. Migrated either way.
  */
 export async function openBenchDatabase(env: NodeJS.ProcessEnv, log: (message: string) => void): Promise<BenchDatabase> {
   let url = env.DATABASE_URL || undefined;
@@ -30,9 +33,10 @@ export async function openBenchDatabase(env: NodeJS.ProcessEnv, log: (message: s
     // initdb runs as the unprivileged postgres user when we are root: it must reach the folder
     chmodSync(dir, 0o755);
     const port = await freePort();
-    log(`DATABASE_URL not set: starting an embedded PostgreSQL in ${dir} on port ${port}`);
+    const settings = embeddedSettings(availableMemory());
+    log(`DATABASE_URL not set: starting an embedded PostgreSQL in ${dir} on port ${port} (shared_buffers ${settings.shared_buffers}, effective_cache_size ${settings.effective_cache_size})`);
     try {
-      const db = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port, persistent: false });
+      const db = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port, persistent: false, settings });
       url = db.url;
       stop = async () => {
         await db.stop();
