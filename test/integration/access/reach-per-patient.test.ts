@@ -3,6 +3,7 @@ import type { AccessPolicy } from '../../../src/auth/access-policy';
 import { accessFilter, allowedPatientsSql, reachablePatients, reachesSql, type Bind } from '../../../src/store/access-sql';
 import { parseSearch } from '../../../src/fhir/search/parse';
 import { compileSearch } from '../../../src/store/search/compile';
+import type { StoreTransaction } from '../../../src/store/resources';
 import * as fhir from '../../../src/telemedicine/seed/resources';
 import { careReachSql } from '../../../src/telemedicine/access/care-reach-sql';
 import { createTestApp, testRegistry, type TestApp } from '../../support/app';
@@ -30,7 +31,7 @@ let elsewhere: string;
 
 const person = (): Resource => ({ resourceType: 'Patient', name: [{ family: 'Rækkevidde' }] }) as Resource;
 
-async function enrol(patientId: string, organizationId: string, careTeamId: string, tx: Parameters<Parameters<TestApp['services']['store']['transaction']>[0]>[0]) {
+async function enrol(patientId: string, organizationId: string, careTeamId: string, tx: StoreTransaction) {
   const condition = nonCprUuid();
   await tx.update(fhir.condition(condition, patientId, 'DJ44'), { allowCreate: true });
   await tx.update(fhir.episodeOfCare({ id: nonCprUuid(), patientId, conditionId: condition, organizationId, careTeamId, start: '2026-01-01' }), { allowCreate: true });
