@@ -116,7 +116,8 @@ export class Access {
     const owned = this.deps.clientOwned;
     if (!base || !owned) return base;
     const mine = owned.filter(this.auth.clientId);
-    return (alias, bind) => `(${base(alias, bind)}) AND ${mine(alias, bind)}`;
+    // perRow passes through: an ordered scan keeps the per-row form of the access check
+    return (alias, bind, perRow) => `(${base(alias, bind, perRow)}) AND ${mine(alias, bind)}`;
   }
 
   /** Where restricted type and system history start: a superset of the rids the caller may see. */

@@ -1,5 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { AccessPolicy } from '../../../src/auth/access-policy';
+import { Access } from '../../../src/interactions/access';
+import { parseScopes } from '../../../src/auth/scopes';
 import { accessFilter, allowedPatientsSql, reachablePatients, reachesSql, type Bind } from '../../../src/store/access-sql';
 import { parseSearch } from '../../../src/fhir/search/parse';
 import { compileSearch } from '../../../src/store/search/compile';
@@ -126,8 +128,13 @@ describe('reaching given patients', () => {
       { resourceType: 'Observation', params: [['subject', `Patient/${patient}`], ['code', 'urn:oid:1.2.208.176.2.1|NPU03011'], ['_sort', '-date'], ['_count', '20']] },
       { registry: testRegistry(), baseUrl: 'http://kolibri.test/fhir', now: new Date() },
     );
-    for (const policy of [orgPolicy, teamPolicy]) {
-      const match = compileSearch(request, { accessFilter: accessFilter(policy, careReachSql) }).match!;
+    // the store's filter, and the one a request's search runs under (Access, with the
+    // client-owned records' clause ANDed in): both must keep the per-row form
+    const system = new Access({ clientId: 'reach-system', kind: 'system', organization: `Organization/${org}`, scopes: parseScopes('system/*.rs').scopes }, t.services.interactions.accessDeps);
+    const clinician = new Access({ clientId: 'reach-clinician', kind: 'clinician', organization: `Organization/${org}`, careTeam: `CareTeam/${team}`, scopes: parseScopes('user/*.rs').scopes }, t.services.interactions.accessDeps);
+    const filters = [accessFilter(orgPolicy, careReachSql), accessFilter(teamPolicy, careReachSql), system.searchFilter(), clinician.searchFilter()];
+    for (const filter of filters) {
+      const match = compileSearch(request, { accessFilter: filter }).match!;
       const { rows } = await t.pool.query(match.text, match.values);
       expect(rows).toHaveLength(21);
       // 21 rows read from the timeline and each one's few grant look-ups; the whole set was 900+
