@@ -27,8 +27,9 @@ export async function startBenchServer(databaseUrl: string, env: NodeJS.ProcessE
   const port = await freePort();
   const t0 = performance.now();
   const child = fork(join(__dirname, 'server-main.ts'), [], {
-    // KOLIBRI_BENCH_PROFILE=<dir>: a V8 CPU profile of the server, written when it stops
-    execArgv: ['--import', 'tsx', ...(env.KOLIBRI_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', env.KOLIBRI_BENCH_PROFILE] : [])],
+    // KOLIBRI_BENCH_PROFILE=<dir>: a V8 CPU profile of the server, written when it stops;
+    // KOLIBRI_BENCH_TRACE_GC=1: V8's line per collection on the server's stdout (heap before → after)
+    execArgv: ['--import', 'tsx', ...(env.KOLIBRI_BENCH_TRACE_GC ? ['--trace-gc'] : []), ...(env.KOLIBRI_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', env.KOLIBRI_BENCH_PROFILE] : [])],
     env: {
       KOLIBRI_RATE_LIMIT_PER_MINUTE: '0',
       KOLIBRI_ACCESS_TOKEN_TTL: '3600',

@@ -1,3 +1,4 @@
+import type { AuditEvent } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../store/resources';
 import { claimAuditRecords } from '../store/audit-outbox';
 import { auditEventFor } from './record';
@@ -6,6 +7,8 @@ export interface DrainerOptions {
   store: ResourceStore;
   /** Records per transaction. */
   batchSize?: number;
+  /** AuditEvents per statement (a record holds one per patient it touched). */
+  eventsPerStatement?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -30,13 +33,32 @@ export class AuditDrainer {
     }
   }
 
-  /** One batch. */
+  /**
+   * One batch. A record fans out into one AuditEvent per patient: a search of a 20-citizen
+   * worklist page is 20, so 200 records can be thousands of events. They are written
+   * `eventsPerStatement` at a time (their rows, then their index rows), so what the batch holds
+   * in memory at once is bounded by that, not by how far its records fan out.
+   */
   async drainOnce(): Promise<{ records: number; events: number }> {
+    const perStatement = this.options.eventsPerStatement ?? 500;
     return this.options.store.transaction(async (tx) => {
       const records = await claimAuditRecords(tx.client, this.options.batchSize ?? 200);
-      const events = records.flatMap((record) => record.patients.map((patient) => auditEventFor(record, patient)));
-      await tx.createMany(events);
-      return { records: records.length, events: events.length };
+      let events = 0;
+      let chunk: AuditEvent[] = [];
+      const write = async () => {
+        await tx.createMany(chunk);
+        await tx.flushIndex();
+        events += chunk.length;
+        chunk = [];
+      };
+      for (const record of records) {
+        for (const patient of record.patients) {
+          chunk.push(auditEventFor(record, patient));
+          if (chunk.length >= perStatement) await write();
+        }
+      }
+      if (chunk.length) await write();
+      return { records: records.length, events };
     });
   }
 

@@ -1,4 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { AuditDrainer } from '../../../src/audit/drainer';
+import { insertAuditRecords } from '../../../src/store/audit-outbox';
 import { createTestApp, type TestApp } from '../../support/app';
 import { drainAudit } from '../../support/audit-drain';
 import { accessToken, registerVendorApp } from '../auth/vendor-app';
@@ -188,5 +190,35 @@ describe('AuditEvents', () => {
       [clinicId],
     );
     expect(perRequest.rows).toEqual([]);
+  });
+  it('writes a record that fans out to many patients in bounded statements, each AuditEvent once and findable by its patient', async () => {
+    // a worklist page's search names 20 citizens: 20 AuditEvents from one record
+    const request = `fan-${Date.now()}`;
+    const patients = Array.from({ length: 7 }, (_, i) => `fan-patient-${request}-${i}`);
+    await insertAuditRecords(t.pool, [
+      { recorded: new Date().toISOString(), requestId: request, clientId: 'fan-client', clientKind: 'system', interaction: 'search-type', action: 'R', status: 200, method: 'GET', path: '/fhir/Task', patients, rids: [], refused: false },
+    ]);
+    const statements: number[] = [];
+    const store = t.services.store;
+    const counting: typeof store = Object.create(store);
+    counting.transaction = (work, options) =>
+      store.transaction(async (tx) => {
+        const createMany = tx.createMany.bind(tx);
+        tx.createMany = async (resources) => {
+          statements.push(resources.length);
+          return createMany(resources);
+        };
+        return work(tx);
+      }, options);
+    await new AuditDrainer({ store: counting, eventsPerStatement: 3 }).drainAll();
+    await drainAudit(t); // another file's drainer may have claimed it
+    const { rows } = await t.pool.query(
+      `SELECT s.target_id FROM resource r JOIN search_reference s ON s.rid = r.rid AND s.target_type = 'Patient'
+        WHERE r.resource_type = 'AuditEvent' AND r.content LIKE '%' || $1 || '%' GROUP BY r.rid, s.target_id`,
+      [request],
+    );
+    expect(rows.map((r) => r.target_id).sort()).toEqual([...patients].sort());
+    // none of the statements wrote more than three; when this drainer got the record, 3 + 3 + 1
+    expect(Math.max(0, ...statements)).toBeLessThanOrEqual(3);
   });
 });
