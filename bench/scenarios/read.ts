@@ -26,7 +26,7 @@ async function createOne(context: ScenarioContext): Promise<string> {
 export const readScenario: Scenario = {
   name: 'read',
   description: 'GET /fhir/Observation/{id} of a home SpO2 measurement',
-  concurrency: [1, 16],
+  concurrency: [1, 8, 16],
   baseline: { key: 'read-observation', workload: () => rawRead(storedJson, 'Observation') },
   async measure(context, concurrency) {
     const id = await createOne(context);

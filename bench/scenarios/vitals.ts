@@ -95,7 +95,7 @@ export function rawVitalsSearch(patientId: string, name = 'raw-vitals-search', m
 export const vitalsSearchScenario: Scenario = {
   name: 'vitals-search',
   description: `GET /fhir/Observation?subject&code=NPU03011&_sort=-date&_count=${PAGE} over ${PER_CODE} SpO2 + ${PER_CODE} pulse values`,
-  concurrency: [1, 16],
+  concurrency: [1, 8, 16],
   baseline: { key: 'vitals-search', workload: (c) => rawVitalsSearch(c.patientId) },
   async prepare(context) {
     const res = await fetch(`${context.serverUrl}/fhir`, {
