@@ -3,14 +3,14 @@ import { upsertDefinitions } from '../../modules/definitions';
 import type { OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { Operation } from '../../interactions/operation';
 import type { KolibriModule } from '../../modules/module';
-import { futDefinition, withFutNames, type FutOperationSpec } from '../operation-definitions';
+import { declaredFutDefinition, withFutNames, type DeclaredFutOperation } from '../declared-operations';
 import { appointmentIcal } from './appointment-ical';
 import { metaOperation } from './meta';
 import { resourceCounts } from './resource-counts';
 import { traverseToSor } from './traverse-to-sor';
 
 /** An operation and its OperationDefinition, from one spec (levels and resource types agree by construction). */
-function futOperation(spec: FutOperationSpec, methods: Operation['methods'], handler: Operation['handler']): { operation: Operation; spec: FutOperationSpec } {
+function futOperation(spec: DeclaredFutOperation, methods: Operation['methods'], handler: Operation['handler']): { operation: Operation; spec: DeclaredFutOperation } {
   const levels: Operation['levels'] = [...(spec.system ? ['system' as const] : []), ...(spec.type ? ['type' as const] : []), ...(spec.instance ? ['instance' as const] : [])];
   return { operation: { name: spec.code, levels, methods, definition: futCanonicalUrl(spec.futId), ...(spec.resource ? { types: spec.resource } : {}), handler }, spec };
 }
@@ -91,7 +91,7 @@ const META_NAMES: ReadonlyArray<{ futId: string; types: string[] }> = [
   { futId: 'AppointmentSearchParameter-its-meta', types: ['Appointment', 'SearchParameter'] },
   { futId: 'Multi-its-meta', types: ['CodeSystem', 'ConceptMap', 'Group', 'NamingSystem', 'Practitioner', 'ValueSet'] },
 ];
-const specOf = (code: string) => OPERATIONS.find((o) => o.spec.code === code)?.spec as FutOperationSpec;
+const specOf = (code: string) => OPERATIONS.find((o) => o.spec.code === code)?.spec as DeclaredFutOperation;
 const META_SPEC = specOf('meta');
 /** FUT's patient service names `$exportAsiCal` by a server-generated id besides the IG's canonical. */
 const ICAL_NAMES = [{ futId: 'Appointment-i-exportAsiCal', types: ['Appointment'] }];
@@ -99,9 +99,9 @@ const ICAL_SPEC = specOf('exportAsiCal');
 
 
 const definitions = () => [
-  ...OPERATIONS.map((o) => futDefinition(o.spec)),
-  ...META_NAMES.map((n) => futDefinition({ ...META_SPEC, futId: n.futId, system: n.futId.includes('-its-'), resource: n.types })),
-  ...ICAL_NAMES.map((n) => futDefinition({ ...ICAL_SPEC, futId: n.futId })),
+  ...OPERATIONS.map((o) => declaredFutDefinition(o.spec)),
+  ...META_NAMES.map((n) => declaredFutDefinition({ ...META_SPEC, futId: n.futId, system: n.futId.includes('-its-'), resource: n.types })),
+  ...ICAL_NAMES.map((n) => declaredFutDefinition({ ...ICAL_SPEC, futId: n.futId })),
 ];
 
 /**

@@ -2,7 +2,7 @@ import type { OperationDefinition, OperationDefinitionParameter } from '@medplum
 import type { TemplateDeps } from '../../modules/module';
 import { REPORTS } from './report-list';
 import type { Report } from './reports';
-import { futDefinition } from '../operation-definitions';
+import { declaredFutDefinition } from '../declared-operations';
 import { upsertDefinitions } from '../../modules/definitions';
 
 /**
@@ -20,7 +20,7 @@ const RETURN_BINARY: OperationDefinitionParameter = {
 };
 
 function definition(code: string, title: string, description: string, affectsState: boolean, parameter: OperationDefinitionParameter[]): OperationDefinition {
-  return futDefinition({ futId: `-s-${code}`, code, title, description, affectsState, system: true, type: false, instance: false, parameter });
+  return declaredFutDefinition({ futId: `-s-${code}`, code, title, description, affectsState, system: true, type: false, instance: false, parameter });
 }
 
 function reportParameters(report: Report): OperationDefinitionParameter[] {

@@ -2,7 +2,7 @@ import { futOperation } from '../canonical';
 import { upsertDefinitions } from '../../modules/definitions';
 import type { CapabilityStatementRestResource, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import type { KolibriModule } from '../../modules/module';
-import { futDefinition, withFutNames, type FutOperationSpec } from '../operation-definitions';
+import { declaredFutDefinition, withFutNames, type DeclaredFutOperation } from '../declared-operations';
 
 /**
  * FUT's services declare the standard `$validate` (and Bulk Data `$export`) under names of their own, one per group of
@@ -34,7 +34,7 @@ const VALIDATE_PARAMETERS: OperationDefinitionParameter[] = [
   { name: 'return', use: 'out', min: 1, max: '1', type: 'OperationOutcome', documentation: 'The issues found; 200 either way.' },
 ];
 
-function validateSpec(futId: string, types: readonly string[]): FutOperationSpec {
+function validateSpec(futId: string, types: readonly string[]): DeclaredFutOperation {
   return {
     futId,
     code: 'validate',
@@ -54,7 +54,7 @@ function validateSpec(futId: string, types: readonly string[]): FutOperationSpec
 export const withFutValidate = (resource: CapabilityStatementRestResource) => withFutNames(resource, 'validate', VALIDATE_NAMES);
 
 /** Kolibri's Bulk Data `$export` at system level under FUT's name, with the kick-off parameters it accepts. */
-const EXPORT_SPEC: FutOperationSpec = {
+const EXPORT_SPEC: DeclaredFutOperation = {
   futId: '-s-export',
   code: 'export',
   title: 'Bulk Data export (system level)',
@@ -76,6 +76,6 @@ export function futStandardModule(): KolibriModule {
   return {
     name: 'fut-standard',
     capability: { decorateResource: withFutValidate, systemOperations: [{ name: 'export', definition: futOperation(EXPORT_SPEC.futId) }] },
-    loadTemplates: (deps) => upsertDefinitions(deps, [...VALIDATE_NAMES.map((n) => futDefinition(validateSpec(n.futId, n.types))), futDefinition(EXPORT_SPEC)]),
+    loadTemplates: (deps) => upsertDefinitions(deps, [...VALIDATE_NAMES.map((n) => declaredFutDefinition(validateSpec(n.futId, n.types))), declaredFutDefinition(EXPORT_SPEC)]),
   };
 }

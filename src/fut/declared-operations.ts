@@ -1,8 +1,13 @@
 import type { CapabilityStatementRestResource, OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
 import { futOperation } from './canonical';
 
-/** What an OperationDefinition of a FUT operation says, written next to the route it describes. */
-export interface FutOperationSpec {
+/**
+ * What the OperationDefinition of a FUT operation says, written out next to a route that parses
+ * its own input (records, reporting, the standard operations under FUT's names). Operations whose
+ * route and definition derive from one input declaration use FutOperationSpec
+ * (./operation-definition.ts) instead.
+ */
+export interface DeclaredFutOperation {
   /** The id FUT names it by (`-s-get-resource-counts`, `Organization-i-traverse-to-sor`): the canonical's last segment. */
   futId: string;
   code: string;
@@ -16,7 +21,7 @@ export interface FutOperationSpec {
   parameter: OperationDefinitionParameter[];
 }
 
-export function futDefinition(spec: FutOperationSpec): OperationDefinition {
+export function declaredFutDefinition(spec: DeclaredFutOperation): OperationDefinition {
   return {
     resourceType: 'OperationDefinition',
     id: `fut${spec.futId.startsWith('-') ? '' : '-'}${spec.futId}`,
