@@ -43,7 +43,7 @@ export interface PreparedParam {
   /** reference: the one target type a bare-id reference (`"reference": "ijk"`) is read as */
   bareIdType?: string;
   /** composite: each component's value type and expression relative to the base nodes */
-  components?: { type: ValueType; evaluate: CompiledPath }[];
+  components?: { type: ValueType; evaluate: CompiledPath; key: (facet?: string) => number }[];
 }
 
 export interface ExtractorOptions {
@@ -57,6 +57,7 @@ export interface ExtractorOptions {
 export class IndexExtractor {
   private readonly prepared = new Map<string, PreparedParam[]>();
   private readonly ordinals = new Map<string, ReadonlyMap<string, number> | undefined>();
+  private readonly compartmentKeysOf = new Map<string, ReadonlySet<number>>();
 
   constructor(
     private readonly registry: DefinitionRegistry,
@@ -93,8 +94,8 @@ export class IndexExtractor {
   private addCompositeGroup(p: PreparedParam, node: unknown, grp: number, sink: RowSink): void {
     const group = emptyRows();
     let written = 0;
-    for (const [ci, c] of p.components!.entries()) {
-      const componentSink: RowSink = { ...sink, rows: group, grp, key: (facet = '') => p.key(Facet.component(ci) + facet) };
+    for (const c of p.components!) {
+      const componentSink: RowSink = { ...sink, rows: group, grp, key: c.key };
       for (const v of safeEvaluate(c.evaluate, node)) ADDERS[c.type](typedValue(v), componentSink);
       const total = rowCount(group);
       if (total === written) return;
@@ -162,7 +163,11 @@ export class IndexExtractor {
       });
       if (parts.length === 0 || parts.some((c) => !c)) return undefined;
       const allNative = native && parts.every((c) => c!.native);
-      const components = parts.map((c) => ({ type: c!.type, evaluate: allNative ? (c!.native as CompiledPath) : compilePath(c!.expression) }));
+      const components = parts.map((c, ci) => ({
+        type: c!.type,
+        evaluate: allNative ? (c!.native as CompiledPath) : compilePath(c!.expression),
+        key: componentKey(common.key, ci),
+      }));
       return { ...common, type: sp.type, evaluate: allNative ? fromRoot(native) : compilePath(expression), components };
     }
     if (!isValueType(sp.type)) return undefined;
@@ -170,14 +175,24 @@ export class IndexExtractor {
     return { ...common, type: sp.type, evaluate: native ? fromRoot(native) : compilePath(expression), ...(bareIdType ? { bareIdType } : {}) };
   }
 
+  /** The param keys of a type's Patient-compartment parameters, looked up once per type. */
+  private compartmentKeys(resourceType: string): ReadonlySet<number> {
+    let keys = this.compartmentKeysOf.get(resourceType);
+    if (!keys) {
+      const entry = this.registry
+        .compartmentDefinition('Patient')
+        ?.resource?.find((r) => r.code === resourceType);
+      keys = new Set((entry?.param ?? []).map((code) => paramKey(resourceType, code)));
+      this.compartmentKeysOf.set(resourceType, keys);
+    }
+    return keys;
+  }
+
   /** https://hl7.org/fhir/R4/compartmentdefinition-patient.html; a Patient is in its own compartment. */
   private compartmentsOf(resource: Resource, rows: IndexRows): IndexRows['compartment'] {
     const ids = new Set<string>();
     if (resource.resourceType === 'Patient' && resource.id) ids.add(resource.id);
-    const entry = this.registry
-      .compartmentDefinition('Patient')
-      ?.resource?.find((r) => r.code === resource.resourceType);
-    const keys = new Set((entry?.param ?? []).map((code) => paramKey(resource.resourceType, code)));
+    const keys = this.compartmentKeys(resource.resourceType);
     for (const r of rows.reference) {
       if (keys.has(r.param) && r.targetType === 'Patient' && r.targetId) ids.add(r.targetId);
     }
@@ -189,6 +204,12 @@ export class IndexExtractor {
 /** A native path over a resource (starting from the node fhirpath.js would make for it). */
 function fromRoot(native: NativePath): CompiledPath {
   return (input) => native(rootNode(input as { resourceType: string }));
+}
+
+/** The key function of composite component `ci` (made once per parameter, not per value). */
+function componentKey(key: (facet?: string) => number, ci: number): (facet?: string) => number {
+  const prefix = Facet.component(ci);
+  return (facet = '') => key(prefix + facet);
 }
 
 /** paramKey(type, code, facet), hashed once per facet. */

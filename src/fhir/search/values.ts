@@ -70,32 +70,37 @@ function pushString(text: string | undefined, sink: RowSink, param: number): voi
   }
 }
 
+// The helpers below take the sink as an argument instead of closing over it: as closures they
+// would be created (and, under tsx, named with Object.defineProperty) once per value indexed.
+
+function pushToken(sink: RowSink, system: unknown, value: unknown): void {
+  const s = str(value);
+  if (s && s.length <= MAX_KEY_LENGTH) sink.rows.token.push({ param: sink.key(), grp: sink.grp, system: str(system) ?? null, value: s });
+}
+
+/** A token's display text (`:text`); composite components (grp > 0) are matched on code only, so they get none. */
+function pushTokenText(sink: RowSink, t: unknown): void {
+  if (sink.grp === 0) pushString(str(t), sink, sink.key(Facet.text));
+}
+
 export function addToken(v: TypedValue, sink: RowSink): void {
   const d = v.data as Obj;
-  const push = (system: unknown, value: unknown): void => {
-    const s = str(value);
-    if (s && s.length <= MAX_KEY_LENGTH) sink.rows.token.push({ param: sink.key(), grp: sink.grp, system: str(system) ?? null, value: s });
-  };
-  // composite components (grp > 0) are matched on code only: no :text rows for them
-  const text = (t: unknown): void => {
-    if (sink.grp === 0) pushString(str(t), sink, sink.key(Facet.text));
-  };
   switch (v.type) {
     case 'Coding':
-      push(d.system, d.code);
-      text(d.display);
+      pushToken(sink, d.system, d.code);
+      pushTokenText(sink, d.display);
       return;
     case 'CodeableConcept':
       for (const c of arr(d.coding) as Obj[]) {
-        push(c.system, c.code);
-        text(c.display);
+        pushToken(sink, c.system, c.code);
+        pushTokenText(sink, c.display);
       }
-      text(d.text);
+      pushTokenText(sink, d.text);
       return;
     case 'Identifier': {
-      push(d.system, d.value);
+      pushToken(sink, d.system, d.value);
       const type = (d.type ?? {}) as Obj;
-      text(type.text);
+      pushTokenText(sink, type.text);
       for (const c of arr(type.coding) as Obj[]) {
         const code = str(c.code);
         const value = str(d.value);
@@ -106,46 +111,48 @@ export function addToken(v: TypedValue, sink: RowSink): void {
       return;
     }
     case 'ContactPoint':
-      push(d.system, d.value);
+      pushToken(sink, d.system, d.value);
       return;
     case 'boolean':
-      push(undefined, String(v.data));
+      pushToken(sink, undefined, String(v.data));
       return;
     default:
-      if (typeof v.data === 'string') push(undefined, v.data);
+      if (typeof v.data === 'string') pushToken(sink, undefined, v.data);
+  }
+}
+
+function pushReference(sink: RowSink, targetType: string | null, targetId: string | null, url: string | null): void {
+  if ((url?.length ?? 0) > MAX_KEY_LENGTH) return;
+  sink.rows.reference.push({ param: sink.key(), grp: sink.grp, targetType, targetId, url });
+}
+
+function pushReferenceText(sink: RowSink, text: string): void {
+  const parsed = parseReferenceText(text, sink.baseUrl);
+  if (parsed.kind === 'local') pushReference(sink, parsed.targetType, parsed.targetId, null);
+  else if (parsed.kind === 'url') {
+    pushReference(sink, null, null, parsed.url);
+    const plain = withoutVersion(parsed.url);
+    if (plain) pushReference(sink, null, null, plain);
   }
 }
 
 export function addReference(v: TypedValue, sink: RowSink): void {
-  const push = (targetType: string | null, targetId: string | null, url: string | null): void => {
-    if ((url?.length ?? 0) > MAX_KEY_LENGTH) return;
-    sink.rows.reference.push({ param: sink.key(), grp: sink.grp, targetType, targetId, url });
-  };
-  const pushText = (text: string): void => {
-    const parsed = parseReferenceText(text, sink.baseUrl);
-    if (parsed.kind === 'local') push(parsed.targetType, parsed.targetId, null);
-    else if (parsed.kind === 'url') {
-      push(null, null, parsed.url);
-      const plain = withoutVersion(parsed.url);
-      if (plain) push(null, null, plain);
-    }
-  };
-  if (typeof v.data === 'string') return pushText(v.data); // canonical / uri
+  if (typeof v.data === 'string') return pushReferenceText(sink, v.data); // canonical / uri
   if (v.type !== 'Reference') return;
   const d = v.data as Obj;
   const ref = str(d.reference);
   if (ref && BARE_ID.test(ref)) {
     // `"reference": "ijk"` names no type: read it as the parameter's only target type, else as an
     // id of unknown type, which a bare-id search value (`general-practitioner=ijk`) still finds
-    push(sink.bareIdType ?? null, ref, null);
-  } else if (ref) pushText(ref);
+    pushReference(sink, sink.bareIdType ?? null, ref, null);
+  } else if (ref) pushReferenceText(sink, ref);
   const identifier = d.identifier as Obj | undefined;
   if (identifier) {
     const value = str(identifier.value);
     if (value && value.length <= MAX_KEY_LENGTH) {
       sink.rows.token.push({ param: sink.key(Facet.identifier), grp: sink.grp, system: str(identifier.system) ?? null, value });
     }
-    if (!ref) push(null, null, null);
+    if (!ref) pushReference(sink, null, null, null);
   }
 }
 

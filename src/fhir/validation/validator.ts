@@ -175,8 +175,11 @@ function unique(issues: Issue[]): Issue[] {
   });
 }
 
+function rank(i: Issue): number {
+  return i.severity === 'fatal' || i.severity === 'error' ? 0 : i.severity === 'warning' ? 1 : 2;
+}
+
 function ordered(issues: Issue[]): Issue[] {
-  const rank = (i: Issue) => (i.severity === 'fatal' || i.severity === 'error' ? 0 : i.severity === 'warning' ? 1 : 2);
   return issues.length < 2 ? issues : [...issues].sort((a, b) => rank(a) - rank(b));
 }
 
