@@ -30,7 +30,9 @@ scenarios: ${SCENARIOS.map((s) => `${s.name} (${s.description}${s.optIn ? '; onl
   --warmup <s>    discarded warm-up seconds before each cell (default 2)
   --export-resources <n>  Observations the export scenario writes and exports (default 20000; also KOLIBRI_BENCH_EXPORT_RESOURCES)
 environment: DATABASE_URL (else an embedded PostgreSQL in a temp dir), DATABASE_POOL_SIZE, LOG_LEVEL,
-  KOLIBRI_RATE_LIMIT_PER_MINUTE (default 0 = off for the bench server)`;
+  KOLIBRI_RATE_LIMIT_PER_MINUTE (default 0 = off for the bench server), KOLIBRI_BENCH_TSX=1 (run the server
+  through tsx as npm start does, not compiled), KOLIBRI_BENCH_PROFILE=<dir> (V8 CPU profile of the server),
+  KOLIBRI_BENCH_TRACE_GC=1 (V8's garbage-collection lines)`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

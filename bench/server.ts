@@ -1,14 +1,17 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { BenchGrant, BenchSeed } from './auth';
+import { compileBenchServer } from './compile';
 import { freePort } from './database';
 import type { ServerReady } from './server-main';
 
 export interface BenchServer extends ServerReady {
   baseUrl: string;
   pid: number;
-  /** From fork() to the ready message: node, tsx, imports and everything in startupMs. */
+  /** From fork() to the ready message: node, imports and everything in startupMs (and tsx's transforms under KOLIBRI_BENCH_TSX). */
   spawnToReadyMs: number;
+  /** How the server runs: compiled JavaScript (as in the Docker image) or TypeScript through tsx (as `npm start`). */
+  runtime: 'compiled' | 'tsx';
   /** Register the bench client and seed its organization's patient (see server-main.ts). */
   seed(grant: BenchGrant): Promise<BenchSeed>;
   /** Peak resident set size of the server process so far, in bytes. */
@@ -22,14 +25,19 @@ export interface BenchServer extends ServerReady {
  * until it listens. Other settings (DATABASE_POOL_SIZE, LOG_LEVEL, …) come from `env`; the
  * per-client rate limit is off (KOLIBRI_RATE_LIMIT_PER_MINUTE=0) unless `env` sets one, since
  * the load generator is one client sending thousands of requests a second on purpose.
+ *
+ * The server runs compiled (compile.ts), as the Docker image runs it; KOLIBRI_BENCH_TSX=1 runs
+ * the TypeScript through tsx instead, as `npm start` does. KOLIBRI_BENCH_SERVER_JS names an
+ * already compiled server-main.js.
  */
 export async function startBenchServer(databaseUrl: string, env: NodeJS.ProcessEnv, options: { auth: 'on' | 'off' } = { auth: 'on' }): Promise<BenchServer> {
   const port = await freePort();
+  const compiled = env.KOLIBRI_BENCH_TSX ? undefined : (env.KOLIBRI_BENCH_SERVER_JS ?? (await compiledServer()));
   const t0 = performance.now();
-  const child = fork(join(__dirname, 'server-main.ts'), [], {
+  const child = fork(compiled ?? join(__dirname, 'server-main.ts'), [], {
     // KOLIBRI_BENCH_PROFILE=<dir>: a V8 CPU profile of the server, written when it stops;
     // KOLIBRI_BENCH_TRACE_GC=1: V8's line per collection on the server's stdout (heap before → after)
-    execArgv: ['--import', 'tsx', ...(env.KOLIBRI_BENCH_TRACE_GC ? ['--trace-gc'] : []), ...(env.KOLIBRI_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', env.KOLIBRI_BENCH_PROFILE] : [])],
+    execArgv: [...(compiled ? [] : ['--import', 'tsx']), ...(env.KOLIBRI_BENCH_TRACE_GC ? ['--trace-gc'] : []), ...(env.KOLIBRI_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', env.KOLIBRI_BENCH_PROFILE] : [])],
     env: {
       KOLIBRI_RATE_LIMIT_PER_MINUTE: '0',
       KOLIBRI_ACCESS_TOKEN_TTL: '3600',
@@ -76,8 +84,17 @@ export async function startBenchServer(databaseUrl: string, env: NodeJS.ProcessE
     baseUrl: `http://127.0.0.1:${ready.port}`,
     pid: child.pid as number,
     spawnToReadyMs: Math.round(performance.now() - t0),
+    runtime: compiled ? 'compiled' : 'tsx',
     seed: (grant) => ask<BenchSeed>({ seed: grant }, 'seeded'),
     peakRss: () => ask<number>({ rss: true }, 'rss'),
     stop,
   };
+}
+
+let compiling: Promise<string> | undefined;
+
+/** The compiled bench server, built once per bench process. */
+function compiledServer(): Promise<string> {
+  compiling ??= compileBenchServer(join(__dirname, '..'));
+  return compiling;
 }

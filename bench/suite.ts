@@ -34,7 +34,7 @@ export async function runSuite(scenarios: Scenario[], notes: string[], timing: T
   try {
     db = await openBenchDatabase(process.env, log);
     server = await startBenchServer(db.url, process.env);
-    log(`server listening at ${server.baseUrl} (pid ${server.pid}, pool ${server.poolSize}, start-up ${server.startupMs} ms in process, ${server.spawnToReadyMs} ms from spawn)`);
+    log(`server listening at ${server.baseUrl} (pid ${server.pid}, pool ${server.poolSize}, start-up ${server.startupMs} ms in process, ${server.spawnToReadyMs} ms from spawn; ${server.runtime === 'compiled' ? 'compiled JavaScript' : 'TypeScript through tsx'})`);
 
     // A vendor app: registered key, seeded organization data, a token from /auth/token.
     const client = await createBenchClient();
@@ -83,13 +83,13 @@ export async function runSuite(scenarios: Scenario[], notes: string[], timing: T
     }
     progress.finish();
     const peakRssBytes = await server.peakRss();
-    const serverInfo = { poolSize: server.poolSize, logLevel: server.logLevel, startupMs: server.startupMs, spawnToReadyMs: server.spawnToReadyMs, peakRssBytes, auth: 'on' };
+    const serverInfo = { poolSize: server.poolSize, logLevel: server.logLevel, startupMs: server.startupMs, spawnToReadyMs: server.spawnToReadyMs, runtime: server.runtime, peakRssBytes, auth: 'on' };
     await server.stop();
     server = undefined;
 
     const targets = checkTargets({ calibration: [...baselines.values()], scenarios: rows.map((r) => r.measurement), peakRssBytes, startupMs: serverInfo.startupMs });
     const table = formatTable([...[...baselines.values()].map((measurement) => ({ measurement })), ...rows]);
-    const facts = `server: peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB; start-up ${serverInfo.startupMs} ms in process (${serverInfo.spawnToReadyMs} ms from spawn, tsx included)`;
+    const facts = `server: peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB; start-up ${serverInfo.startupMs} ms in process (${serverInfo.spawnToReadyMs} ms from spawn), ${serverInfo.runtime === 'compiled' ? 'compiled JavaScript' : 'TypeScript through tsx'}`;
     process.stdout.write(`\n${table}\n\n${facts}\n\n${formatTargets(targets)}\n${notes.length ? `\n${notes.map((n) => `note: ${n}`).join('\n')}\n` : ''}\n`);
     const file = writeResults(
       join(__dirname, 'results'),
