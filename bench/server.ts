@@ -64,7 +64,8 @@ export async function startBenchServer(databaseUrl: string, env: NodeJS.ProcessE
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+      // a CPU profile is written as the process exits: a long run's takes more than a few seconds
+      const kill = setTimeout(() => child.kill('SIGKILL'), env.KOLIBRI_BENCH_PROFILE ? 120_000 : 5000);
       child.once('exit', () => {
         clearTimeout(kill);
         resolve();
