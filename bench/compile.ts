@@ -16,7 +16,7 @@ const COMPILED = new Set(['src', 'bench', 'test']);
  * every time it is created, so closures made per request cost more than in the image: up to 8 % of
  * the server's CPU in this bench before index extraction stopped making them per value.
  *
- * tsc writes src/ and bench/ into a scratch folder laid out like the repository. Everything else
+ * tsc writes src/, bench/ and test/ into a scratch folder laid out like the repository. Everything else
  * at the top of the repository is linked in, because the code reads files next to itself
  * (package.json, migrations/, config/, fhir-profiles/, openapi.yaml …) and node_modules/ is needed
  * too. Resolves with the path of the compiled server-main.js. Takes about 10 s; the folder is

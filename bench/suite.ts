@@ -128,13 +128,6 @@ async function observationIndex(context: ScenarioContext, url: string) {
 }
 
 /**
- * Planner statistics for what was just written, as autoanalyze would collect them sooner or
- * later. Without this the tables of a fresh database have none for the first minute or more
- * of a run and autoanalyze then lands in the middle of some cell: the vitals search was
- * planned from the code's rows (estimated 1, really thousands) and took 40 ms or 1.8 s per
- * request depending on the run, instead of a few ms driven from the patient.
- */
-/**
  * Wait (at most two minutes) until the server's audit drainer has turned every audit record into
  * AuditEvents: a cell that audits every request for many patients (the worklist names up to 20
  * per search) would otherwise leave work that the next cell's requests wait behind. A cell's own
@@ -156,6 +149,13 @@ async function settle(url: string): Promise<number> {
   return Date.now() - t0;
 }
 
+/**
+ * Planner statistics for what was just written, as autoanalyze would collect them sooner or
+ * later. Without this the tables of a fresh database have none for the first minute or more
+ * of a run and autoanalyze then lands in the middle of some cell: the vitals search was
+ * planned from the code's rows (estimated 1, really thousands) and took 40 ms or 1.8 s per
+ * request depending on the run, instead of a few ms driven from the patient.
+ */
 async function analyze(url: string): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
