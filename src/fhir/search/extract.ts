@@ -111,11 +111,11 @@ export class IndexExtractor {
    */
   patientCompartments(resource: Resource): string[] {
     const type = resource.resourceType;
-    const codes = new Set(this.registry.compartmentDefinition('Patient')?.resource?.find((r) => r.code === type)?.param ?? []);
+    const keys = this.compartmentKeys(type);
     const rows = emptyRows();
-    if (codes.size) {
+    if (keys.size) {
       for (const p of this.parametersOf(type)) {
-        if (!codes.has(p.code) || p.type !== 'reference') continue;
+        if (!keys.has(p.key()) || p.type !== 'reference') continue;
         const sink: RowSink = { rows, grp: 0, baseUrl: this.options.baseUrl, key: p.key, bareIdType: p.bareIdType };
         for (const v of safeEvaluate(p.evaluate, resource)) ADDERS.reference(typedValue(v), sink);
       }
