@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { CREATE_SQL } from '../src/store/resources';
 import { indexInsertClauses, type IndexTemplate } from './index-template';
+import { cpuMark, cpuPerOp } from './cpu';
 import { summarize, type Measurement } from './report';
 
 /**
@@ -39,8 +40,10 @@ export async function measureRaw(url: string, workload: RawWorkload, concurrency
   );
   try {
     await closedLoop(clients, workload, timing.warmupMs);
+    const before = cpuMark({ server: false });
     const { latencies, errors, seconds } = await closedLoop(clients, workload, timing.durationMs);
-    return summarize({ name: workload.name, kind: 'calibration', concurrency, errors }, latencies, seconds);
+    const measurement = summarize({ name: workload.name, kind: 'calibration', concurrency, errors }, latencies, seconds);
+    return { ...measurement, cpu: cpuPerOp(before, cpuMark({ server: false }), measurement.operations) };
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import type { Timing } from './calibrate';
+import { cpuMark, cpuPerOp } from './cpu';
 import { summarize, type Measurement } from './report';
 
 export interface HttpRequestSpec {
@@ -47,6 +48,7 @@ export async function measureHttp(
   const latencies: number[] = [];
   let failures = 0;
   const statuses = new Map<number, number>();
+  const before = cpuMark();
   const instance = autocannon({ ...options, duration: timing.durationMs / 1000 });
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
     if (statusCode === request.expectStatus) latencies.push(responseTime);
@@ -57,5 +59,6 @@ export async function measureHttp(
   });
   const result = await instance;
   if (statuses.size) process.stderr.write(`${name}: unexpected statuses ${JSON.stringify(Object.fromEntries(statuses))}\n`);
-  return summarize({ name, kind: 'server', concurrency: connections, errors: failures + result.errors }, latencies, result.duration);
+  const measurement = summarize({ name, kind: 'server', concurrency: connections, errors: failures + result.errors }, latencies, result.duration);
+  return { ...measurement, cpu: cpuPerOp(before, cpuMark(), measurement.operations) };
 }

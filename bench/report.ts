@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CpuPerOp } from './cpu';
 
 /** One measured cell: a workload at one concurrency, warm-up excluded. */
 export interface Measurement {
@@ -14,6 +15,8 @@ export interface Measurement {
   seconds: number;
   opsPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** CPU per operation over the measured window (bench/cpu.ts), where it was taken. */
+  cpu?: CpuPerOp;
 }
 
 /** A server measurement next to the raw-database calibration it is compared with. */
@@ -61,7 +64,7 @@ export function p50Ratio(row: ReportRow): number | undefined {
 
 /** A fixed-width text table, calibrations and server scenarios alike. */
 export function formatTable(rows: ReportRow[]): string {
-  const header = ['scenario', 'concurrency', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'ops/s ÷ raw', 'p50 ÷ raw'];
+  const header = ['scenario', 'concurrency', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'ops/s ÷ raw', 'p50 ÷ raw', 'CPU ms/op', 'server CPU ms/op'];
   const body = rows.map((row) => {
     const m = row.measurement;
     const ratio = throughputRatio(row);
@@ -76,6 +79,8 @@ export function formatTable(rows: ReportRow[]): string {
       String(m.errors),
       ratio === undefined ? '' : ratio.toFixed(2),
       p50 === undefined ? '' : p50.toFixed(2),
+      m.cpu ? m.cpu.machineMsPerOp.toFixed(2) : '',
+      m.cpu?.serverMsPerOp === undefined ? '' : m.cpu.serverMsPerOp.toFixed(2),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { measureRaw, type Timing } from './calibrate';
 import { openBenchDatabase, type BenchDatabase } from './database';
 import { createBenchClient } from './auth';
+import { setMeasuredServer } from './cpu';
 import { captureIndexRows, retarget, standInId } from './index-template';
 import { setRunHeaders } from './load';
 import { machine } from './machine';
@@ -42,6 +43,7 @@ export async function runSuite(scenarios: Scenario[], notes: string[], timing: T
     const token = await client.token(`${server.baseUrl}/auth/token`, 'system/*.cruds');
     const headers = { authorization: `Bearer ${token}` };
     setRunHeaders(headers);
+    setMeasuredServer(server.pid);
     const context: ScenarioContext = { serverUrl: server.baseUrl, timing, headers, patientId: seeded.patientId, episodeId: seeded.episodeId, databaseUrl: db.url, serverPid: server.pid };
     // the calibration's index rows name a stand-in patient: raw inserts must not add to the bench patient's data
     const captured = await observationIndex(context, db.url);

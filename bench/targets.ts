@@ -31,6 +31,8 @@ export function checkTargets(f: RunFigures): TargetCheck[] {
   const create32 = ratio('create', 'raw-insert', 32, (m) => m.opsPerSecond);
   const create1p50 = ratio('create', 'raw-insert', 1, (m) => m.latencyMs.p50);
   const read16 = ratio('read', 'raw-read', 16, (m) => m.opsPerSecond);
+  // every audited read becomes an AuditEvent: the drainer's rate over raw reads bounds read16 (bench/scenarios/audit-drain.ts)
+  const auditCeiling = ratio('audit-drain', 'raw-read', 16, (m) => m.opsPerSecond);
   // vitals searches per second against reads by id per second, both at 8 clients on the same server (the issue's figure)
   const vitals8 = find(f.scenarios, 'vitals-search', 8)?.opsPerSecond;
   const reads8 = find(f.scenarios, 'read', 8)?.opsPerSecond;
@@ -46,7 +48,11 @@ export function checkTargets(f: RunFigures): TargetCheck[] {
   return [
     { target: 'create at 32 clients ≥ 0.5 × raw (ops/s)', value: fmt(create32), met: create32 === undefined ? undefined : create32 >= 0.5 },
     { target: 'sequential create p50 ≤ 2.5 × raw', value: fmt(create1p50), met: create1p50 === undefined ? undefined : create1p50 <= 2.5 },
-    { target: 'read by id at 16 clients ≥ 0.3 × raw (ops/s)', value: fmt(read16), met: read16 === undefined ? undefined : read16 >= 0.3 },
+    {
+      target: 'read by id at 16 clients ≥ 0.3 × raw (ops/s)',
+      value: `${fmt(read16)}${auditCeiling === undefined ? '' : ` (AuditEvents allow ≤ ${fmt(auditCeiling)})`}`,
+      met: read16 === undefined ? undefined : read16 >= 0.3,
+    },
     { target: 'vitals p50 at 3,000 measurements ≤ 1.3 × at 100', value: fmt(depthRatio), met: depthRatio === undefined ? undefined : depthRatio <= 1.3 },
     { target: 'vitals searches/s ≥ 0.5 × reads by id/s (8 clients)', value: fmt(vitalsPerRead), met: vitalsPerRead === undefined ? undefined : vitalsPerRead >= 0.5 },
     { target: 'transaction ingest at 4 ≥ 3,000 resources/s', value: ingest4 === undefined ? 'not measured' : `${Math.round(ingest4)}/s`, met: ingest4 === undefined ? undefined : ingest4 >= 3000 },
@@ -57,5 +63,6 @@ export function checkTargets(f: RunFigures): TargetCheck[] {
 
 export function formatTargets(checks: TargetCheck[]): string {
   const width = Math.max(...checks.map((c) => c.target.length));
-  return checks.map((c) => `${c.target.padEnd(width)}  ${c.value.padStart(12)}  ${c.met === undefined ? '-' : c.met ? 'met' : 'MISSED'}`).join('\n');
+  const valueWidth = Math.max(12, ...checks.map((c) => c.value.length));
+  return checks.map((c) => `${c.target.padEnd(width)}  ${c.value.padStart(valueWidth)}  ${c.met === undefined ? '-' : c.met ? 'met' : 'MISSED'}`).join('\n');
 }
