@@ -70,7 +70,7 @@ export class LiveDefinitions {
     };
     this.indexWriter = {
       write: (client, entries: readonly IndexEntry[]) => live.currentWriter.write(client, entries),
-      insertCtes: (resource, source, bind, replace) => live.currentWriter.insertCtes(resource, source, bind, replace),
+      insertCtes: (resource, source, bind, replace, accessPatients) => live.currentWriter.insertCtes(resource, source, bind, replace, accessPatients),
       get extractor() {
         return live.currentWriter.extractor;
       },

@@ -117,7 +117,9 @@ export class Access {
     if (!base || !owned) return base;
     const mine = owned.filter(this.auth.clientId);
     // perRow passes through: an ordered scan keeps the per-row form of the access check
-    return (alias, bind, perRow) => `(${base(alias, bind, perRow)}) AND ${mine(alias, bind)}`;
+    const filter: AccessFilter = (alias, bind, perRow) => `(${base(alias, bind, perRow)}) AND ${mine(alias, bind)}`;
+    filter.reaches = base.reaches;
+    return filter;
   }
 
   /** Where restricted type and system history start: a superset of the rids the caller may see. */

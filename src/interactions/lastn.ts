@@ -2,6 +2,7 @@
 import { badRequest } from '../fhir/outcome';
 import { parseSearch } from '../fhir/search/parse';
 import { bundleJson } from './bundle-json';
+import { pinnedSearch } from './pinned-search';
 import type { InteractionDeps, InteractionResult } from './types';
 
 const MAX_MAX = 100;
@@ -24,7 +25,7 @@ export async function lastn(deps: InteractionDeps, params: Array<[string, string
     { resourceType: 'Observation', params: criteria, strict: true },
     { registry: deps.registry, baseUrl: deps.baseUrl, now: deps.clock.now() },
   );
-  const rows = await deps.lastN(request, max, deps.access.searchFilter());
+  const rows = await pinnedSearch(request, deps.access.searchFilter(), deps.registry, (r, filter) => deps.lastN(r, max, filter), (found) => found.length === 0);
   for (const row of rows) deps.trail.touchedRids.push(row.rid);
   const entries = rows.map((row) => ({
     fields: { fullUrl: `${deps.baseUrl}/${row.resourceType}/${row.id}`, search: { mode: 'match' } },

@@ -6,6 +6,7 @@ import type { SearchRequest } from '../fhir/search/ast';
 import { Subsetter } from '../fhir/subset';
 import type { SearchRow } from '../store/search';
 import { bundleJson, type BundleEntryText } from './bundle-json';
+import { pinnedSearch } from './pinned-search';
 import { refuseContradictions } from './search-context';
 import type { InteractionDeps, InteractionResult } from './types';
 
@@ -37,7 +38,7 @@ export async function search(deps: InteractionDeps, scope: SearchScope, input: S
   );
   authorizeSearch(deps, scope, input, request);
   refuseContradictions(deps.access.auth, request);
-  const result = await deps.search(request, deps.access.searchFilter());
+  const result = await pinnedSearch(request, deps.access.searchFilter(), deps.registry, deps.search, (r) => r.matches.length === 0 && !r.total);
   // Included resources of types the token may not read are left out (the SQL filter already
   // removed those of patients the caller does not reach).
   result.included = result.included.filter((r) => deps.access.mayUse('read', r.resourceType) || deps.access.mayUse('search', r.resourceType));

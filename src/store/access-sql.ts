@@ -98,7 +98,7 @@ function unassignedVisibleSql(policy: AccessPolicy, alias: string, bind: Bind): 
  */
 export function accessFilter(policy: AccessPolicy, reach?: ReachSql): AccessFilter | undefined {
   if (policy.kind === 'unrestricted') return undefined;
-  return (alias, bind, perRow = false) => {
+  const filter: AccessFilter = (alias, bind, perRow = false) => {
     let inCompartment: string;
     let pointsInto: string;
     if (perRow) {
@@ -115,6 +115,8 @@ export function accessFilter(policy: AccessPolicy, reach?: ReachSql): AccessFilt
         AND NOT EXISTS (SELECT 1 FROM resource_compartment au WHERE au.rid = ${alias}.rid AND au.compartment_type = 'Patient')
         AND (${unassignedVisibleSql(policy, alias, bind)})))`;
   };
+  filter.reaches = (idExpr, bind) => reachesSql(policy, idExpr, bind, reach) as string;
+  return filter;
 }
 
 /**

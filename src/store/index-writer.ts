@@ -8,6 +8,8 @@ export interface IndexEntry {
   resource: Resource | null;
   /** The rid was created in this transaction, so it has no index rows yet (nothing to delete). */
   fresh?: boolean;
+  /** resource.access_patients as written with it (marks its compartment rows `shared`). */
+  accessPatients?: readonly string[] | null;
 }
 
 /**
@@ -22,9 +24,9 @@ export interface IndexWriter {
    * into one table with the rid of every row of the CTE `source` (none when it wrote nothing),
    * binding its values through `bind`; with `replace`, CTEs first delete the rows those rids had
    * (an update). `shape` names the statement's variant (which tables receive rows) for a
-   * prepared statement's name. Absent: the writer can only `write`.
+   * prepared statement's name. `accessPatients` as in IndexEntry. Absent: the writer can only `write`.
    */
-  insertCtes?(resource: Resource, source: string, bind: Bind, replace?: boolean): { ctes: string[]; shape: string };
+  insertCtes?(resource: Resource, source: string, bind: Bind, replace?: boolean, accessPatients?: readonly string[] | null): { ctes: string[]; shape: string };
 }
 
 /** Adds a parameter to a statement being built and returns its placeholder (`$n::cast`). */

@@ -66,7 +66,7 @@ export class PendingCreates {
     const key = `${resourceType}/${id}`;
     // the same resource twice is the database's error to report, at the create that repeats it
     if (this.pending.has(key)) await this.flush();
-    const entry: IndexEntry = { rid: '', resourceType, resource: null, fresh: true };
+    const entry: IndexEntry = { rid: '', resourceType, resource: null, fresh: true, accessPatients: access };
     this.pending.set(key, { key, resourceType, id, json, access, entry });
     return entry;
   }

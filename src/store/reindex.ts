@@ -55,7 +55,7 @@ export async function reindex(pool: Pool, writer: IndexWriter, options: ReindexO
     try {
       await client.query('BEGIN');
       const { rows } = await client.query(
-        `SELECT rid, resource_type, deleted, content FROM resource
+        `SELECT rid, resource_type, deleted, content, access_patients FROM resource
           WHERE rid > $2::bigint AND ($4::bigint IS NULL OR rid <= $4::bigint) ${typeFilter}
           ORDER BY rid LIMIT $3 FOR NO KEY UPDATE`,
         [types, after, batchSize, upTo],
@@ -67,6 +67,7 @@ export async function reindex(pool: Pool, writer: IndexWriter, options: ReindexO
             rid: String(r.rid),
             resourceType: r.resource_type as string,
             resource: r.deleted ? null : (JSON.parse(r.content as string) as Resource),
+            accessPatients: r.access_patients as string[] | null,
           })),
         );
         last = String(rows[rows.length - 1].rid);

@@ -117,7 +117,7 @@ export class ResourceStore {
     const audit = this.deps.audit?.(changes);
     const statement = createStatement(
       { resourceType: resource.resourceType, id, now, json: stamped.json, owner: options.owner ?? null, accessPatients: access },
-      { index: (source, bind) => write(stamped.resource, source, bind), condition: options.condition, audit: audit?.records ?? [] },
+      { index: (source, bind) => write(stamped.resource, source, bind, false, access), condition: options.condition, audit: audit?.records ?? [] },
     );
     if (!(await this.runAlone(statement))) return undefined;
     audit?.committed?.();
@@ -144,7 +144,7 @@ export class ResourceStore {
     const audit = this.deps.audit?.(changes);
     const statement = updateStatement(
       { resourceType, id, now, json: stamped.json, accessPatients: access, seen, method },
-      { index: (source, bind, replace) => write(stamped.resource, source, bind, replace), audit: audit?.records ?? [] },
+      { index: (source, bind, replace) => write(stamped.resource, source, bind, replace, access), audit: audit?.records ?? [] },
     );
     if (!(await this.runAlone(statement))) return undefined;
     audit?.committed?.();
@@ -415,7 +415,7 @@ export class StoreTransaction {
       if (rows[0]) {
         this.fresh.add(`${type}/${id}`);
         await this.insertVersion(type, id, 1, method, stamped.json, this.owner ?? null);
-        return { version: this.record('create', { rid: rows[0].rid, resourceType: type, resource: null }, id, 1, method, stamped), created: true };
+        return { version: this.record('create', { rid: rows[0].rid, resourceType: type, resource: null, accessPatients: access }, id, 1, method, stamped), created: true };
       }
       // Someone created it between our SELECT and INSERT: continue as an update of theirs.
       current = (await this.lock(type, id)) as CurrentRow;
@@ -434,7 +434,7 @@ export class StoreTransaction {
     );
     // A resource re-created after deletion counts as created (201), per update-as-create.
     const created = current.deleted;
-    return { version: this.record(created ? 'create' : 'update', { rid: current.rid, resourceType: type, resource: null }, id, versionId, method, stamped), created };
+    return { version: this.record(created ? 'create' : 'update', { rid: current.rid, resourceType: type, resource: null, accessPatients: access }, id, versionId, method, stamped), created };
   }
 
   /**

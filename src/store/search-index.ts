@@ -48,7 +48,7 @@ const TABLES: Record<Exclude<keyof IndexRows, 'compartment'> | 'compartment', { 
   uri: { table: 'search_uri', columns: [['value', 'text']] },
   compartment: {
     table: 'resource_compartment',
-    columns: [['compartment_type', 'text'], ['compartment_id', 'text'], ['resource_type', 'text'], ['sort_desc', 'timestamptz'], ['sort_asc', 'timestamptz']],
+    columns: [['compartment_type', 'text'], ['compartment_id', 'text'], ['resource_type', 'text'], ['sort_desc', 'timestamptz'], ['sort_asc', 'timestamptz'], ['shared', 'boolean']],
   },
 };
 
@@ -80,7 +80,7 @@ const FIELD: Record<string, string> = {
 export interface SearchIndexWriter extends IndexWriter {
   /** The extractor, shared with reindex and tests. */
   readonly extractor: IndexExtractor;
-  insertCtes(resource: Resource, source: string, bind: Bind, replace?: boolean): { ctes: string[]; shape: string };
+  insertCtes(resource: Resource, source: string, bind: Bind, replace?: boolean, accessPatients?: readonly string[] | null): { ctes: string[]; shape: string };
 }
 
 /** An IndexWriter that keeps every R4 search parameter (and Patient compartments) indexed. */
@@ -95,12 +95,12 @@ export function createIndexWriter(registry: DefinitionRegistry, options: Extract
       // rids that are new in this transaction have no rows to delete
       const fresh = latest.every((e) => e.fresh);
       const { name, text, values } = buildIndexStatement(
-        latest.map((e) => ({ rid: e.rid, rows: e.resource ? extractor.extract(e.resource) : undefined })),
+        latest.map((e) => ({ rid: e.rid, rows: e.resource ? extractor.extract(e.resource, e.accessPatients) : undefined })),
         { fresh },
       );
       await client.query({ name, text, values });
     },
-    insertCtes: (resource, source, bind, replace) => indexInsertCtes(extractor.extract(resource), source, bind, replace),
+    insertCtes: (resource, source, bind, replace, accessPatients) => indexInsertCtes(extractor.extract(resource, accessPatients), source, bind, replace),
   };
 }
 

@@ -92,4 +92,18 @@ export interface SearchRequest {
   revinclude: IncludeSpec[];
   /** The `_page` token of a next/previous link, still encoded (see paging.ts). */
   page?: string;
+  /**
+   * Set by the access layer, never parsed (src/interactions/pinned-search.ts). `pinned`: the
+   * sets of patients the search is pinned to (every match is in the compartment of one of each
+   * set's patients, src/fhir/search/pinned.ts); the statement answers only if the caller
+   * reaches one patient of every set, checked once before any row is read.
+   */
+  pinned?: string[][];
+  /**
+   * Only rows in these patients' compartments whose access another patient also governs
+   * (resource_compartment.shared): all a search pinned to patients the caller does not reach
+   * can match. Read from those rows alone, so the answer costs the same for a hidden patient
+   * with years of data as for an id that does not exist.
+   */
+  sharedOf?: string[];
 }

@@ -66,8 +66,12 @@ export class IndexExtractor {
     checkKeyCollisions(registry);
   }
 
-  /** Every index row of `resource`, including its Patient-compartment membership. */
-  extract(resource: Resource): IndexRows {
+  /**
+   * Every index row of `resource`, including its Patient-compartment membership. `accessPatients`:
+   * the patients stored with it whose access governs it (resource.access_patients), which mark
+   * compartment rows `shared`.
+   */
+  extract(resource: Resource, accessPatients?: readonly string[] | null): IndexRows {
     const rows = emptyRows();
     const present = this.options.exhaustive ? undefined : presentMembers(resource);
     for (const p of this.parametersOf(resource.resourceType)) {
@@ -80,7 +84,7 @@ export class IndexExtractor {
         for (const v of nodes) ADDERS[p.type](typedValue(v), sink);
       }
     }
-    rows.compartment = this.compartmentsOf(resource, rows);
+    rows.compartment = this.compartmentsOf(resource, rows, accessPatients);
     stampTimeline(resource.resourceType, rows, this.rankOrdinals(resource.resourceType));
     return rows;
   }
@@ -189,14 +193,15 @@ export class IndexExtractor {
   }
 
   /** https://hl7.org/fhir/R4/compartmentdefinition-patient.html; a Patient is in its own compartment. */
-  private compartmentsOf(resource: Resource, rows: IndexRows): IndexRows['compartment'] {
+  private compartmentsOf(resource: Resource, rows: IndexRows, accessPatients?: readonly string[] | null): IndexRows['compartment'] {
     const ids = new Set<string>();
     if (resource.resourceType === 'Patient' && resource.id) ids.add(resource.id);
     const keys = this.compartmentKeys(resource.resourceType);
     for (const r of rows.reference) {
       if (keys.has(r.param) && r.targetType === 'Patient' && r.targetId) ids.add(r.targetId);
     }
-    return [...ids].map((id) => ({ type: 'Patient', id }));
+    const several = ids.size > 1;
+    return [...ids].map((id) => ({ type: 'Patient', id, shared: several || (accessPatients?.some((p) => p !== id) ?? false) }));
   }
 
 }

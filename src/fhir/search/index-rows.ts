@@ -81,6 +81,12 @@ export interface UriRow {
 export interface CompartmentRow {
   type: string;
   id: string;
+  /**
+   * Patient compartments: whether the resource's access is also governed by another patient
+   * (a second Patient compartment, or another patient in its `access_patients`). A search pinned
+   * to a patient the caller cannot reach can match only such rows (src/store/search/compile.ts).
+   */
+  shared?: boolean;
   /** The member's type and timeline sort keys (see timeline.ts), set once all its rows are extracted. */
   resourceType?: string;
   sortDesc?: string;

@@ -54,7 +54,8 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
 
   if (wantsPage) {
     const b = new SqlBuilder();
-    const scan = timelineScan(request) ?? queueScan(request);
+    // a search pinned to patients the caller cannot reach reads only their shared rows (see filterSql), not their timeline
+    const scan = request.sharedOf ? undefined : (timelineScan(request) ?? queueScan(request));
     // An ordered scan (timeline or work queue) checks each row it reads with every other condition (per-row subplans, not
     // joins): the planner then never trades the ordered scan for a sort on a misestimated join,
     // and the access filter looks up the row's own compartment instead of hashing all of the
@@ -96,9 +97,12 @@ export function compileSearch(request: SearchRequest, options: CompileOptions = 
 /**
  * Type, liveness, compartment, criteria and access conditions on the match row (also used by
  * operations such as $lastn). `perRow`: every condition but type and liveness as a scalar
- * subquery, checked on each row as it comes (see below and ./timeline-scan.ts).
+ * subquery, checked on each row as it comes (see below and ./timeline-scan.ts). A search
+ * narrowed to shared rows (`sharedOf`) is driven from those rids and checks the rest per row
+ * too: planned as joins, the pinned criterion would read the pinned patient's every row.
  */
-export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, access?: AccessFilter, perRow = false): string[] {
+export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, access?: AccessFilter, rowwise = false): string[] {
+  const perRow = rowwise || request.sharedOf !== undefined;
   const filters = [
     request.types.length === 1
       ? `${alias}.resource_type = ${b.bind(request.types[0])}`
@@ -106,6 +110,13 @@ export function filterSql(request: SearchRequest, alias: string, b: SqlBuilder, 
     `NOT ${alias}.deleted`,
   ];
   const perRowCheck = (sql: string): string => `(SELECT ${sql})`;
+  // about no row: PostgreSQL checks it once (a one-time filter) before the scan reads anything
+  const reaches = access?.reaches;
+  if (reaches) for (const set of request.pinned ?? []) filters.push(`EXISTS (SELECT 1 FROM unnest(${b.bind(set, 'text[]')}) AS pin(id) WHERE ${reaches('pin.id', b.bind)})`);
+  if (request.sharedOf) {
+    // first, as an array of rids: the plan starts from these few rows (usually none)
+    filters.push(`${alias}.rid = ANY(ARRAY(SELECT sx.rid FROM resource_compartment sx WHERE sx.compartment_type = 'Patient' AND sx.compartment_id = ANY(${b.bind(request.sharedOf, 'text[]')}) AND sx.shared))`);
+  }
   if (request.compartment) {
     const member = `EXISTS (SELECT 1 FROM resource_compartment rc WHERE rc.rid = ${alias}.rid AND rc.compartment_type = ${b.bind(request.compartment.type)} AND rc.compartment_id = ${b.bind(request.compartment.id)})`;
     filters.push(perRow ? perRowCheck(member) : member);

@@ -15,7 +15,14 @@ export interface SqlQuery {
  * `perRow`: the condition is checked row by row as an ordered scan reads them (a page, then
  * stop), so it should cost per row checked rather than per statement; same rows either way.
  */
-export type AccessFilter = (alias: string, bind: (value: unknown, cast?: string) => string, perRow?: boolean) => string;
+export interface AccessFilter {
+  (alias: string, bind: (value: unknown, cast?: string) => string, perRow?: boolean): string;
+  /**
+   * "The caller reaches patient `idExpr`" (an SQL expression) as a boolean: what a search pinned
+   * to patients asks once, before it reads a row (SearchRequest.pinned). Absent: no pin is checked.
+   */
+  reaches?: (idExpr: string, bind: (value: unknown, cast?: string) => string) => string;
+}
 
 /** Where the SQL of one search parameter is being built: bind values (never interpolated) and the parameter's keys. */
 export interface SqlContext {

@@ -10,6 +10,7 @@ import * as fhir from '../../../src/telemedicine/seed/resources';
 import { careReachSql } from '../../../src/telemedicine/access/care-reach-sql';
 import { createTestApp, testRegistry, type TestApp } from '../../support/app';
 import { nonCprUuid } from '../../support/ids';
+import { rowsRead } from '../../support/rows-read';
 
 /**
  * Whether a client reaches a few given patients (a read by id, a create's condition, the token
@@ -80,18 +81,7 @@ async function rowsReadFor(policy: AccessPolicy, ids: string[]): Promise<number>
   const values: unknown[] = [ids];
   const bind: Bind = (v, cast) => `$${values.push(v)}${cast ? `::${cast}` : ''}`;
   const where = reachesSql(policy, 'x.id', bind, careReachSql) as string;
-  return rowsRead(`SELECT id FROM unnest($1::text[]) AS x(id) WHERE ${where}`, values);
-}
-
-async function rowsRead(text: string, values: unknown[]): Promise<number> {
-  const { rows } = await t.pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-  let read = 0;
-  const walk = (node: { 'Relation Name'?: string; 'Actual Rows'?: number; 'Actual Loops'?: number; 'Rows Removed by Filter'?: number; Plans?: unknown[] }) => {
-    if (node['Relation Name']) read += ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)) * (node['Actual Loops'] ?? 1);
-    for (const child of node.Plans ?? []) walk(child as typeof node);
-  };
-  walk(rows[0]['QUERY PLAN'][0].Plan);
-  return read;
+  return rowsRead(t.pool, `SELECT id FROM unnest($1::text[]) AS x(id) WHERE ${where}`, values);
 }
 
 describe('reaching given patients', () => {
@@ -138,7 +128,7 @@ describe('reaching given patients', () => {
       const { rows } = await t.pool.query(match.text, match.values);
       expect(rows).toHaveLength(21);
       // 21 rows read from the timeline and each one's few grant look-ups; the whole set was 900+
-      expect(await rowsRead(match.text, match.values)).toBeLessThan(21 * 12);
+      expect(await rowsRead(t.pool, match.text, match.values)).toBeLessThan(21 * 12);
     }
   });
 });

@@ -1,7 +1,4 @@
-import { join } from 'node:path';
-import { migrate, readMigrations } from '../../../src/store/migrate';
-import { createPool } from '../../../src/store/pool';
-import { freshDatabase } from '../../support/fresh-database';
+import { migratedOver, type OldRow } from '../../support/written-before';
 
 /**
  * migrations/026_history_candidates.sql on a database written before it: an AuditEvent gets the
@@ -10,7 +7,7 @@ import { freshDatabase } from '../../support/fresh-database';
  * in no compartment and other types keep what they had.
  */
 
-const rows: Array<{ type: string; id: string; patients: string[]; access?: string[] }> = [
+const rows: OldRow[] = [
   { type: 'AuditEvent', id: 'a1', patients: ['p1'] },
   { type: 'AuditEvent', id: 'a2', patients: ['p1', 'p2'] },
   { type: 'AuditEvent', id: 'a3', patients: [] },
@@ -19,21 +16,8 @@ const rows: Array<{ type: string; id: string; patients: string[]; access?: strin
 ];
 
 it('gives AuditEvents written before it the patients of their compartment, and nothing else anything', async () => {
-  const pool = createPool({ connectionString: await freshDatabase(), max: 2 });
-  const all = readMigrations(join(__dirname, '..', '..', '..', 'migrations'));
+  const pool = await migratedOver(26, rows);
   try {
-    await migrate(pool, all.filter((m) => m.version < 26));
-    for (const r of rows) {
-      await pool.query(
-        `WITH made AS (
-           INSERT INTO resource (resource_type, id, version_id, last_updated, content, access_patients)
-           VALUES ($1, $2, 1, now(), json_build_object('resourceType', $1::text, 'id', $2::text)::text, $4::text[]) RETURNING rid)
-         INSERT INTO resource_compartment (rid, compartment_type, compartment_id, resource_type)
-         SELECT made.rid, 'Patient', p, $1 FROM made, unnest($3::text[]) p`,
-        [r.type, r.id, r.patients, r.access ?? null],
-      );
-    }
-    await migrate(pool, all);
     const { rows: after } = await pool.query(
       `SELECT id, ARRAY(SELECT unnest(access_patients) ORDER BY 1) AS access, access_patients IS NULL AS none FROM resource ORDER BY id`,
     );

@@ -122,12 +122,21 @@ describe('IndexExtractor', () => {
   it('puts resources in the Patient compartment from the CompartmentDefinition, a Patient in its own', () => {
     // with the member's type and timeline keys (src/fhir/search/timeline.ts), for compartment searches read in date order
     expect(extractor.extract(obs as Resource).compartment).toEqual([
-      { type: 'Patient', id: 'p1', resourceType: 'Observation', sortDesc: '2026-05-15T08:00:01.000Z', sortAsc: '2026-05-15T08:00:00.000Z' },
+      { type: 'Patient', id: 'p1', shared: false, resourceType: 'Observation', sortDesc: '2026-05-15T08:00:01.000Z', sortAsc: '2026-05-15T08:00:00.000Z' },
     ]);
     expect(extractor.extract({ resourceType: 'Patient', id: 'p9' }).compartment).toEqual([
-      { type: 'Patient', id: 'p9', resourceType: 'Patient', sortDesc: '-infinity', sortAsc: 'infinity' },
+      { type: 'Patient', id: 'p9', shared: false, resourceType: 'Patient', sortDesc: '-infinity', sortAsc: 'infinity' },
     ]);
     expect(extractor.extract({ resourceType: 'Organization', id: 'o' }).compartment).toEqual([]);
+  });
+
+  it('marks a compartment row shared when another patient also governs the resource', () => {
+    const shared = (resource: Resource, accessPatients?: string[]) => extractor.extract(resource, accessPatients).compartment.map((c) => [c.id, c.shared]);
+    // a second Patient compartment (Observation.performer is a Patient-compartment parameter)
+    expect(shared({ ...obs, performer: [{ reference: 'Patient/p2' }] } as Resource).sort()).toEqual([['p1', true], ['p2', true]]);
+    // another patient in access_patients; the resource's own patient there changes nothing
+    expect(shared(obs as Resource, ['p1', 'p3'])).toEqual([['p1', true]]);
+    expect(shared(obs as Resource, ['p1'])).toEqual([['p1', false]]);
   });
 
   it('prepares every R4 search parameter of the acceptance types', () => {
