@@ -154,6 +154,11 @@ export class DefinitionRegistry {
   compartmentDefinition(code: string): CompartmentDefinition | undefined {
     return this.compartments.get(code);
   }
+
+  /** The parameters of `resourceType` that make a resource a member of compartment `code` (none: never a member). */
+  compartmentParams(code: string, resourceType: string): readonly string[] {
+    return this.compartments.get(code)?.resource?.find((r) => r.code === resourceType)?.param ?? [];
+  }
 }
 
 export interface RegistryInput {

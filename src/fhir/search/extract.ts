@@ -183,10 +183,7 @@ export class IndexExtractor {
   private compartmentKeys(resourceType: string): ReadonlySet<number> {
     let keys = this.compartmentKeysOf.get(resourceType);
     if (!keys) {
-      const entry = this.registry
-        .compartmentDefinition('Patient')
-        ?.resource?.find((r) => r.code === resourceType);
-      keys = new Set((entry?.param ?? []).map((code) => paramKey(resourceType, code)));
+      keys = new Set(this.registry.compartmentParams('Patient', resourceType).map((code) => paramKey(resourceType, code)));
       this.compartmentKeysOf.set(resourceType, keys);
     }
     return keys;

@@ -20,9 +20,10 @@ export function pinnedPatients(request: SearchRequest, registry: DefinitionRegis
   if (request.compartment?.type === 'Patient') sets.push([request.compartment.id]);
   for (const c of request.criteria) {
     if (c.kind !== 'param' || c.type !== 'reference' || c.values.length === 0) continue;
-    if (!request.types.every((type) => inCompartmentPaths(registry, type, c.code))) continue;
+    const kinds = request.types.map((type) => pinningOf(registry, type, c.code));
+    if (!kinds.every((k) => k.inCompartment)) continue;
     // a bare id names a Patient when the parameter indexes nothing else
-    const onlyPatients = request.types.every((type) => namesOnlyPatients(registry, type, c.code));
+    const onlyPatients = kinds.every((k) => k.onlyPatients);
     const ids: string[] = [];
     for (const v of c.values) if (v.kind === 'local' && (v.targetType ?? (onlyPatients ? 'Patient' : undefined)) === 'Patient') ids.push(v.id);
     if (ids.length === c.values.length) sets.push(ids);
@@ -30,8 +31,31 @@ export function pinnedPatients(request: SearchRequest, registry: DefinitionRegis
   return sets;
 }
 
+interface Pinning {
+  /** Every reference the parameter reads on the type makes a Patient-compartment member. */
+  inCompartment: boolean;
+  /** It reads Patient references only. */
+  onlyPatients: boolean;
+}
+
+/**
+ * How a parameter pins on a type, worked out once per registry generation (a stored
+ * SearchParameter can change it): R4's `patient` expression is read apart on every search
+ * otherwise, about 14 µs of a pinned search's CPU.
+ */
+const pinnings = new WeakMap<DefinitionRegistry, { generation: number; byParam: Map<string, Pinning> }>();
+
+function pinningOf(registry: DefinitionRegistry, type: string, code: string): Pinning {
+  let cache = pinnings.get(registry);
+  if (!cache || cache.generation !== registry.generation) pinnings.set(registry, (cache = { generation: registry.generation, byParam: new Map() }));
+  const key = `${type}|${code}`;
+  let pinning = cache.byParam.get(key);
+  if (!pinning) cache.byParam.set(key, (pinning = { inCompartment: inCompartmentPaths(registry, type, code), onlyPatients: namesOnlyPatients(registry, type, code) }));
+  return pinning;
+}
+
 function inCompartmentPaths(registry: DefinitionRegistry, type: string, code: string): boolean {
-  const params = registry.compartmentDefinition('Patient')?.resource?.find((r) => r.code === type)?.param ?? [];
+  const params = registry.compartmentParams('Patient', type);
   if (params.includes(code)) return true;
   const own = pathsOf(registry, type, code);
   if (own.length === 0) return false;
