@@ -46,15 +46,15 @@ export async function insertAuditRecords(db: Pool | PoolClient, records: readonl
 }
 
 /**
- * Take up to `limit` records for this transaction: deleted now, gone for good when it commits,
- * back for another drainer if it rolls back. SKIP LOCKED lets several instances drain at once.
- * Search results' patients (by rid) are resolved in the same statement.
+ * The claim ($1: how many records). The batch's ids are taken once, as an array (an InitPlan),
+ * and the DELETE looks them up: as `id IN (…)` the planner, told by statistics sampled while the
+ * outbox was empty (a queue's usual state) that it holds one row, made it a nested loop that ran
+ * the locking subquery again for every record in the outbox, so a backlog of 12,000 records took
+ * 14 s to yield its first batch, the quadratic cost arriving just when the drainer is behind.
  */
-export async function claimAuditRecords(client: PoolClient, limit: number): Promise<AuditRecord[]> {
-  const { rows } = await client.query(
-    `WITH taken AS (
-       DELETE FROM audit_outbox WHERE id IN (
-         SELECT id FROM audit_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+export const CLAIM_AUDIT_RECORDS = `WITH taken AS (
+       DELETE FROM audit_outbox WHERE id = ANY(ARRAY(
+         SELECT id FROM audit_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED))
        RETURNING *)
      SELECT t.*, to_char(t.recorded AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_iso,
             ARRAY(SELECT DISTINCT p FROM (
@@ -62,9 +62,15 @@ export async function claimAuditRecords(client: PoolClient, limit: number): Prom
               UNION
               SELECT c.compartment_id FROM resource_compartment c
                WHERE c.rid = ANY(t.rids) AND c.compartment_type = 'Patient') x) AS all_patients
-       FROM taken t ORDER BY t.id`,
-    [limit],
-  );
+       FROM taken t ORDER BY t.id`;
+
+/**
+ * Take up to `limit` records for this transaction: deleted now, gone for good when it commits,
+ * back for another drainer if it rolls back. SKIP LOCKED lets several instances drain at once.
+ * Search results' patients (by rid) are resolved in the same statement.
+ */
+export async function claimAuditRecords(client: PoolClient, limit: number): Promise<AuditRecord[]> {
+  const { rows } = await client.query(CLAIM_AUDIT_RECORDS, [limit]);
   return rows.map((row) => ({
     ...(Object.fromEntries(FIELDS.map((f) => [f, row[COLUMN_OF[f]] ?? undefined])) as unknown as AuditRecord),
     recorded: row.recorded_iso,

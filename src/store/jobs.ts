@@ -162,11 +162,12 @@ export class JobStore {
    */
   async sweep(kinds: readonly string[], limit = 100): Promise<Job[]> {
     const { rows } = await this.run(
-      `DELETE FROM job WHERE id IN (
+      // the ids once, as an array: as `IN (…)` a planner that thinks the table empty re-runs the locking subquery per row (audit-outbox.ts)
+      `DELETE FROM job WHERE id = ANY(ARRAY(
          SELECT id FROM job
          WHERE kind = ANY($2) AND (expires_at <= now() OR (state = 'cancelled' AND (lease_until IS NULL OR lease_until < now())))
          FOR UPDATE SKIP LOCKED
-         LIMIT $1)
+         LIMIT $1))
        RETURNING ${COLUMNS}`,
       [limit, kinds],
     );
